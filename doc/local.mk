@@ -1,0 +1,1 @@
+# local.mk: (empty until its component lands)

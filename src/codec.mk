@@ -1,0 +1,1 @@
+# codec.mk: (empty until its component lands)

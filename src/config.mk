@@ -1,0 +1,1 @@
+# config.mk: (empty until its component lands)

@@ -1,0 +1,1 @@
+# main.mk: (empty until its component lands)

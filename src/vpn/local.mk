@@ -1,0 +1,1 @@
+# src/vpn: the liveness engine (pure state machines) and its libev adapter.

@@ -1,0 +1,1 @@
+# worker.mk: (empty until its component lands)
