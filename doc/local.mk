@@ -1,1 +1,12 @@
-# local.mk: (empty until its component lands)
+# doc/: documentation for administrators and packagers, the systemd unit.
+dist_doc_DATA += doc/liveness.md
+
+# systemd unit, with the installation paths substituted.
+if HAVE_SYSTEMD_UNITDIR
+systemdsystemunit_DATA = doc/ocserv-modern.service
+endif
+doc/ocserv-modern.service: $(top_srcdir)/doc/ocserv-modern.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) doc && sed -e 's|@sbindir[@]|$(sbindir)|g' \
+	  -e 's|@sysconfdir[@]|$(sysconfdir)|g' $(top_srcdir)/doc/ocserv-modern.service.in > $@
+EXTRA_DIST += doc/ocserv-modern.service.in
+CLEANFILES += doc/ocserv-modern.service
