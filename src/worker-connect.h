@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef OCSM_WORKER_CONNECT_H
+#define OCSM_WORKER_CONNECT_H
+
+/*
+ * Pure pieces of the CONNECT answer (interop.md §2): the tunnel MTU and the
+ * header block of `HTTP/1.1 200 CONNECTED`. No I/O, no clock, no logging, so
+ * both are unit tested byte for byte (tests/unit/test-connect-reply.c).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Headers of the TCP connection the CSTP packets ride on. */
+#define CSTP_IPV4_HDR 20u
+#define CSTP_IPV6_HDR 40u
+#define CSTP_TCP_HDR 20u
+#define CSTP_HDR 8u
+/* One CSTP packet per TLS record, and a TLS record carries at most 2^14
+ * plaintext bytes: the largest IP packet CSTP can carry. */
+#define CSTP_MTU_MAX (16384u - CSTP_HDR)
+/* Smallest link MTU we compute with (the IPv4 minimum datagram size). */
+#define CSTP_LINK_MTU_MIN 576u
+/* Link MTU assumed when neither the tun device nor the config gives one. */
+#define CSTP_LINK_MTU_DEFAULT 1500u
+
+struct cstp_mtu {
+	unsigned base;	/* X-CSTP-Base-MTU: the link MTU we settled on */
+	unsigned data;	/* X-CSTP-MTU: the largest IP packet in the tunnel */
+};
+
+/*
+ * The CSTP-only tunnel MTU (interop.md §6.7, the ocserv computation with the
+ * CSTP/TCP overhead in place of the DTLS/UDP one, since we offer no DTLS):
+ *
+ *   base = min(link_mtu, client_base_mtu, tcp_pmtu), each 0 = unknown/ignored,
+ *          link_mtu 0 meaning CSTP_LINK_MTU_DEFAULT, and base >= 576
+ *   data = base - IP header of the TCP connection (20 IPv4, 40 IPv6)
+ *               - 20 (TCP) - tls_overhead (GnuTLS record overhead of the
+ *               negotiated cipher) - 8 (CSTP header)
+ *          capped at CSTP_MTU_MAX.
+ *
+ * link_mtu is the configured `mtu` if set, else the tun device's MTU;
+ * client_base_mtu is the client's X-CSTP-Base-MTU; tcp_pmtu the kernel's
+ * path MTU of the CSTP socket. A packet of `data` bytes then leaves as one
+ * TCP segment of at most `base` bytes on the client's link.
+ */
+struct cstp_mtu cstp_mtu_compute(unsigned link_mtu, unsigned client_base_mtu,
+				 unsigned tcp_pmtu, bool tcp_over_ipv6,
+				 unsigned tls_overhead);
+
+/* Everything the 200 CONNECTED header block says. Strings must not contain
+ * CR, LF or other control characters (the builder refuses them). */
+struct cstp_reply {
+	const char *server_name;	/* X-CSTP-Server-Name; NULL = omit */
+	const char *hostname;		/* X-CSTP-Hostname echo; NULL = omit */
+	unsigned dpd_s;			/* X-CSTP-DPD; 0 = omit (client never probes) */
+	const char *ipv4;		/* X-CSTP-Address; required */
+	const char *ipv4_netmask;	/* X-CSTP-Netmask; required */
+	const char *const *dns;		/* X-CSTP-DNS, one header each */
+	size_t n_dns;
+	/* X-CSTP-Split-Include(-IP6), one per route, "net/mask" or "net/prefix"
+	 * (IPv4 prefixes are written as dotted masks); "default" and
+	 * 0.0.0.0/0 are skipped: no Split-Include = default route. */
+	const char *const *routes;
+	size_t n_routes;
+	const char *const *no_routes;	/* X-CSTP-Split-Exclude(-IP6), same form */
+	size_t n_no_routes;
+	const char *default_domain;	/* X-CSTP-Default-Domain; NULL/"" = omit */
+	unsigned keepalive_s;		/* X-CSTP-Keepalive */
+	unsigned idle_timeout_s;	/* X-CSTP-Idle-Timeout; 0 = none */
+	unsigned rekey_time_s;		/* X-CSTP-Rekey-Time, method new-tunnel; 0 = method none */
+	unsigned session_timeout_s;	/* X-CSTP-Session-Timeout; 0 = none */
+	unsigned session_remaining_s;	/* X-CSTP-Session-Timeout-Remaining */
+	unsigned cookie_timeout_s;	/* X-CSTP-Disconnected-Timeout */
+	struct cstp_mtu mtu;		/* X-CSTP-Base-MTU, X-CSTP-MTU */
+};
+
+/*
+ * Write the complete reply (status line, headers, the empty line; CRLF line
+ * endings, no body) to buf. The caller sends it as ONE TLS record.
+ * Returns its length (buf is also NUL-terminated), -ENOSPC when it does not
+ * fit in size bytes, -EINVAL for a missing address/netmask, a malformed
+ * route or a string with control characters.
+ */
+int cstp_connect_reply(char *buf, size_t size, const struct cstp_reply *r);
+
+#endif

@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests for the CONNECT reply builder and the CSTP MTU (src/worker-connect.c). */
+#include "config.h"
+
+#include "worker-connect.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const dns2[] = { "192.168.77.1", "10.0.0.53" };
+
+static struct cstp_reply base_reply(void)
+{
+	return (struct cstp_reply){
+		.server_name = "ocserv-modern 0.1.0",
+		.dpd_s = 30,
+		.ipv4 = "192.168.77.10",
+		.ipv4_netmask = "255.255.255.0",
+		.dns = dns2,
+		.n_dns = 2,
+		.default_domain = "example.test",
+		.keepalive_s = 20,
+		.idle_timeout_s = 1800,
+		.rekey_time_s = 172800,
+		.session_timeout_s = 3600,
+		.session_remaining_s = 3500,
+		.cookie_timeout_s = 300,
+		.mtu = { .base = 1500, .data = 1430 },
+	};
+}
+
+/* The project standard reply of interop.md §2.4, without DTLS, byte for byte. */
+START_TEST(test_full_reply)
+{
+	static const char *const routes[] = { "10.10.0.0/255.255.0.0", "172.16.0.0/12",
+					      "fd00:1::/64" };
+	static const char *const no_routes[] = { "10.10.5.0/24" };
+	struct cstp_reply r = base_reply();
+	char buf[2048];
+	int n;
+
+	r.routes = routes;
+	r.n_routes = 3;
+	r.no_routes = no_routes;
+	r.n_no_routes = 1;
+	n = cstp_connect_reply(buf, sizeof(buf), &r);
+	ck_assert_int_gt(n, 0);
+	ck_assert_uint_eq(strlen(buf), (size_t)n);
+	ck_assert_str_eq(buf,
+		"HTTP/1.1 200 CONNECTED\r\n"
+		"X-CSTP-Version: 1\r\n"
+		"X-CSTP-Server-Name: ocserv-modern 0.1.0\r\n"
+		"X-CSTP-DPD: 30\r\n"
+		"X-CSTP-Address: 192.168.77.10\r\n"
+		"X-CSTP-Netmask: 255.255.255.0\r\n"
+		"X-CSTP-DNS: 192.168.77.1\r\n"
+		"X-CSTP-DNS: 10.0.0.53\r\n"
+		"X-CSTP-Split-Include: 10.10.0.0/255.255.0.0\r\n"
+		"X-CSTP-Split-Include: 172.16.0.0/255.240.0.0\r\n"
+		"X-CSTP-Split-Include-IP6: fd00:1::/64\r\n"
+		"X-CSTP-Split-Exclude: 10.10.5.0/255.255.255.0\r\n"
+		"X-CSTP-Default-Domain: example.test\r\n"
+		"X-CSTP-Keepalive: 20\r\n"
+		"X-CSTP-Idle-Timeout: 1800\r\n"
+		"X-CSTP-Rekey-Time: 172800\r\n"
+		"X-CSTP-Rekey-Method: new-tunnel\r\n"
+		"X-CSTP-Session-Timeout: 3600\r\n"
+		"X-CSTP-Session-Timeout-Remaining: 3500\r\n"
+		"X-CSTP-Disconnected-Timeout: 300\r\n"
+		"X-CSTP-Keep: true\r\n"
+		"X-CSTP-TCP-Keepalive: true\r\n"
+		"X-CSTP-License: accept\r\n"
+		"X-CSTP-Base-MTU: 1500\r\n"
+		"X-CSTP-MTU: 1430\r\n"
+		"\r\n");
+}
+END_TEST
+
+/* Zero means "omit" for DPD and "none" for the timeouts; no routes means no
+ * Split-Include at all (default route); default routes are skipped. */
+START_TEST(test_zero_values)
+{
+	static const char *const routes[] = { "default", "0.0.0.0/0", "::/0", "0.0.0.0/0.0.0.0" };
+	struct cstp_reply r = base_reply();
+	char buf[2048];
+
+	r.server_name = NULL;
+	r.hostname = "client-host";
+	r.dpd_s = 0;
+	r.n_dns = 0;
+	r.default_domain = "";
+	r.idle_timeout_s = 0;
+	r.rekey_time_s = 0;
+	r.session_timeout_s = 0;
+	r.session_remaining_s = 77;	/* ignored without a session timeout */
+	r.routes = routes;
+	r.n_routes = 4;
+	ck_assert_int_gt(cstp_connect_reply(buf, sizeof(buf), &r), 0);
+	ck_assert_str_eq(buf,
+		"HTTP/1.1 200 CONNECTED\r\n"
+		"X-CSTP-Version: 1\r\n"
+		"X-CSTP-Hostname: client-host\r\n"
+		"X-CSTP-Address: 192.168.77.10\r\n"
+		"X-CSTP-Netmask: 255.255.255.0\r\n"
+		"X-CSTP-Keepalive: 20\r\n"
+		"X-CSTP-Idle-Timeout: none\r\n"
+		"X-CSTP-Rekey-Method: none\r\n"
+		"X-CSTP-Session-Timeout: none\r\n"
+		"X-CSTP-Session-Timeout-Remaining: none\r\n"
+		"X-CSTP-Disconnected-Timeout: 300\r\n"
+		"X-CSTP-Keep: true\r\n"
+		"X-CSTP-TCP-Keepalive: true\r\n"
+		"X-CSTP-License: accept\r\n"
+		"X-CSTP-Base-MTU: 1500\r\n"
+		"X-CSTP-MTU: 1430\r\n"
+		"\r\n");
+}
+END_TEST
+
+/* IPv4 prefixes become dotted masks at every length, /32 and /1 included. */
+START_TEST(test_prefix_masks)
+{
+	static const struct { const char *route, *header; } cases[] = {
+		{ "10.0.0.1/32", "X-CSTP-Split-Include: 10.0.0.1/255.255.255.255\r\n" },
+		{ "128.0.0.0/1", "X-CSTP-Split-Include: 128.0.0.0/128.0.0.0\r\n" },
+		{ "10.0.0.0/8", "X-CSTP-Split-Include: 10.0.0.0/255.0.0.0\r\n" },
+		{ "192.168.0.0/23", "X-CSTP-Split-Include: 192.168.0.0/255.255.254.0\r\n" },
+		{ "2001:db8::/32", "X-CSTP-Split-Include-IP6: 2001:db8::/32\r\n" },
+	};
+	struct cstp_reply r = base_reply();
+	char buf[2048];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *one[] = { cases[i].route };
+
+		r.routes = one;
+		r.n_routes = 1;
+		ck_assert_int_gt(cstp_connect_reply(buf, sizeof(buf), &r), 0);
+		ck_assert_msg(strstr(buf, cases[i].header) != NULL, "route %s: %s",
+			      cases[i].route, buf);
+		ck_assert_ptr_null(strstr(strstr(buf, cases[i].header) + strlen(cases[i].header),
+					  "Split-Include"));
+	}
+}
+END_TEST
+
+static const char *const bad_routes[] = {
+	"10.0.0.0", "10.0.0.0/33", "10.0.0.0/", "/8", "10.0.0.0/8x", "10.0.0.0/-1",
+	"nonsense/8", "10.0.0.0/255.0.0.300", "fd00::/129", "fd00::/abc", "",
+	"10.0.0.0/8\r\nX-Evil: 1",
+};
+
+START_TEST(test_bad_route)
+{
+	const char *one[] = { bad_routes[_i] };
+	struct cstp_reply r = base_reply();
+	char buf[2048];
+
+	r.routes = one;
+	r.n_routes = 1;
+	ck_assert_int_eq(cstp_connect_reply(buf, sizeof(buf), &r), -EINVAL);
+	ck_assert_str_eq(buf, "");
+	r.routes = NULL;
+	r.n_routes = 0;
+	r.no_routes = one;
+	r.n_no_routes = 1;
+	ck_assert_int_eq(cstp_connect_reply(buf, sizeof(buf), &r), -EINVAL);
+}
+END_TEST
+
+/* Header injection through any string is refused. */
+START_TEST(test_control_chars)
+{
+	static const char *const evil_dns[] = { "1.1.1.1\r\nX-CSTP-Address: 6.6.6.6" };
+	struct cstp_reply r;
+	char buf[2048];
+
+	r = base_reply();
+	r.default_domain = "a\nb";
+	ck_assert_int_eq(cstp_connect_reply(buf, sizeof(buf), &r), -EINVAL);
+	r = base_reply();
+	r.dns = evil_dns;
+	r.n_dns = 1;
+	ck_assert_int_eq(cstp_connect_reply(buf, sizeof(buf), &r), -EINVAL);
+	r = base_reply();
+	r.server_name = "x\x7f";
+	ck_assert_int_eq(cstp_connect_reply(buf, sizeof(buf), &r), -EINVAL);
+	r = base_reply();
+	r.hostname = "tab\there";
+	ck_assert_int_eq(cstp_connect_reply(buf, sizeof(buf), &r), -EINVAL);
+	r = base_reply();
+	r.ipv4 = NULL;
+	ck_assert_int_eq(cstp_connect_reply(buf, sizeof(buf), &r), -EINVAL);
+	r = base_reply();
+	r.ipv4_netmask = "";
+	ck_assert_int_eq(cstp_connect_reply(buf, sizeof(buf), &r), -EINVAL);
+}
+END_TEST
+
+/* Every buffer size below the needed one gives -ENOSPC and an empty string;
+ * the exact size (length + NUL) succeeds. */
+START_TEST(test_buffer_sizes)
+{
+	struct cstp_reply r = base_reply();
+	char ref[2048], buf[2048];
+	int n = cstp_connect_reply(ref, sizeof(ref), &r);
+
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(cstp_connect_reply(buf, 0, &r), -ENOSPC);
+	for (size_t size = 1; size <= (size_t)n; size++) {
+		memset(buf, 'Z', sizeof(buf));
+		ck_assert_int_eq(cstp_connect_reply(buf, size, &r), -ENOSPC);
+		ck_assert_str_eq(buf, "");
+	}
+	ck_assert_int_eq(cstp_connect_reply(buf, (size_t)n + 1, &r), n);
+	ck_assert_str_eq(buf, ref);
+}
+END_TEST
+
+/* --- MTU ------------------------------------------------------------------ */
+
+START_TEST(test_mtu_formula)
+{
+	struct cstp_mtu m;
+
+	/* tun 1500, client base 1500, TLS 1.3 AES-GCM overhead 22:
+	 * 1500 - 20 - 20 - 22 - 8 = 1430. */
+	m = cstp_mtu_compute(1500, 1500, 0, false, 22);
+	ck_assert_uint_eq(m.base, 1500);
+	ck_assert_uint_eq(m.data, 1430);
+	/* Same over an IPv6 TCP connection: 20 bytes less. */
+	m = cstp_mtu_compute(1500, 1500, 0, true, 22);
+	ck_assert_uint_eq(m.data, 1410);
+	/* The smallest known value wins: the client's base MTU ... */
+	m = cstp_mtu_compute(1500, 1400, 0, false, 29);
+	ck_assert_uint_eq(m.base, 1400);
+	ck_assert_uint_eq(m.data, 1400 - 20 - 20 - 29 - 8);
+	/* ... or the TCP path MTU ... */
+	m = cstp_mtu_compute(1500, 1500, 1492, false, 22);
+	ck_assert_uint_eq(m.base, 1492);
+	/* ... or the configured/tun MTU; 0 means unknown. */
+	m = cstp_mtu_compute(1300, 0, 0, false, 22);
+	ck_assert_uint_eq(m.base, 1300);
+	m = cstp_mtu_compute(0, 0, 0, false, 22);
+	ck_assert_uint_eq(m.base, CSTP_LINK_MTU_DEFAULT);
+	/* Loopback client: Base-MTU 65535 is capped by the tun. */
+	m = cstp_mtu_compute(1500, 65535, 65535, false, 22);
+	ck_assert_uint_eq(m.base, 1500);
+}
+END_TEST
+
+START_TEST(test_mtu_bounds)
+{
+	struct cstp_mtu m;
+
+	/* Tiny link: raised to 576. */
+	m = cstp_mtu_compute(100, 0, 0, false, 22);
+	ck_assert_uint_eq(m.base, CSTP_LINK_MTU_MIN);
+	ck_assert_uint_eq(m.data, 576 - 70);
+	/* Huge link: one CSTP packet must fit one TLS record. */
+	m = cstp_mtu_compute(65535, 0, 0, false, 22);
+	ck_assert_uint_eq(m.base, 65535);
+	ck_assert_uint_eq(m.data, CSTP_MTU_MAX);
+	ck_assert_uint_eq(CSTP_MTU_MAX + CSTP_HDR, 16384);
+	/* Nonsense TLS overhead cannot wrap. */
+	m = cstp_mtu_compute(1500, 0, 0, true, 100000);
+	ck_assert_uint_eq(m.data, 1500 - 750 - 68);
+}
+END_TEST
+
+static Suite *connect_suite(void)
+{
+	Suite *s = suite_create("connect-reply");
+	TCase *tc = tcase_create("headers");
+
+	tcase_add_test(tc, test_full_reply);
+	tcase_add_test(tc, test_zero_values);
+	tcase_add_test(tc, test_prefix_masks);
+	tcase_add_loop_test(tc, test_bad_route, 0, sizeof(bad_routes) / sizeof(bad_routes[0]));
+	tcase_add_test(tc, test_control_chars);
+	tcase_add_test(tc, test_buffer_sizes);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("mtu");
+	tcase_add_test(tc, test_mtu_formula);
+	tcase_add_test(tc, test_mtu_bounds);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(connect_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
