@@ -1,1 +1,25 @@
-# codec.mk: (empty until its component lands)
+# codec.mk: the wire parsers (CSTP/DTLS frame codec, HTTP request parser,
+# XML auth body parser), one library the worker links, their unit tests and
+# their libFuzzer targets.
+
+noinst_LIBRARIES += src/libcodec.a
+src_libcodec_a_SOURCES = \
+	src/cstp.c src/cstp.h
+
+# --- unit tests (check)
+check_PROGRAMS += tests/unit/test-cstp
+TESTS += tests/unit/test-cstp
+UNIT_TESTS += tests/unit/test-cstp
+tests_unit_test_cstp_SOURCES = tests/unit/test-cstp.c
+tests_unit_test_cstp_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_cstp_LDADD = src/libcodec.a $(CHECK_LIBS)
+
+# --- fuzz targets (libFuzzer): the parser's sources are compiled into the
+# target with the fuzz flags, not linked from libcodec.a.
+
+FUZZ_TARGETS += tests/fuzz/fuzz-cstp
+tests_fuzz_fuzz_cstp_SOURCES = tests/fuzz/fuzz-cstp.c src/cstp.c src/cstp.h
+tests_fuzz_fuzz_cstp_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_cstp_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
+
+EXTRA_DIST += tests/fuzz/fuzz-cstp.c tests/fuzz/seeds/fuzz-cstp
