@@ -1,1 +1,30 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # src/vpn: the liveness engine (pure state machines) and its libev adapter.
+#
+# libvpn.a   pure engine: no I/O, no clock reads, no libev (link it anywhere)
+# libvpnev.a the libev adapter (clock + one lazily re-armed ev_timer per owner);
+#            link it before libvpn.a and add $(LIBEV_LIBS)
+
+noinst_LIBRARIES += src/vpn/libvpn.a
+src_vpn_libvpn_a_SOURCES = \
+	src/vpn/time.h \
+	src/vpn/dpd.c src/vpn/dpd.h
+
+# --- unit tests (check), one program per machine ---------------------------
+VPN_UNIT_TESTS = \
+	tests/unit/test-vpn-time \
+	tests/unit/test-vpn-dpd
+check_PROGRAMS += $(VPN_UNIT_TESTS)
+TESTS += $(VPN_UNIT_TESTS)
+UNIT_TESTS += $(VPN_UNIT_TESTS)
+
+VPN_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+VPN_TEST_LDADD = src/vpn/libvpn.a $(CHECK_LIBS)
+
+tests_unit_test_vpn_time_SOURCES = tests/unit/test-vpn-time.c tests/unit/vpn-test-util.h
+tests_unit_test_vpn_time_CFLAGS = $(VPN_TEST_CFLAGS)
+tests_unit_test_vpn_time_LDADD = $(VPN_TEST_LDADD)
+
+tests_unit_test_vpn_dpd_SOURCES = tests/unit/test-vpn-dpd.c tests/unit/vpn-test-util.h
+tests_unit_test_vpn_dpd_CFLAGS = $(VPN_TEST_CFLAGS)
+tests_unit_test_vpn_dpd_LDADD = $(VPN_TEST_LDADD)
