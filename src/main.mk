@@ -1,1 +1,49 @@
-# main.mk: (empty until its component lands)
+# SPDX-License-Identifier: GPL-2.0-or-later
+# main.mk: the main process ocserv-modern and what it shares with the worker:
+# the IPC framing (src/libipc.a, with the protobuf-c code generated from
+# src/proto/ipc.proto into the build directory).
+
+# --- protobuf-c code generation (build dir, VPATH/distcheck-safe) ---------
+# One stamp so a parallel make runs protoc-c once for both outputs.
+IPC_PROTO_GEN = src/proto/ipc.pb-c.c src/proto/ipc.pb-c.h
+BUILT_SOURCES += $(IPC_PROTO_GEN)
+CLEANFILES += $(IPC_PROTO_GEN) src/proto/ipc.stamp
+EXTRA_DIST += src/proto/ipc.proto
+
+src/proto/ipc.stamp: $(top_srcdir)/src/proto/ipc.proto
+	@$(MKDIR_P) $(top_builddir)/src/proto
+	$(AM_V_GEN)$(PROTOC_C) --proto_path=$(top_srcdir)/src/proto \
+	  --c_out=$(top_builddir)/src/proto $(top_srcdir)/src/proto/ipc.proto
+	@touch $@
+
+$(IPC_PROTO_GEN): src/proto/ipc.stamp
+	@test -f $@ || { rm -f src/proto/ipc.stamp; \
+	  $(MAKE) $(AM_MAKEFLAGS) src/proto/ipc.stamp; }
+
+# --- libipc.a: framing + generated messages, linked by main and worker ----
+# Users link src/libipc.a $(PROTOBUF_C_LIBS) and compile with $(PROTOBUF_C_CFLAGS).
+noinst_LIBRARIES += src/libipc.a
+src_libipc_a_SOURCES = src/ipc.c src/ipc.h
+nodist_src_libipc_a_SOURCES = $(IPC_PROTO_GEN)
+src_libipc_a_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
+
+# --- unit tests -----------------------------------------------------------
+check_PROGRAMS += tests/unit/test-ipc
+TESTS += tests/unit/test-ipc
+UNIT_TESTS += tests/unit/test-ipc
+tests_unit_test_ipc_SOURCES = tests/unit/test-ipc.c
+tests_unit_test_ipc_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_ipc_LDADD = src/libipc.a $(PROTOBUF_C_LIBS) $(CHECK_LIBS)
+
+# --- fuzz targets ---------------------------------------------------------
+if ENABLE_FUZZING
+FUZZ_TARGETS += tests/fuzz/fuzz-ipc
+tests_fuzz_fuzz_ipc_SOURCES = tests/fuzz/fuzz-ipc.c src/ipc.c src/ipc.h
+nodist_tests_fuzz_fuzz_ipc_SOURCES = $(IPC_PROTO_GEN)
+tests_fuzz_fuzz_ipc_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_ipc_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_ipc_LDADD = $(PROTOBUF_C_LIBS)
+endif
+# `make fuzz` builds FUZZ_TARGETS directly, without BUILT_SOURCES first.
+tests/fuzz/fuzz_ipc-fuzz-ipc.$(OBJEXT) src/tests_fuzz_fuzz_ipc-ipc.$(OBJEXT): $(IPC_PROTO_GEN)
+EXTRA_DIST += tests/fuzz/fuzz-ipc.c tests/fuzz/seeds/fuzz-ipc

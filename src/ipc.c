@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include "ipc.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Ancillary space for a few fds: a peer sending more than one gets all of
+ * them closed and an error, instead of MSG_CTRUNC leaking into our table. */
+#define IPC_MAX_RX_FDS 4
+
+static const struct {
+	const char *name;
+	const ProtobufCMessageDescriptor *desc;
+} ipc_types[] = {
+	[IPC_AUTH_REQUEST] = { "auth-request", &auth_request__descriptor },
+	[IPC_AUTH_REPLY] = { "auth-reply", &auth_reply__descriptor },
+	[IPC_SESSION_OPEN_REQUEST] = { "session-open-request", &session_open_request__descriptor },
+	[IPC_SESSION_OPEN_REPLY] = { "session-open-reply", &session_open_reply__descriptor },
+	[IPC_TUNNEL_UP] = { "tunnel-up", &tunnel_up__descriptor },
+	[IPC_TUNNEL_STATS] = { "tunnel-stats", &tunnel_stats__descriptor },
+	[IPC_TUNNEL_DOWN] = { "tunnel-down", &tunnel_down__descriptor },
+	[IPC_TERMINATE] = { "terminate", &terminate__descriptor },
+};
+
+const char *ipc_type_str(enum ipc_type type)
+{
+	if (type <= IPC_INVALID || type > IPC_TYPE_MAX)
+		return "unknown";
+	return ipc_types[type].name;
+}
+
+const ProtobufCMessageDescriptor *ipc_type_descriptor(enum ipc_type type)
+{
+	if (type <= IPC_INVALID || type > IPC_TYPE_MAX)
+		return NULL;
+	return ipc_types[type].desc;
+}
+
+bool ipc_type_carries_fd(enum ipc_type type)
+{
+	return type == IPC_SESSION_OPEN_REPLY;
+}
+
+const char *ipc_strerror(int err)
+{
+	switch (err) {
+	case IPC_E_EOF:
+		return "peer closed the connection";
+	case IPC_E_TRUNC:
+		return "message larger than 64 KiB (truncated)";
+	case IPC_E_CTRUNC:
+		return "ancillary data truncated";
+	case IPC_E_SHORT_HEADER:
+		return "message shorter than the 8-byte header";
+	case IPC_E_RESERVED:
+		return "reserved header field is not zero";
+	case IPC_E_LENGTH:
+		return "header length does not match the message size";
+	case IPC_E_UNKNOWN_TYPE:
+		return "unknown message type";
+	case IPC_E_UNPACK:
+		return "malformed protobuf payload";
+	case IPC_E_UNEXPECTED_FD:
+		return "unexpected file descriptor";
+	case IPC_E_BAD_CMSG:
+		return "unexpected ancillary data";
+	case 0:
+		return "success";
+	default:
+		return err < 0 ? strerror(-err) : "unknown error";
+	}
+}
+
+static void put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static uint16_t get_be16(const uint8_t *p)
+{
+	return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+static uint32_t get_be32(const uint8_t *p)
+{
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
+	       ((uint32_t)p[2] << 8) | p[3];
+}
+
+ssize_t ipc_encode(enum ipc_type type, const ProtobufCMessage *msg,
+		   uint8_t *buf, size_t cap)
+{
+	const ProtobufCMessageDescriptor *desc = ipc_type_descriptor(type);
+	size_t len;
+
+	if (desc == NULL || msg == NULL || msg->descriptor != desc)
+		return -EINVAL;
+	/* pack() would dereference an unset required string: refuse first. */
+	if (!protobuf_c_message_check(msg))
+		return -EINVAL;
+	len = protobuf_c_message_get_packed_size(msg);
+	if (cap > IPC_MAX_MSG)
+		cap = IPC_MAX_MSG;
+	if (cap < IPC_HDR_LEN || len > cap - IPC_HDR_LEN)
+		return -EMSGSIZE;
+	put_be16(buf, (uint16_t)type);
+	put_be16(buf + 2, 0);
+	put_be32(buf + 4, (uint32_t)len);
+	if (protobuf_c_message_pack(msg, buf + IPC_HDR_LEN) != len)
+		return -EINVAL;
+	return (ssize_t)(IPC_HDR_LEN + len);
+}
+
+int ipc_decode(const uint8_t *buf, size_t len, struct ipc_msg *out)
+{
+	const ProtobufCMessageDescriptor *desc;
+	uint16_t type;
+	uint32_t plen;
+
+	out->type = IPC_INVALID;
+	out->base = NULL;
+	out->fd = -1;
+	if (len < IPC_HDR_LEN)
+		return IPC_E_SHORT_HEADER;
+	type = get_be16(buf);
+	if (get_be16(buf + 2) != 0)
+		return IPC_E_RESERVED;
+	plen = get_be32(buf + 4);
+	if (plen != len - IPC_HDR_LEN)
+		return IPC_E_LENGTH;
+	desc = ipc_type_descriptor((enum ipc_type)type);
+	if (desc == NULL)
+		return IPC_E_UNKNOWN_TYPE;
+	/* protobuf-c checks required fields and bounds; NULL = default allocator. */
+	out->base = protobuf_c_message_unpack(desc, NULL, plen, buf + IPC_HDR_LEN);
+	if (out->base == NULL)
+		return IPC_E_UNPACK;
+	out->type = (enum ipc_type)type;
+	return 0;
+}
+
+int ipc_send(int sock, enum ipc_type type, const ProtobufCMessage *msg, int fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct msghdr mh = { 0 };
+	struct iovec iov;
+	uint8_t *buf;
+	ssize_t len, n;
+	int ret = 0;
+
+	buf = malloc(IPC_MAX_MSG);
+	if (buf == NULL)
+		return -ENOMEM;
+	len = ipc_encode(type, msg, buf, IPC_MAX_MSG);
+	if (len < 0) {
+		free(buf);
+		return (int)len;
+	}
+	iov.iov_base = buf;
+	iov.iov_len = (size_t)len;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	if (fd >= 0) {
+		struct cmsghdr *cm;
+
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = sizeof(ctl.buf);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
+	do
+		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		ret = errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	else if (n != len)
+		ret = -EMSGSIZE; /* cannot happen on SEQPACKET; never report success */
+	free(buf);
+	return ret;
+}
+
+/* Gather the fds carried by the SCM_RIGHTS messages in `mh`: the first `max`
+ * into fds[], any beyond closed at once. Returns how many arrived in total;
+ * *foreign is set if some other kind of ancillary data came along. */
+static int collect_fds(struct msghdr *mh, int *fds, int max, bool *foreign)
+{
+	struct cmsghdr *cm;
+	int count = 0;
+
+	*foreign = false;
+	for (cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm)) {
+		size_t n, i;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) {
+			*foreign = true;
+			continue;
+		}
+		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < n; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			if (count < max)
+				fds[count] = fd;
+			else
+				close(fd);
+			count++;
+		}
+	}
+	return count;
+}
+
+int ipc_recv(int sock, struct ipc_msg *out)
+{
+	union {
+		char buf[CMSG_SPACE(IPC_MAX_RX_FDS * sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	int fds[IPC_MAX_RX_FDS];
+	struct msghdr mh = { 0 };
+	struct iovec iov;
+	uint8_t *buf;
+	ssize_t n;
+	bool foreign;
+	int nfds, ret, i;
+
+	out->type = IPC_INVALID;
+	out->base = NULL;
+	out->fd = -1;
+	/* One byte more than the limit so an oversized datagram is MSG_TRUNC. */
+	buf = malloc(IPC_MAX_MSG + 1);
+	if (buf == NULL)
+		return -ENOMEM;
+	iov.iov_base = buf;
+	iov.iov_len = IPC_MAX_MSG + 1;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = ctl.buf;
+	mh.msg_controllen = sizeof(ctl.buf);
+	n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	if (n < 0) {
+		ret = errno == EWOULDBLOCK ? -EAGAIN : -errno;
+		free(buf);
+		return ret;
+	}
+	nfds = collect_fds(&mh, fds, IPC_MAX_RX_FDS, &foreign);
+	if (foreign)
+		ret = IPC_E_BAD_CMSG;
+	else if (mh.msg_flags & MSG_CTRUNC)
+		ret = IPC_E_CTRUNC;
+	else if (mh.msg_flags & MSG_TRUNC || (size_t)n > IPC_MAX_MSG)
+		ret = IPC_E_TRUNC;
+	else if (n == 0)
+		ret = IPC_E_EOF;
+	else
+		ret = ipc_decode(buf, (size_t)n, out);
+	if (ret == 0 && nfds > 0 &&
+	    (nfds > 1 || !ipc_type_carries_fd(out->type)))
+		ret = IPC_E_UNEXPECTED_FD;
+	if (ret == 0 && nfds == 1) {
+		out->fd = fds[0];
+		nfds = 0;
+	}
+	if (ret != 0) {
+		ipc_msg_free(out);
+		out->type = IPC_INVALID;
+	}
+	for (i = 0; i < nfds && i < IPC_MAX_RX_FDS; i++)
+		close(fds[i]);
+	free(buf);
+	return ret;
+}
+
+void ipc_msg_free(struct ipc_msg *m)
+{
+	if (m->base != NULL) {
+		protobuf_c_message_free_unpacked(m->base, NULL);
+		m->base = NULL;
+	}
+	if (m->fd >= 0) {
+		close(m->fd);
+		m->fd = -1;
+	}
+}

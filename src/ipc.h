@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef OCSM_IPC_H
+#define OCSM_IPC_H
+
+/*
+ * Messages between main (ocserv-modern) and a worker (ocserv-modern-worker).
+ *
+ * Transport: one AF_UNIX SOCK_SEQPACKET socketpair per worker (the worker
+ * gets its end as fd 4). One message per datagram:
+ *
+ *   0       2       4               8
+ *   +-------+-------+---------------+---------------------------+
+ *   | type  |   0   |    length     | packed protobuf-c message |
+ *   +-------+-------+---------------+---------------------------+
+ *   uint16 BE uint16  uint32 BE       `length` bytes
+ *
+ * The datagram must be exactly 8 + length bytes, at most IPC_MAX_MSG in
+ * total. A file descriptor (only the tun device, with SessionOpenReply)
+ * rides on the same datagram as SCM_RIGHTS. The messages themselves are
+ * defined in src/proto/ipc.proto.
+ *
+ * Error convention: functions return 0 (or a length) on success, -errno for
+ * system errors (-EAGAIN: non-blocking socket full/empty, try later) and one
+ * of the IPC_E_* codes below for a peer that broke the protocol. Every
+ * IPC_E_* code means "close this peer"; ipc_strerror() names any of them.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "proto/ipc.pb-c.h"
+
+#define IPC_HDR_LEN 8u
+/* Largest datagram (header included) either side sends or accepts. */
+#define IPC_MAX_MSG (64u * 1024u)
+
+/* Wire type numbers: never renumber, only append. */
+enum ipc_type {
+	IPC_INVALID = 0,
+	IPC_AUTH_REQUEST = 1,         /* worker -> main, AuthRequest */
+	IPC_AUTH_REPLY = 2,           /* main -> worker, AuthReply */
+	IPC_SESSION_OPEN_REQUEST = 3, /* worker -> main, SessionOpenRequest */
+	IPC_SESSION_OPEN_REPLY = 4,   /* main -> worker, SessionOpenReply (+ tun fd) */
+	IPC_TUNNEL_UP = 5,            /* worker -> main, TunnelUp */
+	IPC_TUNNEL_STATS = 6,         /* worker -> main, TunnelStats */
+	IPC_TUNNEL_DOWN = 7,          /* worker -> main, TunnelDown */
+	IPC_TERMINATE = 8,            /* main -> worker, Terminate */
+};
+#define IPC_TYPE_MAX IPC_TERMINATE
+
+/* Protocol errors: far below the errno range so both share one int. */
+enum ipc_error {
+	IPC_E_EOF = -1001,          /* peer closed its end (or sent a 0-byte datagram) */
+	IPC_E_TRUNC = -1002,        /* datagram larger than IPC_MAX_MSG (MSG_TRUNC) */
+	IPC_E_CTRUNC = -1003,       /* ancillary data truncated (MSG_CTRUNC) */
+	IPC_E_SHORT_HEADER = -1004, /* fewer than IPC_HDR_LEN bytes */
+	IPC_E_RESERVED = -1005,     /* header bytes 2..3 not zero */
+	IPC_E_LENGTH = -1006,       /* header length != bytes that followed */
+	IPC_E_UNKNOWN_TYPE = -1007, /* type not in enum ipc_type */
+	IPC_E_UNPACK = -1008,       /* protobuf-c could not unpack the payload */
+	IPC_E_UNEXPECTED_FD = -1009, /* fd(s) on a type that carries none, or > 1 fd */
+	IPC_E_BAD_CMSG = -1010,     /* ancillary data other than one SCM_RIGHTS */
+};
+
+/* A received (or decoded) message. `base` points to the unpacked message,
+ * whose concrete type follows `type`; the named members are the same pointer
+ * seen through the right type. Free with ipc_msg_free(). */
+struct ipc_msg {
+	enum ipc_type type;
+	union {
+		ProtobufCMessage *base;
+		AuthRequest *auth_request;
+		AuthReply *auth_reply;
+		SessionOpenRequest *session_open_request;
+		SessionOpenReply *session_open_reply;
+		TunnelUp *tunnel_up;
+		TunnelStats *tunnel_stats;
+		TunnelDown *tunnel_down;
+		Terminate *terminate;
+	};
+	int fd; /* received descriptor (O_CLOEXEC), or -1; owned by the receiver */
+};
+
+/* "auth-request", ..., or "unknown" for a value outside the enum. */
+const char *ipc_type_str(enum ipc_type type);
+
+/* Text for a return value of any function here: an IPC_E_* code or -errno. */
+const char *ipc_strerror(int err);
+
+/* The protobuf-c descriptor of `type`'s message, or NULL if unknown. */
+const ProtobufCMessageDescriptor *ipc_type_descriptor(enum ipc_type type);
+
+/* True for the types that may carry a descriptor (SessionOpenReply). */
+bool ipc_type_carries_fd(enum ipc_type type);
+
+/*
+ * Frame `msg` as `type` into buf[0..cap). Returns the datagram length, or
+ * -EINVAL if msg's descriptor is not the one of `type` or a required field
+ * is unset, -EMSGSIZE if the datagram would exceed min(cap, IPC_MAX_MSG).
+ */
+ssize_t ipc_encode(enum ipc_type type, const ProtobufCMessage *msg,
+		   uint8_t *buf, size_t cap);
+
+/*
+ * Parse one complete datagram. On success fills out->type and out->base
+ * (out->fd = -1) and returns 0; on failure returns an IPC_E_* code and
+ * leaves out->base NULL. Never reads outside buf[0..len).
+ */
+int ipc_decode(const uint8_t *buf, size_t len, struct ipc_msg *out);
+
+/*
+ * Send one message on `sock`, with `fd` as SCM_RIGHTS unless fd < 0 (the fd
+ * stays open in the caller). Never raises SIGPIPE. A datagram either goes
+ * whole or not at all: -EAGAIN on a full non-blocking socket, -EPIPE /
+ * -ECONNRESET when the peer is gone, -EINVAL / -EMSGSIZE as ipc_encode().
+ */
+int ipc_send(int sock, enum ipc_type type, const ProtobufCMessage *msg, int fd);
+
+/*
+ * Receive and decode one datagram from `sock`. Returns 0 and a message to
+ * free with ipc_msg_free(); -EAGAIN when nothing is queued (non-blocking
+ * socket); -EINTR; IPC_E_EOF when the peer closed; another IPC_E_* code for
+ * a protocol violation. A received fd is opened close-on-exec; on any error,
+ * and when the type carries no fd, every received fd is closed here.
+ */
+int ipc_recv(int sock, struct ipc_msg *out);
+
+/* Release the unpacked message and close the fd if still set. Idempotent. */
+void ipc_msg_free(struct ipc_msg *m);
+
+#endif
