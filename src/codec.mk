@@ -4,7 +4,8 @@
 
 noinst_LIBRARIES += src/libcodec.a
 src_libcodec_a_SOURCES = \
-	src/cstp.c src/cstp.h
+	src/cstp.c src/cstp.h \
+	src/http.c src/http.h
 
 # --- unit tests (check)
 check_PROGRAMS += tests/unit/test-cstp
@@ -14,6 +15,13 @@ tests_unit_test_cstp_SOURCES = tests/unit/test-cstp.c
 tests_unit_test_cstp_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_cstp_LDADD = src/libcodec.a $(CHECK_LIBS)
 
+check_PROGRAMS += tests/unit/test-http
+TESTS += tests/unit/test-http
+UNIT_TESTS += tests/unit/test-http
+tests_unit_test_http_SOURCES = tests/unit/test-http.c
+tests_unit_test_http_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_http_LDADD = src/libcodec.a $(CHECK_LIBS)
+
 # --- fuzz targets (libFuzzer): the parser's sources are compiled into the
 # target with the fuzz flags, not linked from libcodec.a.
 
@@ -22,4 +30,10 @@ tests_fuzz_fuzz_cstp_SOURCES = tests/fuzz/fuzz-cstp.c src/cstp.c src/cstp.h
 tests_fuzz_fuzz_cstp_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_cstp_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
 
-EXTRA_DIST += tests/fuzz/fuzz-cstp.c tests/fuzz/seeds/fuzz-cstp
+FUZZ_TARGETS += tests/fuzz/fuzz-http
+tests_fuzz_fuzz_http_SOURCES = tests/fuzz/fuzz-http.c src/http.c src/http.h
+tests_fuzz_fuzz_http_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_http_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
+
+EXTRA_DIST += tests/fuzz/fuzz-cstp.c tests/fuzz/seeds/fuzz-cstp \
+	tests/fuzz/fuzz-http.c tests/fuzz/seeds/fuzz-http
