@@ -124,3 +124,26 @@ void sendq_pop(struct sendq *q)
 	q->charged -= charge_of(it->len);
 	free(it);
 }
+
+size_t sendq_purge_data(struct sendq *q)
+{
+	struct sendq_item *prev = q->head, *it;
+	size_t dropped = 0;
+
+	if (prev == NULL)
+		return 0;
+	while ((it = prev->next) != NULL) {
+		if (it->cls != SENDQ_DATA) {
+			prev = it;
+			continue;
+		}
+		prev->next = it->next;
+		q->count--;
+		q->charged -= charge_of(it->len);
+		free(it);
+		dropped++;
+	}
+	q->tail = prev;
+	q->dropped_data += dropped;
+	return dropped;
+}

@@ -81,6 +81,11 @@ enum sendq_class sendq_peek_class(const struct sendq *q);
 /* Remove the head packet after it has been fully sent. No-op when empty. */
 void sendq_pop(struct sendq *q);
 
+/* Drop every DATA packet behind the head (the head may be a pending record
+ * and always stays), so a final DISCONNECT does not wait behind a full data
+ * queue. Returns how many were dropped (also added to dropped_data). */
+size_t sendq_purge_data(struct sendq *q);
+
 static inline bool sendq_empty(const struct sendq *q)
 {
 	return q->head == NULL;

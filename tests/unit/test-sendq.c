@@ -229,6 +229,49 @@ START_TEST(test_interleaved_model)
 }
 END_TEST
 
+/* Purging keeps the head whatever its class, keeps every CONTROL packet in
+ * order, and leaves the queue consistent for further pushes. */
+START_TEST(test_purge_data)
+{
+	static const struct { enum sendq_class cls; uint8_t tag; } in[] = {
+		{ SENDQ_DATA, 1 }, { SENDQ_DATA, 2 }, { SENDQ_CONTROL, 3 }, { SENDQ_DATA, 4 },
+		{ SENDQ_DATA, 5 }, { SENDQ_CONTROL, 6 }, { SENDQ_DATA, 7 },
+	};
+	static const uint8_t expect[] = { 1, 3, 6, 8 };
+	struct sendq q;
+	const uint8_t *p;
+	size_t len, i;
+	uint8_t b;
+
+	sendq_init(&q, 10000, 100);
+	ck_assert_uint_eq(sendq_purge_data(&q), 0);
+	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++)
+		ck_assert_int_eq(sendq_push(&q, in[i].cls, &in[i].tag, 1), 0);
+	ck_assert_uint_eq(sendq_purge_data(&q), 4);
+	ck_assert_uint_eq(q.dropped_data, 4);
+	ck_assert_uint_eq(q.count, 3);
+	ck_assert_uint_eq(q.charged, 3 * C(1));
+	b = 8;
+	ck_assert_int_eq(sendq_push(&q, SENDQ_DATA, &b, 1), 0);
+	for (i = 0; i < sizeof(expect); i++) {
+		ck_assert(sendq_peek(&q, &p, &len));
+		ck_assert_uint_eq(p[0], expect[i]);
+		sendq_pop(&q);
+	}
+	ck_assert(sendq_empty(&q));
+
+	/* Trailing DATA only: the tail moves back to the head. */
+	b = 9;
+	ck_assert_int_eq(sendq_push(&q, SENDQ_CONTROL, &b, 1), 0);
+	ck_assert_int_eq(sendq_push(&q, SENDQ_DATA, &b, 1), 0);
+	ck_assert_uint_eq(sendq_purge_data(&q), 1);
+	ck_assert_ptr_eq(q.head, q.tail);
+	ck_assert_int_eq(sendq_push(&q, SENDQ_CONTROL, &b, 1), 0);
+	ck_assert_uint_eq(q.count, 2);
+	sendq_clear(&q);
+}
+END_TEST
+
 static Suite *sendq_suite(void)
 {
 	Suite *s = suite_create("sendq");
@@ -244,6 +287,7 @@ static Suite *sendq_suite(void)
 	tcase_add_test(tc, test_zero_data_limit);
 	tcase_add_test(tc, test_overflow_safe);
 	tcase_add_test(tc, test_interleaved_model);
+	tcase_add_test(tc, test_purge_data);
 	suite_add_tcase(s, tc);
 	return s;
 }
