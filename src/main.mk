@@ -27,13 +27,39 @@ src_libipc_a_SOURCES = src/ipc.c src/ipc.h
 nodist_src_libipc_a_SOURCES = $(IPC_PROTO_GEN)
 src_libipc_a_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
 
+# --- libmaincore.a: main's pure modules (no I/O, no libev, injected time) --
+# Link with $(GNUTLS_LIBS) (cookie minting and hashing).
+noinst_LIBRARIES += src/libmaincore.a
+src_libmaincore_a_SOURCES = \
+	src/ban.c src/ban.h \
+	src/cookie.c src/cookie.h \
+	src/ippool.c src/ippool.h
+src_libmaincore_a_CFLAGS = $(AM_CFLAGS) $(GNUTLS_CFLAGS)
+
 # --- unit tests -----------------------------------------------------------
-check_PROGRAMS += tests/unit/test-ipc
-TESTS += tests/unit/test-ipc
-UNIT_TESTS += tests/unit/test-ipc
+MAIN_UNIT_TESTS = \
+	tests/unit/test-ipc \
+	tests/unit/test-ban \
+	tests/unit/test-cookie \
+	tests/unit/test-ippool
+check_PROGRAMS += $(MAIN_UNIT_TESTS)
+TESTS += $(MAIN_UNIT_TESTS)
+UNIT_TESTS += $(MAIN_UNIT_TESTS)
 tests_unit_test_ipc_SOURCES = tests/unit/test-ipc.c
 tests_unit_test_ipc_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_ipc_LDADD = src/libipc.a $(PROTOBUF_C_LIBS) $(CHECK_LIBS)
+
+tests_unit_test_ban_SOURCES = tests/unit/test-ban.c
+tests_unit_test_ban_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_ban_LDADD = src/libmaincore.a $(CHECK_LIBS)
+
+tests_unit_test_cookie_SOURCES = tests/unit/test-cookie.c
+tests_unit_test_cookie_CFLAGS = $(AM_CFLAGS) $(GNUTLS_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_cookie_LDADD = src/libmaincore.a $(GNUTLS_LIBS) $(CHECK_LIBS)
+
+tests_unit_test_ippool_SOURCES = tests/unit/test-ippool.c
+tests_unit_test_ippool_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_ippool_LDADD = src/libmaincore.a $(CHECK_LIBS)
 
 # --- fuzz targets ---------------------------------------------------------
 if ENABLE_FUZZING
