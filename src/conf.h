@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef OCSM_CONF_H
+#define OCSM_CONF_H
+
+/*
+ * The configuration file: ocserv.conf syntax, validated once at load.
+ *
+ * (This header is conf.h, not config.h: every .c file starts with
+ * #include "config.h" for autoconf's header, and a src/config.h would be
+ * found first by every file in src/.)
+ *
+ * Syntax, as in ocserv:
+ *   key = value          whitespace around key and value is dropped
+ *   key = "value"        one pair of surrounding double quotes is removed;
+ *                        the inside is kept byte for byte
+ *   # comment            only when '#' is the first non-blank character;
+ *                        "dpd = 90 # s" is the value "90 # s" (an error)
+ *   route = ...          some keys may repeat (route, no-route, dns)
+ *   [vhost:name]         not supported: a warning, and every line up to the
+ *                        next section header is ignored
+ * Keys are case-sensitive. Times are whole seconds and stay seconds in
+ * struct config; the liveness engine converts them to milliseconds.
+ *
+ * Every supported key has one documented default (the table in conf.c,
+ * mirrored in doc/config-reference.md and doc/sample.config) that applies
+ * whether or not the key is present. Errors are fatal and name file:line and
+ * the key; options of ocserv that we do not implement give a warning and are
+ * ignored; a key nobody knows is an error that suggests the closest known key.
+ */
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef SYSCONFDIR
+#define CONFIG_DEFAULT_PATH SYSCONFDIR "/ocserv-modern/ocserv.conf"
+#endif
+
+/* Limits on the input; beyond them the load fails with a clear error. */
+#define CONFIG_MAX_FILE_SIZE (1024u * 1024u)  /* bytes */
+#define CONFIG_MAX_LINE      4096u            /* bytes, without the newline */
+
+enum config_rekey_method {
+	CONFIG_REKEY_SSL = 0,        /* "ssl": TLS renegotiation on the live tunnel */
+	CONFIG_REKEY_NEW_TUNNEL = 1, /* "new-tunnel": the client reconnects with its cookie */
+};
+
+/* One IPv4 or IPv6 address (dns). */
+struct config_addr {
+	int family;                       /* AF_INET or AF_INET6 */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} addr;
+	char text[INET6_ADDRSTRLEN];      /* canonical text, e.g. "192.0.2.1" */
+};
+
+/* One route or no-route, host bits guaranteed zero. */
+struct config_route {
+	int family;                       /* AF_INET or AF_INET6 */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} net;
+	unsigned prefix;                  /* 0..32 or 0..128 */
+	/* The form the X-CSTP-Split-Include/-Exclude headers carry:
+	 * "10.0.0.0/255.0.0.0" for IPv4, "2001:db8::/32" for IPv6. */
+	char text[INET6_ADDRSTRLEN + 20];
+};
+
+/*
+ * The whole configuration. Strings are owned (freed by config_free); a NULL
+ * string means "not set" and is only possible where the field says so.
+ * Times are seconds; 0 means "off"/"none" where the field says so.
+ */
+struct config {
+	char *path;                     /* file it was loaded from ("<buffer name>" for buffers) */
+
+	/* authentication: auth = plain[passwd=FILE] (required) */
+	char *auth_passwd_file;         /* the ocpasswd file */
+
+	/* listening */
+	char *listen_host;              /* NULL: every address */
+	uint16_t tcp_port;              /* 1..65535 */
+	uint16_t udp_port;              /* 0: no DTLS (no X-DTLS-* headers) */
+	char *server_cert;              /* required */
+	char *server_key;               /* required (file or GnuTLS URL) */
+
+	/* processes and sockets */
+	char *run_as_user;              /* workers drop to this user */
+	char *run_as_group;
+	char *socket_file;              /* main <-> worker IPC */
+	char *occtl_socket_file;        /* occtl-modern control socket */
+	char *pid_file;
+	char *connect_script;           /* NULL: none */
+	char *disconnect_script;        /* NULL: none */
+
+	/* network given to clients */
+	char *device;                   /* tun name prefix, "vpns" -> vpns0, vpns1... */
+	struct in_addr ipv4_network;    /* required; host bits zero */
+	struct in_addr ipv4_netmask;    /* from ipv4-netmask or the /N of ipv4-network */
+	unsigned ipv4_prefix;           /* 1..30, same mask as ipv4_netmask */
+	struct config_addr *dns;        /* dns = ... (repeated), n_dns entries */
+	size_t n_dns;
+	bool route_default;             /* "route = default" was given: full tunnel, routes[] empty */
+	struct config_route *routes;    /* route = ... ; none and !route_default: full tunnel too */
+	size_t n_routes;
+	struct config_route *no_routes; /* no-route = ... */
+	size_t n_no_routes;
+	char *default_domain;           /* NULL: none */
+	char *banner;                   /* NULL: none; never contains control characters */
+	uint32_t mtu;                   /* link MTU cap; 0: the tun device's default */
+	bool predictable_ips;           /* same user -> same IPv4 when free */
+	bool keep_tun_on_resume;        /* keep the tun device while waiting to resume */
+
+	/* limits */
+	uint32_t max_clients;           /* 0: unlimited */
+	uint32_t max_same_clients;      /* per user; 0: unlimited */
+	uint32_t max_ban_score;         /* 0: no banning */
+	uint32_t ban_reset_time_s;
+	uint32_t min_reauth_time_s;
+
+	/* liveness (liveness.md §3-§9) */
+	uint32_t auth_timeout_s;        /* >= 1 */
+	uint32_t dpd_s;                 /* 0: DPD off, else >= 2 */
+	uint32_t mobile_dpd_s;          /* already resolved: "mobile-dpd = 0" stores dpd_s */
+	uint32_t dpd_retries;           /* 1..10 */
+	uint32_t keepalive_s;           /* 0: not advertised */
+	uint32_t idle_timeout_s;        /* 0: none */
+	uint32_t mobile_idle_timeout_s; /* 0: none */
+	uint32_t session_timeout_s;     /* 0: none */
+	uint32_t cookie_timeout_s;      /* >= 1 */
+	bool persistent_cookies;
+	uint32_t switch_to_tcp_timeout_s; /* 0: off */
+	bool try_mtu_discovery;
+	uint32_t rekey_time_s;          /* 0: no rekey (method none is advertised) */
+	enum config_rekey_method rekey_method;
+};
+
+/*
+ * Diagnostics. Every field may be left zero; diag itself may be NULL.
+ * Messages have the form "FILE:LINE: text" ("FILE: text" when no line applies).
+ */
+#define CONFIG_MSG_MAX 640
+typedef void config_warn_fn(void *opaque, unsigned line, const char *key, const char *msg);
+
+struct config_diag {
+	config_warn_fn *warn;       /* in: called once per warning; NULL: only counted */
+	void *opaque;               /* in: passed to warn */
+	unsigned n_warnings;        /* out */
+	unsigned line;              /* out: line of the fatal error; 0 when it concerns the whole file */
+	char key[64];               /* out: key of the fatal error; "" when none */
+	char msg[CONFIG_MSG_MAX];   /* out: the fatal error; "" when none */
+};
+
+/*
+ * Load and validate the file at path into *out. Returns 0, or a negative
+ * errno: -EINVAL for any content error, -ENOENT/-EACCES/... when the file
+ * cannot be read, -EFBIG above CONFIG_MAX_FILE_SIZE, -ENOMEM. On failure
+ * diag->msg says why and *out holds nothing (config_free on it is harmless).
+ * Files named in the configuration (certificates, the password file) are
+ * not opened here.
+ */
+int config_load(const char *path, struct config *out, struct config_diag *diag);
+
+/* The same on a memory buffer of len bytes (need not be NUL-terminated; a NUL
+ * byte is an error). name is used as FILE in messages. */
+int config_parse_buffer(const char *name, const char *buf, size_t len,
+			struct config *out, struct config_diag *diag);
+
+/* Release everything *cfg owns and zero it. NULL and zeroed configs are fine. */
+void config_free(struct config *cfg);
+
+/*
+ * Write cfg in ocserv.conf syntax, one line per value, every supported key
+ * (unset optional strings as a comment). Loading the output gives back an
+ * equal configuration. Returns 0 or -EIO.
+ */
+int config_write(const struct config *cfg, FILE *f);
+
+/* ---- per tunnel ---- */
+
+/* True when an X-AnyConnect-Identifier-Platform value marks a mobile client:
+ * it starts with "android" or "apple-ios", case-insensitively. NULL: false. */
+bool config_platform_is_mobile(const char *platform);
+
+/* The timer values one tunnel runs with, in seconds (liveness.md §3-§8). */
+struct config_tunnel_timers {
+	bool mobile;                    /* input echoed: which set was chosen */
+	uint32_t dpd_s;                 /* dpd, or mobile-dpd for a mobile client; 0: off */
+	uint32_t dpd_retries;
+	uint32_t keepalive_s;
+	uint32_t idle_timeout_s;        /* idle-timeout, or mobile-idle-timeout; 0: none */
+	uint32_t session_timeout_s;     /* 0: none */
+	uint32_t switch_to_tcp_timeout_s;
+	uint32_t cookie_timeout_s;
+};
+
+/* Effective values for a client (mobile: see config_platform_is_mobile).
+ * Per-user/group overrides are not supported yet. */
+void config_tunnel_timers(const struct config *cfg, bool mobile, struct config_tunnel_timers *out);
+
+const char *config_rekey_method_str(enum config_rekey_method m);
+
+/* ---- the key table, for documentation checks and tools ---- */
+
+struct config_key_info {
+	const char *name;
+	const char *default_value;  /* as written in a file; NULL: no default (see required) */
+	const char *range;          /* human-readable accepted values */
+	bool required;              /* the file must set it */
+	bool repeated;              /* may appear several times, values accumulate */
+};
+
+/* The i-th supported key (0-based), or NULL past the last one. */
+const struct config_key_info *config_key_at(size_t i);
+
+/* True when name is an ocserv option that this server recognises but does
+ * not implement (a warning at load). */
+bool config_key_is_ocserv_only(const char *name);
+
+/* The i-th such ocserv-only name, or NULL past the last one. */
+const char *config_ocserv_only_key_at(size_t i);
+
+#endif
