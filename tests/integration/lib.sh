@@ -1,0 +1,697 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+#
+# lib.sh: harness for the integration tests. Each tests/integration/test-*.sh
+# sources it, builds a small network of namespaces, runs the real gateway and
+# the real openconnect 9.01 client (with a real tun device) and measures the
+# liveness timers from the logs.
+#
+# Topology (one set per test, names carry the test's PID):
+#
+#   ns ocsm-s-PID            ns ocsm-c1-PID        ns ocsm-c2-PID
+#   server 10.77.0.1/24      client 10.77.0.2/24   client 10.77.0.3/24
+#   on bridge br0 ---veth--- eth0                  eth0
+#             \-----------------------------------veth
+#   server tun(s) vpnsN      tun0 (openconnect)    tun0
+#   VPN pool 192.168.77.0/24, server's tun address 192.168.77.1
+#
+# Which server: OCSM_SERVER=modern (default: $top_builddir/src/ocserv-modern,
+# worker from OCSERV_MODERN_WORKER, default $top_builddir/src/ocserv-modern-
+# worker) or OCSM_SERVER=ocserv (the Debian reference server 1.1.6, for
+# side-by-side runs; its timers fall far outside our contract, so liveness
+# tests are expected to FAIL against it, and OCSM_EXTRA_WAIT=N lengthens every
+# bounded wait by N seconds to let them measure anyway).
+#
+# Other knobs: OCSM_KEEP=1 keeps the work directory, OCSM_TEST_TIMEOUT (s)
+# bounds the whole test (default 150), OCSM_SERVER_ARGS adds server flags.
+#
+# Exit codes (automake): 0 pass, 1 fail, 77 skip (not root, tools missing),
+# 99 hard error (the harness itself could not set up).
+#
+# Times are integers in milliseconds since the epoch (wall clock, the same
+# clock the logs use). Log lines of every process are normalised so that
+# each starts with "YYYY-MM-DD HH:MM:SS.mmm ": the server writes that itself
+# (src/log.h); the harness stamps client lines when it reads them and keeps
+# openconnect's own --timestamp "[YYYY-MM-DD HH:MM:SS]" after it.
+
+export LC_ALL=C
+export TZ=${TZ:-UTC}
+
+# --- whole-test time bound -------------------------------------------------
+# Re-run this test under timeout(1) once: whatever hangs, the test ends, the
+# EXIT trap cleans up, and automake sees exit 124 (a failure).
+if [ -z "${OCSM_UNDER_TIMEOUT:-}" ] && command -v timeout > /dev/null 2>&1; then
+	export OCSM_UNDER_TIMEOUT=1
+	exec timeout -k 15 "${OCSM_TEST_TIMEOUT:-150}" bash "$0" "$@"
+fi
+
+IT_NAME=$(basename "$0" .sh)
+IT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+: "${top_srcdir:=$(cd "$IT_DIR/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+DATA_DIR=$top_srcdir/tests/data
+
+OCSM_SERVER=${OCSM_SERVER:-modern}
+OCSM_EXTRA_WAIT=${OCSM_EXTRA_WAIT:-0}
+
+SERVER_IP=10.77.0.1
+PORT=4443
+VPN_NET=192.168.77.0
+VPN_MASK=255.255.255.0
+VPN_PREFIX=24
+SERVER_VPN_IP=192.168.77.1
+URL=https://$SERVER_IP:$PORT/
+TEST_USER=test
+TEST_PASSWORD=test
+
+# ---------------------------------------------------------------------------
+# Messages and verdicts
+
+it_log() { printf '%s [%s] %s\n' "$(date +%H:%M:%S.%3N)" "$IT_NAME" "$*"; }
+
+IT_FAILED=0
+IT_CHECKS=0
+
+skip() {
+	echo "SKIP: $IT_NAME: $*"
+	IT_EXIT_OVERRIDE=77
+	exit 77
+}
+
+# A problem of the harness or the machine, not a verdict on the server.
+hard_error() {
+	echo "ERROR: $IT_NAME: $*"
+	IT_DUMP_LOGS=1
+	IT_EXIT_OVERRIDE=99
+	exit 99
+}
+
+# A verdict that makes continuing pointless.
+fatal() {
+	echo "FAIL: $IT_NAME: $*"
+	IT_FAILED=1
+	IT_DUMP_LOGS=1
+	exit 1
+}
+
+# check LABEL COND-EXIT-STATUS [DETAIL]: record a boolean verdict.
+#   check "client exit code is 1" "$([ "$rc" = 1 ]; echo $?)" "got $rc"
+# Most tests use the forms below instead.
+verdict() {
+	local label=$1 ok=$2 detail=${3:-}
+	IT_CHECKS=$((IT_CHECKS + 1))
+	if [ "$ok" = 0 ]; then
+		echo "PASS: $label${detail:+ ($detail)}"
+	else
+		echo "FAIL: $label${detail:+ ($detail)}"
+		IT_FAILED=1
+		IT_DUMP_LOGS=1
+	fi
+}
+
+# expect_eq LABEL GOT WANT
+expect_eq() {
+	local ok=1
+	[ "$2" = "$3" ] && ok=0
+	verdict "$1" $ok "got '$2', want '$3'"
+}
+
+# fmt_ms MS: milliseconds as seconds with three decimals ("-0.250", "9.125").
+fmt_ms() {
+	local v=$1 sign=""
+	if [ "$v" -lt 0 ]; then sign=-; v=$((-v)); fi
+	printf '%s%d.%03d' "$sign" $((v / 1000)) $((v % 1000))
+}
+
+# expect_range LABEL MEASURED_MS MIN_MS MAX_MS [WHY]: measured value and the
+# contract's bound, printed side by side, then PASS or FAIL. An empty MIN or
+# MAX means unbounded on that side.
+expect_range() {
+	local label=$1 v=$2 lo=$3 hi=$4 why=${5:-} ok=0 bound
+	if [ -z "$v" ]; then
+		verdict "$label" 1 "no measurement"
+		return
+	fi
+	if [ -n "$lo" ] && [ "$v" -lt "$lo" ]; then ok=1; fi
+	if [ -n "$hi" ] && [ "$v" -gt "$hi" ]; then ok=1; fi
+	if [ -n "$lo" ] && [ -n "$hi" ]; then
+		bound="[$(fmt_ms "$lo"), $(fmt_ms "$hi")] s"
+	elif [ -n "$lo" ]; then
+		bound=">= $(fmt_ms "$lo") s"
+	else
+		bound="<= $(fmt_ms "$hi") s"
+	fi
+	verdict "$label: measured $(fmt_ms "$v") s, bound $bound" $ok "$why"
+}
+
+# ---------------------------------------------------------------------------
+# Time
+
+# now_ms: wall clock in ms, without forking.
+now_ms() {
+	local t=$EPOCHREALTIME
+	echo $(( ${t%.*} * 1000 + 10#${t#*.} / 1000 ))
+}
+
+# sleep_ms MS
+sleep_ms() { sleep "$(fmt_ms "$1")"; }
+
+# stamp_ms "YYYY-MM-DD HH:MM:SS.mmm": epoch milliseconds (local time, TZ).
+stamp_ms() { date -d "$1" +%s%3N; }
+
+# line_ms LINE: epoch ms of a normalised log line (its first 23 characters).
+line_ms() {
+	local s=${1:0:23}
+	[[ $s =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}\ [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}$ ]] || return 1
+	stamp_ms "$s"
+}
+
+# ms_stamp MS: the normalised log stamp of an epoch-ms time; stamps compare
+# as strings in time order.
+ms_stamp() { date -d "@$(fmt_ms "$1")" '+%Y-%m-%d %H:%M:%S.%3N'; }
+
+# count_lines_between FILE ERE T0_MS T1_MS: lines of FILE matching ERE whose
+# stamp lies strictly between T0 and T1.
+count_lines_between() {
+	local a b
+	a=$(ms_stamp "$3")
+	b=$(ms_stamp "$4")
+	grep -E -- "$2" "$1" | awk -v a="$a" -v b="$b" \
+		'{ t = substr($0, 1, 23) } t > a && t < b { n++ } END { print n + 0 }'
+}
+
+# client_ts_s LINE: whole-second epoch time of openconnect's own --timestamp
+# ("[YYYY-MM-DD HH:MM:SS] "), which follows the harness stamp. The event
+# happened in [value, value + 1 s).
+client_ts_s() {
+	local l=$1
+	[[ $l =~ \[([0-9]{4}-[0-9]{2}-[0-9]{2}\ [0-9]{2}:[0-9]{2}:[0-9]{2})\] ]] || return 1
+	date -d "${BASH_REMATCH[1]}" +%s
+}
+
+# stamp_lines: copy stdin to stdout, prefixing each line with the time it was
+# read ("YYYY-MM-DD HH:MM:SS.mmm "), unless the line already starts with such
+# a stamp (lines of our own server, src/log.h). No fork per line; every
+# process whose output goes through it writes line by line.
+stamp_lines() {
+	local l t f
+	while IFS= read -r l || [ -n "$l" ]; do
+		if [[ ${l:0:24} =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}\ [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}\  ]]; then
+			printf '%s\n' "$l"
+		else
+			t=$EPOCHREALTIME
+			f=${t#*.}
+			printf '%(%Y-%m-%d %H:%M:%S)T.%s %s\n' "${t%.*}" "${f:0:3}" "$l"
+		fi
+	done
+}
+
+# ---------------------------------------------------------------------------
+# Processes and cleanup
+
+IT_PIDS=()
+IT_STAMPERS=()
+IT_NETNS=()
+IT_WORK=
+IT_DUMP_LOGS=0
+IT_EXIT_OVERRIDE=
+
+track() { IT_PIDS+=("$@"); }
+
+# spawn_logged LOGFILE INFILE CMD...: run CMD in the background, stdin from
+# INFILE, stdout and stderr through stamp_lines into LOGFILE. Sets SPAWN_PID
+# to CMD's own PID (ip netns exec and env exec in place, so signals sent to
+# SPAWN_PID reach the program itself).
+spawn_logged() {
+	local log=$1 in=$2 fifo
+	shift 2
+	fifo=$(mktemp -u "$IT_WORK/fifo.XXXXXX")
+	mkfifo "$fifo" || hard_error "mkfifo $fifo"
+	stamp_lines < "$fifo" >> "$log" &
+	IT_STAMPERS+=($!)
+	"$@" < "$in" > "$fifo" 2>&1 &
+	SPAWN_PID=$!
+	track "$SPAWN_PID"
+}
+
+alive() { kill -0 "$1" 2> /dev/null; }
+
+# kill_wait PID SIGNAL TIMEOUT_S: signal one of our processes and reap it.
+kill_wait() {
+	local pid=$1 sig=$2 t=$3 deadline
+	alive "$pid" || return 0
+	kill -CONT "$pid" 2> /dev/null
+	kill "-$sig" "$pid" 2> /dev/null
+	deadline=$(( $(now_ms) + t * 1000 ))
+	while alive "$pid" && [ "$(now_ms)" -lt "$deadline" ]; do sleep 0.05; done
+	if alive "$pid"; then
+		kill -KILL "$pid" 2> /dev/null
+	fi
+	wait "$pid" 2> /dev/null
+	return 0
+}
+
+dump_logs() {
+	local f
+	[ -n "$IT_WORK" ] && [ -d "$IT_WORK" ] || return 0
+	for f in "$IT_WORK"/*.log; do
+		[ -f "$f" ] || continue
+		echo "===== $(basename "$f") (last 60 lines)"
+		tail -n 60 "$f"
+	done
+	if [ -f "$IT_WORK/server.conf" ]; then
+		echo "===== server.conf (settings)"
+		grep -vE '^(#|$)' "$IT_WORK/server.conf"
+	fi
+}
+
+it_cleanup() {
+	local rc=$? pid ns
+	trap - EXIT INT TERM
+	[ -n "$IT_EXIT_OVERRIDE" ] && rc=$IT_EXIT_OVERRIDE
+	[ "$IT_FAILED" = 1 ] && [ "$rc" = 0 ] && rc=1
+	# Clients and servers first (CONT so a frozen one can die); the log
+	# stampers then drain and end by themselves.
+	for pid in "${IT_PIDS[@]}"; do
+		alive "$pid" && { kill -CONT "$pid"; kill -TERM "$pid"; } 2> /dev/null
+	done
+	for pid in "${IT_PIDS[@]}" "${IT_STAMPERS[@]}"; do
+		local n=0
+		while alive "$pid" && [ $n -lt 60 ]; do sleep 0.05; n=$((n + 1)); done
+		alive "$pid" && kill -KILL "$pid" 2> /dev/null
+		wait "$pid" 2> /dev/null
+	done
+	# Whatever our processes left in our namespaces (e.g. server workers).
+	for ns in "${IT_NETNS[@]}"; do
+		for pid in $(ip netns pids "$ns" 2> /dev/null); do
+			kill -KILL "$pid" 2> /dev/null
+		done
+	done
+	for ns in "${IT_NETNS[@]}"; do
+		ip netns del "$ns" 2> /dev/null
+	done
+	if [ "$rc" != 0 ] && [ "$rc" != 77 ] || [ "$IT_DUMP_LOGS" = 1 ]; then
+		dump_logs
+	fi
+	if [ -n "$IT_WORK" ] && [ -d "$IT_WORK" ]; then
+		if [ "${OCSM_KEEP:-0}" = 1 ]; then
+			echo "work directory kept: $IT_WORK"
+		else
+			rm -rf "$IT_WORK"
+		fi
+	fi
+	case $rc in
+	0) echo "RESULT: $IT_NAME: PASS ($IT_CHECKS checks)" ;;
+	77) ;;
+	*) echo "RESULT: $IT_NAME: FAIL (exit $rc)" ;;
+	esac
+	exit "$rc"
+}
+
+it_interrupted() {
+	echo "FAIL: $IT_NAME: interrupted (signal, or the ${OCSM_TEST_TIMEOUT:-150} s test bound ran out)"
+	IT_FAILED=1
+	IT_DUMP_LOGS=1
+	exit 1
+}
+
+# ---------------------------------------------------------------------------
+# Preconditions
+
+need_cmd() {
+	local c
+	for c in "$@"; do
+		command -v "$c" > /dev/null 2>&1 || skip "'$c' not found (run scripts/install-deps.sh)"
+	done
+}
+
+it_preconditions() {
+	[ "$(id -u)" = 0 ] || skip "needs root (network namespaces, tun devices)"
+	need_cmd ip openconnect nft openssl ping ss timeout mkfifo
+	[ -c /dev/net/tun ] || skip "/dev/net/tun missing"
+	case $OCSM_SERVER in
+	modern)
+		SERVER_BIN=$top_builddir/src/ocserv-modern
+		export OCSERV_MODERN_WORKER=${OCSERV_MODERN_WORKER:-$top_builddir/src/ocserv-modern-worker}
+		[ -x "$SERVER_BIN" ] || hard_error "$SERVER_BIN not built (run make first)"
+		[ -x "$OCSERV_MODERN_WORKER" ] || hard_error "$OCSERV_MODERN_WORKER not built (run make first)"
+		;;
+	ocserv)
+		SERVER_BIN=$(command -v ocserv) || SERVER_BIN=/usr/sbin/ocserv
+		[ -x "$SERVER_BIN" ] || skip "OCSM_SERVER=ocserv but ocserv is not installed (apt-get install ocserv)"
+		;;
+	*)
+		hard_error "OCSM_SERVER must be 'modern' or 'ocserv', not '$OCSM_SERVER'"
+		;;
+	esac
+}
+
+# ---------------------------------------------------------------------------
+# Network
+
+declare -A CLI_NS CLI_IP CLI_PID CLI_LOG CLI_COOKIE CLI_VPNIP CLI_ENV CLI_RUNS
+
+in_server() { ip netns exec "$NS_S" "$@"; }
+in_client() { local n=$1; shift; ip netns exec "${CLI_NS[$n]}" "$@"; }
+
+# it_setup [CLIENTS]: work directory, credentials, the server namespace and
+# CLIENTS client namespaces named c1, c2, ... (default 1).
+it_setup() {
+	local nclients=${1:-1} i name ns
+	it_preconditions
+	trap it_cleanup EXIT
+	trap it_interrupted INT TERM
+
+	IT_WORK=$(mktemp -d "/tmp/ocsm-$IT_NAME.XXXXXX") || hard_error "mktemp failed"
+	# The server drops privileges to nobody: its sockets here must be reachable.
+	chmod 755 "$IT_WORK"
+	"$DATA_DIR/gen-credentials.sh" "$IT_WORK" "$SERVER_IP" "$TEST_USER" "$TEST_PASSWORD" ||
+		hard_error "could not generate the certificate and passwd file"
+	PIN=$(cat "$IT_WORK/pin")
+
+	NS_S=ocsm-s-$$
+	ip netns add "$NS_S" 2> "$IT_WORK/netns.err" ||
+		skip "cannot create network namespaces: $(cat "$IT_WORK/netns.err")"
+	IT_NETNS+=("$NS_S")
+	ip -n "$NS_S" link set lo up || hard_error "netns $NS_S: lo"
+	ip -n "$NS_S" link add br0 type bridge || hard_error "netns $NS_S: bridge"
+	ip -n "$NS_S" addr add "$SERVER_IP/24" dev br0 || hard_error "netns $NS_S: address"
+	ip -n "$NS_S" link set br0 up || hard_error "netns $NS_S: br0 up"
+	no_ipv6 "$NS_S"
+	for i in $(seq 1 "$nclients"); do
+		name=c$i
+		ns=ocsm-c$i-$$
+		ip netns add "$ns" || hard_error "netns add $ns"
+		IT_NETNS+=("$ns")
+		CLI_NS[$name]=$ns
+		CLI_IP[$name]=10.77.0.$((i + 1))
+		CLI_LOG[$name]=$IT_WORK/$name.log
+		CLI_ENV[$name]=$IT_WORK/$name.env
+		no_ipv6 "$ns"
+		ip link add eth0 netns "$ns" type veth peer name "veth$i" netns "$NS_S" ||
+			hard_error "veth for $ns"
+		ip -n "$NS_S" link set "veth$i" master br0 up || hard_error "veth$i up"
+		ip -n "$ns" link set lo up || hard_error "$ns: lo"
+		ip -n "$ns" addr add "${CLI_IP[$name]}/24" dev eth0 || hard_error "$ns: address"
+		ip -n "$ns" link set eth0 up || hard_error "$ns: eth0 up"
+	done
+	for name in "${!CLI_NS[@]}"; do
+		in_client "$name" ping -n -q -c 1 -W 5 "$SERVER_IP" > /dev/null ||
+			hard_error "client namespace $name cannot reach $SERVER_IP"
+	done
+	it_log "namespaces $NS_S + $nclients client(s), work dir $IT_WORK, server $OCSM_SERVER"
+}
+
+# The kernel's IPv6 chatter (router solicitations, MLD) on a fresh tun would
+# be tunnel traffic the tests did not ask for: keep IPv6 off in our namespaces.
+no_ipv6() {
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1 > /dev/null 2>&1 || true
+}
+
+# ---------------------------------------------------------------------------
+# Server
+
+CONFIG=
+SERVER_PID=
+SERVER_LOG=
+
+# write_config [NAME=VALUE ...]: tests/data/test.conf.in with the defaults
+# below, overridden by the arguments, into $IT_WORK/server.conf.
+write_config() {
+	local -A v=(
+		[DPD]=30 [KEEPALIVE]=30 [IDLE_TIMEOUT]=0 [SESSION_TIMEOUT]=0
+		[COOKIE_TIMEOUT]=300 [MAX_BAN_SCORE]=0 [BAN_TIME]=300
+	)
+	local kv k sedargs=()
+	for kv in "$@"; do
+		v[${kv%%=*}]=${kv#*=}
+	done
+	v[WORKDIR]=$IT_WORK
+	v[SERVER_IP]=$SERVER_IP
+	v[PORT]=$PORT
+	v[VPN_NET]=$VPN_NET
+	v[VPN_MASK]=$VPN_MASK
+	for k in "${!v[@]}"; do
+		sedargs+=(-e "s|@$k@|${v[$k]}|g")
+	done
+	CONFIG=$IT_WORK/server.conf
+	sed "${sedargs[@]}" "$DATA_DIR/test.conf.in" > "$CONFIG" || hard_error "writing $CONFIG"
+	if grep -nE '^[^#]*@[A-Z_]+@' "$CONFIG"; then
+		hard_error "unsubstituted names left in $CONFIG"
+	fi
+}
+
+# start_server: start the gateway in the server namespace, in the foreground
+# mode, logging into $IT_WORK/server.log; wait (bounded) until it listens.
+start_server() {
+	local deadline args=()
+	[ -n "$CONFIG" ] || write_config
+	SERVER_LOG=$IT_WORK/server.log
+	case $OCSM_SERVER in
+	modern) args=("$SERVER_BIN" -f -c "$CONFIG") ;;
+	ocserv) args=("$SERVER_BIN" -f -d 2 -c "$CONFIG") ;;
+	esac
+	# shellcheck disable=SC2206
+	args+=(${OCSM_SERVER_ARGS:-})
+	it_log "starting server: ${args[*]}"
+	spawn_logged "$SERVER_LOG" /dev/null ip netns exec "$NS_S" env \
+		OCSERV_MODERN_WORKER="${OCSERV_MODERN_WORKER:-}" "${args[@]}"
+	SERVER_PID=$SPAWN_PID
+	deadline=$(( $(now_ms) + 15000 ))
+	while :; do
+		if [ -n "$(in_server ss -Hltn "sport = :$PORT" 2> /dev/null)" ]; then
+			break
+		fi
+		alive "$SERVER_PID" || fatal "server exited during startup (see server.log)"
+		[ "$(now_ms)" -lt "$deadline" ] || fatal "server not listening on $PORT after 15 s"
+		sleep 0.05
+	done
+	it_log "server pid $SERVER_PID listening on $SERVER_IP:$PORT"
+}
+
+# ---------------------------------------------------------------------------
+# Waiting
+
+# Every bounded wait takes seconds (may be fractional) and adds OCSM_EXTRA_WAIT.
+deadline_after() {
+	local s=$1 ms
+	ms=$(awk -v s="$s" -v x="$OCSM_EXTRA_WAIT" 'BEGIN { printf "%d", (s + x) * 1000 }')
+	echo $(( $(now_ms) + ms ))
+}
+
+# wait_log FILE PATTERN COUNT TIMEOUT_S: wait until FILE holds at least COUNT
+# lines containing the fixed string PATTERN. On success sets WAIT_MS (when the
+# harness saw it, a 50 ms poll) and WAIT_LINE (the COUNT-th such line).
+wait_log() {
+	local file=$1 pat=$2 count=$3 deadline n
+	deadline=$(deadline_after "$4")
+	while :; do
+		n=$(grep -cF -- "$pat" "$file" 2> /dev/null) || n=0
+		if [ "$n" -ge "$count" ]; then
+			WAIT_MS=$(now_ms)
+			WAIT_LINE=$(grep -F -- "$pat" "$file" | sed -n "${count}p")
+			return 0
+		fi
+		[ "$(now_ms)" -lt "$deadline" ] || return 1
+		sleep 0.05
+	done
+}
+
+# wait_log_re: as wait_log with an extended regular expression.
+wait_log_re() {
+	local file=$1 pat=$2 count=$3 deadline n
+	deadline=$(deadline_after "$4")
+	while :; do
+		n=$(grep -cE -- "$pat" "$file" 2> /dev/null) || n=0
+		if [ "$n" -ge "$count" ]; then
+			WAIT_MS=$(now_ms)
+			WAIT_LINE=$(grep -E -- "$pat" "$file" | sed -n "${count}p")
+			return 0
+		fi
+		[ "$(now_ms)" -lt "$deadline" ] || return 1
+		sleep 0.05
+	done
+}
+
+# wait_exit PID TIMEOUT_S: wait for one of our background processes to end.
+# Sets EXIT_RC (its exit status) and WAIT_MS; returns 1 if still running.
+wait_exit() {
+	local pid=$1 deadline
+	deadline=$(deadline_after "$2")
+	while alive "$pid"; do
+		[ "$(now_ms)" -lt "$deadline" ] || return 1
+		sleep 0.05
+	done
+	WAIT_MS=$(now_ms)
+	wait "$pid" 2> /dev/null
+	EXIT_RC=$?
+	return 0
+}
+
+# ---------------------------------------------------------------------------
+# Client
+
+# authenticate NAME [USER [PASSWORD]]: openconnect --authenticate with the
+# password on stdin, from NAME's namespace (interop.md 9.2). Returns its exit
+# code; on success CLI_COOKIE[NAME] holds the cookie. Each attempt's output
+# goes to its own file, AUTH_LOG (NAME-auth-N.log).
+AUTH_COUNT=0
+authenticate() {
+	local name=$1 user=${2:-$TEST_USER} pass=${3:-$TEST_PASSWORD} rc
+	AUTH_COUNT=$((AUTH_COUNT + 1))
+	AUTH_LOG=$IT_WORK/$name-auth-$AUTH_COUNT.log
+	printf '%s\n' "$pass" | timeout 30 ip netns exec "${CLI_NS[$name]}" \
+		openconnect --non-inter --passwd-on-stdin -u "$user" --authenticate \
+		--servercert "$PIN" "$URL" > "$AUTH_LOG.out" 2> "$AUTH_LOG"
+	rc=$?
+	{ echo "--- exit $rc, stdout:"; cat "$AUTH_LOG.out"; } >> "$AUTH_LOG"
+	CLI_COOKIE[$name]=
+	if [ $rc = 0 ]; then
+		local COOKIE='' HOST='' CONNECT_URL='' FINGERPRINT='' RESOLVE=''
+		eval "$(grep -E '^(COOKIE|HOST|CONNECT_URL|FINGERPRINT|RESOLVE)=' "$AUTH_LOG.out")"
+		CLI_COOKIE[$name]=$COOKIE
+		[ -n "$COOKIE" ] || rc=97
+	fi
+	rm -f "$AUTH_LOG.out"
+	return $rc
+}
+
+# get_cookie NAME: authenticate as the test user or fail the test.
+get_cookie() {
+	authenticate "$1" || fatal "client $1: authentication failed (exit $?), see $(basename "$AUTH_LOG")"
+}
+
+# start_client NAME [OPENCONNECT-ARGS...]: run openconnect from NAME's cookie
+# (--cookie-on-stdin; authenticates first if NAME has none) with a real tun
+# (tun0) in NAME's namespace, configured by vpn-script.sh; CSTP only
+# (--no-dtls), IPv4 only, verbose, with --timestamp. Log: NAME.log.
+start_client() {
+	local name=$1
+	shift
+	[ -n "${CLI_COOKIE[$name]:-}" ] || get_cookie "$name"
+	printf '%s\n' "${CLI_COOKIE[$name]}" > "$IT_WORK/$name.stdin"
+	spawn_client "$name" --cookie-on-stdin "$@"
+}
+
+# start_client_password NAME [OPENCONNECT-ARGS...]: as start_client, but one
+# openconnect process logs in (-u test --passwd-on-stdin) and connects.
+start_client_password() {
+	local name=$1
+	shift
+	printf '%s\n' "$TEST_PASSWORD" > "$IT_WORK/$name.stdin"
+	spawn_client "$name" -u "$TEST_USER" --passwd-on-stdin "$@"
+}
+
+spawn_client() {
+	local name=$1
+	shift
+	rm -f "${CLI_ENV[$name]}" "${CLI_ENV[$name]}.cstp"
+	# One log file per run, so waits never count an earlier run's lines.
+	CLI_RUNS[$name]=$(( ${CLI_RUNS[$name]:-0} + 1 ))
+	if [ "${CLI_RUNS[$name]}" -gt 1 ]; then
+		CLI_LOG[$name]=$IT_WORK/$name-run${CLI_RUNS[$name]}.log
+	fi
+	spawn_logged "${CLI_LOG[$name]}" "$IT_WORK/$name.stdin" \
+		ip netns exec "${CLI_NS[$name]}" env \
+		OCSM_ENV_FILE="${CLI_ENV[$name]}" OCSM_VPN_ROUTE="$VPN_NET/$VPN_PREFIX" \
+		openconnect --timestamp -v --non-inter --servercert "$PIN" \
+		--no-dtls --disable-ipv6 --reconnect-timeout 30 \
+		-i tun0 --script "/bin/sh $IT_DIR/vpn-script.sh" "$@" "$URL"
+	CLI_PID[$name]=$SPAWN_PID
+}
+
+# wait_connected NAME [TIMEOUT_S]: the tunnel is up and tun0 configured; sets
+# CLI_VPNIP[NAME] from the address the gateway assigned.
+wait_connected() {
+	local name=$1 t=${2:-20} deadline
+	wait_log "${CLI_LOG[$name]}" 'CSTP connected.' 1 "$t" ||
+		fatal "client $name: no 'CSTP connected.' within $t s"
+	deadline=$(deadline_after 10)
+	until [ -s "${CLI_ENV[$name]}" ] && in_client "$name" ip -4 addr show dev tun0 2> /dev/null | grep -q inet; do
+		alive "${CLI_PID[$name]}" || fatal "client $name exited before its tun was configured"
+		[ "$(now_ms)" -lt "$deadline" ] || fatal "client $name: tun0 not configured"
+		sleep 0.05
+	done
+	CLI_VPNIP[$name]=$(sed -n 's/^INTERNAL_IP4_ADDRESS=//p' "${CLI_ENV[$name]}")
+	it_log "client $name (pid ${CLI_PID[$name]}) connected, VPN address ${CLI_VPNIP[$name]}"
+}
+
+# connect_client NAME [ARGS...]: cookie, start, wait.
+connect_client() {
+	local name=$1
+	shift
+	start_client "$name" "$@"
+	wait_connected "$name"
+}
+
+# client_ping NAME COUNT [PING-ARGS...]: ping the server's tun address through
+# NAME's tunnel; output appended to NAME-ping.log; returns ping's status.
+client_ping() {
+	local name=$1 count=$2
+	shift 2
+	in_client "$name" timeout $((count + 10)) ping -n -c "$count" -i 0.2 -W 2 "$@" \
+		"$SERVER_VPN_IP" >> "$IT_WORK/$name-ping.log" 2>&1
+}
+
+# cstp_option NAME HEADER: a header of the CONNECT reply as NAME's client saw
+# it (from CISCO_CSTP_OPTIONS, saved by vpn-script.sh); empty if absent.
+cstp_option() {
+	sed -n "s/^$2=//p" "${CLI_ENV[$1]}.cstp" 2> /dev/null | head -n 1
+}
+
+# ---------------------------------------------------------------------------
+# What the server logs (the only place the two implementations differ)
+
+# server_tunnel_end REASON-ERE TIMEOUT_S: wait for the server's log line that
+# ends a tunnel for one of the reasons (our tokens: dpd-timeout, tunnel-lost,
+# idle-timeout, ...). Sets END_LINE, END_MS (the line's own timestamp) and,
+# when the line reports it, END_LAST_RX_MS: when the tunnel last received a
+# valid frame ("last rx N ms ago" / "last rx X.YYY s ago" in our worker's
+# line), else empty. Returns 1 on timeout.
+server_tunnel_end() {
+	local reasons=$1 t=$2 re ago
+	case $OCSM_SERVER in
+	modern)
+		re="tunnel.*[^a-z-]($reasons)([^a-z-]|\$)"
+		;;
+	ocserv)
+		# ocserv 1.1.6 knows no such tokens; map ours to its messages.
+		re=
+		[[ dpd-timeout =~ ^($reasons)$ ]] && re="connection timeout \\(DPD\\)"
+		[[ tunnel-lost =~ ^($reasons)$ ]] && re="${re:+$re|}(error sending|send.*(failed|error)|connection reset)"
+		[ -n "$re" ] || re="__no_such_line__"
+		;;
+	esac
+	END_LINE= END_MS= END_LAST_RX_MS=
+	wait_log_re "$SERVER_LOG" "$re" 1 "$t" || return 1
+	END_LINE=$WAIT_LINE
+	END_MS=$(line_ms "$END_LINE") || END_MS=$WAIT_MS
+	if [[ $END_LINE =~ last[\ _-]rx[^0-9]*([0-9]+)(\.([0-9]{1,3}))?\ ?(ms|s)\ ago ]]; then
+		if [ "${BASH_REMATCH[4]}" = ms ]; then
+			ago=${BASH_REMATCH[1]}
+		else
+			local frac=${BASH_REMATCH[3]}000
+			ago=$(( BASH_REMATCH[1] * 1000 + 10#${frac:0:3} ))
+		fi
+		END_LAST_RX_MS=$(( END_MS - ago ))
+	fi
+	return 0
+}
+
+# ping_summary LOGFILE: "TRANSMITTED RECEIVED" from ping's statistics line.
+ping_summary() {
+	sed -nE 's/^(.*[^0-9])?([0-9]+) packets transmitted, ([0-9]+) (packets )?received.*/\2 \3/p' "$1" | tail -n 1
+}
+
+# server_disconnect_line TEXT: the client log line announcing that the server
+# ended the tunnel for reason TEXT ("idle timeout", "session timeout").
+# Ours sends 0xb0 + text (liveness.md §2.1); ocserv 1.1.6 sends an empty
+# DISCONNECT, so with OCSM_SERVER=ocserv only the generic line is matched
+# (and the timing is still measured).
+server_disconnect_line() {
+	case $OCSM_SERVER in
+	modern) echo "Received server disconnect: b0 '$1'" ;;
+	ocserv) echo "Received server disconnect" ;;
+	esac
+}
