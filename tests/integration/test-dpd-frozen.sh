@@ -1,0 +1,46 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Issue test 3: a frozen client (SIGSTOP) stops sending anything. With
+# dpd = D = 3 the server probes at L+2D and L+2.5D and ends the tunnel with
+# reason dpd-timeout at L+3D (liveness.md §3), L being the last valid frame
+# from the client. Bound: L+3D+1 s (event-loop latency plus log slack).
+#
+# L comes from the worker's own log line ("last rx ... ago"), which is what
+# the contract is about. Cross-check from outside: the running client probes
+# every D, so its last packet left at most D before the SIGSTOP, and the end
+# must fall between 2D and 3D+1 s after the SIGSTOP.
+. "$(dirname "$0")/lib.sh"
+
+D=3
+it_setup 1
+write_config DPD=$D KEEPALIVE=30
+start_server
+connect_client c1
+client_ping c1 3 || verdict "ping through the tunnel before the freeze" 1
+
+# Let a DPD exchange or two happen, then freeze the client.
+sleep 2
+t_stop=$(now_ms)
+kill -STOP "${CLI_PID[c1]}"
+it_log "client c1 frozen (SIGSTOP)"
+
+if ! server_tunnel_end dpd-timeout $((3 * D + 6)); then
+	fatal "no dpd-timeout tunnel end in the server log within $((3 * D + 6)) s of the SIGSTOP"
+fi
+it_log "server: $END_LINE"
+
+if [ -n "$END_LAST_RX_MS" ]; then
+	expect_range "dpd-timeout after the client's last packet (server's L)" \
+		$((END_MS - END_LAST_RX_MS)) $((3 * D * 1000)) $((3 * D * 1000 + 1000)) \
+		"contract: at L+3D, within 1 s"
+	expect_range "server's L is no later than the SIGSTOP" \
+		$((END_LAST_RX_MS - t_stop)) "" 100 "L - SIGSTOP time, 100 ms clock/log slack"
+else
+	verdict "the server's tunnel-end line reports the last rx" 1 "$END_LINE"
+fi
+expect_range "dpd-timeout after the SIGSTOP" $((END_MS - t_stop)) \
+	$((2 * D * 1000)) $((3 * D * 1000 + 1000)) "L is in [SIGSTOP-D, SIGSTOP]"
+
+alive "$SERVER_PID"
+verdict "server still running" $?

@@ -1,0 +1,63 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Issue test 5: session-timeout = S = 6, counted from authentication
+# (liveness.md §5). Traffic keeps flowing the whole time (it is not idle);
+# the client logs
+#   Received server disconnect: b0 'session timeout'
+# and exits 1; the cookie is then rejected.
+#
+# Measurement: the session is created between t_auth0 (before
+# openconnect --authenticate starts) and t_auth1 (after it returned). The
+# disconnect line is stamped by the harness when read. So:
+#   not early:  stamp - t_auth0 >= S
+#   on time:    stamp - t_auth1 <= S + 1 (event-loop latency, delivery,
+#               log reading; the same slack as the DPD bound)
+. "$(dirname "$0")/lib.sh"
+
+S=6
+it_setup 1
+write_config DPD=2 KEEPALIVE=30 SESSION_TIMEOUT=$S
+start_server
+
+t_auth0=$(now_ms)
+get_cookie c1
+t_auth1=$(now_ms)
+connect_client c1
+
+# User traffic all along: the session timeout is not an idle timeout.
+spawn_logged "$IT_WORK/c1-bgping.log" /dev/null \
+	ip netns exec "${CLI_NS[c1]}" ping -n -i 0.5 -w $((S + 6)) "$SERVER_VPN_IP"
+ping_pid=$SPAWN_PID
+
+want=$(server_disconnect_line "session timeout")
+if ! wait_log "${CLI_LOG[c1]}" "$want" 1 $((S + 5)); then
+	fatal "no \"$want\" within $((S + 5)) s of login"
+fi
+line=$WAIT_LINE
+t_end=$(line_ms "$line")
+it_log "client: $line"
+expect_range "session-timeout, not before S after login" $((t_end - t_auth0)) $((S * 1000)) "" \
+	"from just before the login started"
+expect_range "session-timeout, on time" $((t_end - t_auth1)) "" $((S * 1000 + 1000)) \
+	"from just after the login returned"
+
+if wait_exit "${CLI_PID[c1]}" 5; then
+	expect_eq "client exit status" "$EXIT_RC" 1
+else
+	verdict "client exits after the disconnect" 1
+fi
+kill -INT "$ping_pid" 2> /dev/null
+wait_exit "$ping_pid" 5
+read -r tx rx <<< "$(ping_summary "$IT_WORK/c1-bgping.log")"
+ok=1; [ "${rx:-0}" -ge $((S * 2 - 4)) ] && ok=0
+verdict "user traffic flowed until the session ended" $ok "${rx:-0}/${tx:-0} answered"
+
+start_client c1
+if wait_exit "${CLI_PID[c1]}" 15; then
+	expect_eq "reusing the expired session's cookie: client exit status" "$EXIT_RC" 2
+	grep -q 'Cookie was rejected by server' "${CLI_LOG[c1]}"
+	verdict "reusing the expired session's cookie: rejected" $?
+else
+	verdict "reusing the expired session's cookie: client exits" 1 "still running after 15 s"
+fi

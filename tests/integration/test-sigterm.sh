@@ -1,0 +1,42 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Issue test 7: SIGTERM on the server. Every connected client is told
+# (TERMINATE, or a DISCONNECT; liveness.md §2.1 server-shutdown) and exits
+# with status 1 without trying to reconnect; the server exits by itself,
+# with status 0, within a bounded time.
+. "$(dirname "$0")/lib.sh"
+
+it_setup 2
+write_config DPD=10 KEEPALIVE=30
+start_server
+connect_client c1
+connect_client c2
+client_ping c1 2 || verdict "c1 pings before the shutdown" 1
+
+t_term=$(now_ms)
+kill -TERM "$SERVER_PID"
+it_log "server sent SIGTERM"
+
+if wait_exit "$SERVER_PID" 10; then
+	expect_range "server exits after SIGTERM" $((WAIT_MS - t_term)) "" 10000
+	expect_eq "server exit status" "$EXIT_RC" 0
+else
+	verdict "server exits within 10 s of SIGTERM" 1
+fi
+
+for c in c1 c2; do
+	if wait_log_re "${CLI_LOG[$c]}" 'received server terminate packet|Received server disconnect' 1 5; then
+		t=$(line_ms "$WAIT_LINE")
+		expect_range "$c told of the shutdown" $((t - t_term)) "" 5000 "${WAIT_LINE#* \[*\] }"
+	else
+		verdict "$c told of the shutdown" 1 "no terminate/disconnect line"
+	fi
+	if wait_exit "${CLI_PID[$c]}" 10; then
+		expect_eq "$c exit status" "$EXIT_RC" 1
+	else
+		verdict "$c exits" 1 "still running after the server's SIGTERM"
+	fi
+	n=$(grep -c 'SSL negotiation with' "${CLI_LOG[$c]}")
+	expect_eq "$c did not try to reconnect (TLS handshakes)" "$n" 1
+done
