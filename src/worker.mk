@@ -19,3 +19,18 @@ tests_unit_test_sendq_LDADD = src/libworker.a $(CHECK_LIBS)
 tests_unit_test_connect_reply_SOURCES = tests/unit/test-connect-reply.c
 tests_unit_test_connect_reply_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_connect_reply_LDADD = src/libworker.a $(CHECK_LIBS)
+
+# --- the worker program ------------------------------------------------------
+sbin_PROGRAMS += src/ocserv-modern-worker
+src_ocserv_modern_worker_SOURCES = \
+	src/worker.c src/worker.h \
+	src/worker-http.c \
+	src/worker-tunnel.c
+src_ocserv_modern_worker_CFLAGS = $(AM_CFLAGS) $(GNUTLS_CFLAGS) $(PROTOBUF_C_CFLAGS)
+src_ocserv_modern_worker_LDADD = \
+	src/libworker.a src/libcodec.a src/libipc.a src/libconfig.a \
+	src/vpn/libvpnev.a src/vpn/libvpn.a src/libcommon.a \
+	$(GNUTLS_LIBS) $(PROTOBUF_C_LIBS) $(LIBEV_LIBS) $(CRYPT_LIBS)
+# The generated IPC header must exist before the worker's objects compile.
+src/ocserv_modern_worker-worker.$(OBJEXT) src/ocserv_modern_worker-worker-http.$(OBJEXT) \
+src/ocserv_modern_worker-worker-tunnel.$(OBJEXT): $(IPC_PROTO_GEN)
