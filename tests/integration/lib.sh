@@ -42,7 +42,9 @@ export TZ=${TZ:-UTC}
 # EXIT trap cleans up, and automake sees exit 124 (a failure).
 if [ -z "${OCSM_UNDER_TIMEOUT:-}" ] && command -v timeout > /dev/null 2>&1; then
 	export OCSM_UNDER_TIMEOUT=1
-	exec timeout -k 15 "${OCSM_TEST_TIMEOUT:-150}" bash "$0" "$@"
+	# --foreground: on expiry only the test's shell gets SIGTERM, and its
+	# trap ends every process it started, by PID.
+	exec timeout --foreground -k 15 "${OCSM_TEST_TIMEOUT:-150}" bash "$0" "$@"
 fi
 
 IT_NAME=$(basename "$0" .sh)
@@ -61,8 +63,8 @@ VPN_MASK=255.255.255.0
 VPN_PREFIX=24
 SERVER_VPN_IP=192.168.77.1
 URL=https://$SERVER_IP:$PORT/
-TEST_USER=test
-TEST_PASSWORD=test
+TEST_USER=${OCSM_USER:-test}
+TEST_PASSWORD=${OCSM_PASSWORD:-test}
 
 # ---------------------------------------------------------------------------
 # Messages and verdicts
