@@ -19,4 +19,13 @@ tests_unit_test_passwd_SOURCES = tests/unit/test-passwd.c
 tests_unit_test_passwd_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_passwd_LDADD = src/libconfig.a $(CRYPT_LIBS) $(CHECK_LIBS)
 
+# libFuzzer target over config_parse_buffer (+ the write/re-load round trip).
+if ENABLE_FUZZING
+FUZZ_TARGETS += tests/fuzz/fuzz-config
+tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz-config.c src/conf.c src/conf.h
+tests_fuzz_fuzz_config_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_config_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
+endif
+EXTRA_DIST += tests/fuzz/fuzz-config.c tests/fuzz/seeds/fuzz-config
+
 dist_doc_DATA += doc/sample.config doc/config-reference.md
