@@ -803,6 +803,33 @@ START_TEST(string_limits)
 }
 END_TEST
 
+START_TEST(long_tokens)
+{
+	char text[1024], longkey[101];
+	struct config c;
+	struct config_diag d;
+
+	/* a 100-byte unknown key: no suggestion, truncated in diag.key */
+	memset(longkey, 'k', 100);
+	longkey[100] = '\0';
+	snprintf(text, sizeof(text), MIN "%s = 1\n", longkey);
+	ck_assert_int_eq(parse(text, &c, &d), -EINVAL);
+	ck_assert_uint_eq(strlen(d.key), sizeof(d.key) - 1);
+	ck_assert(!strncmp(d.key, longkey, sizeof(d.key) - 1));
+	ck_assert_ptr_null(strstr(d.msg, "did you mean"));
+	/* address parts too long to be addresses */
+	snprintf(text, sizeof(text), NONET "ipv4-network = %.70s/24\n", longkey);
+	ck_assert_int_eq(parse(text, &c, &d), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(d.msg, "not an IPv4 address"));
+	snprintf(text, sizeof(text), MIN "route = %.60s/8\n", longkey);
+	ck_assert_int_eq(parse(text, &c, &d), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(d.msg, "not an IPv4 or IPv6 network"));
+	/* a case slip on an ocserv-only key is still a typo */
+	ck_assert_int_eq(parse(MIN "CA-Cert = /x\n", &c, &d), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(d.msg, "(did you mean 'ca-cert'?)"));
+}
+END_TEST
+
 /* ---------------------------------------------------------------- warnings */
 
 START_TEST(warn_ocserv_only)
@@ -1054,6 +1081,13 @@ START_TEST(load_file)
 	ck_assert_int_eq(config_load("/", &c, &d), -EISDIR);
 	ck_assert_ptr_nonnull(strstr(d.msg, "not a regular file"));
 	ck_assert_int_eq(config_load("/nonexistent/ocserv.conf", &c, NULL), -ENOENT);
+
+	/* above the size limit, checked before reading */
+	write_tmp(MIN);
+	ck_assert_int_eq(truncate(tmp_path, CONFIG_MAX_FILE_SIZE + 1), 0);
+	ck_assert_int_eq(config_load(tmp_path, &c, &d), -EFBIG);
+	ck_assert_ptr_nonnull(strstr(d.msg, "larger than"));
+	unlink(tmp_path);
 }
 END_TEST
 
@@ -1108,6 +1142,11 @@ START_TEST(write_unset)
 	ck_assert_ptr_nonnull(strstr(out, "\nipv4-network = 10.77.0.0\nipv4-netmask = 255.255.255.0\n"));
 	free(out);
 	config_free(&c);
+
+	/* a zeroed struct (never loaded) can be written too */
+	out = dump(&c);
+	ck_assert_ptr_nonnull(strstr(out, "#auth =\n"));
+	free(out);
 }
 END_TEST
 
@@ -1273,6 +1312,7 @@ static Suite *config_suite(void)
 	tc = tcase_create("errors");
 	tcase_add_loop_test(tc, error_cases, 0, (int)(sizeof(errors) / sizeof(errors[0])));
 	tcase_add_test(tc, no_suggestion_far_away);
+	tcase_add_test(tc, long_tokens);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("warnings");
