@@ -139,6 +139,11 @@ vpn_ms_t vpn_dpd_expiry(const struct vpn_dpd *m)
 	return dead_ms(m);
 }
 
+vpn_ms_t vpn_dpd_dead_at(const struct vpn_dpd *m)
+{
+	return running(m) ? dead_ms(m) : VPN_NEVER;
+}
+
 vpn_ms_t vpn_dpd_next_probe(const struct vpn_dpd *m)
 {
 	if (!running(m) || m->round_probes >= m->cfg.retries)

@@ -85,6 +85,10 @@ void vpn_dpd_restart(struct vpn_dpd *m, vpn_ms_t now);
  * OFF or DEAD. Pure. */
 vpn_ms_t vpn_dpd_expiry(const struct vpn_dpd *m);
 
+/* When the channel will be declared dead (L + 3D), VPN_NEVER when OFF or
+ * DEAD. Pure; lets a composition rank "dead" before other timers. */
+vpn_ms_t vpn_dpd_dead_at(const struct vpn_dpd *m);
+
 /* Time of the next scheduled probe (for occtl), VPN_NEVER if no probe is
  * left in this round or the machine is OFF/DEAD. Pure. */
 vpn_ms_t vpn_dpd_next_probe(const struct vpn_dpd *m);

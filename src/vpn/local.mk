@@ -8,12 +8,18 @@
 noinst_LIBRARIES += src/vpn/libvpn.a
 src_vpn_libvpn_a_SOURCES = \
 	src/vpn/time.h \
-	src/vpn/dpd.c src/vpn/dpd.h
+	src/vpn/dpd.c src/vpn/dpd.h \
+	src/vpn/keepalive.c src/vpn/keepalive.h \
+	src/vpn/idle.c src/vpn/idle.h \
+	src/vpn/dtls.c src/vpn/dtls.h
 
 # --- unit tests (check), one program per machine ---------------------------
 VPN_UNIT_TESTS = \
 	tests/unit/test-vpn-time \
-	tests/unit/test-vpn-dpd
+	tests/unit/test-vpn-dpd \
+	tests/unit/test-vpn-keepalive \
+	tests/unit/test-vpn-idle \
+	tests/unit/test-vpn-dtls
 check_PROGRAMS += $(VPN_UNIT_TESTS)
 TESTS += $(VPN_UNIT_TESTS)
 UNIT_TESTS += $(VPN_UNIT_TESTS)
@@ -28,3 +34,15 @@ tests_unit_test_vpn_time_LDADD = $(VPN_TEST_LDADD)
 tests_unit_test_vpn_dpd_SOURCES = tests/unit/test-vpn-dpd.c tests/unit/vpn-test-util.h
 tests_unit_test_vpn_dpd_CFLAGS = $(VPN_TEST_CFLAGS)
 tests_unit_test_vpn_dpd_LDADD = $(VPN_TEST_LDADD)
+
+tests_unit_test_vpn_keepalive_SOURCES = tests/unit/test-vpn-keepalive.c tests/unit/vpn-test-util.h
+tests_unit_test_vpn_keepalive_CFLAGS = $(VPN_TEST_CFLAGS)
+tests_unit_test_vpn_keepalive_LDADD = $(VPN_TEST_LDADD)
+
+tests_unit_test_vpn_idle_SOURCES = tests/unit/test-vpn-idle.c tests/unit/vpn-test-util.h
+tests_unit_test_vpn_idle_CFLAGS = $(VPN_TEST_CFLAGS)
+tests_unit_test_vpn_idle_LDADD = $(VPN_TEST_LDADD)
+
+tests_unit_test_vpn_dtls_SOURCES = tests/unit/test-vpn-dtls.c tests/unit/vpn-test-util.h
+tests_unit_test_vpn_dtls_CFLAGS = $(VPN_TEST_CFLAGS)
+tests_unit_test_vpn_dtls_LDADD = $(VPN_TEST_LDADD)

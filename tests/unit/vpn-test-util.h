@@ -9,7 +9,9 @@
  *
  *   - after handle_expiry(now) the next deadline is later than now (or NEVER);
  *   - handle_expiry again at the same now returns 0 and changes nothing;
- *   - an event marked "rx" never brings the deadline earlier.
+ *   - an event marked "rx" never brings the deadline earlier;
+ *   - whatever the machine adds (ops->check), e.g. "the composed deadline is
+ *     the minimum of the parts".
  *
  * Time is a plain integer; nothing here sleeps or reads a clock.
  */
@@ -42,6 +44,7 @@ struct vpn_machine_ops {
 	unsigned (*event)(void *m, int event, uint64_t arg, vpn_ms_t now);
 	vpn_ms_t (*expiry)(const void *m);
 	bool (*is_rx)(int event);	/* may be NULL: no rx invariant */
+	void (*check)(const void *m);	/* may be NULL: extra invariant after each step */
 };
 
 /* Check the invariants that hold after handle_expiry(now) on m. */
@@ -95,6 +98,8 @@ static inline void vpn_run_steps(const struct vpn_machine_ops *ops, void *m,
 				      "%s step %zu (t=%llu): rx moved deadline %llu earlier to %llu",
 				      name, i, (unsigned long long)s->t_ms,
 				      (unsigned long long)before, (unsigned long long)next);
+		if (ops->check != NULL)
+			ops->check(m);
 	}
 }
 
