@@ -12,7 +12,8 @@ src_vpn_libvpn_a_SOURCES = \
 	src/vpn/keepalive.c src/vpn/keepalive.h \
 	src/vpn/idle.c src/vpn/idle.h \
 	src/vpn/dtls.c src/vpn/dtls.h \
-	src/vpn/session.c src/vpn/session.h
+	src/vpn/session.c src/vpn/session.h \
+	src/vpn/tunnel.c src/vpn/tunnel.h
 
 # --- unit tests (check), one program per machine ---------------------------
 VPN_UNIT_TESTS = \
@@ -21,7 +22,8 @@ VPN_UNIT_TESTS = \
 	tests/unit/test-vpn-keepalive \
 	tests/unit/test-vpn-idle \
 	tests/unit/test-vpn-dtls \
-	tests/unit/test-vpn-session
+	tests/unit/test-vpn-session \
+	tests/unit/test-vpn-tunnel
 check_PROGRAMS += $(VPN_UNIT_TESTS)
 TESTS += $(VPN_UNIT_TESTS)
 UNIT_TESTS += $(VPN_UNIT_TESTS)
@@ -52,3 +54,7 @@ tests_unit_test_vpn_dtls_LDADD = $(VPN_TEST_LDADD)
 tests_unit_test_vpn_session_SOURCES = tests/unit/test-vpn-session.c tests/unit/vpn-test-util.h
 tests_unit_test_vpn_session_CFLAGS = $(VPN_TEST_CFLAGS)
 tests_unit_test_vpn_session_LDADD = $(VPN_TEST_LDADD)
+
+tests_unit_test_vpn_tunnel_SOURCES = tests/unit/test-vpn-tunnel.c tests/unit/vpn-test-util.h
+tests_unit_test_vpn_tunnel_CFLAGS = $(VPN_TEST_CFLAGS)
+tests_unit_test_vpn_tunnel_LDADD = $(VPN_TEST_LDADD)

@@ -20,6 +20,9 @@
  *   after VPN_ACT_END:    reason = vpn_tunnel_end_reason(&t); every call is then a no-op.
  *
  * The machine never does I/O, never logs, never reads a clock, never allocates.
+ * Times must come from one monotonic clock; an event stamped earlier than a
+ * previous call's now is treated as happening at that previous now, so a
+ * caller's stale timestamp can never pull a deadline earlier.
  */
 
 #include <stdbool.h>
@@ -79,6 +82,8 @@ struct vpn_tunnel {
 	struct vpn_tunnel_cfg cfg;
 	vpn_ms_t send_stall_ms;		/* effective send-stall window: 3D or fallback */
 	vpn_ms_t started_ms;		/* vpn_tunnel_init time */
+	vpn_ms_t latest_ms;		/* latest now seen by any call; events stamped
+					 * earlier are taken as happening at it */
 
 	struct vpn_dpd dpd[VPN_CHAN_COUNT];
 	struct vpn_keepalive ka[VPN_CHAN_COUNT];
