@@ -18,6 +18,8 @@
  */
 
 #include <ev.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 #include "vpn/time.h"
 
@@ -43,7 +45,8 @@ struct vpn_ev_timer {
 	vpn_ev_expiry_fn expiry;
 	vpn_ev_fire_fn fire;
 	void *owner;
-	vpn_ms_t armed_ms;	/* deadline the ev_timer is armed for; VPN_NEVER = stopped */
+	vpn_ms_t armed_ms;	/* deadline the ev_timer is armed for; VPN_NEVER = none */
+	bool stopped;		/* vpn_ev_timer_stop() called (or never armed) */
 	uint64_t wakeups;	/* timer callbacks */
 	uint64_t early;		/* ... that found the deadline not reached (no-ops) */
 	uint64_t fired;		/* ... that called fire */

@@ -5,7 +5,7 @@
 # libvpnev.a the libev adapter (clock + one lazily re-armed ev_timer per owner);
 #            link it before libvpn.a and add $(LIBEV_LIBS)
 
-noinst_LIBRARIES += src/vpn/libvpn.a
+noinst_LIBRARIES += src/vpn/libvpn.a src/vpn/libvpnev.a
 src_vpn_libvpn_a_SOURCES = \
 	src/vpn/time.h \
 	src/vpn/dpd.c src/vpn/dpd.h \
@@ -14,6 +14,7 @@ src_vpn_libvpn_a_SOURCES = \
 	src/vpn/dtls.c src/vpn/dtls.h \
 	src/vpn/session.c src/vpn/session.h \
 	src/vpn/tunnel.c src/vpn/tunnel.h
+src_vpn_libvpnev_a_SOURCES = src/vpn/ev-adapter.c src/vpn/ev-adapter.h
 
 # --- unit tests (check), one program per machine ---------------------------
 VPN_UNIT_TESTS = \
@@ -23,7 +24,8 @@ VPN_UNIT_TESTS = \
 	tests/unit/test-vpn-idle \
 	tests/unit/test-vpn-dtls \
 	tests/unit/test-vpn-session \
-	tests/unit/test-vpn-tunnel
+	tests/unit/test-vpn-tunnel \
+	tests/unit/test-vpn-ev
 check_PROGRAMS += $(VPN_UNIT_TESTS)
 TESTS += $(VPN_UNIT_TESTS)
 UNIT_TESTS += $(VPN_UNIT_TESTS)
@@ -58,3 +60,7 @@ tests_unit_test_vpn_session_LDADD = $(VPN_TEST_LDADD)
 tests_unit_test_vpn_tunnel_SOURCES = tests/unit/test-vpn-tunnel.c tests/unit/vpn-test-util.h
 tests_unit_test_vpn_tunnel_CFLAGS = $(VPN_TEST_CFLAGS)
 tests_unit_test_vpn_tunnel_LDADD = $(VPN_TEST_LDADD)
+
+tests_unit_test_vpn_ev_SOURCES = tests/unit/test-vpn-ev.c tests/unit/vpn-test-util.h
+tests_unit_test_vpn_ev_CFLAGS = $(VPN_TEST_CFLAGS)
+tests_unit_test_vpn_ev_LDADD = src/vpn/libvpnev.a src/vpn/libvpn.a $(LIBEV_LIBS) $(CHECK_LIBS)
