@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
+# (SC2034: lib.sh sets variables, e.g. EXIT_RC, END_MS, for the tests to read)
 #
 # lib.sh: harness for the integration tests. Each tests/integration/test-*.sh
 # sources it, builds a small network of namespaces, runs the real gateway and
@@ -38,8 +39,8 @@ export LC_ALL=C
 export TZ=${TZ:-UTC}
 
 # --- whole-test time bound -------------------------------------------------
-# Re-run this test under timeout(1) once: whatever hangs, the test ends, the
-# EXIT trap cleans up, and automake sees exit 124 (a failure).
+# Re-run this test under timeout(1) once: whatever hangs, the test ends, its
+# trap cleans up, and automake sees timeout's exit 124 (a failure).
 if [ -z "${OCSM_UNDER_TIMEOUT:-}" ] && command -v timeout > /dev/null 2>&1; then
 	export OCSM_UNDER_TIMEOUT=1
 	# --foreground: on expiry only the test's shell gets SIGTERM, and its
@@ -96,9 +97,8 @@ fatal() {
 	exit 1
 }
 
-# check LABEL COND-EXIT-STATUS [DETAIL]: record a boolean verdict.
-#   check "client exit code is 1" "$([ "$rc" = 1 ]; echo $?)" "got $rc"
-# Most tests use the forms below instead.
+# verdict LABEL STATUS [DETAIL]: record a boolean verdict; STATUS 0 is PASS
+# (an exit status, so "verdict 'server running' $?" reads naturally).
 verdict() {
 	local label=$1 ok=$2 detail=${3:-}
 	IT_CHECKS=$((IT_CHECKS + 1))
@@ -154,9 +154,6 @@ now_ms() {
 	local t=$EPOCHREALTIME
 	echo $(( ${t%.*} * 1000 + 10#${t#*.} / 1000 ))
 }
-
-# sleep_ms MS
-sleep_ms() { sleep "$(fmt_ms "$1")"; }
 
 # stamp_ms "YYYY-MM-DD HH:MM:SS.mmm": epoch milliseconds (local time, TZ).
 stamp_ms() { date -d "$1" +%s%3N; }
@@ -238,21 +235,6 @@ spawn_logged() {
 
 alive() { kill -0 "$1" 2> /dev/null; }
 
-# kill_wait PID SIGNAL TIMEOUT_S: signal one of our processes and reap it.
-kill_wait() {
-	local pid=$1 sig=$2 t=$3 deadline
-	alive "$pid" || return 0
-	kill -CONT "$pid" 2> /dev/null
-	kill "-$sig" "$pid" 2> /dev/null
-	deadline=$(( $(now_ms) + t * 1000 ))
-	while alive "$pid" && [ "$(now_ms)" -lt "$deadline" ]; do sleep 0.05; done
-	if alive "$pid"; then
-		kill -KILL "$pid" 2> /dev/null
-	fi
-	wait "$pid" 2> /dev/null
-	return 0
-}
-
 dump_logs() {
 	local f
 	[ -n "$IT_WORK" ] && [ -d "$IT_WORK" ] || return 0
@@ -305,6 +287,7 @@ it_cleanup() {
 	case $rc in
 	0) echo "RESULT: $IT_NAME: PASS ($IT_CHECKS checks)" ;;
 	77) ;;
+	99) echo "RESULT: $IT_NAME: ERROR (the harness could not run the test)" ;;
 	*) echo "RESULT: $IT_NAME: FAIL (exit $rc)" ;;
 	esac
 	exit "$rc"
@@ -645,17 +628,21 @@ cstp_option() {
 # ---------------------------------------------------------------------------
 # What the server logs (the only place the two implementations differ)
 
-# server_tunnel_end REASON-ERE TIMEOUT_S: wait for the server's log line that
-# ends a tunnel for one of the reasons (our tokens: dpd-timeout, tunnel-lost,
-# idle-timeout, ...). Sets END_LINE, END_MS (the line's own timestamp) and,
-# when the line reports it, END_LAST_RX_MS: when the tunnel last received a
-# valid frame ("last rx N ms ago" / "last rx X.YYY s ago" in our worker's
-# line), else empty. Returns 1 on timeout.
+# server_tunnel_end REASON-ERE TIMEOUT_S [VPN-IP]: wait for the server's log
+# line that ends a tunnel for one of the reasons (our tokens: dpd-timeout,
+# tunnel-lost, idle-timeout, ...), optionally only the tunnel of VPN-IP.
+# Our worker logs (src/worker-tunnel.c)
+#   tunnel ended: reason=dpd-timeout user=test session=... client=10.77.0.2
+#   ip=192.168.77.10 last rx 9004 ms ago, up ..., goodbye none
+# Sets END_LINE, END_MS (the line's own timestamp) and, when the line reports
+# it, END_LAST_RX_MS: when the tunnel last received a valid frame, else
+# empty. Returns 1 on timeout.
 server_tunnel_end() {
-	local reasons=$1 t=$2 re ago
+	local reasons=$1 t=$2 ip=${3:-} re ago
 	case $OCSM_SERVER in
 	modern)
-		re="tunnel.*[^a-z-]($reasons)([^a-z-]|\$)"
+		re="tunnel ended: reason=($reasons) "
+		[ -n "$ip" ] && re="$re.* ip=${ip//./\\.} "
 		;;
 	ocserv)
 		# ocserv 1.1.6 knows no such tokens; map ours to its messages.
@@ -665,7 +652,7 @@ server_tunnel_end() {
 		[ -n "$re" ] || re="__no_such_line__"
 		;;
 	esac
-	END_LINE= END_MS= END_LAST_RX_MS=
+	END_LINE='' END_MS='' END_LAST_RX_MS=''
 	wait_log_re "$SERVER_LOG" "$re" 1 "$t" || return 1
 	END_LINE=$WAIT_LINE
 	END_MS=$(line_ms "$END_LINE") || END_MS=$WAIT_MS
