@@ -28,12 +28,14 @@ nodist_src_libipc_a_SOURCES = $(IPC_PROTO_GEN)
 src_libipc_a_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
 
 # --- libmaincore.a: main's pure modules (no I/O, no libev, injected time) --
-# Link with $(GNUTLS_LIBS) (cookie minting and hashing).
+# Link with src/vpn/libvpn.a (the session machine) and $(GNUTLS_LIBS)
+# (cookie minting and hashing).
 noinst_LIBRARIES += src/libmaincore.a
 src_libmaincore_a_SOURCES = \
 	src/ban.c src/ban.h \
 	src/cookie.c src/cookie.h \
-	src/ippool.c src/ippool.h
+	src/ippool.c src/ippool.h \
+	src/sessions.c src/sessions.h
 src_libmaincore_a_CFLAGS = $(AM_CFLAGS) $(GNUTLS_CFLAGS)
 
 # --- unit tests -----------------------------------------------------------
@@ -41,7 +43,8 @@ MAIN_UNIT_TESTS = \
 	tests/unit/test-ipc \
 	tests/unit/test-ban \
 	tests/unit/test-cookie \
-	tests/unit/test-ippool
+	tests/unit/test-ippool \
+	tests/unit/test-sessions
 check_PROGRAMS += $(MAIN_UNIT_TESTS)
 TESTS += $(MAIN_UNIT_TESTS)
 UNIT_TESTS += $(MAIN_UNIT_TESTS)
@@ -61,6 +64,10 @@ tests_unit_test_ippool_SOURCES = tests/unit/test-ippool.c
 tests_unit_test_ippool_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_ippool_LDADD = src/libmaincore.a $(CHECK_LIBS)
 
+tests_unit_test_sessions_SOURCES = tests/unit/test-sessions.c
+tests_unit_test_sessions_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_sessions_LDADD = src/libmaincore.a src/vpn/libvpn.a $(GNUTLS_LIBS) $(CHECK_LIBS)
+
 # --- fuzz targets ---------------------------------------------------------
 if ENABLE_FUZZING
 FUZZ_TARGETS += tests/fuzz/fuzz-ipc
@@ -73,3 +80,14 @@ endif
 # `make fuzz` builds FUZZ_TARGETS directly, without BUILT_SOURCES first.
 tests/fuzz/fuzz_ipc-fuzz-ipc.$(OBJEXT) src/tests_fuzz_fuzz_ipc-ipc.$(OBJEXT): $(IPC_PROTO_GEN)
 EXTRA_DIST += tests/fuzz/fuzz-ipc.c tests/fuzz/seeds/fuzz-ipc
+
+# --- the main process -------------------------------------------------------
+sbin_PROGRAMS += src/ocserv-modern
+src_ocserv_modern_SOURCES = \
+	src/main.c src/main.h \
+	src/main-worker.c \
+	src/tun.c src/tun.h
+src_ocserv_modern_CFLAGS = $(AM_CFLAGS) $(GNUTLS_CFLAGS) $(PROTOBUF_C_CFLAGS) $(LIBNL_CFLAGS)
+src_ocserv_modern_LDADD = src/libmaincore.a src/libipc.a src/libconfig.a \
+	src/vpn/libvpnev.a src/vpn/libvpn.a src/libcommon.a \
+	$(GNUTLS_LIBS) $(PROTOBUF_C_LIBS) $(LIBNL_LIBS) $(LIBEV_LIBS) $(CRYPT_LIBS)

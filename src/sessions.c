@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include "sessions.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * A doubly linked list, oldest first. Lookups are linear: they run once per
+ * authentication, CONNECT or occtl command, over at most a few thousand
+ * records, and compare the non-secret session id (SHA-256 of the cookie)
+ * first, so no timing of the list walk depends on the cookie's bytes. When
+ * this moves to sec-mod, a hash on sid is a local change.
+ */
+struct sessions {
+	struct vpn_session_cfg cfg;
+	sessions_end_fn *on_end;
+	void *opaque;
+	struct session *head, *tail;
+	size_t count;
+	uint64_t next_serial;
+};
+
+struct sessions *sessions_new(const struct vpn_session_cfg *cfg, sessions_end_fn *on_end,
+			      void *opaque)
+{
+	struct sessions *t = calloc(1, sizeof(*t));
+
+	if (t == NULL)
+		return NULL;
+	t->cfg = *cfg;
+	t->on_end = on_end;
+	t->opaque = opaque;
+	t->next_serial = 1;
+	return t;
+}
+
+static void free_record(struct session *s)
+{
+	/* the cookie is a credential: do not leave it in freed memory */
+	memset(s->cookie, 0, sizeof(s->cookie));
+	free(s->username);
+	free(s->group);
+	free(s);
+}
+
+void sessions_free(struct sessions *t)
+{
+	struct session *s, *next;
+
+	if (t == NULL)
+		return;
+	for (s = t->head; s != NULL; s = next) {
+		next = s->next;
+		free_record(s);
+	}
+	free(t);
+}
+
+void sessions_set_cfg(struct sessions *t, const struct vpn_session_cfg *cfg)
+{
+	t->cfg = *cfg;
+}
+
+struct session *sessions_create(struct sessions *t, const char *username, const char *group,
+				const char *remote_ip, vpn_ms_t now)
+{
+	struct session *s = calloc(1, sizeof(*s));
+
+	if (s == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	s->username = strdup(username);
+	s->group = strdup(group ? group : "");
+	if (s->username == NULL || s->group == NULL) {
+		free_record(s);
+		errno = ENOMEM;
+		return NULL;
+	}
+	/* A fresh cookie colliding with a live one is a 2^-256 event, but a
+	 * duplicate would hand one user another's session: check anyway. */
+	do {
+		if (cookie_mint(s->cookie) < 0 || cookie_session_id(s->cookie, s->sid) < 0) {
+			free_record(s);
+			errno = EIO;
+			return NULL;
+		}
+	} while (sessions_find_sid(t, s->sid) != NULL);
+	snprintf(s->remote_ip, sizeof(s->remote_ip), "%s", remote_ip ? remote_ip : "");
+	s->serial = t->next_serial++;
+	vpn_session_init(&s->m, &t->cfg, now);
+
+	s->prev = t->tail;
+	if (t->tail)
+		t->tail->next = s;
+	else
+		t->head = s;
+	t->tail = s;
+	t->count++;
+	return s;
+}
+
+static void unlink_record(struct sessions *t, struct session *s)
+{
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		t->head = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	else
+		t->tail = s->prev;
+	t->count--;
+}
+
+struct session *sessions_find_cookie(const struct sessions *t, const char *cookie)
+{
+	char sid[SESSION_ID_LEN + 1];
+	struct session *s;
+
+	if (!cookie_is_wellformed(cookie) || cookie_session_id(cookie, sid) < 0)
+		return NULL;
+	for (s = t->head; s != NULL; s = s->next)
+		if (strcmp(s->sid, sid) == 0)
+			return cookie_equal(s->cookie, cookie) ? s : NULL;
+	return NULL;
+}
+
+struct session *sessions_find_sid(const struct sessions *t, const char *prefix)
+{
+	struct session *s, *found = NULL;
+	size_t len = strlen(prefix);
+
+	if (len < SESSION_ID_SHORT_LEN || len > SESSION_ID_LEN)
+		return NULL;
+	for (s = t->head; s != NULL; s = s->next) {
+		if (strncmp(s->sid, prefix, len) != 0)
+			continue;
+		if (found != NULL)
+			return NULL; /* ambiguous */
+		found = s;
+	}
+	return found;
+}
+
+struct session *sessions_find_serial(const struct sessions *t, uint64_t serial)
+{
+	for (struct session *s = t->head; s != NULL; s = s->next)
+		if (s->serial == serial)
+			return s;
+	return NULL;
+}
+
+/* Run the hook if s went from not-ended to ended. */
+static void notice_end(struct sessions *t, struct session *s, enum vpn_session_state before)
+{
+	if (before != VPN_SESSION_ENDED && s->m.state == VPN_SESSION_ENDED && t->on_end)
+		t->on_end(t->opaque, s);
+}
+
+enum vpn_connect_result sessions_connect(struct sessions *t, struct session *s, vpn_ms_t now)
+{
+	enum vpn_session_state before = s->m.state;
+	enum vpn_connect_result r = vpn_session_on_connect(&s->m, now);
+
+	notice_end(t, s, before);
+	return r;
+}
+
+enum vpn_session_state sessions_tunnel_end(struct sessions *t, struct session *s,
+					   enum vpn_end_reason r, vpn_ms_t now)
+{
+	enum vpn_session_state before = s->m.state;
+	enum vpn_session_state after = vpn_session_on_tunnel_end(&s->m, r, now);
+
+	notice_end(t, s, before);
+	return after;
+}
+
+enum vpn_session_state sessions_terminate(struct sessions *t, struct session *s,
+					  enum vpn_end_reason r, vpn_ms_t now)
+{
+	enum vpn_session_state before;
+
+	switch (r) {
+	case VPN_END_SERVER_SHUTDOWN:
+		before = vpn_session_on_shutdown(&s->m, now);
+		break;
+	case VPN_END_SUPERSEDED:
+		before = vpn_session_on_superseded(&s->m, now);
+		break;
+	default:
+		before = vpn_session_on_admin_terminate(&s->m, now);
+		break;
+	}
+	notice_end(t, s, before);
+	return before;
+}
+
+static vpn_ms_t record_expiry(const struct session *s)
+{
+	if (s->m.state == VPN_SESSION_ENDED)
+		return s->worker_pid ? VPN_NEVER : vpn_ms_add(s->m.ended_ms, SESSIONS_ENDED_KEEP_MS);
+	return vpn_session_expiry(&s->m);
+}
+
+vpn_ms_t sessions_expiry(const struct sessions *t)
+{
+	vpn_ms_t e = VPN_NEVER;
+
+	for (const struct session *s = t->head; s != NULL; s = s->next)
+		e = vpn_ms_min(e, record_expiry(s));
+	return e;
+}
+
+size_t sessions_handle_expiry(struct sessions *t, vpn_ms_t now)
+{
+	struct session *s, *next;
+	size_t ended = 0;
+
+	for (s = t->head; s != NULL; s = next) {
+		next = s->next;
+		if (s->m.state == VPN_SESSION_ENDED) {
+			if (vpn_ms_reached(record_expiry(s), now)) {
+				unlink_record(t, s);
+				free_record(s);
+			}
+			continue;
+		}
+		if (vpn_session_handle_expiry(&s->m, now) & VPN_SESSION_ACT_END) {
+			ended++;
+			if (t->on_end)
+				t->on_end(t->opaque, s);
+		}
+	}
+	return ended;
+}
+
+size_t sessions_count(const struct sessions *t)
+{
+	return t->count;
+}
+
+size_t sessions_count_state(const struct sessions *t, enum vpn_session_state st)
+{
+	size_t n = 0;
+
+	for (const struct session *s = t->head; s != NULL; s = s->next)
+		n += s->m.state == st;
+	return n;
+}
+
+struct session *sessions_first(const struct sessions *t)
+{
+	return t->head;
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef OCSM_SESSIONS_H
+#define OCSM_SESSIONS_H
+
+/*
+ * The session table (Parent-Tunnels, liveness.md §2): one record per
+ * successful authentication, found again by its cookie on every CONNECT.
+ *
+ * Main owns it for now; a later step moves it into sec-mod, so everything
+ * goes through this narrow API and the table does no I/O: no sockets, no
+ * clock reads, no libev, no logging. Time is passed in; the caller drives
+ * one timer with sessions_expiry() / sessions_handle_expiry() (through
+ * src/vpn/ev-adapter.h in main) and re-arms it after every call that changes
+ * a session.
+ *
+ * Each record runs the engine's session machine (src/vpn/session.h):
+ * authenticated -> active -> waiting-to-resume -> ... -> ended. Whenever a
+ * session reaches ended, by whatever path, the table calls the on_end hook
+ * once, with the record still valid: the caller releases the IP lease and, if
+ * a worker still holds the tunnel, tells it to go. Ended records stay
+ * SESSIONS_ENDED_KEEP_MS for occtl history (their cookie gets 401), then
+ * are freed by sessions_handle_expiry(), unless a worker is still attached.
+ */
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cookie.h"
+#include "vpn/session.h"
+#include "vpn/time.h"
+
+#define SESSIONS_ENDED_KEEP_MS (300u * 1000u)
+
+struct session {
+	uint64_t serial;                 /* unique, never 0: the IP pool key */
+	char cookie[COOKIE_LEN + 1];     /* the bearer token: never log or list it */
+	char sid[SESSION_ID_LEN + 1];    /* occtl's id; first 6 chars = short form */
+	char *username;
+	char *group;                     /* "" when none */
+	char remote_ip[INET6_ADDRSTRLEN]; /* address that authenticated */
+	struct vpn_session m;            /* the engine's state machine */
+
+	/* Filled in by the caller (main): */
+	pid_t worker_pid;                /* worker holding the tunnel; 0: none */
+	bool has_lease;
+	struct in_addr ipv4;             /* the lease while has_lease */
+
+	struct session *prev, *next;     /* table list, oldest first */
+};
+
+typedef void sessions_end_fn(void *opaque, struct session *s);
+
+struct sessions;
+
+/* An empty table. cfg applies to sessions created from now on. on_end may
+ * be NULL. NULL on allocation failure. */
+struct sessions *sessions_new(const struct vpn_session_cfg *cfg, sessions_end_fn *on_end,
+			      void *opaque);
+
+/* Free every record (no hooks are called). NULL is fine. */
+void sessions_free(struct sessions *t);
+
+/* New timer values (SIGHUP): for sessions created afterwards; existing
+ * sessions keep the values they were created with. */
+void sessions_set_cfg(struct sessions *t, const struct vpn_session_cfg *cfg);
+
+/*
+ * A successful authentication at now: a new record in state authenticated,
+ * with a freshly minted cookie. group may be NULL. Returns NULL with errno
+ * ENOMEM, or EIO if no cookie could be minted.
+ */
+struct session *sessions_create(struct sessions *t, const char *username, const char *group,
+				const char *remote_ip, vpn_ms_t now);
+
+/* The record of a cookie, ended ones included (the caller answers 401 for
+ * those); NULL for a malformed or unknown cookie. The final comparison
+ * does not stop at the first differing byte. */
+struct session *sessions_find_cookie(const struct sessions *t, const char *cookie);
+
+/* The record whose session id starts with prefix (at least
+ * SESSION_ID_SHORT_LEN characters); NULL if none or ambiguous. */
+struct session *sessions_find_sid(const struct sessions *t, const char *prefix);
+
+/* The record with this serial, or NULL. */
+struct session *sessions_find_serial(const struct sessions *t, uint64_t serial);
+
+/* A CONNECT with s's cookie at now (vpn_session_on_connect). A session that
+ * turns out expired right now ends here (on_end runs) and the result is
+ * VPN_CONNECT_REFUSED. */
+enum vpn_connect_result sessions_connect(struct sessions *t, struct session *s, vpn_ms_t now);
+
+/* The tunnel of s ended for reason r (vpn_session_on_tunnel_end, the §2.1
+ * table). Returns the new state; on_end runs if it is ended. */
+enum vpn_session_state sessions_tunnel_end(struct sessions *t, struct session *s,
+					   enum vpn_end_reason r, vpn_ms_t now);
+
+/* Session-level end (r: ADMIN_TERMINATE, SERVER_SHUTDOWN or SUPERSEDED; any
+ * other value is treated as ADMIN_TERMINATE). Returns the state s was in
+ * (ACTIVE: the caller must end its tunnel); on_end runs unless s had ended
+ * already. */
+enum vpn_session_state sessions_terminate(struct sessions *t, struct session *s,
+					  enum vpn_end_reason r, vpn_ms_t now);
+
+/* The next time sessions_handle_expiry() has work: the earliest session
+ * deadline or reap time. VPN_NEVER if none. Pure. */
+vpn_ms_t sessions_expiry(const struct sessions *t);
+
+/* End the sessions whose deadline is reached (on_end runs for each) and free
+ * ended records older than SESSIONS_ENDED_KEEP_MS with no worker attached.
+ * Returns the number of sessions that ended. */
+size_t sessions_handle_expiry(struct sessions *t, vpn_ms_t now);
+
+/* Records in the table, and those in a given state. */
+size_t sessions_count(const struct sessions *t);
+size_t sessions_count_state(const struct sessions *t, enum vpn_session_state st);
+
+/* The oldest record (iterate with s->next). Do not free records while
+ * iterating; sessions_terminate() on the current one is fine. */
+struct session *sessions_first(const struct sessions *t);
+
+#endif
