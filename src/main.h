@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef OCSM_MAIN_H
+#define OCSM_MAIN_H
+
+/*
+ * The main process, ocserv-modern: shared state of main.c (options, config,
+ * listeners, signals, the event loop) and main-worker.c (worker processes
+ * and what they ask over IPC). See doc/ocserv-modern.8.
+ */
+
+#include <ev.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "ban.h"
+#include "conf.h"
+#include "ippool.h"
+#include "sessions.h"
+#include "tun.h"
+#include "vpn/ev-adapter.h"
+
+#define MAIN_MAX_LISTENERS 8
+/* How long SIGTERM waits for the workers to say goodbye. */
+#define MAIN_SHUTDOWN_GRACE_S 5.0
+/* A worker we sent SIGTERM gets this long before SIGKILL. */
+#define MAIN_KILL_GRACE_S 5.0
+/* Slack over auth-timeout before main kills a worker that never opened a
+ * session (the worker enforces auth-timeout itself; this is a backstop). */
+#define MAIN_AUTH_SLACK_S 10.0
+/* accept() out of descriptors or memory: listeners rest this long. */
+#define MAIN_ACCEPT_PAUSE_S 1.0
+/* Ban table housekeeping period. */
+#define MAIN_MAINTENANCE_S 60.0
+
+enum worker_state {
+	WORKER_AUTH = 0,    /* connected: HTTP and authentication */
+	WORKER_OPENING,     /* session opened, tun sent, TunnelUp pending */
+	WORKER_TUNNEL,      /* TunnelUp received */
+	WORKER_DOWN,        /* TunnelDown received, the process is finishing */
+};
+
+struct worker_proc {
+	pid_t pid;
+	int ipc_fd;
+	ev_io ipc_w;
+	ev_timer timer_w;            /* auth backstop, then SIGKILL after SIGTERM */
+	enum worker_state state;
+	struct ban_addr addr;
+	char remote_ip[INET6_ADDRSTRLEN];
+	uint16_t remote_port;
+	uint64_t session_serial;     /* attached session; 0: none */
+	struct tun tun;              /* main's copy of the tun fd (fd -1: none) */
+	bool sigterm_sent;
+	vpn_ms_t started_ms;
+	uint64_t bytes_in, bytes_out; /* last TunnelStats */
+	struct worker_proc *prev, *next;
+};
+
+struct listener {
+	int fd;
+	ev_io w;
+	char name[INET6_ADDRSTRLEN + 8];
+};
+
+struct server {
+	struct ev_loop *loop;
+	char config_path[PATH_MAX];
+	struct config cfg;
+	int log_level;                 /* passed to workers as -d */
+	char worker_path[PATH_MAX];
+	bool foreground;
+	bool pid_file_written;
+
+	struct listener listeners[MAIN_MAX_LISTENERS];
+	int n_listeners;
+
+	struct ban_table *bans;
+	struct ippool pool;
+	struct sessions *sessions;
+	struct vpn_ev_timer sessions_timer;
+	struct tun_ctx *tun;
+
+	struct worker_proc *workers;
+	unsigned n_workers;
+
+	ev_signal sigterm_w, sigint_w, sighup_w;
+	ev_child child_w;
+	ev_timer maint_w;
+	ev_timer accept_pause_w;
+	ev_timer shutdown_w;
+	bool shutting_down;
+};
+
+/* main-worker.c */
+
+/* Accept callback for a listening socket (w->data is the struct server). */
+void main_accept_cb(struct ev_loop *loop, ev_io *w, int revents);
+/* A child process ended (libev reaped it): if it is a worker, log how,
+ * end its tunnel (worker-crashed without TunnelDown) and free it. */
+void main_worker_exited(struct server *srv, pid_t pid, int status);
+/* Session table hook: a session ended (release its lease, stop its worker). */
+void main_session_ended(void *opaque, struct session *s);
+/* Ask every worker to finish (shutdown): sessions end with server-shutdown,
+ * workers without a session get Terminate(server-shutdown). */
+void main_terminate_all(struct server *srv);
+/* SIGTERM a worker by PID and arm the SIGKILL backstop. */
+void main_kill_worker(struct server *srv, struct worker_proc *w, const char *why);
+/* Free every worker record (at exit; the processes are not waited for). */
+void main_forget_workers(struct server *srv);
+
+/* main.c */
+
+/* Stop accepting for MAIN_ACCEPT_PAUSE_S. */
+void main_pause_listeners(struct server *srv);
+/* The ban / session settings of a configuration. */
+void main_ban_cfg(const struct config *cfg, struct ban_cfg *out);
+void main_session_cfg(const struct config *cfg, struct vpn_session_cfg *out);
+
+#endif
