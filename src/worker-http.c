@@ -218,8 +218,8 @@ void worker_http_on_auth_reply(struct worker *w, struct ipc_msg *msg)
 	if (!a->ok || !cookie_is_safe(a->cookie)) {
 		if (a->ok)
 			log_err("main sent an unusable cookie for %s", w->remote_ip);
-		log_info("login failed from %s%s%s%s", w->remote_ip,
-			 a->banned ? " (banned)" : "", a->message != NULL ? ": " : "",
+		log_info("login of '%s' from %s failed%s%s%s", w->xml->username.text,
+			 w->remote_ip, a->banned ? " (banned)" : "", a->message != NULL ? ": " : "",
 			 a->message != NULL ? a->message : "");
 		reply_and_close(w, "401 Authentication failed", NULL);
 		return;

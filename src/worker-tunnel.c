@@ -612,7 +612,7 @@ void worker_tunnel_on_drained(struct worker *w, vpn_ms_t now)
 
 void worker_tunnel_end(struct worker *w, enum vpn_end_reason r, vpn_ms_t now)
 {
-	if (w->phase != W_TUNNEL)
+	if (!w->tunnel_up)
 		return;
 	vpn_tunnel_end(&w->t, r, now);
 	tunnel_finish(w, now);
@@ -630,8 +630,10 @@ static void tunnel_finish(struct worker *w, vpn_ms_t now)
 	int len = 0;
 	char rtt[32];
 
-	if (w->phase != W_TUNNEL)
+	/* Once only: a send failing below must not end the tunnel again. */
+	if (!w->tunnel_up)
 		return;
+	w->tunnel_up = false;
 	ev_io_stop(w->loop, &w->tun_r);
 	ev_io_stop(w->loop, &w->tcp_r);
 	ev_timer_stop(w->loop, &w->stats_timer);
@@ -676,8 +678,6 @@ static void tunnel_finish(struct worker *w, vpn_ms_t now)
 	stats_fill(w, &st);
 	down.stats = &st;
 	(void)worker_ipc_send(w, IPC_TUNNEL_DOWN, &down.base);
-
-	w->tunnel_up = false;
 	worker_close(w, bye != VPN_BYE_NONE, 0);
 }
 
