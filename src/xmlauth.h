@@ -104,7 +104,8 @@ const char *xmlauth_type_str(enum xmlauth_type type);
  *
  * Form bodies: pairs split on '&', key and value at the first '=', '+' and
  * %XX decoded; keys username, password, group_list (into group_select) are
- * kept, others checked for bad escapes and ignored; a kept key twice is
+ * kept, others checked for bad escapes and ignored; raw CR/LF at the end of
+ * the body are dropped (encoded ones, %0D %0A, are kept); a kept key twice is
  * XMLAUTH_ERR_DUPLICATE; decoded values obey the XML character rules
  * (XMLAUTH_ERR_CHAR for %00 and control characters but TAB, CR, LF). */
 int xmlauth_parse(const char *body, size_t len, struct xmlauth *out);

@@ -127,9 +127,11 @@ START_TEST(test_text_forms)
 			       "  <username> a<!-- c -->b<?pi x?><![CDATA[<&>]]> </username>\n"
 			       "  <password>x\r\ny\rz\n\xc3\xa9</password>\n"
 			       "</auth>\n"
+			       "<group-access><![CDATA[a\r\nb\rc]]></group-access>\n"
 			       "</config-auth>\n<!-- epilog -->\n\n"), XMLAUTH_OK);
 	ck_assert_str_eq(X->username.text, " ab<&> ");
 	ck_assert_str_eq(X->password.text, "x\ny\nz\n\xc3\xa9");
+	ck_assert_str_eq(X->group_access.text, "a\nb\nc");
 	ck_assert(!X->version.present);
 }
 END_TEST
@@ -325,6 +327,9 @@ static const struct {
 	{ "<config-auth type=\"init\"></ config-auth>", XMLAUTH_ERR_SYNTAX },
 	{ "<config-auth type=\"init\"></config-auth x>", XMLAUTH_ERR_SYNTAX },
 	{ "<config-auth type=\"init\"><1a/></config-auth>", XMLAUTH_ERR_SYNTAX },
+	{ "<config-auth type=\"init\"><? pi?></config-auth>", XMLAUTH_ERR_SYNTAX },
+	{ "<config-auth type=\"init\"><?-pi?></config-auth>", XMLAUTH_ERR_SYNTAX },
+	{ "<config-auth type=\"init\"><?pi\"x\"?></config-auth>", XMLAUTH_ERR_SYNTAX },
 	{ "<config-auth type=\"init\">&foo;</config-auth>", XMLAUTH_ERR_ENTITY },
 	{ "<config-auth type=\"init\">&amp</config-auth>", XMLAUTH_ERR_ENTITY },
 	{ "<config-auth type=\"init\">a & b</config-auth>", XMLAUTH_ERR_ENTITY },
@@ -486,6 +491,11 @@ START_TEST(test_form)
 	/* Newlines and tabs are text like in XML. */
 	ck_assert_int_eq(parse("password=a%0Ab%09"), XMLAUTH_OK);
 	ck_assert_str_eq(X->password.text, "a\nb\t");
+	/* A raw line end closing the body is dropped, an encoded one kept. */
+	ck_assert_int_eq(parse("username=u&password=p\r\n"), XMLAUTH_OK);
+	ck_assert_str_eq(X->password.text, "p");
+	ck_assert_int_eq(parse("username=u&password=p%0D%0A\n"), XMLAUTH_OK);
+	ck_assert_str_eq(X->password.text, "p\r\n");
 	/* The dispatcher alone: xmlauth_parse_form keeps leading spaces. */
 	ck_assert_int_eq(xmlauth_parse_form(" username=x", 11, X), XMLAUTH_OK);
 	ck_assert(!X->username.present);
