@@ -764,20 +764,23 @@ const struct config_key_info *config_key_at(size_t i)
 }
 
 /* Optimal string alignment distance (Levenshtein + adjacent transposition),
- * for "did you mean". Strings longer than 63 bytes get no suggestion. */
+ * for "did you mean"; any value above limit is reported as limit + 1.
+ * Strings longer than 63 bytes get no suggestion. */
 #define EDIT_MAX 64
-static unsigned edit_distance(const char *a, const char *b)
+static unsigned edit_distance(const char *a, const char *b, unsigned limit)
 {
 	size_t la = strlen(a), lb = strlen(b);
-	unsigned d[EDIT_MAX][EDIT_MAX];
+	unsigned d[EDIT_MAX][EDIT_MAX], prev_min = 0;
 
 	if (la >= EDIT_MAX || lb >= EDIT_MAX)
-		return UINT32_MAX;
+		return limit + 1;
 	for (size_t i = 0; i <= la; i++)
 		d[i][0] = (unsigned)i;
 	for (size_t j = 0; j <= lb; j++)
 		d[0][j] = (unsigned)j;
 	for (size_t i = 1; i <= la; i++) {
+		unsigned row_min = d[i][0];
+
 		for (size_t j = 1; j <= lb; j++) {
 			unsigned cost = a[i - 1] != b[j - 1];
 			unsigned v = d[i - 1][j] + 1;
@@ -790,9 +793,17 @@ static unsigned edit_distance(const char *a, const char *b)
 			    d[i - 2][j - 2] + 1 < v)
 				v = d[i - 2][j - 2] + 1;
 			d[i][j] = v;
+			if (v < row_min)
+				row_min = v;
 		}
+		/* A cell comes from the row above, the same row, or (transposition)
+		 * two rows above: once two rows in a row exceed limit, all later
+		 * ones do, and so does the result. */
+		if (row_min > limit && prev_min > limit)
+			return limit + 1;
+		prev_min = row_min;
 	}
-	return d[la][lb];
+	return d[la][lb] > limit ? limit + 1 : d[la][lb];
 }
 
 /* The known key closest to name, or NULL when nothing is close enough. */
@@ -813,7 +824,13 @@ static const char *suggest_key(const char *name)
 	limit = len <= 3 ? 1 : (len <= 8 ? 2 : 3);
 	for (size_t i = 0; i < N_KEYS + ARRAY_SIZE(ocserv_only); i++) {
 		const char *cand = i < N_KEYS ? keys[i].info.name : ocserv_only[i - N_KEYS];
-		unsigned d = edit_distance(name, cand);
+		size_t cl = strlen(cand);
+		unsigned d;
+
+		/* The distance is at least the length difference: skip the DP. */
+		if ((cl > len ? cl - len : len - cl) > limit)
+			continue;
+		d = edit_distance(name, cand, limit);
 
 		if (d < best_d) {
 			best_d = d;

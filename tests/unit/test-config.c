@@ -666,6 +666,8 @@ static const struct {
 	{ MIN "keepalvie = 3\n", 5, "keepalvie", "(did you mean 'keepalive'?)" },
 	{ MIN "idle_timeout = 3\n", 5, "idle_timeout", "(did you mean 'idle-timeout'?)" },
 	{ MIN "ca-certs = /x\n", 5, "ca-certs", "(did you mean 'ca-cert'?)" },
+	{ MIN "idle_timout = 3\n", 5, "idle_timout", "(did you mean 'idle-timeout'?)" },
+	{ MIN "session-timeoutxyz = 3\n", 5, "session-timeoutxyz", "(did you mean 'session-timeout'?)" },
 	{ MIN "dpd retries = 3\n", 5, "dpd retries", "(did you mean 'dpd-retries'?)" },
 	{ MIN "frobnicate = 3\n", 5, "frobnicate", "unknown key 'frobnicate'" },
 	/* lines */
@@ -728,6 +730,9 @@ START_TEST(no_suggestion_far_away)
 	ck_assert_int_eq(parse(MIN "frobnicate = 3\n", &c, &d), -EINVAL);
 	ck_assert_ptr_null(strstr(d.msg, "did you mean"));
 	ck_assert_int_eq(parse(MIN "x = 3\n", &c, &d), -EINVAL);
+	ck_assert_ptr_null(strstr(d.msg, "did you mean"));
+	/* distance 4 from session-timeout: beyond the limit of 3 */
+	ck_assert_int_eq(parse(MIN "session-timeoutwxyz = 3\n", &c, &d), -EINVAL);
 	ck_assert_ptr_null(strstr(d.msg, "did you mean"));
 }
 END_TEST
