@@ -1112,7 +1112,8 @@ int config_load(const char *path, struct config *out, struct config_diag *diag)
 		diag->key[0] = '\0';
 		diag->msg[0] = '\0';
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must not hang the load before fstat rejects it. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		r = -errno;
 		goto fail;

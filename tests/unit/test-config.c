@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define NAME "test.conf"
@@ -1086,6 +1087,14 @@ START_TEST(load_file)
 	ck_assert_int_eq(config_load("/", &c, &d), -EISDIR);
 	ck_assert_ptr_nonnull(strstr(d.msg, "not a regular file"));
 	ck_assert_int_eq(config_load("/nonexistent/ocserv.conf", &c, NULL), -ENOENT);
+
+	/* a FIFO nobody writes to is refused, not waited on */
+	snprintf(tmp_path, sizeof(tmp_path), "%s/test-config-fifo-%d",
+		 getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
+	ck_assert_int_eq(mkfifo(tmp_path, 0600), 0);
+	ck_assert_int_eq(config_load(tmp_path, &c, &d), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(d.msg, "not a regular file"));
+	unlink(tmp_path);
 
 	/* above the size limit, checked before reading */
 	write_tmp(MIN);
