@@ -64,3 +64,20 @@ tests_unit_test_vpn_tunnel_LDADD = $(VPN_TEST_LDADD)
 tests_unit_test_vpn_ev_SOURCES = tests/unit/test-vpn-ev.c tests/unit/vpn-test-util.h
 tests_unit_test_vpn_ev_CFLAGS = $(VPN_TEST_CFLAGS)
 tests_unit_test_vpn_ev_LDADD = src/vpn/libvpnev.a src/vpn/libvpn.a $(LIBEV_LIBS) $(CHECK_LIBS)
+
+# --- fuzz targets (configure CC=clang --enable-fuzzing; make fuzz) ----------
+# Built from the sources, not from libvpn.a, so the code under test carries
+# the fuzzer's instrumentation.
+VPN_FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined
+if ENABLE_FUZZING
+FUZZ_TARGETS += tests/fuzz/fuzz-vpn-packet tests/fuzz/fuzz-vpn-tunnel
+tests_fuzz_fuzz_vpn_packet_SOURCES = tests/fuzz/fuzz-vpn-packet.c \
+	src/vpn/idle.c src/vpn/idle.h src/vpn/time.h
+tests_fuzz_fuzz_vpn_packet_CFLAGS = $(AM_CFLAGS) $(VPN_FUZZ_FLAGS)
+tests_fuzz_fuzz_vpn_packet_LDFLAGS = $(AM_LDFLAGS) $(VPN_FUZZ_FLAGS)
+tests_fuzz_fuzz_vpn_tunnel_SOURCES = tests/fuzz/fuzz-vpn-tunnel.c $(src_vpn_libvpn_a_SOURCES)
+tests_fuzz_fuzz_vpn_tunnel_CFLAGS = $(AM_CFLAGS) $(VPN_FUZZ_FLAGS)
+tests_fuzz_fuzz_vpn_tunnel_LDFLAGS = $(AM_LDFLAGS) $(VPN_FUZZ_FLAGS)
+endif
+EXTRA_DIST += tests/fuzz/fuzz-vpn-packet.c tests/fuzz/fuzz-vpn-tunnel.c \
+	tests/fuzz/seeds/fuzz-vpn-packet tests/fuzz/seeds/fuzz-vpn-tunnel
