@@ -283,10 +283,14 @@ START_TEST(ipv6_extension_chains)
 	n = ip6(b, 51, v6_unicast, pl, 24 + 24);
 	ck_assert(!vpn_packet_is_user_data(b, n));
 
-	/* first fragment carrying an NS: still chatter */
+	/* first fragment carrying an NS: still chatter, with or without the
+	 * more-fragments flag */
 	memset(pl, 0, sizeof(pl));
 	pl[0] = 58;
 	pl[8] = 135;
+	n = ip6(b, 44, v6_unicast, pl, 8 + 24);
+	ck_assert(!vpn_packet_is_user_data(b, n));
+	pl[3] = 1;
 	n = ip6(b, 44, v6_unicast, pl, 8 + 24);
 	ck_assert(!vpn_packet_is_user_data(b, n));
 	/* a later fragment: upper layer unknown, user data */

@@ -619,6 +619,11 @@ START_TEST(old_stamps)
 	ck_assert_uint_eq(t.last_rx_ms[DTLS], 50000);
 	ck_assert_uint_eq(vpn_dpd_expiry(&t.dpd[DTLS]), 110000);	/* restarted at 50000 */
 	ck_assert_uint_eq(vpn_idle_expiry(&t.idle), 150000);
+
+	/* a tun packet stamped before the latest timer run counts at that run */
+	ck_assert_uint_eq(vpn_tunnel_handle_expiry(&t, 60000), 0);
+	vpn_tunnel_on_tun_rx(&t, true, 100, 55000);
+	ck_assert_uint_eq(vpn_idle_expiry(&t.idle), 160000);
 }
 END_TEST
 
