@@ -31,13 +31,6 @@
 #include <string.h>
 #include <strings.h>
 
-/* Bytes of a pipelined request that arrived with the previous one. */
-struct pending {
-	uint8_t *buf;
-	size_t len;
-};
-static struct pending pending;
-
 static void http_process(struct worker *w, const uint8_t *data, size_t len);
 
 /* --- responses ----------------------------------------------------------- */
@@ -107,7 +100,8 @@ static int reply_xml(struct worker *w, const char *body, size_t body_len, const 
 /* The request was answered and the connection may go on: next request. */
 static void request_done(struct worker *w)
 {
-	struct pending p = pending;
+	uint8_t *buf = w->http_pending;
+	size_t len = w->http_pending_len;
 
 	if (w->phase == W_CLOSING)
 		return;
@@ -117,10 +111,11 @@ static void request_done(struct worker *w)
 	}
 	w->phase = W_HTTP;
 	http_parser_init(w->http);
-	pending = (struct pending){ 0 };
-	if (p.len > 0)
-		http_process(w, p.buf, p.len);
-	free(p.buf);
+	w->http_pending = NULL;
+	w->http_pending_len = 0;
+	if (len > 0)
+		http_process(w, buf, len);
+	free(buf);
 	if (w->phase == W_HTTP)
 		worker_tcp_read_enable(w, true);
 }
@@ -329,9 +324,10 @@ static void handle_connect(struct worker *w)
 		  c->mobile ? " (mobile)" : "");
 	w->phase = W_WAIT_SESSION;
 	worker_tcp_read_enable(w, false);
-	/* Bytes after a CONNECT are CSTP, which must wait for our 200. */
-	free(pending.buf);
-	pending = (struct pending){ 0 };
+	/* Bytes after a CONNECT would be CSTP, which must wait for our 200. */
+	free(w->http_pending);
+	w->http_pending = NULL;
+	w->http_pending_len = 0;
 }
 
 /* Printable ASCII only, for the X-Reason header. */
@@ -410,14 +406,16 @@ static void http_process(struct worker *w, const uint8_t *data, size_t len)
 		len -= used;
 		if (len > 0) {
 			/* Keep the start of the next request for after the answer. */
-			free(pending.buf);
-			pending.buf = malloc(len);
-			if (pending.buf == NULL) {
+			uint8_t *copy = malloc(len);
+
+			if (copy == NULL) {
 				reply_and_close(w, "503 Service Unavailable", NULL);
 				return;
 			}
-			memcpy(pending.buf, data, len);
-			pending.len = len;
+			memcpy(copy, data, len);
+			free(w->http_pending);
+			w->http_pending = copy;
+			w->http_pending_len = len;
 			len = 0;
 		}
 		handle_request(w);

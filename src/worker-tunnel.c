@@ -279,6 +279,7 @@ int worker_tunnel_start(struct worker *w, const SessionOpenReply *r, int tun_fd)
 	TunnelUp up = TUNNEL_UP__INIT;
 	vpn_ms_t now;
 	unsigned link_mtu = 0;
+	size_t maxrec;
 	char *desc, *reply;
 	int n, ret;
 
@@ -303,6 +304,11 @@ int worker_tunnel_start(struct worker *w, const SessionOpenReply *r, int tun_fd)
 		link_mtu = tun_get_mtu(w->tun_name);
 	w->mtu = cstp_mtu_compute(link_mtu, w->conn.client_base_mtu, tcp_path_mtu(w->tcp_fd),
 				  w->tcp_ipv6, (unsigned)gnutls_record_overhead_size(w->tls));
+	/* A client that negotiated smaller TLS records gets smaller packets:
+	 * one CSTP packet must still fit one record. */
+	maxrec = gnutls_record_get_max_size(w->tls);
+	if (maxrec > CSTP_HEADER_LEN && w->mtu.data > maxrec - CSTP_HEADER_LEN)
+		w->mtu.data = (unsigned)(maxrec - CSTP_HEADER_LEN);
 	if (w->tun_name[0] != '\0') {
 		ret = tun_set_mtu(w->tun_name, w->mtu.data);
 		if (ret < 0)

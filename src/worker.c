@@ -159,8 +159,12 @@ int worker_send_record(struct worker *w, enum sendq_class cls, const void *buf, 
 
 int worker_send_http(struct worker *w, const char *buf, size_t len)
 {
+	size_t max = gnutls_record_get_max_size(w->tls);
+
+	if (max == 0 || max > 16384)
+		max = 16384;
 	while (len > 0) {
-		size_t n = len > 16384 ? 16384 : len;
+		size_t n = len > max ? max : len;
 		int r = worker_send_record(w, SENDQ_CONTROL, buf, n);
 
 		if (r < 0)
@@ -361,8 +365,10 @@ static void tls_read(struct worker *w)
 		tls_failed(w, "receive", (int)n);
 		return;
 	}
-	/* Batch used up: let the other watchers run, then come back. */
-	ev_feed_event(w->loop, &w->tcp_r, EV_READ);
+	/* Batch used up: let the other watchers run, then come back; the
+	 * socket signals again by itself unless GnuTLS holds the bytes. */
+	if (gnutls_record_check_pending(w->tls) > 0)
+		ev_feed_event(w->loop, &w->tcp_r, EV_READ);
 }
 
 static void tcp_r_cb(struct ev_loop *loop, ev_io *io, int revents)
@@ -604,6 +610,7 @@ static void worker_free(struct worker *w)
 		close(w->ipc_fd);
 	config_free(&w->cfg);
 	free(w->http);
+	free(w->http_pending);
 	free(w->xml);
 	free(w->rxbuf);
 	free(w->txbuf);

@@ -108,6 +108,8 @@ struct worker {
 	/* HTTP */
 	struct http_parser *http;
 	struct xmlauth *xml;		/* the parsed login body */
+	uint8_t *http_pending;		/* start of a pipelined request, kept while */
+	size_t http_pending_len;	/* the current one waits for main */
 	unsigned requests;		/* requests answered on this connection */
 	bool close_after_reply;		/* Connection: close or request limit */
 	struct worker_connect_req conn;
