@@ -135,16 +135,19 @@ void main_session_ended(void *opaque, struct session *s)
 {
 	struct server *srv = opaque;
 	struct worker_proc *w = find_by_session(srv, s->serial);
-	char ip[INET_ADDRSTRLEN] = "-";
+	char lease[INET_ADDRSTRLEN + 16] = "no IPv4 lease";
 
 	if (s->has_lease) {
+		char ip[INET_ADDRSTRLEN];
+
 		inet_ntop(AF_INET, &s->ipv4, ip, sizeof(ip));
+		snprintf(lease, sizeof(lease), "%s released", ip);
 		ippool_release(&srv->pool, s->serial);
 		s->has_lease = false;
 	}
-	log_info("session %.*s of user '%s' ended: %s (IPv4 %s released, %u resume%s)",
+	log_info("session %.*s of user '%s' ended: %s (%s, %u resume%s)",
 		 (int)SESSION_ID_SHORT_LEN, s->sid, s->username, vpn_end_reason_str(s->m.end_reason),
-		 ip, s->m.resumes, s->m.resumes == 1 ? "" : "s");
+		 lease, s->m.resumes, s->m.resumes == 1 ? "" : "s");
 	if (w != NULL) {
 		/* A session-level end (session-timeout, admin, shutdown,
 		 * superseded) while a tunnel is attached: the worker says goodbye
@@ -432,6 +435,8 @@ static void on_session_open(struct server *srv, struct worker_proc *w,
 	}
 	s->worker_pid = w->pid;
 	w->session_serial = s->serial;
+	free(w->username);
+	w->username = strdup(s->username);
 	w->state = WORKER_OPENING;
 	w->tun = tun;
 	ev_timer_stop(srv->loop, &w->timer_w); /* the auth backstop is done */
@@ -532,7 +537,7 @@ static void on_tunnel_up(struct server *srv, struct worker_proc *w, const Tunnel
 	}
 	w->state = WORKER_TUNNEL;
 	log_info("tunnel up: user '%s' from %s on %s%s%s",
-		 s ? s->username : "?", w->remote_ip, w->tun.name,
+		 w->username ? w->username : "?", w->remote_ip, w->tun.name,
 		 up->tls_cipher ? ", " : "", up->tls_cipher ? up->tls_cipher : "");
 }
 
@@ -563,7 +568,7 @@ static void on_tunnel_down(struct server *srv, struct worker_proc *w, const Tunn
 		on_tunnel_stats(w, d->stats);
 	w->state = WORKER_DOWN;
 	log_info("user '%s' disconnected from %s (reason: %s, rx: %llu, tx: %llu)",
-		 s ? s->username : "?", w->remote_ip, vpn_end_reason_str(reason),
+		 w->username ? w->username : "?", w->remote_ip, vpn_end_reason_str(reason),
 		 (unsigned long long)w->bytes_in, (unsigned long long)w->bytes_out);
 	if (s == NULL)
 		return; /* taken over or ended meanwhile: not this worker's business */
@@ -810,6 +815,7 @@ static void free_worker(struct server *srv, struct worker_proc *w)
 	if (w->next)
 		w->next->prev = w->prev;
 	srv->n_workers--;
+	free(w->username);
 	free(w);
 }
 

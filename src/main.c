@@ -133,6 +133,45 @@ static bool routes_differ(const struct config_route *a, size_t na, const struct 
 	return false;
 }
 
+/* "a, b, c" (or "none"), cut with "..." when it does not fit. */
+#define LIST_TEXT_MAX 512
+static const char *join_text(const char *const *items, size_t n, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	snprintf(buf, len, "none");
+	for (size_t i = 0; i < n; i++) {
+		int w = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", items[i]);
+
+		if (w < 0 || (size_t)w >= len - used) {
+			snprintf(buf + (len > 4 ? len - 4 : 0), len > 4 ? 4 : len, "...");
+			break;
+		}
+		used += (size_t)w;
+	}
+	return buf;
+}
+
+static const char *addrs_text(const struct config_addr *a, size_t n, char *buf, size_t len)
+{
+	const char *items[64];
+	size_t k = n < 64 ? n : 64;
+
+	for (size_t i = 0; i < k; i++)
+		items[i] = a[i].text;
+	return join_text(items, k, buf, len);
+}
+
+static const char *routes_text(const struct config_route *r, size_t n, char *buf, size_t len)
+{
+	const char *items[64];
+	size_t k = n < 64 ? n : 64;
+
+	for (size_t i = 0; i < k; i++)
+		items[i] = r[i].text;
+	return join_text(items, k, buf, len);
+}
+
 /* Log every difference; return how many. restart_only: the values main
  * cannot change while running (they are kept). */
 static unsigned log_changes(const struct config *o, const struct config *n, bool restart_only)
@@ -169,19 +208,28 @@ static unsigned log_changes(const struct config *o, const struct config *n, bool
 	}
 	STR(auth_passwd_file, "auth passwd file");
 	if (addrs_differ(o->dns, o->n_dns, n->dns, n->n_dns)) {
+		char a[LIST_TEXT_MAX], b[LIST_TEXT_MAX];
+
 		changes++;
-		log_info("reload: dns changed (%zu -> %zu entries)", o->n_dns, n->n_dns);
+		log_info("reload: dns %s -> %s", addrs_text(o->dns, o->n_dns, a, sizeof(a)),
+			 addrs_text(n->dns, n->n_dns, b, sizeof(b)));
 	}
 	if (o->route_default != n->route_default ||
 	    routes_differ(o->routes, o->n_routes, n->routes, n->n_routes)) {
+		char a[LIST_TEXT_MAX], b[LIST_TEXT_MAX];
+
 		changes++;
-		log_info("reload: route changed (%zu -> %zu entries%s)", o->n_routes, n->n_routes,
-			 n->route_default ? ", default" : "");
+		log_info("reload: route %s -> %s",
+			 o->route_default ? "default" : routes_text(o->routes, o->n_routes, a, sizeof(a)),
+			 n->route_default ? "default" : routes_text(n->routes, n->n_routes, b, sizeof(b)));
 	}
 	if (routes_differ(o->no_routes, o->n_no_routes, n->no_routes, n->n_no_routes)) {
+		char a[LIST_TEXT_MAX], b[LIST_TEXT_MAX];
+
 		changes++;
-		log_info("reload: no-route changed (%zu -> %zu entries)", o->n_no_routes,
-			 n->n_no_routes);
+		log_info("reload: no-route %s -> %s",
+			 routes_text(o->no_routes, o->n_no_routes, a, sizeof(a)),
+			 routes_text(n->no_routes, n->n_no_routes, b, sizeof(b)));
 	}
 	STR(default_domain, "default-domain");
 	U32(mtu, "mtu");

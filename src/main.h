@@ -52,6 +52,7 @@ struct worker_proc {
 	char remote_ip[INET6_ADDRSTRLEN];
 	uint16_t remote_port;
 	uint64_t session_serial;     /* attached session; 0: none */
+	char *username;              /* of the last session opened, for logs; NULL: none */
 	struct tun tun;              /* main's copy of the tun fd (fd -1: none) */
 	bool sigterm_sent;
 	vpn_ms_t started_ms;

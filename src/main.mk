@@ -91,3 +91,5 @@ src_ocserv_modern_CFLAGS = $(AM_CFLAGS) $(GNUTLS_CFLAGS) $(PROTOBUF_C_CFLAGS) $(
 src_ocserv_modern_LDADD = src/libmaincore.a src/libipc.a src/libconfig.a \
 	src/vpn/libvpnev.a src/vpn/libvpn.a src/libcommon.a \
 	$(GNUTLS_LIBS) $(PROTOBUF_C_LIBS) $(LIBNL_LIBS) $(LIBEV_LIBS) $(CRYPT_LIBS)
+
+dist_man_MANS += doc/ocserv-modern.8
