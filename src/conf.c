@@ -1007,7 +1007,9 @@ static int finish(struct parser *p)
 		pwarn_at(p, seen_line(p, "try-mtu-discovery"), "try-mtu-discovery",
 			 "try-mtu-discovery needs DPD, but dpd = 0");
 	if (c->max_clients && c->max_same_clients > c->max_clients)
-		pwarn_at(p, seen_line(p, "max-same-clients"), "max-same-clients",
+		pwarn_at(p, seen_line(p, "max-same-clients") ? seen_line(p, "max-same-clients")
+							      : seen_line(p, "max-clients"),
+			 "max-same-clients",
 			 "max-same-clients (%" PRIu32 ") is above max-clients (%" PRIu32 ")",
 			 c->max_same_clients, c->max_clients);
 	return 0;

@@ -964,6 +964,13 @@ START_TEST(warn_cross_checks)
 	ck_assert_str_eq(warns.key[0], "max-same-clients");
 	config_free(&c);
 
+	/* only max-clients in the file: the warning points at its line */
+	parse_ok(MIN "max-clients = 1\n", &c);
+	ck_assert_uint_eq(warns.n, 1);
+	ck_assert_uint_eq(warns.line[0], 5);
+	ck_assert_ptr_nonnull(strstr(warns.msg[0], NAME ":5: max-same-clients (2) is above max-clients (1)"));
+	config_free(&c);
+
 	parse_ok(MIN "max-clients = 0\nmax-same-clients = 5\n", &c);  /* unlimited */
 	ck_assert_uint_eq(warns.n, 0);
 	config_free(&c);
