@@ -20,6 +20,7 @@
 #include "config.h"
 
 #include "worker.h"
+#include "worker-reply.h"
 
 #include "log.h"
 #include "xmlauth.h"
@@ -35,63 +36,26 @@ static void http_process(struct worker *w, const uint8_t *data, size_t len);
 
 /* --- responses ----------------------------------------------------------- */
 
-/* A response with an empty body; always followed by a close. */
-static void reply_and_close(struct worker *w, const char *status, const char *extra)
+/* A response with an empty body, then the close (interop.md §5.4). */
+static void reply_and_close(struct worker *w, const char *status, const char *x_reason)
 {
-	char buf[1024];
-	int n;
+	char buf[512];
+	int n = worker_reply_empty(buf, sizeof(buf), status, x_reason);
 
-	n = snprintf(buf, sizeof(buf),
-		     "HTTP/1.1 %s\r\n"
-		     "%s"
-		     "Content-Length: 0\r\n"
-		     "Connection: close\r\n"
-		     "\r\n",
-		     status, extra != NULL ? extra : "");
-	if (n > 0 && (size_t)n < sizeof(buf))
+	if (n > 0)
 		(void)worker_send_http(w, buf, (size_t)n);
 	worker_close(w, true, 0);
-}
-
-static const char *http_error_status(int err)
-{
-	switch (err) {
-	case HTTP_ERR_REQLINE_TOO_LONG:
-		return "414 URI Too Long";
-	case HTTP_ERR_HEADERS_TOO_LARGE:
-	case HTTP_ERR_TOO_MANY_HEADERS:
-		return "431 Request Header Fields Too Large";
-	case HTTP_ERR_BODY_TOO_LARGE:
-		return "413 Content Too Large";
-	case HTTP_ERR_METHOD:
-	case HTTP_ERR_TRANSFER_ENCODING:
-		return "501 Not Implemented";
-	case HTTP_ERR_VERSION:
-		return "505 HTTP Version Not Supported";
-	default:
-		return "400 Bad Request";
-	}
 }
 
 /* 200 with an XML body (the login form or the success page). */
 static int reply_xml(struct worker *w, const char *body, size_t body_len, const char *cookie)
 {
 	char head[1024];
-	int n;
+	int n = worker_reply_xml_head(head, sizeof(head), body_len, cookie,
+				      !w->close_after_reply);
 
-	n = snprintf(head, sizeof(head),
-		     "HTTP/1.1 200 OK\r\n"
-		     "Content-Type: text/xml\r\n"
-		     "X-Transcend-Version: 1\r\n"
-		     "%s%s%s"
-		     "Content-Length: %zu\r\n"
-		     "Connection: %s\r\n"
-		     "\r\n",
-		     cookie != NULL ? "Set-Cookie: webvpn=" : "", cookie != NULL ? cookie : "",
-		     cookie != NULL ? "; Secure; HttpOnly\r\n" : "", body_len,
-		     w->close_after_reply ? "close" : "Keep-Alive");
-	if (n < 0 || (size_t)n >= sizeof(head))
-		return -ENOSPC;
+	if (n < 0)
+		return n;
 	if (worker_send_http(w, head, (size_t)n) < 0 || worker_send_http(w, body, body_len) < 0)
 		return -EPIPE;
 	return 0;
@@ -190,27 +154,13 @@ static void handle_login(struct worker *w)
 	worker_tcp_read_enable(w, false);
 }
 
-/* A webvpn cookie value we put in a header: no separators, no controls. */
-static bool cookie_is_safe(const char *c)
-{
-	if (c == NULL || c[0] == '\0' || strlen(c) > 512)
-		return false;
-	for (; *c != '\0'; c++) {
-		unsigned char ch = (unsigned char)*c;
-
-		if (ch <= 0x20 || ch >= 0x7f || ch == ';' || ch == ',' || ch == '"' || ch == '\\')
-			return false;
-	}
-	return true;
-}
-
 void worker_http_on_auth_reply(struct worker *w, struct ipc_msg *msg)
 {
 	const AuthReply *a = msg->auth_reply;
 	char *body;
 	int n, r;
 
-	if (!a->ok || !cookie_is_safe(a->cookie)) {
+	if (!a->ok || !worker_cookie_is_safe(a->cookie)) {
 		if (a->ok)
 			log_err("main sent an unusable cookie for %s", w->remote_ip);
 		log_info("login of '%s' from %s failed%s%s%s", w->xml->username.text,
@@ -245,20 +195,6 @@ void worker_http_on_auth_reply(struct worker *w, struct ipc_msg *msg)
 
 /* --- CONNECT ------------------------------------------------------------- */
 
-static unsigned parse_mtu(const char *s)
-{
-	char *end;
-	unsigned long v;
-
-	if (s == NULL || *s < '0' || *s > '9')
-		return 0;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (*end != '\0' || errno != 0 || v > 65535)
-		return 0;
-	return (unsigned)v;
-}
-
 static void handle_connect(struct worker *w)
 {
 	SessionOpenRequest req = SESSION_OPEN_REQUEST__INIT;
@@ -275,7 +211,7 @@ static void handle_connect(struct worker *w)
 		return;
 	}
 	cookie = http_webvpn_cookie(w->http, &clen);
-	if (cookie == NULL || clen == 0 || clen > 512) {
+	if (cookie == NULL || clen == 0 || clen > WORKER_COOKIE_MAX) {
 		log_info("CONNECT from %s without a usable webvpn cookie", w->remote_ip);
 		reply_and_close(w, "401 Cookie is not acceptable", NULL);
 		return;
@@ -284,7 +220,7 @@ static void handle_connect(struct worker *w)
 	*c = (struct worker_connect_req){ 0 };
 	c->mobile = config_platform_is_mobile(
 		http_header_get(w->http, "X-AnyConnect-Identifier-Platform"));
-	c->client_base_mtu = parse_mtu(http_header_get(w->http, "X-CSTP-Base-MTU"));
+	c->client_base_mtu = worker_parse_base_mtu(http_header_get(w->http, "X-CSTP-Base-MTU"));
 	v = http_header_get(w->http, "X-CSTP-Hostname");
 	if (v != NULL)
 		snprintf(c->hostname, sizeof(c->hostname), "%s", v);
@@ -300,7 +236,7 @@ static void handle_connect(struct worker *w)
 
 	cookie_str = strndup(cookie, clen);
 	if (cookie_str == NULL) {
-		reply_and_close(w, "503 Service Unavailable", "X-Reason: out of memory\r\n");
+		reply_and_close(w, "503 Service Unavailable", "out of memory");
 		return;
 	}
 	req.cookie = cookie_str;
@@ -317,7 +253,7 @@ static void handle_connect(struct worker *w)
 	r = worker_ipc_send(w, IPC_SESSION_OPEN_REQUEST, &req.base);
 	free(cookie_str);
 	if (r < 0) {
-		reply_and_close(w, "503 Service Unavailable", "X-Reason: server busy\r\n");
+		reply_and_close(w, "503 Service Unavailable", "server busy");
 		return;
 	}
 	log_debug("CONNECT from %s%s: asking main for the session", w->remote_ip,
@@ -330,20 +266,10 @@ static void handle_connect(struct worker *w)
 	w->http_pending_len = 0;
 }
 
-/* Printable ASCII only, for the X-Reason header. */
-static void sanitize_reason(char *out, size_t size, const char *in)
-{
-	size_t n = 0;
-
-	for (; in != NULL && *in != '\0' && n + 1 < size; in++)
-		out[n++] = (*in >= 0x20 && *in < 0x7f) ? *in : ' ';
-	out[n] = '\0';
-}
-
 void worker_http_on_session_reply(struct worker *w, struct ipc_msg *msg)
 {
 	const SessionOpenReply *r = msg->session_open_reply;
-	char extra[300], reason[200];
+	const char *reason;
 	int fd, ret;
 
 	if (r->status == 401) {
@@ -355,11 +281,9 @@ void worker_http_on_session_reply(struct worker *w, struct ipc_msg *msg)
 	if (r->status != 200 || msg->fd < 0) {
 		if (r->status == 200)
 			log_err("session reply for %s came without the tun device", w->remote_ip);
-		sanitize_reason(reason, sizeof(reason),
-				r->reason != NULL ? r->reason : "service unavailable");
+		reason = r->reason != NULL ? r->reason : "service unavailable";
 		log_info("CONNECT from %s refused (%u): %s", w->remote_ip, r->status, reason);
-		snprintf(extra, sizeof(extra), "X-Reason: %s\r\n", reason);
-		reply_and_close(w, "503 Service Unavailable", extra);
+		reply_and_close(w, "503 Service Unavailable", reason);
 		return;
 	}
 	fd = msg->fd;
@@ -367,7 +291,7 @@ void worker_http_on_session_reply(struct worker *w, struct ipc_msg *msg)
 	ret = worker_tunnel_start(w, r, fd);
 	if (ret < 0 && w->phase != W_CLOSING) {
 		log_err("tunnel setup for %s failed: %s", w->remote_ip, strerror(-ret));
-		reply_and_close(w, "503 Service Unavailable", "X-Reason: tunnel setup failed\r\n");
+		reply_and_close(w, "503 Service Unavailable", "tunnel setup failed");
 	}
 }
 
@@ -399,7 +323,7 @@ static void http_process(struct worker *w, const uint8_t *data, size_t len)
 		if (r < 0) {
 			log_info("malformed HTTP request from %s: %s", w->remote_ip,
 				 http_strerror(r));
-			reply_and_close(w, http_error_status(r), NULL);
+			reply_and_close(w, worker_http_error_status(r), NULL);
 			return;
 		}
 		data += used;
