@@ -264,10 +264,15 @@ static void stats_cb(struct ev_loop *loop, ev_timer *timer, int revents)
 	struct worker *w = timer->data;
 	TunnelStats st = TUNNEL_STATS__INIT;
 
+	int r;
+
 	if (w->phase != W_TUNNEL)
 		return;
 	stats_fill(w, &st);
-	(void)worker_ipc_send(w, IPC_TUNNEL_STATS, &st.base);
+	/* Periodic and replaceable: never wait for main over it. */
+	r = ipc_send(w->ipc_fd, IPC_TUNNEL_STATS, &st.base, -1);
+	if (r < 0)
+		log_debug("TunnelStats to main: %s", ipc_strerror(r));
 }
 
 static void tun_cb(struct ev_loop *loop, ev_io *io, int revents);
@@ -634,7 +639,7 @@ static void tunnel_finish(struct worker *w, vpn_ms_t now)
 	uint8_t pkt[CSTP_HEADER_LEN + 256];
 	vpn_ms_t last_rx;
 	int len = 0;
-	char rtt[32];
+	char rtt[32], blocked[64];
 
 	/* Once only: a send failing below must not end the tunnel again. */
 	if (!w->tunnel_up)
@@ -667,16 +672,21 @@ static void tunnel_finish(struct worker *w, vpn_ms_t now)
 		snprintf(rtt, sizeof(rtt), "%" PRIu64 " ms", snap.last_rtt_ms[VPN_CHAN_CSTP]);
 	else
 		snprintf(rtt, sizeof(rtt), "none");
+	if (snap.send_blocked_ms != VPN_NEVER && now >= snap.send_blocked_ms)
+		snprintf(blocked, sizeof(blocked), "%" PRIu64 " ms (%zu records queued)",
+			 now - snap.send_blocked_ms, w->sq.count);
+	else
+		snprintf(blocked, sizeof(blocked), "no");
 	log_info("tunnel ended: reason=%s user=%s session=%s client=%s ip=%s last rx %" PRIu64
 		 " ms ago, up %" PRIu64 " ms, rx %" PRIu64 " pkts/%" PRIu64 " B, tx %" PRIu64
 		 " pkts/%" PRIu64 " B, dpd probes %" PRIu64 "/%" PRIu64 " answered, rtt %s, "
-		 "dropped %" PRIu64 ", goodbye %s",
+		 "send blocked %s, dropped %" PRIu64 ", goodbye %s",
 		 vpn_end_reason_str(reason), w->username != NULL ? w->username : "?",
 		 w->session_id != NULL ? w->session_id : "?", w->remote_ip, w->ipv4,
 		 now >= last_rx ? now - last_rx : 0,
 		 now - w->tunnel_start_ms, snap.rx_packets, snap.rx_bytes, snap.tx_packets,
 		 snap.tx_bytes, snap.probes_answered[VPN_CHAN_CSTP],
-		 snap.probes_sent[VPN_CHAN_CSTP], rtt, w->tun_rx_dropped + w->sq.dropped_data,
+		 snap.probes_sent[VPN_CHAN_CSTP], rtt, blocked, w->tun_rx_dropped + w->sq.dropped_data,
 		 vpn_goodbye_str(bye));
 
 	down.reason = (uint32_t)reason;
