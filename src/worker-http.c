@@ -30,7 +30,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 static void http_process(struct worker *w, const uint8_t *data, size_t len);
 
