@@ -420,6 +420,11 @@ write_config() {
 	for k in "${!v[@]}"; do
 		sedargs+=(-e "s|@$k@|${v[$k]}|g")
 	done
+	if [ "$OCSM_SERVER" = ocserv ]; then
+		sedargs+=(-e 's/^@OCSERV@ //')
+	else
+		sedargs+=(-e 's/^@OCSERV@ /# ocserv only: /')
+	fi
 	CONFIG=$IT_WORK/server.conf
 	sed "${sedargs[@]}" "$DATA_DIR/test.conf.in" > "$CONFIG" || hard_error "writing $CONFIG"
 	if grep -nE '^[^#]*@[A-Z_]+@' "$CONFIG"; then
