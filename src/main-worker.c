@@ -74,33 +74,47 @@ static struct worker_proc *find_by_session(struct server *srv, uint64_t serial)
 	return NULL;
 }
 
+/* One timer per worker, three uses: the auth backstop while it has no
+ * session, the exit deadline once its tunnel ended or it was told to go,
+ * and SIGKILL after SIGTERM. */
 static void kill_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
 	struct worker_proc *w = t->data;
 
+	if (w->exited)
+		return;
 	if (w->sigterm_sent) {
 		log_warn("worker %ld did not exit after SIGTERM: SIGKILL", (long)w->pid);
 		kill(w->pid, SIGKILL);
 		return;
 	}
-	/* the auth backstop: no session after auth-timeout + slack */
-	log_info("worker %ld (%s) did not open a session in time: closing it", (long)w->pid,
-		 w->remote_ip);
+	if (w->state == WORKER_DOWN || w->terminate_sent)
+		log_warn("worker %ld (%s) still running %.0f s after %s", (long)w->pid,
+			 w->remote_ip, MAIN_EXIT_GRACE_S,
+			 w->state == WORKER_DOWN ? "its tunnel ended" : "it was told to finish");
+	else
+		log_info("worker %ld (%s) did not open a session in time: closing it",
+			 (long)w->pid, w->remote_ip);
 	main_kill_worker(ev_userdata(loop), w, NULL);
+}
+
+static void arm_timer(struct server *srv, struct worker_proc *w, double seconds)
+{
+	ev_timer_stop(srv->loop, &w->timer_w);
+	ev_timer_set(&w->timer_w, seconds, 0.);
+	ev_timer_start(srv->loop, &w->timer_w);
 }
 
 void main_kill_worker(struct server *srv, struct worker_proc *w, const char *why)
 {
-	if (w->sigterm_sent)
+	if (w->sigterm_sent || w->exited)
 		return;
 	if (why != NULL)
 		log_warn("worker %ld (%s): %s: terminating it", (long)w->pid, w->remote_ip, why);
 	w->sigterm_sent = true;
 	if (kill(w->pid, SIGTERM) < 0 && errno != ESRCH)
 		log_err("kill(%ld, SIGTERM): %s", (long)w->pid, strerror(errno));
-	ev_timer_stop(srv->loop, &w->timer_w);
-	ev_timer_set(&w->timer_w, MAIN_KILL_GRACE_S, 0.);
-	ev_timer_start(srv->loop, &w->timer_w);
+	arm_timer(srv, w, MAIN_KILL_GRACE_S);
 }
 
 /* Send or kill: a worker that cannot take a message is of no use. */
@@ -126,7 +140,10 @@ static void send_terminate(struct server *srv, struct worker_proc *w, enum vpn_e
 	Terminate t = TERMINATE__INIT;
 
 	t.reason = (uint32_t)r;
-	send_to(srv, w, IPC_TERMINATE, &t.base, -1);
+	if (send_to(srv, w, IPC_TERMINATE, &t.base, -1) == 0 && !w->sigterm_sent) {
+		w->terminate_sent = true;
+		arm_timer(srv, w, MAIN_EXIT_GRACE_S);
+	}
 }
 
 /* --- sessions ending -------------------------------------------------------- */
@@ -567,6 +584,8 @@ static void on_tunnel_down(struct server *srv, struct worker_proc *w, const Tunn
 	if (d->stats != NULL)
 		on_tunnel_stats(w, d->stats);
 	w->state = WORKER_DOWN;
+	if (!w->sigterm_sent && !w->exited)
+		arm_timer(srv, w, MAIN_EXIT_GRACE_S);
 	log_info("user '%s' disconnected from %s (reason: %s, rx: %llu, tx: %llu)",
 		 w->username ? w->username : "?", w->remote_ip, vpn_end_reason_str(reason),
 		 (unsigned long long)w->bytes_in, (unsigned long long)w->bytes_out);
@@ -621,6 +640,13 @@ static void ipc_cb(struct ev_loop *loop, ev_io *io, int revents)
 			return;
 		}
 		log_trace("worker %ld: %s", (long)w->pid, ipc_type_str(m.type));
+		if (w->exited && (m.type == IPC_AUTH_REQUEST || m.type == IPC_SESSION_OPEN_REQUEST)) {
+			/* read after its death: nobody is left to take the answer */
+			log_debug("worker %ld died with a %s pending", (long)w->pid,
+				  ipc_type_str(m.type));
+			ipc_msg_free(&m);
+			continue;
+		}
 		switch (m.type) {
 		case IPC_AUTH_REQUEST:
 			on_auth_request(srv, w, m.auth_request);
@@ -841,6 +867,8 @@ static void worker_exited(struct server *srv, struct worker_proc *w, int status)
 	else
 		log_warn("worker %ld (%s) %s", (long)w->pid, w->remote_ip, how);
 
+	w->exited = true;
+	ev_timer_stop(srv->loop, &w->timer_w);
 	/* Read what it managed to say before dying (TunnelDown, stats). */
 	if (w->ipc_fd >= 0)
 		ipc_cb(srv->loop, &w->ipc_w, EV_READ);

@@ -32,6 +32,9 @@
 #define MAIN_AUTH_SLACK_S 10.0
 /* accept() out of descriptors or memory: listeners rest this long. */
 #define MAIN_ACCEPT_PAUSE_S 1.0
+/* A worker still running this long after its tunnel ended, or after main
+ * sent it Terminate, gets SIGTERM. */
+#define MAIN_EXIT_GRACE_S 10.0
 /* Ban table housekeeping period. */
 #define MAIN_MAINTENANCE_S 60.0
 
@@ -55,6 +58,8 @@ struct worker_proc {
 	char *username;              /* of the last session opened, for logs; NULL: none */
 	struct tun tun;              /* main's copy of the tun fd (fd -1: none) */
 	bool sigterm_sent;
+	bool terminate_sent;         /* told to finish over IPC */
+	bool exited;                 /* reaped: its PID may be reused, never signal it */
 	vpn_ms_t started_ms;
 	uint64_t bytes_in, bytes_out; /* last TunnelStats */
 	struct worker_proc *prev, *next;
