@@ -673,6 +673,21 @@ server_tunnel_end() {
 	return 0
 }
 
+# client_last_tx_ms NAME BEFORE_MS [FLOOR_MS]: when NAME's client last sent
+# a control frame before BEFORE_MS, from its -v log ("Send CSTP DPD",
+# "Send CSTP Keepalive"; stamped when the harness read the line, a few ms
+# after the send), or FLOOR_MS (e.g. the end of its last ping) if later.
+client_last_tx_ms() {
+	local name=$1 before floor=${3:-0} line t best=${3:-0}
+	before=$(ms_stamp "$2")
+	line=$(grep -E 'Send CSTP (DPD|Keepalive)' "${CLI_LOG[$name]}" |
+		awk -v b="$before" 'substr($0, 1, 23) < b' | tail -n 1)
+	if [ -n "$line" ]; then
+		t=$(line_ms "$line") && [ "$t" -gt "$floor" ] && best=$t
+	fi
+	echo "$best"
+}
+
 # ping_summary LOGFILE: "TRANSMITTED RECEIVED" from ping's statistics line.
 ping_summary() {
 	sed -nE 's/^(.*[^0-9])?([0-9]+) packets transmitted, ([0-9]+) (packets )?received.*/\2 \3/p' "$1" | tail -n 1

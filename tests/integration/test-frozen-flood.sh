@@ -17,6 +17,7 @@ start_server
 connect_client c1
 connect_client c2
 client_ping c1 2 || verdict "c1 pings before the freeze" 1
+t_ping=$(now_ms)
 
 spawn_logged "$IT_WORK/c2-bgping.log" /dev/null \
 	ip netns exec "${CLI_NS[c2]}" ping -n -i 0.2 -W 1 -w 60 "$SERVER_VPN_IP"
@@ -41,9 +42,14 @@ if ! server_tunnel_end 'dpd-timeout|tunnel-lost' $((3 * D + 6)) "${CLI_VPNIP[c1]
 	fatal "the frozen client's tunnel did not end within $((3 * D + 6)) s of the SIGSTOP"
 fi
 it_log "server: $END_LINE"
+t_last=$(client_last_tx_ms c1 "$t_stop" "$t_ping")
+expect_range "tunnel end after the client's last send (client log)" \
+	$((END_MS - t_last)) "" $((3 * D * 1000 + 1000)) "contract: by L+3D, within 1 s"
 if [ -n "$END_LAST_RX_MS" ]; then
-	expect_range "tunnel end after the client's last packet (server's L)" \
+	expect_range "tunnel end after L as the worker reports it" \
 		$((END_MS - END_LAST_RX_MS)) "" $((3 * D * 1000 + 1000)) "contract: by L+3D, within 1 s"
+	expect_range "worker's L vs the client's last send" \
+		$((END_LAST_RX_MS - t_last)) -200 200 "the two views of L agree"
 else
 	verdict "the server's tunnel-end line reports the last rx" 1 "$END_LINE"
 fi
