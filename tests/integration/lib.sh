@@ -48,6 +48,11 @@ if [ -z "${OCSM_UNDER_TIMEOUT:-}" ] && command -v timeout > /dev/null 2>&1; then
 	exec timeout --foreground -k 15 "${OCSM_TEST_TIMEOUT:-150}" bash "$0" "$@"
 fi
 
+# The test's own stdout/stderr, for the traps: a signal can arrive while a
+# function runs with its output redirected into a file, and the trap then
+# inherits that redirection.
+exec {IT_OUT}>&1 {IT_ERR}>&2
+
 IT_NAME=$(basename "$0" .sh)
 IT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${top_srcdir:=$(cd "$IT_DIR/../.." && pwd)}"
@@ -252,6 +257,7 @@ dump_logs() {
 it_cleanup() {
 	local rc=$? pid ns
 	trap - EXIT INT TERM
+	exec 1>&"$IT_OUT" 2>&"$IT_ERR"
 	[ -n "$IT_EXIT_OVERRIDE" ] && rc=$IT_EXIT_OVERRIDE
 	[ "$IT_FAILED" = 1 ] && [ "$rc" = 0 ] && rc=1
 	# Clients and servers first (CONT so a frozen one can die); the log
@@ -294,7 +300,8 @@ it_cleanup() {
 }
 
 it_interrupted() {
-	echo "FAIL: $IT_NAME: interrupted (signal, or the ${OCSM_TEST_TIMEOUT:-150} s test bound ran out)"
+	exec 1>&"$IT_OUT" 2>&"$IT_ERR"
+	echo "FAIL: $IT_NAME: interrupted (by a signal, or the time bound of the whole run ran out)"
 	IT_FAILED=1
 	IT_DUMP_LOGS=1
 	exit 1
