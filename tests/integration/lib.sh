@@ -631,6 +631,29 @@ client_ping() {
 		"$SERVER_VPN_IP" >> "$IT_WORK/$name-ping.log" 2>&1
 }
 
+# cut_on NAME [all|tcp|udp]: silently drop (never reject: interop.md 9.7)
+# the traffic between NAME's namespace and the server, both ways, with
+# nftables in NAME's namespace; cut_off NAME lifts it. For drop/resume tests.
+cut_on() {
+	local name=$1 what=${2:-all} out='' in=''
+	case $what in
+	all) ;;
+	tcp) out="tcp dport $PORT"; in="tcp sport $PORT" ;;
+	udp) out="udp dport $PORT"; in="udp sport $PORT" ;;
+	*) hard_error "cut_on: '$what' is not all, tcp or udp" ;;
+	esac
+	in_client "$name" nft -f - <<-EOF || hard_error "nft in ${CLI_NS[$name]}"
+		table inet ocsm_cut {
+			chain out { type filter hook output priority 0; policy accept; ip daddr $SERVER_IP $out drop; }
+			chain in { type filter hook input priority 0; policy accept; ip saddr $SERVER_IP $in drop; }
+		}
+	EOF
+}
+
+cut_off() {
+	in_client "$1" nft delete table inet ocsm_cut || hard_error "nft in ${CLI_NS[$1]}"
+}
+
 # cstp_option NAME HEADER: a header of the CONNECT reply as NAME's client saw
 # it (from CISCO_CSTP_OPTIONS, saved by vpn-script.sh); empty if absent.
 cstp_option() {
