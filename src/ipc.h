@@ -15,9 +15,9 @@
  *   uint16 BE uint16  uint32 BE       `length` bytes
  *
  * The datagram must be exactly 8 + length bytes, at most IPC_MAX_MSG in
- * total. A file descriptor (only the tun device, with SessionOpenReply)
- * rides on the same datagram as SCM_RIGHTS. The messages themselves are
- * defined in src/proto/ipc.proto.
+ * total. A file descriptor (the tun device with SessionOpenReply, a UDP
+ * socket with DtlsSocket) rides on the same datagram as SCM_RIGHTS. The
+ * messages themselves are defined in src/proto/ipc.proto.
  *
  * Error convention: functions return 0 (or a length) on success, -errno for
  * system errors (-EAGAIN: non-blocking socket full/empty, try later) and one
@@ -49,6 +49,9 @@ enum ipc_type {
 	IPC_TUNNEL_STATS = 6,         /* worker -> main, TunnelStats */
 	IPC_TUNNEL_DOWN = 7,          /* worker -> main, TunnelDown */
 	IPC_TERMINATE = 8,            /* main -> worker, Terminate */
+	/* 9: taken, IPC_DTLS_SOCKET (main -> worker, DtlsSocket + UDP socket fd)
+	 * 10: taken, IPC_DTLS_STATUS (worker -> main, DtlsStatus)
+	 * (DTLS, being wired in; the next new type is 11) */
 };
 #define IPC_TYPE_MAX IPC_TERMINATE
 
@@ -94,7 +97,8 @@ const char *ipc_strerror(int err);
 /* The protobuf-c descriptor of `type`'s message, or NULL if unknown. */
 const ProtobufCMessageDescriptor *ipc_type_descriptor(enum ipc_type type);
 
-/* True for the types that may carry a descriptor (SessionOpenReply). */
+/* True for the types that may carry a descriptor (SessionOpenReply,
+ * DtlsSocket). */
 bool ipc_type_carries_fd(enum ipc_type type);
 
 /*
