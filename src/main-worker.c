@@ -146,25 +146,117 @@ static void send_terminate(struct server *srv, struct worker_proc *w, enum vpn_e
 	}
 }
 
+/* --- main's session records ------------------------------------------------ */
+
+static struct main_session *msess_find(struct server *srv, uint64_t serial)
+{
+	for (struct main_session *m = srv->msessions; m != NULL; m = m->next)
+		if (serial != 0 && m->serial == serial)
+			return m;
+	return NULL;
+}
+
+/* The record of s, created on its first CONNECT. NULL: out of memory. */
+static struct main_session *msess_get(struct server *srv, const struct session *s)
+{
+	struct main_session *m = msess_find(srv, s->serial);
+
+	if (m != NULL)
+		return m;
+	m = calloc(1, sizeof(*m));
+	if (m == NULL)
+		return NULL;
+	m->username = strdup(s->username);
+	m->group = strdup(s->group);
+	if (m->username == NULL || m->group == NULL) {
+		free(m->username);
+		free(m->group);
+		free(m);
+		return NULL;
+	}
+	m->serial = s->serial;
+	memcpy(m->sid, s->sid, sizeof(m->sid));
+	m->tun.fd = -1;
+	m->first_attach_ms = VPN_NEVER;
+	m->next = srv->msessions;
+	if (srv->msessions != NULL)
+		srv->msessions->prev = m;
+	srv->msessions = m;
+	return m;
+}
+
+/* Release the lease, close main's copy of the device, free the record. */
+static void msess_free(struct server *srv, struct main_session *m)
+{
+	if (m->has_lease)
+		ippool_release(&srv->pool, m->serial);
+	tun_close(&m->tun);
+	if (m->prev)
+		m->prev->next = m->next;
+	else
+		srv->msessions = m->next;
+	if (m->next)
+		m->next->prev = m->prev;
+	free(m->username);
+	free(m->group);
+	free(m);
+}
+
+/* A tunnel of m ended: its counters join the session's. */
+static void msess_add_tunnel_stats(struct main_session *m, const struct worker_proc *w)
+{
+	m->bytes_in += w->bytes_in;
+	m->bytes_out += w->bytes_out;
+	m->packets_in += w->packets_in;
+	m->packets_out += w->packets_out;
+}
+
+/* The session of m waits to resume: the lease stays; the device too, with
+ * keep-tun-on-resume. */
+static void msess_detach(struct server *srv, struct main_session *m, const struct session *s)
+{
+	char ip[INET_ADDRSTRLEN] = "?", kept[IFNAMSIZ + 32];
+
+	m->worker_pid = 0;
+	if (!srv->cfg.keep_tun_on_resume)
+		tun_close(&m->tun);
+	if (m->has_lease)
+		inet_ntop(AF_INET, &m->ipv4, ip, sizeof(ip));
+	if (m->tun.fd >= 0)
+		snprintf(kept, sizeof(kept), "%s and device %s kept", ip, m->tun.name);
+	else
+		snprintf(kept, sizeof(kept), "%s kept, device closed", ip);
+	log_info("session %.*s of user '%s' waits to resume (%s, for %u s at most)",
+		 (int)SESSION_ID_SHORT_LEN, s->sid, s->username, kept,
+		 (unsigned)(vpn_ms_until(vpn_session_expiry(&s->m), vpn_now_ms()) / 1000));
+}
+
 /* --- sessions ending -------------------------------------------------------- */
 
 void main_session_ended(void *opaque, struct session *s)
 {
 	struct server *srv = opaque;
 	struct worker_proc *w = find_by_session(srv, s->serial);
-	char lease[INET_ADDRSTRLEN + 16] = "no IPv4 lease";
+	struct main_session *m = msess_find(srv, s->serial);
+	char lease[INET_ADDRSTRLEN + IFNAMSIZ + 32] = "no IPv4 lease";
+	uint64_t in = 0, out = 0;
 
-	if (s->has_lease) {
+	if (m != NULL) {
 		char ip[INET_ADDRSTRLEN];
 
-		inet_ntop(AF_INET, &s->ipv4, ip, sizeof(ip));
-		snprintf(lease, sizeof(lease), "%s released", ip);
-		ippool_release(&srv->pool, s->serial);
-		s->has_lease = false;
+		inet_ntop(AF_INET, &m->ipv4, ip, sizeof(ip));
+		if (m->has_lease && m->tun.fd >= 0)
+			snprintf(lease, sizeof(lease), "%s released, %s closed", ip, m->tun.name);
+		else if (m->has_lease)
+			snprintf(lease, sizeof(lease), "%s released", ip);
+		in = m->bytes_in + (w != NULL ? w->bytes_in : 0);
+		out = m->bytes_out + (w != NULL ? w->bytes_out : 0);
+		msess_free(srv, m);
 	}
-	log_info("session %.*s of user '%s' ended: %s (%s, %u resume%s)",
+	log_info("session %.*s of user '%s' ended: %s (%s, %u resume%s, rx %llu B, tx %llu B)",
 		 (int)SESSION_ID_SHORT_LEN, s->sid, s->username, vpn_end_reason_str(s->m.end_reason),
-		 lease, s->m.resumes, s->m.resumes == 1 ? "" : "s");
+		 lease, s->m.resumes, s->m.resumes == 1 ? "" : "s", (unsigned long long)in,
+		 (unsigned long long)out);
 	if (w != NULL) {
 		/* A session-level end (session-timeout, admin, shutdown,
 		 * superseded) while a tunnel is attached: the worker says goodbye
@@ -393,10 +485,10 @@ static void on_session_open(struct server *srv, struct worker_proc *w,
 	char **dns = NULL, **routes = NULL, **no_routes = NULL;
 	vpn_ms_t now = now_ms(), deadline;
 	struct session *s;
+	struct main_session *m;
 	struct worker_proc *old;
-	struct tun tun;
 	enum vpn_connect_result cr;
-	bool new_lease = false;
+	bool new_lease = false, new_tun = false;
 	int rc;
 
 	if (w->session_serial != 0 || w->state != WORKER_AUTH) {
@@ -410,33 +502,49 @@ static void on_session_open(struct server *srv, struct worker_proc *w,
 		open_reply_refuse(srv, w, 401, "Cookie is not acceptable");
 		return;
 	}
-	if (!s->has_lease) {
-		rc = ippool_lease(&srv->pool, s->serial, lease_seed(srv, s), &s->ipv4);
+	m = msess_get(srv, s);
+	if (m == NULL) {
+		log_err("CONNECT from %s: out of memory", w->remote_ip);
+		open_reply_refuse(srv, w, 503, "out of memory");
+		return;
+	}
+	/* The lease (and a kept device) of a resumed session are reused as
+	 * they are: same address, same netmask, same device (interop.md §0
+	 * rule 8). */
+	if (!m->has_lease) {
+		rc = ippool_lease(&srv->pool, s->serial, lease_seed(srv, s), &m->ipv4);
 		if (rc < 0) {
 			log_warn("no IPv4 address for user '%s': %s", s->username,
 				 rc == -ENOSPC ? "the pool is exhausted" : strerror(-rc));
+			if (m->worker_pid == 0 && m->tunnels == 0)
+				msess_free(srv, m);
 			open_reply_refuse(srv, w, 503, "no free IP address");
 			return;
 		}
-		s->has_lease = true;
+		m->has_lease = true;
 		new_lease = true;
 	}
-	rc = tun_create(srv->tun, srv->cfg.device, ippool_server_addr(&srv->pool), s->ipv4,
-			link_mtu(srv, req), &tun);
-	if (rc < 0) {
-		if (new_lease) {
-			ippool_release(&srv->pool, s->serial);
-			s->has_lease = false;
+	if (m->tun.fd < 0) {
+		rc = tun_create(srv->tun, srv->cfg.device, ippool_server_addr(&srv->pool), m->ipv4,
+				link_mtu(srv, req), &m->tun);
+		if (rc < 0) {
+			if (new_lease) {
+				ippool_release(&srv->pool, s->serial);
+				m->has_lease = false;
+			}
+			if (m->worker_pid == 0 && m->tunnels == 0)
+				msess_free(srv, m);
+			open_reply_refuse(srv, w, 503, "could not create the tun device");
+			return;
 		}
-		open_reply_refuse(srv, w, 503, "could not create the tun device");
-		return;
+		new_tun = true;
 	}
 
 	cr = sessions_connect(srv->sessions, s, now);
 	sessions_changed(srv);
 	if (cr == VPN_CONNECT_REFUSED) {
-		/* expired this very moment: main_session_ended released the lease */
-		tun_close(&tun);
+		/* expired this very moment: main_session_ended freed the record,
+		 * the lease and the device */
 		log_info("CONNECT from %s: session %.*s expired: 401", w->remote_ip,
 			 (int)SESSION_ID_SHORT_LEN, s->sid);
 		open_reply_refuse(srv, w, 401, "Cookie is not acceptable");
@@ -448,22 +556,29 @@ static void on_session_open(struct server *srv, struct worker_proc *w,
 			 (int)SESSION_ID_SHORT_LEN, s->sid, s->username, w->remote_ip,
 			 (long)w->pid, (long)old->pid);
 		old->session_serial = 0;
+		msess_add_tunnel_stats(m, old);
 		send_terminate(srv, old, VPN_END_TAKEOVER);
 	}
 	s->worker_pid = w->pid;
+	m->worker_pid = w->pid;
+	m->tunnels++;
+	if (m->first_attach_ms == VPN_NEVER)
+		m->first_attach_ms = now;
 	w->session_serial = s->serial;
 	free(w->username);
 	w->username = strdup(s->username);
 	w->state = WORKER_OPENING;
-	w->tun = tun;
+	w->tun = m->tun;
+	w->tun.fd = -1; /* display copy: the fd is the session's */
+	w->bytes_in = w->bytes_out = w->packets_in = w->packets_out = 0;
 	ev_timer_stop(srv->loop, &w->timer_w); /* the auth backstop is done */
 
 	config_tunnel_timers(&srv->cfg, req->has_mobile && req->mobile, &tt);
-	inet_ntop(AF_INET, &s->ipv4, ipv4, sizeof(ipv4));
+	inet_ntop(AF_INET, &m->ipv4, ipv4, sizeof(ipv4));
 	{
-		struct in_addr m = ippool_netmask(&srv->pool), l = ippool_server_addr(&srv->pool);
+		struct in_addr nm = ippool_netmask(&srv->pool), l = ippool_server_addr(&srv->pool);
 
-		inet_ntop(AF_INET, &m, mask, sizeof(mask));
+		inet_ntop(AF_INET, &nm, mask, sizeof(mask));
 		inet_ntop(AF_INET, &l, local, sizeof(local));
 	}
 	r.status = 200;
@@ -471,7 +586,7 @@ static void on_session_open(struct server *srv, struct worker_proc *w,
 	r.session_id = s->sid;
 	r.username = s->username;
 	r.group = s->group;
-	r.tun_name = w->tun.name;
+	r.tun_name = m->tun.name;
 	r.ipv4 = ipv4;
 	r.ipv4_netmask = mask;
 	r.ipv4_local = local;
@@ -500,7 +615,7 @@ static void on_session_open(struct server *srv, struct worker_proc *w,
 	r.no_routes = no_routes;
 	r.default_domain = srv->cfg.default_domain;
 	r.has_mtu = true;
-	r.mtu = w->tun.mtu;
+	r.mtu = m->tun.mtu;
 	r.has_dpd = r.has_dpd_retries = r.has_keepalive = r.has_idle_timeout = true;
 	r.has_session_timeout = r.has_session_remaining = r.has_cookie_timeout = true;
 	r.has_switch_to_tcp_timeout = r.has_persistent_cookies = true;
@@ -524,10 +639,11 @@ static void on_session_open(struct server *srv, struct worker_proc *w,
 	if (req->requested_ipv4 != NULL && strcmp(req->requested_ipv4, ipv4) != 0)
 		log_info("client %s asked for %s, session %.*s has %s", w->remote_ip,
 			 req->requested_ipv4, (int)SESSION_ID_SHORT_LEN, s->sid, ipv4);
-	log_info("%s session %.*s of user '%s' from %s: %s %s peer %s, mtu %u%s",
+	log_info("%s session %.*s of user '%s' from %s: %s %s peer %s, mtu %u%s%s",
 		 vpn_connect_result_str(cr), (int)SESSION_ID_SHORT_LEN, s->sid, s->username,
-		 w->remote_ip, w->tun.name, local, ipv4, w->tun.mtu, tt.mobile ? " (mobile)" : "");
-	send_to(srv, w, IPC_SESSION_OPEN_REPLY, &r.base, w->tun.fd);
+		 w->remote_ip, m->tun.name, local, ipv4, m->tun.mtu,
+		 new_tun ? "" : " (kept device)", tt.mobile ? " (mobile)" : "");
+	send_to(srv, w, IPC_SESSION_OPEN_REPLY, &r.base, m->tun.fd);
 	free(dns);
 	free(routes);
 	free(no_routes);
@@ -564,13 +680,38 @@ static void on_tunnel_stats(struct worker_proc *w, const TunnelStats *st)
 		w->bytes_in = st->bytes_in;
 	if (st->has_bytes_out)
 		w->bytes_out = st->bytes_out;
+	if (st->has_packets_in)
+		w->packets_in = st->packets_in;
+	if (st->has_packets_out)
+		w->packets_out = st->packets_out;
+}
+
+/* w's tunnel of s ended for reason (TunnelDown, or the worker died): the
+ * session machine decides (liveness.md §2.1); a waiting session keeps its
+ * lease and, with keep-tun-on-resume, its device. */
+static void tunnel_detached(struct server *srv, struct worker_proc *w, struct session *s,
+			    enum vpn_end_reason reason)
+{
+	struct main_session *m = msess_find(srv, s->serial);
+	enum vpn_session_state st;
+
+	w->session_serial = 0;
+	s->worker_pid = 0;
+	if (m != NULL) {
+		msess_add_tunnel_stats(m, w);
+		m->worker_pid = 0;
+	}
+	/* An ended session's record, lease and device go in main_session_ended. */
+	st = sessions_tunnel_end(srv->sessions, s, reason, now_ms());
+	sessions_changed(srv);
+	if (st == VPN_SESSION_WAITING && m != NULL)
+		msess_detach(srv, m, s);
 }
 
 static void on_tunnel_down(struct server *srv, struct worker_proc *w, const TunnelDown *d)
 {
 	enum vpn_end_reason reason = (enum vpn_end_reason)d->reason;
 	struct session *s = worker_session(srv, w);
-	enum vpn_session_state st;
 
 	if (w->state != WORKER_OPENING && w->state != WORKER_TUNNEL) {
 		main_kill_worker(srv, w, "TunnelDown without a tunnel");
@@ -591,14 +732,7 @@ static void on_tunnel_down(struct server *srv, struct worker_proc *w, const Tunn
 		 (unsigned long long)w->bytes_in, (unsigned long long)w->bytes_out);
 	if (s == NULL)
 		return; /* taken over or ended meanwhile: not this worker's business */
-	w->session_serial = 0;
-	s->worker_pid = 0;
-	st = sessions_tunnel_end(srv->sessions, s, reason, now_ms());
-	sessions_changed(srv);
-	if (st == VPN_SESSION_WAITING)
-		log_info("session %.*s of user '%s' waits to resume (IPv4 kept, %u s)",
-			 (int)SESSION_ID_SHORT_LEN, s->sid, s->username,
-			 sat_u32(s->m.cfg.cookie_timeout_ms));
+	tunnel_detached(srv, w, s, reason);
 }
 
 /* --- IPC ------------------------------------------------------------------ */
@@ -833,7 +967,6 @@ static void free_worker(struct server *srv, struct worker_proc *w)
 {
 	stop_ipc(srv, w);
 	ev_timer_stop(srv->loop, &w->timer_w);
-	tun_close(&w->tun);
 	if (w->prev)
 		w->prev->next = w->next;
 	else
@@ -877,10 +1010,7 @@ static void worker_exited(struct server *srv, struct worker_proc *w, int status)
 		/* attached to a session and no TunnelDown: liveness.md §2.1 */
 		log_warn("worker %ld of user '%s' died without reporting its tunnel end: %s",
 			 (long)w->pid, s->username, vpn_end_reason_str(VPN_END_WORKER_CRASHED));
-		w->session_serial = 0;
-		s->worker_pid = 0;
-		sessions_tunnel_end(srv->sessions, s, VPN_END_WORKER_CRASHED, now_ms());
-		sessions_changed(srv);
+		tunnel_detached(srv, w, s, VPN_END_WORKER_CRASHED);
 	}
 	free_worker(srv, w);
 }
@@ -900,4 +1030,6 @@ void main_forget_workers(struct server *srv)
 {
 	while (srv->workers != NULL)
 		free_worker(srv, srv->workers);
+	while (srv->msessions != NULL)
+		msess_free(srv, srv->msessions);
 }

@@ -234,6 +234,7 @@ static unsigned log_changes(const struct config *o, const struct config *n, bool
 	STR(default_domain, "default-domain");
 	U32(mtu, "mtu");
 	BOOL(predictable_ips, "predictable-ips");
+	BOOL(keep_tun_on_resume, "keep-tun-on-resume");
 	U32(max_clients, "max-clients");
 	U32(max_same_clients, "max-same-clients");
 	U32(max_ban_score, "max-ban-score");

@@ -56,13 +56,41 @@ struct worker_proc {
 	uint16_t remote_port;
 	uint64_t session_serial;     /* attached session; 0: none */
 	char *username;              /* of the last session opened, for logs; NULL: none */
-	struct tun tun;              /* main's copy of the tun fd (fd -1: none) */
+	struct tun tun;              /* the session's device, for display only: name, ifindex
+				      * and MTU; fd is always -1 (main_session owns the fd) */
 	bool sigterm_sent;
 	bool terminate_sent;         /* told to finish over IPC */
 	bool exited;                 /* reaped: its PID may be reused, never signal it */
 	vpn_ms_t started_ms;
 	uint64_t bytes_in, bytes_out; /* last TunnelStats */
+	uint64_t packets_in, packets_out;
 	struct worker_proc *prev, *next;
+};
+
+/*
+ * Main's side of a session (liveness.md §2): what must outlive its tunnels.
+ * Created by the first CONNECT of a session, freed when the session ends.
+ * While the session waits to resume, the IPv4 lease stays and, with
+ * keep-tun-on-resume, so does the tun device: main keeps its fd open, so the
+ * device, its address and every route or firewall rule on it stay in place,
+ * and the next worker of the session gets the very same fd.
+ */
+struct main_session {
+	uint64_t serial;             /* the session table's serial (never 0) */
+	char sid[SESSION_ID_LEN + 1];
+	char *username;
+	char *group;
+	bool has_lease;
+	struct in_addr ipv4;         /* the lease while has_lease */
+	struct tun tun;              /* main's copy of the device (fd -1: none) */
+	pid_t worker_pid;            /* worker holding the tunnel; 0: none */
+	unsigned tunnels;            /* tunnels attached so far */
+	/* Counters of the tunnels that ended; the current one's are in its
+	 * worker_proc. The session's totals are the sum (they continue
+	 * across resumes). */
+	uint64_t bytes_in, bytes_out, packets_in, packets_out;
+	vpn_ms_t first_attach_ms;    /* first CONNECT; VPN_NEVER before */
+	struct main_session *prev, *next;
 };
 
 struct listener {
@@ -88,6 +116,7 @@ struct server {
 	struct sessions *sessions;
 	struct vpn_ev_timer sessions_timer;
 	struct tun_ctx *tun;
+	struct main_session *msessions; /* main's side of the sessions with a lease */
 
 	struct worker_proc *workers;
 	unsigned n_workers;

@@ -93,3 +93,16 @@ src_ocserv_modern_LDADD = src/libmaincore.a src/libipc.a src/libconfig.a \
 	$(GNUTLS_LIBS) $(PROTOBUF_C_LIBS) $(LIBNL_LIBS) $(LIBEV_LIBS) $(CRYPT_LIBS)
 
 dist_man_MANS += doc/ocserv-modern.8
+
+# --- sessions that survive their tunnels: integration scenarios -------------
+# (real openconnect in namespaces, like tests/integration/local.mk; run by
+# make check as root, skipped otherwise)
+RESUME_INTEGRATION_TESTS = \
+	tests/integration/test-resume-sighup.sh
+if ENABLE_INTEGRATION
+TESTS += $(RESUME_INTEGRATION_TESTS)
+endif
+EXTRA_DIST += $(RESUME_INTEGRATION_TESTS) tests/integration/resume-lib.sh
+check-resume: all
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(RESUME_INTEGRATION_TESTS)'
+.PHONY: check-resume
