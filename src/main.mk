@@ -106,3 +106,30 @@ EXTRA_DIST += $(RESUME_INTEGRATION_TESTS) tests/integration/resume-lib.sh
 check-resume: all
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(RESUME_INTEGRATION_TESTS)'
 .PHONY: check-resume
+
+# --- DTLS in main (issue 6): the UDP listener and the routing of datagrams
+# to workers (main-udp.c), over pure pieces in libmaincore.a with unit tests:
+# the look into DTLS records (dtls-record.c, shared with the worker) and the
+# routing table (dtls-route.c).
+src_libmaincore_a_SOURCES += \
+	src/dtls-record.c src/dtls-record.h \
+	src/dtls-route.c src/dtls-route.h
+DTLS_MAIN_UNIT_TESTS = tests/unit/test-dtls-record tests/unit/test-dtls-route
+check_PROGRAMS += $(DTLS_MAIN_UNIT_TESTS)
+TESTS += $(DTLS_MAIN_UNIT_TESTS)
+UNIT_TESTS += $(DTLS_MAIN_UNIT_TESTS)
+tests_unit_test_dtls_record_SOURCES = tests/unit/test-dtls-record.c
+tests_unit_test_dtls_record_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_dtls_record_LDADD = src/libmaincore.a $(CHECK_LIBS)
+tests_unit_test_dtls_route_SOURCES = tests/unit/test-dtls-route.c
+tests_unit_test_dtls_route_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_dtls_route_LDADD = src/libmaincore.a $(CHECK_LIBS)
+if ENABLE_FUZZING
+FUZZ_TARGETS += tests/fuzz/fuzz-dtls-record
+tests_fuzz_fuzz_dtls_record_SOURCES = tests/fuzz/fuzz-dtls-record.c \
+	src/dtls-record.c src/dtls-record.h src/dtls-route.c src/dtls-route.h \
+	src/ban.c src/ban.h
+tests_fuzz_fuzz_dtls_record_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_dtls_record_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
+endif
+EXTRA_DIST += tests/fuzz/fuzz-dtls-record.c tests/fuzz/seeds/fuzz-dtls-record
