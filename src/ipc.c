@@ -25,11 +25,13 @@ static const struct {
 	[IPC_TUNNEL_STATS] = { "tunnel-stats", &tunnel_stats__descriptor },
 	[IPC_TUNNEL_DOWN] = { "tunnel-down", &tunnel_down__descriptor },
 	[IPC_TERMINATE] = { "terminate", &terminate__descriptor },
+	[IPC_TUNNEL_STATS_REQUEST] = { "tunnel-stats-request", &tunnel_stats_request__descriptor },
 };
 
 const char *ipc_type_str(enum ipc_type type)
 {
-	if (type <= IPC_INVALID || type > IPC_TYPE_MAX)
+	/* numbers reserved but not wired in yet leave holes in the table */
+	if (type <= IPC_INVALID || type > IPC_TYPE_MAX || ipc_types[type].name == NULL)
 		return "unknown";
 	return ipc_types[type].name;
 }

@@ -51,9 +51,11 @@ enum ipc_type {
 	IPC_TERMINATE = 8,            /* main -> worker, Terminate */
 	/* 9: taken, IPC_DTLS_SOCKET (main -> worker, DtlsSocket + UDP socket fd)
 	 * 10: taken, IPC_DTLS_STATUS (worker -> main, DtlsStatus)
-	 * (DTLS, being wired in; the next new type is 11) */
+	 * (DTLS, being wired in) */
+	IPC_TUNNEL_STATS_REQUEST = 11, /* main -> worker, TunnelStatsRequest (occtl) */
+	/* the next new type is 12 */
 };
-#define IPC_TYPE_MAX IPC_TERMINATE
+#define IPC_TYPE_MAX IPC_TUNNEL_STATS_REQUEST
 
 /* Protocol errors: far below the errno range so both share one int. */
 enum ipc_error {
@@ -84,6 +86,7 @@ struct ipc_msg {
 		TunnelStats *tunnel_stats;
 		TunnelDown *tunnel_down;
 		Terminate *terminate;
+		TunnelStatsRequest *tunnel_stats_request;
 	};
 	int fd; /* received descriptor (O_CLOEXEC), or -1; owned by the receiver */
 };

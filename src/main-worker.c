@@ -800,6 +800,7 @@ static void ipc_cb(struct ev_loop *loop, ev_io *io, int revents)
 		case IPC_AUTH_REPLY:
 		case IPC_SESSION_OPEN_REPLY:
 		case IPC_TERMINATE:
+		case IPC_TUNNEL_STATS_REQUEST:
 		case IPC_INVALID:
 			ipc_msg_free(&m);
 			main_kill_worker(srv, w, "sent a message only main sends");

@@ -259,20 +259,104 @@ static void stats_fill(const struct worker *w, TunnelStats *st)
 	}
 }
 
-static void stats_cb(struct ev_loop *loop, ev_timer *timer, int revents)
+/* occtl's view of one DPD channel (0 stands for VPN_NEVER on the wire). */
+static void live_channel(const struct vpn_tunnel_snapshot *sn, enum vpn_chan ch,
+			 TunnelLivenessChannel *c)
 {
-	struct worker *w = timer->data;
-	TunnelStats st = TUNNEL_STATS__INIT;
+#define T(v) ((v) == VPN_NEVER ? 0 : (v))
+	c->has_last_rx_ms = c->has_next_probe_ms = c->has_probes_sent = true;
+	c->has_probes_answered = c->has_last_rtt_ms = true;
+	c->has_keepalives_received = c->has_keepalives_answered = true;
+	c->last_rx_ms = T(sn->last_rx_ms[ch]);
+	c->dpd_state = (char *)vpn_dpd_state_str(sn->dpd_state[ch]);
+	c->next_probe_ms = T(sn->next_probe_ms[ch]);
+	c->probes_sent = sn->probes_sent[ch];
+	c->probes_answered = sn->probes_answered[ch];
+	c->last_rtt_ms = sn->last_rtt_ms[ch] == VPN_NEVER ? -1 : (int64_t)sn->last_rtt_ms[ch];
+	c->keepalives_received = sn->keepalives_received[ch];
+	c->keepalives_answered = sn->keepalives_answered[ch];
+}
 
+/*
+ * The engine's snapshot for occtl (liveness.md §10). tls_desc receives the
+ * gnutls description the message points to: gnutls_free() it after sending.
+ */
+static void live_fill(const struct worker *w, TunnelLiveness *l, TunnelLivenessChannel ch[2],
+		      char **tls_desc, vpn_ms_t now)
+{
+	struct vpn_tunnel_snapshot sn;
+
+	vpn_tunnel_snapshot(&w->t, now, &sn);
+	l->has_now_ms = l->has_started_ms = l->has_dpd_ms = l->has_dpd_retries = true;
+	l->has_keepalive_ms = l->has_idle_ms = l->has_switch_to_tcp_ms = true;
+	l->has_session_deadline_ms = l->has_idle_deadline_ms = l->has_send_blocked_ms = true;
+	l->has_mobile = l->has_mtu = l->has_tun_packets = l->has_tun_chatter = true;
+	l->now_ms = now;
+	l->started_ms = sn.started_ms;
+	l->dpd_ms = (uint32_t)sn.dpd_ms;
+	l->dpd_retries = sn.dpd_retries;
+	l->keepalive_ms = (uint32_t)sn.keepalive_ms;
+	l->idle_ms = (uint32_t)sn.idle_ms;
+	l->switch_to_tcp_ms = (uint32_t)sn.switch_to_tcp_ms;
+	l->session_deadline_ms = T(sn.session_deadline_ms);
+	l->idle_deadline_ms = T(sn.idle_deadline_ms);
+	l->send_blocked_ms = T(sn.send_blocked_ms);
+#undef T
+	l->data_path = sn.data_path == VPN_CHAN_DTLS ? "cstp+dtls" : "cstp";
+	l->dtls_state = (char *)vpn_dtls_state_str(sn.dtls_state);
+	live_channel(&sn, VPN_CHAN_CSTP, &ch[0]);
+	l->cstp = &ch[0];
+	if (w->t.cfg.dtls_enabled) {
+		live_channel(&sn, VPN_CHAN_DTLS, &ch[1]);
+		l->dtls = &ch[1];
+	}
+	l->mobile = w->conn.mobile;
+	*tls_desc = gnutls_session_get_desc(w->tls);
+	l->tls_cipher = *tls_desc;
+	l->hostname = w->conn.hostname[0] != '\0' ? (char *)w->conn.hostname : NULL;
+	l->mtu = w->mtu.data;
+	l->tun_packets = sn.tun_packets;
+	l->tun_chatter = sn.tun_chatter;
+}
+
+/* A TunnelStats with the liveness snapshot; request_id 0: periodic. */
+static void stats_send_live(struct worker *w, uint64_t request_id)
+{
+	TunnelStats st = TUNNEL_STATS__INIT;
+	TunnelLiveness l = TUNNEL_LIVENESS__INIT;
+	TunnelLivenessChannel ch[2] = { TUNNEL_LIVENESS_CHANNEL__INIT,
+					TUNNEL_LIVENESS_CHANNEL__INIT };
+	char *desc = NULL;
 	int r;
 
-	if (w->phase != W_TUNNEL)
-		return;
-	stats_fill(w, &st);
-	/* Periodic and replaceable: never wait for main over it. */
+	if (w->phase == W_TUNNEL) {
+		stats_fill(w, &st);
+		live_fill(w, &l, ch, &desc, vpn_now_ms());
+		st.live = &l;
+	}
+	if (request_id != 0) {
+		st.has_request_id = true;
+		st.request_id = request_id;
+	}
+	/* Replaceable: never wait for main over it. */
 	r = ipc_send(w->ipc_fd, IPC_TUNNEL_STATS, &st.base, -1);
 	if (r < 0)
 		log_debug("TunnelStats to main: %s", ipc_strerror(r));
+	gnutls_free(desc);
+}
+
+void worker_tunnel_stats_request(struct worker *w, uint64_t request_id)
+{
+	stats_send_live(w, request_id);
+}
+
+static void stats_cb(struct ev_loop *loop, ev_timer *timer, int revents)
+{
+	struct worker *w = timer->data;
+
+	if (w->phase != W_TUNNEL)
+		return;
+	stats_send_live(w, 0);
 }
 
 static void tun_cb(struct ev_loop *loop, ev_io *io, int revents);

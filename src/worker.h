@@ -188,6 +188,9 @@ void worker_tunnel_on_drained(struct worker *w, vpn_ms_t now);
 void worker_tunnel_on_blocked(struct worker *w, vpn_ms_t now);
 /* Records left the queue but it is not empty yet: maybe resume tun. */
 void worker_tunnel_on_room(struct worker *w);
+/* main asks for the liveness snapshot (occtl): send a TunnelStats with it
+ * and request_id at once (without the snapshot before the tunnel is up). */
+void worker_tunnel_stats_request(struct worker *w, uint64_t request_id);
 /* Release what the tunnel owns. */
 void worker_tunnel_cleanup(struct worker *w);
 
