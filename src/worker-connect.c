@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,27 @@ struct cstp_mtu cstp_mtu_compute(unsigned link_mtu, unsigned client_base_mtu,
 		tls_overhead = base / 2;
 	m.base = base;
 	m.data = base - overhead - tls_overhead;
+	if (m.data > CSTP_MTU_MAX)
+		m.data = CSTP_MTU_MAX;
+	return m;
+}
+
+struct cstp_mtu dtls_mtu_compute(unsigned link_mtu, unsigned client_base_mtu,
+				 unsigned tcp_pmtu, bool ipv6, unsigned dtls_overhead)
+{
+	unsigned base = link_mtu != 0 ? link_mtu : CSTP_LINK_MTU_DEFAULT;
+	unsigned ip = ipv6 ? CSTP_IPV6_HDR : CSTP_IPV4_HDR;
+	struct cstp_mtu m;
+
+	base = min_known(base, client_base_mtu);
+	base = min_known(base, tcp_pmtu);
+	if (base < CSTP_LINK_MTU_MIN)
+		base = CSTP_LINK_MTU_MIN;
+	/* As for CSTP: a bogus overhead takes at most half of the link. */
+	if (dtls_overhead > base / 2)
+		dtls_overhead = base / 2;
+	m.base = base;
+	m.data = base - ip - DTLS_UDP_HDR - dtls_overhead - DTLS_TYPE_HDR;
 	if (m.data > CSTP_MTU_MAX)
 		m.data = CSTP_MTU_MAX;
 	return m;
@@ -177,6 +199,39 @@ bad:
 	o->err = -EINVAL;
 }
 
+/* The X-DTLS-* block (PSK-NEGOTIATE, interop.md §6.2). */
+static void put_dtls(struct out *o, const struct cstp_reply *r)
+{
+	static const char hex[] = "0123456789abcdef";
+	char id[CSTP_APP_ID_HEX_MAX + 1];
+
+	if (r->dtls.port == 0 || r->dtls.port > 65535 || r->dtls.app_id == NULL ||
+	    r->dtls.app_id_len == 0 || r->dtls.app_id_len * 2 > CSTP_APP_ID_HEX_MAX) {
+		o->err = -EINVAL;
+		return;
+	}
+	for (size_t i = 0; i < r->dtls.app_id_len; i++) {
+		id[2 * i] = hex[r->dtls.app_id[i] >> 4];
+		id[2 * i + 1] = hex[r->dtls.app_id[i] & 0xf];
+	}
+	id[2 * r->dtls.app_id_len] = '\0';
+	if (r->dtls.dpd_s != 0)
+		put(o, "X-DTLS-DPD: %u\r\n", r->dtls.dpd_s);
+	put(o, "X-DTLS-Port: %u\r\n", r->dtls.port);
+	if (r->rekey_time_s != 0) {
+		/* 10 s after the CSTP rekey, as ocserv: the CSTP new-tunnel rekey
+		 * brings a new App-ID and with it a new DTLS handshake first. */
+		put(o, "X-DTLS-Rekey-Time: %u\r\n",
+		    r->rekey_time_s > UINT_MAX - 10 ? UINT_MAX : r->rekey_time_s + 10);
+		put(o, "X-DTLS-Rekey-Method: new-tunnel\r\n");
+	} else {
+		put(o, "X-DTLS-Rekey-Method: none\r\n");
+	}
+	put(o, "X-DTLS-Keepalive: %u\r\n", r->dtls.keepalive_s);
+	put(o, "X-DTLS-App-ID: %s\r\n", id);
+	put(o, "X-DTLS-CipherSuite: PSK-NEGOTIATE\r\n");
+}
+
 int cstp_connect_reply(char *buf, size_t size, const struct cstp_reply *r)
 {
 	struct out o = { .buf = buf, .size = size };
@@ -223,6 +278,8 @@ int cstp_connect_reply(char *buf, size_t size, const struct cstp_reply *r)
 	put(&o, "X-CSTP-Keep: true\r\n");
 	put(&o, "X-CSTP-TCP-Keepalive: true\r\n");
 	put(&o, "X-CSTP-License: accept\r\n");
+	if (r->dtls.enabled)
+		put_dtls(&o, r);
 	put(&o, "X-CSTP-Base-MTU: %u\r\n", r->mtu.base);
 	put(&o, "X-CSTP-MTU: %u\r\n", r->mtu.data);
 	put(&o, "\r\n");

@@ -49,6 +49,34 @@ struct cstp_mtu cstp_mtu_compute(unsigned link_mtu, unsigned client_base_mtu,
 				 unsigned tcp_pmtu, bool tcp_over_ipv6,
 				 unsigned tls_overhead);
 
+/*
+ * The DTLS channel (interop.md §6.7, liveness.md §7). The datagrams of the
+ * tunnel ride on UDP over the same IP path as the TCP connection, and the
+ * PSK-NEGOTIATE handshake normally settles on AES-GCM, whose DTLS 1.2 record
+ * adds a 13-byte header, an 8-byte explicit nonce and a 16-byte tag; the
+ * tunnel's own type byte comes on top:
+ *
+ *   base = as cstp_mtu_compute()
+ *   data = base - IP header (20 IPv4, 40 IPv6) - 8 (UDP)
+ *               - dtls_overhead - 1 (type byte)
+ *
+ * With base 1500 over IPv4 and the GCM overhead this is 1434, what ocserv
+ * advertises and what openconnect 9.01 computes for its own DTLS data MTU
+ * from X-CSTP-Base-MTU (base - 28, minus GnuTLS's record overhead, minus 1),
+ * so the client keeps the advertised X-CSTP-MTU as its tunnel MTU and its
+ * MTU probe of data + 1 bytes fits one record on our side too. A suite with
+ * more overhead makes the client lower its own MTU ("DTLS MTU reduced");
+ * the server then sends the packets that do not fit over CSTP.
+ */
+#define DTLS_UDP_HDR 8u
+#define DTLS_OVERHEAD_AES_GCM (13u + 8u + 16u)
+#define DTLS_TYPE_HDR 1u
+struct cstp_mtu dtls_mtu_compute(unsigned link_mtu, unsigned client_base_mtu,
+				 unsigned tcp_pmtu, bool ipv6, unsigned dtls_overhead);
+
+/* Hex digits of the largest X-DTLS-App-ID (32 bytes). */
+#define CSTP_APP_ID_HEX_MAX 64u
+
 /* Everything the 200 CONNECTED header block says. Strings must not contain
  * CR, LF or other control characters (the builder refuses them). */
 struct cstp_reply {
@@ -74,6 +102,16 @@ struct cstp_reply {
 	unsigned session_remaining_s;	/* X-CSTP-Session-Timeout-Remaining */
 	unsigned cookie_timeout_s;	/* X-CSTP-Disconnected-Timeout */
 	struct cstp_mtu mtu;		/* X-CSTP-Base-MTU, X-CSTP-MTU */
+	/* The X-DTLS-* block (interop.md §2.3, §6.2); nothing when !enabled
+	 * (a client without DTLS, or a server without a UDP port). */
+	struct {
+		bool enabled;
+		unsigned port;			/* X-DTLS-Port: main's UDP port, 1..65535 */
+		unsigned dpd_s;			/* X-DTLS-DPD; 0 = omit */
+		unsigned keepalive_s;		/* X-DTLS-Keepalive */
+		const unsigned char *app_id;	/* X-DTLS-App-ID, app_id_len bytes in hex */
+		size_t app_id_len;		/* 1..32 */
+	} dtls;
 };
 
 /*
@@ -81,7 +119,15 @@ struct cstp_reply {
  * endings, no body) to buf. The caller sends it as ONE TLS record.
  * Returns its length (buf is also NUL-terminated), -ENOSPC when it does not
  * fit in size bytes, -EINVAL for a missing address/netmask, a malformed
- * route or a string with control characters.
+ * route, a string with control characters, or a DTLS block without a port
+ * or with an App-ID that is not 1..32 bytes.
+ *
+ * With DTLS the block carries, before the MTU headers: X-DTLS-DPD,
+ * X-DTLS-Port, X-DTLS-Rekey-Time (CSTP rekey-time + 10 s, as ocserv, so the
+ * CSTP new-tunnel rekey and its fresh App-ID come first) and
+ * X-DTLS-Rekey-Method (new-tunnel, or none without rekeying), X-DTLS-
+ * Keepalive, X-DTLS-App-ID (fresh per CONNECT, lower-case hex) and
+ * X-DTLS-CipherSuite: PSK-NEGOTIATE.
  */
 int cstp_connect_reply(char *buf, size_t size, const struct cstp_reply *r);
 

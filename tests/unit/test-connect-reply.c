@@ -6,6 +6,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -270,6 +271,151 @@ START_TEST(test_mtu_bounds)
 }
 END_TEST
 
+/* --- DTLS (PSK-NEGOTIATE) -------------------------------------------------- */
+
+static const unsigned char app_id32[32] = {
+	0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f,
+	0xf0, 0xe1, 0xd2, 0xc3, 0xb4, 0xa5, 0x96, 0x87, 0x78, 0x69, 0x5a, 0x4b, 0x3c, 0x2d, 0x1e, 0xff,
+};
+
+static struct cstp_reply dtls_reply(void)
+{
+	struct cstp_reply r = base_reply();
+
+	r.dns = NULL;
+	r.n_dns = 0;
+	r.default_domain = NULL;
+	r.mtu = (struct cstp_mtu){ .base = 1500, .data = 1434 };
+	r.dtls.enabled = true;
+	r.dtls.port = 443;
+	r.dtls.dpd_s = 30;
+	r.dtls.keepalive_s = 20;
+	r.dtls.app_id = app_id32;
+	r.dtls.app_id_len = 32;
+	return r;
+}
+
+/* The DTLS block of interop.md §2.4 (ocserv's order), byte for byte. */
+START_TEST(test_dtls_block)
+{
+	struct cstp_reply r = dtls_reply();
+	char buf[2048];
+	int n;
+
+	n = cstp_connect_reply(buf, sizeof(buf), &r);
+	ck_assert_int_gt(n, 0);
+	ck_assert_str_eq(buf,
+		"HTTP/1.1 200 CONNECTED\r\n"
+		"X-CSTP-Version: 1\r\n"
+		"X-CSTP-Server-Name: ocserv-modern 0.1.0\r\n"
+		"X-CSTP-DPD: 30\r\n"
+		"X-CSTP-Address: 192.168.77.10\r\n"
+		"X-CSTP-Netmask: 255.255.255.0\r\n"
+		"X-CSTP-Keepalive: 20\r\n"
+		"X-CSTP-Idle-Timeout: 1800\r\n"
+		"X-CSTP-Rekey-Time: 172800\r\n"
+		"X-CSTP-Rekey-Method: new-tunnel\r\n"
+		"X-CSTP-Session-Timeout: 3600\r\n"
+		"X-CSTP-Session-Timeout-Remaining: 3500\r\n"
+		"X-CSTP-Disconnected-Timeout: 300\r\n"
+		"X-CSTP-Keep: true\r\n"
+		"X-CSTP-TCP-Keepalive: true\r\n"
+		"X-CSTP-License: accept\r\n"
+		"X-DTLS-DPD: 30\r\n"
+		"X-DTLS-Port: 443\r\n"
+		"X-DTLS-Rekey-Time: 172810\r\n"
+		"X-DTLS-Rekey-Method: new-tunnel\r\n"
+		"X-DTLS-Keepalive: 20\r\n"
+		"X-DTLS-App-ID: 000102030405060708090a0b0c0d0e0ff0e1d2c3b4a5968778695a4b3c2d1eff\r\n"
+		"X-DTLS-CipherSuite: PSK-NEGOTIATE\r\n"
+		"X-CSTP-Base-MTU: 1500\r\n"
+		"X-CSTP-MTU: 1434\r\n"
+		"\r\n");
+}
+END_TEST
+
+START_TEST(test_dtls_variants)
+{
+	struct cstp_reply r = dtls_reply();
+	char buf[2048];
+
+	/* DPD off: no X-DTLS-DPD either; no rekeying: method none. */
+	r.dpd_s = 0;
+	r.dtls.dpd_s = 0;
+	r.rekey_time_s = 0;
+	r.dtls.app_id_len = 1;
+	ck_assert_int_gt(cstp_connect_reply(buf, sizeof(buf), &r), 0);
+	ck_assert_ptr_null(strstr(buf, "DPD"));
+	ck_assert_ptr_null(strstr(buf, "X-DTLS-Rekey-Time"));
+	ck_assert_ptr_nonnull(strstr(buf, "X-DTLS-Rekey-Method: none\r\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "\r\nX-DTLS-App-ID: 00\r\n"));
+	/* A rekey-time near the top cannot wrap. */
+	r.rekey_time_s = UINT_MAX - 3;
+	ck_assert_int_gt(cstp_connect_reply(buf, sizeof(buf), &r), 0);
+	ck_assert_ptr_nonnull(strstr(buf, "X-DTLS-Rekey-Time: 4294967295\r\n"));
+	/* Disabled: not one X-DTLS- header (interop.md §2.1, --no-dtls). */
+	r.dtls.enabled = false;
+	ck_assert_int_gt(cstp_connect_reply(buf, sizeof(buf), &r), 0);
+	ck_assert_ptr_null(strstr(buf, "X-DTLS"));
+}
+END_TEST
+
+START_TEST(test_dtls_refused)
+{
+	struct cstp_reply r = dtls_reply();
+	char buf[2048];
+
+	r.dtls.port = 0;
+	ck_assert_int_eq(cstp_connect_reply(buf, sizeof(buf), &r), -EINVAL);
+	ck_assert_str_eq(buf, "");
+	r = dtls_reply();
+	r.dtls.port = 65536;
+	ck_assert_int_eq(cstp_connect_reply(buf, sizeof(buf), &r), -EINVAL);
+	r = dtls_reply();
+	r.dtls.app_id_len = 0;
+	ck_assert_int_eq(cstp_connect_reply(buf, sizeof(buf), &r), -EINVAL);
+	r = dtls_reply();
+	r.dtls.app_id_len = 33;
+	ck_assert_int_eq(cstp_connect_reply(buf, sizeof(buf), &r), -EINVAL);
+	r = dtls_reply();
+	r.dtls.app_id = NULL;
+	ck_assert_int_eq(cstp_connect_reply(buf, sizeof(buf), &r), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_dtls_mtu)
+{
+	struct cstp_mtu m;
+
+	/* interop.md §6.7: 1500 -> 1434 with DTLS 1.2 PSK AES-256-GCM
+	 * (20 IP + 8 UDP + 13 header + 8 nonce + 16 tag + 1 type). */
+	ck_assert_uint_eq(DTLS_OVERHEAD_AES_GCM, 37);
+	m = dtls_mtu_compute(1500, 1500, 1500, false, DTLS_OVERHEAD_AES_GCM);
+	ck_assert_uint_eq(m.base, 1500);
+	ck_assert_uint_eq(m.data, 1434);
+	/* What the client computes for its DTLS data MTU from Base-MTU:
+	 * base - 28 - 37 - 1; equal over IPv4, so no "DTLS MTU reduced". */
+	ck_assert_uint_eq(m.data, m.base - 28 - 37 - 1);
+	/* IPv6: 20 more for the header (the client, subtracting 20 always,
+	 * then keeps X-CSTP-MTU as the smaller). */
+	m = dtls_mtu_compute(1500, 0, 0, true, DTLS_OVERHEAD_AES_GCM);
+	ck_assert_uint_eq(m.data, 1414);
+	/* The smallest of link, client base and path; floors and caps as CSTP. */
+	m = dtls_mtu_compute(1500, 1400, 1480, false, DTLS_OVERHEAD_AES_GCM);
+	ck_assert_uint_eq(m.base, 1400);
+	ck_assert_uint_eq(m.data, 1334);
+	m = dtls_mtu_compute(1500, 1500, 1300, false, DTLS_OVERHEAD_AES_GCM);
+	ck_assert_uint_eq(m.data, 1234);
+	m = dtls_mtu_compute(100, 0, 0, false, DTLS_OVERHEAD_AES_GCM);
+	ck_assert_uint_eq(m.base, CSTP_LINK_MTU_MIN);
+	ck_assert_uint_eq(m.data, 576 - 66);
+	m = dtls_mtu_compute(65535, 0, 0, false, DTLS_OVERHEAD_AES_GCM);
+	ck_assert_uint_eq(m.data, CSTP_MTU_MAX);
+	m = dtls_mtu_compute(0, 0, 0, false, 100000);
+	ck_assert_uint_eq(m.data, 1500 - 750 - 29);
+}
+END_TEST
+
 static Suite *connect_suite(void)
 {
 	Suite *s = suite_create("connect-reply");
@@ -286,6 +432,13 @@ static Suite *connect_suite(void)
 	tc = tcase_create("mtu");
 	tcase_add_test(tc, test_mtu_formula);
 	tcase_add_test(tc, test_mtu_bounds);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("dtls");
+	tcase_add_test(tc, test_dtls_block);
+	tcase_add_test(tc, test_dtls_variants);
+	tcase_add_test(tc, test_dtls_refused);
+	tcase_add_test(tc, test_dtls_mtu);
 	suite_add_tcase(s, tc);
 	return s;
 }
