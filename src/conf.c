@@ -62,9 +62,9 @@ struct key_def {
 };
 
 static key_parse_fn parse_auth, parse_device, parse_ipv4_network, parse_ipv4_netmask,
-	parse_dns, parse_route, parse_rekey_method;
+	parse_dns, parse_route, parse_rekey_method, parse_socket_mode;
 static key_write_fn write_auth, write_device, write_ipv4_network, write_ipv4_netmask, write_dns,
-	write_route, write_rekey_method;
+	write_route, write_rekey_method, write_socket_mode;
 
 #define OFF(field) offsetof(struct config, field)
 #define U32(n, def, field, lo, hi, zero, rng) \
@@ -105,6 +105,10 @@ static const struct key_def keys[] = {
 	    "path, at most 96 bytes"),
 	STR("occtl-socket-file", "/run/occtl-modern.socket", occtl_socket_file, false, SUN_PATH_MAX,
 	    "path, at most 107 bytes"),
+	SPECIAL("occtl-socket-mode", "0600", false, false, 0, "octal permissions 0000..0777",
+		parse_socket_mode, write_socket_mode),
+	STR("occtl-socket-group", NULL, occtl_socket_group, false, 255,
+	    "group name or gid; unset: main's group"),
 	STR("pid-file", "/run/ocserv-modern.pid", pid_file, false, PATH_MAX, "path"),
 	STR("connect-script", NULL, connect_script, false, PATH_MAX, "path; unset: none"),
 	STR("disconnect-script", NULL, disconnect_script, false, PATH_MAX, "path; unset: none"),
@@ -724,6 +728,35 @@ static int write_rekey_method(const struct config *c, const struct key_def *k, F
 		? -EIO : 0;
 }
 
+/* occtl-socket-mode: octal permissions of the control socket, as chmod
+ * takes them ("0660", "660"). */
+static int parse_socket_mode(struct parser *p, const struct key_def *k, const char *v)
+{
+	unsigned long m = 0;
+	size_t n = strlen(v);
+
+	if (n == 0 || n > 4)
+		return perr(p, k->info.name, "%s = %s: expected octal permissions 0000..0777",
+			    k->info.name, v);
+	for (const char *s = v; *s; s++) {
+		if (*s < '0' || *s > '7')
+			return perr(p, k->info.name, "%s = %s: expected octal permissions 0000..0777",
+				    k->info.name, v);
+		m = m * 8 + (unsigned long)(*s - '0');
+	}
+	if (m > 0777)
+		return perr(p, k->info.name, "%s = %s: only the permission bits (at most 0777)",
+			    k->info.name, v);
+	p->cfg->occtl_socket_mode = (uint32_t)m;
+	return 0;
+}
+
+static int write_socket_mode(const struct config *c, const struct key_def *k, FILE *f)
+{
+	return fprintf(f, "%s = %04o\n", k->info.name, (unsigned)c->occtl_socket_mode) < 0
+		? -EIO : 0;
+}
+
 const char *config_rekey_method_str(enum config_rekey_method m)
 {
 	switch (m) {
@@ -1183,6 +1216,7 @@ void config_free(struct config *c)
 	free(c->run_as_group);
 	free(c->socket_file);
 	free(c->occtl_socket_file);
+	free(c->occtl_socket_group);
 	free(c->pid_file);
 	free(c->connect_script);
 	free(c->disconnect_script);

@@ -93,6 +93,8 @@ struct config {
 	char *run_as_group;
 	char *socket_file;              /* main <-> worker IPC */
 	char *occtl_socket_file;        /* occtl-modern control socket */
+	uint32_t occtl_socket_mode;     /* its permission bits, 0..0777 */
+	char *occtl_socket_group;       /* its group; NULL: main's */
 	char *pid_file;
 	char *connect_script;           /* NULL: none */
 	char *disconnect_script;        /* NULL: none */

@@ -49,6 +49,8 @@ static const char full[] =
 	"run-as-group = ocserv-grp\n"
 	"socket-file = /run/x.socket\n"
 	"occtl-socket-file = /run/y.socket\n"
+	"occtl-socket-mode = 660\n"
+	"occtl-socket-group = adm\n"
 	"pid-file = /run/z.pid\n"
 	"connect-script = /usr/local/bin/on-connect\n"
 	"disconnect-script = /usr/local/bin/on-disconnect\n"
@@ -156,6 +158,8 @@ START_TEST(defaults)
 	ck_assert_str_eq(c.run_as_group, "nogroup");
 	ck_assert_str_eq(c.socket_file, "/run/ocserv-modern.socket");
 	ck_assert_str_eq(c.occtl_socket_file, "/run/occtl-modern.socket");
+	ck_assert_uint_eq(c.occtl_socket_mode, 0600);
+	ck_assert_ptr_null(c.occtl_socket_group);
 	ck_assert_str_eq(c.pid_file, "/run/ocserv-modern.pid");
 	ck_assert_ptr_null(c.connect_script);
 	ck_assert_ptr_null(c.disconnect_script);
@@ -268,6 +272,8 @@ START_TEST(every_key)
 	ck_assert_str_eq(c.run_as_group, "ocserv-grp");
 	ck_assert_str_eq(c.socket_file, "/run/x.socket");
 	ck_assert_str_eq(c.occtl_socket_file, "/run/y.socket");
+	ck_assert_uint_eq(c.occtl_socket_mode, 0660);
+	ck_assert_str_eq(c.occtl_socket_group, "adm");
 	ck_assert_str_eq(c.pid_file, "/run/z.pid");
 	ck_assert_str_eq(c.connect_script, "/usr/local/bin/on-connect");
 	ck_assert_str_eq(c.disconnect_script, "/usr/local/bin/on-disconnect");
@@ -796,6 +802,24 @@ START_TEST(string_limits)
 	ck_assert_int_eq(parse(text, &c, &d), -EINVAL);
 	ck_assert_str_eq(d.key, "occtl-socket-file");
 	ck_assert_ptr_nonnull(strstr(d.msg, "108 bytes long, the limit is 107"));
+	/* occtl-socket-mode: octal permission bits only */
+	{
+		static const char *const bad[] = { "", "8", "0800", "1777", "06600", "rw", "-1" };
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			snprintf(text, sizeof(text), MIN "occtl-socket-mode = \"%s\"\n", bad[i]);
+			ck_assert_msg(parse(text, &c, &d) == -EINVAL, "mode '%s' accepted", bad[i]);
+			ck_assert_str_eq(d.key, "occtl-socket-mode");
+		}
+		snprintf(text, sizeof(text), MIN "occtl-socket-mode = 0\n");
+		parse_ok(text, &c);
+		ck_assert_uint_eq(c.occtl_socket_mode, 0);
+		config_free(&c);
+		snprintf(text, sizeof(text), MIN "occtl-socket-mode = 0777\n");
+		parse_ok(text, &c);
+		ck_assert_uint_eq(c.occtl_socket_mode, 0777);
+		config_free(&c);
+	}
 	/* socket-file keeps room for ".<pid>" */
 	snprintf(text, sizeof(text), MIN "socket-file = %.*s\n", 96, longpath);
 	parse_ok(text, &c);
