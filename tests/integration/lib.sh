@@ -477,6 +477,9 @@ deadline_after() {
 	echo $(( $(now_ms) + ms ))
 }
 
+# wait_s S: a wait of S seconds as deadline_after applies it, for messages.
+wait_s() { awk -v s="$1" -v x="$OCSM_EXTRA_WAIT" 'BEGIN { printf "%g s", s + x }'; }
+
 # wait_log FILE PATTERN COUNT TIMEOUT_S: wait until FILE holds at least COUNT
 # lines containing the fixed string PATTERN. On success sets WAIT_MS (when the
 # harness saw it, a 50 ms poll) and WAIT_LINE (the COUNT-th such line).

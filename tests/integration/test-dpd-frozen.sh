@@ -30,7 +30,7 @@ kill -STOP "${CLI_PID[c1]}"
 it_log "client c1 frozen (SIGSTOP)"
 
 if ! server_tunnel_end dpd-timeout $((3 * D + 6)) "${CLI_VPNIP[c1]}"; then
-	fatal "no dpd-timeout tunnel end in the server log within $((3 * D + 6)) s of the SIGSTOP"
+	fatal "no dpd-timeout tunnel end in the server log within $(wait_s $((3 * D + 6))) of the SIGSTOP"
 fi
 it_log "server: $END_LINE"
 

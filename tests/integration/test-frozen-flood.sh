@@ -39,7 +39,7 @@ rc=$?
 verdict "a login during the flood succeeds" $rc "took $(fmt_ms $(( $(now_ms) - t0 ))) s"
 
 if ! server_tunnel_end 'dpd-timeout|tunnel-lost' $((3 * D + 6)) "${CLI_VPNIP[c1]}"; then
-	fatal "the frozen client's tunnel did not end within $((3 * D + 6)) s of the SIGSTOP"
+	fatal "the frozen client's tunnel did not end within $(wait_s $((3 * D + 6))) of the SIGSTOP"
 fi
 it_log "server: $END_LINE"
 t_last=$(client_last_tx_ms c1 "$t_stop" "$t_ping")

@@ -33,7 +33,7 @@ verdict "final ping (the last user packet)" $rc
 
 want=$(server_disconnect_line "idle timeout")
 if ! wait_log "${CLI_LOG[c1]}" "$want" 1 $((I + 5)); then
-	fatal "no \"$want\" within $((I + 5)) s"
+	fatal "no \"$want\" within $(wait_s $((I + 5)))"
 fi
 line=$WAIT_LINE
 t_end=$(line_ms "$line")

@@ -32,7 +32,7 @@ ping_pid=$SPAWN_PID
 
 want=$(server_disconnect_line "session timeout")
 if ! wait_log "${CLI_LOG[c1]}" "$want" 1 $((S + 5)); then
-	fatal "no \"$want\" within $((S + 5)) s of login"
+	fatal "no \"$want\" within $(wait_s $((S + 5))) of login"
 fi
 line=$WAIT_LINE
 t_end=$(line_ms "$line")
