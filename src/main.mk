@@ -86,9 +86,10 @@ sbin_PROGRAMS += src/ocserv-modern
 src_ocserv_modern_SOURCES = \
 	src/main.c src/main.h \
 	src/main-worker.c \
+	src/main-ctl.c src/main-ctl.h \
 	src/tun.c src/tun.h
 src_ocserv_modern_CFLAGS = $(AM_CFLAGS) $(GNUTLS_CFLAGS) $(PROTOBUF_C_CFLAGS) $(LIBNL_CFLAGS)
-src_ocserv_modern_LDADD = src/libmaincore.a src/libipc.a src/libconfig.a \
+src_ocserv_modern_LDADD = src/libmaincore.a src/libipc.a src/occtl/libctl.a src/libconfig.a \
 	src/vpn/libvpnev.a src/vpn/libvpn.a src/libcommon.a \
 	$(GNUTLS_LIBS) $(PROTOBUF_C_LIBS) $(LIBNL_LIBS) $(LIBEV_LIBS) $(CRYPT_LIBS)
 
@@ -98,7 +99,15 @@ dist_man_MANS += doc/ocserv-modern.8
 # (real openconnect in namespaces, like tests/integration/local.mk; run by
 # make check as root, skipped otherwise)
 RESUME_INTEGRATION_TESTS = \
-	tests/integration/test-resume-sighup.sh
+	tests/integration/test-resume-sighup.sh \
+	tests/integration/test-resume-cut.sh \
+	tests/integration/test-resume-expire.sh \
+	tests/integration/test-resume-sigint.sh \
+	tests/integration/test-resume-sigusr2.sh \
+	tests/integration/test-resume-worker-kill.sh \
+	tests/integration/test-resume-takeover.sh \
+	tests/integration/test-resume-session-timeout.sh \
+	tests/integration/test-resume-max-same.sh
 if ENABLE_INTEGRATION
 TESTS += $(RESUME_INTEGRATION_TESTS)
 endif
