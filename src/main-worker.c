@@ -40,6 +40,7 @@
 
 #include "ipc.h"
 #include "log.h"
+#include "main-ctl.h"
 #include "main.h"
 #include "passwd.h"
 
@@ -241,6 +242,7 @@ void main_session_ended(void *opaque, struct session *s)
 	char lease[INET_ADDRSTRLEN + IFNAMSIZ + 32] = "no IPv4 lease";
 	uint64_t in = 0, out = 0;
 
+	main_ctl_count_session_end(srv, s->m.end_reason);
 	if (m != NULL) {
 		char ip[INET_ADDRSTRLEN];
 
@@ -407,6 +409,7 @@ static void on_auth_request(struct server *srv, struct worker_proc *w, const Aut
 				log_warn("address %s banned for %u s (ban score reached %u)", w->remote_ip,
 					 srv->cfg.min_reauth_time_s, srv->cfg.max_ban_score);
 		}
+		main_ctl_count_auth(srv, false);
 		auth_reply_fail(srv, w, "Authentication failed", banned);
 		return;
 	}
@@ -424,6 +427,7 @@ static void on_auth_request(struct server *srv, struct worker_proc *w, const Aut
 		return;
 	}
 	sessions_changed(srv);
+	main_ctl_count_auth(srv, true);
 	log_info("user '%s' (group '%s') authenticated from %s: session %.*s", s->username,
 		 s->group, w->remote_ip, (int)SESSION_ID_SHORT_LEN, s->sid);
 	r.ok = true;
@@ -542,6 +546,7 @@ static void on_session_open(struct server *srv, struct worker_proc *w,
 
 	cr = sessions_connect(srv->sessions, s, now);
 	sessions_changed(srv);
+	main_ctl_count_connect(srv, cr);
 	if (cr == VPN_CONNECT_REFUSED) {
 		/* expired this very moment: main_session_ended freed the record,
 		 * the lease and the device */
@@ -727,6 +732,7 @@ static void on_tunnel_down(struct server *srv, struct worker_proc *w, const Tunn
 	w->state = WORKER_DOWN;
 	if (!w->sigterm_sent && !w->exited)
 		arm_timer(srv, w, MAIN_EXIT_GRACE_S);
+	main_ctl_count_tunnel_end(srv, reason);
 	log_info("user '%s' disconnected from %s (reason: %s, rx: %llu, tx: %llu)",
 		 w->username ? w->username : "?", w->remote_ip, vpn_end_reason_str(reason),
 		 (unsigned long long)w->bytes_in, (unsigned long long)w->bytes_out);
@@ -793,6 +799,7 @@ static void ipc_cb(struct ev_loop *loop, ev_io *io, int revents)
 			break;
 		case IPC_TUNNEL_STATS:
 			on_tunnel_stats(w, m.tunnel_stats);
+			main_ctl_on_tunnel_stats(srv, w, m.tunnel_stats);
 			break;
 		case IPC_TUNNEL_DOWN:
 			on_tunnel_down(srv, w, m.tunnel_down);

@@ -26,6 +26,7 @@
 #include <gnutls/gnutls.h>
 
 #include "log.h"
+#include "main-ctl.h"
 #include "main.h"
 #include "passwd.h"
 
@@ -264,7 +265,7 @@ static unsigned log_changes(const struct config *o, const struct config *n, bool
 		(b) = tmp_;                \
 	} while (0)
 
-static void reload(struct server *srv)
+int main_reload(struct server *srv)
 {
 	struct config n = { 0 };
 	struct ban_cfg bc;
@@ -274,7 +275,7 @@ static void reload(struct server *srv)
 	log_info("SIGHUP: reloading %s", srv->config_path);
 	if (load_config(srv->config_path, &n, false) < 0) {
 		log_err("reload failed: keeping the current configuration");
-		return;
+		return -EINVAL;
 	}
 	if (check_passwd_file(&n, false) < 0)
 		log_warn("reload: the password file has errors (logins may fail)");
@@ -298,6 +299,7 @@ static void reload(struct server *srv)
 	sessions_set_cfg(srv->sessions, &sc);
 	log_info("reload done: %u change%s (session timers apply to new sessions, tunnel "
 		 "settings to new tunnels, bans at once)", changes, changes == 1 ? "" : "s");
+	return 0;
 }
 
 /* --- listeners ------------------------------------------------------------ */
@@ -436,7 +438,7 @@ static void sighup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	struct server *srv = ev_userdata(loop);
 
 	if (!srv->shutting_down)
-		reload(srv);
+		(void)main_reload(srv);
 }
 
 static void child_cb(struct ev_loop *loop, ev_child *w, int revents)
@@ -648,7 +650,7 @@ int main(int argc, char **argv)
 	main_session_cfg(&srv->cfg, &sc);
 	srv->bans = ban_new(&bc);
 	srv->sessions = sessions_new(&sc, main_session_ended, srv);
-	if (srv->bans == NULL || srv->sessions == NULL) {
+	if (srv->bans == NULL || srv->sessions == NULL || main_ctl_init(srv) < 0) {
 		log_err("out of memory");
 		return 1;
 	}
@@ -685,6 +687,7 @@ int main(int argc, char **argv)
 	ev_timer_init(&srv->maint_w, maint_cb, MAIN_MAINTENANCE_S, MAIN_MAINTENANCE_S);
 	ev_timer_start(srv->loop, &srv->maint_w);
 	vpn_ev_timer_init(&srv->sessions_timer, srv->loop, sessions_expiry_cb, sessions_fire_cb, srv);
+	(void)main_ctl_start(srv); /* logged; the gateway runs on without it */
 
 	log_info("ocserv-modern %s started (pid %ld, config %s, pool %s/%u, worker %s)",
 		 PACKAGE_VERSION, (long)getpid(), srv->config_path,
@@ -694,6 +697,7 @@ int main(int argc, char **argv)
 	log_info("ocserv-modern stopped");
 	listeners_close(srv);
 	vpn_ev_timer_stop(&srv->sessions_timer);
+	main_ctl_stop(srv);
 	main_forget_workers(srv);
 	sessions_free(srv->sessions);
 	ban_free(srv->bans);

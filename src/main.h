@@ -117,6 +117,7 @@ struct server {
 	struct vpn_ev_timer sessions_timer;
 	struct tun_ctx *tun;
 	struct main_session *msessions; /* main's side of the sessions with a lease */
+	struct main_ctl *ctl;          /* occtl control socket and counters (main-ctl.c) */
 
 	struct worker_proc *workers;
 	unsigned n_workers;
@@ -147,6 +148,10 @@ void main_kill_worker(struct server *srv, struct worker_proc *w, const char *why
 void main_forget_workers(struct server *srv);
 
 /* main.c */
+
+/* Reload the configuration (SIGHUP, occtl reload). 0, or -EINVAL when the
+ * file has errors (the current configuration stays). */
+int main_reload(struct server *srv);
 
 /* Stop accepting for MAIN_ACCEPT_PAUSE_S. */
 void main_pause_listeners(struct server *srv);

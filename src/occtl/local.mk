@@ -70,3 +70,16 @@ tests_unit_test_occtl_render_LDADD = src/occtl/libocctl.a src/occtl/libctl.a \
 	$(PROTOBUF_C_LIBS) $(CHECK_LIBS)
 tests/unit/test_occtl_cmd-test-occtl-cmd.$(OBJEXT) \
 tests/unit/test_occtl_render-test-occtl-render.$(OBJEXT): $(CTL_PROTO_GEN)
+
+# main links libctl.a (src/main.mk); its control code needs the header first.
+src/ocserv_modern-main-ctl.$(OBJEXT): $(CTL_PROTO_GEN)
+
+# --- integration tests (real openconnect in namespaces, as root; lib.sh) ----
+OCCTL_INTEGRATION_TESTS = tests/integration/test-occtl-session.sh
+if ENABLE_INTEGRATION
+TESTS += $(OCCTL_INTEGRATION_TESTS)
+endif
+EXTRA_DIST += $(OCCTL_INTEGRATION_TESTS) tests/integration/occtl-lib.sh
+check-occtl: all
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(OCCTL_INTEGRATION_TESTS)'
+.PHONY: check-occtl
