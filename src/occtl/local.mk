@@ -75,7 +75,8 @@ tests/unit/test_occtl_render-test-occtl-render.$(OBJEXT): $(CTL_PROTO_GEN)
 src/ocserv_modern-main-ctl.$(OBJEXT): $(CTL_PROTO_GEN)
 
 # --- integration tests (real openconnect in namespaces, as root; lib.sh) ----
-OCCTL_INTEGRATION_TESTS = tests/integration/test-occtl-session.sh
+OCCTL_INTEGRATION_TESTS = tests/integration/test-occtl-session.sh \
+	tests/integration/test-occtl-actions.sh
 if ENABLE_INTEGRATION
 TESTS += $(OCCTL_INTEGRATION_TESTS)
 endif
