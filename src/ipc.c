@@ -26,6 +26,22 @@ static const struct {
 	[IPC_TUNNEL_DOWN] = { "tunnel-down", &tunnel_down__descriptor },
 	[IPC_TERMINATE] = { "terminate", &terminate__descriptor },
 	[IPC_TUNNEL_STATS_REQUEST] = { "tunnel-stats-request", &tunnel_stats_request__descriptor },
+	[IPC_PROBE] = { "probe", &probe__descriptor },
+	[IPC_PROBE_REPLY] = { "probe-reply", &probe_reply__descriptor },
+	[IPC_SM_CONFIG] = { "sm-config", &sm_config__descriptor },
+	[IPC_SM_AUTH_REQUEST] = { "sm-auth-request", &sm_auth_request__descriptor },
+	[IPC_SM_AUTH_REPLY] = { "sm-auth-reply", &sm_auth_reply__descriptor },
+	[IPC_SM_OPEN_REQUEST] = { "sm-open-request", &sm_open_request__descriptor },
+	[IPC_SM_OPEN_REPLY] = { "sm-open-reply", &sm_open_reply__descriptor },
+	[IPC_SM_TUNNEL_UP] = { "sm-tunnel-up", &sm_tunnel_up__descriptor },
+	[IPC_SM_TUNNEL_DOWN] = { "sm-tunnel-down", &sm_tunnel_down__descriptor },
+	[IPC_SM_TUNNEL_STATS] = { "sm-tunnel-stats", &sm_tunnel_stats__descriptor },
+	[IPC_SM_SESSION] = { "sm-session", &sm_session__descriptor },
+	[IPC_SM_TERMINATE] = { "sm-terminate", &sm_terminate__descriptor },
+	[IPC_SM_PROBE] = { "sm-probe", &sm_probe__descriptor },
+	[IPC_SM_PROBE_RESULT] = { "sm-probe-result", &sm_probe_result__descriptor },
+	[IPC_SM_LIST_REQUEST] = { "sm-list-request", &sm_list_request__descriptor },
+	[IPC_SM_LIST_REPLY] = { "sm-list-reply", &sm_list_reply__descriptor },
 };
 
 const char *ipc_type_str(enum ipc_type type)

@@ -53,9 +53,26 @@ enum ipc_type {
 	 * 10: taken, IPC_DTLS_STATUS (worker -> main, DtlsStatus)
 	 * (DTLS, being wired in) */
 	IPC_TUNNEL_STATS_REQUEST = 11, /* main -> worker, TunnelStatsRequest (occtl) */
-	/* the next new type is 12 */
+	IPC_PROBE = 12,               /* main -> worker, Probe (max-same-clients) */
+	IPC_PROBE_REPLY = 13,         /* worker -> main, ProbeReply */
+	/* main <-> sec-mod (src/sec-mod.h), on their own socketpair */
+	IPC_SM_CONFIG = 14,           /* main -> sec-mod, SmConfig */
+	IPC_SM_AUTH_REQUEST = 15,     /* main -> sec-mod, SmAuthRequest */
+	IPC_SM_AUTH_REPLY = 16,       /* sec-mod -> main, SmAuthReply */
+	IPC_SM_OPEN_REQUEST = 17,     /* main -> sec-mod, SmOpenRequest */
+	IPC_SM_OPEN_REPLY = 18,       /* sec-mod -> main, SmOpenReply */
+	IPC_SM_TUNNEL_UP = 19,        /* main -> sec-mod, SmTunnelUp */
+	IPC_SM_TUNNEL_DOWN = 20,      /* main -> sec-mod, SmTunnelDown */
+	IPC_SM_TUNNEL_STATS = 21,     /* main -> sec-mod, SmTunnelStats */
+	IPC_SM_SESSION = 22,          /* sec-mod -> main, SmSession (a record changed) */
+	IPC_SM_TERMINATE = 23,        /* main -> sec-mod, SmTerminate */
+	IPC_SM_PROBE = 24,            /* sec-mod -> main, SmProbe */
+	IPC_SM_PROBE_RESULT = 25,     /* main -> sec-mod, SmProbeResult */
+	IPC_SM_LIST_REQUEST = 26,     /* main -> sec-mod, SmListRequest */
+	IPC_SM_LIST_REPLY = 27,       /* sec-mod -> main, SmListReply */
+	/* the next new type is 28 */
 };
-#define IPC_TYPE_MAX IPC_TUNNEL_STATS_REQUEST
+#define IPC_TYPE_MAX IPC_SM_LIST_REPLY
 
 /* Protocol errors: far below the errno range so both share one int. */
 enum ipc_error {
@@ -87,6 +104,22 @@ struct ipc_msg {
 		TunnelDown *tunnel_down;
 		Terminate *terminate;
 		TunnelStatsRequest *tunnel_stats_request;
+		Probe *probe;
+		ProbeReply *probe_reply;
+		SmConfig *sm_config;
+		SmAuthRequest *sm_auth_request;
+		SmAuthReply *sm_auth_reply;
+		SmOpenRequest *sm_open_request;
+		SmOpenReply *sm_open_reply;
+		SmTunnelUp *sm_tunnel_up;
+		SmTunnelDown *sm_tunnel_down;
+		SmTunnelStats *sm_tunnel_stats;
+		SmSession *sm_session;
+		SmTerminate *sm_terminate;
+		SmProbe *sm_probe;
+		SmProbeResult *sm_probe_result;
+		SmListRequest *sm_list_request;
+		SmListReply *sm_list_reply;
 	};
 	int fd; /* received descriptor (O_CLOEXEC), or -1; owned by the receiver */
 };

@@ -804,10 +804,30 @@ static void ipc_cb(struct ev_loop *loop, ev_io *io, int revents)
 		case IPC_TUNNEL_DOWN:
 			on_tunnel_down(srv, w, m.tunnel_down);
 			break;
+		case IPC_PROBE_REPLY:
+			/* main sends no Probe yet: a late or stray answer */
+			log_debug("worker %ld: unexpected %s: ignored", (long)w->pid,
+				  ipc_type_str(m.type));
+			break;
 		case IPC_AUTH_REPLY:
 		case IPC_SESSION_OPEN_REPLY:
 		case IPC_TERMINATE:
 		case IPC_TUNNEL_STATS_REQUEST:
+		case IPC_PROBE:
+		case IPC_SM_CONFIG:
+		case IPC_SM_AUTH_REQUEST:
+		case IPC_SM_AUTH_REPLY:
+		case IPC_SM_OPEN_REQUEST:
+		case IPC_SM_OPEN_REPLY:
+		case IPC_SM_TUNNEL_UP:
+		case IPC_SM_TUNNEL_DOWN:
+		case IPC_SM_TUNNEL_STATS:
+		case IPC_SM_SESSION:
+		case IPC_SM_TERMINATE:
+		case IPC_SM_PROBE:
+		case IPC_SM_PROBE_RESULT:
+		case IPC_SM_LIST_REQUEST:
+		case IPC_SM_LIST_REPLY:
 		case IPC_INVALID:
 			ipc_msg_free(&m);
 			main_kill_worker(srv, w, "sent a message only main sends");
