@@ -85,6 +85,13 @@ static void f_str(struct out *o, const char *label, const char *v)
 }
 
 /* A number occtl prints as a quoted string (compatibility). */
+/* Optional text: left out in both forms when unknown (NULL). */
+static void f_opt(struct out *o, const char *label, const char *v)
+{
+	if (v != NULL)
+		f_str(o, label, v);
+}
+
 static void f_qnum(struct out *o, const char *label, uint64_t v)
 {
 	char b[24];
@@ -131,8 +138,9 @@ static void f_time(struct out *o, const char *label, const char *raw, int64_t ms
 
 	if (ms > 0) {
 		render_time(ms, t, sizeof(t));
-		render_duration(ms >= o->now ? ms - o->now : o->now - ms, d, sizeof(d));
-		snprintf(rel, sizeof(rel), ms >= o->now ? "in %s" : "%s ago", d);
+		/* a time equal to now (same millisecond) is "0s ago", not "in 0s" */
+		render_duration(ms > o->now ? ms - o->now : o->now - ms, d, sizeof(d));
+		snprintf(rel, sizeof(rel), ms > o->now ? "in %s" : "%s ago", d);
 	}
 	if (o->json) {
 		char k[96];
@@ -158,8 +166,10 @@ static void f_left(struct out *o, const char *label, const char *raw, int64_t de
 	if (o->json) {
 		json_kv_string(&o->j, label, deadline_ms > 0 ? d : "");
 		raw_num(o, raw, deadline_ms > 0, s);
-	} else if (deadline_ms > 0) {
+	} else if (deadline_ms > 0 && s >= 60) {
 		fprintf(o->t, "%s%s: %s (%" PRId64 " s)\n", o->indent, label, d, s);
+	} else if (deadline_ms > 0) {
+		fprintf(o->t, "%s%s: %s\n", o->indent, label, d);
 	}
 }
 
@@ -300,8 +310,8 @@ static void conn_fields(struct out *o, const CtlConn *c)
 		f_num(o, "Remote port", c->remote_port);
 	f_str(o, "IPv4", c->vpn_ipv4);
 	f_str(o, "P-t-P IPv4", c->ptp_ipv4);
-	f_str(o, "User-Agent", c->user_agent);
-	f_str(o, "Hostname", c->hostname);
+	f_opt(o, "User-Agent", c->user_agent);
+	f_opt(o, "Hostname", c->hostname);
 	f_time(o, "Connected at", "raw_connected_at", c->has_connected_ms ? c->connected_ms : 0);
 	snprintf(sid, sizeof(sid), "%.6s", c->session_id != NULL ? c->session_id : "");
 	f_str(o, "Session", sid);
@@ -324,7 +334,7 @@ static void session_fields(struct out *o, const CtlSession *s, bool with_conn)
 	f_str(o, "State", s->state);
 	f_str(o, "Remote IP", s->remote_ip);
 	f_str(o, "IPv4", s->vpn_ipv4);
-	f_str(o, "User-Agent", s->user_agent);
+	f_opt(o, "User-Agent", s->user_agent);
 	f_time(o, "Created", "raw_created", s->has_created_ms ? s->created_ms : 0);
 	f_time(o, "Last drop", "raw_last_drop", s->has_last_drop_ms ? s->last_drop_ms : 0);
 	f_str(o, "Drop reason", s->drop_reason);
