@@ -110,7 +110,7 @@ grep -q "$(date -d "@$dl" '+%Y-%m-%d %H:%M:%S')" "$OCCTL_OUT"
 verdict "the human-readable resume deadline is the raw one" $?
 occtl show session "$sid6"
 grep -qE '^	State: waiting-to-resume$' "$OCCTL_OUT" &&
-	grep -qE '^	Resume remaining: .* \([0-9]+ s\)$' "$OCCTL_OUT"
+	grep -qE '^	Resume remaining: ([0-9]+m )?[0-9]+s( \([0-9]+ s\))?$' "$OCCTL_OUT"
 verdict "show session (text): state and remaining" $?
 occtl_json show users
 expect_eq "no connection while waiting" "$(jget 'len([c for c in d if c.get("Full session") == "'"$sid"'"])')" 0
