@@ -25,6 +25,8 @@ static const struct {
 	[IPC_TUNNEL_STATS] = { "tunnel-stats", &tunnel_stats__descriptor },
 	[IPC_TUNNEL_DOWN] = { "tunnel-down", &tunnel_down__descriptor },
 	[IPC_TERMINATE] = { "terminate", &terminate__descriptor },
+	[IPC_DTLS_SOCKET] = { "dtls-socket", &dtls_socket__descriptor },
+	[IPC_DTLS_STATUS] = { "dtls-status", &dtls_status__descriptor },
 	[IPC_TUNNEL_STATS_REQUEST] = { "tunnel-stats-request", &tunnel_stats_request__descriptor },
 	[IPC_PROBE] = { "probe", &probe__descriptor },
 	[IPC_PROBE_REPLY] = { "probe-reply", &probe_reply__descriptor },
@@ -61,7 +63,7 @@ const ProtobufCMessageDescriptor *ipc_type_descriptor(enum ipc_type type)
 
 bool ipc_type_carries_fd(enum ipc_type type)
 {
-	return type == IPC_SESSION_OPEN_REPLY;
+	return type == IPC_SESSION_OPEN_REPLY || type == IPC_DTLS_SOCKET;
 }
 
 const char *ipc_strerror(int err)

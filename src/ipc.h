@@ -49,9 +49,8 @@ enum ipc_type {
 	IPC_TUNNEL_STATS = 6,         /* worker -> main, TunnelStats */
 	IPC_TUNNEL_DOWN = 7,          /* worker -> main, TunnelDown */
 	IPC_TERMINATE = 8,            /* main -> worker, Terminate */
-	/* 9: taken, IPC_DTLS_SOCKET (main -> worker, DtlsSocket + UDP socket fd)
-	 * 10: taken, IPC_DTLS_STATUS (worker -> main, DtlsStatus)
-	 * (DTLS, being wired in) */
+	IPC_DTLS_SOCKET = 9,          /* main -> worker, DtlsSocket (+ UDP socket fd) */
+	IPC_DTLS_STATUS = 10,         /* worker -> main, DtlsStatus */
 	IPC_TUNNEL_STATS_REQUEST = 11, /* main -> worker, TunnelStatsRequest (occtl) */
 	IPC_PROBE = 12,               /* main -> worker, Probe (max-same-clients) */
 	IPC_PROBE_REPLY = 13,         /* worker -> main, ProbeReply */
@@ -103,6 +102,8 @@ struct ipc_msg {
 		TunnelStats *tunnel_stats;
 		TunnelDown *tunnel_down;
 		Terminate *terminate;
+		DtlsSocket *dtls_socket;
+		DtlsStatus *dtls_status;
 		TunnelStatsRequest *tunnel_stats_request;
 		Probe *probe;
 		ProbeReply *probe_reply;

@@ -42,6 +42,7 @@
 #include "log.h"
 #include "main-ctl.h"
 #include "main.h"
+#include "main-udp.h"
 #include "passwd.h"
 
 /* Link MTU when the config sets none (the tun default). */
@@ -621,6 +622,8 @@ static void on_session_open(struct server *srv, struct worker_proc *w,
 	r.default_domain = srv->cfg.default_domain;
 	r.has_mtu = true;
 	r.mtu = m->tun.mtu;
+	r.has_dtls_port = true;
+	r.dtls_port = main_udp_port(srv);
 	r.has_dpd = r.has_dpd_retries = r.has_keepalive = r.has_idle_timeout = true;
 	r.has_session_timeout = r.has_session_remaining = r.has_cookie_timeout = true;
 	r.has_switch_to_tcp_timeout = r.has_persistent_cookies = true;
@@ -674,6 +677,7 @@ static void on_tunnel_up(struct server *srv, struct worker_proc *w, const Tunnel
 		return;
 	}
 	w->state = WORKER_TUNNEL;
+	main_udp_tunnel_up(srv, w, up);
 	log_info("tunnel up: user '%s' from %s on %s%s%s",
 		 w->username ? w->username : "?", w->remote_ip, w->tun.name,
 		 up->tls_cipher ? ", " : "", up->tls_cipher ? up->tls_cipher : "");
@@ -730,6 +734,7 @@ static void on_tunnel_down(struct server *srv, struct worker_proc *w, const Tunn
 	if (d->stats != NULL)
 		on_tunnel_stats(w, d->stats);
 	w->state = WORKER_DOWN;
+	main_udp_worker_gone(srv, w);
 	if (!w->sigterm_sent && !w->exited)
 		arm_timer(srv, w, MAIN_EXIT_GRACE_S);
 	main_ctl_count_tunnel_end(srv, reason);
@@ -804,6 +809,9 @@ static void ipc_cb(struct ev_loop *loop, ev_io *io, int revents)
 		case IPC_TUNNEL_DOWN:
 			on_tunnel_down(srv, w, m.tunnel_down);
 			break;
+		case IPC_DTLS_STATUS:
+			main_udp_on_status(srv, w, m.dtls_status);
+			break;
 		case IPC_PROBE_REPLY:
 			/* main sends no Probe yet: a late or stray answer */
 			log_debug("worker %ld: unexpected %s: ignored", (long)w->pid,
@@ -813,6 +821,7 @@ static void ipc_cb(struct ev_loop *loop, ev_io *io, int revents)
 		case IPC_SESSION_OPEN_REPLY:
 		case IPC_TERMINATE:
 		case IPC_TUNNEL_STATS_REQUEST:
+		case IPC_DTLS_SOCKET:
 		case IPC_PROBE:
 		case IPC_SM_CONFIG:
 		case IPC_SM_AUTH_REQUEST:
@@ -993,6 +1002,7 @@ void main_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 
 static void free_worker(struct server *srv, struct worker_proc *w)
 {
+	main_udp_worker_gone(srv, w);
 	stop_ipc(srv, w);
 	ev_timer_stop(srv->loop, &w->timer_w);
 	if (w->prev)

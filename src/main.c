@@ -28,6 +28,7 @@
 #include "log.h"
 #include "main-ctl.h"
 #include "main.h"
+#include "main-udp.h"
 #include "passwd.h"
 
 #ifndef CONFIG_DEFAULT_PATH
@@ -656,7 +657,7 @@ int main(int argc, char **argv)
 	}
 	if (tun_ctx_open(&srv->tun) < 0)
 		return 1;
-	if (open_listeners(srv) < 0)
+	if (open_listeners(srv) < 0 || main_udp_open(srv) < 0)
 		return 1;
 
 	if (!srv->foreground) {
@@ -674,6 +675,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < srv->n_listeners; i++)
 		srv->listeners[i].w.data = srv;
 	listeners_start(srv);
+	main_udp_start(srv);
 	ev_init(&srv->accept_pause_w, accept_pause_cb);
 	ev_signal_init(&srv->sigterm_w, sigterm_cb, SIGTERM);
 	ev_signal_init(&srv->sigint_w, sigterm_cb, SIGINT);
@@ -696,6 +698,7 @@ int main(int argc, char **argv)
 
 	log_info("ocserv-modern stopped");
 	listeners_close(srv);
+	main_udp_close(srv);
 	vpn_ev_timer_stop(&srv->sessions_timer);
 	main_ctl_stop(srv);
 	main_forget_workers(srv);

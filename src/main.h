@@ -64,6 +64,10 @@ struct worker_proc {
 	vpn_ms_t started_ms;
 	uint64_t bytes_in, bytes_out; /* last TunnelStats */
 	uint64_t packets_in, packets_out;
+	/* DTLS channel as the worker last reported it (main-udp.c) */
+	uint32_t dtls_state;         /* enum vpn_dtls_state: 0 none, 1 up, 2 inactive */
+	char dtls_peer[INET6_ADDRSTRLEN + 8]; /* "address:port"; "" before the first handshake */
+	char dtls_cipher[128];       /* e.g. "(DTLS1.2)-(PSK)-(AES-256-GCM)"; "": none */
 	struct worker_proc *prev, *next;
 };
 
@@ -118,6 +122,7 @@ struct server {
 	struct tun_ctx *tun;
 	struct main_session *msessions; /* main's side of the sessions with a lease */
 	struct main_ctl *ctl;          /* occtl control socket and counters (main-ctl.c) */
+	struct main_udp *udp;          /* DTLS: UDP listener and routing (main-udp.c) */
 
 	struct worker_proc *workers;
 	unsigned n_workers;

@@ -123,6 +123,7 @@ check-resume: all
 src_libmaincore_a_SOURCES += \
 	src/dtls-record.c src/dtls-record.h \
 	src/dtls-route.c src/dtls-route.h
+src_ocserv_modern_SOURCES += src/main-udp.c src/main-udp.h
 DTLS_MAIN_UNIT_TESTS = tests/unit/test-dtls-record tests/unit/test-dtls-route
 check_PROGRAMS += $(DTLS_MAIN_UNIT_TESTS)
 TESTS += $(DTLS_MAIN_UNIT_TESTS)

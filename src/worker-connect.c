@@ -66,6 +66,25 @@ struct cstp_mtu dtls_mtu_compute(unsigned link_mtu, unsigned client_base_mtu,
 	return m;
 }
 
+bool dtls_psk_offered(const char *ciphersuites)
+{
+	static const char name[] = "PSK-NEGOTIATE";
+	const char *p = ciphersuites;
+
+	if (p == NULL)
+		return false;
+	while (*p != '\0') {
+		size_t n = strcspn(p, ":");
+
+		if (n == sizeof(name) - 1 && memcmp(p, name, n) == 0)
+			return true;
+		p += n;
+		if (*p == ':')
+			p++;
+	}
+	return false;
+}
+
 /* --- the header block ---------------------------------------------------- */
 
 struct out {

@@ -74,6 +74,11 @@ struct cstp_mtu cstp_mtu_compute(unsigned link_mtu, unsigned client_base_mtu,
 struct cstp_mtu dtls_mtu_compute(unsigned link_mtu, unsigned client_base_mtu,
 				 unsigned tcp_pmtu, bool ipv6, unsigned dtls_overhead);
 
+/* True when the client's X-DTLS-CipherSuite value (NULL: header absent, as
+ * with --no-dtls) offers PSK-NEGOTIATE: one of its ':'-separated names,
+ * exactly. Only then is the DTLS block sent. */
+bool dtls_psk_offered(const char *ciphersuites);
+
 /* Hex digits of the largest X-DTLS-App-ID (32 bytes). */
 #define CSTP_APP_ID_HEX_MAX 64u
 

@@ -220,6 +220,7 @@ static void handle_connect(struct worker *w)
 	c->mobile = config_platform_is_mobile(
 		http_header_get(w->http, "X-AnyConnect-Identifier-Platform"));
 	c->client_base_mtu = worker_parse_base_mtu(http_header_get(w->http, "X-CSTP-Base-MTU"));
+	c->dtls_psk = dtls_psk_offered(http_header_get(w->http, "X-DTLS-CipherSuite"));
 	v = http_header_get(w->http, "X-CSTP-Hostname");
 	if (v != NULL)
 		snprintf(c->hostname, sizeof(c->hostname), "%s", v);

@@ -235,7 +235,11 @@ static void timer_fire(void *owner, vpn_ms_t now)
 	}
 	if (acts & VPN_ACT_SEND_DPD_REQ_CSTP)
 		send_probe(w, now);
-	/* No DTLS yet: VPN_ACT_SEND_DPD_REQ_DTLS / DTLS_INACTIVE cannot occur. */
+	/* DTLS dead (L + 3D) only moves the data to CSTP (liveness.md §3). */
+	if (acts & VPN_ACT_DTLS_INACTIVE)
+		worker_dtls_on_inactive(w, "dpd-timeout", now);
+	if (acts & VPN_ACT_SEND_DPD_REQ_DTLS)
+		worker_dtls_send_probe(w, now);
 }
 
 /* --- start --------------------------------------------------------------- */
@@ -257,6 +261,7 @@ static void stats_fill(const struct worker *w, TunnelStats *st)
 		st->has_last_dpd_rtt_ms = true;
 		st->last_dpd_rtt_ms = (uint32_t)t->dpd[VPN_CHAN_CSTP].last_rtt_ms;
 	}
+	worker_dtls_stats(w, st, vpn_now_ms());
 }
 
 /* occtl's view of one DPD channel (0 stands for VPN_NEVER on the wire). */
@@ -391,8 +396,18 @@ int worker_tunnel_start(struct worker *w, const SessionOpenReply *r, int tun_fd)
 		link_mtu = r->mtu;
 	else
 		link_mtu = tun_get_mtu(w->tun_name);
-	w->mtu = cstp_mtu_compute(link_mtu, w->conn.client_base_mtu, tcp_path_mtu(w->tcp_fd),
-				  w->tcp_ipv6, (unsigned)gnutls_record_overhead_size(w->tls));
+	/* DTLS when the client offers PSK-NEGOTIATE and main listens on UDP;
+	 * the tunnel MTU is then the DTLS data MTU (worker-connect.h). */
+	if (w->conn.dtls_psk && r->has_dtls_port && r->dtls_port != 0)
+		(void)worker_dtls_prepare(w, r->dtls_port);
+	if (w->dtls != NULL)
+		w->mtu = dtls_mtu_compute(link_mtu, w->conn.client_base_mtu,
+					  tcp_path_mtu(w->tcp_fd), w->tcp_ipv6,
+					  DTLS_OVERHEAD_AES_GCM);
+	else
+		w->mtu = cstp_mtu_compute(link_mtu, w->conn.client_base_mtu,
+					  tcp_path_mtu(w->tcp_fd), w->tcp_ipv6,
+					  (unsigned)gnutls_record_overhead_size(w->tls));
 	/* A client that negotiated smaller TLS records gets smaller packets:
 	 * one CSTP packet must still fit one record. */
 	maxrec = gnutls_record_get_max_size(w->tls);
@@ -423,7 +438,7 @@ int worker_tunnel_start(struct worker *w, const SessionOpenReply *r, int tun_fd)
 								       : r->session_timeout));
 	tcfg.switch_to_tcp_ms = vpn_s_to_ms(r->has_switch_to_tcp_timeout
 					    ? r->switch_to_tcp_timeout : 0);
-	tcfg.dtls_enabled = false;
+	tcfg.dtls_enabled = w->dtls != NULL;
 	if (vpn_tunnel_cfg_check(&tcfg) < 0) {
 		log_warn("dpd-retries %u out of range: using %u", tcfg.dpd_retries,
 			 VPN_DPD_RETRIES_DEFAULT);
@@ -452,6 +467,14 @@ int worker_tunnel_start(struct worker *w, const SessionOpenReply *r, int tun_fd)
 	rep.cookie_timeout_s = r->has_cookie_timeout ? r->cookie_timeout
 						     : w->cfg.cookie_timeout_s;
 	rep.mtu = w->mtu;
+	if (w->dtls != NULL) {
+		rep.dtls.enabled = true;
+		rep.dtls.port = r->dtls_port;
+		rep.dtls.dpd_s = rep.dpd_s;
+		rep.dtls.keepalive_s = rep.keepalive_s;
+		rep.dtls.app_id = worker_dtls_app_id(w);
+		rep.dtls.app_id_len = WORKER_DTLS_APP_ID_LEN;
+	}
 
 	reply = malloc(65536);
 	if (reply == NULL)
@@ -469,6 +492,9 @@ int worker_tunnel_start(struct worker *w, const SessionOpenReply *r, int tun_fd)
 		return ret;
 
 	vpn_tunnel_init(&w->t, &tcfg, now);
+	/* A DTLS record may fill the link MTU less the IP and UDP headers. */
+	worker_dtls_start(w, w->mtu.base - (w->tcp_ipv6 ? CSTP_IPV6_HDR : CSTP_IPV4_HDR) -
+				     DTLS_UDP_HDR);
 	if (!sendq_empty(&w->sq))
 		vpn_tunnel_on_send_blocked(&w->t, now);
 	w->tunnel_start_ms = now;
@@ -489,15 +515,22 @@ int worker_tunnel_start(struct worker *w, const SessionOpenReply *r, int tun_fd)
 	desc = gnutls_session_get_desc(w->tls);
 	up.session_id = w->session_id != NULL ? w->session_id : (char *)"";
 	up.tls_cipher = desc;
+	if (w->dtls != NULL) {
+		/* From this message on main routes our ClientHellos to us. */
+		up.has_dtls_app_id = true;
+		up.dtls_app_id.data = (uint8_t *)worker_dtls_app_id(w);
+		up.dtls_app_id.len = WORKER_DTLS_APP_ID_LEN;
+	}
 	(void)worker_ipc_send(w, IPC_TUNNEL_UP, &up.base);
 	log_info("tunnel up: user=%s session=%s client=%s ip=%s tun=%s mtu=%u base-mtu=%u "
-		 "dpd=%us keepalive=%us idle-timeout=%us session-remaining=%us%s tls=%s",
+		 "dpd=%us keepalive=%us idle-timeout=%us session-remaining=%us%s tls=%s dtls=%s",
 		 w->username != NULL ? w->username : "?",
 		 w->session_id != NULL ? w->session_id : "?", w->remote_ip, w->ipv4,
 		 w->tun_name[0] != '\0' ? w->tun_name : "?", w->mtu.data, w->mtu.base,
 		 rep.dpd_s, rep.keepalive_s, rep.idle_timeout_s,
 		 rep.session_timeout_s != 0 ? rep.session_remaining_s : 0,
-		 w->conn.mobile ? " mobile" : "", desc != NULL ? desc : "?");
+		 w->conn.mobile ? " mobile" : "", desc != NULL ? desc : "?",
+		 w->dtls != NULL ? "psk-negotiate" : w->conn.dtls_psk ? "off (no UDP port)" : "off");
 	gnutls_free(desc);
 	return 0;
 }
@@ -525,7 +558,7 @@ static enum vpn_frame_kind frame_kind(uint8_t type)
 	}
 }
 
-static void tun_write(struct worker *w, const uint8_t *pkt, size_t len)
+void worker_tunnel_tun_write(struct worker *w, const uint8_t *pkt, size_t len)
 {
 	ssize_t n;
 
@@ -579,7 +612,7 @@ void worker_tunnel_rx(struct worker *w, uint8_t *rec, size_t len, vpn_ms_t now)
 	kind = frame_kind(pkt.type);
 	switch (pkt.type) {
 	case CSTP_DATA:
-		tun_write(w, pkt.payload, pkt.len);
+		worker_tunnel_tun_write(w, pkt.payload, pkt.len);
 		break;
 	case CSTP_DISCONNECT:
 		log_disconnect(w, &pkt);
@@ -601,6 +634,9 @@ void worker_tunnel_rx(struct worker *w, uint8_t *rec, size_t len, vpn_ms_t now)
 		tunnel_finish(w, now);
 		return;
 	}
+	/* CSTP DATA while DTLS was up: the client switched to TLS (§7). */
+	if (acts & VPN_ACT_DTLS_INACTIVE)
+		worker_dtls_on_inactive(w, "cstp-data", now);
 	if (acts & VPN_ACT_SEND_DPD_RESP) {
 		/* Byte for byte, only the type changes (interop.md §3.6): the
 		 * record is turned into its answer in place. */
@@ -670,6 +706,9 @@ static void tun_cb(struct ev_loop *loop, ev_io *io, int revents)
 			log_trace("tun packet of %zd bytes over MTU %u: dropped", n, w->mtu.data);
 			continue;
 		}
+		/* DTLS carries the data when it is up (and the packet fits). */
+		if (w->dtls != NULL && worker_dtls_send_data(w, pkt, (size_t)n, now))
+			continue;
 		cstp_encode_data_header(w->txbuf, CSTP_HEADER_LEN + (size_t)n, (size_t)n);
 		if (worker_send_record(w, SENDQ_DATA, w->txbuf, CSTP_HEADER_LEN + (size_t)n) == 0)
 			vpn_tunnel_on_tx(&w->t, VPN_CHAN_CSTP, VPN_FRAME_DATA, (size_t)n, now);
@@ -723,7 +762,7 @@ static void tunnel_finish(struct worker *w, vpn_ms_t now)
 	uint8_t pkt[CSTP_HEADER_LEN + 256];
 	vpn_ms_t last_rx;
 	int len = 0;
-	char rtt[32], blocked[64];
+	char rtt[32], blocked[64], dtls[256];
 
 	/* Once only: a send failing below must not end the tunnel again. */
 	if (!w->tunnel_up)
@@ -733,6 +772,7 @@ static void tunnel_finish(struct worker *w, vpn_ms_t now)
 	ev_io_stop(w->loop, &w->tcp_r);
 	ev_timer_stop(w->loop, &w->stats_timer);
 	vpn_ev_timer_stop(&w->timer);
+	worker_dtls_stop(w);
 
 	/* The goodbye goes right behind the pending record, not behind a
 	 * queue of data the client no longer needs. */
@@ -749,6 +789,7 @@ static void tunnel_finish(struct worker *w, vpn_ms_t now)
 		(void)worker_send_record(w, SENDQ_CONTROL, pkt, (size_t)len);
 
 	vpn_tunnel_snapshot(&w->t, now, &snap);
+	worker_dtls_describe(w, dtls, sizeof(dtls), now);
 	last_rx = snap.last_rx_ms[VPN_CHAN_CSTP];
 	if (last_rx == VPN_NEVER || last_rx < w->tunnel_start_ms)
 		last_rx = w->tunnel_start_ms;
@@ -764,14 +805,14 @@ static void tunnel_finish(struct worker *w, vpn_ms_t now)
 	log_info("tunnel ended: reason=%s user=%s session=%s client=%s ip=%s last rx %" PRIu64
 		 " ms ago, up %" PRIu64 " ms, rx %" PRIu64 " pkts/%" PRIu64 " B, tx %" PRIu64
 		 " pkts/%" PRIu64 " B, dpd probes %" PRIu64 "/%" PRIu64 " answered, rtt %s, "
-		 "send blocked %s, dropped %" PRIu64 ", goodbye %s",
+		 "send blocked %s, dropped %" PRIu64 ", goodbye %s, dtls %s",
 		 vpn_end_reason_str(reason), w->username != NULL ? w->username : "?",
 		 w->session_id != NULL ? w->session_id : "?", w->remote_ip, w->ipv4,
 		 now >= last_rx ? now - last_rx : 0,
 		 now - w->tunnel_start_ms, snap.rx_packets, snap.rx_bytes, snap.tx_packets,
 		 snap.tx_bytes, snap.probes_answered[VPN_CHAN_CSTP],
 		 snap.probes_sent[VPN_CHAN_CSTP], rtt, blocked, w->tun_rx_dropped + w->sq.dropped_data,
-		 vpn_goodbye_str(bye));
+		 vpn_goodbye_str(bye), dtls);
 
 	down.reason = (uint32_t)reason;
 	down.reason_text = (char *)vpn_end_reason_str(reason);
@@ -789,6 +830,7 @@ void worker_tunnel_cleanup(struct worker *w)
 		close(w->tun_fd);
 		w->tun_fd = -1;
 	}
+	worker_dtls_cleanup(w);
 	free(w->session_id);
 	free(w->username);
 	w->session_id = w->username = NULL;

@@ -290,6 +290,9 @@ static void ipc_cb(struct ev_loop *loop, ev_io *io, int revents)
 		case IPC_TERMINATE:
 			on_terminate(w, m.terminate->reason);
 			break;
+		case IPC_DTLS_SOCKET:
+			worker_dtls_on_socket(w, &m);
+			break;
 		case IPC_TUNNEL_STATS_REQUEST:
 			worker_tunnel_stats_request(w, m.tunnel_stats_request->request_id);
 			break;

@@ -37,6 +37,7 @@
 #include "vpn/ev-adapter.h"
 #include "vpn/tunnel.h"
 #include "worker-connect.h"
+#include "worker-dtls.h"
 
 #define WORKER_TCP_FD 3
 #define WORKER_IPC_FD 4
@@ -72,6 +73,7 @@ struct worker_connect_req {
 	unsigned client_base_mtu;	/* X-CSTP-Base-MTU; 0 = not sent */
 	char hostname[256];		/* X-CSTP-Hostname; "" = not sent */
 	char requested_ipv4[INET_ADDRSTRLEN]; /* X-CSTP-Address hint; "" = none */
+	bool dtls_psk;			/* X-DTLS-CipherSuite offers PSK-NEGOTIATE */
 };
 
 struct worker {
@@ -119,6 +121,7 @@ struct worker {
 	struct vpn_tunnel t;
 	struct vpn_ev_timer timer;
 	struct cstp_mtu mtu;
+	struct worker_dtls *dtls;	/* the DTLS channel (worker-dtls.c); NULL: none */
 	char *session_id;		/* from SessionOpenReply, for logs */
 	char *username;
 	char ipv4[INET_ADDRSTRLEN];
@@ -193,5 +196,7 @@ void worker_tunnel_on_room(struct worker *w);
 void worker_tunnel_stats_request(struct worker *w, uint64_t request_id);
 /* Release what the tunnel owns. */
 void worker_tunnel_cleanup(struct worker *w);
+/* Write one IP packet from the client to tun (a full tun drops it). */
+void worker_tunnel_tun_write(struct worker *w, const uint8_t *pkt, size_t len);
 
 #endif

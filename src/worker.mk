@@ -8,7 +8,8 @@ noinst_LIBRARIES += src/libworker.a
 src_libworker_a_SOURCES = \
 	src/sendq.c src/sendq.h \
 	src/worker-connect.c src/worker-connect.h \
-	src/worker-reply.c src/worker-reply.h
+	src/worker-reply.c src/worker-reply.h \
+	src/dtls-record.c src/dtls-record.h
 
 WORKER_UNIT_TESTS = tests/unit/test-sendq tests/unit/test-connect-reply \
 	tests/unit/test-worker-reply
@@ -32,6 +33,7 @@ tests_unit_test_worker_reply_LDADD = src/libworker.a $(CHECK_LIBS)
 sbin_PROGRAMS += src/ocserv-modern-worker
 src_ocserv_modern_worker_SOURCES = \
 	src/worker.c src/worker.h \
+	src/worker-dtls.c src/worker-dtls.h \
 	src/worker-http.c \
 	src/worker-tunnel.c
 src_ocserv_modern_worker_CFLAGS = $(AM_CFLAGS) $(GNUTLS_CFLAGS) $(PROTOBUF_C_CFLAGS)
@@ -41,4 +43,18 @@ src_ocserv_modern_worker_LDADD = \
 	$(GNUTLS_LIBS) $(PROTOBUF_C_LIBS) $(LIBEV_LIBS) $(CRYPT_LIBS)
 # The generated IPC header must exist before the worker's objects compile.
 src/ocserv_modern_worker-worker.$(OBJEXT) src/ocserv_modern_worker-worker-http.$(OBJEXT) \
-src/ocserv_modern_worker-worker-tunnel.$(OBJEXT): $(IPC_PROTO_GEN)
+src/ocserv_modern_worker-worker-tunnel.$(OBJEXT) \
+src/ocserv_modern_worker-worker-dtls.$(OBJEXT): $(IPC_PROTO_GEN)
+
+# --- the DTLS channel (issue 6): integration scenarios with the real client
+# (tests/integration/dtls-lib.sh on top of lib.sh; run by make check as root,
+# skipped otherwise). `make check-dtls` runs only these.
+DTLS_INTEGRATION_TESTS = \
+	tests/integration/test-dtls-connect.sh
+if ENABLE_INTEGRATION
+TESTS += $(DTLS_INTEGRATION_TESTS)
+endif
+EXTRA_DIST += $(DTLS_INTEGRATION_TESTS) tests/integration/dtls-lib.sh
+check-dtls: all
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(DTLS_INTEGRATION_TESTS)'
+.PHONY: check-dtls

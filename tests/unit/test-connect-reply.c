@@ -416,6 +416,25 @@ START_TEST(test_dtls_mtu)
 }
 END_TEST
 
+START_TEST(test_dtls_psk_offered)
+{
+	/* openconnect 9.01's offer (interop.md §2.1) */
+	ck_assert(dtls_psk_offered("PSK-NEGOTIATE:OC-DTLS1_2-AES256-GCM:OC2-DTLS1_2-CHACHA20-POLY1305:"
+				   "OC-DTLS1_2-AES128-GCM:DHE-RSA-AES256-SHA:DHE-RSA-AES128-SHA:"
+				   "AES256-SHA:AES128-SHA"));
+	ck_assert(dtls_psk_offered("AES128-SHA:PSK-NEGOTIATE"));
+	ck_assert(dtls_psk_offered("PSK-NEGOTIATE"));
+	ck_assert(dtls_psk_offered("::PSK-NEGOTIATE::"));
+	/* legacy-only offers (AnyConnect), near misses, --no-dtls */
+	ck_assert(!dtls_psk_offered("OC-DTLS1_2-AES256-GCM:AES256-SHA"));
+	ck_assert(!dtls_psk_offered("PSK-NEGOTIATEX:XPSK-NEGOTIATE"));
+	ck_assert(!dtls_psk_offered("psk-negotiate"));
+	ck_assert(!dtls_psk_offered("PSK-NEGOTIAT"));
+	ck_assert(!dtls_psk_offered(""));
+	ck_assert(!dtls_psk_offered(NULL));
+}
+END_TEST
+
 static Suite *connect_suite(void)
 {
 	Suite *s = suite_create("connect-reply");
@@ -439,6 +458,7 @@ static Suite *connect_suite(void)
 	tcase_add_test(tc, test_dtls_variants);
 	tcase_add_test(tc, test_dtls_refused);
 	tcase_add_test(tc, test_dtls_mtu);
+	tcase_add_test(tc, test_dtls_psk_offered);
 	suite_add_tcase(s, tc);
 	return s;
 }

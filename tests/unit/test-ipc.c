@@ -89,6 +89,8 @@ START_TEST(test_roundtrip_every_type)
 	TunnelStats f = TUNNEL_STATS__INIT;
 	TunnelDown g = TUNNEL_DOWN__INIT;
 	Terminate h = TERMINATE__INIT;
+	DtlsSocket i9 = DTLS_SOCKET__INIT;
+	DtlsStatus j10 = DTLS_STATUS__INIT;
 	const struct {
 		enum ipc_type t;
 		ProtobufCMessage *m;
@@ -97,6 +99,7 @@ START_TEST(test_roundtrip_every_type)
 		{ IPC_SESSION_OPEN_REQUEST, &c.base }, { IPC_SESSION_OPEN_REPLY, &d.base },
 		{ IPC_TUNNEL_UP, &e.base }, { IPC_TUNNEL_STATS, &f.base },
 		{ IPC_TUNNEL_DOWN, &g.base }, { IPC_TERMINATE, &h.base },
+		{ IPC_DTLS_SOCKET, &i9.base }, { IPC_DTLS_STATUS, &j10.base },
 	};
 	uint8_t buf[256];
 
@@ -109,6 +112,11 @@ START_TEST(test_roundtrip_every_type)
 	f.bytes_in = 1234567890123ull;
 	g.reason = 7;
 	h.reason = 9;
+	i9.kind = 1;
+	i9.datagram.data = (uint8_t *)"\x16\xfe\xff";
+	i9.datagram.len = 3;
+	i9.peer = "10.0.0.2:40000";
+	j10.state = 1;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct ipc_msg m;
 		ssize_t n = ipc_encode(cases[i].t, cases[i].m, buf, sizeof(buf));
@@ -224,7 +232,10 @@ START_TEST(test_strings)
 	ck_assert_str_eq(ipc_type_str((enum ipc_type)0), "unknown");
 	ck_assert_str_eq(ipc_type_str((enum ipc_type)1000), "unknown");
 	ck_assert(ipc_type_carries_fd(IPC_SESSION_OPEN_REPLY));
+	ck_assert(ipc_type_carries_fd(IPC_DTLS_SOCKET));
+	ck_assert(!ipc_type_carries_fd(IPC_DTLS_STATUS));
 	ck_assert(!ipc_type_carries_fd(IPC_AUTH_REPLY));
+	ck_assert_str_eq(ipc_type_str(IPC_DTLS_SOCKET), "dtls-socket");
 }
 END_TEST
 

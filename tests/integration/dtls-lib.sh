@@ -1,0 +1,117 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+#
+# dtls-lib.sh: helpers of the test-dtls-*.sh scenarios (the DTLS channel,
+# interop.md §6, liveness.md §3 and §7), on top of lib.sh. The server
+# listens for DTLS on UDP $PORT (the same number as its TCP port, so
+# lib.sh's cut_on NAME udp blocks exactly the DTLS path), and the client runs
+# with DTLS (lib.sh's start_client always passes --no-dtls).
+
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# dtls_config [NAME=VALUE ...] [-- "key = value" ...]: write_config with the
+# NAME=VALUE substitutions, then the extra configuration lines after "--",
+# and udp-port = $PORT.
+dtls_config() {
+	local subst=() extra=() l
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		subst+=("$1")
+		shift
+	done
+	[ "${1:-}" = -- ] && shift
+	extra=("$@")
+	write_config "${subst[@]}"
+	{
+		echo
+		echo "# DTLS (tests/integration/dtls-lib.sh)"
+		echo "udp-port = $PORT"
+		for l in "${extra[@]}"; do
+			echo "$l"
+		done
+	} >> "$CONFIG" || hard_error "writing $CONFIG"
+}
+
+# start_dtls_client NAME [OPENCONNECT-ARGS...]: as lib.sh's start_client
+# (cookie on stdin, real tun0, vpn-script.sh, IPv4 only, -v, --timestamp),
+# but with DTLS. Log: NAME.log (NAME-runN.log for later runs).
+start_dtls_client() {
+	local name=$1
+	shift
+	[ -n "${CLI_COOKIE[$name]:-}" ] || get_cookie "$name"
+	printf '%s\n' "${CLI_COOKIE[$name]}" > "$IT_WORK/$name.stdin"
+	rm -f "${CLI_ENV[$name]}" "${CLI_ENV[$name]}.cstp"
+	CLI_RUNS[$name]=$(( ${CLI_RUNS[$name]:-0} + 1 ))
+	if [ "${CLI_RUNS[$name]}" -gt 1 ]; then
+		CLI_LOG[$name]=$IT_WORK/$name-run${CLI_RUNS[$name]}.log
+	fi
+	spawn_logged "${CLI_LOG[$name]}" "$IT_WORK/$name.stdin" \
+		ip netns exec "${CLI_NS[$name]}" env \
+		OCSM_ENV_FILE="${CLI_ENV[$name]}" OCSM_VPN_ROUTE="$VPN_NET/$VPN_PREFIX" \
+		openconnect --timestamp -v --non-inter --servercert "$PIN" \
+		--disable-ipv6 --reconnect-timeout 30 --cookie-on-stdin \
+		-i tun0 --script "/bin/sh $IT_DIR/vpn-script.sh" "$@" "$URL"
+	CLI_PID[$name]=$SPAWN_PID
+}
+
+# connect_dtls_client NAME [ARGS...]: start with DTLS and wait until the tun
+# is configured and the client logged its DTLS handshake (30 s bound: the
+# first connection waits for DTLS before configuring the tun).
+connect_dtls_client() {
+	local name=$1
+	shift
+	start_dtls_client "$name" "$@"
+	wait_connected "$name" 30
+	wait_log "${CLI_LOG[$name]}" 'Established DTLS connection' 1 15 ||
+		fatal "client $name: no 'Established DTLS connection' within 15 s"
+}
+
+# dtls_established NAME: how many DTLS handshakes NAME's client completed.
+dtls_established() {
+	local n
+	n=$(grep -cF 'Established DTLS connection' "${CLI_LOG[$1]}" 2> /dev/null) || n=0
+	echo "$n"
+}
+
+# check_mtu_probe NAME WANT: the client's MTU probe after each handshake
+# kept the advertised MTU WANT: "No change in MTU after detection (was
+# WANT)" at least once, and never "Detected MTU of ..." (which is what a
+# broken echo produces: 576).
+check_mtu_probe() {
+	local name=$1 want=$2 detected nochange
+	nochange=$(grep -cF "No change in MTU after detection (was $want)" "${CLI_LOG[$name]}") ||
+		nochange=0
+	detected=$(grep -F 'Detected MTU of' "${CLI_LOG[$name]}" | head -n 3 | tr '\n' ' ')
+	verdict "client $name's MTU probe keeps the advertised MTU $want" \
+		"$([ "$nochange" -ge 1 ] && [ -z "$detected" ]; echo $?)" \
+		"'No change in MTU after detection (was $want)' x$nochange${detected:+; $detected}"
+}
+
+# server_count TEXT: lines of the server log containing the fixed string.
+server_count() {
+	local n
+	n=$(grep -cF -- "$1" "$SERVER_LOG" 2> /dev/null) || n=0
+	echo "$n"
+}
+
+# client_count NAME TEXT: lines of NAME's current log containing TEXT.
+client_count() {
+	local n
+	n=$(grep -cF -- "$2" "${CLI_LOG[$1]}" 2> /dev/null) || n=0
+	echo "$n"
+}
+
+# bulk_ping NAME COUNT SIZE: a fast series of large pings through NAME's
+# tunnel; sets BULK_TX, BULK_RX.
+bulk_ping() {
+	local name=$1 count=$2 size=$3
+	in_client "$name" timeout $((count / 20 + 20)) ping -n -q -c "$count" -i 0.01 -s "$size" \
+		-W 2 "$SERVER_VPN_IP" > "$IT_WORK/$name-bulk.log" 2>&1
+	read -r BULK_TX BULK_RX <<< "$(ping_summary "$IT_WORK/$name-bulk.log")"
+}
+
+# tun_counters NAME: "RX-PACKETS TX-PACKETS" of the server's tun device of
+# NAME's client (the device whose peer is its VPN address).
+server_tun_of() {
+	in_server ip -o -4 addr show 2> /dev/null | grep -F " peer ${CLI_VPNIP[$1]}/32 " |
+		awk '{ print $2 }' | head -n 1
+}
