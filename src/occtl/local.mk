@@ -84,3 +84,19 @@ EXTRA_DIST += $(OCCTL_INTEGRATION_TESTS) tests/integration/occtl-lib.sh
 check-occtl: all
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(OCCTL_INTEGRATION_TESTS)'
 .PHONY: check-occtl
+
+# --- fuzz target: control frames, requests, and rendering any reply --------
+if ENABLE_FUZZING
+FUZZ_TARGETS += tests/fuzz/fuzz-occtl
+tests_fuzz_fuzz_occtl_SOURCES = tests/fuzz/fuzz-occtl.c tests/unit/json-check.h \
+	src/occtl/ctlmsg.c src/occtl/ctlmsg.h src/occtl/json.c src/occtl/json.h \
+	src/occtl/render.c src/occtl/render.h
+nodist_tests_fuzz_fuzz_occtl_SOURCES = $(CTL_PROTO_GEN)
+tests_fuzz_fuzz_occtl_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_occtl_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_occtl_LDADD = $(PROTOBUF_C_LIBS)
+endif
+# `make fuzz` builds FUZZ_TARGETS directly, without BUILT_SOURCES first.
+tests/fuzz/fuzz_occtl-fuzz-occtl.$(OBJEXT) src/occtl/tests_fuzz_fuzz_occtl-render.$(OBJEXT) \
+src/occtl/tests_fuzz_fuzz_occtl-ctlmsg.$(OBJEXT): $(CTL_PROTO_GEN)
+EXTRA_DIST += tests/fuzz/fuzz-occtl.c tests/fuzz/seeds/fuzz-occtl

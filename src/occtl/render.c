@@ -58,10 +58,20 @@ const char *render_bytes(uint64_t n, char *buf, size_t len)
 	return buf;
 }
 
+/* a - b, saturating: the server's numbers are data, not trusted to be sane */
+static int64_t sdiff(int64_t a, int64_t b)
+{
+	int64_t d;
+
+	if (__builtin_sub_overflow(a, b, &d))
+		return a > b ? INT64_MAX : INT64_MIN;
+	return d;
+}
+
 /* Whole seconds left until deadline (floor), never negative. */
 static int64_t secs_left(int64_t deadline_ms, int64_t now_ms)
 {
-	return deadline_ms > now_ms ? (deadline_ms - now_ms) / 1000 : 0;
+	return deadline_ms > now_ms ? sdiff(deadline_ms, now_ms) / 1000 : 0;
 }
 
 /* --- the field sink ----------------------------------------------------- */
@@ -139,7 +149,7 @@ static void f_time(struct out *o, const char *label, const char *raw, int64_t ms
 	if (ms > 0) {
 		render_time(ms, t, sizeof(t));
 		/* a time equal to now (same millisecond) is "0s ago", not "in 0s" */
-		render_duration(ms > o->now ? ms - o->now : o->now - ms, d, sizeof(d));
+		render_duration(ms > o->now ? sdiff(ms, o->now) : sdiff(o->now, ms), d, sizeof(d));
 		snprintf(rel, sizeof(rel), ms > o->now ? "in %s" : "%s ago", d);
 	}
 	if (o->json) {
@@ -394,14 +404,15 @@ static void status_fields(struct out *o, const CtlStatus *st)
 		f_num(o, "Sec-mod PID", st->sec_mod_pid);
 	f_time(o, "Up since", "raw_up_since", st->started_ms);
 	if (o->json)
-		json_kv_int(&o->j, "uptime", o->now > st->started_ms ? (o->now - st->started_ms) / 1000 : 0);
+		json_kv_int(&o->j, "uptime",
+			    o->now > st->started_ms ? sdiff(o->now, st->started_ms) / 1000 : 0);
 	f_str(o, "Config file", st->config_file);
 	f_num(o, "Active sessions", st->sessions_active);
 	f_num(o, "Sessions waiting to resume", st->sessions_waiting);
 	f_num(o, "Sessions authenticated", st->sessions_authenticated);
 	f_num(o, "Sessions ended (history)", st->sessions_ended);
-	f_num(o, "Total sessions", (int64_t)st->sessions_active + st->sessions_waiting +
-				   st->sessions_authenticated);
+	f_num(o, "Total sessions", (int64_t)st->sessions_active + (int64_t)st->sessions_waiting +
+				   (int64_t)st->sessions_authenticated);
 	f_num(o, "Connections", st->connections);
 	f_num(o, "Tunnels", st->tunnels);
 	f_num(o, "Total authentication failures", (int64_t)st->auth_failures);
@@ -427,7 +438,7 @@ static void users_table(struct out *o, const CtlReply *r)
 		char since[32] = "-", sid[8] = "-";
 
 		if (c->has_connected_ms && c->connected_ms > 0)
-			render_duration(o->now - c->connected_ms, since, sizeof(since));
+			render_duration(sdiff(o->now, c->connected_ms), since, sizeof(since));
 		if (c->session_id != NULL)
 			snprintf(sid, sizeof(sid), "%.6s", c->session_id);
 		fprintf(o->t, "%8" PRIu32 " %12s %12s %16s %16s %8s %9s %12s %-14s %s\n", c->id,

@@ -277,6 +277,24 @@ START_TEST(stale_stats_said)
 }
 END_TEST
 
+/* Absurd numbers from a server are still rendered, and validly. */
+START_TEST(extreme_times)
+{
+	rep.now_ms = INT64_MIN + 1;
+	waiting.resume_deadline_ms = INT64_MAX;
+	conn.connected_ms = INT64_MAX;
+	status.started_ms = INT64_MAX;
+	cstp.last_rtt_ms = INT64_MIN;
+	for (int k = RENDER_STATUS; k <= RENDER_ACTION; k++) {
+		free(render((enum render_kind)k, true, &rep));
+		free(render((enum render_kind)k, false, &rep));
+	}
+	rep.now_ms = INT64_MAX;
+	for (int k = RENDER_STATUS; k <= RENDER_ACTION; k++)
+		free(render((enum render_kind)k, true, &rep));
+}
+END_TEST
+
 START_TEST(formats)
 {
 	char b[32];
@@ -306,6 +324,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, session_waiting_fields);
 	tcase_add_test(tc, users_and_status);
 	tcase_add_test(tc, stale_stats_said);
+	tcase_add_test(tc, extreme_times);
 	tcase_add_test(tc, formats);
 	suite_add_tcase(s, tc);
 	return s;
