@@ -143,3 +143,19 @@ tests_fuzz_fuzz_dtls_record_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,unde
 tests_fuzz_fuzz_dtls_record_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
 endif
 EXTRA_DIST += tests/fuzz/fuzz-dtls-record.c tests/fuzz/seeds/fuzz-dtls-record
+
+# --- sec-mod (src/sec-mod.h): the core as a library, so its unit test links
+# exactly the code the process runs; the process itself is part of main.
+noinst_LIBRARIES += src/libsecmod.a
+src_libsecmod_a_SOURCES = src/sec-mod.c src/sec-mod.h
+src_libsecmod_a_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
+src/libsecmod_a-sec-mod.$(OBJEXT): $(IPC_PROTO_GEN)
+
+check_PROGRAMS += tests/unit/test-sec-mod
+TESTS += tests/unit/test-sec-mod
+UNIT_TESTS += tests/unit/test-sec-mod
+tests_unit_test_sec_mod_SOURCES = tests/unit/test-sec-mod.c
+tests_unit_test_sec_mod_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_sec_mod_LDADD = src/libsecmod.a src/libmaincore.a src/libipc.a \
+	src/vpn/libvpn.a src/libcommon.a $(GNUTLS_LIBS) $(PROTOBUF_C_LIBS) $(CHECK_LIBS)
+tests/unit/test_sec_mod-test-sec-mod.$(OBJEXT): $(IPC_PROTO_GEN)

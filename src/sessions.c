@@ -18,6 +18,7 @@
 struct sessions {
 	struct vpn_session_cfg cfg;
 	sessions_end_fn *on_end;
+	sessions_free_fn *on_free;
 	void *opaque;
 	struct session *head, *tail;
 	size_t count;
@@ -58,6 +59,11 @@ void sessions_free(struct sessions *t)
 		free_record(s);
 	}
 	free(t);
+}
+
+void sessions_set_free_hook(struct sessions *t, sessions_free_fn *on_free)
+{
+	t->on_free = on_free;
 }
 
 void sessions_set_cfg(struct sessions *t, const struct vpn_session_cfg *cfg)
@@ -168,6 +174,8 @@ enum vpn_connect_result sessions_connect(struct sessions *t, struct session *s, 
 	enum vpn_connect_result r = vpn_session_on_connect(&s->m, now);
 
 	notice_end(t, s, before);
+	if (r != VPN_CONNECT_REFUSED)
+		s->cur = (struct sessions_counters){ 0 };
 	return r;
 }
 
@@ -226,6 +234,8 @@ size_t sessions_handle_expiry(struct sessions *t, vpn_ms_t now)
 		next = s->next;
 		if (s->m.state == VPN_SESSION_ENDED) {
 			if (vpn_ms_reached(record_expiry(s), now)) {
+				if (t->on_free)
+					t->on_free(t->opaque, s);
 				unlink_record(t, s);
 				free_record(s);
 			}
@@ -238,6 +248,97 @@ size_t sessions_handle_expiry(struct sessions *t, vpn_ms_t now)
 		}
 	}
 	return ended;
+}
+
+void sessions_tunnel_counters(struct session *s, const struct sessions_counters *c)
+{
+	s->cur = *c;
+}
+
+void sessions_tunnel_counters_final(struct session *s, const struct sessions_counters *c,
+				    bool was_current)
+{
+	s->done.bytes_in += c->bytes_in;
+	s->done.bytes_out += c->bytes_out;
+	s->done.packets_in += c->packets_in;
+	s->done.packets_out += c->packets_out;
+	if (was_current)
+		s->cur = (struct sessions_counters){ 0 };
+}
+
+struct sessions_counters sessions_totals(const struct session *s)
+{
+	return (struct sessions_counters){
+		.bytes_in = s->done.bytes_in + s->cur.bytes_in,
+		.bytes_out = s->done.bytes_out + s->cur.bytes_out,
+		.packets_in = s->done.packets_in + s->cur.packets_in,
+		.packets_out = s->done.packets_out + s->cur.packets_out,
+	};
+}
+
+/* A mirror record: no cookie, identity and state from the snapshot. */
+struct session *sessions_mirror_update(struct sessions *t, const struct session *snap)
+{
+	struct session *s;
+	char *u, *g;
+
+	if (snap->serial == 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	s = sessions_find_serial(t, snap->serial);
+	if (s != NULL && strcmp(s->sid, snap->sid) != 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	u = strdup(snap->username ? snap->username : "");
+	g = strdup(snap->group ? snap->group : "");
+	if (u == NULL || g == NULL) {
+		free(u);
+		free(g);
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (s == NULL) {
+		s = calloc(1, sizeof(*s));
+		if (s == NULL) {
+			free(u);
+			free(g);
+			errno = ENOMEM;
+			return NULL;
+		}
+		s->serial = snap->serial;
+		memcpy(s->sid, snap->sid, sizeof(s->sid));
+		s->sid[SESSION_ID_LEN] = '\0';
+		s->prev = t->tail;
+		if (t->tail)
+			t->tail->next = s;
+		else
+			t->head = s;
+		t->tail = s;
+		t->count++;
+		if (snap->serial >= t->next_serial)
+			t->next_serial = snap->serial + 1;
+	}
+	free(s->username);
+	free(s->group);
+	s->username = u;
+	s->group = g;
+	memcpy(s->remote_ip, snap->remote_ip, sizeof(s->remote_ip));
+	s->remote_ip[sizeof(s->remote_ip) - 1] = '\0';
+	memcpy(s->last_remote_ip, snap->last_remote_ip, sizeof(s->last_remote_ip));
+	s->last_remote_ip[sizeof(s->last_remote_ip) - 1] = '\0';
+	s->m = snap->m;
+	s->worker_pid = snap->worker_pid;
+	s->done = snap->done;
+	s->cur = snap->cur;
+	return s;
+}
+
+void sessions_forget(struct sessions *t, struct session *s)
+{
+	unlink_record(t, s);
+	free_record(s);
 }
 
 size_t sessions_count(const struct sessions *t)

@@ -6,20 +6,21 @@
  * The session table (Parent-Tunnels, liveness.md §2): one record per
  * successful authentication, found again by its cookie on every CONNECT.
  *
- * Main owns it for now; a later step moves it into sec-mod, so everything
- * goes through this narrow API and the table does no I/O: no sockets, no
- * clock reads, no libev, no logging. Time is passed in; the caller drives
- * one timer with sessions_expiry() / sessions_handle_expiry() (through
- * src/vpn/ev-adapter.h in main) and re-arms it after every call that changes
- * a session.
+ * sec-mod (src/sec-mod.h) owns the table and drives it; main keeps a
+ * read-only mirror of it (sessions_mirror_update(), fed by sec-mod's
+ * SmSession messages) so that it and occtl can look records up without a
+ * round trip. Everything goes through this narrow API and the table does no
+ * I/O: no sockets, no clock reads, no libev, no logging. Time is passed in;
+ * the owner drives one timer with sessions_expiry() / sessions_handle_expiry()
+ * and re-arms it after every call that changes a session.
  *
  * Each record runs the engine's session machine (src/vpn/session.h):
  * authenticated -> active -> waiting-to-resume -> ... -> ended. Whenever a
  * session reaches ended, by whatever path, the table calls the on_end hook
- * once, with the record still valid: the caller releases the IP lease and, if
- * a worker still holds the tunnel, tells it to go. Ended records stay
+ * once, with the record still valid. Ended records stay
  * SESSIONS_ENDED_KEEP_MS for occtl history (their cookie gets 401), then
- * are freed by sessions_handle_expiry(), unless a worker is still attached.
+ * are freed by sessions_handle_expiry() (the on_free hook runs first),
+ * unless a worker is still attached.
  */
 
 #include <netinet/in.h>
@@ -43,15 +44,20 @@ struct session {
 	char remote_ip[INET6_ADDRSTRLEN]; /* address that authenticated */
 	struct vpn_session m;            /* the engine's state machine */
 
-	/* Filled in by the caller (main): */
+	/* Filled in by the owner: */
 	pid_t worker_pid;                /* worker holding the tunnel; 0: none */
-	bool has_lease;
-	struct in_addr ipv4;             /* the lease while has_lease */
+	char last_remote_ip[INET6_ADDRSTRLEN]; /* of the latest tunnel; "" before */
+	/* Counters of the session's tunnels, continued across resumes: the
+	 * ended tunnels' sum, and the current tunnel's latest report. */
+	struct sessions_counters {
+		uint64_t bytes_in, bytes_out, packets_in, packets_out;
+	} done, cur;
 
 	struct session *prev, *next;     /* table list, oldest first */
 };
 
 typedef void sessions_end_fn(void *opaque, struct session *s);
+typedef void sessions_free_fn(void *opaque, const struct session *s);
 
 struct sessions;
 
@@ -59,6 +65,10 @@ struct sessions;
  * be NULL. NULL on allocation failure. */
 struct sessions *sessions_new(const struct vpn_session_cfg *cfg, sessions_end_fn *on_end,
 			      void *opaque);
+
+/* Called with each record sessions_handle_expiry() is about to free
+ * (opaque as given to sessions_new). NULL: none. */
+void sessions_set_free_hook(struct sessions *t, sessions_free_fn *on_free);
 
 /* Free every record (no hooks are called). NULL is fine. */
 void sessions_free(struct sessions *t);
@@ -112,6 +122,29 @@ vpn_ms_t sessions_expiry(const struct sessions *t);
  * ended records older than SESSIONS_ENDED_KEEP_MS with no worker attached.
  * Returns the number of sessions that ended. */
 size_t sessions_handle_expiry(struct sessions *t, vpn_ms_t now);
+
+/* The current tunnel's counters (a periodic report). A tunnel ended: its
+ * final counters join the ended tunnels' sum, and if it was the current one
+ * (not a tunnel already taken over) the current counters restart at zero.
+ * sessions_connect() also restarts them: they belong to the new tunnel. */
+void sessions_tunnel_counters(struct session *s, const struct sessions_counters *c);
+void sessions_tunnel_counters_final(struct session *s, const struct sessions_counters *c,
+				    bool was_current);
+/* The session's totals: ended tunnels plus the current one. */
+struct sessions_counters sessions_totals(const struct session *s);
+
+/*
+ * Mirror use (main): make the record of serial look like snap (identity,
+ * machine state m, worker_pid and counters are copied; the cookie is never
+ * part of a mirror record and stays empty), creating it, with the same
+ * serial, if the table has none. No hook runs. Returns the record, or NULL
+ * with errno ENOMEM or EINVAL (serial 0, a different session id under the
+ * same serial).
+ */
+struct session *sessions_mirror_update(struct sessions *t, const struct session *snap);
+
+/* Remove and free one record now (no hook runs). */
+void sessions_forget(struct sessions *t, struct session *s);
 
 /* Records in the table, and those in a given state. */
 size_t sessions_count(const struct sessions *t);

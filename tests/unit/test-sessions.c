@@ -3,6 +3,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -222,6 +223,123 @@ START_TEST(test_no_hook)
 }
 END_TEST
 
+
+static int freed_calls;
+static uint64_t freed_serial;
+
+static void on_free(void *opaque, const struct session *s)
+{
+	ck_assert_ptr_eq(opaque, &ended);
+	freed_calls++;
+	freed_serial = s->serial;
+}
+
+START_TEST(test_free_hook)
+{
+	struct session *a = sessions_create(t, "alice", NULL, "", 0);
+	uint64_t serial = a->serial;
+
+	freed_calls = 0;
+	sessions_set_free_hook(t, on_free);
+	sessions_handle_expiry(t, C);
+	ck_assert_int_eq(freed_calls, 0);
+	sessions_handle_expiry(t, C + SESSIONS_ENDED_KEEP_MS);
+	ck_assert_int_eq(freed_calls, 1);
+	ck_assert_uint_eq(freed_serial, serial);
+	ck_assert_uint_eq(sessions_count(t), 0);
+}
+END_TEST
+
+START_TEST(test_counters_continue)
+{
+	struct session *a = sessions_create(t, "alice", NULL, "", 0);
+	struct sessions_counters c = { .bytes_in = 10, .bytes_out = 20, .packets_in = 1,
+				       .packets_out = 2 };
+	struct sessions_counters tot;
+
+	sessions_connect(t, a, 1);
+	sessions_tunnel_counters(a, &c);
+	tot = sessions_totals(a);
+	ck_assert_uint_eq(tot.bytes_in, 10);
+	/* the tunnel ends with a bit more: final replaces the periodic value */
+	c.bytes_in = 15;
+	sessions_tunnel_counters_final(a, &c, true);
+	sessions_tunnel_end(t, a, VPN_END_TUNNEL_LOST, 2);
+	ck_assert_uint_eq(sessions_totals(a).bytes_in, 15);
+	/* resumed: the new tunnel adds on top */
+	sessions_connect(t, a, 3);
+	c.bytes_in = 5;
+	sessions_tunnel_counters(a, &c);
+	tot = sessions_totals(a);
+	ck_assert_uint_eq(tot.bytes_in, 20);
+	ck_assert_uint_eq(tot.bytes_out, 40);
+	ck_assert_uint_eq(tot.packets_out, 4);
+	/* a takeover: the current counters restart (they are the new
+	 * tunnel's), the old tunnel's final ones only add */
+	sessions_connect(t, a, 4);
+	ck_assert_uint_eq(sessions_totals(a).bytes_in, 15);
+	c.bytes_in = 7;
+	sessions_tunnel_counters(a, &c);
+	c.bytes_in = 6;
+	sessions_tunnel_counters_final(a, &c, false);
+	ck_assert_uint_eq(sessions_totals(a).bytes_in, 15 + 7 + 6);
+}
+END_TEST
+
+START_TEST(test_mirror)
+{
+	struct sessions *m = sessions_new(&cfg, on_end, &ended);
+	struct session *a = sessions_create(t, "alice", "staff", "192.0.2.1", 100);
+	struct session *copy, *again;
+	struct session snap;
+
+	ck_assert_ptr_nonnull(m);
+	sessions_connect(t, a, 200);
+	a->worker_pid = 77;
+	snprintf(a->last_remote_ip, sizeof(a->last_remote_ip), "198.51.100.1");
+	copy = sessions_mirror_update(m, a);
+	ck_assert_ptr_nonnull(copy);
+	ck_assert_ptr_ne(copy, a);
+	ck_assert_uint_eq(copy->serial, a->serial);
+	ck_assert_str_eq(copy->sid, a->sid);
+	ck_assert_str_eq(copy->username, "alice");
+	ck_assert_str_eq(copy->group, "staff");
+	ck_assert_str_eq(copy->remote_ip, "192.0.2.1");
+	ck_assert_str_eq(copy->last_remote_ip, "198.51.100.1");
+	ck_assert_int_eq(copy->m.state, VPN_SESSION_ACTIVE);
+	ck_assert_int_eq(copy->worker_pid, 77);
+	/* never the cookie: the mirror cannot answer a CONNECT */
+	ck_assert_str_eq(copy->cookie, "");
+	ck_assert_ptr_null(sessions_find_cookie(m, a->cookie));
+	ck_assert_ptr_eq(sessions_find_sid(m, a->sid), copy);
+	ck_assert_ptr_eq(sessions_find_serial(m, a->serial), copy);
+
+	/* an update changes the same record; no hook runs in the mirror */
+	sessions_tunnel_end(t, a, VPN_END_USER_DISCONNECT, 300);
+	ended.calls = 0;
+	again = sessions_mirror_update(m, a);
+	ck_assert_ptr_eq(again, copy);
+	ck_assert_int_eq(copy->m.state, VPN_SESSION_ENDED);
+	ck_assert_int_eq(ended.calls, 0);
+	ck_assert_uint_eq(sessions_count(m), 1);
+
+	/* same serial, other session id: refused */
+	snap = *a;
+	snap.sid[0] = snap.sid[0] == 'a' ? 'b' : 'a';
+	errno = 0;
+	ck_assert_ptr_null(sessions_mirror_update(m, &snap));
+	ck_assert_int_eq(errno, EINVAL);
+	snap = *a;
+	snap.serial = 0;
+	ck_assert_ptr_null(sessions_mirror_update(m, &snap));
+
+	sessions_forget(m, copy);
+	ck_assert_uint_eq(sessions_count(m), 0);
+	ck_assert_ptr_null(sessions_find_serial(m, a->serial));
+	sessions_free(m);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sessions");
@@ -238,6 +356,9 @@ int main(void)
 	tcase_add_test(tc, test_terminate);
 	tcase_add_test(tc, test_reload_applies_to_new);
 	tcase_add_test(tc, test_no_hook);
+	tcase_add_test(tc, test_free_hook);
+	tcase_add_test(tc, test_counters_continue);
+	tcase_add_test(tc, test_mirror);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
