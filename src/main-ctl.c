@@ -485,6 +485,10 @@ static CtlConn *conn_from(struct build *b, const struct worker_proc *w)
 		}
 		c->hostname = arena_strdup(&b->a, lv->hostname);
 		c->tunnel = tunnel_from(b, l);
+		if (c->tunnel != NULL && w->dtls_cipher[0] != '\0')
+			c->tunnel->dtls_cipher = arena_strdup(&b->a, w->dtls_cipher);
+		if (c->tunnel != NULL && w->dtls_peer[0] != '\0')
+			c->tunnel->dtls_peer = arena_strdup(&b->a, w->dtls_peer);
 	}
 	return c;
 }

@@ -76,7 +76,8 @@ src/ocserv_modern-main-ctl.$(OBJEXT): $(CTL_PROTO_GEN)
 
 # --- integration tests (real openconnect in namespaces, as root; lib.sh) ----
 OCCTL_INTEGRATION_TESTS = tests/integration/test-occtl-session.sh \
-	tests/integration/test-occtl-actions.sh
+	tests/integration/test-occtl-actions.sh \
+	tests/integration/test-occtl-dtls.sh
 if ENABLE_INTEGRATION
 TESTS += $(OCCTL_INTEGRATION_TESTS)
 endif

@@ -293,6 +293,7 @@ static void tunnel_fields(struct out *o, const CtlTunnel *t)
 	}
 	f_str(o, "TLS ciphersuite", t->tls_cipher);
 	f_str(o, "DTLS cipher", t->dtls_cipher);
+	f_opt(o, "DTLS peer", t->dtls_peer);
 	f_time(o, "Stats taken", "raw_stats_taken", t->has_stats_ms ? t->stats_ms : 0);
 	if (o->json)
 		json_kv_bool(&o->j, "Stats fresh", t->fresh);
