@@ -128,20 +128,23 @@ static int run_words(const struct opts *o, int argc, char *const argv[])
 
 /* --- the prompt ----------------------------------------------------------- */
 
-static char *read_line(const char *prompt)
+/* One line of input: with line editing and history when built with
+ * readline and talking to a terminal, else a plain read. NULL at the end. */
+static char *read_line(bool tty)
 {
-#ifdef HAVE_LIBREADLINE
-	char *l = readline(prompt);
-
-	if (l != NULL && l[0] != '\0')
-		add_history(l);
-	return l;
-#else
 	char *line = NULL;
 	size_t cap = 0;
 
-	if (prompt != NULL) {
-		fputs(prompt, stdout);
+#ifdef HAVE_LIBREADLINE
+	if (tty) {
+		line = readline("occtl-modern> ");
+		if (line != NULL && line[0] != '\0')
+			add_history(line);
+		return line;
+	}
+#endif
+	if (tty) {
+		fputs("occtl-modern> ", stdout);
 		fflush(stdout);
 	}
 	if (getline(&line, &cap, stdin) < 0) {
@@ -149,7 +152,6 @@ static char *read_line(const char *prompt)
 		return NULL;
 	}
 	return line;
-#endif
 }
 
 static int interactive(const struct opts *o)
@@ -162,7 +164,7 @@ static int interactive(const struct opts *o)
 		       PACKAGE_VERSION, o->socket);
 	for (;;) {
 		char *argv[16];
-		char *line = read_line(tty ? "occtl-modern> " : NULL);
+		char *line = read_line(tty);
 		int n;
 
 		if (line == NULL) {

@@ -98,8 +98,8 @@ wait_session_state "${sid:0:6}" waiting-to-resume 10 ||
 expect_eq "waiting: drop reason" "$(jget 'd[0]["Drop reason"]')" tunnel-lost
 occtl terminate session "${sid:0:8}"
 verdict "terminate session (waiting) exits 0" $? "$(cat "$OCCTL_OUT" "$OCCTL_ERR")"
-occtl_json show session "${sid:0:6}"
-expect_eq "terminated: state" "$(jget 'd[0]["State"]')" ended
+wait_session_state "${sid:0:6}" ended 5
+verdict "terminated: state ended" $?
 expect_eq "terminated: end reason" "$(jget 'd[0]["End reason"]')" admin-terminate
 occtl terminate session "${sid:0:6}"
 expect_eq "terminate of an ended session: exit status 1" "$OCCTL_RC" 1
