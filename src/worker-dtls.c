@@ -986,9 +986,11 @@ void worker_dtls_on_inactive(struct worker *w, const char *why, vpn_ms_t now)
 	if (d == NULL)
 		return;
 	log_info("DTLS inactive: reason=%s client=%s last DTLS rx %" PRIu64
-		 " ms ago: data on CSTP, the tunnel stays up", why,
+		 " ms ago, %u DPD probe%s unanswered: data on CSTP, the tunnel stays up", why,
 		 d->cur != NULL ? d->cur->peer : w->remote_ip,
-		 last != VPN_NEVER && now >= last ? now - last : 0);
+		 last != VPN_NEVER && now >= last ? now - last : 0,
+		 w->t.dpd[VPN_CHAN_DTLS].round_probes,
+		 w->t.dpd[VPN_CHAN_DTLS].round_probes == 1 ? "" : "s");
 	send_status(d, 0);
 }
 

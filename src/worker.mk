@@ -50,7 +50,9 @@ src/ocserv_modern_worker-worker-dtls.$(OBJEXT): $(IPC_PROTO_GEN)
 # (tests/integration/dtls-lib.sh on top of lib.sh; run by make check as root,
 # skipped otherwise). `make check-dtls` runs only these.
 DTLS_INTEGRATION_TESTS = \
-	tests/integration/test-dtls-connect.sh
+	tests/integration/test-dtls-connect.sh \
+	tests/integration/test-dtls-fallback.sh \
+	tests/integration/test-dtls-rebind.sh
 if ENABLE_INTEGRATION
 TESTS += $(DTLS_INTEGRATION_TESTS)
 endif

@@ -115,3 +115,23 @@ server_tun_of() {
 	in_server ip -o -4 addr show 2> /dev/null | grep -F " peer ${CLI_VPNIP[$1]}/32 " |
 		awk '{ print $2 }' | head -n 1
 }
+
+# udp_blackhole_on NAME / udp_blackhole_off NAME: drop the DTLS datagrams
+# between NAME and the server, both ways, on the wire (netdev ingress and
+# egress of NAME's eth0). Unlike lib.sh's cut_on NAME udp (a drop in the
+# OUTPUT hook, which the client's send sees as EPERM: openconnect then
+# fails its handshake at once and retries only 60 s later), the client's
+# datagrams leave and vanish, as with a firewall on the path (interop.md
+# §9.7: drop, never reject).
+udp_blackhole_on() {
+	in_client "$1" nft -f - <<-EOF || hard_error "nft in ${CLI_NS[$1]}"
+		table netdev ocsm_udp {
+			chain in { type filter hook ingress device eth0 priority 0; policy accept; ip saddr $SERVER_IP udp sport $PORT drop; }
+			chain out { type filter hook egress device eth0 priority 0; policy accept; ip daddr $SERVER_IP udp dport $PORT drop; }
+		}
+	EOF
+}
+
+udp_blackhole_off() {
+	in_client "$1" nft delete table netdev ocsm_udp || hard_error "nft in ${CLI_NS[$1]}"
+}

@@ -1,0 +1,96 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# DTLS test 2 (liveness.md §3, §7; interop.md §4.6, §9.8 "cut UDP only"):
+# with dpd = 3 the UDP path of an idle client is black-holed (nftables drop
+# in its namespace, both ways). The server's DTLS DPD declares the channel
+# dead L + 3D after its last DTLS record (within 3D + 1 s of the cut); data
+# then flows over CSTP, the tunnel and the session stay up. When UDP comes
+# back, the client's next handshake (a new source port, routed by its
+# App-ID) succeeds, its MTU probe keeps the MTU, and data is on DTLS again.
+. "$(dirname "$0")/dtls-lib.sh"
+
+D=3
+
+it_setup 1
+dtls_config DPD=$D KEEPALIVE=30
+start_server
+connect_dtls_client c1
+mtu=$(cstp_option c1 X-CSTP-MTU)
+expect_eq "X-DTLS-DPD" "$(sed -n 's/.*\] X-DTLS-DPD: //p' "${CLI_LOG[c1]}" | head -n 1)" $D
+
+# Let the channel settle (probe window, first DPDs), then cut UDP only.
+sleep 4
+udp_blackhole_on c1
+cut_ms=$(now_ms)
+it_log "UDP between c1 and the server dropped"
+
+# The server's DTLS DPD: dead at L + 3D, L = its last DTLS record.
+wait_log "$SERVER_LOG" 'DTLS inactive: reason=' 1 $((3 * D + 5)) ||
+	fatal "server: DTLS not declared inactive within $((3 * D + 5)) s of the cut"
+line=$WAIT_LINE
+t=$(line_ms "$line")
+[[ $line =~ last\ DTLS\ rx\ ([0-9]+)\ ms\ ago ]] && ago=${BASH_REMATCH[1]}
+reason=$(sed -nE 's/.*DTLS inactive: reason=([a-z-]+).*/\1/p' <<< "$line")
+it_log "server: DTLS inactive ($reason) $(fmt_ms $((t - cut_ms))) s after the cut, last DTLS rx ${ago:-?} ms before"
+expect_eq "the server's own DTLS DPD found the silence (the client sent no data)" "$reason" dpd-timeout
+expect_range "DTLS inactive after the cut" $((t - cut_ms)) 0 $((3 * D * 1000 + 1000)) \
+	"3D + 1 s"
+expect_range "DTLS inactive after the last DTLS record (L + 3D)" "${ago:-}" \
+	$((3 * D * 1000 - 50)) $((3 * D * 1000 + 1000))
+# R = 2 (the default dpd-retries): probes at L + 2D and L + 2.5D first.
+probes=$(sed -nE 's/.*, ([0-9]+) DPD probes? unanswered.*/\1/p' <<< "$line")
+expect_eq "the server probed DTLS twice before giving up" "$probes" 2
+
+# The tunnel lives on: data over CSTP (the client's own DTLS DPD gave up
+# on DTLS too), no reconnect, no tunnel end.
+client_ping c1 10
+rc=$?
+read -r tx rx <<< "$(ping_summary "$IT_WORK/c1-ping.log")"
+verdict "ping over CSTP while UDP is cut" "$rc" "${rx:-0}/${tx:-0} answered"
+expect_eq "client did not reconnect CSTP" "$(client_count c1 'CSTP connected.')" 1
+expect_eq "server did not end the tunnel" "$(server_count 'tunnel ended:')" 0
+ok=1; grep -qF 'DTLS Dead Peer Detection detected dead peer!' "${CLI_LOG[c1]}" && ok=0
+verdict "client: DTLS dead peer detected" $ok
+
+# UDP back: the client's pending handshake (retransmitted from its new
+# port) or its next attempt gets through.
+udp_blackhole_off c1
+restore_ms=$(now_ms)
+it_log "UDP restored"
+wait_log "${CLI_LOG[c1]}" 'Established DTLS connection' 2 20 ||
+	fatal "client: no second DTLS handshake within 20 s of restoring UDP"
+it_log "client: DTLS established again $(fmt_ms $((WAIT_MS - restore_ms))) s after the restore"
+wait_log "$SERVER_LOG" 'DTLS up: client' 2 5
+verdict "server: DTLS up again (a new association)" $? \
+	"$(grep -F 'DTLS up: client' "$SERVER_LOG" | tail -n 1 | sed 's/.*DTLS up: client //')"
+p1=$(grep -F 'DTLS up: client' "$SERVER_LOG" | head -n 1 | sed -nE 's/.*client [0-9.]+:([0-9]+),.*/\1/p')
+p2=$(grep -F 'DTLS up: client' "$SERVER_LOG" | sed -n 2p | sed -nE 's/.*client [0-9.]+:([0-9]+),.*/\1/p')
+ok=1; [ -n "$p1" ] && [ -n "$p2" ] && [ "$p1" != "$p2" ] && ok=0
+verdict "the new association comes from a new client port" $ok "$p1 -> $p2"
+check_mtu_probe c1 "$mtu"
+ok=1; [ "$(client_count c1 'Detected MTU of')" = 0 ] && ok=0
+verdict "no MTU collapse after the second handshake" $ok
+
+# Data on DTLS again: these pings are counted on the DTLS channel.
+sleep 1
+client_ping c1 20
+rc=$?
+read -r tx2 rx2 <<< "$(ping_summary "$IT_WORK/c1-ping.log")"
+verdict "ping after the restore" "$rc" "${rx2:-0}/${tx2:-0} answered"
+expect_eq "still one CSTP connection" "$(client_count c1 'CSTP connected.')" 1
+
+kill -TERM "${CLI_PID[c1]}"
+wait_exit "${CLI_PID[c1]}" 10 || verdict "client c1 exits after SIGTERM" 1
+server_tunnel_end 'user-disconnect' 10 "${CLI_VPNIP[c1]}" ||
+	fatal "no tunnel end line for c1 on the server"
+[[ $END_LINE =~ \ rx\ ([0-9]+)\ pkts/ ]] && total_rx=${BASH_REMATCH[1]}
+[[ $END_LINE =~ dtls\ [a-z]+\ \(([0-9]+)\ handshakes?,\ [0-9]+\ rebinds?,\ rx\ ([0-9]+)\ pkts ]] &&
+	hs=${BASH_REMATCH[1]} dtls_rx=${BASH_REMATCH[2]}
+it_log "server: $total_rx data packets in, $dtls_rx of them over DTLS; $hs handshakes"
+expect_eq "two DTLS handshakes on one tunnel" "${hs:-}" 2
+verdict "the 10 pings during the cut came over CSTP" \
+	"$([ $(( ${total_rx:-0} - ${dtls_rx:-0} )) -ge 10 ]; echo $?)" \
+	"$(( ${total_rx:-0} - ${dtls_rx:-0} )) CSTP data packets"
+verdict "the 20 pings after the restore came over DTLS" \
+	"$([ "${dtls_rx:-0}" -ge 19 ]; echo $?)" "${dtls_rx:-0} DTLS data packets"
