@@ -83,14 +83,14 @@ END_TEST
 START_TEST(every_byte_valid)
 {
 	unsigned b = (unsigned)_i;
-	char s[4] = { 'x', (char)b, (char)b, '"' };
+	char s[5] = { 'x', (char)b, (char)b, '"', '\0' };
 	struct json j;
 
 	json_init(&j, false);
 	json_begin_object(&j);
 	json_kv_string(&j, "k", "v");
 	json_key(&j, s);
-	json_string_n(&j, s, sizeof(s));
+	json_string_n(&j, s, sizeof(s) - 1);
 	json_end_object(&j);
 	doc(&j);
 	json_free(&j);
