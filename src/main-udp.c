@@ -381,20 +381,24 @@ void main_udp_worker_gone(struct server *srv, struct worker_proc *w)
 		dtls_route_remove(&srv->udp->route, w);
 }
 
-/* The tun device's MTU (main has CAP_NET_ADMIN; the worker no longer). */
-static int set_tun_mtu(const char *name, unsigned mtu)
+/* Set the tun device's MTU (main has CAP_NET_ADMIN; the worker no longer
+ * has), reporting the MTU it had in *old (0 if unknown). */
+static int set_tun_mtu(const char *name, unsigned mtu, unsigned *old)
 {
 	struct ifreq ifr;
 	int s, r;
 
+	*old = 0;
 	if (name == NULL || name[0] == '\0' || strlen(name) >= sizeof(ifr.ifr_name))
 		return -EINVAL;
 	memset(&ifr, 0, sizeof(ifr));
 	memcpy(ifr.ifr_name, name, strlen(name));
-	ifr.ifr_mtu = (int)mtu;
 	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		return -errno;
+	if (ioctl(s, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu > 0)
+		*old = (unsigned)ifr.ifr_mtu;
+	ifr.ifr_mtu = (int)mtu;
 	r = ioctl(s, SIOCSIFMTU, &ifr) < 0 ? -errno : 0;
 	close(s);
 	return r;
@@ -413,13 +417,14 @@ void main_udp_on_status(struct server *srv, struct worker_proc *w, const DtlsSta
 		  vpn_dtls_state_str((enum vpn_dtls_state)st->state), st->peer ? " with " : "",
 		  st->peer ? st->peer : "");
 	if (st->has_tun_mtu && st->tun_mtu >= 576 && st->tun_mtu <= 65535) {
-		int r = set_tun_mtu(w->tun.name, st->tun_mtu);
+		unsigned old;
+		int r = set_tun_mtu(w->tun.name, st->tun_mtu, &old);
 
 		if (r < 0)
 			log_warn("%s: MTU %u for worker %ld's DTLS path: %s", w->tun.name, st->tun_mtu,
 				 (long)w->pid, strerror(-r));
 		else
-			log_info("%s: MTU %u -> %u (DTLS path MTU of user %s)", w->tun.name, w->tun.mtu,
+			log_info("%s: MTU %u -> %u (DTLS path MTU of user %s)", w->tun.name, old,
 				 st->tun_mtu, w->username != NULL ? w->username : "?");
 		if (r == 0)
 			w->tun.mtu = st->tun_mtu;

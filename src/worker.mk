@@ -52,7 +52,9 @@ src/ocserv_modern_worker-worker-dtls.$(OBJEXT): $(IPC_PROTO_GEN)
 DTLS_INTEGRATION_TESTS = \
 	tests/integration/test-dtls-connect.sh \
 	tests/integration/test-dtls-fallback.sh \
-	tests/integration/test-dtls-rebind.sh
+	tests/integration/test-dtls-rebind.sh \
+	tests/integration/test-dtls-switch.sh \
+	tests/integration/test-dtls-mtu.sh
 if ENABLE_INTEGRATION
 TESTS += $(DTLS_INTEGRATION_TESTS)
 endif
