@@ -6,7 +6,8 @@
 # is byte for byte: "No change in MTU after detection", never "Detected MTU
 # of 576"), a bulk series of large pings travels over DTLS (counted on the
 # server's DTLS channel), and a client with --no-dtls on the same server
-# gets no X-DTLS-* header and works as before.
+# gets no X-DTLS-* header and works as before. After a reconnect (SIGUSR2)
+# the new tunnel has a new DTLS channel.
 . "$(dirname "$0")/dtls-lib.sh"
 
 it_setup 2
@@ -42,13 +43,13 @@ expect_eq "server tun MTU" "$(in_server cat "/sys/class/net/$stun/mtu" 2> /dev/n
 bulk_ping c1 400 $((mtu - 28))
 verdict "400 full-size pings ($((mtu - 28)) bytes) through the tunnel" \
 	"$([ "${BULK_RX:-0}" -ge 396 ]; echo $?)" "${BULK_RX:-0}/${BULK_TX:-0} answered"
-# They went over DTLS: the client sent no DATA over CSTP meanwhile, the
-# server logged no fallback, and its DTLS counters hold them (the tunnel
-# end line, below).
-kill -TERM "${CLI_PID[c1]}"
-wait_exit "${CLI_PID[c1]}" 10 || verdict "client c1 exits after SIGTERM" 1
-server_tunnel_end 'user-disconnect' 10 "${CLI_VPNIP[c1]}" ||
-	fatal "no tunnel end line for c1 on the server"
+# They went over DTLS: the server's DTLS counters hold them, in the line
+# that ends this tunnel. SIGUSR2 ends it: the client reconnects at once
+# (issue "sessions that survive their tunnels"), and the resumed tunnel
+# negotiates a new DTLS channel with a new App-ID and PSK.
+kill -USR2 "${CLI_PID[c1]}"
+server_tunnel_end '[a-z-]+' 10 "${CLI_VPNIP[c1]}" ||
+	fatal "no tunnel end line for c1's first tunnel on the server"
 if [[ $END_LINE =~ dtls\ up\ \(([0-9]+)\ handshakes?,\ [0-9]+\ rebinds?,\ rx\ ([0-9]+)\ pkts/[0-9]+\ B,\ tx\ ([0-9]+)\ pkts ]]; then
 	hs=${BASH_REMATCH[1]} drx=${BASH_REMATCH[2]} dtx=${BASH_REMATCH[3]}
 else
@@ -59,6 +60,22 @@ expect_eq "one DTLS handshake" "$hs" 1
 verdict "the pings came in over DTLS" "$([ "$drx" -ge 396 ]; echo $?)" "$drx DTLS data packets in"
 verdict "the replies went out over DTLS" "$([ "$dtx" -ge 396 ]; echo $?)" "$dtx DTLS data packets out"
 expect_eq "no DTLS send fell back to CSTP" "$(server_count 'packet sent over CSTP')" 0
+
+wait_log "${CLI_LOG[c1]}" 'CSTP connected.' 2 15 || fatal "c1: no reconnect after SIGUSR2"
+wait_log "${CLI_LOG[c1]}" 'Established DTLS connection' 2 15
+verdict "c1: a new DTLS channel after the reconnect" $?
+ids=$(sed -n 's/.*\] X-DTLS-App-ID: //p' "${CLI_LOG[c1]}" | sort -u | wc -l)
+expect_eq "a fresh App-ID for the new CONNECT" "$ids" 2
+check_mtu_probe c1 "$mtu"
+client_ping c1 10
+verdict "ping after the reconnect" $? "$(ping_summary "$IT_WORK/c1-ping.log")"
+kill -TERM "${CLI_PID[c1]}"
+wait_exit "${CLI_PID[c1]}" 10 || verdict "client c1 exits after SIGTERM" 1
+server_tunnel_end 'user-disconnect' 10 "${CLI_VPNIP[c1]}" ||
+	fatal "no tunnel end line for c1's second tunnel on the server"
+ok=1; [[ $END_LINE =~ dtls\ up\ \(1\ handshake,\ 0\ rebinds,\ rx\ ([0-9]+)\ pkts ]] &&
+	[ "${BASH_REMATCH[1]}" -ge 10 ] && ok=0
+verdict "the second tunnel's data went over its own DTLS channel" $ok "${END_LINE##*, dtls }"
 
 # A DTLS-less client on the same server: no X-DTLS-*, CSTP only, works.
 connect_client c2

@@ -8,25 +8,33 @@
 # then flows over CSTP, the tunnel and the session stay up. When UDP comes
 # back, the client's next handshake (a new source port, routed by its
 # App-ID) succeeds, its MTU probe keeps the MTU, and data is on DTLS again.
+# A second client, c2, runs the same scenario alongside with a fixed DTLS
+# port (--dtls-local-port): its new handshake arrives on the socket of the
+# association it replaces, which the server serves until the new one is
+# complete.
 . "$(dirname "$0")/dtls-lib.sh"
 
 D=3
 
-it_setup 1
+C2_PORT=40443
+
+it_setup 2
 dtls_config DPD=$D KEEPALIVE=30
 start_server
 connect_dtls_client c1
+connect_dtls_client c2 --dtls-local-port $C2_PORT
 mtu=$(cstp_option c1 X-CSTP-MTU)
 expect_eq "X-DTLS-DPD" "$(sed -n 's/.*\] X-DTLS-DPD: //p' "${CLI_LOG[c1]}" | head -n 1)" $D
 
 # Let the channel settle (probe window, first DPDs), then cut UDP only.
 sleep 4
 udp_blackhole_on c1
+udp_blackhole_on c2
 cut_ms=$(now_ms)
 it_log "UDP between c1 and the server dropped"
 
 # The server's DTLS DPD: dead at L + 3D, L = its last DTLS record.
-wait_log "$SERVER_LOG" 'DTLS inactive: reason=' 1 $((3 * D + 5)) ||
+wait_log_re "$SERVER_LOG" 'DTLS inactive: reason=[a-z-]+ client=10\.77\.0\.2:' 1 $((3 * D + 5)) ||
 	fatal "server: DTLS not declared inactive within $((3 * D + 5)) s of the cut"
 line=$WAIT_LINE
 t=$(line_ms "$line")
@@ -39,6 +47,8 @@ expect_range "DTLS inactive after the cut" $((t - cut_ms)) 0 $((3 * D * 1000 + 1
 expect_range "DTLS inactive after the last DTLS record (L + 3D)" "${ago:-}" \
 	$((3 * D * 1000 - 50)) $((3 * D * 1000 + 1000))
 # R = 2 (the default dpd-retries): probes at L + 2D and L + 2.5D first.
+wait_log_re "$SERVER_LOG" 'DTLS inactive: reason=dpd-timeout client=10\.77\.0\.3:' 1 2
+verdict "server: c2's DTLS inactive too" $? "$(grep -F 'client=10.77.0.3:' "$SERVER_LOG" | grep -F 'DTLS inactive' | sed 's/.*DTLS inactive: //')"
 probes=$(sed -nE 's/.*, ([0-9]+) DPD probes? unanswered.*/\1/p' <<< "$line")
 expect_eq "the server probed DTLS twice before giving up" "$probes" 2
 
@@ -56,21 +66,33 @@ verdict "client: DTLS dead peer detected" $ok
 # UDP back: the client's pending handshake (retransmitted from its new
 # port) or its next attempt gets through.
 udp_blackhole_off c1
+udp_blackhole_off c2
 restore_ms=$(now_ms)
 it_log "UDP restored"
 wait_log "${CLI_LOG[c1]}" 'Established DTLS connection' 2 20 ||
 	fatal "client: no second DTLS handshake within 20 s of restoring UDP"
 it_log "client: DTLS established again $(fmt_ms $((WAIT_MS - restore_ms))) s after the restore"
-wait_log "$SERVER_LOG" 'DTLS up: client' 2 5
+wait_log "$SERVER_LOG" 'DTLS up: client 10.77.0.2:' 2 5
 verdict "server: DTLS up again (a new association)" $? \
-	"$(grep -F 'DTLS up: client' "$SERVER_LOG" | tail -n 1 | sed 's/.*DTLS up: client //')"
-p1=$(grep -F 'DTLS up: client' "$SERVER_LOG" | head -n 1 | sed -nE 's/.*client [0-9.]+:([0-9]+),.*/\1/p')
-p2=$(grep -F 'DTLS up: client' "$SERVER_LOG" | sed -n 2p | sed -nE 's/.*client [0-9.]+:([0-9]+),.*/\1/p')
+	"$(grep -F 'DTLS up: client 10.77.0.2:' "$SERVER_LOG" | tail -n 1 | sed 's/.*DTLS up: client //')"
+p1=$(grep -F 'DTLS up: client 10.77.0.2:' "$SERVER_LOG" | head -n 1 | sed -nE 's/.*client [0-9.]+:([0-9]+),.*/\1/p')
+p2=$(grep -F 'DTLS up: client 10.77.0.2:' "$SERVER_LOG" | sed -n 2p | sed -nE 's/.*client [0-9.]+:([0-9]+),.*/\1/p')
 ok=1; [ -n "$p1" ] && [ -n "$p2" ] && [ "$p1" != "$p2" ] && ok=0
 verdict "the new association comes from a new client port" $ok "$p1 -> $p2"
 check_mtu_probe c1 "$mtu"
 ok=1; [ "$(client_count c1 'Detected MTU of')" = 0 ] && ok=0
 verdict "no MTU collapse after the second handshake" $ok
+
+# c2: the new handshake from the same port replaced the association.
+wait_log "${CLI_LOG[c2]}" 'Established DTLS connection' 2 20
+verdict "c2 (fixed port): DTLS established again" $?
+wait_log "$SERVER_LOG" "DTLS up: client 10.77.0.3:$C2_PORT" 2 5
+verdict "server: c2's new association on the same port $C2_PORT" $? \
+	"$(grep -F 'DTLS up: client 10.77.0.3:' "$SERVER_LOG" | tail -n 1 | sed 's/.*DTLS up: client //')"
+check_mtu_probe c2 "$mtu"
+client_ping c2 10
+verdict "c2: ping after the restore" $? "$(ping_summary "$IT_WORK/c2-ping.log")"
+expect_eq "c2: one CSTP connection" "$(client_count c2 'CSTP connected.')" 1
 
 # Data on DTLS again: these pings are counted on the DTLS channel.
 sleep 1
