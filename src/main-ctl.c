@@ -67,6 +67,7 @@ struct ctl_client {
 	CtlRequest *req;
 	uint64_t gather_id;
 	unsigned gather_pending;
+	const char *bad;             /* the request cannot run: answer this error */
 	struct ctl_client *prev, *next;
 };
 
@@ -949,7 +950,11 @@ static void answer(struct ctl_client *c)
 	b.rep.now_ms = b.clk.wall;
 	b.gather_id = c->gather_id;
 	live_purge(c->ctl);
-	run_command(&b, c->cmd, c->req);
+	if (c->bad != NULL)
+		fail(&b, "%s (%s, type %u)", c->bad, ctl_cmd_str(c->cmd), c->cmd);
+	else
+		run_command(&b, c->cmd, c->req);
+	c->bad = NULL;
 	if (b.a.oom) {
 		arena_free(&b.a);
 		ctl_reply__init(&b.rep);
@@ -1083,6 +1088,8 @@ static void client_read_cb(struct ev_loop *loop, ev_io *io, int revents)
 	}
 	if (!ctl_cmd_valid(type) || !request_complete(type, c->req)) {
 		/* answer anyway, so the client gets a clear error */
+		c->bad = !ctl_cmd_valid(type) ? "unknown command"
+					      : "the command lacks its argument";
 		c->gather_id = 0;
 		ev_io_stop(loop, &c->r);
 		answer(c);

@@ -51,6 +51,41 @@ expect_eq "no users: an empty JSON array" "$(tr -d ' \n' < "$OCCTL_OUT")" "[]"
 occtl show users
 expect_eq "no users: no text at all (as occtl)" "$(wc -c < "$OCCTL_OUT")" 0
 
+# A client that is not occtl-modern: requests without their argument or of
+# an unknown type get an error reply; an impossible length closes the
+# connection; the server serves on.
+raw=$(python3 - "$IT_WORK/occtl.sock" <<-'PY'
+	import socket, struct, sys
+	def ask(frame):
+	    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+	    s.settimeout(5)
+	    s.connect(sys.argv[1])
+	    s.sendall(frame)
+	    data = b""
+	    try:
+	        while True:
+	            chunk = s.recv(65536)
+	            if not chunk:
+	                break
+	            data += chunk
+	            if len(data) >= 5 and len(data) >= 5 + struct.unpack(">I", data[1:5])[0]:
+	                break
+	    except socket.timeout:
+	        return "timeout"
+	    s.close()
+	    if not data:
+	        return "closed"
+	    # CtlReply field 1 (ok) comes first: 0x08 then the bool
+	    return "%d:%s" % (data[0], "ok" if data[5:7] == b"\x08\x01" else "error")
+	print(ask(bytes([5, 0, 0, 0, 0])),          # show user without a name
+	      ask(bytes([99, 0, 0, 0, 0])),         # no such command
+	      ask(bytes([1, 0xff, 0xff, 0xff, 0xff])),  # 4 GiB request
+	      ask(bytes([1, 0, 0, 0, 0])))          # show status still works
+	PY
+)
+expect_eq "raw client: missing argument, unknown type, huge length, then status" \
+	"$raw" "105:error 199:error closed 101:ok"
+
 # --- bans ----------------------------------------------------------------------
 authenticate c1 "$TEST_USER" wrong1
 authenticate c1 "$TEST_USER" wrong2
