@@ -7,15 +7,20 @@
  * Worker processes, seen from main: one per accepted TCP connection,
  * fork + exec of ocserv-modern-worker with the TCP socket as fd 3 and its end
  * of a SOCK_SEQPACKET socketpair as fd 4. Then main answers what the worker
- * asks over IPC (src/ipc.h):
+ * asks over IPC (src/ipc.h), with sec-mod's help (main-secmod.h):
  *
- *   AuthRequest         password check, bans, new session + cookie -> AuthReply
- *   SessionOpenRequest  cookie -> session, IPv4 lease, tun device
+ *   AuthRequest         bans here; password, max-same-clients and the new
+ *                       session in sec-mod -> AuthReply (cookie)
+ *   SessionOpenRequest  cookie -> session in sec-mod; here the IPv4 lease
+ *                       and the tun device (kept ones reused)
  *                       -> SessionOpenReply (+ tun fd) or 401/503
  *   TunnelUp            the CONNECT was answered
- *   TunnelStats         counters
- *   TunnelDown          the tunnel ended: the session machine decides
- *                       (liveness.md §2.1) whether the session waits or ends
+ *   TunnelStats         counters (passed on to sec-mod)
+ *   TunnelDown          the tunnel ended: sec-mod's session machine decides
+ *                       (liveness.md §2.1) whether the session waits or
+ *                       ends; main keeps or frees the lease and the device
+ *                       when it hears which (SmSession)
+ *   ProbeReply          is the client alive (max-same-clients, for sec-mod)
  *
  * A worker that exits without TunnelDown while holding a session counts as
  * worker-crashed (the session waits to resume). Main never blocks on a
@@ -41,9 +46,10 @@
 #include "ipc.h"
 #include "log.h"
 #include "main-ctl.h"
+#include "main-secmod.h"
 #include "main.h"
 #include "main-udp.h"
-#include "passwd.h"
+#include "sec-mod.h"
 
 /* Link MTU when the config sets none (the tun default). */
 #define MAIN_LINK_MTU_DEFAULT 1500u
@@ -55,15 +61,18 @@ static vpn_ms_t now_ms(void)
 	return vpn_now_ms();
 }
 
-static void sessions_changed(struct server *srv)
-{
-	vpn_ev_timer_update(&srv->sessions_timer);
-}
-
 static struct worker_proc *find_pid(struct server *srv, pid_t pid)
 {
 	for (struct worker_proc *w = srv->workers; w != NULL; w = w->next)
 		if (w->pid == pid)
+			return w;
+	return NULL;
+}
+
+static struct worker_proc *find_request(struct server *srv, uint64_t id)
+{
+	for (struct worker_proc *w = srv->workers; w != NULL; w = w->next)
+		if (id != 0 && w->sm_request == id)
 			return w;
 	return NULL;
 }
@@ -235,37 +244,33 @@ static void msess_detach(struct server *srv, struct main_session *m, const struc
 
 /* --- sessions ending -------------------------------------------------------- */
 
-void main_session_ended(void *opaque, struct session *s)
+/* sec-mod ended the session s (a snapshot): free what main holds for it and
+ * tell its worker, if one still has the tunnel, to say goodbye. */
+static void session_released(struct server *srv, const struct session *s)
 {
-	struct server *srv = opaque;
 	struct worker_proc *w = find_by_session(srv, s->serial);
 	struct main_session *m = msess_find(srv, s->serial);
-	char lease[INET_ADDRSTRLEN + IFNAMSIZ + 32] = "no IPv4 lease";
-	uint64_t in = 0, out = 0;
 
-	main_ctl_count_session_end(srv, s->m.end_reason);
 	if (m != NULL) {
-		char ip[INET_ADDRSTRLEN];
+		char ip[INET_ADDRSTRLEN] = "no address", dev[IFNAMSIZ + 16] = "no device";
+		uint64_t in = m->bytes_in + (w != NULL ? w->bytes_in : 0);
+		uint64_t out = m->bytes_out + (w != NULL ? w->bytes_out : 0);
 
-		inet_ntop(AF_INET, &m->ipv4, ip, sizeof(ip));
-		if (m->has_lease && m->tun.fd >= 0)
-			snprintf(lease, sizeof(lease), "%s released, %s closed", ip, m->tun.name);
-		else if (m->has_lease)
-			snprintf(lease, sizeof(lease), "%s released", ip);
-		in = m->bytes_in + (w != NULL ? w->bytes_in : 0);
-		out = m->bytes_out + (w != NULL ? w->bytes_out : 0);
+		if (m->has_lease)
+			inet_ntop(AF_INET, &m->ipv4, ip, sizeof(ip));
+		if (m->tun.fd >= 0)
+			snprintf(dev, sizeof(dev), "device %s", m->tun.name);
+		log_info("session %.*s of user '%s' released %s, %s (%s, rx %llu B, tx %llu B)",
+			 (int)SESSION_ID_SHORT_LEN, s->sid, s->username, ip, dev,
+			 vpn_end_reason_str(s->m.end_reason), (unsigned long long)in,
+			 (unsigned long long)out);
 		msess_free(srv, m);
 	}
-	log_info("session %.*s of user '%s' ended: %s (%s, %u resume%s, rx %llu B, tx %llu B)",
-		 (int)SESSION_ID_SHORT_LEN, s->sid, s->username, vpn_end_reason_str(s->m.end_reason),
-		 lease, s->m.resumes, s->m.resumes == 1 ? "" : "s", (unsigned long long)in,
-		 (unsigned long long)out);
 	if (w != NULL) {
 		/* A session-level end (session-timeout, admin, shutdown,
 		 * superseded) while a tunnel is attached: the worker says goodbye
 		 * to the client. Its later TunnelDown concerns no session. */
 		w->session_serial = 0;
-		s->worker_pid = 0;
 		if (w->state != WORKER_DOWN)
 			send_terminate(srv, w, s->m.end_reason);
 	}
@@ -273,46 +278,70 @@ void main_session_ended(void *opaque, struct session *s)
 
 void main_terminate_all(struct server *srv)
 {
-	vpn_ms_t now = now_ms();
+	SmTerminate t = SM_TERMINATE__INIT;
 
-	/* Workers without a session first: ending the sessions detaches the
-	 * others (main_session_ended sends them their Terminate). */
 	for (struct worker_proc *w = srv->workers; w != NULL; w = w->next)
-		if (w->session_serial == 0 && w->state != WORKER_DOWN && !w->sigterm_sent)
+		if (w->state != WORKER_DOWN && !w->sigterm_sent && !w->exited)
 			send_terminate(srv, w, VPN_END_SERVER_SHUTDOWN);
-	for (struct session *s = sessions_first(srv->sessions); s != NULL; s = s->next)
-		sessions_terminate(srv->sessions, s, VPN_END_SERVER_SHUTDOWN, now);
-	sessions_changed(srv);
+	/* the sessions without a tunnel end too */
+	t.serial = 0;
+	t.reason = VPN_END_SERVER_SHUTDOWN;
+	(void)main_secmod_send(srv, IPC_SM_TERMINATE, &t.base);
+}
+
+void main_mirror_end(void *opaque, struct session *s)
+{
+	struct server *srv = opaque;
+	SmTerminate t = SM_TERMINATE__INIT;
+
+	s->ended_locally = true;
+	t.serial = s->serial;
+	t.reason = (uint32_t)s->m.end_reason;
+	(void)main_secmod_send(srv, IPC_SM_TERMINATE, &t.base);
+}
+
+/* A record from sec-mod: update the mirror, then act on the state. */
+int main_on_sm_session(struct server *srv, const SmSession *msg)
+{
+	struct session snap, *s = sessions_find_serial(srv->sessions, msg->serial);
+	struct worker_proc *w = find_by_session(srv, msg->serial);
+	struct main_session *m = msess_find(srv, msg->serial);
+	bool was_ended = s != NULL && s->m.state == VPN_SESSION_ENDED && !s->ended_locally;
+
+	if (secmod_session_from_msg(msg, &snap) < 0) {
+		log_err("sec-mod sent an invalid session record (serial %llu)",
+			(unsigned long long)msg->serial);
+		return -EINVAL;
+	}
+	if (msg->has_forget && msg->forget) {
+		if (s != NULL)
+			sessions_forget(srv->sessions, s);
+		return 0;
+	}
+	snap.worker_pid = w != NULL ? w->pid : 0;
+	if (sessions_mirror_update(srv->sessions, &snap) == NULL)
+		log_err("mirroring session %.*s: %s", (int)SESSION_ID_SHORT_LEN, snap.sid,
+			strerror(errno));
+	switch (snap.m.state) {
+	case VPN_SESSION_ENDED:
+		if (!was_ended)
+			main_ctl_count_session_end(srv, snap.m.end_reason);
+		session_released(srv, &snap);
+		break;
+	case VPN_SESSION_WAITING:
+		if (m != NULL && m->worker_pid == 0 && !m->waiting) {
+			m->waiting = true;
+			msess_detach(srv, m, &snap);
+		}
+		break;
+	case VPN_SESSION_AUTHENTICATED:
+	case VPN_SESSION_ACTIVE:
+		break;
+	}
+	return 0;
 }
 
 /* --- AuthRequest ---------------------------------------------------------- */
-
-/* Pick the session's group from the user's groups ("g1,g2" from the
- * password file): the requested one if it is among them, else the first.
- * Returns false if a group was requested that the user is not in. */
-static bool choose_group(const char *groups, const char *requested, char *out, size_t len)
-{
-	const char *p = groups;
-
-	out[0] = '\0';
-	if (requested != NULL && requested[0] != '\0') {
-		size_t rl = strlen(requested);
-
-		while (*p) {
-			const char *end = strchr(p, ',');
-			size_t n = end ? (size_t)(end - p) : strlen(p);
-
-			if (n == rl && strncmp(p, requested, n) == 0) {
-				snprintf(out, len, "%s", requested);
-				return true;
-			}
-			p += n + (end != NULL);
-		}
-		return false;
-	}
-	snprintf(out, len, "%.*s", (int)strcspn(groups, ","), groups);
-	return true;
-}
 
 static void auth_reply_fail(struct server *srv, struct worker_proc *w, const char *msg, bool banned)
 {
@@ -327,115 +356,63 @@ static void auth_reply_fail(struct server *srv, struct worker_proc *w, const cha
 	send_to(srv, w, IPC_AUTH_REPLY, &r.base, -1);
 }
 
-/*
- * max-same-clients (liveness.md §9): sessions of this user waiting to resume
- * are ended (superseded) oldest first to make room. Active sessions are kept:
- * probing a silent one needs its worker's CSTP state, which main does not
- * have yet, so they count as alive. Returns false if the login is refused.
- */
-static bool make_room_for(struct server *srv, const char *user, vpn_ms_t now)
-{
-	struct vpn_same_entry e[256];
-	enum vpn_same_action act[256];
-	struct session *who[256];
-	size_t n = 0;
-	enum vpn_same_verdict v;
-
-	if (srv->cfg.max_same_clients == 0)
-		return true;
-	for (struct session *s = sessions_first(srv->sessions); s != NULL; s = s->next) {
-		if (s->m.state == VPN_SESSION_ENDED || strcmp(s->username, user) != 0)
-			continue;
-		if (n == sizeof(e) / sizeof(e[0]))
-			return false;
-		e[n] = (struct vpn_same_entry){
-			.state = s->m.state,
-			.drop_ms = s->m.drop_ms,
-			.cstp_last_rx_ms = now, /* unknown to main: assume alive */
-			.dpd_ms = vpn_s_to_ms(srv->cfg.dpd_s),
-			.probed_ms = VPN_NEVER,
-		};
-		who[n++] = s;
-	}
-	v = vpn_same_clients_plan(e, n, srv->cfg.max_same_clients, now, act);
-	if (v == VPN_SAME_REFUSE)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (act[i] != VPN_SAME_END)
-			continue;
-		log_info("session %.*s of user '%s' superseded by a new login",
-			 (int)SESSION_ID_SHORT_LEN, who[i]->sid, user);
-		sessions_terminate(srv->sessions, who[i], VPN_END_SUPERSEDED, now);
-	}
-	/* VPN_SAME_WAIT only follows a probe, which main never asks for. */
-	return v == VPN_SAME_ALLOW;
-}
-
+/* Bans are main's (it sees the connections); the password, max-same-clients
+ * and the new session are sec-mod's. */
 static void on_auth_request(struct server *srv, struct worker_proc *w, const AuthRequest *req)
 {
-	AuthReply r = AUTH_REPLY__INIT;
-	vpn_ms_t now = now_ms();
-	char groups[512], group[256];
-	struct session *s;
-	int rc;
+	SmAuthRequest q = SM_AUTH_REQUEST__INIT;
+	AuthRequest a = *req;
 
-	if (w->session_serial != 0 || w->state != WORKER_AUTH) {
-		main_kill_worker(srv, w, "AuthRequest after the session was opened");
+	if (w->session_serial != 0 || w->state != WORKER_AUTH || w->sm_request != 0) {
+		main_kill_worker(srv, w, "AuthRequest out of turn");
 		return;
 	}
-	if (ban_is_banned(srv->bans, &w->addr, now)) {
+	if (ban_is_banned(srv->bans, &w->addr, now_ms())) {
 		log_info("login of '%s' from %s refused: address banned", req->username, w->remote_ip);
 		auth_reply_fail(srv, w, "banned", true);
 		return;
 	}
-	rc = passwd_check(srv->cfg.auth_passwd_file, req->username, req->password, groups,
-			  sizeof(groups));
-	if (rc == 0 && !choose_group(groups, req->group, group, sizeof(group))) {
-		log_info("login of '%s' from %s refused: not a member of group '%s'", req->username,
-			 w->remote_ip, req->group);
-		rc = -EACCES;
-	} else if (rc == -ENOENT || rc == -EACCES) {
-		log_info("login of '%s' from %s failed: %s", req->username, w->remote_ip,
-			 rc == -ENOENT ? "no such user" : "wrong password or locked account");
-	} else if (rc < 0) {
-		log_err("checking the password of '%s' in %s: %s", req->username,
-			srv->cfg.auth_passwd_file, strerror(-rc));
+	/* the address main accepted, not what the worker says */
+	a.remote_ip = w->remote_ip;
+	q.request_id = main_secmod_request_id(srv);
+	q.auth = &a;
+	if (main_secmod_send(srv, IPC_SM_AUTH_REQUEST, &q.base) < 0) {
+		auth_reply_fail(srv, w, "Server not ready", false);
+		return;
 	}
-	if (rc < 0) {
+	w->sm_request = q.request_id;
+}
+
+void main_on_sm_auth_reply(struct server *srv, const SmAuthReply *r)
+{
+	struct worker_proc *w = find_request(srv, r->request_id);
+
+	if (w == NULL) {
+		log_debug("sec-mod answered login %llu of a worker that is gone",
+			  (unsigned long long)r->request_id);
+		return;
+	}
+	w->sm_request = 0;
+	if (w->exited || w->sigterm_sent)
+		return;
+	if (!r->reply->ok) {
 		bool banned = false;
 
-		if (rc == -ENOENT || rc == -EACCES) {
-			banned = ban_add_points(srv->bans, &w->addr, BAN_POINTS_WRONG_PASSWORD, now);
+		if (r->has_bad_credentials && r->bad_credentials) {
+			banned = ban_add_points(srv->bans, &w->addr, BAN_POINTS_WRONG_PASSWORD,
+						now_ms());
 			if (banned)
 				log_warn("address %s banned for %u s (ban score reached %u)", w->remote_ip,
 					 srv->cfg.min_reauth_time_s, srv->cfg.max_ban_score);
 		}
-		main_ctl_count_auth(srv, false);
-		auth_reply_fail(srv, w, "Authentication failed", banned);
+		if (!(r->has_too_many && r->too_many))
+			main_ctl_count_auth(srv, false);
+		auth_reply_fail(srv, w, r->reply->message != NULL ? r->reply->message
+								   : "Authentication failed", banned);
 		return;
 	}
-	if (!make_room_for(srv, req->username, now)) {
-		log_info("login of '%s' from %s refused: max-same-clients (%u) reached",
-			 req->username, w->remote_ip, srv->cfg.max_same_clients);
-		auth_reply_fail(srv, w, "Too many sessions for this user", false);
-		sessions_changed(srv);
-		return;
-	}
-	s = sessions_create(srv->sessions, req->username, group, w->remote_ip, now);
-	if (s == NULL) {
-		log_err("creating a session for '%s': %s", req->username, strerror(errno));
-		auth_reply_fail(srv, w, "Internal error", false);
-		return;
-	}
-	sessions_changed(srv);
 	main_ctl_count_auth(srv, true);
-	log_info("user '%s' (group '%s') authenticated from %s: session %.*s", s->username,
-		 s->group, w->remote_ip, (int)SESSION_ID_SHORT_LEN, s->sid);
-	r.ok = true;
-	r.cookie = s->cookie;
-	r.username = s->username;
-	r.group = s->group;
-	send_to(srv, w, IPC_AUTH_REPLY, &r.base, -1);
+	send_to(srv, w, IPC_AUTH_REPLY, &r->reply->base, -1);
 }
 
 /* --- SessionOpenRequest --------------------------------------------------- */
@@ -462,15 +439,14 @@ static uint32_t lease_seed(const struct server *srv, const struct session *s)
 }
 
 /* Link MTU for the tun device: `mtu`, else 1500, capped by the client's
- * X-CSTP-Base-MTU. The worker lowers the device to the data MTU once it
- * knows its TLS overhead (worker-connect.h: cstp_mtu_compute). */
-static unsigned link_mtu(const struct server *srv, const SessionOpenRequest *req)
+ * X-CSTP-Base-MTU (0: not sent). The worker lowers the device to the data
+ * MTU once it knows its TLS overhead (worker-connect.h: cstp_mtu_compute). */
+static unsigned link_mtu(const struct server *srv, unsigned client_base_mtu)
 {
 	unsigned mtu = srv->cfg.mtu ? srv->cfg.mtu : MAIN_LINK_MTU_DEFAULT;
 
-	if (req->has_client_base_mtu && req->client_base_mtu >= MAIN_LINK_MTU_MIN &&
-	    req->client_base_mtu < mtu)
-		mtu = req->client_base_mtu;
+	if (client_base_mtu >= MAIN_LINK_MTU_MIN && client_base_mtu < mtu)
+		mtu = client_base_mtu;
 	return mtu;
 }
 
@@ -481,36 +457,91 @@ static uint32_t sat_u32(vpn_ms_t ms)
 	return s > UINT32_MAX ? UINT32_MAX : (uint32_t)s;
 }
 
+/* A CONNECT: the cookie goes to sec-mod; main_on_sm_open_reply goes on. */
 static void on_session_open(struct server *srv, struct worker_proc *w,
 			    const SessionOpenRequest *req)
+{
+	SmOpenRequest q = SM_OPEN_REQUEST__INIT;
+
+	if (w->session_serial != 0 || w->state != WORKER_AUTH || w->sm_request != 0) {
+		main_kill_worker(srv, w, "a SessionOpenRequest out of turn");
+		return;
+	}
+	w->open_mobile = req->has_mobile && req->mobile;
+	w->open_base_mtu = req->has_client_base_mtu ? req->client_base_mtu : 0;
+	snprintf(w->open_requested_ipv4, sizeof(w->open_requested_ipv4), "%s",
+		 req->requested_ipv4 != NULL ? req->requested_ipv4 : "");
+	q.request_id = main_secmod_request_id(srv);
+	q.cookie = req->cookie;
+	q.remote_ip = w->remote_ip;
+	q.has_worker_pid = true;
+	q.worker_pid = (uint32_t)w->pid;
+	if (main_secmod_send(srv, IPC_SM_OPEN_REQUEST, &q.base) < 0) {
+		open_reply_refuse(srv, w, 503, "server not ready");
+		return;
+	}
+	w->sm_request = q.request_id;
+}
+
+/* sec-mod attached a tunnel that will never come (the worker is gone, or
+ * main could not give it an address or a device): end it as reason. */
+static void open_abandoned(struct server *srv, uint64_t serial, uint32_t attach,
+			   enum vpn_end_reason reason)
+{
+	SmTunnelDown d = SM_TUNNEL_DOWN__INIT;
+
+	d.serial = serial;
+	d.reason = (uint32_t)reason;
+	d.has_attach = true;
+	d.attach = attach;
+	(void)main_secmod_send(srv, IPC_SM_TUNNEL_DOWN, &d.base);
+}
+
+void main_on_sm_open_reply(struct server *srv, const SmOpenReply *rep)
 {
 	SessionOpenReply r = SESSION_OPEN_REPLY__INIT;
 	struct config_tunnel_timers tt;
 	char ipv4[INET_ADDRSTRLEN], mask[INET_ADDRSTRLEN], local[INET_ADDRSTRLEN];
 	char **dns = NULL, **routes = NULL, **no_routes = NULL;
-	vpn_ms_t now = now_ms(), deadline;
+	struct worker_proc *w = find_request(srv, rep->request_id), *old;
+	uint64_t serial = rep->session != NULL ? rep->session->serial : 0;
+	uint32_t attach = rep->session != NULL ? rep->session->attaches : 0;
+	vpn_ms_t now = now_ms();
 	struct session *s;
 	struct main_session *m;
-	struct worker_proc *old;
 	enum vpn_connect_result cr;
 	bool new_lease = false, new_tun = false;
 	int rc;
 
-	if (w->session_serial != 0 || w->state != WORKER_AUTH) {
-		main_kill_worker(srv, w, "a second SessionOpenRequest");
+	if (w != NULL)
+		w->sm_request = 0;
+	if (w == NULL || w->exited || w->sigterm_sent || w->state != WORKER_AUTH) {
+		if (rep->status == 200 && serial != 0)
+			open_abandoned(srv, serial, attach, VPN_END_WORKER_CRASHED);
 		return;
 	}
-	s = sessions_find_cookie(srv->sessions, req->cookie);
-	if (s == NULL || s->m.state == VPN_SESSION_ENDED) {
-		log_info("CONNECT from %s with %s cookie: 401", w->remote_ip,
-			 s == NULL ? "an unknown" : "an ended session's");
+	if (rep->status != 200 || serial == 0) {
+		log_info("CONNECT from %s: cookie not acceptable (%s): 401", w->remote_ip,
+			 rep->reason != NULL ? rep->reason : "unknown, expired or ended session");
 		open_reply_refuse(srv, w, 401, "Cookie is not acceptable");
 		return;
 	}
+	/* sec-mod sent the record before its reply: the mirror has it */
+	s = sessions_find_serial(srv->sessions, serial);
+	if (s == NULL || s->m.state != VPN_SESSION_ACTIVE) {
+		log_err("CONNECT from %s: session %llu is not in main's mirror as active",
+			w->remote_ip, (unsigned long long)serial);
+		open_reply_refuse(srv, w, 503, "internal error");
+		open_abandoned(srv, serial, attach, VPN_END_TUNNEL_LOST);
+		return;
+	}
+	cr = rep->has_result ? (enum vpn_connect_result)rep->result : VPN_CONNECT_FIRST;
+	main_ctl_count_connect(srv, cr);
 	m = msess_get(srv, s);
 	if (m == NULL) {
 		log_err("CONNECT from %s: out of memory", w->remote_ip);
 		open_reply_refuse(srv, w, 503, "out of memory");
+		open_abandoned(srv, serial, attach, VPN_END_TUNNEL_LOST);
 		return;
 	}
 	/* The lease (and a kept device) of a resumed session are reused as
@@ -524,6 +555,7 @@ static void on_session_open(struct server *srv, struct worker_proc *w,
 			if (m->worker_pid == 0 && m->tunnels == 0)
 				msess_free(srv, m);
 			open_reply_refuse(srv, w, 503, "no free IP address");
+			open_abandoned(srv, serial, attach, VPN_END_TUNNEL_LOST);
 			return;
 		}
 		m->has_lease = true;
@@ -531,7 +563,7 @@ static void on_session_open(struct server *srv, struct worker_proc *w,
 	}
 	if (m->tun.fd < 0) {
 		rc = tun_create(srv->tun, srv->cfg.device, ippool_server_addr(&srv->pool), m->ipv4,
-				link_mtu(srv, req), &m->tun);
+				link_mtu(srv, w->open_base_mtu), &m->tun);
 		if (rc < 0) {
 			if (new_lease) {
 				ippool_release(&srv->pool, s->serial);
@@ -540,37 +572,30 @@ static void on_session_open(struct server *srv, struct worker_proc *w,
 			if (m->worker_pid == 0 && m->tunnels == 0)
 				msess_free(srv, m);
 			open_reply_refuse(srv, w, 503, "could not create the tun device");
+			open_abandoned(srv, serial, attach, VPN_END_TUNNEL_LOST);
 			return;
 		}
 		new_tun = true;
 	}
 
-	cr = sessions_connect(srv->sessions, s, now);
-	sessions_changed(srv);
-	main_ctl_count_connect(srv, cr);
-	if (cr == VPN_CONNECT_REFUSED) {
-		/* expired this very moment: main_session_ended freed the record,
-		 * the lease and the device */
-		log_info("CONNECT from %s: session %.*s expired: 401", w->remote_ip,
-			 (int)SESSION_ID_SHORT_LEN, s->sid);
-		open_reply_refuse(srv, w, 401, "Cookie is not acceptable");
-		return;
-	}
 	old = find_by_session(srv, s->serial);
-	if (cr == VPN_CONNECT_TAKEOVER && old != NULL) {
+	if (old != NULL && old != w) {
 		log_info("session %.*s of user '%s' taken over by %s (worker %ld replaces %ld)",
 			 (int)SESSION_ID_SHORT_LEN, s->sid, s->username, w->remote_ip,
 			 (long)w->pid, (long)old->pid);
 		old->session_serial = 0;
-		msess_add_tunnel_stats(m, old);
-		send_terminate(srv, old, VPN_END_TAKEOVER);
+		old->taken_serial = s->serial;
+		if (old->state != WORKER_DOWN)
+			send_terminate(srv, old, VPN_END_TAKEOVER);
 	}
 	s->worker_pid = w->pid;
 	m->worker_pid = w->pid;
+	m->waiting = false;
 	m->tunnels++;
 	if (m->first_attach_ms == VPN_NEVER)
 		m->first_attach_ms = now;
 	w->session_serial = s->serial;
+	w->attach = attach;
 	free(w->username);
 	w->username = strdup(s->username);
 	w->state = WORKER_OPENING;
@@ -579,7 +604,7 @@ static void on_session_open(struct server *srv, struct worker_proc *w,
 	w->bytes_in = w->bytes_out = w->packets_in = w->packets_out = 0;
 	ev_timer_stop(srv->loop, &w->timer_w); /* the auth backstop is done */
 
-	config_tunnel_timers(&srv->cfg, req->has_mobile && req->mobile, &tt);
+	config_tunnel_timers(&srv->cfg, w->open_mobile, &tt);
 	inet_ntop(AF_INET, &m->ipv4, ipv4, sizeof(ipv4));
 	{
 		struct in_addr nm = ippool_netmask(&srv->pool), l = ippool_server_addr(&srv->pool);
@@ -634,19 +659,15 @@ static void on_session_open(struct server *srv, struct worker_proc *w,
 	/* the session's own values (fixed at authentication), not the
 	 * current config: a reload does not change a running session */
 	r.session_timeout = sat_u32(s->m.cfg.session_timeout_ms);
-	deadline = vpn_session_deadline(&s->m);
-	/* Rounded up: a worker that rounds its deadline from whole seconds
-	 * must not end the session before created + S; main's own session
-	 * timer ends it on time (Terminate) in any case. */
-	r.session_remaining = deadline == VPN_NEVER
-			      ? 0 : sat_u32(vpn_ms_add(vpn_ms_until(deadline, now), 999));
+	/* counted from authentication by sec-mod, rounded up */
+	r.session_remaining = rep->has_session_remaining ? rep->session_remaining : 0;
 	r.cookie_timeout = sat_u32(s->m.cfg.cookie_timeout_ms);
 	r.switch_to_tcp_timeout = tt.switch_to_tcp_timeout_s;
 	r.persistent_cookies = s->m.cfg.persistent_cookies;
 
-	if (req->requested_ipv4 != NULL && strcmp(req->requested_ipv4, ipv4) != 0)
+	if (w->open_requested_ipv4[0] != '\0' && strcmp(w->open_requested_ipv4, ipv4) != 0)
 		log_info("client %s asked for %s, session %.*s has %s", w->remote_ip,
-			 req->requested_ipv4, (int)SESSION_ID_SHORT_LEN, s->sid, ipv4);
+			 w->open_requested_ipv4, (int)SESSION_ID_SHORT_LEN, s->sid, ipv4);
 	log_info("%s session %.*s of user '%s' from %s: %s %s peer %s, mtu %u%s%s",
 		 vpn_connect_result_str(cr), (int)SESSION_ID_SHORT_LEN, s->sid, s->username,
 		 w->remote_ip, m->tun.name, local, ipv4, m->tun.mtu,
@@ -667,6 +688,7 @@ static struct session *worker_session(struct server *srv, struct worker_proc *w)
 static void on_tunnel_up(struct server *srv, struct worker_proc *w, const TunnelUp *up)
 {
 	struct session *s = worker_session(srv, w);
+	SmTunnelUp u = SM_TUNNEL_UP__INIT;
 
 	if (w->state != WORKER_OPENING) {
 		main_kill_worker(srv, w, "TunnelUp without an opened session");
@@ -681,6 +703,13 @@ static void on_tunnel_up(struct server *srv, struct worker_proc *w, const Tunnel
 	log_info("tunnel up: user '%s' from %s on %s%s%s",
 		 w->username ? w->username : "?", w->remote_ip, w->tun.name,
 		 up->tls_cipher ? ", " : "", up->tls_cipher ? up->tls_cipher : "");
+	if (w->session_serial != 0) {
+		u.serial = w->session_serial;
+		u.remote_ip = w->remote_ip;
+		u.has_worker_pid = true;
+		u.worker_pid = (uint32_t)w->pid;
+		(void)main_secmod_send(srv, IPC_SM_TUNNEL_UP, &u.base);
+	}
 }
 
 static void on_tunnel_stats(struct worker_proc *w, const TunnelStats *st)
@@ -695,32 +724,71 @@ static void on_tunnel_stats(struct worker_proc *w, const TunnelStats *st)
 		w->packets_out = st->packets_out;
 }
 
-/* w's tunnel of s ended for reason (TunnelDown, or the worker died): the
- * session machine decides (liveness.md §2.1); a waiting session keeps its
- * lease and, with keep-tun-on-resume, its device. */
-static void tunnel_detached(struct server *srv, struct worker_proc *w, struct session *s,
-			    enum vpn_end_reason reason)
+/* The counters of w's tunnel, as sec-mod wants them. */
+static void stats_of(const struct worker_proc *w, TunnelStats *st)
 {
-	struct main_session *m = msess_find(srv, s->serial);
-	enum vpn_session_state st;
+	tunnel_stats__init(st);
+	st->has_bytes_in = st->has_bytes_out = st->has_packets_in = st->has_packets_out = true;
+	st->bytes_in = w->bytes_in;
+	st->bytes_out = w->bytes_out;
+	st->packets_in = w->packets_in;
+	st->packets_out = w->packets_out;
+}
 
+/* A periodic report: sec-mod keeps the session's running totals. */
+static void pass_on_stats(struct server *srv, struct worker_proc *w)
+{
+	SmTunnelStats m = SM_TUNNEL_STATS__INIT;
+	TunnelStats st;
+
+	if (w->session_serial == 0 || w->state != WORKER_TUNNEL)
+		return;
+	stats_of(w, &st);
+	m.serial = w->session_serial;
+	m.stats = &st;
+	m.has_attach = true;
+	m.attach = w->attach;
+	(void)main_secmod_send(srv, IPC_SM_TUNNEL_STATS, &m.base);
+}
+
+/* w's tunnel ended for reason (TunnelDown, or the worker died). sec-mod's
+ * session machine decides (liveness.md §2.1) and tells main with an
+ * SmSession: waiting keeps the lease and, with keep-tun-on-resume, the
+ * device; ended frees them. A tunnel taken over from w only hands in its
+ * counters. */
+static void tunnel_detached(struct server *srv, struct worker_proc *w, enum vpn_end_reason reason)
+{
+	SmTunnelDown d = SM_TUNNEL_DOWN__INIT;
+	TunnelStats st;
+	uint64_t serial = w->session_serial ? w->session_serial : w->taken_serial;
+	struct main_session *m = msess_find(srv, serial);
+	struct session *s = sessions_find_serial(srv->sessions, serial);
+
+	if (serial == 0)
+		return;
+	if (w->session_serial == 0)
+		reason = VPN_END_TAKEOVER;
 	w->session_serial = 0;
-	s->worker_pid = 0;
+	w->taken_serial = 0;
+	if (s != NULL && s->worker_pid == w->pid)
+		s->worker_pid = 0;
 	if (m != NULL) {
 		msess_add_tunnel_stats(m, w);
-		m->worker_pid = 0;
+		if (m->worker_pid == w->pid)
+			m->worker_pid = 0;
 	}
-	/* An ended session's record, lease and device go in main_session_ended. */
-	st = sessions_tunnel_end(srv->sessions, s, reason, now_ms());
-	sessions_changed(srv);
-	if (st == VPN_SESSION_WAITING && m != NULL)
-		msess_detach(srv, m, s);
+	stats_of(w, &st);
+	d.serial = serial;
+	d.reason = (uint32_t)reason;
+	d.stats = &st;
+	d.has_attach = true;
+	d.attach = w->attach;
+	(void)main_secmod_send(srv, IPC_SM_TUNNEL_DOWN, &d.base);
 }
 
 static void on_tunnel_down(struct server *srv, struct worker_proc *w, const TunnelDown *d)
 {
 	enum vpn_end_reason reason = (enum vpn_end_reason)d->reason;
-	struct session *s = worker_session(srv, w);
 
 	if (w->state != WORKER_OPENING && w->state != WORKER_TUNNEL) {
 		main_kill_worker(srv, w, "TunnelDown without a tunnel");
@@ -741,9 +809,65 @@ static void on_tunnel_down(struct server *srv, struct worker_proc *w, const Tunn
 	log_info("user '%s' disconnected from %s (reason: %s, rx: %llu, tx: %llu)",
 		 w->username ? w->username : "?", w->remote_ip, vpn_end_reason_str(reason),
 		 (unsigned long long)w->bytes_in, (unsigned long long)w->bytes_out);
-	if (s == NULL)
-		return; /* taken over or ended meanwhile: not this worker's business */
-	tunnel_detached(srv, w, s, reason);
+	tunnel_detached(srv, w, reason);
+}
+
+/* --- probes (max-same-clients, for sec-mod) ---------------------------------- */
+
+static void probe_result(struct server *srv, uint64_t serial, bool alive)
+{
+	SmProbeResult r = SM_PROBE_RESULT__INIT;
+
+	r.serial = serial;
+	r.alive = alive;
+	(void)main_secmod_send(srv, IPC_SM_PROBE_RESULT, &r.base);
+}
+
+void main_on_sm_probe(struct server *srv, const SmProbe *p)
+{
+	struct worker_proc *w = find_by_session(srv, p->serial);
+	Probe q = PROBE__INIT;
+
+	if (w != NULL && w->probe_request != 0)
+		return; /* the probe in flight answers this one too */
+	if (w == NULL || w->state != WORKER_TUNNEL || w->exited || w->sigterm_sent) {
+		/* no tunnel up to ask (being attached, or ending): sec-mod's
+		 * view of the session will change anyway; say "alive" so that
+		 * nothing is ended on a guess */
+		probe_result(srv, p->serial, true);
+		return;
+	}
+	q.request_id = main_secmod_request_id(srv);
+	q.min_silence_ms = p->min_silence_ms;
+	q.grace_ms = p->grace_ms;
+	if (send_to(srv, w, IPC_PROBE, &q.base, -1) < 0) {
+		probe_result(srv, p->serial, false);
+		return;
+	}
+	w->probe_request = q.request_id;
+	w->probe_serial = p->serial;
+}
+
+static void on_probe_reply(struct server *srv, struct worker_proc *w, const ProbeReply *r)
+{
+	if (w->probe_request == 0 || r->request_id != w->probe_request) {
+		log_debug("worker %ld: stray %s", (long)w->pid, ipc_type_str(IPC_PROBE_REPLY));
+		return;
+	}
+	log_info("worker %ld (user '%s'): client %s (CSTP silent for %llu ms)", (long)w->pid,
+		 w->username ? w->username : "?", r->alive ? "alive" : "silent",
+		 (unsigned long long)(r->has_silent_ms ? r->silent_ms : 0));
+	w->probe_request = 0;
+	probe_result(srv, w->probe_serial, r->alive);
+}
+
+/* w is going away with a probe unanswered: its client counts as silent. */
+static void probe_abandon(struct server *srv, struct worker_proc *w)
+{
+	if (w->probe_request == 0)
+		return;
+	w->probe_request = 0;
+	probe_result(srv, w->probe_serial, false);
 }
 
 /* --- IPC ------------------------------------------------------------------ */
@@ -804,6 +928,7 @@ static void ipc_cb(struct ev_loop *loop, ev_io *io, int revents)
 			break;
 		case IPC_TUNNEL_STATS:
 			on_tunnel_stats(w, m.tunnel_stats);
+			pass_on_stats(srv, w);
 			main_ctl_on_tunnel_stats(srv, w, m.tunnel_stats);
 			break;
 		case IPC_TUNNEL_DOWN:
@@ -813,9 +938,7 @@ static void ipc_cb(struct ev_loop *loop, ev_io *io, int revents)
 			main_udp_on_status(srv, w, m.dtls_status);
 			break;
 		case IPC_PROBE_REPLY:
-			/* main sends no Probe yet: a late or stray answer */
-			log_debug("worker %ld: unexpected %s: ignored", (long)w->pid,
-				  ipc_type_str(m.type));
+			on_probe_reply(srv, w, m.probe_reply);
 			break;
 		case IPC_AUTH_REPLY:
 		case IPC_SESSION_OPEN_REPLY:
@@ -1044,12 +1167,15 @@ static void worker_exited(struct server *srv, struct worker_proc *w, int status)
 	if (w->ipc_fd >= 0)
 		ipc_cb(srv->loop, &w->ipc_w, EV_READ);
 	s = worker_session(srv, w);
-	if (s != NULL) {
+	if (w->session_serial != 0) {
 		/* attached to a session and no TunnelDown: liveness.md §2.1 */
 		log_warn("worker %ld of user '%s' died without reporting its tunnel end: %s",
-			 (long)w->pid, s->username, vpn_end_reason_str(VPN_END_WORKER_CRASHED));
-		tunnel_detached(srv, w, s, VPN_END_WORKER_CRASHED);
+			 (long)w->pid, s != NULL ? s->username : "?",
+			 vpn_end_reason_str(VPN_END_WORKER_CRASHED));
 	}
+	if (w->state != WORKER_DOWN)
+		tunnel_detached(srv, w, VPN_END_WORKER_CRASHED);
+	probe_abandon(srv, w);
 	free_worker(srv, w);
 }
 

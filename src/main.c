@@ -27,6 +27,7 @@
 
 #include "log.h"
 #include "main-ctl.h"
+#include "main-secmod.h"
 #include "main.h"
 #include "main-udp.h"
 #include "passwd.h"
@@ -298,6 +299,7 @@ int main_reload(struct server *srv)
 	ban_set_cfg(srv->bans, &bc);
 	main_session_cfg(&srv->cfg, &sc);
 	sessions_set_cfg(srv->sessions, &sc);
+	main_secmod_config(srv);
 	log_info("reload done: %u change%s (session timers apply to new sessions, tunnel "
 		 "settings to new tunnels, bans at once)", changes, changes == 1 ? "" : "s");
 	return 0;
@@ -412,6 +414,23 @@ static void shutdown_timeout_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
+void main_shutdown(struct server *srv, int exit_code)
+{
+	if (exit_code != 0)
+		srv->exit_code = exit_code;
+	if (srv->shutting_down)
+		return;
+	srv->shutting_down = true;
+	listeners_close(srv);
+	main_terminate_all(srv);
+	if (srv->n_workers == 0) {
+		ev_break(srv->loop, EVBREAK_ALL);
+		return;
+	}
+	ev_timer_init(&srv->shutdown_w, shutdown_timeout_cb, MAIN_SHUTDOWN_GRACE_S, 0.);
+	ev_timer_start(srv->loop, &srv->shutdown_w);
+}
+
 static void sigterm_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct server *srv = ev_userdata(loop);
@@ -421,17 +440,9 @@ static void sigterm_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		ev_break(loop, EVBREAK_ALL);
 		return;
 	}
-	srv->shutting_down = true;
 	log_info("%s: shutting down (%u worker%s)", strsignal(w->signum), srv->n_workers,
 		 srv->n_workers == 1 ? "" : "s");
-	listeners_close(srv);
-	main_terminate_all(srv);
-	if (srv->n_workers == 0) {
-		ev_break(loop, EVBREAK_ALL);
-		return;
-	}
-	ev_timer_init(&srv->shutdown_w, shutdown_timeout_cb, MAIN_SHUTDOWN_GRACE_S, 0.);
-	ev_timer_start(loop, &srv->shutdown_w);
+	main_shutdown(srv, 0);
 }
 
 static void sighup_cb(struct ev_loop *loop, ev_signal *w, int revents)
@@ -446,7 +457,8 @@ static void child_cb(struct ev_loop *loop, ev_child *w, int revents)
 {
 	struct server *srv = ev_userdata(loop);
 
-	main_worker_exited(srv, w->rpid, w->rstatus);
+	if (!main_secmod_exited(srv, w->rpid, w->rstatus))
+		main_worker_exited(srv, w->rpid, w->rstatus);
 	if (srv->shutting_down && srv->n_workers == 0) {
 		log_info("all workers are gone");
 		ev_break(loop, EVBREAK_ALL);
@@ -462,18 +474,16 @@ static void maint_cb(struct ev_loop *loop, ev_timer *t, int revents)
 		log_debug("ban table: %zu expired entr%s freed", n, n == 1 ? "y" : "ies");
 }
 
+/* srv->sessions is a mirror of sec-mod's records: sec-mod runs their
+ * deadlines, the mirror never expires anything by itself. The timer stays
+ * so that code re-arming it after a change keeps working. */
 static vpn_ms_t sessions_expiry_cb(void *owner)
 {
-	struct server *srv = owner;
-
-	return sessions_expiry(srv->sessions);
+	return VPN_NEVER;
 }
 
 static void sessions_fire_cb(void *owner, vpn_ms_t now)
 {
-	struct server *srv = owner;
-
-	sessions_handle_expiry(srv->sessions, now);
 }
 
 /* --- process setup -------------------------------------------------------- */
@@ -650,7 +660,8 @@ int main(int argc, char **argv)
 	main_ban_cfg(&srv->cfg, &bc);
 	main_session_cfg(&srv->cfg, &sc);
 	srv->bans = ban_new(&bc);
-	srv->sessions = sessions_new(&sc, main_session_ended, srv);
+	srv->sessions = sessions_new(&sc, main_mirror_end, srv);
+	srv->secmod_fd = -1;
 	if (srv->bans == NULL || srv->sessions == NULL || main_ctl_init(srv) < 0) {
 		log_err("out of memory");
 		return 1;
@@ -665,6 +676,9 @@ int main(int argc, char **argv)
 			return 1;
 		write_pid_file(srv);
 	}
+	/* before the event loop exists: the child builds its own */
+	if (main_secmod_fork(srv) < 0)
+		return 1;
 
 	srv->loop = ev_default_loop(EVFLAG_AUTO);
 	if (srv->loop == NULL) {
@@ -689,6 +703,7 @@ int main(int argc, char **argv)
 	ev_timer_init(&srv->maint_w, maint_cb, MAIN_MAINTENANCE_S, MAIN_MAINTENANCE_S);
 	ev_timer_start(srv->loop, &srv->maint_w);
 	vpn_ev_timer_init(&srv->sessions_timer, srv->loop, sessions_expiry_cb, sessions_fire_cb, srv);
+	main_secmod_start(srv);
 	(void)main_ctl_start(srv); /* logged; the gateway runs on without it */
 
 	log_info("ocserv-modern %s started (pid %ld, config %s, pool %s/%u, worker %s)",
@@ -702,6 +717,7 @@ int main(int argc, char **argv)
 	vpn_ev_timer_stop(&srv->sessions_timer);
 	main_ctl_stop(srv);
 	main_forget_workers(srv);
+	main_secmod_stop(srv);
 	sessions_free(srv->sessions);
 	ban_free(srv->bans);
 	ippool_destroy(&srv->pool);
@@ -710,5 +726,5 @@ int main(int argc, char **argv)
 		unlink(srv->cfg.pid_file);
 	config_free(&srv->cfg);
 	gnutls_global_deinit();
-	return 0;
+	return srv->exit_code;
 }

@@ -68,6 +68,15 @@ struct worker_proc {
 	uint32_t dtls_state;         /* enum vpn_dtls_state: 0 none, 1 up, 2 inactive */
 	char dtls_peer[INET6_ADDRSTRLEN + 8]; /* "address:port"; "" before the first handshake */
 	char dtls_cipher[128];       /* e.g. "(DTLS1.2)-(PSK)-(AES-256-GCM)"; "": none */
+	/* sec-mod (main-secmod.h) */
+	uint64_t sm_request;         /* its SmAuthRequest/SmOpenRequest in flight; 0: none */
+	bool open_mobile;            /* the CONNECT waiting for sec-mod's answer: */
+	unsigned open_base_mtu;      /* X-CSTP-Base-MTU (0: not sent) */
+	char open_requested_ipv4[INET_ADDRSTRLEN]; /* X-CSTP-Address hint ("": none) */
+	uint32_t attach;             /* the session's attach count when it got the tunnel */
+	uint64_t taken_serial;       /* session taken over from this worker; 0: none */
+	uint64_t probe_request;      /* Probe in flight (max-same-clients); 0: none */
+	uint64_t probe_serial;       /* ... for this session */
 	struct worker_proc *prev, *next;
 };
 
@@ -94,6 +103,7 @@ struct main_session {
 	 * across resumes). */
 	uint64_t bytes_in, bytes_out, packets_in, packets_out;
 	vpn_ms_t first_attach_ms;    /* first CONNECT; VPN_NEVER before */
+	bool waiting;                /* sec-mod said waiting-to-resume since the last attach */
 	struct main_session *prev, *next;
 };
 
@@ -123,6 +133,14 @@ struct server {
 	struct main_session *msessions; /* main's side of the sessions with a lease */
 	struct main_ctl *ctl;          /* occtl control socket and counters (main-ctl.c) */
 	struct main_udp *udp;          /* DTLS: UDP listener and routing (main-udp.c) */
+	/* sec-mod (main-secmod.c): the session records live there; srv->sessions
+	 * is main's read-only mirror of them */
+	pid_t secmod_pid;              /* 0: not running */
+	int secmod_fd;                 /* -1: closed */
+	ev_io secmod_w;
+	uint64_t secmod_next_request;
+	struct main_sm_list *secmod_lists; /* list requests in flight */
+	int exit_code;                 /* of main, once the loop ends */
 
 	struct worker_proc *workers;
 	unsigned n_workers;
@@ -142,14 +160,14 @@ void main_accept_cb(struct ev_loop *loop, ev_io *w, int revents);
 /* A child process ended (libev reaped it): if it is a worker, log how,
  * end its tunnel (worker-crashed without TunnelDown) and free it. */
 void main_worker_exited(struct server *srv, pid_t pid, int status);
-/* Session table hook: a session ended (release its lease, stop its worker). */
-void main_session_ended(void *opaque, struct session *s);
-/* Ask every worker to finish (shutdown): sessions end with server-shutdown,
- * workers without a session get Terminate(server-shutdown). */
+/* Ask every worker to finish with server-shutdown (Terminate) and sec-mod
+ * to end every session. */
 void main_terminate_all(struct server *srv);
 /* SIGTERM a worker by PID and arm the SIGKILL backstop. */
 void main_kill_worker(struct server *srv, struct worker_proc *w, const char *why);
-/* Free every worker record (at exit; the processes are not waited for). */
+/* Free every worker record and main's session records, closing their
+ * devices and releasing their leases (at exit; the processes are not
+ * waited for). */
 void main_forget_workers(struct server *srv);
 
 /* main.c */
@@ -157,6 +175,10 @@ void main_forget_workers(struct server *srv);
 /* Reload the configuration (SIGHUP, occtl reload). 0, or -EINVAL when the
  * file has errors (the current configuration stays). */
 int main_reload(struct server *srv);
+
+/* Stop the server as SIGTERM does (end the sessions, wait for the workers
+ * a bounded time, leave the loop); main then exits with exit_code. */
+void main_shutdown(struct server *srv, int exit_code);
 
 /* Stop accepting for MAIN_ACCEPT_PAUSE_S. */
 void main_pause_listeners(struct server *srv);

@@ -87,9 +87,10 @@ src_ocserv_modern_SOURCES = \
 	src/main.c src/main.h \
 	src/main-worker.c \
 	src/main-ctl.c src/main-ctl.h \
+	src/main-secmod.c src/main-secmod.h src/sec-mod-proc.c \
 	src/tun.c src/tun.h
 src_ocserv_modern_CFLAGS = $(AM_CFLAGS) $(GNUTLS_CFLAGS) $(PROTOBUF_C_CFLAGS) $(LIBNL_CFLAGS)
-src_ocserv_modern_LDADD = src/libmaincore.a src/libipc.a src/occtl/libctl.a src/libconfig.a \
+src_ocserv_modern_LDADD = src/libsecmod.a src/libmaincore.a src/libipc.a src/occtl/libctl.a src/libconfig.a \
 	src/vpn/libvpnev.a src/vpn/libvpn.a src/libcommon.a \
 	$(GNUTLS_LIBS) $(PROTOBUF_C_LIBS) $(LIBNL_LIBS) $(LIBEV_LIBS) $(CRYPT_LIBS)
 

@@ -330,6 +330,7 @@ struct session *sessions_mirror_update(struct sessions *t, const struct session 
 	s->last_remote_ip[sizeof(s->last_remote_ip) - 1] = '\0';
 	s->m = snap->m;
 	s->worker_pid = snap->worker_pid;
+	s->ended_locally = false;
 	s->done = snap->done;
 	s->cur = snap->cur;
 	return s;

@@ -46,6 +46,8 @@ struct session {
 
 	/* Filled in by the owner: */
 	pid_t worker_pid;                /* worker holding the tunnel; 0: none */
+	bool ended_locally;              /* mirror: ended by a local call, not yet
+					  * confirmed by sec-mod */
 	char last_remote_ip[INET6_ADDRSTRLEN]; /* of the latest tunnel; "" before */
 	/* Counters of the session's tunnels, continued across resumes: the
 	 * ended tunnels' sum, and the current tunnel's latest report. */

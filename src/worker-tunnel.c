@@ -350,6 +350,61 @@ static void stats_send_live(struct worker *w, uint64_t request_id)
 	gnutls_free(desc);
 }
 
+/* --- main's Probe (max-same-clients) ----------------------------------------- */
+
+static void probe_answer(struct worker *w, bool alive)
+{
+	ProbeReply r = PROBE_REPLY__INIT;
+
+	ev_timer_stop(w->loop, &w->probe_timer);
+	if (w->probe_request == 0)
+		return;
+	r.request_id = w->probe_request;
+	r.alive = alive;
+	r.has_silent_ms = true;
+	r.silent_ms = w->probe_silent_ms;
+	w->probe_request = 0;
+	log_info("probe for main: client %s %s (CSTP silent for %" PRIu64 " ms)", w->remote_ip,
+		 alive ? "alive" : "silent", r.silent_ms);
+	(void)worker_ipc_send(w, IPC_PROBE_REPLY, &r.base);
+}
+
+static void probe_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct worker *w = t->data;
+	vpn_ms_t last = w->tunnel_up ? w->t.last_rx_ms[VPN_CHAN_CSTP] : VPN_NEVER;
+
+	probe_answer(w, last != VPN_NEVER && last >= w->probe_sent_ms);
+}
+
+void worker_tunnel_probe(struct worker *w, const Probe *p)
+{
+	vpn_ms_t now = vpn_now_ms(), last;
+
+	ev_timer_stop(w->loop, &w->probe_timer);
+	w->probe_request = p->request_id;
+	if (!w->tunnel_up) {
+		w->probe_silent_ms = 0;
+		probe_answer(w, false);
+		return;
+	}
+	last = w->t.last_rx_ms[VPN_CHAN_CSTP];
+	if (last == VPN_NEVER || last < w->tunnel_start_ms)
+		last = w->tunnel_start_ms;
+	w->probe_silent_ms = now >= last ? now - last : 0;
+	if (w->probe_silent_ms < p->min_silence_ms) {
+		probe_answer(w, true);
+		return;
+	}
+	/* Silent for D or more: ask the client now (any frame in reply, or
+	 * anything else, proves it alive). */
+	w->probe_sent_ms = now;
+	send_probe(w, now);
+	ev_timer_init(&w->probe_timer, probe_timer_cb, p->grace_ms / 1000.0, 0.);
+	w->probe_timer.data = w;
+	ev_timer_start(w->loop, &w->probe_timer);
+}
+
 void worker_tunnel_stats_request(struct worker *w, uint64_t request_id)
 {
 	stats_send_live(w, request_id);

@@ -296,6 +296,9 @@ static void ipc_cb(struct ev_loop *loop, ev_io *io, int revents)
 		case IPC_TUNNEL_STATS_REQUEST:
 			worker_tunnel_stats_request(w, m.tunnel_stats_request->request_id);
 			break;
+		case IPC_PROBE:
+			worker_tunnel_probe(w, m.probe);
+			break;
 		default:
 			log_warn("unexpected %s from main: ignored", ipc_type_str(m.type));
 			break;

@@ -99,6 +99,7 @@ struct worker {
 	ev_timer auth_timer;		/* auth-timeout: login + CONNECT must finish */
 	ev_timer linger_timer;		/* bounds the close sequence */
 	ev_timer stats_timer;		/* periodic TunnelStats */
+	ev_timer probe_timer;		/* main's Probe: the grace after our DPD request */
 	ev_signal sig_term;
 	ev_signal sig_int;
 
@@ -127,6 +128,9 @@ struct worker {
 	char ipv4[INET_ADDRSTRLEN];
 	char tun_name[64];
 	vpn_ms_t tunnel_start_ms;
+	uint64_t probe_request;		/* main's Probe being answered; 0: none */
+	vpn_ms_t probe_sent_ms;		/* when our DPD request for it left */
+	uint64_t probe_silent_ms;	/* CSTP silence when it arrived */
 	uint64_t tun_write_errors;
 	uint64_t tun_rx_dropped;	/* tun packets dropped: queue full or too big */
 
@@ -194,6 +198,10 @@ void worker_tunnel_on_room(struct worker *w);
 /* main asks for the liveness snapshot (occtl): send a TunnelStats with it
  * and request_id at once (without the snapshot before the tunnel is up). */
 void worker_tunnel_stats_request(struct worker *w, uint64_t request_id);
+/* main asks whether the client is alive (max-same-clients, liveness.md §9):
+ * CSTP heard from within p->min_silence_ms: "alive" at once; else a DPD
+ * request now and the answer after p->grace_ms (alive if anything came). */
+void worker_tunnel_probe(struct worker *w, const Probe *p);
 /* Release what the tunnel owns. */
 void worker_tunnel_cleanup(struct worker *w);
 /* Write one IP packet from the client to tun (a full tun drops it). */

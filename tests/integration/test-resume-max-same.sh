@@ -46,3 +46,34 @@ grep -q "max-same-clients (1) reached" "$SERVER_LOG"
 verdict "2. the server refused for max-same-clients" $?
 ping_ok c2 2
 verdict "2. the active session is untouched" $? "$PING_RESULT"
+
+# --- 3. an active session whose client froze
+client_ping c2 1 > /dev/null
+kill -STOP "${CLI_PID[c2]}"
+t_stop=$(now_ms)
+it_log "c2 frozen (SIGSTOP)"
+# silent for more than D: its CSTP last heard at most D before the stop
+sleep $((D + 1))
+t0=$(now_ms)
+CLI_COOKIE[c1]=
+authenticate c1
+rc=$?
+t1=$(now_ms)
+expect_eq "3. login over a frozen active session: exit status" "$rc" 0
+expect_range "3. the login waited for the probe's grace, not for DPD" $((t1 - t0)) 1900 3500 \
+	"probe at once, 2 s of silence, then superseded (DPD would take until L + 3D)"
+grep -qE "session [0-9a-f]{6} of user 'test' \(active\) superseded by a new login" "$SERVER_LOG"
+verdict "3. the frozen session was superseded" $?
+grep -qE 'tunnel ended: reason=superseded ' "$SERVER_LOG"
+verdict "3. its tunnel ended as superseded" $?
+grep -qE 'tunnel ended: reason=dpd-timeout ' "$SERVER_LOG"
+[ $? = 1 ]
+verdict "3. not by a DPD timeout" $?
+expect_range "3. superseded before the DPD window ran out" $((t1 - t_stop)) "" $((3 * D * 1000)) \
+	"from the SIGSTOP"
+kill -CONT "${CLI_PID[c2]}"
+connect_client c1
+ping_ok c1 2
+verdict "3. the new session works" $? "$PING_RESULT"
+alive "$SERVER_PID"
+verdict "server still running" $?
