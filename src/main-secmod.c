@@ -190,26 +190,39 @@ void main_secmod_start(struct server *srv)
 	main_secmod_config(srv);
 }
 
-bool main_secmod_exited(struct server *srv, pid_t pid, int status)
+static void status_text(int status, char *why, size_t len)
+{
+	if (WIFSIGNALED(status))
+		snprintf(why, len, "the process was killed by signal %d (%s)", WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+	else
+		snprintf(why, len, "the process exited with status %d",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
+/* sec-mod was reaped: say how, loudly unless main was the one to end it. */
+static void reaped(struct server *srv, int status)
 {
 	char why[96];
 
-	if (pid != srv->secmod_pid || pid <= 0)
-		return false;
+	status_text(status, why, sizeof(why));
 	srv->secmod_pid = 0;
-	if (WIFSIGNALED(status))
-		snprintf(why, sizeof(why), "the process was killed by signal %d (%s)",
-			 WTERMSIG(status), strsignal(WTERMSIG(status)));
-	else
-		snprintf(why, sizeof(why), "the process exited with status %d",
-			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	if (srv->secmod_fd >= 0) {
 		/* read what it said last (its reason is in its own log line) */
 		secmod_cb(srv->loop, &srv->secmod_w, EV_READ);
 		secmod_broken(srv, why);
-	} else {
+	} else if (srv->secmod_stopping && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		log_debug("sec-mod: %s", why);
+	} else {
+		log_err("sec-mod: %s", why);
 	}
+}
+
+bool main_secmod_exited(struct server *srv, pid_t pid, int status)
+{
+	if (pid != srv->secmod_pid || pid <= 0)
+		return false;
+	reaped(srv, status);
 	return true;
 }
 
@@ -218,6 +231,7 @@ void main_secmod_stop(struct server *srv)
 	struct main_sm_list *l;
 	int waited = 0;
 
+	srv->secmod_stopping = true;
 	while ((l = srv->secmod_lists) != NULL) {
 		srv->secmod_lists = l->next;
 		l->cb(l->opaque, NULL, 0, true);
@@ -234,7 +248,11 @@ void main_secmod_stop(struct server *srv)
 		int st;
 		pid_t r = waitpid(srv->secmod_pid, &st, WNOHANG);
 
-		if (r == srv->secmod_pid || (r < 0 && errno == ECHILD)) {
+		if (r == srv->secmod_pid) {
+			reaped(srv, st);
+			break;
+		}
+		if (r < 0 && errno == ECHILD) {
 			srv->secmod_pid = 0;
 			break;
 		}

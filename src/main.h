@@ -140,6 +140,7 @@ struct server {
 	ev_io secmod_w;
 	uint64_t secmod_next_request;
 	struct main_sm_list *secmod_lists; /* list requests in flight */
+	bool secmod_stopping;          /* main is ending it (exit) */
 	int exit_code;                 /* of main, once the loop ends */
 
 	struct worker_proc *workers;

@@ -108,7 +108,8 @@ RESUME_INTEGRATION_TESTS = \
 	tests/integration/test-resume-worker-kill.sh \
 	tests/integration/test-resume-takeover.sh \
 	tests/integration/test-resume-session-timeout.sh \
-	tests/integration/test-resume-max-same.sh
+	tests/integration/test-resume-max-same.sh \
+	tests/integration/test-resume-secmod.sh
 if ENABLE_INTEGRATION
 TESTS += $(RESUME_INTEGRATION_TESTS)
 endif

@@ -1,0 +1,74 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# sec-mod as a process of its own (issue 4, architecture.md): main forks it
+# at startup; it holds the session records and the logins.
+#  1. It runs as a child of main ("ocserv-sm") and a login + CONNECT work
+#     through it.
+#  2. SIGINT, SIGTERM and SIGHUP sent to it alone change nothing: it ends
+#     with main, never before; the session and its cookie stay valid.
+#  3. main's SIGTERM: main exits 0 and sec-mod is gone with it.
+#  4. sec-mod killed (SIGKILL): main cannot run without the session records:
+#     it says so, ends every tunnel (the client is told and exits 1) and
+#     exits with status 1, within a bounded time.
+. "$(dirname "$0")/resume-lib.sh"
+
+secmod_pid() { ps -o pid= -o comm= --ppid "$SERVER_PID" | awk '$2 == "ocserv-sm" { print $1 }'; }
+
+it_setup 1
+write_config DPD=10 KEEPALIVE=30 COOKIE_TIMEOUT=60
+start_server
+sm=$(secmod_pid)
+ok=1; [[ $sm =~ ^[0-9]+$ ]] && ok=0
+verdict "1. sec-mod runs as a child of main" $ok "pid '${sm}'"
+grep -q 'ocserv-modern-sm\[' "$SERVER_LOG" || true
+connect_client c1
+ping_ok c1 2
+verdict "1. login and CONNECT through sec-mod" $? "$PING_RESULT"
+grep -qE "ocserv-modern-sm\[$sm\]: info: user 'test' .*authenticated from" "$SERVER_LOG"
+verdict "1. sec-mod logged the login" $?
+
+# --- 2
+for sig in INT TERM HUP; do
+	kill -"$sig" "$sm"
+done
+sleep 0.5
+alive "$sm" 2> /dev/null || kill -0 "$sm" 2> /dev/null
+verdict "2. sec-mod ignores SIGINT, SIGTERM and SIGHUP" $?
+kill -USR2 "${CLI_PID[c1]}"
+wait_log "${CLI_LOG[c1]}" 'CSTP connected.' 2 10
+verdict "2. the session still resumes afterwards" $?
+ping_ok c1 2
+verdict "2. traffic after the resume" $? "$PING_RESULT"
+
+# --- 4 (before 3: it needs a running server)
+t_kill=$(now_ms)
+kill -KILL "$sm"
+if wait_exit "$SERVER_PID" 10; then
+	expect_eq "4. main's exit status without sec-mod" "$EXIT_RC" 1
+	expect_range "4. main gave up in time" $((WAIT_MS - t_kill)) "" 7000
+else
+	verdict "4. main exits when sec-mod dies" 1 "still running after 10 s"
+fi
+grep -q 'sec-mod: the process was killed by signal 9' "$SERVER_LOG"
+verdict "4. main logged why" $?
+if wait_exit "${CLI_PID[c1]}" 10; then
+	expect_eq "4. the client was told and exits 1" "$EXIT_RC" 1
+else
+	verdict "4. the client exits" 1 "still running"
+fi
+
+# --- 3
+CONFIG=
+write_config DPD=10 KEEPALIVE=30 COOKIE_TIMEOUT=60
+start_server
+sm=$(secmod_pid)
+kill -TERM "$SERVER_PID"
+if wait_exit "$SERVER_PID" 10; then
+	expect_eq "3. main's exit status after SIGTERM" "$EXIT_RC" 0
+else
+	verdict "3. main exits after SIGTERM" 1
+fi
+kill -0 "$sm" 2> /dev/null
+[ $? = 1 ]
+verdict "3. sec-mod is gone with main" $? "pid $sm"
