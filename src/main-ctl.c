@@ -601,6 +601,10 @@ static CtlStatus *status_from(struct build *b)
 		return NULL;
 	ctl_status__init(st);
 	st->pid = (uint32_t)getpid();
+	if (srv->secmod_pid > 0) {
+		st->has_sec_mod_pid = true;
+		st->sec_mod_pid = (uint32_t)srv->secmod_pid;
+	}
 	st->started_ms = ctl->started_wall_ms;
 	st->has_sessions_authenticated = st->has_sessions_active = st->has_sessions_waiting = true;
 	st->has_sessions_ended = st->has_connections = st->has_tunnels = true;

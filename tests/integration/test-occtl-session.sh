@@ -32,6 +32,9 @@ verdict "show status says online" $?
 occtl_json show status
 expect_eq "status: active sessions" "$(jget 'd["Active sessions"]')" 1
 expect_eq "status: server PID is the server's" "$(jget 'd["Server PID"]')" "$SERVER_PID"
+smpid=$(jget 'd["Sec-mod PID"]')
+ok=1; [[ $smpid =~ ^[0-9]+$ ]] && [ "$(cat "/proc/$smpid/stat" 2> /dev/null | awk '{ print $4 }')" = "$SERVER_PID" ] && ok=0
+verdict "status: sec-mod PID is a child of the server" $ok "$smpid"
 
 occtl_json show users || fatal "show users failed"
 expect_eq "one connection" "$(jget 'len(d)')" 1
