@@ -129,9 +129,9 @@ struct cstp_reply {
  *
  * With DTLS the block carries, before the MTU headers: X-DTLS-DPD,
  * X-DTLS-Port, X-DTLS-Rekey-Time (CSTP rekey-time + 10 s, as ocserv, so the
- * CSTP new-tunnel rekey and its fresh App-ID come first) and
- * X-DTLS-Rekey-Method (new-tunnel, or none without rekeying), X-DTLS-
- * Keepalive, X-DTLS-App-ID (fresh per CONNECT, lower-case hex) and
+ * CSTP new-tunnel rekey and its fresh App-ID come first; no X-DTLS-Rekey-
+ * Method, as ocserv unless it renegotiates), X-DTLS-Keepalive,
+ * X-DTLS-App-ID (fresh per CONNECT, lower-case hex) and
  * X-DTLS-CipherSuite: PSK-NEGOTIATE.
  */
 int cstp_connect_reply(char *buf, size_t size, const struct cstp_reply *r);

@@ -236,7 +236,12 @@ static void send_status(struct worker_dtls *d, unsigned tun_mtu)
 		st.has_tun_mtu = true;
 		st.tun_mtu = tun_mtu;
 	}
-	/* Informational but for tun_mtu: never wait for main over it. */
+	/* Informational, never waited for; but main must apply an MTU change
+	 * (the bounded wait of worker_ipc_send, which logs a failure). */
+	if (tun_mtu != 0) {
+		(void)worker_ipc_send(w, IPC_DTLS_STATUS, &st.base);
+		return;
+	}
 	r = ipc_send(w->ipc_fd, IPC_DTLS_STATUS, &st.base, -1);
 	if (r < 0)
 		log_debug("DtlsStatus to main: %s", ipc_strerror(r));
