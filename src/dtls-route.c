@@ -200,6 +200,67 @@ static enum dtls_route_verdict decide(struct dtls_route *r, const uint8_t *buf, 
 	return DTLS_ROUTE_REBIND;
 }
 
+/* --- early hellos ---------------------------------------------------------- */
+
+static bool early_expired(const struct dtls_early *e, vpn_ms_t now)
+{
+	return now < e->at_ms || vpn_ms_reached(vpn_ms_add(e->at_ms, DTLS_EARLY_MS), now);
+}
+
+int dtls_early_put(struct dtls_early_set *s, const uint8_t *buf, size_t n, const void *meta,
+		   size_t meta_len, vpn_ms_t now)
+{
+	struct dtls_early *e = &s->e[0];
+	uint8_t id[DTLS_APP_ID_MAX];
+	size_t id_len;
+
+	if (n > DTLS_EARLY_DATA_MAX || meta_len > DTLS_EARLY_META_MAX ||
+	    (meta_len > 0 && meta == NULL) ||
+	    dtls_client_hello_app_id(buf, n, id, &id_len) != DTLS_REC_OK)
+		return -EINVAL;
+	for (size_t i = 0; i < DTLS_EARLY_MAX; i++) {
+		if (!s->e[i].used) {
+			e = &s->e[i];
+			break;
+		}
+		if (s->e[i].at_ms < e->at_ms)
+			e = &s->e[i];
+	}
+	e->used = true;
+	e->at_ms = now;
+	memcpy(e->app_id, id, id_len);
+	e->app_id_len = id_len;
+	memcpy(e->data, buf, n);
+	e->len = n;
+	if (meta_len > 0)
+		memcpy(e->meta, meta, meta_len);
+	e->meta_len = meta_len;
+	return 0;
+}
+
+const struct dtls_early *dtls_early_take(struct dtls_early_set *s, const uint8_t *id, size_t len,
+					 vpn_ms_t now)
+{
+	struct dtls_early *best = NULL;
+
+	for (size_t i = 0; i < DTLS_EARLY_MAX; i++) {
+		struct dtls_early *e = &s->e[i];
+
+		if (!e->used)
+			continue;
+		if (early_expired(e, now)) {
+			e->used = false;
+			continue;
+		}
+		if (e->app_id_len == len && memcmp(e->app_id, id, len) == 0 &&
+		    (best == NULL || e->at_ms < best->at_ms))
+			best = e;
+	}
+	if (best != NULL)
+		best->used = false;
+	return best;
+}
+
 enum dtls_route_verdict dtls_route_decide(struct dtls_route *r, const uint8_t *buf, size_t len,
 					  const struct ban_addr *src, vpn_ms_t now, void **owner)
 {

@@ -102,4 +102,45 @@ const struct dtls_route_entry *dtls_route_find(const struct dtls_route *r, const
 enum dtls_route_verdict dtls_route_decide(struct dtls_route *r, const uint8_t *buf, size_t len,
 					  const struct ban_addr *src, vpn_ms_t now, void **owner);
 
+/*
+ * Early ClientHellos. A client may answer the CONNECT reply faster than main
+ * reads the worker's TunnelUp: its ClientHello then carries an App-ID the
+ * table does not have yet. Rather than drop it (the client would retransmit
+ * only a second later), main keeps the latest few such hellos for
+ * DTLS_EARLY_MS and hands one over as soon as its App-ID is added. Each
+ * kept hello carries an opaque blob of the caller's (its addresses).
+ */
+#define DTLS_EARLY_MAX 8
+#define DTLS_EARLY_MS 1000u
+#define DTLS_EARLY_DATA_MAX 2048u
+#define DTLS_EARLY_META_MAX 320u
+
+struct dtls_early {
+	bool used;
+	vpn_ms_t at_ms;			/* when it arrived */
+	uint8_t app_id[DTLS_APP_ID_MAX];
+	size_t app_id_len;
+	uint8_t data[DTLS_EARLY_DATA_MAX];
+	size_t len;
+	uint8_t meta[DTLS_EARLY_META_MAX];
+	size_t meta_len;
+};
+
+struct dtls_early_set {
+	struct dtls_early e[DTLS_EARLY_MAX];
+};
+
+/* Keep the ClientHello buf[0..n) that arrived at now, with meta[0..meta_len).
+ * When all slots are taken the oldest is replaced. Returns 0, or -EINVAL
+ * for anything but a ClientHello with an App-ID, or data or meta too large. */
+int dtls_early_put(struct dtls_early_set *s, const uint8_t *buf, size_t n, const void *meta,
+		   size_t meta_len, vpn_ms_t now);
+
+/* Take the oldest kept hello carrying App-ID id[0..len) that is less than
+ * DTLS_EARLY_MS old at now; hellos that old or older are forgotten on the
+ * way. The entry is no longer kept: copy what you need before the next call
+ * on s. NULL when there is none. */
+const struct dtls_early *dtls_early_take(struct dtls_early_set *s, const uint8_t *id, size_t len,
+					 vpn_ms_t now);
+
 #endif

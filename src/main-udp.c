@@ -12,6 +12,9 @@
  *   ASSOC/REBIND: socket(); SO_REUSEADDR; bind(our address:udp-port);
  *                 connect(client address:port); DtlsSocket + fd -> worker
  *
+ * A ClientHello whose App-ID is not known yet is kept for a second in case
+ * its tunnel's TunnelUp is just behind it (dtls-route.h, early hellos).
+ *
  * Every socket on the port carries SO_REUSEADDR, so the per-client sockets
  * can share the listener's address and port; the kernel prefers a connected
  * socket for its peer's datagrams, so main only sees what no worker holds.
@@ -51,17 +54,12 @@ struct udp_listener {
 	char name[INET6_ADDRSTRLEN + 8];
 };
 
-/* A ClientHello whose App-ID no tunnel has yet (see MAIN_UDP_EARLY_HELLO_MS). */
-struct early_hello {
-	bool used;
-	vpn_ms_t at_ms;
-	uint8_t app_id[DTLS_APP_ID_MAX];
-	size_t app_id_len;
+/* What main keeps with an early hello (dtls-route.h): its addresses. */
+struct early_meta {
 	struct sockaddr_storage src, local;
 	socklen_t src_len, local_len;
-	uint8_t data[2048];
-	size_t len;
 };
+_Static_assert(sizeof(struct early_meta) <= DTLS_EARLY_META_MAX, "early_meta too large");
 
 struct main_udp {
 	struct server *srv;
@@ -70,7 +68,7 @@ struct main_udp {
 	uint16_t port;
 	struct dtls_route route;
 	uint8_t *buf;
-	struct early_hello early[MAIN_UDP_EARLY_HELLOS];
+	struct dtls_early_set early;
 	uint64_t handovers, handover_failures;
 };
 
@@ -200,52 +198,35 @@ static void stash_hello(struct main_udp *u, const uint8_t *buf, size_t n,
 			const struct sockaddr_storage *src, socklen_t src_len,
 			const struct sockaddr_storage *local, socklen_t local_len, vpn_ms_t now)
 {
-	struct early_hello *e = &u->early[0];
-	uint8_t id[DTLS_APP_ID_MAX];
-	size_t id_len;
+	struct early_meta m = { .src = *src, .local = *local, .src_len = src_len,
+				.local_len = local_len };
 
-	if (n > sizeof(e->data) || dtls_client_hello_app_id(buf, n, id, &id_len) != DTLS_REC_OK)
-		return;
-	/* a free slot, or the oldest */
-	for (int i = 0; i < MAIN_UDP_EARLY_HELLOS; i++) {
-		if (!u->early[i].used) {
-			e = &u->early[i];
-			break;
-		}
-		if (u->early[i].at_ms < e->at_ms)
-			e = &u->early[i];
-	}
-	e->used = true;
-	e->at_ms = now;
-	memcpy(e->app_id, id, id_len);
-	e->app_id_len = id_len;
-	e->src = *src;
-	e->src_len = src_len;
-	e->local = *local;
-	e->local_len = local_len;
-	memcpy(e->data, buf, n);
-	e->len = n;
+	(void)dtls_early_put(&u->early, buf, n, &m, sizeof(m), now);
 }
 
 static void handle(struct main_udp *u, const uint8_t *buf, size_t n,
 		   const struct sockaddr_storage *src, socklen_t src_len,
 		   const struct sockaddr_storage *local, socklen_t local_len, vpn_ms_t now);
 
-/* A tunnel with this App-ID just came: its hello may be waiting. */
+/* A tunnel with this App-ID just came: its hellos may be waiting. */
 static void replay_early(struct main_udp *u, const uint8_t *id, size_t len, vpn_ms_t now)
 {
-	for (int i = 0; i < MAIN_UDP_EARLY_HELLOS; i++) {
-		struct early_hello *e = &u->early[i];
+	const struct dtls_early *e;
 
-		if (!e->used)
+	while ((e = dtls_early_take(&u->early, id, len, now)) != NULL) {
+		uint8_t data[DTLS_EARLY_DATA_MAX];
+		struct early_meta m;
+		size_t n = e->len;
+		char peer[INET6_ADDRSTRLEN + 8];
+
+		if (e->meta_len != sizeof(m))
 			continue;
-		if (!vpn_ms_reached(vpn_ms_add(e->at_ms, MAIN_UDP_EARLY_HELLO_MS), now) &&
-		    e->app_id_len == len && memcmp(e->app_id, id, len) == 0) {
-			e->used = false;
-			handle(u, e->data, e->len, &e->src, e->src_len, &e->local, e->local_len, now);
-		} else if (vpn_ms_reached(vpn_ms_add(e->at_ms, MAIN_UDP_EARLY_HELLO_MS), now)) {
-			e->used = false;
-		}
+		memcpy(&m, e->meta, sizeof(m));
+		memcpy(data, e->data, n);
+		addr_text(&m.src, peer, sizeof(peer));
+		log_debug("DTLS: ClientHello from %s came %llu ms before its tunnel's TunnelUp",
+			  peer, (unsigned long long)(now - e->at_ms));
+		handle(u, data, n, &m.src, m.src_len, &m.local, m.local_len, now);
 	}
 }
 

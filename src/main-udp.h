@@ -23,12 +23,6 @@
 struct server;
 struct worker_proc;
 
-/* How long a ClientHello with a not yet known App-ID is kept, in case the
- * worker's TunnelUp is just behind it (the client answers the CONNECT reply
- * faster than main reads the worker's message). */
-#define MAIN_UDP_EARLY_HELLO_MS 1000u
-#define MAIN_UDP_EARLY_HELLOS 8
-
 /* Open the UDP sockets on listen-host:udp-port (none when udp-port is 0).
  * Returns 0, or a negative errno after logging (main then exits: a
  * configured DTLS port that cannot be had is a configuration error). */

@@ -279,6 +279,91 @@ START_TEST(test_drops)
 }
 END_TEST
 
+/* --- early hellos --------------------------------------------------------- */
+
+START_TEST(test_early_put_take)
+{
+	static struct dtls_early_set s;
+	const struct dtls_early *e;
+	uint8_t b[256];
+	const char meta[] = "addresses";
+	size_t n;
+
+	memset(&s, 0, sizeof(s));
+	n = hello(b, ID1, 32);
+	ck_assert_int_eq(dtls_early_put(&s, b, n, meta, sizeof(meta), 1000), 0);
+	ck_assert_int_eq(dtls_early_put(&s, b, n, meta, sizeof(meta), 1200), 0); /* retransmission */
+	ck_assert_int_eq(dtls_early_put(&s, b, hello(b, ID2, 32), NULL, 0, 1100), 0);
+	/* another App-ID: nothing */
+	ck_assert_ptr_null(dtls_early_take(&s, ID1, 31, 1300));
+	/* the oldest first, with its data and meta; then the next; then none */
+	e = dtls_early_take(&s, ID1, 32, 1300);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_uint_eq(e->at_ms, 1000);
+	ck_assert_uint_eq(e->len, n);
+	ck_assert_uint_eq(e->meta_len, sizeof(meta));
+	ck_assert_str_eq((const char *)e->meta, meta);
+	ck_assert_uint_eq(e->data[60], ID1[0]);
+	e = dtls_early_take(&s, ID1, 32, 1300);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_uint_eq(e->at_ms, 1200);
+	ck_assert_ptr_null(dtls_early_take(&s, ID1, 32, 1300));
+	e = dtls_early_take(&s, ID2, 32, 1300);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_uint_eq(e->meta_len, 0);
+}
+END_TEST
+
+START_TEST(test_early_expiry)
+{
+	static struct dtls_early_set s;
+	uint8_t b[256];
+	size_t n = hello(b, ID1, 32);
+
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(dtls_early_put(&s, b, n, NULL, 0, 5000), 0);
+	/* kept for less than DTLS_EARLY_MS: gone at exactly 1000 ms */
+	ck_assert_ptr_null(dtls_early_take(&s, ID1, 32, 5000 + DTLS_EARLY_MS));
+	ck_assert_int_eq(dtls_early_put(&s, b, n, NULL, 0, 5000), 0);
+	ck_assert_ptr_nonnull(dtls_early_take(&s, ID1, 32, 5000 + DTLS_EARLY_MS - 1));
+	/* a clock that went back forgets it too */
+	ck_assert_int_eq(dtls_early_put(&s, b, n, NULL, 0, 5000), 0);
+	ck_assert_ptr_null(dtls_early_take(&s, ID1, 32, 4999));
+	ck_assert_ptr_null(dtls_early_take(&s, ID1, 32, 5001));
+}
+END_TEST
+
+START_TEST(test_early_full_and_refused)
+{
+	static struct dtls_early_set s;
+	uint8_t b[256], id[32] = { 0 }, big[DTLS_EARLY_DATA_MAX + 1];
+	char meta[DTLS_EARLY_META_MAX + 1] = { 0 };
+
+	memset(&s, 0, sizeof(s));
+	for (unsigned i = 0; i <= DTLS_EARLY_MAX; i++) {
+		id[0] = (uint8_t)i;
+		ck_assert_int_eq(dtls_early_put(&s, b, hello(b, id, 32), NULL, 0, 100 + i), 0);
+	}
+	/* the oldest (id 0) made room for the last */
+	id[0] = 0;
+	ck_assert_ptr_null(dtls_early_take(&s, id, 32, 200));
+	for (unsigned i = 1; i <= DTLS_EARLY_MAX; i++) {
+		id[0] = (uint8_t)i;
+		ck_assert_ptr_nonnull(dtls_early_take(&s, id, 32, 200));
+	}
+	/* only ClientHellos with an App-ID, within the sizes */
+	ck_assert_int_eq(dtls_early_put(&s, b, appdata(b), NULL, 0, 1), -EINVAL);
+	ck_assert_int_eq(dtls_early_put(&s, b, hello(b, ID1, 0), NULL, 0, 1), -EINVAL);
+	ck_assert_int_eq(dtls_early_put(&s, b, hello(b, ID1, 32), meta, sizeof(meta), 1), -EINVAL);
+	ck_assert_int_eq(dtls_early_put(&s, b, hello(b, ID1, 32), NULL, 4, 1), -EINVAL);
+	memset(big, 0, sizeof(big));
+	memcpy(big, b, hello(b, ID1, 32));
+	ck_assert_int_eq(dtls_early_put(&s, big, sizeof(big), NULL, 0, 1), -EINVAL);
+	for (unsigned i = 0; i < DTLS_EARLY_MAX; i++)
+		ck_assert(!s.e[i].used);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("dtls-route");
@@ -293,6 +378,11 @@ int main(void)
 	tcase_add_test(tc, test_global_budget);
 	tcase_add_test(tc, test_rebind);
 	tcase_add_test(tc, test_drops);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("early-hellos");
+	tcase_add_test(tc, test_early_put_take);
+	tcase_add_test(tc, test_early_expiry);
+	tcase_add_test(tc, test_early_full_and_refused);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
