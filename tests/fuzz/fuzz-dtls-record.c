@@ -8,7 +8,9 @@
  *  - an App-ID found is 1..32 bytes and lies inside the input;
  *  - a datagram routed ASSOC is a ClientHello with the table's App-ID, one
  *    routed REBIND is no epoch-0 handshake, and the owner is set exactly for
- *    those two verdicts.
+ *    those two verdicts;
+ *  - the early-hello store keeps exactly the ClientHellos with an App-ID and
+ *    gives each back once, unchanged.
  */
 #include "config.h"
 
@@ -63,5 +65,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (v == DTLS_ROUTE_REBIND)
 		CHECK(!dtls_record_is_epoch0_handshake(data, size));
 	dtls_route_free(&r);
+
+	/* The early-hello store takes exactly the hellos with an App-ID and
+	 * gives each back once. */
+	{
+		static struct dtls_early_set early;
+		const struct dtls_early *e;
+		int put = dtls_early_put(&early, data, size, "m", 1, 5000);
+
+		CHECK((put == 0) == (rc == DTLS_REC_OK && size <= DTLS_EARLY_DATA_MAX));
+		if (put == 0) {
+			e = dtls_early_take(&early, id, id_len, 5001);
+			CHECK(e != NULL && e->len == size && memcmp(e->data, data, size) == 0);
+			CHECK(dtls_early_take(&early, id, id_len, 5001) == NULL);
+		}
+	}
 	return 0;
 }
