@@ -11,7 +11,7 @@
 . "$(dirname "$0")/dtls-lib.sh"
 
 it_setup 2
-dtls_config DPD=10 KEEPALIVE=20
+dtls_config DPD=10 KEEPALIVE=2
 start_server
 
 connect_dtls_client c1
@@ -38,6 +38,11 @@ tun_mtu=$(in_client c1 cat /sys/class/net/tun0/mtu)
 expect_eq "client tun0 MTU" "$tun_mtu" "$mtu"
 stun=$(server_tun_of c1)
 expect_eq "server tun MTU" "$(in_server cat "/sys/class/net/$stun/mtu" 2> /dev/null)" "$mtu"
+
+# DTLS keepalives (K = 2 < D: the idle client sends them) are answered on
+# DTLS, at most one answer per K/2 (liveness.md §4).
+wait_log "${CLI_LOG[c1]}" 'Got DTLS Keepalive' 1 6
+verdict "client: its DTLS keepalive answered" $? "$(client_count c1 'Send DTLS Keepalive') sent, $(client_count c1 'Got DTLS Keepalive') answered"
 
 # Bulk data: full-size packets (MTU - 28 bytes of ICMP payload) both ways.
 bulk_ping c1 400 $((mtu - 28))
