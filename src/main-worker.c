@@ -46,9 +46,11 @@
 #include "ipc.h"
 #include "log.h"
 #include "main-ctl.h"
+#include "main-script.h"
 #include "main-secmod.h"
 #include "main.h"
 #include "main-udp.h"
+#include "script-env.h"
 #include "sec-mod.h"
 
 /* Link MTU when the config sets none (the tun default). */
@@ -244,8 +246,14 @@ static void msess_detach(struct server *srv, struct main_session *m, const struc
 
 /* --- sessions ending -------------------------------------------------------- */
 
-/* sec-mod ended the session s (a snapshot): free what main holds for it and
- * tell its worker, if one still has the tunnel, to say goodbye. */
+static void run_disconnect_script(struct server *srv, const struct main_session *m,
+				  const struct session *s, uint64_t bytes_in, uint64_t bytes_out);
+static void open_reply_refuse(struct server *srv, struct worker_proc *w, uint32_t status,
+			      const char *reason);
+
+/* sec-mod ended the session s (a snapshot): free what main holds for it,
+ * run the disconnect-script, and tell its worker, if one still has the
+ * tunnel, to say goodbye. */
 static void session_released(struct server *srv, const struct session *s)
 {
 	struct worker_proc *w = find_by_session(srv, s->serial);
@@ -264,6 +272,7 @@ static void session_released(struct server *srv, const struct session *s)
 			 (int)SESSION_ID_SHORT_LEN, s->sid, s->username, ip, dev,
 			 vpn_end_reason_str(s->m.end_reason), (unsigned long long)in,
 			 (unsigned long long)out);
+		run_disconnect_script(srv, m, s, in, out);
 		msess_free(srv, m);
 	}
 	if (w != NULL) {
@@ -271,8 +280,16 @@ static void session_released(struct server *srv, const struct session *s)
 		 * superseded) while a tunnel is attached: the worker says goodbye
 		 * to the client. Its later TunnelDown concerns no session. */
 		w->session_serial = 0;
-		if (w->state != WORKER_DOWN)
+		if (w->script_pending) {
+			/* ended while its connect-script ran: the CONNECT waits */
+			w->script_pending = false;
+			w->state = WORKER_DOWN;
+			if (!w->sigterm_sent && !w->exited)
+				arm_timer(srv, w, MAIN_EXIT_GRACE_S);
+			open_reply_refuse(srv, w, 401, "Cookie is not acceptable");
+		} else if (w->state != WORKER_DOWN) {
 			send_terminate(srv, w, s->m.end_reason);
+		}
 	}
 }
 
@@ -468,6 +485,8 @@ static void on_session_open(struct server *srv, struct worker_proc *w,
 		return;
 	}
 	w->open_mobile = req->has_mobile && req->mobile;
+	snprintf(w->open_hostname, sizeof(w->open_hostname), "%s",
+		 req->hostname != NULL ? req->hostname : "");
 	w->open_base_mtu = req->has_client_base_mtu ? req->client_base_mtu : 0;
 	snprintf(w->open_requested_ipv4, sizeof(w->open_requested_ipv4), "%s",
 		 req->requested_ipv4 != NULL ? req->requested_ipv4 : "");
@@ -497,12 +516,217 @@ static void open_abandoned(struct server *srv, uint64_t serial, uint32_t attach,
 	(void)main_secmod_send(srv, IPC_SM_TUNNEL_DOWN, &d.base);
 }
 
-void main_on_sm_open_reply(struct server *srv, const SmOpenReply *rep)
+/* The session's connect-script for w's CONNECT (main-script.h). */
+static int run_connect_script(struct server *srv, struct worker_proc *w, const struct session *s,
+			      const struct main_session *m)
+{
+	char ip[INET_ADDRSTRLEN], local[INET_ADDRSTRLEN];
+	struct in_addr l = ippool_server_addr(&srv->pool);
+	struct script_info in = {
+		.username = s->username, .group = s->group, .device = m->tun.name,
+		.ip_real = w->remote_ip, .ip_real_local = w->local_ip,
+		.remote_hostname = w->open_hostname, .ip_local = local, .ip_remote = ip,
+		.id = s->serial, .session_id = s->sid, .cfg = &srv->cfg,
+	};
+	char **env;
+	int r;
+
+	inet_ntop(AF_INET, &m->ipv4, ip, sizeof(ip));
+	inet_ntop(AF_INET, &l, local, sizeof(local));
+	env = script_env_build(&in);
+	if (env == NULL)
+		return -ENOMEM;
+	r = main_script_run(srv, MAIN_SCRIPT_CONNECT, srv->cfg.connect_script, env, s->serial,
+			    w->pid);
+	free(env);
+	return r;
+}
+
+/* The session's disconnect-script, at its end (s: sec-mod's last word). */
+static void run_disconnect_script(struct server *srv, const struct main_session *m,
+				  const struct session *s, uint64_t bytes_in, uint64_t bytes_out)
+{
+	char ip[INET_ADDRSTRLEN], local[INET_ADDRSTRLEN];
+	struct in_addr l = ippool_server_addr(&srv->pool);
+	vpn_ms_t now = now_ms();
+	struct script_info in = {
+		.disconnect = true,
+		.username = m->username, .group = m->group, .device = m->tun.name,
+		.ip_real = m->last_remote_ip, .ip_real_local = m->local_ip,
+		.remote_hostname = m->hostname, .ip_local = local, .ip_remote = ip,
+		.id = m->serial, .session_id = m->sid, .cfg = &srv->cfg,
+		.bytes_in = bytes_in, .bytes_out = bytes_out,
+		.duration_s = m->first_attach_ms != VPN_NEVER && now > m->first_attach_ms
+			      ? (now - m->first_attach_ms) / 1000 : 0,
+		.end_reason = vpn_end_reason_str(s->m.end_reason),
+		.resumes = s->m.resumes,
+	};
+	char **env;
+
+	if (srv->cfg.disconnect_script == NULL || !m->scripts_connected)
+		return;
+	inet_ntop(AF_INET, &m->ipv4, ip, sizeof(ip));
+	inet_ntop(AF_INET, &l, local, sizeof(local));
+	env = script_env_build(&in);
+	if (env == NULL) {
+		log_err("disconnect-script of session %.*s: out of memory",
+			(int)SESSION_ID_SHORT_LEN, m->sid);
+		return;
+	}
+	(void)main_script_run(srv, MAIN_SCRIPT_DISCONNECT, srv->cfg.disconnect_script, env,
+			      m->serial, 0);
+	free(env);
+}
+
+/* The connect-script did not let w in: 401, and the session ends (the
+ * disconnect-script does not run for a session that was never let in). */
+static void connect_refused(struct server *srv, struct worker_proc *w, struct main_session *m,
+			    const char *why)
+{
+	SmTerminate t = SM_TERMINATE__INIT;
+	uint64_t serial = w->session_serial;
+
+	log_info("CONNECT from %s (user '%s'): %s: 401", w->remote_ip,
+		 w->username != NULL ? w->username : "?", why);
+	w->session_serial = 0;
+	w->state = WORKER_DOWN;
+	if (!w->sigterm_sent && !w->exited)
+		arm_timer(srv, w, MAIN_EXIT_GRACE_S);
+	if (m != NULL && m->worker_pid == w->pid)
+		m->worker_pid = 0;
+	open_reply_refuse(srv, w, 401, "Cookie is not acceptable");
+	t.serial = serial;
+	t.reason = VPN_END_ADMIN_TERMINATE;
+	(void)main_secmod_send(srv, IPC_SM_TERMINATE, &t.base);
+}
+
+/* Answer w's CONNECT with 200 and the session's device (it is attached:
+ * w->session_serial, its main_session). */
+static void send_open_reply(struct server *srv, struct worker_proc *w)
 {
 	SessionOpenReply r = SESSION_OPEN_REPLY__INIT;
 	struct config_tunnel_timers tt;
 	char ipv4[INET_ADDRSTRLEN], mask[INET_ADDRSTRLEN], local[INET_ADDRSTRLEN];
 	char **dns = NULL, **routes = NULL, **no_routes = NULL;
+	struct session *s = sessions_find_serial(srv->sessions, w->session_serial);
+	struct main_session *m = msess_find(srv, w->session_serial);
+	enum vpn_connect_result cr = w->open_result;
+	bool new_tun = w->open_new_tun;
+
+	if (s == NULL || m == NULL || s->m.state == VPN_SESSION_ENDED || m->tun.fd < 0) {
+		/* ended while its connect-script ran */
+		log_info("CONNECT from %s: the session ended meanwhile: 401", w->remote_ip);
+		w->session_serial = 0;
+		open_reply_refuse(srv, w, 401, "Cookie is not acceptable");
+		return;
+	}
+	config_tunnel_timers(&srv->cfg, w->open_mobile, &tt);
+	inet_ntop(AF_INET, &m->ipv4, ipv4, sizeof(ipv4));
+	{
+		struct in_addr nm = ippool_netmask(&srv->pool), l = ippool_server_addr(&srv->pool);
+
+		inet_ntop(AF_INET, &nm, mask, sizeof(mask));
+		inet_ntop(AF_INET, &l, local, sizeof(local));
+	}
+	r.status = 200;
+	r.reason = "CONNECTED";
+	r.session_id = s->sid;
+	r.username = s->username;
+	r.group = s->group;
+	r.tun_name = m->tun.name;
+	r.ipv4 = ipv4;
+	r.ipv4_netmask = mask;
+	r.ipv4_local = local;
+	dns = calloc(srv->cfg.n_dns + 1, sizeof(*dns));
+	routes = calloc(srv->cfg.n_routes + 1, sizeof(*routes));
+	no_routes = calloc(srv->cfg.n_no_routes + 1, sizeof(*no_routes));
+	if (dns == NULL || routes == NULL || no_routes == NULL) {
+		log_err("session reply for %s: out of memory", w->remote_ip);
+		free(dns);
+		free(routes);
+		free(no_routes);
+		main_kill_worker(srv, w, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < srv->cfg.n_dns; i++)
+		dns[i] = srv->cfg.dns[i].text;
+	for (size_t i = 0; i < srv->cfg.n_routes; i++)
+		routes[i] = srv->cfg.routes[i].text;
+	for (size_t i = 0; i < srv->cfg.n_no_routes; i++)
+		no_routes[i] = srv->cfg.no_routes[i].text;
+	r.n_dns = srv->cfg.n_dns;
+	r.dns = dns;
+	r.n_routes = srv->cfg.n_routes;
+	r.routes = routes;
+	r.n_no_routes = srv->cfg.n_no_routes;
+	r.no_routes = no_routes;
+	r.default_domain = srv->cfg.default_domain;
+	r.has_mtu = true;
+	r.mtu = m->tun.mtu;
+	r.has_dtls_port = true;
+	r.dtls_port = main_udp_port(srv);
+	r.has_dpd = r.has_dpd_retries = r.has_keepalive = r.has_idle_timeout = true;
+	r.has_session_timeout = r.has_session_remaining = r.has_cookie_timeout = true;
+	r.has_switch_to_tcp_timeout = r.has_persistent_cookies = true;
+	r.dpd = tt.dpd_s;
+	r.dpd_retries = tt.dpd_retries;
+	r.keepalive = tt.keepalive_s;
+	r.idle_timeout = tt.idle_timeout_s;
+	/* the session's own values (fixed at authentication), not the
+	 * current config: a reload does not change a running session */
+	r.session_timeout = sat_u32(s->m.cfg.session_timeout_ms);
+	/* counted from authentication by sec-mod, rounded up */
+	r.session_remaining = w->open_remaining;
+	r.cookie_timeout = sat_u32(s->m.cfg.cookie_timeout_ms);
+	r.switch_to_tcp_timeout = tt.switch_to_tcp_timeout_s;
+	r.persistent_cookies = s->m.cfg.persistent_cookies;
+
+	if (w->open_requested_ipv4[0] != '\0' && strcmp(w->open_requested_ipv4, ipv4) != 0)
+		log_info("client %s asked for %s, session %.*s has %s", w->remote_ip,
+			 w->open_requested_ipv4, (int)SESSION_ID_SHORT_LEN, s->sid, ipv4);
+	log_info("%s session %.*s of user '%s' from %s: %s %s peer %s, mtu %u%s%s",
+		 vpn_connect_result_str(cr), (int)SESSION_ID_SHORT_LEN, s->sid, s->username,
+		 w->remote_ip, m->tun.name, local, ipv4, m->tun.mtu,
+		 new_tun ? "" : " (kept device)", tt.mobile ? " (mobile)" : "");
+	send_to(srv, w, IPC_SESSION_OPEN_REPLY, &r.base, m->tun.fd);
+	free(dns);
+	free(routes);
+	free(no_routes);
+}
+
+
+void main_open_continue(struct server *srv, uint64_t serial, pid_t worker_pid, bool ok)
+{
+	struct worker_proc *w = find_pid(srv, worker_pid);
+	struct main_session *m = msess_find(srv, serial);
+
+	if (w == NULL || !w->script_pending || w->session_serial != serial || w->exited) {
+		/* the worker went (or the session ended) while the script ran */
+		if (w != NULL)
+			w->script_pending = false;
+		if (!ok && m != NULL) {
+			SmTerminate t = SM_TERMINATE__INIT;
+
+			t.serial = serial;
+			t.reason = VPN_END_ADMIN_TERMINATE;
+			(void)main_secmod_send(srv, IPC_SM_TERMINATE, &t.base);
+		} else if (m != NULL) {
+			m->scripts_connected = true;
+		}
+		return;
+	}
+	w->script_pending = false;
+	if (!ok) {
+		connect_refused(srv, w, m, "refused by the connect-script");
+		return;
+	}
+	if (m != NULL)
+		m->scripts_connected = true;
+	send_open_reply(srv, w);
+}
+
+void main_on_sm_open_reply(struct server *srv, const SmOpenReply *rep)
+{
 	struct worker_proc *w = find_request(srv, rep->request_id), *old;
 	uint64_t serial = rep->session != NULL ? rep->session->serial : 0;
 	uint32_t attach = rep->session != NULL ? rep->session->attaches : 0;
@@ -510,7 +734,7 @@ void main_on_sm_open_reply(struct server *srv, const SmOpenReply *rep)
 	struct session *s;
 	struct main_session *m;
 	enum vpn_connect_result cr;
-	bool new_lease = false, new_tun = false;
+	bool new_lease = false, new_tun = false, first;
 	int rc;
 
 	if (w != NULL)
@@ -588,10 +812,14 @@ void main_on_sm_open_reply(struct server *srv, const SmOpenReply *rep)
 		if (old->state != WORKER_DOWN)
 			send_terminate(srv, old, VPN_END_TAKEOVER);
 	}
+	first = m->tunnels == 0;
 	s->worker_pid = w->pid;
 	m->worker_pid = w->pid;
 	m->waiting = false;
 	m->tunnels++;
+	snprintf(m->last_remote_ip, sizeof(m->last_remote_ip), "%s", w->remote_ip);
+	snprintf(m->local_ip, sizeof(m->local_ip), "%s", w->local_ip);
+	snprintf(m->hostname, sizeof(m->hostname), "%s", w->open_hostname);
 	if (m->first_attach_ms == VPN_NEVER)
 		m->first_attach_ms = now;
 	w->session_serial = s->serial;
@@ -603,79 +831,21 @@ void main_on_sm_open_reply(struct server *srv, const SmOpenReply *rep)
 	w->tun.fd = -1; /* display copy: the fd is the session's */
 	w->bytes_in = w->bytes_out = w->packets_in = w->packets_out = 0;
 	ev_timer_stop(srv->loop, &w->timer_w); /* the auth backstop is done */
-
-	config_tunnel_timers(&srv->cfg, w->open_mobile, &tt);
-	inet_ntop(AF_INET, &m->ipv4, ipv4, sizeof(ipv4));
-	{
-		struct in_addr nm = ippool_netmask(&srv->pool), l = ippool_server_addr(&srv->pool);
-
-		inet_ntop(AF_INET, &nm, mask, sizeof(mask));
-		inet_ntop(AF_INET, &l, local, sizeof(local));
-	}
-	r.status = 200;
-	r.reason = "CONNECTED";
-	r.session_id = s->sid;
-	r.username = s->username;
-	r.group = s->group;
-	r.tun_name = m->tun.name;
-	r.ipv4 = ipv4;
-	r.ipv4_netmask = mask;
-	r.ipv4_local = local;
-	dns = calloc(srv->cfg.n_dns + 1, sizeof(*dns));
-	routes = calloc(srv->cfg.n_routes + 1, sizeof(*routes));
-	no_routes = calloc(srv->cfg.n_no_routes + 1, sizeof(*no_routes));
-	if (dns == NULL || routes == NULL || no_routes == NULL) {
-		log_err("session reply for %s: out of memory", w->remote_ip);
-		free(dns);
-		free(routes);
-		free(no_routes);
-		main_kill_worker(srv, w, "out of memory");
+	w->open_result = cr;
+	w->open_remaining = rep->has_session_remaining ? rep->session_remaining : 0;
+	w->open_new_tun = new_tun;
+	if (first && srv->cfg.connect_script != NULL) {
+		/* the CONNECT is answered when the script has let the user in */
+		if (run_connect_script(srv, w, s, m) == 0) {
+			w->script_pending = true;
+			return;
+		}
+		connect_refused(srv, w, m, "could not run the connect-script");
 		return;
 	}
-	for (size_t i = 0; i < srv->cfg.n_dns; i++)
-		dns[i] = srv->cfg.dns[i].text;
-	for (size_t i = 0; i < srv->cfg.n_routes; i++)
-		routes[i] = srv->cfg.routes[i].text;
-	for (size_t i = 0; i < srv->cfg.n_no_routes; i++)
-		no_routes[i] = srv->cfg.no_routes[i].text;
-	r.n_dns = srv->cfg.n_dns;
-	r.dns = dns;
-	r.n_routes = srv->cfg.n_routes;
-	r.routes = routes;
-	r.n_no_routes = srv->cfg.n_no_routes;
-	r.no_routes = no_routes;
-	r.default_domain = srv->cfg.default_domain;
-	r.has_mtu = true;
-	r.mtu = m->tun.mtu;
-	r.has_dtls_port = true;
-	r.dtls_port = main_udp_port(srv);
-	r.has_dpd = r.has_dpd_retries = r.has_keepalive = r.has_idle_timeout = true;
-	r.has_session_timeout = r.has_session_remaining = r.has_cookie_timeout = true;
-	r.has_switch_to_tcp_timeout = r.has_persistent_cookies = true;
-	r.dpd = tt.dpd_s;
-	r.dpd_retries = tt.dpd_retries;
-	r.keepalive = tt.keepalive_s;
-	r.idle_timeout = tt.idle_timeout_s;
-	/* the session's own values (fixed at authentication), not the
-	 * current config: a reload does not change a running session */
-	r.session_timeout = sat_u32(s->m.cfg.session_timeout_ms);
-	/* counted from authentication by sec-mod, rounded up */
-	r.session_remaining = rep->has_session_remaining ? rep->session_remaining : 0;
-	r.cookie_timeout = sat_u32(s->m.cfg.cookie_timeout_ms);
-	r.switch_to_tcp_timeout = tt.switch_to_tcp_timeout_s;
-	r.persistent_cookies = s->m.cfg.persistent_cookies;
-
-	if (w->open_requested_ipv4[0] != '\0' && strcmp(w->open_requested_ipv4, ipv4) != 0)
-		log_info("client %s asked for %s, session %.*s has %s", w->remote_ip,
-			 w->open_requested_ipv4, (int)SESSION_ID_SHORT_LEN, s->sid, ipv4);
-	log_info("%s session %.*s of user '%s' from %s: %s %s peer %s, mtu %u%s%s",
-		 vpn_connect_result_str(cr), (int)SESSION_ID_SHORT_LEN, s->sid, s->username,
-		 w->remote_ip, m->tun.name, local, ipv4, m->tun.mtu,
-		 new_tun ? "" : " (kept device)", tt.mobile ? " (mobile)" : "");
-	send_to(srv, w, IPC_SESSION_OPEN_REPLY, &r.base, m->tun.fd);
-	free(dns);
-	free(routes);
-	free(no_routes);
+	if (first)
+		m->scripts_connected = true;
+	send_open_reply(srv, w);
 }
 
 /* --- TunnelUp / TunnelStats / TunnelDown ---------------------------------- */
@@ -1023,6 +1193,16 @@ static void spawn_worker(struct server *srv, int tcp, const struct sockaddr_stor
 	w->tun.fd = -1;
 	(void)ban_addr_from_sockaddr((const struct sockaddr *)ss, sslen, &w->addr);
 	ban_addr_str(&w->addr, w->remote_ip, sizeof(w->remote_ip));
+	{
+		struct sockaddr_storage me;
+		socklen_t melen = sizeof(me);
+		struct ban_addr la;
+
+		w->local_ip[0] = '\0';
+		if (getsockname(tcp, (struct sockaddr *)&me, &melen) == 0 &&
+		    ban_addr_from_sockaddr((const struct sockaddr *)&me, melen, &la) == 0)
+			ban_addr_str(&la, w->local_ip, sizeof(w->local_ip));
+	}
 	w->remote_port = ntohs(ss->ss_family == AF_INET6
 			       ? ((const struct sockaddr_in6 *)ss)->sin6_port
 			       : ((const struct sockaddr_in *)ss)->sin_port);
@@ -1194,6 +1374,16 @@ void main_forget_workers(struct server *srv)
 {
 	while (srv->workers != NULL)
 		free_worker(srv, srv->workers);
-	while (srv->msessions != NULL)
-		msess_free(srv, srv->msessions);
+	while (srv->msessions != NULL) {
+		struct main_session *m = srv->msessions;
+		const struct session *mirror = sessions_find_serial(srv->sessions, m->serial);
+		struct session s = { .serial = m->serial };
+
+		/* main stops before sec-mod's last word about it: the session
+		 * ends with the server */
+		s.m.end_reason = VPN_END_SERVER_SHUTDOWN;
+		s.m.resumes = mirror != NULL ? mirror->m.resumes : 0;
+		run_disconnect_script(srv, m, &s, m->bytes_in, m->bytes_out);
+		msess_free(srv, m);
+	}
 }

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "main-ctl.h"
 #include "main-secmod.h"
+#include "main-script.h"
 #include "main.h"
 #include "main-udp.h"
 #include "passwd.h"
@@ -457,7 +458,8 @@ static void child_cb(struct ev_loop *loop, ev_child *w, int revents)
 {
 	struct server *srv = ev_userdata(loop);
 
-	if (!main_secmod_exited(srv, w->rpid, w->rstatus))
+	if (!main_secmod_exited(srv, w->rpid, w->rstatus) &&
+	    !main_script_exited(srv, w->rpid, w->rstatus))
 		main_worker_exited(srv, w->rpid, w->rstatus);
 	if (srv->shutting_down && srv->n_workers == 0) {
 		log_info("all workers are gone");
@@ -717,6 +719,7 @@ int main(int argc, char **argv)
 	vpn_ev_timer_stop(&srv->sessions_timer);
 	main_ctl_stop(srv);
 	main_forget_workers(srv);
+	main_scripts_forget(srv);
 	main_secmod_stop(srv);
 	sessions_free(srv->sessions);
 	ban_free(srv->bans);

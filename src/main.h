@@ -77,6 +77,13 @@ struct worker_proc {
 	uint64_t taken_serial;       /* session taken over from this worker; 0: none */
 	uint64_t probe_request;      /* Probe in flight (max-same-clients); 0: none */
 	uint64_t probe_serial;       /* ... for this session */
+	char local_ip[INET6_ADDRSTRLEN]; /* the server address the client connected to */
+	char open_hostname[256];     /* X-CSTP-Hostname of its CONNECT ("": none) */
+	/* its CONNECT, answered once the session's connect-script let it in */
+	bool script_pending;
+	enum vpn_connect_result open_result;
+	uint32_t open_remaining;     /* s of session-timeout left, from sec-mod */
+	bool open_new_tun;
 	struct worker_proc *prev, *next;
 };
 
@@ -104,6 +111,11 @@ struct main_session {
 	uint64_t bytes_in, bytes_out, packets_in, packets_out;
 	vpn_ms_t first_attach_ms;    /* first CONNECT; VPN_NEVER before */
 	bool waiting;                /* sec-mod said waiting-to-resume since the last attach */
+	bool scripts_connected;      /* connect-script let it in (or there is none): the
+				      * disconnect-script runs at its end */
+	char last_remote_ip[INET6_ADDRSTRLEN]; /* of its latest tunnel, for the scripts */
+	char local_ip[INET6_ADDRSTRLEN];
+	char hostname[256];
 	struct main_session *prev, *next;
 };
 
@@ -141,6 +153,7 @@ struct server {
 	uint64_t secmod_next_request;
 	struct main_sm_list *secmod_lists; /* list requests in flight */
 	bool secmod_stopping;          /* main is ending it (exit) */
+	struct main_script *scripts;   /* connect/disconnect scripts running (main-script.c) */
 	int exit_code;                 /* of main, once the loop ends */
 
 	struct worker_proc *workers;

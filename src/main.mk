@@ -88,9 +88,10 @@ src_ocserv_modern_SOURCES = \
 	src/main-worker.c \
 	src/main-ctl.c src/main-ctl.h \
 	src/main-secmod.c src/main-secmod.h src/sec-mod-proc.c \
+	src/main-script.c src/main-script.h \
 	src/tun.c src/tun.h
 src_ocserv_modern_CFLAGS = $(AM_CFLAGS) $(GNUTLS_CFLAGS) $(PROTOBUF_C_CFLAGS) $(LIBNL_CFLAGS)
-src_ocserv_modern_LDADD = src/libsecmod.a src/libmaincore.a src/libipc.a src/occtl/libctl.a src/libconfig.a \
+src_ocserv_modern_LDADD = src/libsecmod.a src/libscriptenv.a src/libmaincore.a src/libipc.a src/occtl/libctl.a src/libconfig.a \
 	src/vpn/libvpnev.a src/vpn/libvpn.a src/libcommon.a \
 	$(GNUTLS_LIBS) $(PROTOBUF_C_LIBS) $(LIBNL_LIBS) $(LIBEV_LIBS) $(CRYPT_LIBS)
 
@@ -109,7 +110,8 @@ RESUME_INTEGRATION_TESTS = \
 	tests/integration/test-resume-takeover.sh \
 	tests/integration/test-resume-session-timeout.sh \
 	tests/integration/test-resume-max-same.sh \
-	tests/integration/test-resume-secmod.sh
+	tests/integration/test-resume-secmod.sh \
+	tests/integration/test-resume-scripts.sh
 if ENABLE_INTEGRATION
 TESTS += $(RESUME_INTEGRATION_TESTS)
 endif
@@ -161,3 +163,13 @@ tests_unit_test_sec_mod_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(CHECK_CFLAG
 tests_unit_test_sec_mod_LDADD = src/libsecmod.a src/libmaincore.a src/libipc.a \
 	src/vpn/libvpn.a src/libcommon.a $(GNUTLS_LIBS) $(PROTOBUF_C_LIBS) $(CHECK_LIBS)
 tests/unit/test_sec_mod-test-sec-mod.$(OBJEXT): $(IPC_PROTO_GEN)
+
+# --- connect-script / disconnect-script: the environment as a pure piece
+noinst_LIBRARIES += src/libscriptenv.a
+src_libscriptenv_a_SOURCES = src/script-env.c src/script-env.h
+check_PROGRAMS += tests/unit/test-script-env
+TESTS += tests/unit/test-script-env
+UNIT_TESTS += tests/unit/test-script-env
+tests_unit_test_script_env_SOURCES = tests/unit/test-script-env.c
+tests_unit_test_script_env_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_script_env_LDADD = src/libscriptenv.a $(CHECK_LIBS)

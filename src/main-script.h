@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef OCSM_MAIN_SCRIPT_H
+#define OCSM_MAIN_SCRIPT_H
+
+/*
+ * connect-script and disconnect-script, run by main (it has the privileges
+ * and knows the device and the address), once per session:
+ *
+ *   first CONNECT of a session --> connect-script; the CONNECT is answered
+ *                                  when it exits: 0 lets the client in,
+ *                                  anything else (or no exit within
+ *                                  MAIN_SCRIPT_TIMEOUT_S) ends the session
+ *                                  and the CONNECT gets 401
+ *   resumes, takeovers         --> nothing: the session, its address and
+ *                                  (keep-tun-on-resume) its device stay
+ *   the session ends           --> disconnect-script, with the end reason,
+ *   (whatever the reason)          if the session was let in; main does
+ *                                  not wait for it
+ *
+ * The environment is script-env.h's. A script runs with main's privileges
+ * and main's other environment variables, stdin from /dev/null, stdout and
+ * stderr into main's log stream, in a process group of its own, which is
+ * killed (SIGKILL) if it runs longer than MAIN_SCRIPT_TIMEOUT_S.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define MAIN_SCRIPT_TIMEOUT_S 15.0
+
+struct server;
+
+enum main_script_kind {
+	MAIN_SCRIPT_CONNECT = 0,
+	MAIN_SCRIPT_DISCONNECT,
+};
+
+/* Start path with env (NULL-terminated "NAME=value"; copied, the caller
+ * keeps it) for the session serial and the worker waiting for a connect
+ * script (0 for disconnect). Returns 0, or -errno (logged) if it could not
+ * be started. A connect script's end calls main_open_continue(). */
+int main_script_run(struct server *srv, enum main_script_kind kind, const char *path,
+		    char *const *env, uint64_t serial, pid_t worker_pid);
+
+/* A child was reaped: true if it was one of our scripts. */
+bool main_script_exited(struct server *srv, pid_t pid, int status);
+
+/* At exit: stop tracking the running scripts (they are left to finish). */
+void main_scripts_forget(struct server *srv);
+
+/* main-worker.c: the connect script of serial, started for worker_pid,
+ * ended: ok = exit status 0. */
+void main_open_continue(struct server *srv, uint64_t serial, pid_t worker_pid, bool ok);
+
+#endif
