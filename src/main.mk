@@ -173,3 +173,6 @@ UNIT_TESTS += tests/unit/test-script-env
 tests_unit_test_script_env_SOURCES = tests/unit/test-script-env.c
 tests_unit_test_script_env_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_script_env_LDADD = src/libscriptenv.a $(CHECK_LIBS)
+
+# --- the sessions guide for administrators
+dist_doc_DATA += doc/sessions.md
