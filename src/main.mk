@@ -111,7 +111,8 @@ RESUME_INTEGRATION_TESTS = \
 	tests/integration/test-resume-session-timeout.sh \
 	tests/integration/test-resume-max-same.sh \
 	tests/integration/test-resume-secmod.sh \
-	tests/integration/test-resume-scripts.sh
+	tests/integration/test-resume-scripts.sh \
+	tests/integration/test-resume-persistent.sh
 if ENABLE_INTEGRATION
 TESTS += $(RESUME_INTEGRATION_TESTS)
 endif
