@@ -177,3 +177,19 @@ tests_unit_test_script_env_LDADD = src/libscriptenv.a $(CHECK_LIBS)
 
 # --- the sessions guide for administrators
 dist_doc_DATA += doc/sessions.md
+
+# --- libFuzzer target over sec-mod's core (any sequence of main's messages)
+if ENABLE_FUZZING
+FUZZ_TARGETS += tests/fuzz/fuzz-secmod
+tests_fuzz_fuzz_secmod_SOURCES = tests/fuzz/fuzz-secmod.c src/sec-mod.c src/sec-mod.h \
+	src/sessions.c src/sessions.h src/cookie.c src/cookie.h src/ipc.c src/ipc.h \
+	src/vpn/session.c src/vpn/session.h src/log.c src/log.h
+nodist_tests_fuzz_fuzz_secmod_SOURCES = $(IPC_PROTO_GEN)
+tests_fuzz_fuzz_secmod_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(GNUTLS_CFLAGS) \
+	-fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_secmod_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_secmod_LDADD = $(PROTOBUF_C_LIBS) $(GNUTLS_LIBS)
+endif
+tests/fuzz/fuzz_secmod-fuzz-secmod.$(OBJEXT) src/tests_fuzz_fuzz_secmod-sec-mod.$(OBJEXT) \
+src/tests_fuzz_fuzz_secmod-ipc.$(OBJEXT): $(IPC_PROTO_GEN)
+EXTRA_DIST += tests/fuzz/fuzz-secmod.c tests/fuzz/seeds/fuzz-secmod
