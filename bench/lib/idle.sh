@@ -22,7 +22,7 @@
 
 TRANSPORT=${1:-cstp}
 case $TRANSPORT in cstp | dtls) ;; *) hard_error "usage: idle.sh cstp|dtls" ;; esac
-if quick; then WIN_S=5 STRACE_S=20; else WIN_S=20 STRACE_S=30; fi
+if quick; then WIN_S=8 STRACE_S=15; else WIN_S=20 STRACE_S=30; fi
 WINDOWS=3
 P=idle.$TRANSPORT
 ROLES="worker main sec-mod total"

@@ -107,6 +107,10 @@ FIGURES += [
 DECIMALS = {"s": 3, "ms": 1, "/min": 1, "MiB": 2, "KiB": 2, "Mbit/s": 0, "CPU s/GB": 2}
 
 
+# The section rows belong to the groups of bench/run --only.
+GROUP_OF = {"1": "dpd", "2": "idle", "3": "mem", "4": "tput", "5": "connect"}
+
+
 def fmt(v, unit=None):
     if v is None:
         return "-"
@@ -207,7 +211,10 @@ def main():
 
     rows, out_rows = [], []
     met_count = {"met": 0, "not met": 0, "n/a": 0}
+    groups = set(run.get("groups", "dpd,idle,mem,tput,connect").split(","))
     for fid, label, unit, kind, arg, ttext in FIGURES:
+        if GROUP_OF.get(fid, fid.split(".")[0]) not in groups:
+            continue        # not asked for in this run (bench/run --only)
         if unit is None:
             rows.append(f"| **{fid}** | **{label}** | | | | | | |")
             continue
