@@ -250,6 +250,7 @@ static void run_disconnect_script(struct server *srv, const struct main_session 
 				  const struct session *s, uint64_t bytes_in, uint64_t bytes_out);
 static void open_reply_refuse(struct server *srv, struct worker_proc *w, uint32_t status,
 			      const char *reason);
+static void tunnel_detached(struct server *srv, struct worker_proc *w, enum vpn_end_reason reason);
 
 /* sec-mod ended the session s (a snapshot): free what main holds for it,
  * run the disconnect-script, and tell its worker, if one still has the
@@ -276,18 +277,20 @@ static void session_released(struct server *srv, const struct session *s)
 		msess_free(srv, m);
 	}
 	if (w != NULL) {
-		/* A session-level end (session-timeout, admin, shutdown,
-		 * superseded) while a tunnel is attached: the worker says goodbye
-		 * to the client. Its later TunnelDown concerns no session. */
-		w->session_serial = 0;
 		if (w->script_pending) {
 			/* ended while its connect-script ran: the CONNECT waits */
 			w->script_pending = false;
+			open_reply_refuse(srv, w, 401, "Cookie is not acceptable");
+			tunnel_detached(srv, w, VPN_END_TUNNEL_LOST);
 			w->state = WORKER_DOWN;
 			if (!w->sigterm_sent && !w->exited)
 				arm_timer(srv, w, MAIN_EXIT_GRACE_S);
-			open_reply_refuse(srv, w, 401, "Cookie is not acceptable");
-		} else if (w->state != WORKER_DOWN) {
+		} else if (w->state != WORKER_DOWN && !w->terminate_sent) {
+			/* A session-level end (session-timeout, admin, shutdown,
+			 * superseded) while a tunnel is attached: the worker says
+			 * goodbye to the client. It stays attached until its
+			 * TunnelDown, which tells sec-mod that no worker holds the
+			 * ended record any more (it is then reaped). */
 			send_terminate(srv, w, s->m.end_reason);
 		}
 	}
@@ -580,24 +583,23 @@ static void run_disconnect_script(struct server *srv, const struct main_session 
 
 /* The connect-script did not let w in: 401, and the session ends (the
  * disconnect-script does not run for a session that was never let in). */
-static void connect_refused(struct server *srv, struct worker_proc *w, struct main_session *m,
-			    const char *why)
+static void connect_refused(struct server *srv, struct worker_proc *w, const char *why)
 {
 	SmTerminate t = SM_TERMINATE__INIT;
 	uint64_t serial = w->session_serial;
 
 	log_info("CONNECT from %s (user '%s'): %s: 401", w->remote_ip,
 		 w->username != NULL ? w->username : "?", why);
-	w->session_serial = 0;
-	w->state = WORKER_DOWN;
-	if (!w->sigterm_sent && !w->exited)
-		arm_timer(srv, w, MAIN_EXIT_GRACE_S);
-	if (m != NULL && m->worker_pid == w->pid)
-		m->worker_pid = 0;
 	open_reply_refuse(srv, w, 401, "Cookie is not acceptable");
+	/* end the session first, then its (never started) tunnel, so that it
+	 * does not wait to be resumed in between */
 	t.serial = serial;
 	t.reason = VPN_END_ADMIN_TERMINATE;
 	(void)main_secmod_send(srv, IPC_SM_TERMINATE, &t.base);
+	tunnel_detached(srv, w, VPN_END_TUNNEL_LOST);
+	w->state = WORKER_DOWN;
+	if (!w->sigterm_sent && !w->exited)
+		arm_timer(srv, w, MAIN_EXIT_GRACE_S);
 }
 
 /* Answer w's CONNECT with 200 and the session's device (it is attached:
@@ -717,7 +719,7 @@ void main_open_continue(struct server *srv, uint64_t serial, pid_t worker_pid, b
 	}
 	w->script_pending = false;
 	if (!ok) {
-		connect_refused(srv, w, m, "refused by the connect-script");
+		connect_refused(srv, w, "refused by the connect-script");
 		return;
 	}
 	if (m != NULL)
@@ -840,7 +842,7 @@ void main_on_sm_open_reply(struct server *srv, const SmOpenReply *rep)
 			w->script_pending = true;
 			return;
 		}
-		connect_refused(srv, w, m, "could not run the connect-script");
+		connect_refused(srv, w, "could not run the connect-script");
 		return;
 	}
 	if (first)

@@ -683,6 +683,31 @@ START_TEST(test_snapshot_roundtrip)
 }
 END_TEST
 
+START_TEST(test_ended_record_reaped_after_its_tunnel)
+{
+	char cookie[COOKIE_LEN + 1];
+	uint64_t serial;
+
+	login_ok(1, T0, cookie, &serial);
+	open_cookie(2, cookie, T0 + 1000);
+	/* session-timeout while the tunnel is up: ended, but a worker still
+	 * holds it, so the record is not reaped yet */
+	clear_out();
+	secmod_handle_expiry(sm, T0 + S_S * 1000);
+	ck_assert_uint_eq(last_session(serial)->state, VPN_SESSION_ENDED);
+	ck_assert_uint_eq(secmod_expiry(sm), VPN_NEVER);
+	/* the worker's goodbye done, its tunnel end arrives: reaped later */
+	tunnel_down(serial, VPN_END_SESSION_TIMEOUT, 10, 1, T0 + S_S * 1000 + 50);
+	ck_assert_uint_eq(last_session(serial)->state, VPN_SESSION_ENDED);
+	ck_assert_uint_eq(last_session(serial)->end_reason, VPN_END_SESSION_TIMEOUT);
+	ck_assert_uint_eq(secmod_expiry(sm), T0 + S_S * 1000 + SESSIONS_ENDED_KEEP_MS);
+	clear_out();
+	secmod_handle_expiry(sm, T0 + S_S * 1000 + SESSIONS_ENDED_KEEP_MS);
+	ck_assert(last_session(serial)->forget);
+	ck_assert_uint_eq(sessions_count(secmod_sessions(sm)), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sec-mod");
@@ -699,6 +724,7 @@ int main(void)
 	tcase_add_test(tc, test_session_timeout_not_extended);
 	tcase_add_test(tc, test_takeover_and_old_tunnel);
 	tcase_add_test(tc, test_terminate);
+	tcase_add_test(tc, test_ended_record_reaped_after_its_tunnel);
 	tcase_add_test(tc, test_max_same_waiting_superseded);
 	tcase_add_test(tc, test_max_same_probe_silent);
 	tcase_add_test(tc, test_max_same_probe_alive);
