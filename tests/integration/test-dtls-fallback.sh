@@ -11,25 +11,32 @@
 # A second client, c2, runs the same scenario alongside with a fixed DTLS
 # port (--dtls-local-port): its new handshake arrives on the socket of the
 # association it replaces, which the server serves until the new one is
-# complete.
+# complete. A third client, c3, keeps pinging through the outage: once its
+# own DTLS DPD gives up it sends the data over CSTP, and CSTP DATA while DTLS
+# is up makes the server's DTLS inactive at once (liveness.md §7).
 . "$(dirname "$0")/dtls-lib.sh"
 
 D=3
 
 C2_PORT=40443
 
-it_setup 2
+it_setup 3
 dtls_config DPD=$D KEEPALIVE=30
 start_server
 connect_dtls_client c1
 connect_dtls_client c2 --dtls-local-port $C2_PORT
+connect_dtls_client c3
 mtu=$(cstp_option c1 X-CSTP-MTU)
 expect_eq "X-DTLS-DPD" "$(sed -n 's/.*\] X-DTLS-DPD: //p' "${CLI_LOG[c1]}" | head -n 1)" $D
 
 # Let the channel settle (probe window, first DPDs), then cut UDP only.
 sleep 4
+in_client c3 ping -n -q -c 100 -i 0.2 -W 2 "$SERVER_VPN_IP" > "$IT_WORK/c3-ping.log" 2>&1 &
+track $!
+c3_ping=$!
 udp_blackhole_on c1
 udp_blackhole_on c2
+udp_blackhole_on c3
 cut_ms=$(now_ms)
 it_log "UDP between c1 and the server dropped"
 
@@ -49,6 +56,13 @@ expect_range "DTLS inactive after the last DTLS record (L + 3D)" "${ago:-}" \
 # R = 2 (the default dpd-retries): probes at L + 2D and L + 2.5D first.
 wait_log_re "$SERVER_LOG" 'DTLS inactive: reason=dpd-timeout client=10\.77\.0\.3:' 1 2
 verdict "server: c2's DTLS inactive too" $? "$(grep -F 'client=10.77.0.3:' "$SERVER_LOG" | grep -F 'DTLS inactive' | sed 's/.*DTLS inactive: //')"
+wait_log_re "$SERVER_LOG" 'DTLS inactive: reason=[a-z-]+ client=10\.77\.0\.4:' 1 2
+line3=$(grep -E 'DTLS inactive: reason=[a-z-]+ client=10\.77\.0\.4:' "$SERVER_LOG" | head -n 1)
+t3=$(line_ms "$line3")
+expect_eq "c3 (sending data): DTLS inactive because data came over CSTP" \
+	"$(sed -nE 's/.*DTLS inactive: reason=([a-z-]+).*/\1/p' <<< "$line3")" cstp-data
+expect_range "c3: DTLS inactive after the cut" $((${t3:-0} - cut_ms)) 0 $((3 * D * 1000)) \
+	"before the server's own DPD verdict at 3D"
 probes=$(sed -nE 's/.*, ([0-9]+) DPD probes? unanswered.*/\1/p' <<< "$line")
 expect_eq "the server probed DTLS twice before giving up" "$probes" 2
 
@@ -72,13 +86,15 @@ if [ -x "$occtl_bin" ] && [ -n "$sid" ]; then
 	timeout 10 "$occtl_bin" -s "$IT_WORK/occtl.sock" -j show users > "$IT_WORK/occtl-users.json" 2>&1
 	dstate=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" ".join(u.get("DTLS state","?") for u in d))' \
 		"$IT_WORK/occtl-users.json" 2> /dev/null)
-	verdict "occtl: both tunnels' DTLS inactive" "$([ "$dstate" = "inactive inactive" ]; echo $?)" "${dstate:-?}"
+	verdict "occtl: the three tunnels' DTLS inactive" \
+		"$([ "$dstate" = "inactive inactive inactive" ]; echo $?)" "${dstate:-?}"
 fi
 
 # UDP back: the client's pending handshake (retransmitted from its new
 # port) or its next attempt gets through.
 udp_blackhole_off c1
 udp_blackhole_off c2
+udp_blackhole_off c3
 restore_ms=$(now_ms)
 it_log "UDP restored"
 wait_log "${CLI_LOG[c1]}" 'Established DTLS connection' 2 20 ||
@@ -105,6 +121,13 @@ check_mtu_probe c2 "$mtu"
 client_ping c2 10
 verdict "c2: ping after the restore" $? "$(ping_summary "$IT_WORK/c2-ping.log")"
 expect_eq "c2: one CSTP connection" "$(client_count c2 'CSTP connected.')" 1
+
+# c3's pings went on through the outage (over CSTP once its client gave
+# up on DTLS: only the first DPD window of them is lost).
+wait_exit "$c3_ping" 30
+read -r tx3 rx3 <<< "$(ping_summary "$IT_WORK/c3-ping.log")"
+verdict "c3: pings during and after the outage" "$([ "${rx3:-0}" -ge 50 ]; echo $?)" \
+	"${rx3:-0}/${tx3:-0} answered"
 
 # Data on DTLS again: these pings are counted on the DTLS channel.
 sleep 1
