@@ -183,7 +183,7 @@ if ENABLE_FUZZING
 FUZZ_TARGETS += tests/fuzz/fuzz-secmod
 tests_fuzz_fuzz_secmod_SOURCES = tests/fuzz/fuzz-secmod.c src/sec-mod.c src/sec-mod.h \
 	src/sessions.c src/sessions.h src/cookie.c src/cookie.h src/ipc.c src/ipc.h \
-	src/vpn/session.c src/vpn/session.h src/log.c src/log.h
+	src/vpn/session.c src/vpn/session.h src/log.h
 nodist_tests_fuzz_fuzz_secmod_SOURCES = $(IPC_PROTO_GEN)
 tests_fuzz_fuzz_secmod_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(GNUTLS_CFLAGS) \
 	-fsanitize=fuzzer,address,undefined
