@@ -378,10 +378,11 @@ static void auth_reply_fail(struct server *srv, struct worker_proc *w, const cha
 
 /* Bans are main's (it sees the connections); the password, max-same-clients
  * and the new session are sec-mod's. */
-static void on_auth_request(struct server *srv, struct worker_proc *w, const AuthRequest *req)
+static void on_auth_request(struct server *srv, struct worker_proc *w, AuthRequest *req)
 {
 	SmAuthRequest q = SM_AUTH_REQUEST__INIT;
 	AuthRequest a = *req;
+	int r;
 
 	if (w->session_serial != 0 || w->state != WORKER_AUTH || w->sm_request != 0) {
 		main_kill_worker(srv, w, "AuthRequest out of turn");
@@ -396,7 +397,10 @@ static void on_auth_request(struct server *srv, struct worker_proc *w, const Aut
 	a.remote_ip = w->remote_ip;
 	q.request_id = main_secmod_request_id(srv);
 	q.auth = &a;
-	if (main_secmod_send(srv, IPC_SM_AUTH_REQUEST, &q.base) < 0) {
+	r = main_secmod_send(srv, IPC_SM_AUTH_REQUEST, &q.base);
+	/* passed on: no copy of the password stays in main's memory */
+	explicit_bzero(req->password, strlen(req->password));
+	if (r < 0) {
 		auth_reply_fail(srv, w, "Server not ready", false);
 		return;
 	}

@@ -452,7 +452,7 @@ static enum login_outcome login_decide(struct secmod *sm, struct sm_login *l, vp
 
 static void on_auth(struct secmod *sm, const SmAuthRequest *r, vpn_ms_t now)
 {
-	const AuthRequest *a = r->auth;
+	AuthRequest *a = r->auth;
 	char groups[512], group[256];
 	struct sm_login tmp = { 0 }, *l;
 	int rc;
@@ -463,6 +463,8 @@ static void on_auth(struct secmod *sm, const SmAuthRequest *r, vpn_ms_t now)
 	}
 	rc = sm->ops.check_password(sm->opaque, sm->passwd_file, a->username, a->password,
 				    groups, sizeof(groups));
+	/* checked: the password has no business staying in memory */
+	explicit_bzero(a->password, strlen(a->password));
 	if (rc == 0 && !choose_group(groups, a->group, group, sizeof(group))) {
 		log_info("login of '%s' from %s refused: not a member of group '%s'", a->username,
 			 a->remote_ip, a->group);
