@@ -33,13 +33,6 @@ count_server() {
 # logins: successful authentications the server logged.
 logins() { count_server ') authenticated from '; }
 
-# client_connects NAME: "CSTP connected." lines of NAME's current run.
-client_connects() {
-	local n
-	n=$(grep -cF 'CSTP connected.' "${CLI_LOG[$1]}" 2> /dev/null) || n=0
-	echo "$n"
-}
-
 # ping_ok NAME COUNT: COUNT pings through NAME's tunnel, all answered?
 ping_ok() {
 	local rx tx
@@ -48,6 +41,3 @@ ping_ok() {
 	PING_RESULT="${rx:-0}/${tx:-0} answered"
 	[ "${rx:-0}" -ge 1 ] && [ "${rx:-0}" = "${tx:-x}" ]
 }
-
-# resume_state_line SID6-or-empty: the server's last "waits to resume" line.
-last_wait_line() { grep -F 'waits to resume' "$SERVER_LOG" | tail -n 1; }
