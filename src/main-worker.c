@@ -740,7 +740,7 @@ void main_on_sm_open_reply(struct server *srv, const SmOpenReply *rep)
 	struct session *s;
 	struct main_session *m;
 	enum vpn_connect_result cr;
-	bool new_lease = false, new_tun = false, first;
+	bool new_lease = false, new_tun = false, let_in;
 	int rc;
 
 	if (w != NULL)
@@ -818,7 +818,9 @@ void main_on_sm_open_reply(struct server *srv, const SmOpenReply *rep)
 		if (old->state != WORKER_DOWN)
 			send_terminate(srv, old, VPN_END_TAKEOVER);
 	}
-	first = m->tunnels == 0;
+	/* the connect-script runs until it has let the session in once (a
+	 * second CONNECT while it runs must not slip past it) */
+	let_in = m->scripts_connected;
 	s->worker_pid = w->pid;
 	m->worker_pid = w->pid;
 	m->waiting = false;
@@ -840,7 +842,7 @@ void main_on_sm_open_reply(struct server *srv, const SmOpenReply *rep)
 	w->open_result = cr;
 	w->open_remaining = rep->has_session_remaining ? rep->session_remaining : 0;
 	w->open_new_tun = new_tun;
-	if (first && srv->cfg.connect_script != NULL) {
+	if (!let_in && srv->cfg.connect_script != NULL) {
 		/* the CONNECT is answered when the script has let the user in */
 		if (run_connect_script(srv, w, s, m) == 0) {
 			w->script_pending = true;
@@ -849,8 +851,7 @@ void main_on_sm_open_reply(struct server *srv, const SmOpenReply *rep)
 		connect_refused(srv, w, "could not run the connect-script");
 		return;
 	}
-	if (first)
-		m->scripts_connected = true;
+	m->scripts_connected = true;
 	send_open_reply(srv, w);
 }
 
