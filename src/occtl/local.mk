@@ -41,7 +41,7 @@ src_occtl_occtl_modern_SOURCES = src/occtl/occtl.c
 src_occtl_occtl_modern_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DOCCTL_DEFAULT_SOCKET=\"$(OCCTL_DEFAULT_SOCKET)\"
 src_occtl_occtl_modern_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
-src_occtl_occtl_modern_LDADD = src/occtl/libocctl.a src/occtl/libctl.a $(PROTOBUF_C_LIBS)
+src_occtl_occtl_modern_LDADD = src/occtl/libocctl.a src/occtl/libctl.a $(PROTOBUF_C_LIBS) $(LIBEDIT_LIBS)
 src/occtl/occtl_modern-occtl.$(OBJEXT): $(CTL_PROTO_GEN)
 # The config default of occtl-socket-file (src/conf.c).
 OCCTL_DEFAULT_SOCKET = /run/occtl-modern.socket

@@ -18,9 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifdef HAVE_LIBREADLINE
-#include <readline/history.h>
-#include <readline/readline.h>
+#ifdef HAVE_LIBEDIT
+#include <editline/readline.h>
 #endif
 
 #include "occtl/cmdline.h"
@@ -129,13 +128,13 @@ static int run_words(const struct opts *o, int argc, char *const argv[])
 /* --- the prompt ----------------------------------------------------------- */
 
 /* One line of input: with line editing and history when built with
- * readline and talking to a terminal, else a plain read. NULL at the end. */
+ * libedit and talking to a terminal, else a plain read. NULL at the end. */
 static char *read_line(bool tty)
 {
 	char *line = NULL;
 	size_t cap = 0;
 
-#ifdef HAVE_LIBREADLINE
+#ifdef HAVE_LIBEDIT
 	if (tty) {
 		line = readline("occtl-modern> ");
 		if (line != NULL && line[0] != '\0')
