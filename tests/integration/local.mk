@@ -4,7 +4,7 @@
 # prints its measured figures next to the contract's bounds.
 #
 #   make check                      unit + integration tests (as root)
-#   make check-integration          only these
+#   make check-integration          every integration test (also DTLS, resume, occtl)
 #   OCSM_SERVER=ocserv make check-integration   against Debian's ocserv 1.1.6
 #
 # Not root, or openconnect/nft/ip missing: the tests SKIP (exit 77).
@@ -30,6 +30,11 @@ EXTRA_DIST += $(INTEGRATION_TESTS) \
 	tests/data/test.conf.in \
 	tests/data/gen-credentials.sh
 
+# Every integration test of the tree: the CSTP gateway's here, the DTLS ones
+# (src/worker.mk), the resume ones (src/main.mk) and occtl's
+# (src/occtl/local.mk). Each of those fragments also has its own check-* target.
+ALL_INTEGRATION_TESTS = $(INTEGRATION_TESTS) $(DTLS_INTEGRATION_TESTS) \
+	$(RESUME_INTEGRATION_TESTS) $(OCCTL_INTEGRATION_TESTS)
 check-integration: all
-	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(INTEGRATION_TESTS)'
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(ALL_INTEGRATION_TESTS)'
 .PHONY: check-integration
