@@ -3,7 +3,8 @@
 #
 # common.sh: what every bench/lib/*.sh scenario shares, on top of the
 # integration harness tests/integration/lib.sh (namespaces, certificates,
-# server start, real openconnect clients, cleanup by PID, time bound).
+# server start, real openconnect clients, cleanup by PID, time bound) and
+# its DTLS helpers (dtls-lib.sh).
 # A scenario runs ONE server (OCSM_SERVER=modern or ocserv, exactly as the
 # integration tests do) and appends its figures, one JSON object per line,
 # to $BENCH_RESULTS; bench/run runs every scenario for both servers and
@@ -18,8 +19,9 @@
 BENCH_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${top_srcdir:=$(cd "$BENCH_LIB/../.." && pwd)}"
 export top_srcdir
-# shellcheck source=tests/integration/lib.sh
-. "$top_srcdir/tests/integration/lib.sh"
+# dtls-lib.sh sources lib.sh and adds the DTLS client.
+# shellcheck source=tests/integration/dtls-lib.sh
+. "$top_srcdir/tests/integration/dtls-lib.sh"
 
 BENCH_MODE=${BENCH_MODE:-quick}
 [ -n "${BENCH_RESULTS:-}" ] || hard_error "BENCH_RESULTS is not set (run bench/run)"
@@ -88,31 +90,20 @@ conf_set() {
 conf_dtls() { conf_set udp-port "$PORT"; }
 
 # ---------------------------------------------------------------------------
-# Clients. lib.sh's start_client always passes --no-dtls; the benchmarks also
-# need DTLS clients, so this is its twin with the transport as a parameter.
+# Clients: lib.sh's start_client (always --no-dtls) and dtls-lib.sh's
+# start_dtls_client, by transport.
 
 # bench_client NAME cstp|dtls [OPENCONNECT-ARGS...]: cookie (authenticates
 # first), then openconnect with a real tun0 in NAME's namespace, CSTP only
-# (--no-dtls) or DTLS allowed. Log NAME.log as lib.sh's clients.
+# (--no-dtls) or with DTLS. Log NAME.log as lib.sh's clients.
 bench_client() {
-	local name=$1 transport=$2 dtls_arg=--no-dtls
+	local name=$1 transport=$2
 	shift 2
-	[ "$transport" = dtls ] && dtls_arg=
-	[ -n "${CLI_COOKIE[$name]:-}" ] || get_cookie "$name"
-	printf '%s\n' "${CLI_COOKIE[$name]}" > "$IT_WORK/$name.stdin"
-	rm -f "${CLI_ENV[$name]}" "${CLI_ENV[$name]}.cstp"
-	CLI_RUNS[$name]=$(( ${CLI_RUNS[$name]:-0} + 1 ))
-	if [ "${CLI_RUNS[$name]}" -gt 1 ]; then
-		CLI_LOG[$name]=$IT_WORK/$name-run${CLI_RUNS[$name]}.log
-	fi
-	# shellcheck disable=SC2086
-	spawn_logged "${CLI_LOG[$name]}" "$IT_WORK/$name.stdin" \
-		ip netns exec "${CLI_NS[$name]}" env \
-		OCSM_ENV_FILE="${CLI_ENV[$name]}" OCSM_VPN_ROUTE="$VPN_NET/$VPN_PREFIX" \
-		openconnect --timestamp -v --non-inter --servercert "$PIN" \
-		$dtls_arg --disable-ipv6 --reconnect-timeout 30 --cookie-on-stdin \
-		-i tun0 --script "/bin/sh $IT_DIR/vpn-script.sh" "$@" "$URL"
-	CLI_PID[$name]=$SPAWN_PID
+	case $transport in
+	cstp) start_client "$name" "$@" ;;
+	dtls) start_dtls_client "$name" "$@" ;;
+	*) hard_error "bench_client: transport '$transport' is not cstp or dtls" ;;
+	esac
 }
 
 # wait_dtls NAME TIMEOUT_S: did NAME's client establish DTLS? (0 yes)

@@ -98,6 +98,7 @@ waiting)
 	it_setup 1
 	# Room for every session: a /21 pool, no client limit, cookies that
 	# outlive the run.
+	# shellcheck disable=SC2034 # read by lib.sh (write_config, clients)
 	VPN_NET=192.168.72.0 VPN_MASK=255.255.248.0 VPN_PREFIX=21
 	write_config DPD=30 KEEPALIVE=30 COOKIE_TIMEOUT=1800
 	conf_set max-clients 0

@@ -30,7 +30,7 @@ write_config DPD=30 KEEPALIVE=30
 start_server
 meta version "$(server_version)"
 bench_client c1 "$TRANSPORT"
-wait_connected c1
+wait_connected c1 30
 if [ "$TRANSPORT" = dtls ] && ! wait_dtls c1 8; then
 	for d in up down; do
 		why="n/a yet: no DTLS (the client established none with this server within 8 s)"
