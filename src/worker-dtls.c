@@ -526,26 +526,6 @@ static void hello(struct worker_dtls *d, struct assoc *from, uint8_t *buf, size_
 
 /* --- records --------------------------------------------------------------- */
 
-static enum vpn_frame_kind frame_kind(uint8_t type)
-{
-	switch (type) {
-	case CSTP_DATA:
-		return VPN_FRAME_DATA;
-	case CSTP_DPD_REQ:
-		return VPN_FRAME_DPD_REQ;
-	case CSTP_DPD_RESP:
-		return VPN_FRAME_DPD_RESP;
-	case CSTP_KEEPALIVE:
-		return VPN_FRAME_KEEPALIVE;
-	case CSTP_DISCONNECT:
-		return VPN_FRAME_DISCONNECT;
-	case CSTP_TERMINATE:
-		return VPN_FRAME_TERMINATE;
-	default:
-		return VPN_FRAME_OTHER;
-	}
-}
-
 /* Answer a DPD-REQ: the whole record, byte for byte, type 0x04. */
 static void echo_dpd(struct worker_dtls *d, struct assoc *a, uint8_t *rec, size_t n,
 		     vpn_ms_t now)
@@ -587,7 +567,7 @@ static void on_record(struct worker_dtls *d, struct assoc *a, uint8_t *rec, size
 
 	if (dtls_decode(rec, n, &pkt) != CSTP_OK)
 		return;
-	kind = frame_kind(pkt.type);
+	kind = worker_frame_kind(pkt.type);
 	switch (kind) {
 	case VPN_FRAME_DATA:
 		d->packets_in++;

@@ -592,7 +592,7 @@ int worker_tunnel_start(struct worker *w, const SessionOpenReply *r, int tun_fd)
 
 /* --- CSTP in ------------------------------------------------------------- */
 
-static enum vpn_frame_kind frame_kind(uint8_t type)
+enum vpn_frame_kind worker_frame_kind(uint8_t type)
 {
 	switch (type) {
 	case CSTP_DATA:
@@ -664,7 +664,7 @@ void worker_tunnel_rx(struct worker *w, uint8_t *rec, size_t len, vpn_ms_t now)
 		worker_tunnel_end(w, VPN_END_TUNNEL_LOST, now);
 		return;
 	}
-	kind = frame_kind(pkt.type);
+	kind = worker_frame_kind(pkt.type);
 	switch (pkt.type) {
 	case CSTP_DATA:
 		worker_tunnel_tun_write(w, pkt.payload, pkt.len);

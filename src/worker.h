@@ -204,6 +204,9 @@ void worker_tunnel_stats_request(struct worker *w, uint64_t request_id);
 void worker_tunnel_probe(struct worker *w, const Probe *p);
 /* Release what the tunnel owns. */
 void worker_tunnel_cleanup(struct worker *w);
+/* What a CSTP packet type is to the engine; the DTLS channel carries the
+ * same type codes (interop.md §3.5), so both receive paths use it. */
+enum vpn_frame_kind worker_frame_kind(uint8_t cstp_type);
 /* Write one IP packet from the client to tun (a full tun drops it). */
 void worker_tunnel_tun_write(struct worker *w, const uint8_t *pkt, size_t len);
 
