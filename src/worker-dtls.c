@@ -836,6 +836,22 @@ void worker_dtls_on_socket(struct worker *w, struct ipc_msg *m)
 
 /* --- the tunnel's use ---------------------------------------------------- */
 
+/* Release d and all it holds: a half-made one (worker_dtls_prepare failed
+ * part-way; the unset members are NULL) or a used one (cleanup). */
+static void dtls_free(struct worker_dtls *d)
+{
+	assoc_free(d->pend);
+	assoc_free(d->cur);
+	if (d->prio != NULL)
+		gnutls_priority_deinit(d->prio);
+	if (d->cred != NULL)
+		gnutls_psk_free_server_credentials(d->cred);
+	explicit_bzero(d->psk, sizeof(d->psk));
+	free(d->dgram);
+	free(d->pt);
+	free(d);
+}
+
 int worker_dtls_prepare(struct worker *w, unsigned port)
 {
 	static const char label[] = WORKER_DTLS_PSK_LABEL;
@@ -878,12 +894,7 @@ int worker_dtls_prepare(struct worker *w, unsigned port)
 fail:
 	log_err("DTLS setup for %s: %s: the tunnel runs without DTLS", w->remote_ip,
 		gnutls_strerror(r));
-	if (d->cred != NULL)
-		gnutls_psk_free_server_credentials(d->cred);
-	explicit_bzero(d->psk, sizeof(d->psk));
-	free(d->dgram);
-	free(d->pt);
-	free(d);
+	dtls_free(d);
 	return -EIO;
 }
 
@@ -1048,15 +1059,6 @@ void worker_dtls_cleanup(struct worker *w)
 
 	if (d == NULL)
 		return;
-	assoc_free(d->pend);
-	assoc_free(d->cur);
-	if (d->prio != NULL)
-		gnutls_priority_deinit(d->prio);
-	if (d->cred != NULL)
-		gnutls_psk_free_server_credentials(d->cred);
-	explicit_bzero(d->psk, sizeof(d->psk));
-	free(d->dgram);
-	free(d->pt);
-	free(d);
+	dtls_free(d);
 	w->dtls = NULL;
 }
