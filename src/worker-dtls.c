@@ -495,6 +495,17 @@ static void hs_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	handshake_step(a->d, a);
 }
 
+/* Offer one datagram to a's handshake. a may be gone afterwards (the
+ * handshake failed) or be cur (it completed); the datagram is offered once. */
+static void handshake_offer(struct worker_dtls *d, struct assoc *a, const uint8_t *buf, size_t n)
+{
+	a->in = buf;
+	a->in_len = n;
+	handshake_step(d, a);
+	if (d->pend == a || d->cur == a)
+		a->in = NULL;
+}
+
 /* A ClientHello with our App-ID arrived on `from` (or came from main with a
  * new socket): start or continue the handshake. */
 static void hello(struct worker_dtls *d, struct assoc *from, uint8_t *buf, size_t n)
@@ -503,11 +514,7 @@ static void hello(struct worker_dtls *d, struct assoc *from, uint8_t *buf, size_
 
 	if (p != NULL && (p == from || (!p->owns_fd && p->fd == from->fd))) {
 		/* a retransmission of the hello we are answering */
-		p->in = buf;
-		p->in_len = n;
-		handshake_step(d, p);
-		if (d->pend == p)
-			p->in = NULL;
+		handshake_offer(d, p, buf, n);
 		return;
 	}
 	/* the client starts over on cur's port: a new session on that socket */
@@ -517,11 +524,7 @@ static void hello(struct worker_dtls *d, struct assoc *from, uint8_t *buf, size_
 		return;
 	d->pend = p;
 	log_debug("DTLS: new handshake from %s on the current association's port", p->peer);
-	p->in = buf;
-	p->in_len = n;
-	handshake_step(d, p);
-	if (d->pend == p)
-		p->in = NULL;
+	handshake_offer(d, p, buf, n);
 }
 
 /* --- records --------------------------------------------------------------- */
@@ -672,13 +675,7 @@ static void on_datagram(struct worker_dtls *d, struct assoc *from, uint8_t *buf,
 	if (from == d->pend ||
 	    (d->pend != NULL && !d->pend->owns_fd && d->pend->fd == from->fd &&
 	     (h.type == DTLS_CT_HANDSHAKE || h.type == DTLS_CT_CHANGE_CIPHER_SPEC))) {
-		struct assoc *p = d->pend;
-
-		p->in = buf;
-		p->in_len = n;
-		handshake_step(d, p);
-		if (d->pend == p || d->cur == p)
-			p->in = NULL;
+		handshake_offer(d, d->pend, buf, n);
 		return;
 	}
 	if (from == d->cur)
