@@ -27,7 +27,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -421,12 +420,9 @@ unsigned main_udp_port(const struct server *srv)
 
 int main_udp_open(struct server *srv)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM,
-				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
-	struct addrinfo *res, *ai;
+	struct main_socket s[MAIN_MAX_LISTENERS];
 	struct main_udp *u;
-	char port[8];
-	int r;
+	int n;
 
 	if (srv->cfg.udp_port == 0) {
 		log_info("udp-port 0: no DTLS, tunnels run over CSTP only");
@@ -441,58 +437,23 @@ int main_udp_open(struct server *srv)
 	u->srv = srv;
 	u->port = srv->cfg.udp_port;
 	dtls_route_init(&u->route);
-	snprintf(port, sizeof(port), "%u", u->port);
-	r = getaddrinfo(srv->cfg.listen_host, port, &hints, &res);
-	if (r != 0) {
-		log_err("listen-host '%s' for udp-port: %s",
-			srv->cfg.listen_host ? srv->cfg.listen_host : "*", gai_strerror(r));
-		free(u->buf);
-		free(u);
-		return -EINVAL;
+	srv->udp = u;
+	n = main_open_sockets(&srv->cfg, SOCK_DGRAM, u->port, s, MAIN_MAX_LISTENERS);
+	if (n < 0) {
+		main_udp_close(srv);
+		return n;
 	}
-	for (ai = res; ai != NULL && u->n < MAIN_MAX_LISTENERS; ai = ai->ai_next) {
-		struct udp_listener *l = &u->l[u->n];
-		char host[NI_MAXHOST];
-		int one = 1, fd;
+	for (int i = 0; i < n; i++) {
+		struct udp_listener *l = &u->l[u->n++];
 
-		if (getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof(host), NULL, 0,
-				NI_NUMERICHOST) != 0)
-			snprintf(host, sizeof(host), "?");
-		snprintf(l->name, sizeof(l->name), ai->ai_family == AF_INET6 ? "[%s]:%s" : "%s:%s",
-			 host, port);
-		fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (fd < 0) {
-			if (errno != EAFNOSUPPORT)
-				log_err("UDP socket for %s: %s", l->name, strerror(errno));
-			continue;
-		}
-		/* every socket on the port shares it: the per-client ones too */
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (ai->ai_family == AF_INET6) {
-			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-			setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
-		} else {
-			setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
-		}
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
-			if (errno == EADDRNOTAVAIL && ai->ai_family == AF_INET6 &&
-			    srv->cfg.listen_host == NULL)
-				log_debug("%s: %s", l->name, strerror(errno));
-			else
-				log_err("DTLS: binding UDP %s: %s", l->name, strerror(errno));
-			close(fd);
-			continue;
-		}
-		l->fd = fd;
-		l->family = ai->ai_family;
+		l->fd = s[i].fd;
+		l->family = s[i].family;
 		l->u = u;
-		ev_io_init(&l->w, udp_cb, fd, EV_READ);
+		snprintf(l->name, sizeof(l->name), "%s", s[i].name);
+		ev_io_init(&l->w, udp_cb, l->fd, EV_READ);
 		l->w.data = l;
-		u->n++;
 		log_info("DTLS: listening on UDP %s", l->name);
 	}
-	freeaddrinfo(res);
-	srv->udp = u;
 	if (u->n == 0) {
 		log_err("could not listen on any address for udp-port %u (set udp-port = 0 to run "
 			"without DTLS)", u->port);

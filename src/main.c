@@ -341,60 +341,86 @@ void main_pause_listeners(struct server *srv)
 	ev_timer_start(srv->loop, &srv->accept_pause_w);
 }
 
-/* Listen on listen-host (every address when unset: 0.0.0.0 and ::, the
- * latter IPV6_V6ONLY so both can coexist) and tcp-port. */
-static int open_listeners(struct server *srv)
+int main_open_sockets(const struct config *cfg, int socktype, unsigned port,
+		      struct main_socket *out, int max)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+	struct addrinfo hints = { .ai_socktype = socktype,
 				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+	const char *proto = socktype == SOCK_STREAM ? "TCP" : "UDP";
 	struct addrinfo *res, *ai;
-	char port[8];
-	int r;
+	char portstr[8];
+	int n = 0, r;
 
-	snprintf(port, sizeof(port), "%u", srv->cfg.tcp_port);
-	r = getaddrinfo(srv->cfg.listen_host, port, &hints, &res);
+	snprintf(portstr, sizeof(portstr), "%u", port);
+	r = getaddrinfo(cfg->listen_host, portstr, &hints, &res);
 	if (r != 0) {
-		log_err("listen-host '%s': %s", srv->cfg.listen_host ? srv->cfg.listen_host : "*",
-			gai_strerror(r));
+		log_err("listen-host '%s' for %s port %u: %s",
+			cfg->listen_host ? cfg->listen_host : "*", proto, port, gai_strerror(r));
 		return -EINVAL;
 	}
-	for (ai = res; ai != NULL && srv->n_listeners < MAIN_MAX_LISTENERS; ai = ai->ai_next) {
-		struct listener *l = &srv->listeners[srv->n_listeners];
+	for (ai = res; ai != NULL && n < max; ai = ai->ai_next) {
+		struct main_socket *m = &out[n];
 		char host[NI_MAXHOST];
 		int one = 1, fd;
 
 		if (getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof(host), NULL, 0,
 				NI_NUMERICHOST) != 0)
 			snprintf(host, sizeof(host), "?");
-		snprintf(l->name, sizeof(l->name), ai->ai_family == AF_INET6 ? "[%s]:%s" : "%s:%s",
-			 host, port);
+		snprintf(m->name, sizeof(m->name), ai->ai_family == AF_INET6 ? "[%s]:%s" : "%s:%s",
+			 host, portstr);
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
 			    ai->ai_protocol);
 		if (fd < 0) {
 			if (errno == EAFNOSUPPORT)
-				log_debug("%s: address family not available", l->name);
+				log_debug("%s %s: address family not available", proto, m->name);
 			else
-				log_err("socket for %s: %s", l->name, strerror(errno));
+				log_err("%s socket for %s: %s", proto, m->name, strerror(errno));
 			continue;
 		}
+		/* UDP: the per-client DTLS sockets share the address and port */
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		if (ai->ai_family == AF_INET6)
 			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 1024) < 0) {
-			if (errno == EADDRNOTAVAIL && ai->ai_family == AF_INET6 &&
-			    srv->cfg.listen_host == NULL)
-				log_debug("%s: %s", l->name, strerror(errno));
+		if (socktype == SOCK_DGRAM) {
+			/* before bind: every datagram says which address it was for */
+			if (ai->ai_family == AF_INET6)
+				setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
 			else
-				log_err("listening on %s: %s", l->name, strerror(errno));
+				setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+		}
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 ||
+		    (socktype == SOCK_STREAM && listen(fd, 1024) < 0)) {
+			if (errno == EADDRNOTAVAIL && ai->ai_family == AF_INET6 &&
+			    cfg->listen_host == NULL)
+				log_debug("%s %s: %s", proto, m->name, strerror(errno));
+			else
+				log_err("listening on %s %s: %s", proto, m->name, strerror(errno));
 			close(fd);
 			continue;
 		}
-		l->fd = fd;
-		ev_io_init(&l->w, main_accept_cb, fd, EV_READ);
-		srv->n_listeners++;
-		log_info("listening on %s", l->name);
+		m->fd = fd;
+		m->family = ai->ai_family;
+		n++;
 	}
 	freeaddrinfo(res);
+	return n;
+}
+
+static int open_listeners(struct server *srv)
+{
+	struct main_socket s[MAIN_MAX_LISTENERS];
+	int n = main_open_sockets(&srv->cfg, SOCK_STREAM, srv->cfg.tcp_port, s, MAIN_MAX_LISTENERS);
+
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
+		struct listener *l = &srv->listeners[srv->n_listeners++];
+
+		l->fd = s[i].fd;
+		snprintf(l->name, sizeof(l->name), "%s", s[i].name);
+		ev_io_init(&l->w, main_accept_cb, l->fd, EV_READ);
+		log_info("listening on %s", l->name);
+	}
 	if (srv->n_listeners == 0) {
 		log_err("could not listen on any address for tcp-port %u", srv->cfg.tcp_port);
 		return -EADDRNOTAVAIL;

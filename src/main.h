@@ -194,6 +194,27 @@ int main_reload(struct server *srv);
  * a bounded time, leave the loop); main then exits with exit_code. */
 void main_shutdown(struct server *srv, int exit_code);
 
+/* A socket main listens on (tcp-port, or udp-port for DTLS). */
+struct main_socket {
+	int fd;
+	int family;                        /* AF_INET or AF_INET6 */
+	char name[INET6_ADDRSTRLEN + 8];   /* "192.0.2.1:443", "[2001:db8::1]:443" */
+};
+
+/*
+ * Open a socket of socktype (SOCK_STREAM or SOCK_DGRAM) on each address of
+ * listen-host (every address when unset: 0.0.0.0 and ::, the latter
+ * IPV6_V6ONLY so both can coexist) and port, at most max: non-blocking,
+ * close-on-exec, SO_REUSEADDR, bound; a stream socket also listens, a
+ * datagram socket reports the local address of each datagram (IP_PKTINFO,
+ * IPV6_RECVPKTINFO). An address that cannot be had is logged and skipped
+ * (at debug level: an IPv6 address the host lacks when listen-host is
+ * unset). Returns how many went into out[] (0 is possible), or -EINVAL when
+ * listen-host does not resolve (logged).
+ */
+int main_open_sockets(const struct config *cfg, int socktype, unsigned port,
+		      struct main_socket *out, int max);
+
 /* Stop accepting for MAIN_ACCEPT_PAUSE_S. */
 void main_pause_listeners(struct server *srv);
 /* The ban / session settings of a configuration. */
