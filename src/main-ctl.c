@@ -723,6 +723,33 @@ static bool disconnect_worker(struct server *srv, struct worker_proc *w)
 	return true;
 }
 
+/* The session whose id starts with id (at least SESSION_ID_SHORT_LEN
+ * characters, and unambiguous), or NULL after failing the reply. */
+static struct session *session_by_id(struct build *b, const char *id)
+{
+	struct session *s;
+
+	if (strlen(id) < SESSION_ID_SHORT_LEN) {
+		fail(b, "session id '%s': give at least %u characters", id,
+		     (unsigned)SESSION_ID_SHORT_LEN);
+		return NULL;
+	}
+	s = sessions_find_sid(b->ctl->srv->sessions, id);
+	if (s == NULL)
+		fail(b, "no session '%s' (or the prefix is ambiguous)", id);
+	return s;
+}
+
+/* terminate: end the live session s with admin-terminate, whatever its
+ * state. The mirror's on_end hook (main_mirror_end) tells sec-mod, whose
+ * answer makes main end the tunnel if one is attached. */
+static void terminate_session(struct server *srv, struct session *s, vpn_ms_t now)
+{
+	log_info("occtl: terminating session %.*s of user '%s' (%s)", (int)SESSION_ID_SHORT_LEN,
+		 s->sid, s->username, vpn_session_state_str(s->m.state));
+	sessions_terminate(srv->sessions, s, VPN_END_ADMIN_TERMINATE, now);
+}
+
 static void run_command(struct build *b, uint8_t cmd, const CtlRequest *req)
 {
 	struct main_ctl *ctl = b->ctl;
@@ -762,17 +789,9 @@ static void run_command(struct build *b, uint8_t cmd, const CtlRequest *req)
 				add_session(b, s, false);
 		break;
 	case CTL_CMD_SESSION_INFO: {
-		struct session *s;
+		struct session *s = session_by_id(b, req->name);
 
-		if (strlen(req->name) < SESSION_ID_SHORT_LEN) {
-			fail(b, "session id '%s': give at least %u characters", req->name,
-			     (unsigned)SESSION_ID_SHORT_LEN);
-			break;
-		}
-		s = sessions_find_sid(srv->sessions, req->name);
-		if (s == NULL)
-			fail(b, "no session '%s' (or the prefix is ambiguous)", req->name);
-		else
+		if (s != NULL)
 			add_session(b, s, true);
 		break;
 	}
@@ -816,22 +835,15 @@ static void run_command(struct build *b, uint8_t cmd, const CtlRequest *req)
 		break;
 	}
 	case CTL_CMD_TERMINATE_SESSION: {
-		struct session *s;
+		struct session *s = session_by_id(b, req->name);
 
-		if (strlen(req->name) < SESSION_ID_SHORT_LEN) {
-			fail(b, "session id '%s': give at least %u characters", req->name,
-			     (unsigned)SESSION_ID_SHORT_LEN);
+		if (s == NULL)
+			break;
+		if (s->m.state == VPN_SESSION_ENDED) {
+			fail(b, "no live session '%s'", req->name);
 			break;
 		}
-		s = sessions_find_sid(srv->sessions, req->name);
-		if (s == NULL || s->m.state == VPN_SESSION_ENDED) {
-			fail(b, "no %ssession '%s'", s != NULL ? "live " : "", req->name);
-			break;
-		}
-		log_info("occtl: terminating session %.*s of user '%s' (%s)",
-			 (int)SESSION_ID_SHORT_LEN, s->sid, s->username,
-			 vpn_session_state_str(s->m.state));
-		sessions_terminate(srv->sessions, s, VPN_END_ADMIN_TERMINATE, now);
+		terminate_session(srv, s, now);
 		say(b, 1, "session %.*s terminated", (int)SESSION_ID_SHORT_LEN, s->sid);
 		break;
 	}
@@ -839,10 +851,7 @@ static void run_command(struct build *b, uint8_t cmd, const CtlRequest *req)
 		for (struct session *s = sessions_first(srv->sessions); s != NULL; s = s->next) {
 			if (s->m.state == VPN_SESSION_ENDED || strcmp(s->username, req->name) != 0)
 				continue;
-			log_info("occtl: terminating session %.*s of user '%s' (%s)",
-				 (int)SESSION_ID_SHORT_LEN, s->sid, s->username,
-				 vpn_session_state_str(s->m.state));
-			sessions_terminate(srv->sessions, s, VPN_END_ADMIN_TERMINATE, now);
+			terminate_session(srv, s, now);
 			n++;
 		}
 		if (n == 0)
