@@ -71,6 +71,32 @@ void sessions_set_cfg(struct sessions *t, const struct vpn_session_cfg *cfg)
 	t->cfg = *cfg;
 }
 
+/* Append s, the newest record, at the tail (iteration is oldest first). */
+static void link_record(struct sessions *t, struct session *s)
+{
+	s->next = NULL;
+	s->prev = t->tail;
+	if (t->tail)
+		t->tail->next = s;
+	else
+		t->head = s;
+	t->tail = s;
+	t->count++;
+}
+
+static void unlink_record(struct sessions *t, struct session *s)
+{
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		t->head = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	else
+		t->tail = s->prev;
+	t->count--;
+}
+
 struct session *sessions_create(struct sessions *t, const char *username, const char *group,
 				const char *remote_ip, vpn_ms_t now)
 {
@@ -100,27 +126,8 @@ struct session *sessions_create(struct sessions *t, const char *username, const 
 	s->serial = t->next_serial++;
 	vpn_session_init(&s->m, &t->cfg, now);
 
-	s->prev = t->tail;
-	if (t->tail)
-		t->tail->next = s;
-	else
-		t->head = s;
-	t->tail = s;
-	t->count++;
+	link_record(t, s);
 	return s;
-}
-
-static void unlink_record(struct sessions *t, struct session *s)
-{
-	if (s->prev)
-		s->prev->next = s->next;
-	else
-		t->head = s->next;
-	if (s->next)
-		s->next->prev = s->prev;
-	else
-		t->tail = s->prev;
-	t->count--;
 }
 
 struct session *sessions_find_cookie(const struct sessions *t, const char *cookie)
@@ -310,13 +317,7 @@ struct session *sessions_mirror_update(struct sessions *t, const struct session 
 		s->serial = snap->serial;
 		memcpy(s->sid, snap->sid, sizeof(s->sid));
 		s->sid[SESSION_ID_LEN] = '\0';
-		s->prev = t->tail;
-		if (t->tail)
-			t->tail->next = s;
-		else
-			t->head = s;
-		t->tail = s;
-		t->count++;
+		link_record(t, s);
 		if (snap->serial >= t->next_serial)
 			t->next_serial = snap->serial + 1;
 	}
