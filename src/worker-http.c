@@ -88,26 +88,40 @@ static void request_done(struct worker *w)
 /* Room for the login bodies (a long banner included). */
 #define XML_BODY_MAX 32768u
 
-static void send_form(struct worker *w)
+/*
+ * Answer with the XML page an xmlauth writer put into body (n: its length,
+ * or a negative XMLAUTH_ERR_* code; what names the page for the log), with
+ * the cookie when not NULL, and go on with the next request; a 500 and the
+ * close when the page could not be written or sent. Frees body.
+ */
+static void send_page(struct worker *w, char *body, int n, const char *cookie, const char *what)
 {
-	const struct xmlauth_request req = { .banner = w->cfg.banner };
-	char *body = malloc(XML_BODY_MAX);
-	int n, r;
+	int r;
 
-	n = body != NULL ? xmlauth_write_auth_request(body, XML_BODY_MAX, &req) : XMLAUTH_ERR_NO_SPACE;
 	if (n < 0) {
-		log_err("writing the login form: %s", xmlauth_strerror(n));
+		log_err("writing %s: %s", what, xmlauth_strerror(n));
 		free(body);
 		reply_and_close(w, "500 Internal Server Error", NULL);
 		return;
 	}
-	r = reply_xml(w, body, (size_t)n, NULL);
+	r = reply_xml(w, body, (size_t)n, cookie);
 	free(body);
 	if (r < 0 && w->phase != W_CLOSING) {
 		reply_and_close(w, "500 Internal Server Error", NULL);
 		return;
 	}
 	request_done(w);
+}
+
+static void send_form(struct worker *w)
+{
+	const struct xmlauth_request req = { .banner = w->cfg.banner };
+	char *body = malloc(XML_BODY_MAX);
+
+	send_page(w, body,
+		  body != NULL ? xmlauth_write_auth_request(body, XML_BODY_MAX, &req)
+			       : XMLAUTH_ERR_NO_SPACE,
+		  NULL, "the login form");
 }
 
 static void handle_login(struct worker *w)
@@ -156,8 +170,8 @@ static void handle_login(struct worker *w)
 void worker_http_on_auth_reply(struct worker *w, struct ipc_msg *msg)
 {
 	const AuthReply *a = msg->auth_reply;
+	const struct xmlauth_complete c = { .banner = w->cfg.banner };
 	char *body;
-	int n, r;
 
 	if (!a->ok || !worker_cookie_is_safe(a->cookie)) {
 		if (a->ok)
@@ -170,26 +184,10 @@ void worker_http_on_auth_reply(struct worker *w, struct ipc_msg *msg)
 	}
 	log_info("user '%s' logged in from %s", a->username != NULL ? a->username : "?",
 		 w->remote_ip);
-	{
-		const struct xmlauth_complete c = { .banner = w->cfg.banner };
-
-		body = malloc(XML_BODY_MAX);
-		n = body != NULL ? xmlauth_write_complete(body, XML_BODY_MAX, &c)
-				 : XMLAUTH_ERR_NO_SPACE;
-	}
-	if (n < 0) {
-		log_err("writing the login reply: %s", xmlauth_strerror(n));
-		free(body);
-		reply_and_close(w, "500 Internal Server Error", NULL);
-		return;
-	}
-	r = reply_xml(w, body, (size_t)n, a->cookie);
-	free(body);
-	if (r < 0 && w->phase != W_CLOSING) {
-		reply_and_close(w, "500 Internal Server Error", NULL);
-		return;
-	}
-	request_done(w);
+	body = malloc(XML_BODY_MAX);
+	send_page(w, body,
+		  body != NULL ? xmlauth_write_complete(body, XML_BODY_MAX, &c) : XMLAUTH_ERR_NO_SPACE,
+		  a->cookie, "the login reply");
 }
 
 /* --- CONNECT ------------------------------------------------------------- */
