@@ -212,8 +212,10 @@ int ipc_send(int sock, enum ipc_type type, const ProtobufCMessage *msg, int fd)
 	do
 		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
+	/* ECONNRESET is how a peer that closed with our messages unread is
+	 * reported (once); it is gone all the same: -EPIPE, as afterwards. */
 	if (n < 0)
-		ret = errno == EWOULDBLOCK ? -EAGAIN : -errno;
+		ret = errno == EWOULDBLOCK ? -EAGAIN : errno == ECONNRESET ? -EPIPE : -errno;
 	else if (n != len)
 		ret = -EMSGSIZE; /* cannot happen on SEQPACKET; never report success */
 	free(buf);
@@ -263,7 +265,7 @@ int ipc_recv(int sock, struct ipc_msg *out)
 	uint8_t *buf;
 	ssize_t n;
 	bool foreign;
-	int nfds, ret, i;
+	int nfds, ret, i, resets = 0;
 
 	out->type = IPC_INVALID;
 	out->base = NULL;
@@ -278,7 +280,13 @@ int ipc_recv(int sock, struct ipc_msg *out)
 	mh.msg_iovlen = 1;
 	mh.msg_control = ctl.buf;
 	mh.msg_controllen = sizeof(ctl.buf);
-	n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	/* A SOCK_SEQPACKET peer that closed with messages from us unread makes
+	 * the next read fail once with ECONNRESET, ahead of the messages it
+	 * sent before closing. Those still count (a worker's TunnelDown, say),
+	 * and the EOF comes after them: read on. */
+	do
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == ECONNRESET && resets++ == 0);
 	if (n < 0) {
 		ret = errno == EWOULDBLOCK ? -EAGAIN : -errno;
 		free(buf);

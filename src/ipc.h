@@ -156,16 +156,20 @@ int ipc_decode(const uint8_t *buf, size_t len, struct ipc_msg *out);
 /*
  * Send one message on `sock`, with `fd` as SCM_RIGHTS unless fd < 0 (the fd
  * stays open in the caller). Never raises SIGPIPE. A datagram either goes
- * whole or not at all: -EAGAIN on a full non-blocking socket, -EPIPE /
- * -ECONNRESET when the peer is gone, -EINVAL / -EMSGSIZE as ipc_encode().
+ * whole or not at all: -EAGAIN on a full non-blocking socket, -EPIPE when
+ * the peer has closed its end (whether or not it read what we sent before;
+ * its messages to us can still be received), -EINVAL / -EMSGSIZE as
+ * ipc_encode().
  */
 int ipc_send(int sock, enum ipc_type type, const ProtobufCMessage *msg, int fd);
 
 /*
  * Receive and decode one datagram from `sock`. Returns 0 and a message to
  * free with ipc_msg_free(); -EAGAIN when nothing is queued (non-blocking
- * socket); -EINTR; IPC_E_EOF when the peer closed; another IPC_E_* code for
- * a protocol violation. A received fd is opened close-on-exec; on any error,
+ * socket); -EINTR; IPC_E_EOF when the peer closed, after every message it
+ * sent before closing (also when it left some of ours unread: the kernel's
+ * ECONNRESET for that is not an error here); another IPC_E_* code for a
+ * protocol violation. A received fd is opened close-on-exec; on any error,
  * and when the type carries no fd, every received fd is closed here.
  */
 int ipc_recv(int sock, struct ipc_msg *out);
