@@ -709,11 +709,15 @@ static bool concerns(const struct server *srv, uint8_t cmd, const CtlRequest *re
 static bool disconnect_worker(struct server *srv, struct worker_proc *w)
 {
 	Terminate t = TERMINATE__INIT;
+	int r;
 
 	if (w->exited || w->state == WORKER_DOWN || w->sigterm_sent)
 		return false;
 	t.reason = VPN_END_ADMIN_DISCONNECT;
-	if (w->ipc_fd < 0 || ipc_send(w->ipc_fd, IPC_TERMINATE, &t.base, -1) < 0) {
+	r = w->ipc_fd >= 0 ? ipc_send(w->ipc_fd, IPC_TERMINATE, &t.base, -1) : -EPIPE;
+	if (r == -EPIPE)
+		return false;	/* it is exiting already */
+	if (r < 0) {
 		main_kill_worker(srv, w, "could not pass on an admin disconnect");
 		return true;
 	}

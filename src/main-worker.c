@@ -130,7 +130,8 @@ void main_kill_worker(struct server *srv, struct worker_proc *w, const char *why
 	arm_timer(srv, w, MAIN_KILL_GRACE_S);
 }
 
-/* Send or kill: a worker that cannot take a message is of no use. */
+/* Send or kill: a worker that cannot take a message is of no use (one that
+ * is exiting is left to exit). */
 static int send_to(struct server *srv, struct worker_proc *w, enum ipc_type type,
 		   const ProtobufCMessage *msg, int fd)
 {
@@ -139,6 +140,13 @@ static int send_to(struct server *srv, struct worker_proc *w, enum ipc_type type
 	if (w->ipc_fd < 0)
 		return -EPIPE;
 	r = ipc_send(w->ipc_fd, type, msg, fd);
+	if (r == -EPIPE) {
+		/* It closed its end: it is exiting (told to, or its tunnel
+		 * ended). Not an error: what it sent before is still read
+		 * (ipc_cb), and its exit is reaped as usual. */
+		log_debug("worker %ld is exiting: %s not sent", (long)w->pid, ipc_type_str(type));
+		return r;
+	}
 	if (r < 0) {
 		char why[128];
 
@@ -1073,6 +1081,7 @@ static void ipc_cb(struct ev_loop *loop, ev_io *io, int revents)
 		if (r == -EINTR)
 			continue;
 		if (r == IPC_E_EOF) {
+			/* after all it sent: an exiting worker, not an error */
 			log_debug("worker %ld closed its IPC socket", (long)w->pid);
 			stop_ipc(srv, w);
 			return;

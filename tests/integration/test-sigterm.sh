@@ -40,3 +40,10 @@ for c in c1 c2; do
 	n=$(grep -c 'SSL negotiation with' "${CLI_LOG[$c]}")
 	expect_eq "$c did not try to reconnect (TLS handshakes)" "$n" 1
 done
+
+# An orderly shutdown logs no error or warning: a worker that was told to go
+# and went (its IPC socket at EOF, or reset because it left main's messages
+# unread) is not a fault, and its TunnelDown still counts.
+bad=$(sed -n '/shutting down/,$p' "$SERVER_LOG" | grep -E ': (error|warning): ')
+expect_eq "no error or warning in the server log after SIGTERM" "$(printf '%s' "$bad" | grep -c .)" 0
+[ -z "$bad" ] || printf '%s\n' "$bad"
