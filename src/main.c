@@ -208,9 +208,18 @@ static unsigned log_changes(const struct config *o, const struct config *n, bool
 		U32(ipv4_prefix, "ipv4-netmask prefix");
 		STR(device, "device");
 		STR(pid_file, "pid-file");
+		STR(occtl_socket_file, "occtl-socket-file");
+		if (o->occtl_socket_mode != n->occtl_socket_mode) {
+			changes++;
+			log_info("reload: occtl-socket-mode %04o -> %04o (needs a restart: kept)",
+				 (unsigned)o->occtl_socket_mode, (unsigned)n->occtl_socket_mode);
+		}
+		STR(occtl_socket_group, "occtl-socket-group");
 		return changes;
 	}
 	STR(auth_passwd_file, "auth passwd file");
+	STR(connect_script, "connect-script");
+	STR(disconnect_script, "disconnect-script");
 	if (addrs_differ(o->dns, o->n_dns, n->dns, n->n_dns)) {
 		char a[LIST_TEXT_MAX], b[LIST_TEXT_MAX];
 
@@ -284,7 +293,8 @@ int main_reload(struct server *srv)
 		log_warn("reload: the password file has errors (logins may fail)");
 	log_changes(&srv->cfg, &n, true);
 	changes = log_changes(&srv->cfg, &n, false);
-	/* What main built its sockets, pool and devices from stays. */
+	/* What main built its sockets (the control socket too), pool and
+	 * devices from stays. */
 	SWAP(srv->cfg.listen_host, n.listen_host);
 	SWAP(srv->cfg.tcp_port, n.tcp_port);
 	SWAP(srv->cfg.udp_port, n.udp_port);
@@ -293,6 +303,9 @@ int main_reload(struct server *srv)
 	SWAP(srv->cfg.ipv4_prefix, n.ipv4_prefix);
 	SWAP(srv->cfg.device, n.device);
 	SWAP(srv->cfg.pid_file, n.pid_file);
+	SWAP(srv->cfg.occtl_socket_file, n.occtl_socket_file);
+	SWAP(srv->cfg.occtl_socket_mode, n.occtl_socket_mode);
+	SWAP(srv->cfg.occtl_socket_group, n.occtl_socket_group);
 	SWAP(srv->cfg, n);
 	config_free(&n);
 
