@@ -3,7 +3,8 @@
  * src/conf.c: the ocserv.conf-syntax parser. Every key, the defaults, each
  * class of error with its file:line and key, warnings, repeated keys, quotes,
  * CIDR forms, the mobile helper, the write/re-load round trip, and that
- * doc/sample.config and doc/config-reference.md agree with the code's table.
+ * doc/sample.config and doc/config-reference.md agree with the code's table
+ * and doc/ocserv-modern.8 names every key.
  */
 #include "config.h"
 
@@ -11,6 +12,7 @@
 
 #include <arpa/inet.h>
 #include <check.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1324,6 +1326,40 @@ START_TEST(reference_doc)
 }
 END_TEST
 
+/* Where text names key as a word of its own (not inside a longer key:
+ * "dpd" in "mobile-dpd" does not count). */
+static bool names_key(const char *text, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (const char *p = strstr(text, key); p; p = strstr(p + 1, key)) {
+		char before = p == text ? ' ' : p[-1], after = p[kl];
+
+		if (before != '-' && !isalnum((unsigned char)before) && after != '-' &&
+		    !isalnum((unsigned char)after))
+			return true;
+	}
+	return false;
+}
+
+START_TEST(man_page)
+{
+	char *text = slurp(DOCDIR_SRC "/ocserv-modern.8"), *w = text;
+
+	/* roff's "\-" is a hyphen too */
+	for (const char *r = text; *r; r++) {
+		if (r[0] == '\\' && r[1] == '-')
+			r++;
+		*w++ = *r;
+	}
+	*w = '\0';
+	for (size_t i = 0; config_key_at(i); i++)
+		ck_assert_msg(names_key(text, config_key_at(i)->name),
+			      "ocserv-modern.8 does not name %s", config_key_at(i)->name);
+	free(text);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -1384,6 +1420,7 @@ static Suite *config_suite(void)
 	tc = tcase_create("docs");
 	tcase_add_test(tc, sample_config);
 	tcase_add_test(tc, reference_doc);
+	tcase_add_test(tc, man_page);
 	suite_add_tcase(s, tc);
 	return s;
 }
