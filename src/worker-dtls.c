@@ -284,7 +284,8 @@ static void set_data_mtu(struct worker_dtls *d, unsigned mtu, const char *why, s
 
 /* The kernel refused a DTLS record carrying an IP packet of `size` bytes as
  * too large for the path: lower the DTLS MTU to what the path takes. */
-static void path_mtu_refused(struct worker_dtls *d, struct assoc *a, size_t size)
+static void path_mtu_refused(struct worker_dtls *d, struct assoc *a, size_t size,
+			     vpn_ms_t now)
 {
 	unsigned floor = d->ipv6 ? WORKER_DTLS_MTU_FLOOR_V6 : WORKER_DTLS_MTU_FLOOR_V4;
 	unsigned pmtu = kernel_path_mtu(a), mtu;
@@ -304,7 +305,7 @@ static void path_mtu_refused(struct worker_dtls *d, struct assoc *a, size_t size
 		mtu = floor;
 	if (mtu > d->max_data_mtu)
 		mtu = d->max_data_mtu;
-	d->last_raise_ms = vpn_now_ms();
+	d->last_raise_ms = now;
 	set_data_mtu(d, mtu, why, size);
 }
 
@@ -460,15 +461,15 @@ static void handshake_done(struct worker_dtls *d, struct assoc *a, vpn_ms_t now)
 	vpn_ev_timer_update(&w->timer);
 }
 
-/* Drive pend's handshake (a datagram may be offered in a->in). */
-static void handshake_step(struct worker_dtls *d, struct assoc *a)
+/* Drive pend's handshake (a datagram may be offered in a->in) at now. */
+static void handshake_step(struct worker_dtls *d, struct assoc *a, vpn_ms_t now)
 {
 	for (int i = 0; i < 8; i++) {
 		int r = gnutls_handshake(a->s);
 		unsigned ms;
 
 		if (r == GNUTLS_E_SUCCESS) {
-			handshake_done(d, a, vpn_now_ms());
+			handshake_done(d, a, now);
 			return;
 		}
 		if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED) {
@@ -492,29 +493,31 @@ static void hs_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	struct assoc *a = t->data;
 
 	/* retransmit our flight, or give up past the deadline */
-	handshake_step(a->d, a);
+	handshake_step(a->d, a, vpn_now_ms());
 }
 
 /* Offer one datagram to a's handshake. a may be gone afterwards (the
  * handshake failed) or be cur (it completed); the datagram is offered once. */
-static void handshake_offer(struct worker_dtls *d, struct assoc *a, const uint8_t *buf, size_t n)
+static void handshake_offer(struct worker_dtls *d, struct assoc *a, const uint8_t *buf, size_t n,
+			    vpn_ms_t now)
 {
 	a->in = buf;
 	a->in_len = n;
-	handshake_step(d, a);
+	handshake_step(d, a, now);
 	if (d->pend == a || d->cur == a)
 		a->in = NULL;
 }
 
 /* A ClientHello with our App-ID arrived on `from` (or came from main with a
  * new socket): start or continue the handshake. */
-static void hello(struct worker_dtls *d, struct assoc *from, uint8_t *buf, size_t n)
+static void hello(struct worker_dtls *d, struct assoc *from, uint8_t *buf, size_t n,
+		  vpn_ms_t now)
 {
 	struct assoc *p = d->pend;
 
 	if (p != NULL && (p == from || (!p->owns_fd && p->fd == from->fd))) {
 		/* a retransmission of the hello we are answering */
-		handshake_offer(d, p, buf, n);
+		handshake_offer(d, p, buf, n, now);
 		return;
 	}
 	/* the client starts over on cur's port: a new session on that socket */
@@ -524,7 +527,7 @@ static void hello(struct worker_dtls *d, struct assoc *from, uint8_t *buf, size_
 		return;
 	d->pend = p;
 	log_debug("DTLS: new handshake from %s on the current association's port", p->peer);
-	handshake_offer(d, p, buf, n);
+	handshake_offer(d, p, buf, n, now);
 }
 
 /* --- records --------------------------------------------------------------- */
@@ -551,7 +554,7 @@ static void echo_dpd(struct worker_dtls *d, struct assoc *a, uint8_t *rec, size_
 		static const uint8_t resp = CSTP_DPD_RESP;
 
 		if (d->try_mtu && (size_t)len - 1 <= d->data_mtu)
-			path_mtu_refused(d, a, (size_t)len - 1);
+			path_mtu_refused(d, a, (size_t)len - 1, now);
 		/* the path cannot carry the echo: a plain answer keeps the
 		 * channel alive (the probe then finds a smaller MTU) */
 		(void)send_record(a, &resp, 1);
@@ -667,7 +670,7 @@ static void on_datagram(struct worker_dtls *d, struct assoc *from, uint8_t *buf,
 	if (h.type == DTLS_CT_HANDSHAKE && h.epoch == 0 &&
 	    dtls_client_hello_app_id(buf, n, id, &id_len) == DTLS_REC_OK) {
 		if (id_len == WORKER_DTLS_APP_ID_LEN && memcmp(id, d->app_id, id_len) == 0)
-			hello(d, from, buf, n);
+			hello(d, from, buf, n, now);
 		else
 			log_debug("DTLS: ClientHello from %s with another App-ID: dropped", from->peer);
 		return;
@@ -675,7 +678,7 @@ static void on_datagram(struct worker_dtls *d, struct assoc *from, uint8_t *buf,
 	if (from == d->pend ||
 	    (d->pend != NULL && !d->pend->owns_fd && d->pend->fd == from->fd &&
 	     (h.type == DTLS_CT_HANDSHAKE || h.type == DTLS_CT_CHANGE_CIPHER_SPEC))) {
-		handshake_offer(d, d->pend, buf, n);
+		handshake_offer(d, d->pend, buf, n, now);
 		return;
 	}
 	if (from == d->cur)
@@ -937,7 +940,7 @@ bool worker_dtls_send_data(struct worker *w, uint8_t *pkt, size_t len, vpn_ms_t 
 	if (err != 0) {
 		d->fallbacks++;
 		if (err == EMSGSIZE && d->try_mtu)
-			path_mtu_refused(d, a, len);
+			path_mtu_refused(d, a, len, now);
 		else if (d->fallbacks == 1 || log_get_level() >= LOG_LVL_DEBUG)
 			log_info("DTLS send to %s: %s: packet sent over CSTP%s", a->peer,
 				 strerror(err), log_get_level() >= LOG_LVL_DEBUG ? ""

@@ -244,7 +244,7 @@ static void timer_fire(void *owner, vpn_ms_t now)
 
 /* --- start --------------------------------------------------------------- */
 
-static void stats_fill(const struct worker *w, TunnelStats *st)
+static void stats_fill(const struct worker *w, TunnelStats *st, vpn_ms_t now)
 {
 	const struct vpn_tunnel *t = &w->t;
 
@@ -261,7 +261,7 @@ static void stats_fill(const struct worker *w, TunnelStats *st)
 		st->has_last_dpd_rtt_ms = true;
 		st->last_dpd_rtt_ms = (uint32_t)t->dpd[VPN_CHAN_CSTP].last_rtt_ms;
 	}
-	worker_dtls_stats(w, st, vpn_now_ms());
+	worker_dtls_stats(w, st, now);
 }
 
 /* occtl's view of one DPD channel (0 stands for VPN_NEVER on the wire). */
@@ -335,8 +335,10 @@ static void stats_send_live(struct worker *w, uint64_t request_id)
 	int r;
 
 	if (w->phase == W_TUNNEL) {
-		stats_fill(w, &st);
-		live_fill(w, &l, ch, &desc, vpn_now_ms());
+		vpn_ms_t now = vpn_now_ms();
+
+		stats_fill(w, &st, now);
+		live_fill(w, &l, ch, &desc, now);
 		st.live = &l;
 	}
 	if (request_id != 0) {
@@ -871,7 +873,7 @@ static void tunnel_finish(struct worker *w, vpn_ms_t now)
 
 	down.reason = (uint32_t)reason;
 	down.reason_text = (char *)vpn_end_reason_str(reason);
-	stats_fill(w, &st);
+	stats_fill(w, &st, now);
 	down.stats = &st;
 	(void)worker_ipc_send(w, IPC_TUNNEL_DOWN, &down.base);
 	worker_close(w, bye != VPN_BYE_NONE, 0);
