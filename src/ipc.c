@@ -173,7 +173,9 @@ int ipc_decode(const uint8_t *buf, size_t len, struct ipc_msg *out)
 	return 0;
 }
 
-int ipc_send(int sock, enum ipc_type type, const ProtobufCMessage *msg, int fd)
+/* One encoded datagram out on sock, with fd as SCM_RIGHTS unless fd < 0:
+ * 0, -EAGAIN (full), -EPIPE (peer gone) or another -errno. */
+static int send_datagram(int sock, const uint8_t *buf, size_t len, int fd)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
@@ -181,20 +183,10 @@ int ipc_send(int sock, enum ipc_type type, const ProtobufCMessage *msg, int fd)
 	} ctl;
 	struct msghdr mh = { 0 };
 	struct iovec iov;
-	uint8_t *buf;
-	ssize_t len, n;
-	int ret = 0;
+	ssize_t n;
 
-	buf = malloc(IPC_MAX_MSG);
-	if (buf == NULL)
-		return -ENOMEM;
-	len = ipc_encode(type, msg, buf, IPC_MAX_MSG);
-	if (len < 0) {
-		free(buf);
-		return (int)len;
-	}
-	iov.iov_base = buf;
-	iov.iov_len = (size_t)len;
+	iov.iov_base = (void *)buf;
+	iov.iov_len = len;
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
 	if (fd >= 0) {
@@ -215,11 +207,131 @@ int ipc_send(int sock, enum ipc_type type, const ProtobufCMessage *msg, int fd)
 	/* ECONNRESET is how a peer that closed with our messages unread is
 	 * reported (once); it is gone all the same: -EPIPE, as afterwards. */
 	if (n < 0)
-		ret = errno == EWOULDBLOCK ? -EAGAIN : errno == ECONNRESET ? -EPIPE : -errno;
-	else if (n != len)
-		ret = -EMSGSIZE; /* cannot happen on SEQPACKET; never report success */
+		return errno == EWOULDBLOCK ? -EAGAIN : errno == ECONNRESET ? -EPIPE : -errno;
+	if ((size_t)n != len)
+		return -EMSGSIZE; /* cannot happen on SEQPACKET; never report success */
+	return 0;
+}
+
+/* Encode msg as type into a fresh buffer of IPC_MAX_MSG bytes: the length,
+ * or a negative code (ipc_encode's, -ENOMEM) with *out NULL. */
+static ssize_t encode_alloc(enum ipc_type type, const ProtobufCMessage *msg, uint8_t **out)
+{
+	uint8_t *buf = malloc(IPC_MAX_MSG);
+	ssize_t len;
+
+	*out = NULL;
+	if (buf == NULL)
+		return -ENOMEM;
+	len = ipc_encode(type, msg, buf, IPC_MAX_MSG);
+	if (len < 0) {
+		free(buf);
+		return len;
+	}
+	*out = buf;
+	return len;
+}
+
+int ipc_send(int sock, enum ipc_type type, const ProtobufCMessage *msg, int fd)
+{
+	uint8_t *buf;
+	ssize_t len = encode_alloc(type, msg, &buf);
+	int ret;
+
+	if (len < 0)
+		return (int)len;
+	ret = send_datagram(sock, buf, (size_t)len, fd);
 	free(buf);
 	return ret;
+}
+
+/* --- the outgoing queue ---------------------------------------------------- */
+
+struct ipc_outq_item {
+	struct ipc_outq_item *next;
+	size_t len;
+	uint8_t data[];
+};
+
+void ipc_outq_init(struct ipc_outq *q, size_t max_bytes)
+{
+	*q = (struct ipc_outq){ .max_bytes = max_bytes };
+}
+
+void ipc_outq_clear(struct ipc_outq *q)
+{
+	while (q->head != NULL) {
+		struct ipc_outq_item *it = q->head;
+
+		q->head = it->next;
+		free(it);
+	}
+	q->tail = NULL;
+	q->count = 0;
+	q->bytes = 0;
+}
+
+int ipc_outq_send(struct ipc_outq *q, int sock, enum ipc_type type, const ProtobufCMessage *msg)
+{
+	struct ipc_outq_item *it;
+	uint8_t *buf;
+	ssize_t len = encode_alloc(type, msg, &buf);
+	int r;
+
+	if (len < 0)
+		return (int)len;
+	if (q->head == NULL) {
+		r = send_datagram(sock, buf, (size_t)len, -1);
+		if (r != -EAGAIN) {
+			free(buf);
+			return r;
+		}
+	}
+	/* behind what waits already, or the socket is full: keep a copy */
+	if ((size_t)len > q->max_bytes || q->bytes > q->max_bytes - (size_t)len) {
+		free(buf);
+		return -ENOBUFS;
+	}
+	it = malloc(sizeof(*it) + (size_t)len);
+	if (it == NULL) {
+		free(buf);
+		return -ENOMEM;
+	}
+	it->next = NULL;
+	it->len = (size_t)len;
+	memcpy(it->data, buf, (size_t)len);
+	free(buf);
+	if (q->tail != NULL)
+		q->tail->next = it;
+	else
+		q->head = it;
+	q->tail = it;
+	q->count++;
+	q->bytes += it->len;
+	return 0;
+}
+
+int ipc_outq_flush(struct ipc_outq *q, int sock)
+{
+	int sent = 0;
+
+	while (q->head != NULL) {
+		struct ipc_outq_item *it = q->head;
+		int r = send_datagram(sock, it->data, it->len, -1);
+
+		if (r == -EAGAIN)
+			break;
+		if (r < 0)
+			return r;
+		q->head = it->next;
+		if (q->head == NULL)
+			q->tail = NULL;
+		q->count--;
+		q->bytes -= it->len;
+		free(it);
+		sent++;
+	}
+	return sent;
 }
 
 /* Gather the fds carried by the SCM_RIGHTS messages in `mh`: the first `max`

@@ -164,6 +164,50 @@ int ipc_decode(const uint8_t *buf, size_t len, struct ipc_msg *out);
 int ipc_send(int sock, enum ipc_type type, const ProtobufCMessage *msg, int fd);
 
 /*
+ * A queue of messages for a non-blocking socket whose peer may be slow to
+ * read, for a process that must never wait for it (main towards sec-mod):
+ * what the socket does not take at once waits here, encoded and in order,
+ * and leaves with ipc_outq_flush() when the socket is writable again.
+ * Messages that carry a descriptor are not for this queue.
+ *
+ *   ipc_outq_send()   nothing waiting and the socket takes it: sent now;
+ *                     else queued behind the others (bounded by max_bytes)
+ *   socket writable   ipc_outq_flush(): oldest first, until full again
+ */
+struct ipc_outq_item;
+struct ipc_outq {
+	struct ipc_outq_item *head, *tail;	/* oldest, newest; NULL when empty */
+	size_t count;				/* messages waiting */
+	size_t bytes;				/* their encoded bytes */
+	size_t max_bytes;			/* ipc_outq_send refuses beyond this */
+};
+
+/* An empty queue holding at most max_bytes of encoded messages. */
+void ipc_outq_init(struct ipc_outq *q, size_t max_bytes);
+
+/*
+ * Send msg as type on sock now if nothing waits and the socket takes it,
+ * else queue it. Returns 0 (sent or queued), -ENOBUFS (the queue would
+ * exceed max_bytes: not queued), -EPIPE (the peer closed its end),
+ * -ENOMEM, or ipc_encode's -EINVAL / -EMSGSIZE; on an error nothing is
+ * queued.
+ */
+int ipc_outq_send(struct ipc_outq *q, int sock, enum ipc_type type, const ProtobufCMessage *msg);
+
+/* Send what waits, oldest first, until the socket is full or the queue
+ * empty. Returns how many messages left (0: none could), or -EPIPE /
+ * another -errno when the socket failed (the queue then stays as it is). */
+int ipc_outq_flush(struct ipc_outq *q, int sock);
+
+static inline bool ipc_outq_empty(const struct ipc_outq *q)
+{
+	return q->head == NULL;
+}
+
+/* Drop every waiting message; the queue stays usable. */
+void ipc_outq_clear(struct ipc_outq *q);
+
+/*
  * Receive and decode one datagram from `sock`. Returns 0 and a message to
  * free with ipc_msg_free(); -EAGAIN when nothing is queued (non-blocking
  * socket); -EINTR; IPC_E_EOF when the peer closed, after every message it

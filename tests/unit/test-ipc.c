@@ -464,6 +464,153 @@ START_TEST(test_peer_closed_with_ours_unread_nothing_left)
 }
 END_TEST
 
+/* --- the outgoing queue -------------------------------------------------- */
+
+/* Fill sp[0]'s way to sp[1] (nobody reads sp[1]) until the socket is full;
+ * returns how many messages went in. */
+static int fill_socket(void)
+{
+	TunnelStats st = TUNNEL_STATS__INIT;
+	int n = 0;
+
+	ck_assert_int_eq(fcntl(sp[0], F_SETFL, O_NONBLOCK), 0);
+	while (ipc_send(sp[0], IPC_TUNNEL_STATS, &st.base, -1) == 0)
+		n++;
+	ck_assert_int_gt(n, 0);
+	return n;
+}
+
+static int outq_send_id(struct ipc_outq *q, uint64_t id)
+{
+	TunnelStatsRequest r = TUNNEL_STATS_REQUEST__INIT;
+
+	r.request_id = id;
+	return ipc_outq_send(q, sp[0], IPC_TUNNEL_STATS_REQUEST, &r.base);
+}
+
+/* Read from sp[1] until the next TunnelStatsRequest; its id. */
+static uint64_t next_request_id(void)
+{
+	struct ipc_msg m;
+	uint64_t id;
+
+	for (;;) {
+		ck_assert_int_eq(ipc_recv(sp[1], &m), 0);
+		if (m.type == IPC_TUNNEL_STATS_REQUEST)
+			break;
+		ipc_msg_free(&m);
+	}
+	id = m.tunnel_stats_request->request_id;
+	ipc_msg_free(&m);
+	return id;
+}
+
+START_TEST(test_outq_sends_at_once)
+{
+	struct ipc_outq q;
+
+	ipc_outq_init(&q, 4096);
+	ck_assert_int_eq(outq_send_id(&q, 7), 0);
+	ck_assert(ipc_outq_empty(&q));
+	ck_assert_uint_eq(next_request_id(), 7);
+}
+END_TEST
+
+/* A full socket never makes the sender wait or fail: the messages wait in
+ * the queue, in order, and leave as the peer reads. */
+START_TEST(test_outq_queues_in_order)
+{
+	struct ipc_outq q;
+	int fillers = fill_socket();
+
+	ipc_outq_init(&q, 1u << 20);
+	for (uint64_t id = 1; id <= 5; id++)
+		ck_assert_int_eq(outq_send_id(&q, id), 0);
+	ck_assert_uint_eq(q.count, 5);
+	ck_assert_int_eq(ipc_outq_flush(&q, sp[0]), 0); /* still full */
+	ck_assert_uint_eq(q.count, 5);
+
+	/* the peer reads one filler: room for one; a new message must still
+	 * go behind the five waiting ones */
+	{
+		struct ipc_msg m;
+
+		ck_assert_int_eq(ipc_recv(sp[1], &m), 0);
+		ipc_msg_free(&m);
+		fillers--;
+	}
+	ck_assert_int_eq(outq_send_id(&q, 6), 0);
+	ck_assert_uint_eq(q.count, 6);
+	ck_assert_int_eq(ipc_outq_flush(&q, sp[0]), 1);
+	ck_assert_uint_eq(q.count, 5);
+
+	/* the peer catches up: everything leaves, oldest first */
+	for (int i = 0; i < fillers; i++) {
+		struct ipc_msg m;
+
+		ck_assert_int_eq(ipc_recv(sp[1], &m), 0);
+		ck_assert_int_eq(m.type, IPC_TUNNEL_STATS);
+		ipc_msg_free(&m);
+	}
+	ck_assert_int_eq(ipc_outq_flush(&q, sp[0]), 5);
+	ck_assert(ipc_outq_empty(&q));
+	ck_assert_uint_eq(q.bytes, 0);
+	for (uint64_t id = 1; id <= 6; id++)
+		ck_assert_uint_eq(next_request_id(), id);
+}
+END_TEST
+
+START_TEST(test_outq_bounded)
+{
+	struct ipc_outq q;
+	size_t one;
+
+	(void)fill_socket();
+	ipc_outq_init(&q, 1u << 20);
+	ck_assert_int_eq(outq_send_id(&q, 1), 0);
+	one = q.bytes;
+	ipc_outq_clear(&q);
+	ck_assert(ipc_outq_empty(&q));
+
+	ipc_outq_init(&q, 3 * one);
+	for (uint64_t id = 1; id <= 3; id++)
+		ck_assert_int_eq(outq_send_id(&q, id), 0);
+	ck_assert_int_eq(outq_send_id(&q, 4), -ENOBUFS);
+	ck_assert_uint_eq(q.count, 3);
+	ck_assert_uint_eq(q.bytes, 3 * one);
+	ipc_outq_clear(&q);
+}
+END_TEST
+
+START_TEST(test_outq_peer_gone)
+{
+	struct ipc_outq q;
+
+	(void)fill_socket();
+	ipc_outq_init(&q, 1u << 20);
+	ck_assert_int_eq(outq_send_id(&q, 1), 0);
+	close(sp[1]);
+	sp[1] = -1;
+	ck_assert_int_eq(ipc_outq_flush(&q, sp[0]), -EPIPE);
+	ck_assert_uint_eq(q.count, 1);
+	ipc_outq_clear(&q);
+	ck_assert_int_eq(outq_send_id(&q, 2), -EPIPE);
+	ck_assert(ipc_outq_empty(&q));
+}
+END_TEST
+
+START_TEST(test_outq_refuses_bad_message)
+{
+	struct ipc_outq q;
+	AuthReply r = AUTH_REPLY__INIT;
+
+	ipc_outq_init(&q, 4096);
+	/* a message of another type than announced: nothing sent or queued */
+	ck_assert_int_eq(ipc_outq_send(&q, sp[0], IPC_TERMINATE, &r.base), -EINVAL);
+	ck_assert(ipc_outq_empty(&q));
+}
+END_TEST
+
 static Suite *ipc_suite(void)
 {
 	Suite *s = suite_create("ipc");
@@ -490,6 +637,15 @@ static Suite *ipc_suite(void)
 	tcase_add_test(tc, test_send_full_and_peer_gone);
 	tcase_add_test(tc, test_peer_closed_with_ours_unread);
 	tcase_add_test(tc, test_peer_closed_with_ours_unread_nothing_left);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("outq");
+	tcase_add_checked_fixture(tc, setup_pair, teardown_pair);
+	tcase_add_test(tc, test_outq_sends_at_once);
+	tcase_add_test(tc, test_outq_queues_in_order);
+	tcase_add_test(tc, test_outq_bounded);
+	tcase_add_test(tc, test_outq_peer_gone);
+	tcase_add_test(tc, test_outq_refuses_bad_message);
 	suite_add_tcase(s, tc);
 	return s;
 }
