@@ -6,14 +6,19 @@
  * ids, and the dispatch of what sec-mod sends. What main does with a reply
  * (answer the worker, lease, device, takeover) is in main-worker.c.
  *
- * sec-mod is part of the server: if it dies, or breaks the protocol, or its
- * socket stays full, main logs why and shuts down (exit status 1) rather
- * than run without session records. Nothing here waits on sec-mod except a
- * send that finds the socket full, for at most MAIN_SECMOD_SEND_TIMEOUT_MS.
+ * sec-mod is part of the server: if it dies, or breaks the protocol, or
+ * takes no message for MAIN_SECMOD_STALL_S while some wait, main logs why
+ * and shuts down (exit status 1) rather than run without session records.
+ *
+ * Nothing here waits on sec-mod. A password check makes sec-mod busy for as
+ * long as the hash takes, so a burst of logins (or a slow disk under the
+ * password file) can fill the socket; what it does not take waits in
+ * srv->secmod_q, in order, and leaves as sec-mod reads (the write watcher).
+ * Waiting in poll() instead would stop main's loop for every worker and,
+ * while sec-mod itself waits for main to read its replies, deadlock both.
  */
 
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +30,11 @@
 #include "main.h"
 #include "sec-mod.h"
 
-#define MAIN_SECMOD_SEND_TIMEOUT_MS 2000
+/* sec-mod taking no message for this long while some wait: it is stuck. */
+#define MAIN_SECMOD_STALL_S 10.0
+/* At most this many encoded bytes wait for sec-mod (tens of thousands of
+ * messages: several per worker). */
+#define MAIN_SECMOD_QUEUE_MAX (8u * 1024u * 1024u)
 /* How long main waits for sec-mod to exit once it closed the socket. */
 #define MAIN_SECMOD_EXIT_WAIT_MS 1000
 /* Messages from sec-mod per wake-up. */
@@ -38,43 +47,87 @@ struct main_sm_list {
 	struct main_sm_list *next;
 };
 
+/* Stop writing to sec-mod and forget what waits. */
+static void queue_stop(struct server *srv)
+{
+	if (srv->loop != NULL) {
+		ev_io_stop(srv->loop, &srv->secmod_wr);
+		ev_timer_stop(srv->loop, &srv->secmod_stall_w);
+	}
+	ipc_outq_clear(&srv->secmod_q);
+}
+
 static void secmod_broken(struct server *srv, const char *why)
 {
 	if (srv->secmod_fd < 0)
 		return;
 	log_err("sec-mod: %s: shutting down", why);
+	queue_stop(srv);
 	ev_io_stop(srv->loop, &srv->secmod_w);
 	close(srv->secmod_fd);
 	srv->secmod_fd = -1;
 	main_shutdown(srv, 1);
 }
 
+/* sec-mod's socket has room: what waits goes, oldest first. */
+static void secmod_writable_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct server *srv = ev_userdata(loop);
+	int n = ipc_outq_flush(&srv->secmod_q, srv->secmod_fd);
+
+	if (n < 0) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "sending a queued message: %s", ipc_strerror(n));
+		secmod_broken(srv, why);
+		return;
+	}
+	if (ipc_outq_empty(&srv->secmod_q)) {
+		log_debug("sec-mod caught up: nothing waits for it any more");
+		queue_stop(srv);
+		return;
+	}
+	if (n > 0)
+		ev_timer_again(loop, &srv->secmod_stall_w); /* it moves: not stuck */
+}
+
+static void secmod_stall_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct server *srv = ev_userdata(loop);
+	char why[160];
+
+	snprintf(why, sizeof(why), "it took none of the %zu messages waiting for it in %.0f s",
+		 srv->secmod_q.count, MAIN_SECMOD_STALL_S);
+	secmod_broken(srv, why);
+}
+
 int main_secmod_send(struct server *srv, enum ipc_type type, const ProtobufCMessage *msg)
 {
-	int waited = 0;
+	bool was_empty = ipc_outq_empty(&srv->secmod_q);
+	int r;
 
 	if (srv->secmod_fd < 0)
 		return -EPIPE;
-	for (;;) {
-		struct pollfd pfd = { .fd = srv->secmod_fd, .events = POLLOUT };
-		int r = ipc_send(srv->secmod_fd, type, msg, -1);
+	r = ipc_outq_send(&srv->secmod_q, srv->secmod_fd, type, msg);
+	if (r < 0) {
+		char why[160];
 
-		if (r == 0)
-			return 0;
-		if (r != -EAGAIN || waited >= MAIN_SECMOD_SEND_TIMEOUT_MS) {
-			char why[160];
-
+		if (r == -ENOBUFS)
+			snprintf(why, sizeof(why), "%zu messages (%zu bytes) wait for it already",
+				 srv->secmod_q.count, srv->secmod_q.bytes);
+		else
 			snprintf(why, sizeof(why), "sending %s: %s", ipc_type_str(type),
 				 ipc_strerror(r));
-			secmod_broken(srv, why);
-			return r < 0 ? r : -EPIPE;
-		}
-		if (poll(&pfd, 1, 100) < 0 && errno != EINTR) {
-			secmod_broken(srv, "poll failed");
-			return -EPIPE;
-		}
-		waited += 100;
+		secmod_broken(srv, why);
+		return r;
 	}
+	if (was_empty && !ipc_outq_empty(&srv->secmod_q)) {
+		/* its socket is full: no waiting here, the loop sends the rest */
+		log_debug("sec-mod is busy: %s waits for room on its socket", ipc_type_str(type));
+		ev_io_start(srv->loop, &srv->secmod_wr);
+		ev_timer_again(srv->loop, &srv->secmod_stall_w);
+	}
+	return 0;
 }
 
 uint64_t main_secmod_request_id(struct server *srv)
@@ -104,6 +157,10 @@ int main_secmod_fork(struct server *srv)
 		return (int)pid;
 	srv->secmod_pid = pid;
 	srv->secmod_fd = fd;
+	ipc_outq_init(&srv->secmod_q, MAIN_SECMOD_QUEUE_MAX);
+	ev_io_init(&srv->secmod_wr, secmod_writable_cb, fd, EV_WRITE);
+	ev_init(&srv->secmod_stall_w, secmod_stall_cb);
+	srv->secmod_stall_w.repeat = MAIN_SECMOD_STALL_S;
 	log_debug("sec-mod started: pid %ld", (long)pid);
 	return 0;
 }
@@ -238,6 +295,10 @@ void main_secmod_stop(struct server *srv)
 		free(l);
 	}
 	if (srv->secmod_fd >= 0) {
+		if (!ipc_outq_empty(&srv->secmod_q))
+			log_debug("sec-mod: %zu messages still queued at exit: dropped",
+				  srv->secmod_q.count);
+		queue_stop(srv);
 		if (srv->loop != NULL)
 			ev_io_stop(srv->loop, &srv->secmod_w);
 		close(srv->secmod_fd);

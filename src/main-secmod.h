@@ -38,8 +38,10 @@ bool main_secmod_exited(struct server *srv, pid_t pid, int status);
  * empty callback. */
 void main_secmod_stop(struct server *srv);
 
-/* Send one message to sec-mod. 0, or a negative ipc_send() code after
- * which main is shutting down (sec-mod unreachable). */
+/* Send one message to sec-mod, never waiting: when its socket is full the
+ * message is queued behind the others and sent as sec-mod reads. 0 (sent
+ * or queued), or a negative ipc_outq_send() code after which main is
+ * shutting down (sec-mod gone, or stuck with the queue full). */
 int main_secmod_send(struct server *srv, enum ipc_type type, const ProtobufCMessage *msg);
 /* A fresh request id (never 0). */
 uint64_t main_secmod_request_id(struct server *srv);

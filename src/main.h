@@ -17,6 +17,7 @@
 
 #include "ban.h"
 #include "conf.h"
+#include "ipc.h"
 #include "ippool.h"
 #include "sessions.h"
 #include "tun.h"
@@ -150,6 +151,9 @@ struct server {
 	pid_t secmod_pid;              /* 0: not running */
 	int secmod_fd;                 /* -1: closed */
 	ev_io secmod_w;
+	struct ipc_outq secmod_q;      /* messages its full socket could not take yet */
+	ev_io secmod_wr;               /* writable: only while secmod_q is not empty */
+	ev_timer secmod_stall_w;       /* ... and it took nothing for MAIN_SECMOD_STALL_S */
 	uint64_t secmod_next_request;
 	struct main_sm_list *secmod_lists; /* list requests in flight */
 	bool secmod_stopping;          /* main is ending it (exit) */

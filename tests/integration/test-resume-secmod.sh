@@ -11,6 +11,9 @@
 #  4. sec-mod killed (SIGKILL): main cannot run without the session records:
 #     it says so, ends every tunnel (the client is told and exits 1) and
 #     exits with status 1, within a bounded time.
+#  5. sec-mod busy (as during a burst of password checks; here stopped for a
+#     few seconds) while main sends it more than its socket holds: main never
+#     waits for it, keeps serving, and loses nothing.
 . "$(dirname "$0")/resume-lib.sh"
 
 secmod_pid() { ps -o pid= -o comm= --ppid "$SERVER_PID" | awk '$2 == "ocserv-sm" { print $1 }'; }
@@ -40,6 +43,31 @@ wait_log "${CLI_LOG[c1]}" 'CSTP connected.' 2 10
 verdict "2. the session still resumes afterwards" $?
 ping_ok c1 2
 verdict "2. traffic after the resume" $? "$PING_RESULT"
+
+# --- 5 (before 4 and 3: it needs this server)
+# Each "show users" makes the worker report its counters, which main passes
+# on to sec-mod: 300 reports are more than sec-mod's socket holds (about 280
+# small messages). A main that waited for room would stall for every worker
+# and, after its bound, shut down.
+occtl_bin=$top_builddir/src/occtl/occtl-modern
+kill -STOP "$sm"
+t0=$(now_ms)
+n=0
+while [ "$n" -lt 300 ] && timeout 10 "$occtl_bin" -s "$IT_WORK/occtl.sock" show users \
+	> /dev/null 2>&1; do
+	n=$((n + 1))
+done
+t1=$(now_ms)
+kill -CONT "$sm"
+expect_eq "5. main answered occtl all along while sec-mod was stopped" "$n" 300
+it_log "5. 300 occtl runs with sec-mod stopped took $((t1 - t0)) ms"
+sleep 0.5
+alive "$SERVER_PID"
+verdict "5. main still runs once sec-mod is back" $?
+ping_ok c1 2
+verdict "5. traffic afterwards" $? "$PING_RESULT"
+bad=$(grep -E 'sec-mod: .*shutting down|error: sec-mod' "$SERVER_LOG")
+expect_eq "5. no sec-mod error" "$bad" ""
 
 # --- 4 (before 3: it needs a running server)
 t_kill=$(now_ms)
