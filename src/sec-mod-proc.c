@@ -46,6 +46,7 @@ struct smproc {
 	struct vpn_ev_timer timer;
 	struct secmod *core;
 	int exit_code;
+	bool main_gone;		/* main closed its end: it is exiting, so do we */
 };
 
 static void fail(struct smproc *p, const char *what)
@@ -60,7 +61,7 @@ static void send_cb(void *opaque, enum ipc_type type, const ProtobufCMessage *ms
 	struct smproc *p = opaque;
 	int waited = 0;
 
-	if (p->exit_code != 0)
+	if (p->exit_code != 0 || p->main_gone)
 		return;
 	for (;;) {
 		struct pollfd pfd = { .fd = p->fd, .events = POLLOUT };
@@ -68,6 +69,14 @@ static void send_cb(void *opaque, enum ipc_type type, const ProtobufCMessage *ms
 
 		if (r == 0)
 			return;
+		if (r == -EPIPE) {
+			/* main exits first (its last workers gone) while we
+			 * still report: nothing is lost, nobody is left to tell */
+			log_debug("sec-mod: main is gone, %s not sent: exiting", ipc_type_str(type));
+			p->main_gone = true;
+			ev_break(p->loop, EVBREAK_ALL);
+			return;
+		}
 		if (r != -EAGAIN || waited >= SECMOD_SEND_TIMEOUT_MS) {
 			char why[160];
 
@@ -95,7 +104,7 @@ static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct smproc *p = w->data;
 
-	for (int i = 0; i < SECMOD_RX_BATCH && p->exit_code == 0; i++) {
+	for (int i = 0; i < SECMOD_RX_BATCH && p->exit_code == 0 && !p->main_gone; i++) {
 		struct ipc_msg m;
 		int r = ipc_recv(p->fd, &m);
 
