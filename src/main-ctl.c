@@ -638,38 +638,49 @@ static CtlStatus *status_from(struct build *b)
 
 /* --- commands --------------------------------------------------------------- */
 
+/* Longest error or message text of a reply. */
+#define REPLY_TEXT_MAX 512
+
+/* The text in the reply's arena; NULL when out of memory (the reply then
+ * goes without it). */
+static char *reply_text(struct build *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static char *reply_text(struct build *b, const char *fmt, va_list ap)
+{
+	char *msg = arena_alloc(&b->a, REPLY_TEXT_MAX);
+
+	if (msg != NULL)
+		vsnprintf(msg, REPLY_TEXT_MAX, fmt, ap);
+	return msg;
+}
+
+/* The command failed: the reply says why. */
 static void fail(struct build *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void fail(struct build *b, const char *fmt, ...)
 {
-	char *msg = arena_alloc(&b->a, 512);
 	va_list ap;
 
 	b->rep.ok = false;
-	if (msg == NULL)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, 512, fmt, ap);
+	b->rep.error = reply_text(b, fmt, ap);
 	va_end(ap);
-	b->rep.error = msg;
 }
 
+/* An action succeeded on count objects: the reply says what it did. */
 static void say(struct build *b, unsigned count, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 static void say(struct build *b, unsigned count, const char *fmt, ...)
 {
-	char *msg = arena_alloc(&b->a, 512);
 	va_list ap;
 
 	b->rep.has_count = true;
 	b->rep.count = count;
-	if (msg == NULL)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, 512, fmt, ap);
+	b->rep.message = reply_text(b, fmt, ap);
 	va_end(ap);
-	b->rep.message = msg;
 }
 
 static bool user_matches(const struct server *srv, const struct worker_proc *w, const char *name)
