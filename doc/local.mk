@@ -1,5 +1,7 @@
-# doc/: documentation for administrators and packagers, the systemd unit.
-dist_doc_DATA += doc/liveness.md
+# doc/: documentation for administrators and packagers, the man pages and
+# the systemd unit.
+dist_doc_DATA += doc/liveness.md doc/sessions.md
+dist_man_MANS += doc/ocserv-modern.8
 
 # systemd unit, with the installation paths substituted.
 if HAVE_SYSTEMD_UNITDIR

@@ -4,7 +4,7 @@
 
 /*
  * Framing of the control protocol between occtl-modern and main
- * (src/proto/ctl.proto). Transport: AF_UNIX SOCK_STREAM at
+ * (src/occtl/ctl.proto). Transport: AF_UNIX SOCK_STREAM at
  * occtl-socket-file. One frame per message:
  *
  *   0      1               5
@@ -28,7 +28,7 @@
 
 #include <protobuf-c/protobuf-c.h>
 
-#include "proto/ctl.pb-c.h"
+#include "occtl/ctl.pb-c.h"
 
 #define CTL_HDR_LEN 5u
 /* Largest payload either side sends or accepts: room for many thousands of

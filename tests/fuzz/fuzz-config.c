@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * libFuzzer target for the configuration parser (src/conf.c).
+ * libFuzzer target for the configuration parser (src/common/conf.c).
  *
  * Invariants checked on every input:
  *  - the parser never crashes, leaks or reads outside the buffer (ASan/UBSan);
@@ -12,7 +12,7 @@
  */
 #include "config.h"
 
-#include "conf.h"
+#include "common/conf.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * libFuzzer target for the CSTP and DTLS decoders (src/cstp.c).
+ * libFuzzer target for the CSTP and DTLS decoders (src/codec/cstp.c).
  *
  * The input is one record, tried as both a CSTP and a DTLS record.
  * Invariants checked (abort on violation):
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cstp.h"
+#include "codec/cstp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * libFuzzer target for main's look into DTLS datagrams (src/dtls-record.c)
- * and the routing decision built on it (src/dtls-route.c): every datagram
+ * libFuzzer target for main's look into DTLS datagrams (src/codec/dtls-record.c)
+ * and the routing decision built on it (src/main/dtls-route.c): every datagram
  * that reaches main's UDP port goes through exactly these calls.
  *
  * Invariants checked (abort on violation):
@@ -21,8 +21,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "dtls-record.h"
-#include "dtls-route.h"
+#include "codec/dtls-record.h"
+#include "main/dtls-route.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * libFuzzer target for the incremental HTTP request parser (src/http.c).
+ * libFuzzer target for the incremental HTTP request parser (src/codec/http.c).
  *
  * The input is a byte stream as it would arrive over TLS, possibly holding
  * several pipelined requests. It is parsed twice: fed at once, and fed in
@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
+#include "codec/http.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -2,7 +2,7 @@
 #include "config.h"
 
 /*
- * libFuzzer target for sec-mod's core (src/sec-mod.c): whatever sequence of
+ * libFuzzer target for sec-mod's core (src/sec-mod/sec-mod.c): whatever sequence of
  * datagrams a broken or compromised main sends, sec-mod either handles each
  * message or rejects it, never crashes, and everything it sends back frames
  * and decodes again (no required field left unset, nothing over 64 KiB).
@@ -24,13 +24,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "sec-mod.h"
+#include "common/log.h"
+#include "sec-mod/sec-mod.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* sec-mod logs every login and session end: millions of lines per minute
- * here. The target links this silent logger instead of src/log.c. */
+ * here. The target links this silent logger instead of src/common/log.c. */
 void log_msg(enum log_level lvl, const char *fmt, ...)
 {
 	(void)lvl;

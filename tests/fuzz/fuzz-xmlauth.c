@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * libFuzzer target for the aggregate-auth body parser and writers
- * (src/xmlauth.c).
+ * (src/codec/xmlauth.c).
  *
  * The input is a login body. Invariants checked (abort on violation):
  *  - on error the result is empty; on success every field is a NUL-free
@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xmlauth.h"
+#include "codec/xmlauth.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

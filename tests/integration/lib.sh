@@ -16,8 +16,8 @@
 #   server tun(s) vpnsN      tun0 (openconnect)    tun0
 #   VPN pool 192.168.77.0/24, server's tun address 192.168.77.1
 #
-# Which server: OCSM_SERVER=modern (default: $top_builddir/src/ocserv-modern,
-# worker from OCSERV_MODERN_WORKER, default $top_builddir/src/ocserv-modern-
+# Which server: OCSM_SERVER=modern (default: $top_builddir/src/main/ocserv-modern,
+# worker from OCSERV_MODERN_WORKER, default $top_builddir/src/worker/ocserv-modern-
 # worker) or OCSM_SERVER=ocserv (the Debian reference server 1.1.6, for
 # side-by-side runs; its timers fall far outside our contract, so liveness
 # tests are expected to FAIL against it, and OCSM_EXTRA_WAIT=N lengthens every
@@ -32,7 +32,7 @@
 # Times are integers in milliseconds since the epoch (wall clock, the same
 # clock the logs use). Log lines of every process are normalised so that
 # each starts with "YYYY-MM-DD HH:MM:SS.mmm ": the server writes that itself
-# (src/log.h); the harness stamps client lines when it reads them and keeps
+# (src/common/log.h); the harness stamps client lines when it reads them and keeps
 # openconnect's own --timestamp "[YYYY-MM-DD HH:MM:SS]" after it.
 
 export LC_ALL=C
@@ -195,7 +195,7 @@ client_ts_s() {
 
 # stamp_lines: copy stdin to stdout, prefixing each line with the time it was
 # read ("YYYY-MM-DD HH:MM:SS.mmm "), unless the line already starts with such
-# a stamp (lines of our own server, src/log.h). No fork per line; every
+# a stamp (lines of our own server, src/common/log.h). No fork per line; every
 # process whose output goes through it writes line by line.
 stamp_lines() {
 	local l t f
@@ -323,8 +323,8 @@ it_preconditions() {
 	[ -c /dev/net/tun ] || skip "/dev/net/tun missing"
 	case $OCSM_SERVER in
 	modern)
-		SERVER_BIN=$top_builddir/src/ocserv-modern
-		export OCSERV_MODERN_WORKER=${OCSERV_MODERN_WORKER:-$top_builddir/src/ocserv-modern-worker}
+		SERVER_BIN=$top_builddir/src/main/ocserv-modern
+		export OCSERV_MODERN_WORKER=${OCSERV_MODERN_WORKER:-$top_builddir/src/worker/ocserv-modern-worker}
 		[ -x "$SERVER_BIN" ] || hard_error "$SERVER_BIN not built (run make first)"
 		[ -x "$OCSERV_MODERN_WORKER" ] || hard_error "$OCSERV_MODERN_WORKER not built (run make first)"
 		;;
@@ -669,7 +669,7 @@ cstp_option() {
 # server_tunnel_end REASON-ERE TIMEOUT_S [VPN-IP]: wait for the server's log
 # line that ends a tunnel for one of the reasons (our tokens: dpd-timeout,
 # tunnel-lost, idle-timeout, ...), optionally only the tunnel of VPN-IP.
-# Our worker logs (src/worker-tunnel.c)
+# Our worker logs (src/worker/worker-tunnel.c)
 #   tunnel ended: reason=dpd-timeout user=test session=... client=10.77.0.2
 #   ip=192.168.77.10 last rx 9004 ms ago, up ..., goodbye none
 # Sets END_LINE, END_MS (the line's own timestamp) and, when the line reports

@@ -1,15 +1,18 @@
 # tests/integration: the real openconnect 9.01 client against the real
 # gateway, in network namespaces created per test (root, real tun devices).
-# lib.sh is the harness; each test-*.sh is one scenario of the issue list and
-# prints its measured figures next to the contract's bounds.
+# lib.sh is the harness (dtls-lib.sh, resume-lib.sh and occtl-lib.sh build
+# on it); each test-*.sh is one scenario and prints its measured figures
+# next to the contract's bounds.
 #
 #   make check                      unit + integration tests (as root)
-#   make check-integration          every integration test (also DTLS, resume, occtl)
+#   make check-integration          only the integration tests
 #   OCSM_SERVER=ocserv make check-integration   against Debian's ocserv 1.1.6
 #
 # Not root, or openconnect/nft/ip missing: the tests SKIP (exit 77).
+# make distcheck's copy runs without them (AM_DISTCHECK_CONFIGURE_FLAGS):
+# they need root and network namespaces, and CI runs them once.
 
-INTEGRATION_TESTS = \
+INTEGRATION_TESTS += \
 	tests/integration/test-connect.sh \
 	tests/integration/test-auth-fail.sh \
 	tests/integration/test-dpd-frozen.sh \
@@ -17,24 +20,52 @@ INTEGRATION_TESTS = \
 	tests/integration/test-session-timeout.sh \
 	tests/integration/test-malformed.sh \
 	tests/integration/test-sigterm.sh \
-	tests/integration/test-frozen-flood.sh
+	tests/integration/test-frozen-flood.sh \
+	tests/integration/test-dtls-connect.sh \
+	tests/integration/test-dtls-fallback.sh \
+	tests/integration/test-dtls-rebind.sh \
+	tests/integration/test-dtls-switch.sh \
+	tests/integration/test-dtls-mtu.sh \
+	tests/integration/test-resume-sighup.sh \
+	tests/integration/test-resume-cut.sh \
+	tests/integration/test-resume-expire.sh \
+	tests/integration/test-resume-sigint.sh \
+	tests/integration/test-resume-sigusr2.sh \
+	tests/integration/test-resume-worker-kill.sh \
+	tests/integration/test-resume-takeover.sh \
+	tests/integration/test-resume-session-timeout.sh \
+	tests/integration/test-resume-max-same.sh \
+	tests/integration/test-resume-secmod.sh \
+	tests/integration/test-resume-scripts.sh \
+	tests/integration/test-resume-persistent.sh \
+	tests/integration/test-occtl-session.sh \
+	tests/integration/test-occtl-actions.sh \
+	tests/integration/test-occtl-dtls.sh
 
 if ENABLE_INTEGRATION
 TESTS += $(INTEGRATION_TESTS)
 endif
+AM_DISTCHECK_CONFIGURE_FLAGS = --disable-integration-tests
+
+TEST_EXTENSIONS = .sh
+SH_LOG_COMPILER = bash
+AM_TESTS_ENVIRONMENT = \
+	top_srcdir='$(abs_top_srcdir)'; top_builddir='$(abs_top_builddir)'; \
+	export top_srcdir top_builddir;
 
 EXTRA_DIST += $(INTEGRATION_TESTS) \
 	tests/integration/lib.sh \
+	tests/integration/dtls-lib.sh \
+	tests/integration/resume-lib.sh \
+	tests/integration/occtl-lib.sh \
 	tests/integration/vpn-script.sh \
 	tests/integration/rawtls.py \
 	tests/data/test.conf.in \
 	tests/data/gen-credentials.sh
 
-# Every integration test of the tree: the CSTP gateway's here, the DTLS ones
-# (src/worker.mk), the resume ones (src/main.mk) and occtl's
-# (src/occtl/local.mk). Each of those fragments also has its own check-* target.
-ALL_INTEGRATION_TESTS = $(INTEGRATION_TESTS) $(DTLS_INTEGRATION_TESTS) \
-	$(RESUME_INTEGRATION_TESTS) $(OCCTL_INTEGRATION_TESTS)
+# make check-integration [T='dtls resume']: every integration test, or those
+# whose names contain one of the words in T.
+T =
 check-integration: all
-	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(ALL_INTEGRATION_TESTS)'
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(if $(T),$(foreach w,$(T),$(filter %-$(w)%,$(INTEGRATION_TESTS))),$(INTEGRATION_TESTS))'
 .PHONY: check-integration

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ban.h"
+#include "main/ban.h"
 
 /* ocserv sample config values, in ms */
 #define MAX 80u

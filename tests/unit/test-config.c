@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * src/conf.c: the ocserv.conf-syntax parser. Every key, the defaults, each
+ * src/common/conf.c: the ocserv.conf-syntax parser. Every key, the defaults, each
  * class of error with its file:line and key, warnings, repeated keys, quotes,
  * CIDR forms, the mobile helper, the write/re-load round trip, and that
  * doc/sample.config and doc/config-reference.md agree with the code's table
@@ -8,7 +8,7 @@
  */
 #include "config.h"
 
-#include "conf.h"
+#include "common/conf.h"
 
 #include <arpa/inet.h>
 #include <check.h>

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests for the CONNECT reply builder and the CSTP MTU (src/worker-connect.c). */
+/* Unit tests for the CONNECT reply builder and the CSTP MTU (src/worker/worker-connect.c). */
 #include "config.h"
 
-#include "worker-connect.h"
+#include "worker/worker-connect.h"
 
 #include <check.h>
 #include <errno.h>

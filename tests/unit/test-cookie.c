@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cookie.h"
+#include "sec-mod/cookie.h"
 
 static bool in_alphabet(char c)
 {

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests for the CSTP/DTLS packet codec (src/cstp.c). */
+/* Unit tests for the CSTP/DTLS packet codec (src/codec/cstp.c). */
 #include "config.h"
 
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cstp.h"
+#include "codec/cstp.h"
 
 static uint8_t big_in[CSTP_MAX_RECORD + 16];
 static uint8_t big_out[CSTP_MAX_RECORD + 16];

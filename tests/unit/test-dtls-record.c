@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * DTLS datagram inspection (src/dtls-record.h): the ClientHello layout that
+ * DTLS datagram inspection (src/codec/dtls-record.h): the ClientHello layout that
  * openconnect 9.01 sends (interop.md §6.3), the App-ID in the session_id or
  * in extension 48018, and every way a datagram can fail to be one.
  */
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dtls-record.h"
+#include "codec/dtls-record.h"
 
 struct buf {
 	uint8_t b[2048];

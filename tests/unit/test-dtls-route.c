@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Main's DTLS routing table (src/dtls-route.h): ClientHellos go to the tunnel
+ * Main's DTLS routing table (src/main/dtls-route.h): ClientHellos go to the tunnel
  * with their App-ID, records from a new port to the one established tunnel
  * of that address, everything else is dropped with a reason; the rate limits
  * at their exact boundaries.
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dtls-route.h"
+#include "main/dtls-route.h"
 
 static struct ban_addr ADDR(const char *s)
 {

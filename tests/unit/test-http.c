@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests for the incremental HTTP request parser (src/http.c). */
+/* Unit tests for the incremental HTTP request parser (src/codec/http.c). */
 #include "config.h"
 
 #include <check.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
+#include "codec/http.h"
 
 static struct http_parser *P;
 

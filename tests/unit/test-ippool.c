@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ippool.h"
+#include "main/ippool.h"
 
 static struct in_addr A(const char *s)
 {

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * src/passwd.c: the ocpasswd-format file of auth = plain[passwd=FILE].
+ * src/common/passwd.c: the ocpasswd-format file of auth = plain[passwd=FILE].
  * The SHA-512 and SHA-256 hashes were made with `openssl passwd -6 / -5`;
  * the yescrypt one is made here with libxcrypt.
  */
 #include "config.h"
 
-#include "passwd.h"
+#include "common/passwd.h"
 
 #include <check.h>
 #include <crypt.h>

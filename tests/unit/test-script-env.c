@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
-/* The connect/disconnect-script environment (src/script-env.h). */
+/* The connect/disconnect-script environment (src/main/script-env.h). */
 
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
-#include "script-env.h"
+#include "main/script-env.h"
 
 static struct config cfg;
 static struct config_route r[3], nr[1];

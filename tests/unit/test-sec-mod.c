@@ -2,7 +2,7 @@
 #include "config.h"
 
 /*
- * sec-mod's core (src/sec-mod.c), driven with messages as main sends them
+ * sec-mod's core (src/sec-mod/sec-mod.c), driven with messages as main sends them
  * and integer time; every output is framed with ipc_encode() and decoded
  * again with ipc_decode(), so a message that could not cross the socket
  * (a required field unset, too large) fails here.
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sec-mod.h"
+#include "sec-mod/sec-mod.h"
 
 #define C_S 300u  /* cookie-timeout */
 #define S_S 3600u /* session-timeout */
@@ -239,7 +239,7 @@ START_TEST(test_login)
 	clear_out();
 	auth(8, "alice", "secret", NULL, T0);
 	ck_assert_str_eq(nth(IPC_SM_AUTH_REPLY, 0)->sm_auth_reply->reply->group, "staff");
-	ck_assert_uint_eq(sessions_count(secmod_sessions(sm)), 2);
+	ck_assert_uint_eq(session_table_count(secmod_sessions(sm)), 2);
 }
 END_TEST
 
@@ -270,7 +270,7 @@ START_TEST(test_login_failures)
 	r = nth(IPC_SM_AUTH_REPLY, 0)->sm_auth_reply;
 	ck_assert(!r->reply->ok);
 	ck_assert(!r->bad_credentials);
-	ck_assert_uint_eq(sessions_count(secmod_sessions(sm)), 0);
+	ck_assert_uint_eq(session_table_count(secmod_sessions(sm)), 0);
 }
 END_TEST
 
@@ -371,7 +371,7 @@ START_TEST(test_waiting_expires)
 	secmod_handle_expiry(sm, drop + C_S * 1000 + SESSIONS_ENDED_KEEP_MS);
 	ck_assert_uint_eq(n_out, 1);
 	ck_assert(last_session(serial)->forget);
-	ck_assert_uint_eq(sessions_count(secmod_sessions(sm)), 0);
+	ck_assert_uint_eq(session_table_count(secmod_sessions(sm)), 0);
 	ck_assert_uint_eq(secmod_expiry(sm), VPN_NEVER);
 }
 END_TEST
@@ -407,9 +407,9 @@ START_TEST(test_takeover_and_old_tunnel)
 	ck_assert_uint_eq(m->sm_open_reply->session->attaches, 2);
 	/* the old tunnel's end, whatever it says, only adds counters */
 	tunnel_down(serial, VPN_END_TUNNEL_LOST, 70, 1, T0 + 300);
-	ck_assert_uint_eq(sessions_count_state(secmod_sessions(sm), VPN_SESSION_ACTIVE), 1);
+	ck_assert_uint_eq(session_table_count_state(secmod_sessions(sm), VPN_SESSION_ACTIVE), 1);
 	tunnel_down(serial, VPN_END_TAKEOVER, 30, -1, T0 + 300);
-	ck_assert_uint_eq(sessions_count_state(secmod_sessions(sm), VPN_SESSION_ACTIVE), 1);
+	ck_assert_uint_eq(session_table_count_state(secmod_sessions(sm), VPN_SESSION_ACTIVE), 1);
 	/* the current one's end counts */
 	tunnel_down(serial, VPN_END_TUNNEL_LOST, 5, 2, T0 + 400);
 	ck_assert_uint_eq(last_session(serial)->state, VPN_SESSION_WAITING);
@@ -514,7 +514,7 @@ START_TEST(test_max_same_probe_silent)
 	r = nth(IPC_SM_AUTH_REPLY, 0)->sm_auth_reply;
 	ck_assert_uint_eq(r->request_id, 5);
 	ck_assert(r->reply->ok);
-	ck_assert_uint_eq(sessions_count_state(secmod_sessions(sm), VPN_SESSION_AUTHENTICATED), 1);
+	ck_assert_uint_eq(session_table_count_state(secmod_sessions(sm), VPN_SESSION_AUTHENTICATED), 1);
 }
 END_TEST
 
@@ -533,7 +533,7 @@ START_TEST(test_max_same_probe_alive)
 	ck_assert(r->too_many);
 	ck_assert(!r->bad_credentials);
 	ck_assert_uint_eq(count(IPC_SM_SESSION), 0);
-	ck_assert_uint_eq(sessions_count_state(secmod_sessions(sm), VPN_SESSION_ACTIVE), 1);
+	ck_assert_uint_eq(session_table_count_state(secmod_sessions(sm), VPN_SESSION_ACTIVE), 1);
 	ck_assert_uint_eq(secmod_expiry(sm), T0 + S_S * 1000);
 	/* another user is not limited by alice's sessions */
 	clear_out();
@@ -647,15 +647,15 @@ START_TEST(test_snapshot_roundtrip)
 {
 	char c[COOKIE_LEN + 1];
 	uint64_t s;
-	struct session back;
-	const struct session *orig;
+	struct secmod_session back;
+	const struct secmod_session *orig;
 	SmSession bad;
 	TunnelStats tot;
 
 	login_ok(1, T0, c, &s);
 	open_cookie(2, c, T0 + 5);
 	tunnel_down(s, VPN_END_DPD_TIMEOUT, 42, 1, T0 + 9);
-	orig = sessions_find_serial(secmod_sessions(sm), s);
+	orig = session_table_find_serial(secmod_sessions(sm), s);
 	ck_assert_int_eq(secmod_session_from_msg(last_session(s), &back), 0);
 	ck_assert_uint_eq(back.serial, s);
 	ck_assert_str_eq(back.sid, orig->sid);
@@ -704,7 +704,7 @@ START_TEST(test_ended_record_reaped_after_its_tunnel)
 	clear_out();
 	secmod_handle_expiry(sm, T0 + S_S * 1000 + SESSIONS_ENDED_KEEP_MS);
 	ck_assert(last_session(serial)->forget);
-	ck_assert_uint_eq(sessions_count(secmod_sessions(sm)), 0);
+	ck_assert_uint_eq(session_table_count(secmod_sessions(sm)), 0);
 }
 END_TEST
 

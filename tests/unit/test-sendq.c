@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests for the bounded send queue (src/sendq.c). */
+/* Unit tests for the bounded send queue (src/common/sendq.c). */
 #include "config.h"
 
-#include "sendq.h"
+#include "common/sendq.h"
 
 #include <check.h>
 #include <errno.h>

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests for the worker's HTTP answer builders (src/worker-reply.c). */
+/* Unit tests for the worker's HTTP answer builders (src/worker/worker-reply.c). */
 #include "config.h"
 
-#include "worker-reply.h"
+#include "worker/worker-reply.h"
 
-#include "http.h"
+#include "codec/http.h"
 
 #include <check.h>
 #include <errno.h>

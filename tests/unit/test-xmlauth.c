@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests for the aggregate-auth body parser and writers (src/xmlauth.c). */
+/* Unit tests for the aggregate-auth body parser and writers (src/codec/xmlauth.c). */
 #include "config.h"
 
 #include <check.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xmlauth.h"
+#include "codec/xmlauth.h"
 
 static struct xmlauth *X;
 

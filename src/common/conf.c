@@ -1,0 +1,1284 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The ocserv.conf-syntax parser (see conf.h for the syntax).
+ *
+ * One table (keys[] below) drives everything: the default of every supported
+ * key, its accepted range, how it is parsed, and how config_write prints it.
+ * Defaults are applied by running their text through the same parsers before
+ * the file is read, so a default cannot silently disagree with what the file
+ * syntax accepts; doc/config-reference.md and doc/sample.config mirror the
+ * table and tests/unit/test-config.c checks that they still do.
+ *
+ * Loading is one pass over the lines, then a pass of cross-key checks
+ * (required keys, ipv4-network with its netmask, mobile-dpd resolution).
+ * Nothing here logs: warnings go to the caller's callback, the fatal error to
+ * struct config_diag.
+ */
+#include "config.h"
+
+#include "common/conf.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Accepted timeouts go up to INT32_MAX seconds (68 years): the engine turns
+ * them into 64-bit milliseconds, so any such value is safe there. */
+#define TIME_MAX INT32_MAX
+
+struct parser;
+struct key_def;
+
+typedef int key_parse_fn(struct parser *p, const struct key_def *k, const char *v);
+typedef int key_write_fn(const struct config *c, const struct key_def *k, FILE *f);
+
+enum key_kind {
+	KEY_U32 = 0,  /* uint32_t at off, in [min, max], or 0 when zero_ok */
+	KEY_PORT,     /* uint16_t at off, same range rules */
+	KEY_BOOL,     /* bool at off */
+	KEY_STR,      /* char * at off; max = longest accepted length (0: any) */
+	KEY_SPECIAL,  /* parse/write callbacks */
+};
+
+struct key_def {
+	struct config_key_info info;
+	enum key_kind kind;
+	size_t off;
+	uint32_t min, max;
+	bool zero_ok;
+	key_parse_fn *parse;  /* KEY_SPECIAL only */
+	key_write_fn *write;  /* KEY_SPECIAL only */
+};
+
+static key_parse_fn parse_auth, parse_device, parse_ipv4_network, parse_ipv4_netmask,
+	parse_dns, parse_route, parse_rekey_method, parse_socket_mode;
+static key_write_fn write_auth, write_device, write_ipv4_network, write_ipv4_netmask, write_dns,
+	write_route, write_rekey_method, write_socket_mode;
+
+#define OFF(field) offsetof(struct config, field)
+#define U32(n, def, field, lo, hi, zero, rng) \
+	{ .info = { .name = n, .default_value = def, .range = rng }, .kind = KEY_U32, \
+	  .off = OFF(field), .min = lo, .max = hi, .zero_ok = zero }
+#define PORT(n, def, field, lo, zero, rng) \
+	{ .info = { .name = n, .default_value = def, .range = rng }, .kind = KEY_PORT, \
+	  .off = OFF(field), .min = lo, .max = 65535, .zero_ok = zero }
+#define BOOL(n, def, field) \
+	{ .info = { .name = n, .default_value = def, .range = "true, false (also yes/no, 1/0)" }, \
+	  .kind = KEY_BOOL, .off = OFF(field) }
+#define STR(n, def, field, req, maxlen, rng) \
+	{ .info = { .name = n, .default_value = def, .range = rng, .required = req }, \
+	  .kind = KEY_STR, .off = OFF(field), .max = maxlen }
+#define SPECIAL(n, def, req, rep, maxn, rng, p, w) \
+	{ .info = { .name = n, .default_value = def, .range = rng, .required = req, .repeated = rep }, \
+	  .kind = KEY_SPECIAL, .max = maxn, .parse = p, .write = w }
+
+/* sun_path holds 108 bytes with the NUL; main appends ".<pid>" to socket-file
+ * as ocserv does, so that one keeps room for 11 more bytes. */
+#define SUN_PATH_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
+#define DEVICE_MAX 11  /* + up to 4 digits of the index fits IFNAMSIZ - 1 */
+
+/*
+ * THE table of supported keys and their defaults. Order = order of
+ * config_write and of the documentation.
+ */
+static const struct key_def keys[] = {
+	SPECIAL("auth", NULL, true, false, 0, "plain[passwd=FILE]", parse_auth, write_auth),
+	STR("listen-host", NULL, listen_host, false, 255, "host name or address; unset: all addresses"),
+	PORT("tcp-port", "443", tcp_port, 1, false, "1..65535"),
+	PORT("udp-port", "443", udp_port, 1, true, "0 (no DTLS) or 1..65535"),
+	STR("server-cert", NULL, server_cert, true, PATH_MAX, "file name"),
+	STR("server-key", NULL, server_key, true, PATH_MAX, "file name or GnuTLS key URL"),
+	STR("run-as-user", "nobody", run_as_user, false, 255, "user name or uid"),
+	STR("run-as-group", "nogroup", run_as_group, false, 255, "group name or gid"),
+	STR("socket-file", "/run/ocserv-modern.socket", socket_file, false, SUN_PATH_MAX - 11,
+	    "path, at most 96 bytes"),
+	STR("occtl-socket-file", "/run/occtl-modern.socket", occtl_socket_file, false, SUN_PATH_MAX,
+	    "path, at most 107 bytes"),
+	SPECIAL("occtl-socket-mode", "0600", false, false, 0, "octal permissions 0000..0777",
+		parse_socket_mode, write_socket_mode),
+	STR("occtl-socket-group", NULL, occtl_socket_group, false, 255,
+	    "group name or gid; unset: main's group"),
+	STR("pid-file", "/run/ocserv-modern.pid", pid_file, false, PATH_MAX, "path"),
+	STR("connect-script", NULL, connect_script, false, PATH_MAX, "path; unset: none"),
+	STR("disconnect-script", NULL, disconnect_script, false, PATH_MAX, "path; unset: none"),
+	SPECIAL("device", "vpns", false, false, 0, "1..11 characters of A-Z a-z 0-9 _ . -",
+		parse_device, write_device),
+	SPECIAL("ipv4-network", NULL, true, false, 0, "A.B.C.D, A.B.C.D/N or A.B.C.D/MASK; N 1..30",
+		parse_ipv4_network, write_ipv4_network),
+	SPECIAL("ipv4-netmask", NULL, false, false, 0, "dotted contiguous mask; unset: from ipv4-network",
+		parse_ipv4_netmask, write_ipv4_netmask),
+	SPECIAL("dns", NULL, false, true, 32, "IPv4 or IPv6 address, up to 32 lines",
+		parse_dns, write_dns),
+	SPECIAL("route", NULL, false, true, 1024,
+		"default, NET/MASK, NET/PREFIX (IPv4 or IPv6), up to 1024 lines", parse_route, write_route),
+	SPECIAL("no-route", NULL, false, true, 1024, "NET/MASK, NET/PREFIX (IPv4 or IPv6), up to 1024 lines",
+		parse_route, write_route),
+	STR("default-domain", NULL, default_domain, false, 255, "domain name(s), space separated"),
+	STR("banner", NULL, banner, false, 1024, "text, at most 1024 bytes"),
+	U32("mtu", "0", mtu, 576, 65535, true, "0 (tun default) or 576..65535"),
+	BOOL("predictable-ips", "true", predictable_ips),
+	BOOL("keep-tun-on-resume", "true", keep_tun_on_resume),
+	U32("max-clients", "16", max_clients, 1, 1000000, true, "0 (unlimited) or 1..1000000"),
+	U32("max-same-clients", "2", max_same_clients, 1, 1000000, true, "0 (unlimited) or 1..1000000"),
+	U32("max-ban-score", "80", max_ban_score, 1, 1000000, true, "0 (no banning) or 1..1000000"),
+	U32("ban-reset-time", "1200", ban_reset_time_s, 1, TIME_MAX, false, "1..2147483647"),
+	U32("min-reauth-time", "300", min_reauth_time_s, 0, 86400, false, "0..86400"),
+	U32("auth-timeout", "240", auth_timeout_s, 1, 86400, false, "1..86400"),
+	U32("dpd", "90", dpd_s, 2, 86400, true, "0 (off) or 2..86400"),
+	U32("mobile-dpd", "1800", mobile_dpd_s, 2, 86400, true, "0 (same as dpd) or 2..86400"),
+	U32("dpd-retries", "2", dpd_retries, 1, 10, false, "1..10"),
+	U32("keepalive", "32400", keepalive_s, 0, 86400, false, "0..86400 (0: not advertised)"),
+	U32("idle-timeout", "1200", idle_timeout_s, 0, TIME_MAX, false, "0..2147483647 (0: none)"),
+	U32("mobile-idle-timeout", "1800", mobile_idle_timeout_s, 0, TIME_MAX, false,
+	    "0..2147483647 (0: none)"),
+	U32("session-timeout", "0", session_timeout_s, 0, TIME_MAX, false, "0..2147483647 (0: none)"),
+	U32("cookie-timeout", "300", cookie_timeout_s, 1, TIME_MAX, false, "1..2147483647"),
+	BOOL("persistent-cookies", "false", persistent_cookies),
+	U32("switch-to-tcp-timeout", "25", switch_to_tcp_timeout_s, 0, 86400, false, "0..86400 (0: off)"),
+	BOOL("try-mtu-discovery", "false", try_mtu_discovery),
+	U32("rekey-time", "172800", rekey_time_s, 0, TIME_MAX, false, "0..2147483647 (0: no rekey)"),
+	SPECIAL("rekey-method", "ssl", false, false, 0, "ssl, new-tunnel",
+		parse_rekey_method, write_rekey_method),
+};
+
+#define N_KEYS ARRAY_SIZE(keys)
+
+/*
+ * ocserv options we recognise but do not implement: a warning, not an error,
+ * so an ocserv.conf loads. interop.md §7.9 (reference config, per-user keys)
+ * plus the accounting/RADIUS, camouflage and renamed ones.
+ */
+static const char *const ocserv_only[] = {
+	"enable-auth", "acct", "udp-listen-host", "listen-host-is-dyndns", "listen-netns",
+	"listen-proxy-proto", "listen-clear-file", "chroot-dir", "ca-cert", "crl", "dh-params",
+	"pin-file", "srk-pin-file", "key-pin", "srk-pin", "ocsp-response", "cert-user-oid",
+	"cert-group-oid", "tls-priorities", "match-tls-dtls-ciphers", "compression",
+	"no-compress-limit", "rate-limit-ms", "server-stats-reset-time", "stats-report-time",
+	"server-drain-ms", "sec-mod-scale", "isolate-workers", "pre-login-banner",
+	"host-update-script", "use-utmp", "use-dbus", "use-occtl", "log-level", "net-priority",
+	"cgroup", "ipv6-network", "ipv6-subnet-prefix", "ipv6-prefix", "nbns", "split-dns",
+	"tunnel-all-dns", "ping-leases", "output-buffer", "rx-data-per-sec", "tx-data-per-sec",
+	"restrict-user-to-routes", "restrict-user-to-ports", "expose-iroutes", "iroute",
+	"explicit-ipv4", "explicit-ipv6", "hostname", "no-udp", "deny-roaming", "select-group",
+	"select-group-by-url", "default-select-group", "auto-select-group", "config-per-user",
+	"config-per-group", "default-user-config", "default-group-config", "route-add-cmd",
+	"route-del-cmd", "proxy-url", "kkdcp", "user-profile", "cisco-client-compat",
+	"cisco-svc-client-compat", "dtls-psk", "dtls-legacy", "client-bypass-protocol",
+	"custom-header", "included-http-headers", "camouflage", "camouflage_secret",
+	"camouflage_realm", "ban-time", "ban-points-wrong-password", "ban-points-connection",
+	"ban-points-kkdcp", "always-require-cert", "cookie-validity", "ipv4-dns", "ipv6-dns",
+	"ipv4-nbns", "ipv6-nbns",
+};
+
+struct parser {
+	const char *file;
+	unsigned line;               /* current line; 0 while applying defaults */
+	struct config *cfg;
+	struct config_diag *diag;
+	unsigned seen[N_KEYS];       /* line a key was (last) set on; 0: not in the file */
+	int net_prefix;              /* /N given with ipv4-network, -1: none */
+	int mask_prefix;             /* prefix of ipv4-netmask, -1: none */
+	size_t cap_dns, cap_routes, cap_no_routes;
+};
+
+/* ---------------------------------------------------------------- messages */
+
+static void set_key(struct config_diag *d, const char *key)
+{
+	size_t n = key ? strlen(key) : 0;
+
+	if (n >= sizeof(d->key))
+		n = sizeof(d->key) - 1;
+	if (n)
+		memcpy(d->key, key, n);
+	d->key[n] = '\0';
+}
+
+static void vformat(char *buf, size_t len, const char *file, unsigned line,
+		    const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+
+static void vformat(char *buf, size_t len, const char *file, unsigned line,
+		    const char *fmt, va_list ap)
+{
+	int n;
+
+	if (line)
+		n = snprintf(buf, len, "%s:%u: ", file, line);
+	else
+		n = snprintf(buf, len, "%s: ", file);
+	if (n < 0 || (size_t)n >= len)
+		return;
+	vsnprintf(buf + n, len - (size_t)n, fmt, ap);
+}
+
+/* Record the fatal error (only the first one counts) and return -EINVAL. */
+static int perr_at(struct parser *p, unsigned line, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int perr_at(struct parser *p, unsigned line, const char *key, const char *fmt, ...)
+{
+	struct config_diag *d = p->diag;
+	va_list ap;
+
+	if (!d || d->msg[0])
+		return -EINVAL;
+	d->line = line;
+	set_key(d, key);
+	va_start(ap, fmt);
+	vformat(d->msg, sizeof(d->msg), p->file, line, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+#define perr(p, key, ...) perr_at(p, (p)->line, key, __VA_ARGS__)
+
+static void pwarn_at(struct parser *p, unsigned line, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void pwarn_at(struct parser *p, unsigned line, const char *key, const char *fmt, ...)
+{
+	struct config_diag *d = p->diag;
+	char msg[CONFIG_MSG_MAX];
+	va_list ap;
+
+	if (!d)
+		return;
+	d->n_warnings++;
+	if (!d->warn)
+		return;
+	va_start(ap, fmt);
+	vformat(msg, sizeof(msg), p->file, line, fmt, ap);
+	va_end(ap);
+	d->warn(d->opaque, line, key ? key : "", msg);
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+static void *field(struct config *c, const struct key_def *k)
+{
+	return (char *)c + k->off;
+}
+
+static const void *cfield(const struct config *c, const struct key_def *k)
+{
+	return (const char *)c + k->off;
+}
+
+static size_t key_index(const struct key_def *k)
+{
+	return (size_t)(k - keys);
+}
+
+/* Strict unsigned decimal: digits only, no sign, no blanks. */
+static bool parse_uint(const char *s, uint32_t max, uint32_t *out)
+{
+	uint64_t v = 0;
+
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		v = v * 10 + (uint64_t)(*s - '0');
+		if (v > max)
+			return false;
+	}
+	*out = (uint32_t)v;
+	return true;
+}
+
+/* All digits (a number that may be too large), for a better message. */
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+static uint32_t prefix_to_mask(unsigned prefix)
+{
+	return prefix ? htonl(0xffffffffu << (32 - prefix)) : 0;
+}
+
+/* Prefix length of a contiguous dotted netmask, or -1. */
+static int mask_to_prefix(struct in_addr m)
+{
+	uint32_t h = ntohl(m.s_addr);
+	int n = 0;
+
+	while (n < 32 && (h & (0x80000000u >> n)))
+		n++;
+	return (n < 32 && (h << n)) ? -1 : n;
+}
+
+static bool v6_host_bits_zero(const struct in6_addr *a, unsigned prefix)
+{
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned keep = prefix >= (i + 1) * 8 ? 8 : (prefix > i * 8 ? prefix - i * 8 : 0);
+		uint8_t m = keep ? (uint8_t)(0xffu << (8 - keep)) : 0;
+
+		if (a->s6_addr[i] & (uint8_t)~m)
+			return false;
+	}
+	return true;
+}
+
+static void v6_apply_prefix(struct in6_addr *a, unsigned prefix)
+{
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned keep = prefix >= (i + 1) * 8 ? 8 : (prefix > i * 8 ? prefix - i * 8 : 0);
+
+		a->s6_addr[i] &= keep ? (uint8_t)(0xffu << (8 - keep)) : 0;
+	}
+}
+
+static int grow(void **arr, size_t *cap, size_t n, size_t elem)
+{
+	void *np;
+	size_t ncap;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 4;
+	np = realloc(*arr, ncap * elem);
+	if (!np)
+		return -ENOMEM;
+	*arr = np;
+	*cap = ncap;
+	return 0;
+}
+
+static int set_string(struct parser *p, char **dst, const char *v, const char *key)
+{
+	char *s = strdup(v);
+
+	if (!s) {
+		perr(p, key, "out of memory");
+		return -ENOMEM;
+	}
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- key parsers */
+
+static int parse_generic(struct parser *p, const struct key_def *k, const char *v)
+{
+	const char *name = k->info.name;
+	uint32_t n;
+
+	switch (k->kind) {
+	case KEY_U32:
+	case KEY_PORT:
+		if (!parse_uint(v, UINT32_MAX, &n)) {
+			if (all_digits(v))
+				return perr(p, name, "%s = %s: out of range, expected %s",
+					    name, v, k->info.range);
+			return perr(p, name, "%s = %s: not a number (expected %s)%s", name, v,
+				    k->info.range,
+				    strchr(v, '#') ? "; '#' starts a comment only at the "
+						     "beginning of a line" : "");
+		}
+		if (!(k->zero_ok && n == 0) && (n < k->min || n > k->max))
+			return perr(p, name, "%s = %s: out of range, expected %s",
+				    name, v, k->info.range);
+		if (k->kind == KEY_PORT)
+			*(uint16_t *)field(p->cfg, k) = (uint16_t)n;
+		else
+			*(uint32_t *)field(p->cfg, k) = n;
+		return 0;
+	case KEY_BOOL:
+		if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcmp(v, "1"))
+			*(bool *)field(p->cfg, k) = true;
+		else if (!strcasecmp(v, "false") || !strcasecmp(v, "no") || !strcmp(v, "0"))
+			*(bool *)field(p->cfg, k) = false;
+		else
+			return perr(p, name, "%s = %s: not a boolean (expected true/false, yes/no or 1/0)%s",
+				    name, v,
+				    strchr(v, '#') ? "; '#' starts a comment only at the "
+						     "beginning of a line" : "");
+		return 0;
+	case KEY_STR:
+		if (k->max && strlen(v) > k->max)
+			return perr(p, name, "%s: value is %zu bytes long, the limit is %" PRIu32,
+				    name, strlen(v), k->max);
+		return set_string(p, (char **)field(p->cfg, k), v, name);
+	case KEY_SPECIAL:
+		return k->parse(p, k, v);
+	}
+	return perr(p, name, "internal error: bad key kind");
+}
+
+/* auth = plain[passwd=FILE] (also ocserv's older plain[FILE]). */
+static int parse_auth(struct parser *p, const struct key_def *k, const char *v)
+{
+	const char *name = k->info.name;
+	const char *open = strchr(v, '[');
+	size_t mlen = open ? (size_t)(open - v) : strlen(v);
+	char *opts, *save = NULL, *file = NULL;
+	int r = 0;
+
+	if (mlen != 5 || strncmp(v, "plain", 5))
+		return perr(p, name, "auth = %s: method '%.*s' is not supported; "
+			    "the only method is plain[passwd=FILE]", v, (int)mlen, v);
+	if (!open)
+		return perr(p, name, "auth = %s: the plain method needs its password file: "
+			    "plain[passwd=FILE]", v);
+	if (v[strlen(v) - 1] != ']')
+		return perr(p, name, "auth = %s: missing ']' at the end", v);
+	opts = strndup(open + 1, strlen(open + 1) - 1);
+	if (!opts)
+		return perr(p, name, "out of memory");
+	for (char *o = strtok_r(opts, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(o, '=');
+		const char *f = NULL;
+
+		if (eq && eq - o == 6 && !strncmp(o, "passwd", 6))
+			f = eq + 1;
+		else if (!eq && o == opts)
+			f = o;  /* ocserv's older plain[FILE] */
+		else {
+			r = perr(p, name, "auth = %s: option '%.*s' of plain is not supported "
+				 "(only passwd=FILE)", v, eq ? (int)(eq - o) : (int)strlen(o), o);
+			goto out;
+		}
+		if (file) {
+			r = perr(p, name, "auth = %s: passwd given twice", v);
+			goto out;
+		}
+		if (!*f) {
+			r = perr(p, name, "auth = %s: empty password file name", v);
+			goto out;
+		}
+		if (strlen(f) > PATH_MAX) {
+			r = perr(p, name, "auth: password file name longer than %d bytes", PATH_MAX);
+			goto out;
+		}
+		file = strdup(f);
+		if (!file) {
+			r = perr(p, name, "out of memory");
+			goto out;
+		}
+	}
+	if (!file) {
+		r = perr(p, name, "auth = %s: the plain method needs its password file: "
+			 "plain[passwd=FILE]", v);
+		goto out;
+	}
+	if (p->cfg->auth_passwd_file && p->line) {
+		/* ocserv ANDs several auth lines; with one method that is one line. */
+		r = perr(p, name, "auth given twice (first at line %u); only one method is supported",
+			 p->seen[key_index(k)]);
+		goto out;
+	}
+	free(p->cfg->auth_passwd_file);
+	p->cfg->auth_passwd_file = file;
+	file = NULL;
+out:
+	free(file);
+	free(opts);
+	return r;
+}
+
+static int write_auth(const struct config *c, const struct key_def *k, FILE *f)
+{
+	if (!c->auth_passwd_file)
+		return fprintf(f, "#%s =\n", k->info.name) < 0 ? -EIO : 0;
+	return fprintf(f, "%s = \"plain[passwd=%s]\"\n", k->info.name, c->auth_passwd_file) < 0
+		? -EIO : 0;
+}
+
+static int parse_device(struct parser *p, const struct key_def *k, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n > DEVICE_MAX)
+		return perr(p, k->info.name, "device = %s: longer than %d characters "
+			    "(the kernel limits interface names to 15 with the index)", v, DEVICE_MAX);
+	for (const char *s = v; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' || *s == '.'))
+			return perr(p, k->info.name, "device = %s: invalid character '%c' "
+				    "(allowed: letters, digits, '_', '-', '.')", v, *s);
+	return set_string(p, &p->cfg->device, v, k->info.name);
+}
+
+static int write_device(const struct config *c, const struct key_def *k, FILE *f)
+{
+	return fprintf(f, "%s = \"%s\"\n", k->info.name, c->device ? c->device : "") < 0 ? -EIO : 0;
+}
+
+/* "A.B.C.D/MASK", "A.B.C.D/N" or the bare address; *prefix = -1 for the latter. */
+static int parse_v4_net(struct parser *p, const char *key, const char *v,
+			struct in_addr *addr, int *prefix)
+{
+	char buf[64];
+	const char *slash = strchr(v, '/');
+	size_t alen = slash ? (size_t)(slash - v) : strlen(v);
+
+	*prefix = -1;
+	if (alen >= sizeof(buf))
+		return perr(p, key, "%s = %s: not an IPv4 address", key, v);
+	memcpy(buf, v, alen);
+	buf[alen] = '\0';
+	if (inet_pton(AF_INET, buf, addr) != 1)
+		return perr(p, key, "%s = %s: not an IPv4 address", key, v);
+	if (!slash)
+		return 0;
+	if (strchr(slash + 1, '.')) {
+		struct in_addr m;
+
+		if (inet_pton(AF_INET, slash + 1, &m) != 1)
+			return perr(p, key, "%s = %s: bad netmask after '/'", key, v);
+		*prefix = mask_to_prefix(m);
+		if (*prefix < 0)
+			return perr(p, key, "%s = %s: netmask %s is not contiguous", key, v, slash + 1);
+		return 0;
+	}
+	uint32_t n;
+
+	if (!parse_uint(slash + 1, 32, &n))
+		return perr(p, key, "%s = %s: bad prefix length after '/' (expected 0..32 or a netmask)",
+			    key, v);
+	*prefix = (int)n;
+	return 0;
+}
+
+static int parse_ipv4_network(struct parser *p, const struct key_def *k, const char *v)
+{
+	return parse_v4_net(p, k->info.name, v, &p->cfg->ipv4_network, &p->net_prefix);
+}
+
+static int write_ipv4_network(const struct config *c, const struct key_def *k, FILE *f)
+{
+	char a[INET_ADDRSTRLEN];
+
+	if (!inet_ntop(AF_INET, &c->ipv4_network, a, sizeof(a)))
+		return -EIO;
+	return fprintf(f, "%s = %s\n", k->info.name, a) < 0 ? -EIO : 0;
+}
+
+static int parse_ipv4_netmask(struct parser *p, const struct key_def *k, const char *v)
+{
+	struct in_addr m;
+	int pfx;
+
+	if (inet_pton(AF_INET, v, &m) != 1)
+		return perr(p, k->info.name, "ipv4-netmask = %s: not a dotted netmask "
+			    "such as 255.255.255.0", v);
+	pfx = mask_to_prefix(m);
+	if (pfx < 0)
+		return perr(p, k->info.name, "ipv4-netmask = %s: netmask is not contiguous", v);
+	p->mask_prefix = pfx;
+	return 0;
+}
+
+static int write_ipv4_netmask(const struct config *c, const struct key_def *k, FILE *f)
+{
+	char a[INET_ADDRSTRLEN];
+
+	if (!inet_ntop(AF_INET, &c->ipv4_netmask, a, sizeof(a)))
+		return -EIO;
+	return fprintf(f, "%s = %s\n", k->info.name, a) < 0 ? -EIO : 0;
+}
+
+static int parse_dns(struct parser *p, const struct key_def *k, const char *v)
+{
+	struct config *c = p->cfg;
+	struct config_addr a = { 0 };
+
+	if (inet_pton(AF_INET, v, &a.addr.v4) == 1)
+		a.family = AF_INET;
+	else if (inet_pton(AF_INET6, v, &a.addr.v6) == 1)
+		a.family = AF_INET6;
+	else
+		return perr(p, k->info.name, "dns = %s: not an IPv4 or IPv6 address", v);
+	inet_ntop(a.family, &a.addr, a.text, sizeof(a.text));
+	if (c->n_dns >= k->max)
+		return perr(p, k->info.name, "dns: more than %" PRIu32 " servers", k->max);
+	if (grow((void **)&c->dns, &p->cap_dns, c->n_dns, sizeof(*c->dns)))
+		return perr(p, k->info.name, "out of memory");
+	c->dns[c->n_dns++] = a;
+	return 0;
+}
+
+static int write_dns(const struct config *c, const struct key_def *k, FILE *f)
+{
+	for (size_t i = 0; i < c->n_dns; i++)
+		if (fprintf(f, "%s = %s\n", k->info.name, c->dns[i].text) < 0)
+			return -EIO;
+	return 0;
+}
+
+static int parse_route(struct parser *p, const struct key_def *k, const char *v)
+{
+	const char *name = k->info.name;
+	bool is_no = !strcmp(name, "no-route");
+	struct config *c = p->cfg;
+	struct config_route r = { 0 };
+	char buf[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(v, '/');
+	size_t alen = slash ? (size_t)(slash - v) : 0;
+	struct config_route **arr = is_no ? &c->no_routes : &c->routes;
+	size_t *n = is_no ? &c->n_no_routes : &c->n_routes;
+	size_t *cap = is_no ? &p->cap_no_routes : &p->cap_routes;
+
+	if (!strcmp(v, "default")) {
+		if (is_no)
+			return perr(p, name, "no-route = default: excluding everything makes no sense");
+		c->route_default = true;
+		return 0;
+	}
+	if (!slash)
+		return perr(p, name, "%s = %s: expected NET/MASK or NET/PREFIX (or 'default')", name, v);
+	if (alen >= sizeof(buf))
+		return perr(p, name, "%s = %s: not an IPv4 or IPv6 network", name, v);
+	memcpy(buf, v, alen);
+	buf[alen] = '\0';
+	if (inet_pton(AF_INET, buf, &r.net.v4) == 1) {
+		int pfx;
+		uint32_t m;
+
+		if (parse_v4_net(p, name, v, &r.net.v4, &pfx))
+			return -EINVAL;
+		r.family = AF_INET;
+		r.prefix = (unsigned)pfx;
+		m = prefix_to_mask(r.prefix);
+		struct in_addr fix = { .s_addr = r.net.v4.s_addr & m }, ma = { .s_addr = m };
+		char a[INET_ADDRSTRLEN], mk[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &fix, a, sizeof(a));
+		if (fix.s_addr != r.net.v4.s_addr)
+			return perr(p, name, "%s = %s: host bits are set (the network is %s/%u)",
+				    name, v, a, r.prefix);
+		inet_ntop(AF_INET, &ma, mk, sizeof(mk));
+		snprintf(r.text, sizeof(r.text), "%s/%s", a, mk);
+	} else if (inet_pton(AF_INET6, buf, &r.net.v6) == 1) {
+		uint32_t pfx;
+		char a[INET6_ADDRSTRLEN];
+
+		if (!parse_uint(slash + 1, 128, &pfx))
+			return perr(p, name, "%s = %s: bad IPv6 prefix length (expected 0..128)", name, v);
+		r.family = AF_INET6;
+		r.prefix = pfx;
+		if (!v6_host_bits_zero(&r.net.v6, r.prefix)) {
+			struct in6_addr fix = r.net.v6;
+
+			v6_apply_prefix(&fix, r.prefix);
+			inet_ntop(AF_INET6, &fix, a, sizeof(a));
+			return perr(p, name, "%s = %s: host bits are set (the network is %s/%u)",
+				    name, v, a, r.prefix);
+		}
+		inet_ntop(AF_INET6, &r.net.v6, a, sizeof(a));
+		snprintf(r.text, sizeof(r.text), "%s/%u", a, r.prefix);
+	} else {
+		return perr(p, name, "%s = %s: not an IPv4 or IPv6 network", name, v);
+	}
+	if (*n >= k->max)
+		return perr(p, name, "%s: more than %" PRIu32 " entries", name, k->max);
+	if (grow((void **)arr, cap, *n, sizeof(**arr)))
+		return perr(p, name, "out of memory");
+	(*arr)[(*n)++] = r;
+	return 0;
+}
+
+static int write_route(const struct config *c, const struct key_def *k, FILE *f)
+{
+	bool is_no = !strcmp(k->info.name, "no-route");
+	const struct config_route *arr = is_no ? c->no_routes : c->routes;
+	size_t n = is_no ? c->n_no_routes : c->n_routes;
+
+	if (!is_no && c->route_default && fprintf(f, "route = default\n") < 0)
+		return -EIO;
+	for (size_t i = 0; i < n; i++)
+		if (fprintf(f, "%s = %s\n", k->info.name, arr[i].text) < 0)
+			return -EIO;
+	return 0;
+}
+
+static int parse_rekey_method(struct parser *p, const struct key_def *k, const char *v)
+{
+	if (!strcmp(v, "ssl"))
+		p->cfg->rekey_method = CONFIG_REKEY_SSL;
+	else if (!strcmp(v, "new-tunnel"))
+		p->cfg->rekey_method = CONFIG_REKEY_NEW_TUNNEL;
+	else
+		return perr(p, k->info.name, "rekey-method = %s: expected ssl or new-tunnel", v);
+	return 0;
+}
+
+static int write_rekey_method(const struct config *c, const struct key_def *k, FILE *f)
+{
+	return fprintf(f, "%s = %s\n", k->info.name, config_rekey_method_str(c->rekey_method)) < 0
+		? -EIO : 0;
+}
+
+/* occtl-socket-mode: octal permissions of the control socket, as chmod
+ * takes them ("0660", "660"). */
+static int parse_socket_mode(struct parser *p, const struct key_def *k, const char *v)
+{
+	unsigned long m = 0;
+	size_t n = strlen(v);
+
+	if (n == 0 || n > 4)
+		return perr(p, k->info.name, "%s = %s: expected octal permissions 0000..0777",
+			    k->info.name, v);
+	for (const char *s = v; *s; s++) {
+		if (*s < '0' || *s > '7')
+			return perr(p, k->info.name, "%s = %s: expected octal permissions 0000..0777",
+				    k->info.name, v);
+		m = m * 8 + (unsigned long)(*s - '0');
+	}
+	if (m > 0777)
+		return perr(p, k->info.name, "%s = %s: only the permission bits (at most 0777)",
+			    k->info.name, v);
+	p->cfg->occtl_socket_mode = (uint32_t)m;
+	return 0;
+}
+
+static int write_socket_mode(const struct config *c, const struct key_def *k, FILE *f)
+{
+	return fprintf(f, "%s = %04o\n", k->info.name, (unsigned)c->occtl_socket_mode) < 0
+		? -EIO : 0;
+}
+
+const char *config_rekey_method_str(enum config_rekey_method m)
+{
+	switch (m) {
+	case CONFIG_REKEY_SSL:
+		return "ssl";
+	case CONFIG_REKEY_NEW_TUNNEL:
+		return "new-tunnel";
+	}
+	return "?";
+}
+
+/* ---------------------------------------------------------------- key lookup */
+
+static const struct key_def *find_key(const char *name)
+{
+	for (size_t i = 0; i < N_KEYS; i++)
+		if (!strcmp(keys[i].info.name, name))
+			return &keys[i];
+	return NULL;
+}
+
+bool config_key_is_ocserv_only(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(ocserv_only); i++)
+		if (!strcmp(ocserv_only[i], name))
+			return true;
+	return false;
+}
+
+const char *config_ocserv_only_key_at(size_t i)
+{
+	return i < ARRAY_SIZE(ocserv_only) ? ocserv_only[i] : NULL;
+}
+
+const struct config_key_info *config_key_at(size_t i)
+{
+	return i < N_KEYS ? &keys[i].info : NULL;
+}
+
+/* Optimal string alignment distance (Levenshtein + adjacent transposition),
+ * for "did you mean"; any value above limit is reported as limit + 1.
+ * Strings longer than 63 bytes get no suggestion. */
+#define EDIT_MAX 64
+static unsigned edit_distance(const char *a, const char *b, unsigned limit)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned d[EDIT_MAX][EDIT_MAX], prev_min = 0;
+
+	if (la >= EDIT_MAX || lb >= EDIT_MAX)
+		return limit + 1;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = (unsigned)i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = (unsigned)j;
+	for (size_t i = 1; i <= la; i++) {
+		unsigned row_min = d[i][0];
+
+		for (size_t j = 1; j <= lb; j++) {
+			unsigned cost = a[i - 1] != b[j - 1];
+			unsigned v = d[i - 1][j] + 1;
+
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (d[i - 1][j - 1] + cost < v)
+				v = d[i - 1][j - 1] + cost;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+			if (v < row_min)
+				row_min = v;
+		}
+		/* A cell comes from the row above, the same row, or (transposition)
+		 * two rows above: once two rows in a row exceed limit, all later
+		 * ones do, and so does the result. */
+		if (row_min > limit && prev_min > limit)
+			return limit + 1;
+		prev_min = row_min;
+	}
+	return d[la][lb] > limit ? limit + 1 : d[la][lb];
+}
+
+/* The known key closest to name, or NULL when nothing is close enough. */
+static const char *suggest_key(const char *name)
+{
+	const char *best = NULL;
+	unsigned best_d = UINT32_MAX, limit;
+	size_t len = strlen(name);
+
+	/* Keys are case-sensitive; a case slip is the likeliest mistake. */
+	for (size_t i = 0; i < N_KEYS; i++)
+		if (!strcasecmp(keys[i].info.name, name))
+			return keys[i].info.name;
+	for (size_t i = 0; i < ARRAY_SIZE(ocserv_only); i++)
+		if (!strcasecmp(ocserv_only[i], name))
+			return ocserv_only[i];
+
+	limit = len <= 3 ? 1 : (len <= 8 ? 2 : 3);
+	for (size_t i = 0; i < N_KEYS + ARRAY_SIZE(ocserv_only); i++) {
+		const char *cand = i < N_KEYS ? keys[i].info.name : ocserv_only[i - N_KEYS];
+		size_t cl = strlen(cand);
+		unsigned d;
+
+		/* The distance is at least the length difference: skip the DP. */
+		if ((cl > len ? cl - len : len - cl) > limit)
+			continue;
+		d = edit_distance(name, cand, limit);
+
+		if (d < best_d) {
+			best_d = d;
+			best = cand;
+		}
+	}
+	return best_d <= limit ? best : NULL;
+}
+
+/* ---------------------------------------------------------------- lines */
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (is_blank(*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && is_blank(e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* 1: inside an ignored [vhost:...] section from now on, 0: not, <0: error */
+static int section_header(struct parser *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (s[n - 1] != ']')
+		return perr(p, NULL, "section header '%s' lacks its closing ']'", s);
+	if (strncmp(s, "[vhost:", 7))
+		return perr(p, NULL, "unknown section '%s' (ocserv only has [vhost:NAME])", s);
+	pwarn_at(p, p->line, NULL, "%s: virtual hosts are not supported; the lines of this "
+		 "section are ignored", s);
+	return 1;
+}
+
+static int line_kv(struct parser *p, char *s)
+{
+	char *eq = strchr(s, '='), *key, *val;
+	const struct key_def *k;
+	const char *hint;
+	size_t vlen, idx;
+
+	if (!eq) {
+		char *sp = s;
+
+		while (*sp && !is_blank(*sp))
+			sp++;
+		*sp = '\0';
+		if (find_key(s) || config_key_is_ocserv_only(s))
+			return perr(p, s, "expected '%s = value': missing '='", s);
+		return perr(p, NULL, "expected 'key = value', got '%s'", s);
+	}
+	*eq = '\0';
+	key = trim(s);
+	val = trim(eq + 1);
+	if (!*key)
+		return perr(p, NULL, "missing key before '='");
+
+	k = find_key(key);
+	if (!k) {
+		if (config_key_is_ocserv_only(key)) {
+			pwarn_at(p, p->line, key, "%s: ocserv option not implemented by this server; "
+				 "ignored", key);
+			return 0;
+		}
+		hint = suggest_key(key);
+		if (hint)
+			return perr(p, key, "unknown key '%s' (did you mean '%s'?)", key, hint);
+		return perr(p, key, "unknown key '%s'", key);
+	}
+
+	vlen = strlen(val);
+	if (vlen && val[0] == '"') {
+		if (vlen < 2 || val[vlen - 1] != '"')
+			return perr(p, key, "%s: unterminated quote in value", key);
+		val[vlen - 1] = '\0';
+		val++;
+		vlen -= 2;
+	}
+	for (size_t i = 0; i < vlen; i++) {
+		unsigned char ch = (unsigned char)val[i];
+
+		if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
+			return perr(p, key, "%s: control character 0x%02x in value", key, ch);
+	}
+	if (!vlen)
+		return perr(p, key, "%s: missing value (comment the line out to use the default)", key);
+
+	idx = key_index(k);
+	if (p->seen[idx] && !k->info.repeated && strcmp(key, "auth"))
+		pwarn_at(p, p->line, key, "%s: set again; this value replaces the one from line %u",
+			 key, p->seen[idx]);
+	if (parse_generic(p, k, val))
+		return -EINVAL;
+	p->seen[idx] = p->line;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- whole file */
+
+static int apply_defaults(struct parser *p)
+{
+	for (size_t i = 0; i < N_KEYS; i++)
+		if (keys[i].info.default_value &&
+		    parse_generic(p, &keys[i], keys[i].info.default_value))
+			return -EINVAL;
+	return 0;
+}
+
+static unsigned seen_line(const struct parser *p, const char *name)
+{
+	const struct key_def *k = find_key(name);
+
+	return k ? p->seen[key_index(k)] : 0;
+}
+
+/* Cross-key checks and derived values, after the last line. */
+static int finish(struct parser *p)
+{
+	struct config *c = p->cfg;
+	unsigned net_line = seen_line(p, "ipv4-network"), mask_line = seen_line(p, "ipv4-netmask");
+	int pfx;
+
+	for (size_t i = 0; i < N_KEYS; i++)
+		if (keys[i].info.required && !p->seen[i])
+			return perr_at(p, 0, keys[i].info.name, "required key '%s' is missing (%s)",
+				       keys[i].info.name, keys[i].info.range);
+
+	if (p->net_prefix >= 0 && p->mask_prefix >= 0 && p->net_prefix != p->mask_prefix)
+		return perr_at(p, mask_line, "ipv4-netmask", "ipv4-netmask (/%d) contradicts "
+			       "the /%d of ipv4-network on line %u", p->mask_prefix, p->net_prefix,
+			       net_line);
+	pfx = p->net_prefix >= 0 ? p->net_prefix : p->mask_prefix;
+	if (pfx < 0)
+		return perr_at(p, net_line, "ipv4-network", "ipv4-network has no netmask: write "
+			       "A.B.C.D/N or add ipv4-netmask");
+	if (pfx < 1 || pfx > 30) {
+		bool from_net = p->net_prefix >= 0;
+
+		return perr_at(p, from_net ? net_line : mask_line,
+			       from_net ? "ipv4-network" : "ipv4-netmask",
+			       "%s: prefix /%d leaves no room for clients (expected /1 to /30)",
+			       from_net ? "ipv4-network" : "ipv4-netmask", pfx);
+	}
+	c->ipv4_prefix = (unsigned)pfx;
+	c->ipv4_netmask.s_addr = prefix_to_mask(c->ipv4_prefix);
+	if (c->ipv4_network.s_addr & ~c->ipv4_netmask.s_addr) {
+		struct in_addr fix = { .s_addr = c->ipv4_network.s_addr & c->ipv4_netmask.s_addr };
+		char a[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &fix, a, sizeof(a));
+		return perr_at(p, net_line, "ipv4-network", "ipv4-network: host bits are set "
+			       "(the network is %s/%u)", a, c->ipv4_prefix);
+	}
+
+	if (c->mobile_dpd_s == 0)
+		c->mobile_dpd_s = c->dpd_s;
+
+	if (c->route_default && c->n_routes) {
+		pwarn_at(p, seen_line(p, "route"), "route", "route = default sends all traffic "
+			 "through the VPN; the %zu other route lines are ignored", c->n_routes);
+		free(c->routes);
+		c->routes = NULL;
+		c->n_routes = 0;
+	}
+	if (c->try_mtu_discovery && c->dpd_s == 0)
+		pwarn_at(p, seen_line(p, "try-mtu-discovery"), "try-mtu-discovery",
+			 "try-mtu-discovery needs DPD, but dpd = 0");
+	if (c->max_clients && c->max_same_clients > c->max_clients)
+		pwarn_at(p, seen_line(p, "max-same-clients") ? seen_line(p, "max-same-clients")
+							      : seen_line(p, "max-clients"),
+			 "max-same-clients",
+			 "max-same-clients (%" PRIu32 ") is above max-clients (%" PRIu32 ")",
+			 c->max_same_clients, c->max_clients);
+	return 0;
+}
+
+int config_parse_buffer(const char *name, const char *buf, size_t len,
+			struct config *out, struct config_diag *diag)
+{
+	struct parser *p;
+	const char *pos = buf, *end = buf + len;
+	char line[CONFIG_MAX_LINE + 1];
+	bool in_vhost = false;
+	int r = 0;
+
+	if (diag) {
+		diag->n_warnings = 0;
+		diag->line = 0;
+		diag->key[0] = '\0';
+		diag->msg[0] = '\0';
+	}
+	memset(out, 0, sizeof(*out));
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->file = name ? name : "(config)";
+	p->cfg = out;
+	p->diag = diag;
+	p->net_prefix = p->mask_prefix = -1;
+
+	out->path = strdup(p->file);
+	if (!out->path) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = apply_defaults(p);  /* fails only for a broken table: see the unit tests */
+	if (r)
+		goto out;
+	if (len > CONFIG_MAX_FILE_SIZE) {
+		r = perr_at(p, 0, NULL, "file is larger than %u bytes", CONFIG_MAX_FILE_SIZE);
+		goto out;
+	}
+	/* A UTF-8 byte order mark from an editor is not part of the first key. */
+	if (len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3))
+		pos += 3;
+
+	while (pos < end) {
+		const char *nl = memchr(pos, '\n', (size_t)(end - pos));
+		size_t n = (size_t)((nl ? nl : end) - pos);
+		char *s;
+
+		p->line++;
+		if (n > CONFIG_MAX_LINE) {
+			r = perr(p, NULL, "line longer than %u bytes", CONFIG_MAX_LINE);
+			goto out;
+		}
+		if (memchr(pos, '\0', n)) {
+			r = perr(p, NULL, "NUL byte in line");
+			goto out;
+		}
+		memcpy(line, pos, n);
+		line[n] = '\0';
+		pos = nl ? nl + 1 : end;
+
+		s = trim(line);
+		if (!*s || *s == '#')
+			continue;
+		if (*s == '[') {
+			r = section_header(p, s);
+			if (r < 0)
+				goto out;
+			in_vhost = r == 1;
+			r = 0;
+			continue;
+		}
+		if (in_vhost)
+			continue;
+		r = line_kv(p, s);
+		if (r)
+			goto out;
+	}
+	r = finish(p);
+out:
+	if (r && diag && !diag->msg[0])
+		snprintf(diag->msg, sizeof(diag->msg), "%s: %s", p->file, strerror(-r));
+	if (r)
+		config_free(out);
+	free(p);
+	return r;
+}
+
+int config_load(const char *path, struct config *out, struct config_diag *diag)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0;
+	int fd, r;
+
+	memset(out, 0, sizeof(*out));
+	if (diag) {
+		diag->n_warnings = 0;
+		diag->line = 0;
+		diag->key[0] = '\0';
+		diag->msg[0] = '\0';
+	}
+	/* O_NONBLOCK: a FIFO must not hang the load before fstat rejects it. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		r = -errno;
+		goto fail;
+	}
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		close(fd);
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		close(fd);
+		if (diag)
+			snprintf(diag->msg, sizeof(diag->msg), "%s: not a regular file", path);
+		return r;
+	}
+	if ((uint64_t)st.st_size > CONFIG_MAX_FILE_SIZE) {
+		close(fd);
+		if (diag)
+			snprintf(diag->msg, sizeof(diag->msg), "%s: file is larger than %u bytes",
+				 path, CONFIG_MAX_FILE_SIZE);
+		return -EFBIG;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		close(fd);
+		r = -ENOMEM;
+		goto fail;
+	}
+	while (len < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			close(fd);
+			free(buf);
+			goto fail;
+		}
+		if (n == 0)
+			break;  /* shrank while reading: parse what is there */
+		len += (size_t)n;
+	}
+	close(fd);
+	r = config_parse_buffer(path, buf, len, out, diag);
+	free(buf);
+	return r;
+fail:
+	if (diag)
+		snprintf(diag->msg, sizeof(diag->msg), "%s: cannot read: %s", path, strerror(-r));
+	return r;
+}
+
+void config_free(struct config *c)
+{
+	if (!c)
+		return;
+	free(c->path);
+	free(c->auth_passwd_file);
+	free(c->listen_host);
+	free(c->server_cert);
+	free(c->server_key);
+	free(c->run_as_user);
+	free(c->run_as_group);
+	free(c->socket_file);
+	free(c->occtl_socket_file);
+	free(c->occtl_socket_group);
+	free(c->pid_file);
+	free(c->connect_script);
+	free(c->disconnect_script);
+	free(c->device);
+	free(c->dns);
+	free(c->routes);
+	free(c->no_routes);
+	free(c->default_domain);
+	free(c->banner);
+	memset(c, 0, sizeof(*c));
+}
+
+int config_write(const struct config *c, FILE *f)
+{
+	for (size_t i = 0; i < N_KEYS; i++) {
+		const struct key_def *k = &keys[i];
+		const char *name = k->info.name;
+		int r = 0;
+
+		switch (k->kind) {
+		case KEY_U32:
+			r = fprintf(f, "%s = %" PRIu32 "\n", name, *(const uint32_t *)cfield(c, k));
+			break;
+		case KEY_PORT:
+			r = fprintf(f, "%s = %u\n", name, (unsigned)*(const uint16_t *)cfield(c, k));
+			break;
+		case KEY_BOOL:
+			r = fprintf(f, "%s = %s\n", name, *(const bool *)cfield(c, k) ? "true" : "false");
+			break;
+		case KEY_STR: {
+			const char *s = *(char *const *)cfield(c, k);
+
+			r = s ? fprintf(f, "%s = \"%s\"\n", name, s) : fprintf(f, "#%s =\n", name);
+			break;
+		}
+		case KEY_SPECIAL:
+			r = k->write(c, k, f) ? -1 : 0;
+			break;
+		}
+		if (r < 0)
+			return -EIO;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- per tunnel */
+
+bool config_platform_is_mobile(const char *platform)
+{
+	if (!platform)
+		return false;
+	return !strncasecmp(platform, "android", 7) || !strncasecmp(platform, "apple-ios", 9);
+}
+
+void config_tunnel_timers(const struct config *c, bool mobile, struct config_tunnel_timers *out)
+{
+	out->mobile = mobile;
+	out->dpd_s = mobile ? c->mobile_dpd_s : c->dpd_s;
+	out->dpd_retries = c->dpd_retries;
+	out->keepalive_s = c->keepalive_s;
+	out->idle_timeout_s = mobile ? c->mobile_idle_timeout_s : c->idle_timeout_s;
+	out->session_timeout_s = c->session_timeout_s;
+	out->switch_to_tcp_timeout_s = c->switch_to_tcp_timeout_s;
+	out->cookie_timeout_s = c->cookie_timeout_s;
+}

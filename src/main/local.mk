@@ -1,0 +1,21 @@
+# src/main: the main process, ocserv-modern. It listens, forks sec-mod,
+# spawns a worker per connection, owns the address pool, the tun devices,
+# the routing of DTLS datagrams, the bans, the scripts and the control
+# socket. main.c holds main(); everything else is in libmain.a.
+noinst_LIBRARIES += src/main/libmain.a
+src_main_libmain_a_SOURCES = \
+	src/main/main.h \
+	src/main/main-worker.c \
+	src/main/main-ctl.c src/main/main-ctl.h \
+	src/main/main-secmod.c src/main/main-secmod.h \
+	src/main/main-script.c src/main/main-script.h \
+	src/main/main-udp.c src/main/main-udp.h \
+	src/main/tun.c src/main/tun.h \
+	src/main/dtls-route.c src/main/dtls-route.h \
+	src/main/ban.c src/main/ban.h \
+	src/main/ippool.c src/main/ippool.h \
+	src/main/script-env.c src/main/script-env.h
+
+sbin_PROGRAMS += src/main/ocserv-modern
+src_main_ocserv_modern_SOURCES = src/main/main.c
+src_main_ocserv_modern_LDADD = $(PROJECT_LIBS) $(SYSTEM_LIBS)

@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+/*
+ * main's side of sec-mod (src/sec-mod/sec-mod.h): forking it, the socket, request
+ * ids, and the dispatch of what sec-mod sends. What main does with a reply
+ * (answer the worker, lease, device, takeover) is in main-worker.c.
+ *
+ * sec-mod is part of the server: if it dies, or breaks the protocol, or
+ * takes no message for MAIN_SECMOD_STALL_S while some wait, main logs why
+ * and shuts down (exit status 1) rather than run without session records.
+ *
+ * Nothing here waits on sec-mod. A password check makes sec-mod busy for as
+ * long as the hash takes, so a burst of logins (or a slow disk under the
+ * password file) can fill the socket; what it does not take waits in
+ * srv->secmod_q, in order, and leaves as sec-mod reads (the write watcher).
+ * Waiting in poll() instead would stop main's loop for every worker and,
+ * while sec-mod itself waits for main to read its replies, deadlock both.
+ */
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "main/main-secmod.h"
+#include "main/main.h"
+#include "sec-mod/sec-mod.h"
+
+/* sec-mod taking no message for this long while some wait: it is stuck. */
+#define MAIN_SECMOD_STALL_S 10.0
+/* At most this many encoded bytes wait for sec-mod (tens of thousands of
+ * messages: several per worker). */
+#define MAIN_SECMOD_QUEUE_MAX (8u * 1024u * 1024u)
+/* How long main waits for sec-mod to exit once it closed the socket. */
+#define MAIN_SECMOD_EXIT_WAIT_MS 1000
+/* Messages from sec-mod per wake-up. */
+#define MAIN_SECMOD_RX_BATCH 64
+
+struct main_sm_list {
+	uint64_t request_id;
+	main_secmod_list_fn *cb;
+	void *opaque;
+	struct main_sm_list *next;
+};
+
+/* Stop writing to sec-mod and forget what waits. */
+static void queue_stop(struct server *srv)
+{
+	if (srv->loop != NULL) {
+		ev_io_stop(srv->loop, &srv->secmod_wr);
+		ev_timer_stop(srv->loop, &srv->secmod_stall_w);
+	}
+	ipc_outq_clear(&srv->secmod_q);
+}
+
+static void secmod_broken(struct server *srv, const char *why)
+{
+	if (srv->secmod_fd < 0)
+		return;
+	log_err("sec-mod: %s: shutting down", why);
+	queue_stop(srv);
+	ev_io_stop(srv->loop, &srv->secmod_w);
+	close(srv->secmod_fd);
+	srv->secmod_fd = -1;
+	main_shutdown(srv, 1);
+}
+
+/* sec-mod's socket has room: what waits goes, oldest first. */
+static void secmod_writable_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct server *srv = ev_userdata(loop);
+	int n = ipc_outq_flush(&srv->secmod_q, srv->secmod_fd);
+
+	if (n < 0) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "sending a queued message: %s", ipc_strerror(n));
+		secmod_broken(srv, why);
+		return;
+	}
+	if (ipc_outq_empty(&srv->secmod_q)) {
+		log_debug("sec-mod caught up: nothing waits for it any more");
+		queue_stop(srv);
+		return;
+	}
+	if (n > 0)
+		ev_timer_again(loop, &srv->secmod_stall_w); /* it moves: not stuck */
+}
+
+static void secmod_stall_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct server *srv = ev_userdata(loop);
+	char why[160];
+
+	snprintf(why, sizeof(why), "it took none of the %zu messages waiting for it in %.0f s",
+		 srv->secmod_q.count, MAIN_SECMOD_STALL_S);
+	secmod_broken(srv, why);
+}
+
+int main_secmod_send(struct server *srv, enum ipc_type type, const ProtobufCMessage *msg)
+{
+	bool was_empty = ipc_outq_empty(&srv->secmod_q);
+	int r;
+
+	if (srv->secmod_fd < 0)
+		return -EPIPE;
+	r = ipc_outq_send(&srv->secmod_q, srv->secmod_fd, type, msg);
+	if (r < 0) {
+		char why[160];
+
+		if (r == -ENOBUFS)
+			snprintf(why, sizeof(why), "%zu messages (%zu bytes) wait for it already",
+				 srv->secmod_q.count, srv->secmod_q.bytes);
+		else
+			snprintf(why, sizeof(why), "sending %s: %s", ipc_type_str(type),
+				 ipc_strerror(r));
+		secmod_broken(srv, why);
+		return r;
+	}
+	if (was_empty && !ipc_outq_empty(&srv->secmod_q)) {
+		/* its socket is full: no waiting here, the loop sends the rest */
+		log_debug("sec-mod is busy: %s waits for room on its socket", ipc_type_str(type));
+		ev_io_start(srv->loop, &srv->secmod_wr);
+		ev_timer_again(srv->loop, &srv->secmod_stall_w);
+	}
+	return 0;
+}
+
+uint64_t main_secmod_request_id(struct server *srv)
+{
+	return ++srv->secmod_next_request;
+}
+
+void main_secmod_config(struct server *srv)
+{
+	SmConfig c = SM_CONFIG__INIT;
+
+	c.passwd_file = srv->cfg.auth_passwd_file;
+	c.cookie_timeout = srv->cfg.cookie_timeout_s;
+	c.session_timeout = srv->cfg.session_timeout_s;
+	c.persistent_cookies = srv->cfg.persistent_cookies;
+	c.max_same_clients = srv->cfg.max_same_clients;
+	c.dpd = srv->cfg.dpd_s;
+	(void)main_secmod_send(srv, IPC_SM_CONFIG, &c.base);
+}
+
+int main_secmod_fork(struct server *srv)
+{
+	int fd = -1;
+	pid_t pid = secmod_fork(srv->log_level, &fd);
+
+	if (pid < 0)
+		return (int)pid;
+	srv->secmod_pid = pid;
+	srv->secmod_fd = fd;
+	ipc_outq_init(&srv->secmod_q, MAIN_SECMOD_QUEUE_MAX);
+	ev_io_init(&srv->secmod_wr, secmod_writable_cb, fd, EV_WRITE);
+	ev_init(&srv->secmod_stall_w, secmod_stall_cb);
+	srv->secmod_stall_w.repeat = MAIN_SECMOD_STALL_S;
+	log_debug("sec-mod started: pid %ld", (long)pid);
+	return 0;
+}
+
+/* --- from sec-mod ------------------------------------------------------------ */
+
+static void on_list_reply(struct server *srv, const SmListReply *r)
+{
+	struct main_sm_list **pp = &srv->secmod_lists;
+
+	for (; *pp != NULL; pp = &(*pp)->next) {
+		struct main_sm_list *l = *pp;
+
+		if (l->request_id != r->request_id)
+			continue;
+		l->cb(l->opaque, (const SmSession *const *)r->sessions, r->n_sessions, r->last);
+		if (r->last) {
+			*pp = l->next;
+			free(l);
+		}
+		return;
+	}
+	log_debug("sec-mod: list reply %llu for nobody", (unsigned long long)r->request_id);
+}
+
+static int dispatch(struct server *srv, const struct ipc_msg *m)
+{
+	switch (m->type) {
+	case IPC_SM_AUTH_REPLY:
+		main_on_sm_auth_reply(srv, m->sm_auth_reply);
+		return 0;
+	case IPC_SM_OPEN_REPLY:
+		main_on_sm_open_reply(srv, m->sm_open_reply);
+		return 0;
+	case IPC_SM_SESSION:
+		return main_on_sm_session(srv, m->sm_session);
+	case IPC_SM_PROBE:
+		main_on_sm_probe(srv, m->sm_probe);
+		return 0;
+	case IPC_SM_LIST_REPLY:
+		on_list_reply(srv, m->sm_list_reply);
+		return 0;
+	default:
+		return -EPROTO;
+	}
+}
+
+static void secmod_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct server *srv = ev_userdata(loop);
+
+	for (int i = 0; i < MAIN_SECMOD_RX_BATCH && srv->secmod_fd >= 0; i++) {
+		struct ipc_msg m;
+		char why[160];
+		int r = ipc_recv(srv->secmod_fd, &m);
+
+		if (r == -EAGAIN)
+			return;
+		if (r == -EINTR)
+			continue;
+		if (r < 0) {
+			snprintf(why, sizeof(why), "%s",
+				 r == IPC_E_EOF ? "it closed its socket" : ipc_strerror(r));
+			secmod_broken(srv, why);
+			return;
+		}
+		log_trace("sec-mod: %s", ipc_type_str(m.type));
+		r = dispatch(srv, &m);
+		if (r < 0) {
+			snprintf(why, sizeof(why), "%s %s", r == -EPROTO ? "unexpected" : "invalid",
+				 ipc_type_str(m.type));
+			ipc_msg_free(&m);
+			secmod_broken(srv, why);
+			return;
+		}
+		ipc_msg_free(&m);
+	}
+}
+
+void main_secmod_start(struct server *srv)
+{
+	ev_io_init(&srv->secmod_w, secmod_cb, srv->secmod_fd, EV_READ);
+	ev_io_start(srv->loop, &srv->secmod_w);
+	main_secmod_config(srv);
+}
+
+static void status_text(int status, char *why, size_t len)
+{
+	if (WIFSIGNALED(status))
+		snprintf(why, len, "the process was killed by signal %d (%s)", WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+	else
+		snprintf(why, len, "the process exited with status %d",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
+/* sec-mod was reaped: say how, loudly unless main was the one to end it. */
+static void reaped(struct server *srv, int status)
+{
+	char why[96];
+
+	status_text(status, why, sizeof(why));
+	srv->secmod_pid = 0;
+	if (srv->secmod_fd >= 0) {
+		/* read what it said last (its reason is in its own log line) */
+		secmod_cb(srv->loop, &srv->secmod_w, EV_READ);
+		secmod_broken(srv, why);
+	} else if (srv->secmod_stopping && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		log_debug("sec-mod: %s", why);
+	} else {
+		log_err("sec-mod: %s", why);
+	}
+}
+
+bool main_secmod_exited(struct server *srv, pid_t pid, int status)
+{
+	if (pid != srv->secmod_pid || pid <= 0)
+		return false;
+	reaped(srv, status);
+	return true;
+}
+
+void main_secmod_stop(struct server *srv)
+{
+	struct main_sm_list *l;
+	int waited = 0;
+
+	srv->secmod_stopping = true;
+	while ((l = srv->secmod_lists) != NULL) {
+		srv->secmod_lists = l->next;
+		l->cb(l->opaque, NULL, 0, true);
+		free(l);
+	}
+	if (srv->secmod_fd >= 0) {
+		if (!ipc_outq_empty(&srv->secmod_q))
+			log_debug("sec-mod: %zu messages still queued at exit: dropped",
+				  srv->secmod_q.count);
+		queue_stop(srv);
+		if (srv->loop != NULL)
+			ev_io_stop(srv->loop, &srv->secmod_w);
+		close(srv->secmod_fd);
+		srv->secmod_fd = -1;
+	}
+	/* it exits on EOF; reap it so nothing outlives main */
+	while (srv->secmod_pid > 0 && waited < MAIN_SECMOD_EXIT_WAIT_MS) {
+		int st;
+		pid_t r = waitpid(srv->secmod_pid, &st, WNOHANG);
+
+		if (r == srv->secmod_pid) {
+			reaped(srv, st);
+			break;
+		}
+		if (r < 0 && errno == ECHILD) {
+			srv->secmod_pid = 0;
+			break;
+		}
+		usleep(10 * 1000);
+		waited += 10;
+	}
+	if (srv->secmod_pid > 0) {
+		log_warn("sec-mod (pid %ld) still running %d ms after main closed its socket: "
+			 "SIGKILL", (long)srv->secmod_pid, MAIN_SECMOD_EXIT_WAIT_MS);
+		kill(srv->secmod_pid, SIGKILL);
+		(void)waitpid(srv->secmod_pid, NULL, 0);
+		srv->secmod_pid = 0;
+	}
+}
+
+int main_secmod_list(struct server *srv, bool all, main_secmod_list_fn *cb, void *opaque)
+{
+	SmListRequest q = SM_LIST_REQUEST__INIT;
+	struct main_sm_list *l = calloc(1, sizeof(*l));
+	int r;
+
+	if (l == NULL)
+		return -ENOMEM;
+	q.request_id = main_secmod_request_id(srv);
+	q.has_all = true;
+	q.all = all;
+	r = main_secmod_send(srv, IPC_SM_LIST_REQUEST, &q.base);
+	if (r < 0) {
+		free(l);
+		return r;
+	}
+	l->request_id = q.request_id;
+	l->cb = cb;
+	l->opaque = opaque;
+	l->next = srv->secmod_lists;
+	srv->secmod_lists = l;
+	return 0;
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef OCSM_MAIN_SECMOD_H
+#define OCSM_MAIN_SECMOD_H
+
+/*
+ * main's side of sec-mod (src/sec-mod/sec-mod.h). Setup order in main():
+ * main_secmod_fork() before the event loop exists, main_secmod_start() once
+ * it does; main_secmod_exited() from the SIGCHLD path; main_secmod_stop()
+ * at exit.
+ *
+ * Sessions as main sees them: srv->sessions is a read-only mirror of
+ * sec-mod's records (sec-mod/session-table.h), updated by every SmSession sec-mod sends.
+ * Look records up there (session_table_find_sid, session_table_first, ...). To end
+ * one, call session_table_terminate() on the mirror as usual: the mirror's end
+ * hook asks sec-mod to terminate it (the mirror shows it ended at once;
+ * sec-mod's confirmation frees the lease, the device and the worker).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/ipc.h"
+
+struct server;
+struct secmod_session;
+
+/* Fork sec-mod (srv->secmod_pid, srv->secmod_fd). 0 or -errno (logged). */
+int main_secmod_fork(struct server *srv);
+/* Watch the socket on srv->loop and send the configuration. */
+void main_secmod_start(struct server *srv);
+/* Send the configuration again (reload). */
+void main_secmod_config(struct server *srv);
+/* A child was reaped: true if it was sec-mod (main then shuts down). */
+bool main_secmod_exited(struct server *srv, pid_t pid, int status);
+/* Close the socket and reap sec-mod (bounded); pending lists get a final
+ * empty callback. */
+void main_secmod_stop(struct server *srv);
+
+/* Send one message to sec-mod, never waiting: when its socket is full the
+ * message is queued behind the others and sent as sec-mod reads. 0 (sent
+ * or queued), or a negative ipc_outq_send() code after which main is
+ * shutting down (sec-mod gone, or stuck with the queue full). */
+int main_secmod_send(struct server *srv, enum ipc_type type, const ProtobufCMessage *msg);
+/* A fresh request id (never 0). */
+uint64_t main_secmod_request_id(struct server *srv);
+
+/*
+ * List sec-mod's records (all: ended ones too), asynchronously. cb runs
+ * once per SmListReply chunk with its records (valid during the call only),
+ * last = true on the final one; if sec-mod goes away first, once with
+ * sessions NULL, n 0, last true. Returns 0, or a negative code (cb is then
+ * never called).
+ */
+typedef void main_secmod_list_fn(void *opaque, const SmSession *const *sessions, size_t n,
+				 bool last);
+int main_secmod_list(struct server *srv, bool all, main_secmod_list_fn *cb, void *opaque);
+
+/* What sec-mod said, handled in main-worker.c. main_on_sm_session returns
+ * -EINVAL for a record that is not valid (sec-mod is then broken). */
+void main_on_sm_auth_reply(struct server *srv, const SmAuthReply *r);
+void main_on_sm_open_reply(struct server *srv, const SmOpenReply *r);
+int main_on_sm_session(struct server *srv, const SmSession *msg);
+void main_on_sm_probe(struct server *srv, const SmProbe *p);
+
+/* The mirror's end hook (session_table_new in main.c): ask sec-mod to end s. */
+void main_mirror_end(void *opaque, struct secmod_session *s);
+
+#endif

@@ -1,0 +1,9 @@
+# src/sec-mod: the security module, a process main forks at start. It checks
+# logins, mints cookies and owns the session records (session-table.c)
+# with their timers; sec-mod-proc.c is the process around the core.
+noinst_LIBRARIES += src/sec-mod/libsecmod.a
+src_sec_mod_libsecmod_a_SOURCES = \
+	src/sec-mod/sec-mod.c src/sec-mod/sec-mod.h \
+	src/sec-mod/sec-mod-proc.c \
+	src/sec-mod/session-table.c src/sec-mod/session-table.h \
+	src/sec-mod/cookie.c src/sec-mod/cookie.h

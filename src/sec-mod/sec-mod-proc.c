@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#define _GNU_SOURCE 1 /* close_range */
+
+/*
+ * The sec-mod process: main forks it once at startup (secmod_fork); it runs
+ * the core (sec-mod.c) on its own libev loop with one timer for every
+ * session deadline, talks only to main over a SOCK_SEQPACKET socketpair with
+ * the framing of ipc.h, and exits when main closes its end. It ignores
+ * SIGINT, SIGTERM and SIGHUP: it ends with main, never before (a signal
+ * sent to the whole process group, Ctrl-C in a terminal or systemd's
+ * control-group stop, must let main end the sessions in order first).
+ *
+ * A message from main that does not decode, or that main never sends,
+ * closes the connection with a logged error and sec-mod exits with status
+ * 1: main sees it die and shuts down. sec-mod never crashes on input.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/passwd.h"
+#include "sec-mod/sec-mod.h"
+#include "vpn/ev-adapter.h"
+
+/* A send to main that finds the socket full waits this long at most, in
+ * total, before sec-mod gives up on main. */
+#define SECMOD_SEND_TIMEOUT_MS 5000
+/* Messages handled per wake-up before the timer gets its turn. */
+#define SECMOD_RX_BATCH 64
+
+struct smproc {
+	struct ev_loop *loop;
+	int fd;
+	ev_io io;
+	struct vpn_ev_timer timer;
+	struct secmod *core;
+	int exit_code;
+	bool main_gone;		/* main closed its end: it is exiting, so do we */
+};
+
+static void fail(struct smproc *p, const char *what)
+{
+	log_err("sec-mod: %s: exiting", what);
+	p->exit_code = 1;
+	ev_break(p->loop, EVBREAK_ALL);
+}
+
+static void send_cb(void *opaque, enum ipc_type type, const ProtobufCMessage *msg)
+{
+	struct smproc *p = opaque;
+	int waited = 0;
+
+	if (p->exit_code != 0 || p->main_gone)
+		return;
+	for (;;) {
+		struct pollfd pfd = { .fd = p->fd, .events = POLLOUT };
+		int r = ipc_send(p->fd, type, msg, -1);
+
+		if (r == 0)
+			return;
+		if (r == -EPIPE) {
+			/* main exits first (its last workers gone) while we
+			 * still report: nothing is lost, nobody is left to tell */
+			log_debug("sec-mod: main is gone, %s not sent: exiting", ipc_type_str(type));
+			p->main_gone = true;
+			ev_break(p->loop, EVBREAK_ALL);
+			return;
+		}
+		if (r != -EAGAIN || waited >= SECMOD_SEND_TIMEOUT_MS) {
+			char why[160];
+
+			snprintf(why, sizeof(why), "sending %s to main: %s", ipc_type_str(type),
+				 ipc_strerror(r));
+			fail(p, why);
+			return;
+		}
+		/* main is busy: bounded wait, main reads us on every loop pass */
+		if (poll(&pfd, 1, 100) < 0 && errno != EINTR) {
+			fail(p, "poll on the socket to main failed");
+			return;
+		}
+		waited += 100;
+	}
+}
+
+static int check_password_cb(void *opaque, const char *file, const char *user,
+			     const char *password, char *groups, size_t len)
+{
+	return passwd_check(file, user, password, groups, len);
+}
+
+static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct smproc *p = w->data;
+
+	for (int i = 0; i < SECMOD_RX_BATCH && p->exit_code == 0 && !p->main_gone; i++) {
+		struct ipc_msg m;
+		int r = ipc_recv(p->fd, &m);
+
+		if (r == -EAGAIN)
+			break;
+		if (r == -EINTR)
+			continue;
+		if (r == IPC_E_EOF) {
+			log_debug("sec-mod: main closed the connection");
+			ev_break(loop, EVBREAK_ALL);
+			return;
+		}
+		if (r < 0) {
+			char why[160];
+
+			snprintf(why, sizeof(why), "bad message from main: %s", ipc_strerror(r));
+			fail(p, why);
+			return;
+		}
+		log_trace("sec-mod: %s", ipc_type_str(m.type));
+		r = secmod_on_message(p->core, &m, vpn_now_ms());
+		if (r < 0) {
+			char why[160];
+
+			snprintf(why, sizeof(why), "main sent %s, which sec-mod never takes",
+				 ipc_type_str(m.type));
+			ipc_msg_free(&m);
+			fail(p, why);
+			return;
+		}
+		ipc_msg_free(&m);
+	}
+	vpn_ev_timer_update(&p->timer);
+}
+
+static vpn_ms_t expiry_cb(void *owner)
+{
+	struct smproc *p = owner;
+
+	return secmod_expiry(p->core);
+}
+
+static void fire_cb(void *owner, vpn_ms_t now)
+{
+	struct smproc *p = owner;
+
+	secmod_handle_expiry(p->core, now);
+}
+
+static int secmod_run(int fd)
+{
+	static const struct secmod_ops ops = {
+		.send = send_cb,
+		.check_password = check_password_cb,
+	};
+	struct smproc p = { .fd = fd };
+
+	p.loop = ev_default_loop(EVFLAG_AUTO);
+	p.core = secmod_new(&ops, &p);
+	if (p.loop == NULL || p.core == NULL) {
+		log_err("sec-mod: %s", p.loop == NULL ? "libev: no usable backend" : "out of memory");
+		return 1;
+	}
+	ev_io_init(&p.io, io_cb, fd, EV_READ);
+	p.io.data = &p;
+	ev_io_start(p.loop, &p.io);
+	vpn_ev_timer_init(&p.timer, p.loop, expiry_cb, fire_cb, &p);
+	log_debug("sec-mod running");
+	ev_run(p.loop, 0);
+	vpn_ev_timer_stop(&p.timer);
+	secmod_free(p.core);
+	close(fd);
+	return p.exit_code;
+}
+
+/* In the child: the socket to main becomes fd 3 and every other descriptor
+ * above stderr is closed (listeners, UDP, rtnetlink, control socket: sec-mod
+ * must hold none of main's). */
+static int child_fds(int sock)
+{
+	if (sock != 3 && dup2(sock, 3) < 0)
+		return -errno;
+	if (close_range(4, ~0U, 0) < 0) {
+		long max = sysconf(_SC_OPEN_MAX);
+
+		for (long fd = 4; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
+			(void)close((int)fd);
+	}
+	return 3;
+}
+
+pid_t secmod_fork(int log_level, int *fd)
+{
+	int sp[2], err;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
+		err = errno;
+		log_err("sec-mod socketpair: %s", strerror(err));
+		return -err;
+	}
+	pid = fork();
+	if (pid < 0) {
+		err = errno;
+		log_err("forking sec-mod: %s", strerror(err));
+		close(sp[0]);
+		close(sp[1]);
+		return -err;
+	}
+	if (pid == 0) {
+		sigset_t none;
+		int sock;
+
+		log_init("ocserv-modern-sm", (enum log_level)log_level);
+		close(sp[0]);
+		sock = child_fds(sp[1]);
+		if (sock < 0) {
+			log_err("sec-mod: %s", strerror(-sock));
+			_exit(1);
+		}
+		(void)prctl(PR_SET_NAME, "ocserv-sm", 0, 0, 0);
+		signal(SIGINT, SIG_IGN);
+		signal(SIGTERM, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
+		signal(SIGPIPE, SIG_IGN);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		(void)fcntl(sock, F_SETFL, O_NONBLOCK);
+		(void)fcntl(sock, F_SETFD, FD_CLOEXEC);
+		_exit(secmod_run(sock));
+	}
+	close(sp[1]);
+	if (fcntl(sp[0], F_SETFL, O_NONBLOCK) < 0)
+		log_warn("sec-mod socket: O_NONBLOCK: %s", strerror(errno));
+	*fd = sp[0];
+	return pid;
+}

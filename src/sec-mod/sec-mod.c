@@ -1,0 +1,779 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+/*
+ * sec-mod's core: the session table driven by main's messages (see
+ * sec-mod.h for the message flow). No I/O here: the password check and the
+ * output go through struct secmod_ops, time is an argument.
+ *
+ * Deadlines, all on the one timer of the process (secmod_expiry):
+ *  - every record's session machine (cookie-timeout while authenticated or
+ *    waiting to resume, session-timeout from authentication), and the reaping
+ *    of ended records SESSIONS_ENDED_KEEP_MS after their end;
+ *  - logins held back by max-same-clients while the user's silent active
+ *    sessions are probed (liveness.md §9): probe sent at P, the worker
+ *    answers after VPN_SAME_PROBE_GRACE_MS (2 s) at the latest, and an
+ *    answer missing at P + 2 s + SECMOD_PROBE_SLACK_MS counts as silence.
+ *
+ *   login over the limit      probe answers (or P + 3 s)
+ *   |-- waiting sessions ended (superseded), stale active ones probed --|
+ *                                    |-- silent ones ended, login accepted,
+ *                                        or refused if still no room
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "sec-mod/sec-mod.h"
+
+/* Probe rounds one login may go through (a probed session that answered
+ * leaves room to probe the next stale one). */
+#define SECMOD_MAX_PROBE_ROUNDS 3
+/* Sessions of one user a login looks at (max-same-clients is per user). */
+#define SECMOD_MAX_USER_SESSIONS 256
+
+struct sm_probe {
+	uint64_t serial;
+	bool answered;
+	bool alive;
+};
+
+/* A login waiting for probe answers. */
+struct sm_login {
+	uint64_t request_id;
+	char *username;
+	char *group;
+	char *remote_ip;
+	vpn_ms_t probed_ms;		/* the current round's probes left at this time */
+	unsigned rounds;
+	size_t n_probes;
+	struct sm_probe probes[SECMOD_MAX_USER_SESSIONS];
+	struct sm_login *prev, *next;
+};
+
+struct secmod {
+	struct secmod_ops ops;
+	void *opaque;
+	struct secmod_session_table *table;
+	bool configured;
+	char *passwd_file;
+	unsigned max_same;
+	vpn_ms_t dpd_ms;
+	struct sm_login *logins;
+	size_t n_logins;
+};
+
+/* --- SmSession <-> struct secmod_session ------------------------------------------ */
+
+void secmod_session_to_msg(const struct secmod_session *s, SmSession *msg, TunnelStats *tot)
+{
+	struct session_table_counters c = session_table_totals(s);
+
+	sm_session__init(msg);
+	tunnel_stats__init(tot);
+	msg->serial = s->serial;
+	msg->session_id = (char *)s->sid;
+	msg->username = s->username;
+	msg->group = s->group;
+	msg->remote_ip = (char *)s->remote_ip;
+	if (s->last_remote_ip[0] != '\0')
+		msg->last_remote_ip = (char *)s->last_remote_ip;
+	msg->state = (uint32_t)s->m.state;
+	msg->has_end_reason = msg->has_drop_reason = true;
+	msg->end_reason = (uint32_t)s->m.end_reason;
+	msg->drop_reason = (uint32_t)s->m.drop_reason;
+	msg->has_created_ms = true;
+	msg->created_ms = s->m.created_ms;
+	msg->has_drop_ms = s->m.drop_ms != VPN_NEVER;
+	msg->drop_ms = s->m.drop_ms;
+	msg->has_ended_ms = s->m.ended_ms != VPN_NEVER;
+	msg->ended_ms = s->m.ended_ms;
+	msg->has_resumes = msg->has_attaches = true;
+	msg->resumes = s->m.resumes;
+	msg->attaches = s->m.attaches;
+	msg->has_cookie_timeout_ms = msg->has_session_timeout_ms = true;
+	msg->cookie_timeout_ms = s->m.cfg.cookie_timeout_ms;
+	msg->session_timeout_ms = s->m.cfg.session_timeout_ms;
+	msg->has_persistent_cookies = true;
+	msg->persistent_cookies = s->m.cfg.persistent_cookies;
+	tot->has_bytes_in = tot->has_bytes_out = true;
+	tot->has_packets_in = tot->has_packets_out = true;
+	tot->bytes_in = c.bytes_in;
+	tot->bytes_out = c.bytes_out;
+	tot->packets_in = c.packets_in;
+	tot->packets_out = c.packets_out;
+	msg->totals = tot;
+}
+
+static bool sid_wellformed(const char *sid)
+{
+	if (sid == NULL || strlen(sid) != SESSION_ID_LEN)
+		return false;
+	for (const char *p = sid; *p != '\0'; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return false;
+	return true;
+}
+
+int secmod_session_from_msg(const SmSession *msg, struct secmod_session *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (msg->serial == 0 || !sid_wellformed(msg->session_id) ||
+	    msg->state > VPN_SESSION_ENDED ||
+	    (msg->has_end_reason && msg->end_reason >= VPN_END_REASON_COUNT) ||
+	    (msg->has_drop_reason && msg->drop_reason >= VPN_END_REASON_COUNT))
+		return -EINVAL;
+	out->serial = msg->serial;
+	memcpy(out->sid, msg->session_id, SESSION_ID_LEN + 1);
+	out->username = msg->username != NULL ? msg->username : (char *)"";
+	out->group = msg->group != NULL ? msg->group : (char *)"";
+	snprintf(out->remote_ip, sizeof(out->remote_ip), "%s",
+		 msg->remote_ip != NULL ? msg->remote_ip : "");
+	snprintf(out->last_remote_ip, sizeof(out->last_remote_ip), "%s",
+		 msg->last_remote_ip != NULL ? msg->last_remote_ip : "");
+	out->m.state = (enum vpn_session_state)msg->state;
+	out->m.end_reason = msg->has_end_reason ? (enum vpn_end_reason)msg->end_reason
+						: VPN_END_NONE;
+	out->m.drop_reason = msg->has_drop_reason ? (enum vpn_end_reason)msg->drop_reason
+						  : VPN_END_NONE;
+	out->m.created_ms = msg->has_created_ms ? msg->created_ms : 0;
+	out->m.drop_ms = msg->has_drop_ms ? msg->drop_ms : VPN_NEVER;
+	out->m.ended_ms = msg->has_ended_ms ? msg->ended_ms : VPN_NEVER;
+	out->m.resumes = msg->has_resumes ? msg->resumes : 0;
+	out->m.attaches = msg->has_attaches ? msg->attaches : 0;
+	out->m.cfg.cookie_timeout_ms = msg->has_cookie_timeout_ms ? msg->cookie_timeout_ms : 0;
+	out->m.cfg.session_timeout_ms = msg->has_session_timeout_ms ? msg->session_timeout_ms : 0;
+	out->m.cfg.persistent_cookies = msg->has_persistent_cookies && msg->persistent_cookies;
+	if (msg->totals != NULL) {
+		out->done.bytes_in = msg->totals->bytes_in;
+		out->done.bytes_out = msg->totals->bytes_out;
+		out->done.packets_in = msg->totals->packets_in;
+		out->done.packets_out = msg->totals->packets_out;
+	}
+	return 0;
+}
+
+/* --- output ---------------------------------------------------------------- */
+
+static void emit_session(struct secmod *sm, const struct secmod_session *s, bool forget)
+{
+	SmSession msg;
+	TunnelStats tot;
+
+	secmod_session_to_msg(s, &msg, &tot);
+	if (forget) {
+		msg.has_forget = true;
+		msg.forget = true;
+	}
+	sm->ops.send(sm->opaque, IPC_SM_SESSION, &msg.base);
+}
+
+static void on_end_hook(void *opaque, struct secmod_session *s)
+{
+	struct secmod *sm = opaque;
+
+	log_info("session %.*s of user '%s' ended: %s (%u resume%s)", (int)SESSION_ID_SHORT_LEN,
+		 s->sid, s->username, vpn_end_reason_str(s->m.end_reason), s->m.resumes,
+		 s->m.resumes == 1 ? "" : "s");
+	emit_session(sm, s, false);
+}
+
+static void on_free_hook(void *opaque, const struct secmod_session *s)
+{
+	emit_session(opaque, s, true);
+}
+
+static void auth_reply(struct secmod *sm, uint64_t request_id, const struct secmod_session *s,
+		       const char *message, bool bad_credentials, bool too_many)
+{
+	SmAuthReply r = SM_AUTH_REPLY__INIT;
+	AuthReply a = AUTH_REPLY__INIT;
+
+	r.request_id = request_id;
+	r.reply = &a;
+	a.ok = s != NULL;
+	if (s != NULL) {
+		a.cookie = (char *)s->cookie;
+		a.username = s->username;
+		a.group = s->group;
+		r.has_serial = true;
+		r.serial = s->serial;
+	} else {
+		a.message = (char *)message;
+		r.has_bad_credentials = bad_credentials;
+		r.bad_credentials = bad_credentials;
+		r.has_too_many = too_many;
+		r.too_many = too_many;
+	}
+	sm->ops.send(sm->opaque, IPC_SM_AUTH_REPLY, &r.base);
+}
+
+/* --- setup ------------------------------------------------------------------ */
+
+struct secmod *secmod_new(const struct secmod_ops *ops, void *opaque)
+{
+	struct secmod *sm = calloc(1, sizeof(*sm));
+	struct vpn_session_cfg none = { 0 };
+
+	if (sm == NULL)
+		return NULL;
+	sm->ops = *ops;
+	sm->opaque = opaque;
+	sm->table = session_table_new(&none, on_end_hook, sm);
+	if (sm->table == NULL) {
+		free(sm);
+		return NULL;
+	}
+	session_table_set_free_hook(sm->table, on_free_hook);
+	return sm;
+}
+
+static void login_free(struct secmod *sm, struct sm_login *l)
+{
+	if (l->prev)
+		l->prev->next = l->next;
+	else
+		sm->logins = l->next;
+	if (l->next)
+		l->next->prev = l->prev;
+	sm->n_logins--;
+	free(l->username);
+	free(l->group);
+	free(l->remote_ip);
+	free(l);
+}
+
+void secmod_free(struct secmod *sm)
+{
+	if (sm == NULL)
+		return;
+	while (sm->logins != NULL)
+		login_free(sm, sm->logins);
+	session_table_free(sm->table);
+	free(sm->passwd_file);
+	free(sm);
+}
+
+const struct secmod_session_table *secmod_sessions(const struct secmod *sm)
+{
+	return sm->table;
+}
+
+static void on_config(struct secmod *sm, const SmConfig *c)
+{
+	struct vpn_session_cfg sc = {
+		.cookie_timeout_ms = vpn_s_to_ms(c->cookie_timeout),
+		.session_timeout_ms = vpn_s_to_ms(c->session_timeout),
+		.persistent_cookies = c->persistent_cookies,
+	};
+	char *file = strdup(c->passwd_file);
+
+	if (file == NULL) {
+		log_err("sec-mod: configuration: out of memory (keeping the previous one)");
+		return;
+	}
+	free(sm->passwd_file);
+	sm->passwd_file = file;
+	session_table_set_cfg(sm->table, &sc);
+	sm->max_same = c->max_same_clients;
+	sm->dpd_ms = vpn_s_to_ms(c->dpd);
+	if (!sm->configured)
+		log_debug("sec-mod: configured (cookie-timeout %u s, session-timeout %u s, "
+			  "max-same-clients %u)", c->cookie_timeout, c->session_timeout,
+			  c->max_same_clients);
+	sm->configured = true;
+}
+
+/* --- logins ---------------------------------------------------------------- */
+
+/* Pick the session's group from the user's groups ("g1,g2" from the
+ * password file): the requested one if it is among them, else the first.
+ * Returns false if a group was requested that the user is not in. */
+static bool choose_group(const char *groups, const char *requested, char *out, size_t len)
+{
+	const char *p = groups;
+
+	out[0] = '\0';
+	if (requested != NULL && requested[0] != '\0') {
+		size_t rl = strlen(requested);
+
+		while (*p) {
+			const char *end = strchr(p, ',');
+			size_t n = end ? (size_t)(end - p) : strlen(p);
+
+			if (n == rl && strncmp(p, requested, n) == 0) {
+				snprintf(out, len, "%s", requested);
+				return true;
+			}
+			p += n + (end != NULL);
+		}
+		return false;
+	}
+	snprintf(out, len, "%.*s", (int)strcspn(groups, ","), groups);
+	return true;
+}
+
+static struct sm_probe *login_probe(struct sm_login *l, uint64_t serial)
+{
+	for (size_t i = 0; i < l->n_probes; i++)
+		if (l->probes[i].serial == serial)
+			return &l->probes[i];
+	return NULL;
+}
+
+static void login_accept(struct secmod *sm, uint64_t request_id, const char *user,
+			 const char *group, const char *remote_ip, vpn_ms_t now)
+{
+	struct secmod_session *s = session_table_create(sm->table, user, group, remote_ip, now);
+
+	if (s == NULL) {
+		log_err("creating a session for '%s': %s", user, strerror(errno));
+		auth_reply(sm, request_id, NULL, "Internal error", false, false);
+		return;
+	}
+	log_info("user '%s' (group '%s') authenticated from %s: session %.*s", s->username,
+		 s->group, remote_ip, (int)SESSION_ID_SHORT_LEN, s->sid);
+	emit_session(sm, s, false);
+	auth_reply(sm, request_id, s, NULL, false, false);
+}
+
+static void login_refuse_too_many(struct secmod *sm, uint64_t request_id, const char *user,
+				  const char *remote_ip)
+{
+	log_info("login of '%s' from %s refused: max-same-clients (%u) reached", user, remote_ip,
+		 sm->max_same);
+	auth_reply(sm, request_id, NULL, "Too many sessions for this user", false, true);
+}
+
+enum login_outcome { LOGIN_DONE, LOGIN_PENDING };
+
+/*
+ * max-same-clients (liveness.md §9) for a login of l->username at now, with
+ * what the probes of l said so far (l may be a stack copy for a first try).
+ * Applies the plan: waiting sessions and silent probed ones end with
+ * superseded; stale active ones get a probe. Answers the login unless it
+ * must wait for probes.
+ */
+static enum login_outcome login_decide(struct secmod *sm, struct sm_login *l, vpn_ms_t now)
+{
+	static struct vpn_same_entry e[SECMOD_MAX_USER_SESSIONS];
+	static enum vpn_same_action act[SECMOD_MAX_USER_SESSIONS];
+	static struct secmod_session *who[SECMOD_MAX_USER_SESSIONS];
+	enum vpn_same_verdict v;
+	bool probing = false;
+	size_t n = 0;
+
+	if (sm->max_same == 0) {
+		login_accept(sm, l->request_id, l->username, l->group, l->remote_ip, now);
+		return LOGIN_DONE;
+	}
+	for (struct secmod_session *s = session_table_first(sm->table); s != NULL; s = s->next) {
+		const struct sm_probe *p;
+
+		if (s->m.state == VPN_SESSION_ENDED || strcmp(s->username, l->username) != 0)
+			continue;
+		if (n == SECMOD_MAX_USER_SESSIONS) {
+			login_refuse_too_many(sm, l->request_id, l->username, l->remote_ip);
+			return LOGIN_DONE;
+		}
+		/* sec-mod does not know when a tunnel last heard from its
+		 * client: an unprobed active session may be stale, and the
+		 * probe asks its worker (which answers "alive" at once when
+		 * CSTP was heard within D). */
+		e[n] = (struct vpn_same_entry){
+			.state = s->m.state,
+			.drop_ms = s->m.drop_ms,
+			.cstp_last_rx_ms = 0,
+			.dpd_ms = sm->dpd_ms,
+			.probed_ms = VPN_NEVER,
+		};
+		p = login_probe(l, s->serial);
+		if (p != NULL && s->m.state == VPN_SESSION_ACTIVE) {
+			e[n].probed_ms = l->probed_ms;
+			e[n].cstp_last_rx_ms = p->answered && p->alive ? now : 0;
+			/* unanswered at the round's end counts as silent */
+			if (!p->answered && !vpn_ms_reached(vpn_ms_add(l->probed_ms,
+					VPN_SAME_PROBE_GRACE_MS + SECMOD_PROBE_SLACK_MS), now))
+				e[n].probed_ms = now; /* still within its grace */
+		}
+		who[n++] = s;
+	}
+	v = vpn_same_clients_plan(e, n, sm->max_same, now, act);
+	if (v == VPN_SAME_REFUSE) {
+		login_refuse_too_many(sm, l->request_id, l->username, l->remote_ip);
+		return LOGIN_DONE;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (act[i] == VPN_SAME_END) {
+			log_info("session %.*s of user '%s' (%s) superseded by a new login from %s",
+				 (int)SESSION_ID_SHORT_LEN, who[i]->sid, l->username,
+				 vpn_session_state_str(who[i]->m.state), l->remote_ip);
+			session_table_terminate(sm->table, who[i], VPN_END_SUPERSEDED, now);
+		} else if (act[i] == VPN_SAME_PROBE) {
+			probing = true;
+		}
+	}
+	if (v == VPN_SAME_ALLOW) {
+		login_accept(sm, l->request_id, l->username, l->group, l->remote_ip, now);
+		return LOGIN_DONE;
+	}
+	/* VPN_SAME_WAIT */
+	if (!probing)
+		return LOGIN_PENDING; /* probes of this round still within their grace */
+	if (l->rounds >= SECMOD_MAX_PROBE_ROUNDS) {
+		login_refuse_too_many(sm, l->request_id, l->username, l->remote_ip);
+		return LOGIN_DONE;
+	}
+	l->rounds++;
+	l->probed_ms = now;
+	for (size_t i = 0; i < n; i++) {
+		SmProbe pr = SM_PROBE__INIT;
+		struct sm_probe *p;
+
+		if (act[i] != VPN_SAME_PROBE)
+			continue;
+		p = login_probe(l, who[i]->serial);
+		if (p == NULL)
+			p = &l->probes[l->n_probes++];
+		*p = (struct sm_probe){ .serial = who[i]->serial };
+		pr.serial = who[i]->serial;
+		pr.min_silence_ms = (uint32_t)(sm->dpd_ms > UINT32_MAX ? UINT32_MAX : sm->dpd_ms);
+		pr.grace_ms = VPN_SAME_PROBE_GRACE_MS;
+		log_info("login of '%s' from %s over max-same-clients (%u): probing session %.*s",
+			 l->username, l->remote_ip, sm->max_same, (int)SESSION_ID_SHORT_LEN,
+			 who[i]->sid);
+		sm->ops.send(sm->opaque, IPC_SM_PROBE, &pr.base);
+	}
+	return LOGIN_PENDING;
+}
+
+static void on_auth(struct secmod *sm, const SmAuthRequest *r, vpn_ms_t now)
+{
+	AuthRequest *a = r->auth;
+	char groups[512], group[256];
+	struct sm_login tmp = { 0 }, *l;
+	int rc;
+
+	if (!sm->configured) {
+		auth_reply(sm, r->request_id, NULL, "Server not ready", false, false);
+		return;
+	}
+	rc = sm->ops.check_password(sm->opaque, sm->passwd_file, a->username, a->password,
+				    groups, sizeof(groups));
+	/* checked: the password has no business staying in memory */
+	explicit_bzero(a->password, strlen(a->password));
+	if (rc == 0 && !choose_group(groups, a->group, group, sizeof(group))) {
+		log_info("login of '%s' from %s refused: not a member of group '%s'", a->username,
+			 a->remote_ip, a->group);
+		rc = -EACCES;
+	} else if (rc == -ENOENT || rc == -EACCES) {
+		log_info("login of '%s' from %s failed: %s", a->username, a->remote_ip,
+			 rc == -ENOENT ? "no such user" : "wrong password or locked account");
+	} else if (rc < 0) {
+		log_err("checking the password of '%s' in %s: %s", a->username, sm->passwd_file,
+			strerror(-rc));
+	}
+	if (rc < 0) {
+		auth_reply(sm, r->request_id, NULL, "Authentication failed",
+			   rc == -ENOENT || rc == -EACCES, false);
+		return;
+	}
+	tmp.request_id = r->request_id;
+	tmp.username = a->username;
+	tmp.group = group;
+	tmp.remote_ip = a->remote_ip;
+	if (sm->max_same == 0 || sm->n_logins < SECMOD_MAX_PENDING_LOGINS) {
+		/* decide on a copy; keep it only if it has to wait */
+		l = calloc(1, sizeof(*l));
+		if (l == NULL) {
+			auth_reply(sm, r->request_id, NULL, "Internal error", false, false);
+			return;
+		}
+		*l = tmp;
+		l->username = strdup(a->username);
+		l->group = strdup(group);
+		l->remote_ip = strdup(a->remote_ip);
+		if (l->username == NULL || l->group == NULL || l->remote_ip == NULL) {
+			free(l->username);
+			free(l->group);
+			free(l->remote_ip);
+			free(l);
+			auth_reply(sm, r->request_id, NULL, "Internal error", false, false);
+			return;
+		}
+		l->next = sm->logins;
+		if (sm->logins)
+			sm->logins->prev = l;
+		sm->logins = l;
+		sm->n_logins++;
+		if (login_decide(sm, l, now) == LOGIN_DONE)
+			login_free(sm, l);
+		return;
+	}
+	log_warn("login of '%s' from %s refused: %zu logins already wait for probes",
+		 a->username, a->remote_ip, sm->n_logins);
+	auth_reply(sm, r->request_id, NULL, "Server busy", false, false);
+}
+
+static void on_probe_result(struct secmod *sm, const SmProbeResult *r, vpn_ms_t now)
+{
+	struct sm_login *l, *next;
+
+	for (l = sm->logins; l != NULL; l = next) {
+		struct sm_probe *p = login_probe(l, r->serial);
+		bool all = true;
+
+		next = l->next;
+		if (p == NULL || p->answered)
+			continue;
+		p->answered = true;
+		p->alive = r->alive;
+		for (size_t i = 0; i < l->n_probes; i++)
+			all = all && l->probes[i].answered;
+		if (all && login_decide(sm, l, now) == LOGIN_DONE)
+			login_free(sm, l);
+	}
+}
+
+/* --- sessions ----------------------------------------------------------------- */
+
+static void open_reply(struct secmod *sm, uint64_t request_id, const struct secmod_session *s,
+		       enum vpn_connect_result cr, vpn_ms_t now)
+{
+	SmOpenReply r = SM_OPEN_REPLY__INIT;
+	SmSession msg;
+	TunnelStats tot;
+
+	r.request_id = request_id;
+	if (s == NULL) {
+		r.status = 401;
+		r.reason = "Cookie is not acceptable";
+		sm->ops.send(sm->opaque, IPC_SM_OPEN_REPLY, &r.base);
+		return;
+	}
+	secmod_session_to_msg(s, &msg, &tot);
+	r.status = 200;
+	r.has_result = true;
+	r.result = (uint32_t)cr;
+	r.session = &msg;
+	r.has_session_remaining = true;
+	if (vpn_session_deadline(&s->m) == VPN_NEVER) {
+		r.session_remaining = 0;
+	} else {
+		/* rounded up: a worker that builds its deadline from whole
+		 * seconds must not end the session before created + S; our own
+		 * timer ends it on time in any case */
+		vpn_ms_t left = vpn_ms_add(vpn_ms_until(vpn_session_deadline(&s->m), now), 999) / 1000;
+
+		r.session_remaining = left > UINT32_MAX ? UINT32_MAX : (uint32_t)left;
+	}
+	sm->ops.send(sm->opaque, IPC_SM_OPEN_REPLY, &r.base);
+}
+
+static void on_open(struct secmod *sm, const SmOpenRequest *r, vpn_ms_t now)
+{
+	struct secmod_session *s = session_table_find_cookie(sm->table, r->cookie);
+	enum vpn_connect_result cr;
+
+	if (s == NULL || s->m.state == VPN_SESSION_ENDED) {
+		open_reply(sm, r->request_id, NULL, VPN_CONNECT_REFUSED, now);
+		return;
+	}
+	cr = session_table_connect(sm->table, s, now);
+	if (cr == VPN_CONNECT_REFUSED) {
+		/* expired this very moment: the end hook told main */
+		open_reply(sm, r->request_id, NULL, cr, now);
+		return;
+	}
+	s->worker_pid = r->has_worker_pid && r->worker_pid != 0 ? (pid_t)r->worker_pid : 1;
+	snprintf(s->last_remote_ip, sizeof(s->last_remote_ip), "%s", r->remote_ip);
+	emit_session(sm, s, false);
+	open_reply(sm, r->request_id, s, cr, now);
+}
+
+static struct session_table_counters counters_of(const TunnelStats *st)
+{
+	struct session_table_counters c = { 0 };
+
+	if (st != NULL) {
+		c.bytes_in = st->bytes_in;
+		c.bytes_out = st->bytes_out;
+		c.packets_in = st->packets_in;
+		c.packets_out = st->packets_out;
+	}
+	return c;
+}
+
+static void on_tunnel_down(struct secmod *sm, const SmTunnelDown *d, vpn_ms_t now)
+{
+	struct secmod_session *s = session_table_find_serial(sm->table, d->serial);
+	enum vpn_end_reason r = (enum vpn_end_reason)d->reason;
+	struct session_table_counters c = counters_of(d->stats);
+	enum vpn_session_state before;
+
+	if (s == NULL)
+		return; /* ended and reaped meanwhile */
+	if (d->reason == VPN_END_NONE || d->reason >= VPN_END_REASON_COUNT) {
+		log_warn("sec-mod: tunnel end reason %u unknown: taken as %s", d->reason,
+			 vpn_end_reason_str(VPN_END_TUNNEL_LOST));
+		r = VPN_END_TUNNEL_LOST;
+	}
+	if (r == VPN_END_TAKEOVER || (d->has_attach && d->attach != s->m.attaches)) {
+		/* a tunnel replaced by a newer one: only its counters count */
+		session_table_tunnel_counters_final(s, &c, false);
+		return;
+	}
+	session_table_tunnel_counters_final(s, &c, true);
+	s->worker_pid = 0;
+	before = s->m.state;
+	session_table_tunnel_end(sm->table, s, r, now);
+	/* an end just now was sent by the hook */
+	if (!(before != VPN_SESSION_ENDED && s->m.state == VPN_SESSION_ENDED))
+		emit_session(sm, s, false);
+}
+
+static void on_tunnel_up(struct secmod *sm, const SmTunnelUp *u)
+{
+	struct secmod_session *s = session_table_find_serial(sm->table, u->serial);
+
+	if (s == NULL)
+		return;
+	if (u->remote_ip != NULL)
+		snprintf(s->last_remote_ip, sizeof(s->last_remote_ip), "%s", u->remote_ip);
+	if (u->has_worker_pid && u->worker_pid != 0 && s->m.state == VPN_SESSION_ACTIVE)
+		s->worker_pid = (pid_t)u->worker_pid;
+}
+
+static void on_tunnel_stats(struct secmod *sm, const SmTunnelStats *st)
+{
+	struct secmod_session *s = session_table_find_serial(sm->table, st->serial);
+	struct session_table_counters c = counters_of(st->stats);
+
+	if (s != NULL && s->m.state == VPN_SESSION_ACTIVE &&
+	    (!st->has_attach || st->attach == s->m.attaches))
+		session_table_tunnel_counters(s, &c);
+}
+
+static void on_terminate(struct secmod *sm, const SmTerminate *t, vpn_ms_t now)
+{
+	enum vpn_end_reason r = (enum vpn_end_reason)t->reason;
+
+	if (r != VPN_END_SERVER_SHUTDOWN && r != VPN_END_SUPERSEDED)
+		r = VPN_END_ADMIN_TERMINATE;
+	for (struct secmod_session *s = session_table_first(sm->table); s != NULL; s = s->next) {
+		if (t->serial != 0 && s->serial != t->serial)
+			continue;
+		if (s->m.state != VPN_SESSION_ENDED)
+			session_table_terminate(sm->table, s, r, now);
+	}
+}
+
+static void on_list(struct secmod *sm, const SmListRequest *q)
+{
+	SmSession msgs[SECMOD_LIST_CHUNK];
+	TunnelStats tots[SECMOD_LIST_CHUNK];
+	SmSession *ptrs[SECMOD_LIST_CHUNK];
+	const struct secmod_session *s = session_table_first(sm->table);
+
+	do {
+		SmListReply r = SM_LIST_REPLY__INIT;
+		size_t n = 0;
+
+		for (; s != NULL && n < SECMOD_LIST_CHUNK; s = s->next) {
+			if (s->m.state == VPN_SESSION_ENDED && !(q->has_all && q->all))
+				continue;
+			secmod_session_to_msg(s, &msgs[n], &tots[n]);
+			ptrs[n] = &msgs[n];
+			n++;
+		}
+		/* skip trailing records the filter drops, to mark the last chunk */
+		while (s != NULL && s->m.state == VPN_SESSION_ENDED && !(q->has_all && q->all))
+			s = s->next;
+		r.request_id = q->request_id;
+		r.n_sessions = n;
+		r.sessions = ptrs;
+		r.last = s == NULL;
+		sm->ops.send(sm->opaque, IPC_SM_LIST_REPLY, &r.base);
+	} while (s != NULL);
+}
+
+int secmod_on_message(struct secmod *sm, const struct ipc_msg *m, vpn_ms_t now)
+{
+	switch (m->type) {
+	case IPC_SM_CONFIG:
+		on_config(sm, m->sm_config);
+		return 0;
+	case IPC_SM_AUTH_REQUEST:
+		on_auth(sm, m->sm_auth_request, now);
+		return 0;
+	case IPC_SM_OPEN_REQUEST:
+		on_open(sm, m->sm_open_request, now);
+		return 0;
+	case IPC_SM_TUNNEL_UP:
+		on_tunnel_up(sm, m->sm_tunnel_up);
+		return 0;
+	case IPC_SM_TUNNEL_DOWN:
+		on_tunnel_down(sm, m->sm_tunnel_down, now);
+		return 0;
+	case IPC_SM_TUNNEL_STATS:
+		on_tunnel_stats(sm, m->sm_tunnel_stats);
+		return 0;
+	case IPC_SM_TERMINATE:
+		on_terminate(sm, m->sm_terminate, now);
+		return 0;
+	case IPC_SM_PROBE_RESULT:
+		on_probe_result(sm, m->sm_probe_result, now);
+		return 0;
+	case IPC_SM_LIST_REQUEST:
+		on_list(sm, m->sm_list_request);
+		return 0;
+	default:
+		return -EPROTO;
+	}
+}
+
+/* --- time -------------------------------------------------------------------- */
+
+static vpn_ms_t login_deadline(const struct sm_login *l)
+{
+	return vpn_ms_add(l->probed_ms, VPN_SAME_PROBE_GRACE_MS + SECMOD_PROBE_SLACK_MS);
+}
+
+vpn_ms_t secmod_expiry(const struct secmod *sm)
+{
+	vpn_ms_t e = session_table_expiry(sm->table);
+
+	for (const struct sm_login *l = sm->logins; l != NULL; l = l->next)
+		e = vpn_ms_min(e, login_deadline(l));
+	return e;
+}
+
+void secmod_handle_expiry(struct secmod *sm, vpn_ms_t now)
+{
+	struct sm_login *l, *next;
+
+	session_table_handle_expiry(sm->table, now);
+	for (l = sm->logins; l != NULL; l = next) {
+		next = l->next;
+		if (!vpn_ms_reached(login_deadline(l), now))
+			continue;
+		for (size_t i = 0; i < l->n_probes; i++) {
+			if (!l->probes[i].answered) {
+				log_info("session probe for the login of '%s' unanswered: silent",
+					 l->username);
+				l->probes[i].answered = true;
+				l->probes[i].alive = false;
+			}
+		}
+		if (login_decide(sm, l, now) == LOGIN_DONE) {
+			login_free(sm, l);
+		} else if (vpn_ms_reached(login_deadline(l), now)) {
+			/* nothing left to wait for: never hold a login forever */
+			login_refuse_too_many(sm, l->request_id, l->username, l->remote_ip);
+			login_free(sm, l);
+		}
+	}
+}

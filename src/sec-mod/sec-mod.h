@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef OCSM_SEC_MOD_H
+#define OCSM_SEC_MOD_H
+
+/*
+ * sec-mod: the process main forks to hold the session records
+ * (Parent-Tunnels, liveness.md §2) and authentication (architecture.md).
+ *
+ *   worker --AuthRequest-----------> main --SmAuthRequest--> sec-mod
+ *          <-AuthReply (cookie)----       <-SmAuthReply-----   password file,
+ *                                                              max-same-clients,
+ *                                                              new session
+ *   worker --SessionOpenRequest----> main --SmOpenRequest--> sec-mod
+ *          <-SessionOpenReply+tun--       <-SmOpenReply-----   cookie -> session:
+ *                                                              first/resume/
+ *                                                              takeover or 401
+ *   worker --TunnelStats/Down------> main --SmTunnelStats/--> sec-mod
+ *                                         SmTunnelDown         counters, §2.1 table
+ *                                         <-SmSession-------   every change of a record
+ *                                         (main: lease, device, worker, scripts)
+ *
+ * main keeps the workers, the IPv4 leases, the tun devices and a read-only
+ * mirror of the records; sec-mod owns the records, their cookies (main never
+ * sees a cookie except in transit) and their deadlines, on one timer. A
+ * record changes only in sec-mod, and every change is sent to main as an
+ * SmSession before any reply that follows from it.
+ *
+ * This file declares two things:
+ *  - the core (sec-mod.c): message in, messages out, no I/O of its own. The
+ *    password check and the output are callbacks and time is passed in, so
+ *    the unit tests drive it directly;
+ *  - the process (sec-mod-proc.c): fork, event loop, IPC and the timer
+ *    around the core.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/ipc.h"
+#include "sec-mod/session-table.h"
+#include "vpn/time.h"
+
+/* How long sec-mod waits for the answers to the probes of a login held back
+ * by max-same-clients (liveness.md §9), beyond the probe's grace: a worker
+ * that does not answer in time counts as silent. */
+#define SECMOD_PROBE_SLACK_MS 1000u
+/* Logins waiting for probes at once, server-wide; more are refused. */
+#define SECMOD_MAX_PENDING_LOGINS 64u
+/* Records per SmListReply datagram. */
+#define SECMOD_LIST_CHUNK 64u
+
+/* Outputs of the core. */
+struct secmod_ops {
+	/* Send msg (of type) to main. The core does not care whether it
+	 * arrived: a lost message is main's problem (it shuts down). */
+	void (*send)(void *opaque, enum ipc_type type, const ProtobufCMessage *msg);
+	/* Check a password: 0 and the user's groups ("g1,g2", "" for none)
+	 * in groups; -ENOENT no such user; -EACCES wrong password or locked;
+	 * another negative errno if the file could not be read. (passwd.h's
+	 * passwd_check in the process, a table in the tests.) */
+	int (*check_password)(void *opaque, const char *file, const char *user,
+			      const char *password, char *groups, size_t len);
+};
+
+struct secmod;
+
+/* A core with an empty table and no configuration yet (logins are refused
+ * until the first SmConfig). NULL on allocation failure. */
+struct secmod *secmod_new(const struct secmod_ops *ops, void *opaque);
+void secmod_free(struct secmod *sm);
+
+/*
+ * One message from main at now. Returns 0, or -EPROTO for a message main
+ * never sends to sec-mod (the caller closes the connection: main is broken).
+ * Messages about unknown sessions or requests are answered or ignored as
+ * documented in ipc.proto, never an error.
+ */
+int secmod_on_message(struct secmod *sm, const struct ipc_msg *m, vpn_ms_t now);
+
+/* The next time secmod_handle_expiry() has work (session deadlines, reaping
+ * ended records, probes running out); VPN_NEVER if none. Pure. */
+vpn_ms_t secmod_expiry(const struct secmod *sm);
+void secmod_handle_expiry(struct secmod *sm, vpn_ms_t now);
+
+/* The table (read-only use: tests, logs). */
+const struct secmod_session_table *secmod_sessions(const struct secmod *sm);
+
+/* --- SmSession <-> struct secmod_session (used by sec-mod and by main's mirror) --- */
+
+/* Fill msg (SM_SESSION__INIT'ed by the function) from s; the message points
+ * into s (and into tot, the counters' storage) and is valid while they are.
+ * The cookie is never part of it. */
+void secmod_session_to_msg(const struct secmod_session *s, SmSession *msg, TunnelStats *tot);
+
+/* Fill *out (zeroed first; username/group point into msg) from msg.
+ * Returns 0, or -EINVAL for a snapshot that is not a valid record (serial
+ * 0, a session id of the wrong form, a state or reason out of range). */
+int secmod_session_from_msg(const SmSession *msg, struct secmod_session *out);
+
+/* --- the process (sec-mod-proc.c) ------------------------------------------ */
+
+/* Fork sec-mod. The child keeps only stdin/out/err and its end of the
+ * socketpair, runs the core on its own event loop until main closes its end,
+ * and _exits. In main: returns the child's PID and sets *fd to main's end of
+ * the SOCK_SEQPACKET socketpair (non-blocking, close-on-exec); -errno on
+ * failure (logged). Call before main creates its libev loop. */
+pid_t secmod_fork(int log_level, int *fd);
+
+#endif

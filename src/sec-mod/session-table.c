@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include "sec-mod/session-table.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * A doubly linked list, oldest first. Lookups are linear: they run once per
+ * authentication, CONNECT or occtl command, over at most a few thousand
+ * records, and compare the non-secret session id (SHA-256 of the cookie)
+ * first, so no timing of the list walk depends on the cookie's bytes. When
+ * this moves to sec-mod, a hash on sid is a local change.
+ */
+struct secmod_session_table {
+	struct vpn_session_cfg cfg;
+	session_table_end_fn *on_end;
+	session_table_free_fn *on_free;
+	void *opaque;
+	struct secmod_session *head, *tail;
+	size_t count;
+	uint64_t next_serial;
+};
+
+struct secmod_session_table *session_table_new(const struct vpn_session_cfg *cfg, session_table_end_fn *on_end,
+			      void *opaque)
+{
+	struct secmod_session_table *t = calloc(1, sizeof(*t));
+
+	if (t == NULL)
+		return NULL;
+	t->cfg = *cfg;
+	t->on_end = on_end;
+	t->opaque = opaque;
+	t->next_serial = 1;
+	return t;
+}
+
+static void free_record(struct secmod_session *s)
+{
+	/* the cookie is a credential: do not leave it in freed memory */
+	memset(s->cookie, 0, sizeof(s->cookie));
+	free(s->username);
+	free(s->group);
+	free(s);
+}
+
+void session_table_free(struct secmod_session_table *t)
+{
+	struct secmod_session *s, *next;
+
+	if (t == NULL)
+		return;
+	for (s = t->head; s != NULL; s = next) {
+		next = s->next;
+		free_record(s);
+	}
+	free(t);
+}
+
+void session_table_set_free_hook(struct secmod_session_table *t, session_table_free_fn *on_free)
+{
+	t->on_free = on_free;
+}
+
+void session_table_set_cfg(struct secmod_session_table *t, const struct vpn_session_cfg *cfg)
+{
+	t->cfg = *cfg;
+}
+
+/* Append s, the newest record, at the tail (iteration is oldest first). */
+static void link_record(struct secmod_session_table *t, struct secmod_session *s)
+{
+	s->next = NULL;
+	s->prev = t->tail;
+	if (t->tail)
+		t->tail->next = s;
+	else
+		t->head = s;
+	t->tail = s;
+	t->count++;
+}
+
+static void unlink_record(struct secmod_session_table *t, struct secmod_session *s)
+{
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		t->head = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	else
+		t->tail = s->prev;
+	t->count--;
+}
+
+struct secmod_session *session_table_create(struct secmod_session_table *t, const char *username, const char *group,
+				const char *remote_ip, vpn_ms_t now)
+{
+	struct secmod_session *s = calloc(1, sizeof(*s));
+
+	if (s == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	s->username = strdup(username);
+	s->group = strdup(group ? group : "");
+	if (s->username == NULL || s->group == NULL) {
+		free_record(s);
+		errno = ENOMEM;
+		return NULL;
+	}
+	/* A fresh cookie colliding with a live one is a 2^-256 event, but a
+	 * duplicate would hand one user another's session: check anyway. */
+	do {
+		if (cookie_mint(s->cookie) < 0 || cookie_session_id(s->cookie, s->sid) < 0) {
+			free_record(s);
+			errno = EIO;
+			return NULL;
+		}
+	} while (session_table_find_sid(t, s->sid) != NULL);
+	snprintf(s->remote_ip, sizeof(s->remote_ip), "%s", remote_ip ? remote_ip : "");
+	s->serial = t->next_serial++;
+	vpn_session_init(&s->m, &t->cfg, now);
+
+	link_record(t, s);
+	return s;
+}
+
+struct secmod_session *session_table_find_cookie(const struct secmod_session_table *t, const char *cookie)
+{
+	char sid[SESSION_ID_LEN + 1];
+	struct secmod_session *s;
+
+	if (!cookie_is_wellformed(cookie) || cookie_session_id(cookie, sid) < 0)
+		return NULL;
+	for (s = t->head; s != NULL; s = s->next)
+		if (strcmp(s->sid, sid) == 0)
+			return cookie_equal(s->cookie, cookie) ? s : NULL;
+	return NULL;
+}
+
+struct secmod_session *session_table_find_sid(const struct secmod_session_table *t, const char *prefix)
+{
+	struct secmod_session *s, *found = NULL;
+	size_t len = strlen(prefix);
+
+	if (len < SESSION_ID_SHORT_LEN || len > SESSION_ID_LEN)
+		return NULL;
+	for (s = t->head; s != NULL; s = s->next) {
+		if (strncmp(s->sid, prefix, len) != 0)
+			continue;
+		if (found != NULL)
+			return NULL; /* ambiguous */
+		found = s;
+	}
+	return found;
+}
+
+struct secmod_session *session_table_find_serial(const struct secmod_session_table *t, uint64_t serial)
+{
+	for (struct secmod_session *s = t->head; s != NULL; s = s->next)
+		if (s->serial == serial)
+			return s;
+	return NULL;
+}
+
+/* Run the hook if s went from not-ended to ended. */
+static void notice_end(struct secmod_session_table *t, struct secmod_session *s, enum vpn_session_state before)
+{
+	if (before != VPN_SESSION_ENDED && s->m.state == VPN_SESSION_ENDED && t->on_end)
+		t->on_end(t->opaque, s);
+}
+
+enum vpn_connect_result session_table_connect(struct secmod_session_table *t, struct secmod_session *s, vpn_ms_t now)
+{
+	enum vpn_session_state before = s->m.state;
+	enum vpn_connect_result r = vpn_session_on_connect(&s->m, now);
+
+	notice_end(t, s, before);
+	if (r != VPN_CONNECT_REFUSED)
+		s->cur = (struct session_table_counters){ 0 };
+	return r;
+}
+
+enum vpn_session_state session_table_tunnel_end(struct secmod_session_table *t, struct secmod_session *s,
+					   enum vpn_end_reason r, vpn_ms_t now)
+{
+	enum vpn_session_state before = s->m.state;
+	enum vpn_session_state after = vpn_session_on_tunnel_end(&s->m, r, now);
+
+	notice_end(t, s, before);
+	return after;
+}
+
+enum vpn_session_state session_table_terminate(struct secmod_session_table *t, struct secmod_session *s,
+					  enum vpn_end_reason r, vpn_ms_t now)
+{
+	enum vpn_session_state before;
+
+	switch (r) {
+	case VPN_END_SERVER_SHUTDOWN:
+		before = vpn_session_on_shutdown(&s->m, now);
+		break;
+	case VPN_END_SUPERSEDED:
+		before = vpn_session_on_superseded(&s->m, now);
+		break;
+	default:
+		before = vpn_session_on_admin_terminate(&s->m, now);
+		break;
+	}
+	notice_end(t, s, before);
+	return before;
+}
+
+static vpn_ms_t record_expiry(const struct secmod_session *s)
+{
+	if (s->m.state == VPN_SESSION_ENDED)
+		return s->worker_pid ? VPN_NEVER : vpn_ms_add(s->m.ended_ms, SESSIONS_ENDED_KEEP_MS);
+	return vpn_session_expiry(&s->m);
+}
+
+vpn_ms_t session_table_expiry(const struct secmod_session_table *t)
+{
+	vpn_ms_t e = VPN_NEVER;
+
+	for (const struct secmod_session *s = t->head; s != NULL; s = s->next)
+		e = vpn_ms_min(e, record_expiry(s));
+	return e;
+}
+
+size_t session_table_handle_expiry(struct secmod_session_table *t, vpn_ms_t now)
+{
+	struct secmod_session *s, *next;
+	size_t ended = 0;
+
+	for (s = t->head; s != NULL; s = next) {
+		next = s->next;
+		if (s->m.state == VPN_SESSION_ENDED) {
+			if (vpn_ms_reached(record_expiry(s), now)) {
+				if (t->on_free)
+					t->on_free(t->opaque, s);
+				unlink_record(t, s);
+				free_record(s);
+			}
+			continue;
+		}
+		if (vpn_session_handle_expiry(&s->m, now) & VPN_SESSION_ACT_END) {
+			ended++;
+			if (t->on_end)
+				t->on_end(t->opaque, s);
+		}
+	}
+	return ended;
+}
+
+void session_table_tunnel_counters(struct secmod_session *s, const struct session_table_counters *c)
+{
+	s->cur = *c;
+}
+
+void session_table_tunnel_counters_final(struct secmod_session *s, const struct session_table_counters *c,
+				    bool was_current)
+{
+	s->done.bytes_in += c->bytes_in;
+	s->done.bytes_out += c->bytes_out;
+	s->done.packets_in += c->packets_in;
+	s->done.packets_out += c->packets_out;
+	if (was_current)
+		s->cur = (struct session_table_counters){ 0 };
+}
+
+struct session_table_counters session_table_totals(const struct secmod_session *s)
+{
+	return (struct session_table_counters){
+		.bytes_in = s->done.bytes_in + s->cur.bytes_in,
+		.bytes_out = s->done.bytes_out + s->cur.bytes_out,
+		.packets_in = s->done.packets_in + s->cur.packets_in,
+		.packets_out = s->done.packets_out + s->cur.packets_out,
+	};
+}
+
+/* A mirror record: no cookie, identity and state from the snapshot. */
+struct secmod_session *session_table_mirror_update(struct secmod_session_table *t, const struct secmod_session *snap)
+{
+	struct secmod_session *s;
+	char *u, *g;
+
+	if (snap->serial == 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	s = session_table_find_serial(t, snap->serial);
+	if (s != NULL && strcmp(s->sid, snap->sid) != 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	u = strdup(snap->username ? snap->username : "");
+	g = strdup(snap->group ? snap->group : "");
+	if (u == NULL || g == NULL) {
+		free(u);
+		free(g);
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (s == NULL) {
+		s = calloc(1, sizeof(*s));
+		if (s == NULL) {
+			free(u);
+			free(g);
+			errno = ENOMEM;
+			return NULL;
+		}
+		s->serial = snap->serial;
+		memcpy(s->sid, snap->sid, sizeof(s->sid));
+		s->sid[SESSION_ID_LEN] = '\0';
+		link_record(t, s);
+		if (snap->serial >= t->next_serial)
+			t->next_serial = snap->serial + 1;
+	}
+	free(s->username);
+	free(s->group);
+	s->username = u;
+	s->group = g;
+	memcpy(s->remote_ip, snap->remote_ip, sizeof(s->remote_ip));
+	s->remote_ip[sizeof(s->remote_ip) - 1] = '\0';
+	memcpy(s->last_remote_ip, snap->last_remote_ip, sizeof(s->last_remote_ip));
+	s->last_remote_ip[sizeof(s->last_remote_ip) - 1] = '\0';
+	s->m = snap->m;
+	s->worker_pid = snap->worker_pid;
+	s->ended_locally = false;
+	s->done = snap->done;
+	s->cur = snap->cur;
+	return s;
+}
+
+void session_table_forget(struct secmod_session_table *t, struct secmod_session *s)
+{
+	unlink_record(t, s);
+	free_record(s);
+}
+
+size_t session_table_count(const struct secmod_session_table *t)
+{
+	return t->count;
+}
+
+size_t session_table_count_state(const struct secmod_session_table *t, enum vpn_session_state st)
+{
+	size_t n = 0;
+
+	for (const struct secmod_session *s = t->head; s != NULL; s = s->next)
+		n += s->m.state == st;
+	return n;
+}
+
+struct secmod_session *session_table_first(const struct secmod_session_table *t)
+{
+	return t->head;
+}

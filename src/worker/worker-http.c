@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The HTTP dialogue of the worker (interop.md §1, §2): the aggregate-auth
+ * login and the CONNECT that starts the tunnel.
+ *
+ *   GET/POST without credentials  -> 200 auth-request form (username, password)
+ *   POST with credentials          -> AuthRequest to main
+ *        AuthReply ok              -> 200 + Set-Cookie: webvpn=...; complete body
+ *        AuthReply failed          -> 401 Authentication failed, close
+ *   CONNECT /CSCOSSLC/tunnel       -> SessionOpenRequest to main
+ *        200 + tun fd              -> worker_tunnel_start(): 200 CONNECTED
+ *        401                       -> 401 Cookie is not acceptable, close
+ *        other                     -> 503 Service Unavailable + X-Reason, close
+ *   malformed HTTP or XML          -> 400 (413 when too large), close
+ *
+ * Keep-alive: up to WORKER_MAX_REQUESTS requests per connection. While main
+ * is asked, the socket is not read; a pipelined request already received is
+ * kept and handled after the answer.
+ */
+#include "config.h"
+
+#include "worker/worker.h"
+#include "worker/worker-reply.h"
+
+#include "common/log.h"
+#include "codec/xmlauth.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void http_process(struct worker *w, const uint8_t *data, size_t len);
+
+/* --- responses ----------------------------------------------------------- */
+
+/* A response with an empty body, then the close (interop.md §5.4). */
+static void reply_and_close(struct worker *w, const char *status, const char *x_reason)
+{
+	char buf[512];
+	int n = worker_reply_empty(buf, sizeof(buf), status, x_reason);
+
+	if (n > 0)
+		(void)worker_send_http(w, buf, (size_t)n);
+	worker_close(w, true, 0);
+}
+
+/* 200 with an XML body (the login form or the success page). */
+static int reply_xml(struct worker *w, const char *body, size_t body_len, const char *cookie)
+{
+	char head[1024];
+	int n = worker_reply_xml_head(head, sizeof(head), body_len, cookie,
+				      !w->close_after_reply);
+
+	if (n < 0)
+		return n;
+	if (worker_send_http(w, head, (size_t)n) < 0 || worker_send_http(w, body, body_len) < 0)
+		return -EPIPE;
+	return 0;
+}
+
+/* The request was answered and the connection may go on: next request. */
+static void request_done(struct worker *w)
+{
+	uint8_t *buf = w->http_pending;
+	size_t len = w->http_pending_len;
+
+	if (w->phase == W_CLOSING)
+		return;
+	if (w->close_after_reply) {
+		worker_close(w, true, 0);
+		return;
+	}
+	w->phase = W_HTTP;
+	http_parser_init(w->http);
+	w->http_pending = NULL;
+	w->http_pending_len = 0;
+	if (len > 0)
+		http_process(w, buf, len);
+	free(buf);
+	if (w->phase == W_HTTP)
+		worker_tcp_read_enable(w, true);
+}
+
+/* --- login --------------------------------------------------------------- */
+
+/* Room for the login bodies (a long banner included). */
+#define XML_BODY_MAX 32768u
+
+/*
+ * Answer with the XML page an xmlauth writer put into body (n: its length,
+ * or a negative XMLAUTH_ERR_* code; what names the page for the log), with
+ * the cookie when not NULL, and go on with the next request; a 500 and the
+ * close when the page could not be written or sent. Frees body.
+ */
+static void send_page(struct worker *w, char *body, int n, const char *cookie, const char *what)
+{
+	int r;
+
+	if (n < 0) {
+		log_err("writing %s: %s", what, xmlauth_strerror(n));
+		free(body);
+		reply_and_close(w, "500 Internal Server Error", NULL);
+		return;
+	}
+	r = reply_xml(w, body, (size_t)n, cookie);
+	free(body);
+	if (r < 0 && w->phase != W_CLOSING) {
+		reply_and_close(w, "500 Internal Server Error", NULL);
+		return;
+	}
+	request_done(w);
+}
+
+static void send_form(struct worker *w)
+{
+	const struct xmlauth_request req = { .banner = w->cfg.banner };
+	char *body = malloc(XML_BODY_MAX);
+
+	send_page(w, body,
+		  body != NULL ? xmlauth_write_auth_request(body, XML_BODY_MAX, &req)
+			       : XMLAUTH_ERR_NO_SPACE,
+		  NULL, "the login form");
+}
+
+static void handle_login(struct worker *w)
+{
+	AuthRequest req = AUTH_REQUEST__INIT;
+	struct xmlauth *x = w->xml;
+	size_t body_len;
+	const char *body = http_req_body(w->http, &body_len);
+	int r;
+
+	r = xmlauth_parse(body, body_len, x);
+	if (r == XMLAUTH_ERR_EMPTY) {
+		/* A GET, or a POST without a body: show the form. */
+		send_form(w);
+		return;
+	}
+	if (r < 0) {
+		log_info("malformed login body from %s: %s", w->remote_ip, xmlauth_strerror(r));
+		reply_and_close(w, "400 Bad Request", NULL);
+		return;
+	}
+	if (!x->username.present || !x->password.present || x->username.len == 0) {
+		/* init, or a reply without both fields: (again) the form. */
+		log_debug("login %s from %s: sending the form", xmlauth_type_str(x->type),
+			  w->remote_ip);
+		send_form(w);
+		return;
+	}
+	req.username = x->username.text;
+	req.password = x->password.text;
+	req.group = x->group_select.present ? x->group_select.text : NULL;
+	req.remote_ip = w->remote_ip;
+	req.user_agent = (char *)http_header_get(w->http, "User-Agent");
+	log_debug("login attempt by '%s' from %s", x->username.text, w->remote_ip);
+	r = worker_ipc_send(w, IPC_AUTH_REQUEST, &req.base);
+	/* The password has no business staying in memory. */
+	explicit_bzero(x->password.text, sizeof(x->password.text));
+	if (r < 0) {
+		reply_and_close(w, "503 Service Unavailable", NULL);
+		return;
+	}
+	w->phase = W_WAIT_AUTH;
+	worker_tcp_read_enable(w, false);
+}
+
+void worker_http_on_auth_reply(struct worker *w, struct ipc_msg *msg)
+{
+	const AuthReply *a = msg->auth_reply;
+	const struct xmlauth_complete c = { .banner = w->cfg.banner };
+	char *body;
+
+	if (!a->ok || !worker_cookie_is_safe(a->cookie)) {
+		if (a->ok)
+			log_err("main sent an unusable cookie for %s", w->remote_ip);
+		log_info("login of '%s' from %s failed%s%s%s", w->xml->username.text,
+			 w->remote_ip, a->banned ? " (banned)" : "", a->message != NULL ? ": " : "",
+			 a->message != NULL ? a->message : "");
+		reply_and_close(w, "401 Authentication failed", NULL);
+		return;
+	}
+	log_info("user '%s' logged in from %s", a->username != NULL ? a->username : "?",
+		 w->remote_ip);
+	body = malloc(XML_BODY_MAX);
+	send_page(w, body,
+		  body != NULL ? xmlauth_write_complete(body, XML_BODY_MAX, &c) : XMLAUTH_ERR_NO_SPACE,
+		  a->cookie, "the login reply");
+}
+
+/* --- CONNECT ------------------------------------------------------------- */
+
+static void handle_connect(struct worker *w)
+{
+	SessionOpenRequest req = SESSION_OPEN_REQUEST__INIT;
+	struct worker_connect_req *c = &w->conn;
+	const char *cookie, *v;
+	size_t clen, iter = 0;
+	char *cookie_str;
+	int r;
+
+	if (strcmp(http_req_target(w->http), "/CSCOSSLC/tunnel") != 0) {
+		log_info("CONNECT %s from %s: unknown target", http_req_target(w->http),
+			 w->remote_ip);
+		reply_and_close(w, "404 Not Found", NULL);
+		return;
+	}
+	cookie = http_webvpn_cookie(w->http, &clen);
+	if (cookie == NULL || clen == 0 || clen > WORKER_COOKIE_MAX) {
+		log_info("CONNECT from %s without a usable webvpn cookie", w->remote_ip);
+		reply_and_close(w, "401 Cookie is not acceptable", NULL);
+		return;
+	}
+
+	*c = (struct worker_connect_req){ 0 };
+	c->mobile = config_platform_is_mobile(
+		http_header_get(w->http, "X-AnyConnect-Identifier-Platform"));
+	c->client_base_mtu = worker_parse_base_mtu(http_header_get(w->http, "X-CSTP-Base-MTU"));
+	c->dtls_psk = dtls_psk_offered(http_header_get(w->http, "X-DTLS-CipherSuite"));
+	v = http_header_get(w->http, "X-CSTP-Hostname");
+	if (v != NULL)
+		snprintf(c->hostname, sizeof(c->hostname), "%s", v);
+	/* X-CSTP-Address comes once per family on a reconnect: the IPv4 one. */
+	while ((v = http_header_next(w->http, "X-CSTP-Address", &iter)) != NULL) {
+		struct in_addr a;
+
+		if (inet_pton(AF_INET, v, &a) == 1) {
+			snprintf(c->requested_ipv4, sizeof(c->requested_ipv4), "%s", v);
+			break;
+		}
+	}
+
+	cookie_str = strndup(cookie, clen);
+	if (cookie_str == NULL) {
+		reply_and_close(w, "503 Service Unavailable", "out of memory");
+		return;
+	}
+	req.cookie = cookie_str;
+	req.remote_ip = w->remote_ip;
+	req.has_mobile = true;
+	req.mobile = c->mobile;
+	req.hostname = c->hostname[0] != '\0' ? c->hostname : NULL;
+	if (c->client_base_mtu != 0) {
+		req.has_client_base_mtu = true;
+		req.client_base_mtu = c->client_base_mtu;
+	}
+	req.user_agent = (char *)http_header_get(w->http, "User-Agent");
+	req.requested_ipv4 = c->requested_ipv4[0] != '\0' ? c->requested_ipv4 : NULL;
+	r = worker_ipc_send(w, IPC_SESSION_OPEN_REQUEST, &req.base);
+	free(cookie_str);
+	if (r < 0) {
+		reply_and_close(w, "503 Service Unavailable", "server busy");
+		return;
+	}
+	log_debug("CONNECT from %s%s: asking main for the session", w->remote_ip,
+		  c->mobile ? " (mobile)" : "");
+	w->phase = W_WAIT_SESSION;
+	worker_tcp_read_enable(w, false);
+	/* Bytes after a CONNECT would be CSTP, which must wait for our 200. */
+	free(w->http_pending);
+	w->http_pending = NULL;
+	w->http_pending_len = 0;
+}
+
+void worker_http_on_session_reply(struct worker *w, struct ipc_msg *msg)
+{
+	const SessionOpenReply *r = msg->session_open_reply;
+	const char *reason;
+	int fd, ret;
+
+	if (r->status == 401) {
+		log_info("CONNECT from %s: cookie not acceptable%s%s", w->remote_ip,
+			 r->reason != NULL ? ": " : "", r->reason != NULL ? r->reason : "");
+		reply_and_close(w, "401 Cookie is not acceptable", NULL);
+		return;
+	}
+	if (r->status != 200 || msg->fd < 0) {
+		if (r->status == 200)
+			log_err("session reply for %s came without the tun device", w->remote_ip);
+		reason = r->reason != NULL ? r->reason : "service unavailable";
+		log_info("CONNECT from %s refused (%u): %s", w->remote_ip, r->status, reason);
+		reply_and_close(w, "503 Service Unavailable", reason);
+		return;
+	}
+	fd = msg->fd;
+	msg->fd = -1;
+	ret = worker_tunnel_start(w, r, fd);
+	if (ret < 0 && w->phase != W_CLOSING) {
+		log_err("tunnel setup for %s failed: %s", w->remote_ip, strerror(-ret));
+		reply_and_close(w, "503 Service Unavailable", "tunnel setup failed");
+	}
+}
+
+/* --- input --------------------------------------------------------------- */
+
+static void handle_request(struct worker *w)
+{
+	enum http_method m = http_req_method(w->http);
+
+	w->requests++;
+	if (!http_keep_alive(w->http) || w->requests >= WORKER_MAX_REQUESTS)
+		w->close_after_reply = true;
+	log_debug("%s %s from %s (request %u)", http_method_str(m), http_req_target(w->http),
+		  w->remote_ip, w->requests);
+	if (m == HTTP_METHOD_CONNECT)
+		handle_connect(w);
+	else
+		handle_login(w);
+}
+
+static void http_process(struct worker *w, const uint8_t *data, size_t len)
+{
+	while (len > 0 && w->phase == W_HTTP) {
+		size_t used = 0;
+		int r = http_parser_feed(w->http, data, len, &used);
+
+		if (r == HTTP_NEED_MORE)
+			return;
+		if (r < 0) {
+			log_info("malformed HTTP request from %s: %s", w->remote_ip,
+				 http_strerror(r));
+			reply_and_close(w, worker_http_error_status(r), NULL);
+			return;
+		}
+		data += used;
+		len -= used;
+		if (len > 0) {
+			/* Keep the start of the next request for after the answer. */
+			uint8_t *copy = malloc(len);
+
+			if (copy == NULL) {
+				reply_and_close(w, "503 Service Unavailable", NULL);
+				return;
+			}
+			memcpy(copy, data, len);
+			free(w->http_pending);
+			w->http_pending = copy;
+			w->http_pending_len = len;
+			len = 0;
+		}
+		handle_request(w);
+	}
+}
+
+void worker_http_input(struct worker *w, const uint8_t *data, size_t len)
+{
+	http_process(w, data, len);
+}
+
+void worker_http_start(struct worker *w)
+{
+	http_parser_init(w->http);
+	w->phase = W_HTTP;
+	worker_tcp_read_enable(w, true);
+}

@@ -1,0 +1,894 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The CSTP data path of the worker and the liveness engine that drives it.
+ *
+ *   TLS record --cstp_decode--> DATA        -> tun (user data for idle)
+ *                               DPD-REQ     -> DPD-RESP at once, payload echoed
+ *                               DPD-RESP    -> engine (RTT sample)
+ *                               KEEPALIVE   -> engine decides on an answer
+ *                               DISCONNECT  -> engine ends the tunnel (BYE byte)
+ *                               other       -> logged, proof of life only
+ *   tun packet  --------------> CSTP DATA, one packet per TLS record
+ *   engine timer -------------> DPD probe with the engine's 8-byte payload,
+ *                               or the end: DISCONNECT 0xb0 + text /
+ *                               TERMINATE / nothing, then TunnelDown, exit
+ *
+ * Time: one vpn_now_ms() per callback, shared by every packet it handles.
+ * The engine's single ev_timer is re-armed lazily by the adapter.
+ */
+#include "config.h"
+
+#include "worker/worker.h"
+
+#include "codec/cstp.h"
+#include "common/log.h"
+#include "vpn/idle.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <net/if.h>
+#include <netinet/tcp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static void tunnel_finish(struct worker *w, vpn_ms_t now);
+
+/* --- setup helpers ------------------------------------------------------- */
+
+static int ifreq_for(struct ifreq *ifr, const char *name)
+{
+	if (name == NULL || name[0] == '\0' || strlen(name) >= sizeof(ifr->ifr_name))
+		return -EINVAL;
+	memset(ifr, 0, sizeof(*ifr));
+	memcpy(ifr->ifr_name, name, strlen(name));
+	return 0;
+}
+
+/* MTU of the tun device, or 0 when unknown. */
+static unsigned tun_get_mtu(const char *name)
+{
+	struct ifreq ifr;
+	int s, ret;
+
+	if (ifreq_for(&ifr, name) < 0)
+		return 0;
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return 0;
+	ret = ioctl(s, SIOCGIFMTU, &ifr);
+	close(s);
+	return ret < 0 || ifr.ifr_mtu <= 0 ? 0 : (unsigned)ifr.ifr_mtu;
+}
+
+/* Make the tun device's MTU the tunnel's data MTU so the kernel never hands
+ * us a packet the client cannot take. Needs CAP_NET_ADMIN: done before the
+ * privileges are dropped. */
+static int tun_set_mtu(const char *name, unsigned mtu)
+{
+	struct ifreq ifr;
+	int s, ret;
+
+	if (ifreq_for(&ifr, name) < 0)
+		return -EINVAL;
+	ifr.ifr_mtu = (int)mtu;
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	ret = ioctl(s, SIOCSIFMTU, &ifr) < 0 ? -errno : 0;
+	close(s);
+	return ret;
+}
+
+/* Path MTU the kernel knows for the CSTP socket, or 0. */
+static unsigned tcp_path_mtu(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+		return 0;
+	return ti.tcpi_pmtu;
+}
+
+/*
+ * liveness.md §4/§6: the kernel gives up on a peer that stops acknowledging
+ * after 3D (TCP_USER_TIMEOUT, the DPD window; the send-stall window when DPD
+ * is off) and probes an idle connection every D (SO_KEEPALIVE).
+ */
+static void tcp_liveness_options(struct worker *w, vpn_ms_t dpd_ms, vpn_ms_t stall_ms)
+{
+	unsigned user_timeout = (unsigned)(dpd_ms != 0 ? 3 * dpd_ms : stall_ms);
+	int one = 1;
+
+	if (setsockopt(w->tcp_fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)) < 0)
+		log_warn("SO_KEEPALIVE: %s", strerror(errno));
+	if (setsockopt(w->tcp_fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout,
+		       sizeof(user_timeout)) < 0)
+		log_warn("TCP_USER_TIMEOUT: %s", strerror(errno));
+	if (dpd_ms != 0) {
+		int idle = (int)(dpd_ms / 1000), intvl = idle / 2 > 0 ? idle / 2 : 1;
+
+		if (setsockopt(w->tcp_fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle)) < 0 ||
+		    setsockopt(w->tcp_fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl)) < 0)
+			log_warn("TCP keepalive timing: %s", strerror(errno));
+	}
+}
+
+/* setgroups, setgid, setuid to run-as-group/run-as-user. */
+static int drop_privileges(const struct worker *w)
+{
+	const char *user = w->cfg.run_as_user, *group = w->cfg.run_as_group;
+	struct passwd *pw;
+	struct group *gr;
+	uid_t uid;
+	gid_t gid;
+
+	if (geteuid() != 0) {
+		log_warn("not running as root: keeping uid %ld (run-as-user ignored)",
+			 (long)geteuid());
+		return 0;
+	}
+	if (user == NULL) {
+		log_warn("no run-as-user: the tunnel keeps running as root");
+		return 0;
+	}
+	pw = getpwnam(user);
+	if (pw == NULL) {
+		log_err("run-as-user %s: no such user", user);
+		return -ENOENT;
+	}
+	uid = pw->pw_uid;
+	gid = pw->pw_gid;
+	if (group != NULL) {
+		gr = getgrnam(group);
+		if (gr == NULL) {
+			log_err("run-as-group %s: no such group", group);
+			return -ENOENT;
+		}
+		gid = gr->gr_gid;
+	}
+	if (setgroups(1, &gid) < 0 || setgid(gid) < 0 || setuid(uid) < 0) {
+		int err = errno;
+
+		log_err("dropping privileges to %s: %s", user, strerror(err));
+		return -err;
+	}
+	if (setuid(0) == 0) {
+		log_err("privileges could be regained after dropping them");
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* X-CSTP-Hostname is echoed only when it is a plain host name. */
+static const char *safe_hostname(const char *h)
+{
+	if (h[0] == '\0')
+		return NULL;
+	for (const char *p = h; *p != '\0'; p++) {
+		char c = *p;
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'))
+			return NULL;
+	}
+	return h;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s != NULL ? strdup(s) : NULL;
+}
+
+/* --- liveness timer ------------------------------------------------------ */
+
+static vpn_ms_t timer_expiry(void *owner)
+{
+	struct worker *w = owner;
+
+	return vpn_tunnel_expiry(&w->t);
+}
+
+/* Queue a control packet of the tunnel and tell the engine it left. */
+static void send_control(struct worker *w, const uint8_t *pkt, int len,
+			 enum vpn_frame_kind kind, vpn_ms_t now)
+{
+	if (len < 0) {
+		log_err("encoding a CSTP %s: %s", vpn_frame_kind_str(kind), cstp_strerror(len));
+		return;
+	}
+	if (worker_send_record(w, SENDQ_CONTROL, pkt, (size_t)len) == 0)
+		vpn_tunnel_on_tx(&w->t, VPN_CHAN_CSTP, kind, (size_t)len - CSTP_HEADER_LEN, now);
+	else if (w->phase == W_TUNNEL)
+		log_debug("send queue full: CSTP %s to %s dropped", vpn_frame_kind_str(kind),
+			  w->remote_ip);
+}
+
+static void send_probe(struct worker *w, vpn_ms_t now)
+{
+	uint8_t payload[VPN_DPD_PAYLOAD_LEN];
+	uint8_t pkt[CSTP_HEADER_LEN + VPN_DPD_PAYLOAD_LEN];
+
+	vpn_tunnel_probe_payload(&w->t, VPN_CHAN_CSTP, payload);
+	log_debug("%s silent for %" PRIu64 " ms: sending DPD probe", w->remote_ip,
+		  now - w->t.last_rx_ms[VPN_CHAN_CSTP]);
+	send_control(w, pkt, cstp_encode_dpd_req(pkt, sizeof(pkt), payload, sizeof(payload)),
+		     VPN_FRAME_DPD_REQ, now);
+}
+
+static void timer_fire(void *owner, vpn_ms_t now)
+{
+	struct worker *w = owner;
+	unsigned acts = vpn_tunnel_handle_expiry(&w->t, now);
+
+	if (acts & VPN_ACT_END) {
+		tunnel_finish(w, now);
+		return;
+	}
+	if (acts & VPN_ACT_SEND_DPD_REQ_CSTP)
+		send_probe(w, now);
+	/* DTLS dead (L + 3D) only moves the data to CSTP (liveness.md §3). */
+	if (acts & VPN_ACT_DTLS_INACTIVE)
+		worker_dtls_on_inactive(w, "dpd-timeout", now);
+	if (acts & VPN_ACT_SEND_DPD_REQ_DTLS)
+		worker_dtls_send_probe(w, now);
+}
+
+/* --- start --------------------------------------------------------------- */
+
+static void stats_fill(const struct worker *w, TunnelStats *st, vpn_ms_t now)
+{
+	const struct vpn_tunnel *t = &w->t;
+
+	st->has_bytes_in = st->has_bytes_out = true;
+	st->has_packets_in = st->has_packets_out = true;
+	st->has_dpd_probes_sent = st->has_dpd_probes_answered = true;
+	st->bytes_in = t->rx_bytes;
+	st->bytes_out = t->tx_bytes;
+	st->packets_in = t->rx_packets;
+	st->packets_out = t->tx_packets;
+	st->dpd_probes_sent = t->dpd[VPN_CHAN_CSTP].probes_sent;
+	st->dpd_probes_answered = t->dpd[VPN_CHAN_CSTP].probes_answered;
+	if (t->dpd[VPN_CHAN_CSTP].last_rtt_ms != VPN_NEVER) {
+		st->has_last_dpd_rtt_ms = true;
+		st->last_dpd_rtt_ms = (uint32_t)t->dpd[VPN_CHAN_CSTP].last_rtt_ms;
+	}
+	worker_dtls_stats(w, st, now);
+}
+
+/* occtl's view of one DPD channel (0 stands for VPN_NEVER on the wire). */
+static void live_channel(const struct vpn_tunnel_snapshot *sn, enum vpn_chan ch,
+			 TunnelLivenessChannel *c)
+{
+#define T(v) ((v) == VPN_NEVER ? 0 : (v))
+	c->has_last_rx_ms = c->has_next_probe_ms = c->has_probes_sent = true;
+	c->has_probes_answered = c->has_last_rtt_ms = true;
+	c->has_keepalives_received = c->has_keepalives_answered = true;
+	c->last_rx_ms = T(sn->last_rx_ms[ch]);
+	c->dpd_state = (char *)vpn_dpd_state_str(sn->dpd_state[ch]);
+	c->next_probe_ms = T(sn->next_probe_ms[ch]);
+	c->probes_sent = sn->probes_sent[ch];
+	c->probes_answered = sn->probes_answered[ch];
+	c->last_rtt_ms = sn->last_rtt_ms[ch] == VPN_NEVER ? -1 : (int64_t)sn->last_rtt_ms[ch];
+	c->keepalives_received = sn->keepalives_received[ch];
+	c->keepalives_answered = sn->keepalives_answered[ch];
+}
+
+/*
+ * The engine's snapshot for occtl (liveness.md §10). tls_desc receives the
+ * gnutls description the message points to: gnutls_free() it after sending.
+ */
+static void live_fill(const struct worker *w, TunnelLiveness *l, TunnelLivenessChannel ch[2],
+		      char **tls_desc, vpn_ms_t now)
+{
+	struct vpn_tunnel_snapshot sn;
+
+	vpn_tunnel_snapshot(&w->t, now, &sn);
+	l->has_now_ms = l->has_started_ms = l->has_dpd_ms = l->has_dpd_retries = true;
+	l->has_keepalive_ms = l->has_idle_ms = l->has_switch_to_tcp_ms = true;
+	l->has_session_deadline_ms = l->has_idle_deadline_ms = l->has_send_blocked_ms = true;
+	l->has_mobile = l->has_mtu = l->has_tun_packets = l->has_tun_chatter = true;
+	l->now_ms = now;
+	l->started_ms = sn.started_ms;
+	l->dpd_ms = (uint32_t)sn.dpd_ms;
+	l->dpd_retries = sn.dpd_retries;
+	l->keepalive_ms = (uint32_t)sn.keepalive_ms;
+	l->idle_ms = (uint32_t)sn.idle_ms;
+	l->switch_to_tcp_ms = (uint32_t)sn.switch_to_tcp_ms;
+	l->session_deadline_ms = T(sn.session_deadline_ms);
+	l->idle_deadline_ms = T(sn.idle_deadline_ms);
+	l->send_blocked_ms = T(sn.send_blocked_ms);
+#undef T
+	l->data_path = sn.data_path == VPN_CHAN_DTLS ? "cstp+dtls" : "cstp";
+	l->dtls_state = (char *)vpn_dtls_state_str(sn.dtls_state);
+	live_channel(&sn, VPN_CHAN_CSTP, &ch[0]);
+	l->cstp = &ch[0];
+	if (w->t.cfg.dtls_enabled) {
+		live_channel(&sn, VPN_CHAN_DTLS, &ch[1]);
+		l->dtls = &ch[1];
+	}
+	l->mobile = w->conn.mobile;
+	*tls_desc = gnutls_session_get_desc(w->tls);
+	l->tls_cipher = *tls_desc;
+	l->hostname = w->conn.hostname[0] != '\0' ? (char *)w->conn.hostname : NULL;
+	l->mtu = w->mtu.data;
+	l->tun_packets = sn.tun_packets;
+	l->tun_chatter = sn.tun_chatter;
+}
+
+/* A TunnelStats with the liveness snapshot; request_id 0: periodic. */
+static void stats_send_live(struct worker *w, uint64_t request_id)
+{
+	TunnelStats st = TUNNEL_STATS__INIT;
+	TunnelLiveness l = TUNNEL_LIVENESS__INIT;
+	TunnelLivenessChannel ch[2] = { TUNNEL_LIVENESS_CHANNEL__INIT,
+					TUNNEL_LIVENESS_CHANNEL__INIT };
+	char *desc = NULL;
+	int r;
+
+	if (w->phase == W_TUNNEL) {
+		vpn_ms_t now = vpn_now_ms();
+
+		stats_fill(w, &st, now);
+		live_fill(w, &l, ch, &desc, now);
+		st.live = &l;
+	}
+	if (request_id != 0) {
+		st.has_request_id = true;
+		st.request_id = request_id;
+	}
+	/* Replaceable: never wait for main over it. */
+	r = ipc_send(w->ipc_fd, IPC_TUNNEL_STATS, &st.base, -1);
+	if (r < 0)
+		log_debug("TunnelStats to main: %s", ipc_strerror(r));
+	gnutls_free(desc);
+}
+
+/* --- main's Probe (max-same-clients) ----------------------------------------- */
+
+static void probe_answer(struct worker *w, bool alive)
+{
+	ProbeReply r = PROBE_REPLY__INIT;
+
+	ev_timer_stop(w->loop, &w->probe_timer);
+	if (w->probe_request == 0)
+		return;
+	r.request_id = w->probe_request;
+	r.alive = alive;
+	r.has_silent_ms = true;
+	r.silent_ms = w->probe_silent_ms;
+	w->probe_request = 0;
+	log_info("probe for main: client %s %s (CSTP silent for %" PRIu64 " ms)", w->remote_ip,
+		 alive ? "alive" : "silent", r.silent_ms);
+	(void)worker_ipc_send(w, IPC_PROBE_REPLY, &r.base);
+}
+
+static void probe_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct worker *w = t->data;
+	vpn_ms_t last = w->tunnel_up ? w->t.last_rx_ms[VPN_CHAN_CSTP] : VPN_NEVER;
+
+	probe_answer(w, last != VPN_NEVER && last >= w->probe_sent_ms);
+}
+
+void worker_tunnel_probe(struct worker *w, const Probe *p)
+{
+	vpn_ms_t now = vpn_now_ms(), last;
+
+	ev_timer_stop(w->loop, &w->probe_timer);
+	w->probe_request = p->request_id;
+	if (!w->tunnel_up) {
+		w->probe_silent_ms = 0;
+		probe_answer(w, false);
+		return;
+	}
+	last = w->t.last_rx_ms[VPN_CHAN_CSTP];
+	if (last == VPN_NEVER || last < w->tunnel_start_ms)
+		last = w->tunnel_start_ms;
+	w->probe_silent_ms = now >= last ? now - last : 0;
+	if (w->probe_silent_ms < p->min_silence_ms) {
+		probe_answer(w, true);
+		return;
+	}
+	/* Silent for D or more: ask the client now (any frame in reply, or
+	 * anything else, proves it alive). */
+	w->probe_sent_ms = now;
+	send_probe(w, now);
+	ev_timer_init(&w->probe_timer, probe_timer_cb, p->grace_ms / 1000.0, 0.);
+	w->probe_timer.data = w;
+	ev_timer_start(w->loop, &w->probe_timer);
+}
+
+void worker_tunnel_stats_request(struct worker *w, uint64_t request_id)
+{
+	stats_send_live(w, request_id);
+}
+
+static void stats_cb(struct ev_loop *loop, ev_timer *timer, int revents)
+{
+	struct worker *w = timer->data;
+
+	if (w->phase != W_TUNNEL)
+		return;
+	stats_send_live(w, 0);
+}
+
+static void tun_cb(struct ev_loop *loop, ev_io *io, int revents);
+
+int worker_tunnel_start(struct worker *w, const SessionOpenReply *r, int tun_fd)
+{
+	struct vpn_tunnel_cfg tcfg = { 0 };
+	struct cstp_reply rep = { 0 };
+	TunnelUp up = TUNNEL_UP__INIT;
+	vpn_ms_t now;
+	unsigned link_mtu = 0;
+	size_t maxrec;
+	char *desc, *reply;
+	int n, ret;
+
+	w->tun_fd = tun_fd;
+	if (fcntl(tun_fd, F_SETFL, fcntl(tun_fd, F_GETFL) | O_NONBLOCK) < 0) {
+		log_err("tun fd: %s", strerror(errno));
+		return -errno;
+	}
+	w->session_id = dup_or_null(r->session_id);
+	w->username = dup_or_null(r->username);
+	snprintf(w->ipv4, sizeof(w->ipv4), "%s", r->ipv4 != NULL ? r->ipv4 : "");
+	snprintf(w->tun_name, sizeof(w->tun_name), "%s", r->tun_name != NULL ? r->tun_name : "");
+	if (r->ipv4 == NULL || r->ipv4_netmask == NULL) {
+		log_err("session reply for %s without an IPv4 address", w->remote_ip);
+		return -EINVAL;
+	}
+
+	/* MTU (worker-connect.h): the configured cap, else the tun's MTU. */
+	if (r->has_mtu && r->mtu > 0)
+		link_mtu = r->mtu;
+	else
+		link_mtu = tun_get_mtu(w->tun_name);
+	/* DTLS when the client offers PSK-NEGOTIATE and main listens on UDP;
+	 * the tunnel MTU is then the DTLS data MTU (worker-connect.h). */
+	if (w->conn.dtls_psk && r->has_dtls_port && r->dtls_port != 0)
+		(void)worker_dtls_prepare(w, r->dtls_port);
+	if (w->dtls != NULL)
+		w->mtu = dtls_mtu_compute(link_mtu, w->conn.client_base_mtu,
+					  tcp_path_mtu(w->tcp_fd), w->tcp_ipv6,
+					  DTLS_OVERHEAD_AES_GCM);
+	else
+		w->mtu = cstp_mtu_compute(link_mtu, w->conn.client_base_mtu,
+					  tcp_path_mtu(w->tcp_fd), w->tcp_ipv6,
+					  (unsigned)gnutls_record_overhead_size(w->tls));
+	/* A client that negotiated smaller TLS records gets smaller packets:
+	 * one CSTP packet must still fit one record. */
+	maxrec = gnutls_record_get_max_size(w->tls);
+	if (maxrec > CSTP_HEADER_LEN && w->mtu.data > maxrec - CSTP_HEADER_LEN)
+		w->mtu.data = (unsigned)(maxrec - CSTP_HEADER_LEN);
+	if (w->tun_name[0] != '\0') {
+		ret = tun_set_mtu(w->tun_name, w->mtu.data);
+		if (ret < 0)
+			log_warn("setting MTU %u on %s: %s", w->mtu.data, w->tun_name,
+				 strerror(-ret));
+	}
+
+	ret = drop_privileges(w);
+	if (ret < 0)
+		return ret;
+
+	/* The engine's configuration: the effective values main sent. */
+	now = vpn_now_ms();
+	tcfg.dpd_ms = vpn_s_to_ms(r->has_dpd ? r->dpd : 0);
+	tcfg.dpd_retries = r->has_dpd_retries && r->dpd_retries != 0 ? r->dpd_retries
+								      : VPN_DPD_RETRIES_DEFAULT;
+	tcfg.keepalive_ms = vpn_s_to_ms(r->has_keepalive ? r->keepalive : 0);
+	tcfg.idle_ms = vpn_s_to_ms(r->has_idle_timeout ? r->idle_timeout : 0);
+	tcfg.session_deadline_ms = VPN_NEVER;
+	if (r->has_session_timeout && r->session_timeout != 0)
+		tcfg.session_deadline_ms = vpn_ms_add(now, vpn_s_to_ms(r->has_session_remaining
+								       ? r->session_remaining
+								       : r->session_timeout));
+	tcfg.switch_to_tcp_ms = vpn_s_to_ms(r->has_switch_to_tcp_timeout
+					    ? r->switch_to_tcp_timeout : 0);
+	tcfg.dtls_enabled = w->dtls != NULL;
+	if (vpn_tunnel_cfg_check(&tcfg) < 0) {
+		log_warn("dpd-retries %u out of range: using %u", tcfg.dpd_retries,
+			 VPN_DPD_RETRIES_DEFAULT);
+		tcfg.dpd_retries = VPN_DPD_RETRIES_DEFAULT;
+	}
+	tcp_liveness_options(w, tcfg.dpd_ms, vpn_tunnel_cfg_send_stall_ms(&tcfg));
+
+	rep.server_name = PACKAGE_NAME " " PACKAGE_VERSION;
+	rep.hostname = safe_hostname(w->conn.hostname);
+	rep.dpd_s = r->has_dpd ? r->dpd : 0;
+	rep.ipv4 = r->ipv4;
+	rep.ipv4_netmask = r->ipv4_netmask;
+	rep.dns = (const char *const *)r->dns;
+	rep.n_dns = r->n_dns;
+	rep.routes = (const char *const *)r->routes;
+	rep.n_routes = r->n_routes;
+	rep.no_routes = (const char *const *)r->no_routes;
+	rep.n_no_routes = r->n_no_routes;
+	rep.default_domain = r->default_domain;
+	rep.keepalive_s = r->has_keepalive ? r->keepalive : 0;
+	rep.idle_timeout_s = r->has_idle_timeout ? r->idle_timeout : 0;
+	rep.rekey_time_s = w->cfg.rekey_time_s;
+	rep.session_timeout_s = r->has_session_timeout ? r->session_timeout : 0;
+	rep.session_remaining_s = r->has_session_remaining ? r->session_remaining
+							   : rep.session_timeout_s;
+	rep.cookie_timeout_s = r->has_cookie_timeout ? r->cookie_timeout
+						     : w->cfg.cookie_timeout_s;
+	rep.mtu = w->mtu;
+	if (w->dtls != NULL) {
+		rep.dtls.enabled = true;
+		rep.dtls.port = r->dtls_port;
+		rep.dtls.dpd_s = rep.dpd_s;
+		rep.dtls.keepalive_s = rep.keepalive_s;
+		rep.dtls.app_id = worker_dtls_app_id(w);
+		rep.dtls.app_id_len = WORKER_DTLS_APP_ID_LEN;
+	}
+
+	reply = malloc(65536);
+	if (reply == NULL)
+		return -ENOMEM;
+	n = cstp_connect_reply(reply, 65536, &rep);
+	if (n < 0) {
+		log_err("building the CONNECT reply for %s: %s", w->remote_ip, strerror(-n));
+		free(reply);
+		return n;
+	}
+	/* The header block ends its own record: CSTP packets start afresh. */
+	ret = worker_send_http(w, reply, (size_t)n);
+	free(reply);
+	if (ret < 0)
+		return ret;
+
+	vpn_tunnel_init(&w->t, &tcfg, now);
+	/* A DTLS record may fill the link MTU less the IP and UDP headers. */
+	worker_dtls_start(w, w->mtu.base - (w->tcp_ipv6 ? CSTP_IPV6_HDR : CSTP_IPV4_HDR) -
+				     DTLS_UDP_HDR);
+	if (!sendq_empty(&w->sq))
+		vpn_tunnel_on_send_blocked(&w->t, now);
+	w->tunnel_start_ms = now;
+	w->tunnel_up = true;
+	w->phase = W_TUNNEL;
+	ev_timer_stop(w->loop, &w->auth_timer);
+
+	vpn_ev_timer_init(&w->timer, w->loop, timer_expiry, timer_fire, w);
+	vpn_ev_timer_update(&w->timer);
+	ev_io_init(&w->tun_r, tun_cb, w->tun_fd, EV_READ);
+	w->tun_r.data = w;
+	ev_io_start(w->loop, &w->tun_r);
+	worker_tcp_read_enable(w, true);
+	ev_timer_init(&w->stats_timer, stats_cb, WORKER_STATS_INTERVAL_S, WORKER_STATS_INTERVAL_S);
+	w->stats_timer.data = w;
+	ev_timer_start(w->loop, &w->stats_timer);
+
+	desc = gnutls_session_get_desc(w->tls);
+	up.session_id = w->session_id != NULL ? w->session_id : (char *)"";
+	up.tls_cipher = desc;
+	if (w->dtls != NULL) {
+		/* From this message on main routes our ClientHellos to us. */
+		up.has_dtls_app_id = true;
+		up.dtls_app_id.data = (uint8_t *)worker_dtls_app_id(w);
+		up.dtls_app_id.len = WORKER_DTLS_APP_ID_LEN;
+	}
+	(void)worker_ipc_send(w, IPC_TUNNEL_UP, &up.base);
+	log_info("tunnel up: user=%s session=%s client=%s ip=%s tun=%s mtu=%u base-mtu=%u "
+		 "dpd=%us keepalive=%us idle-timeout=%us session-remaining=%us%s tls=%s dtls=%s",
+		 w->username != NULL ? w->username : "?",
+		 w->session_id != NULL ? w->session_id : "?", w->remote_ip, w->ipv4,
+		 w->tun_name[0] != '\0' ? w->tun_name : "?", w->mtu.data, w->mtu.base,
+		 rep.dpd_s, rep.keepalive_s, rep.idle_timeout_s,
+		 rep.session_timeout_s != 0 ? rep.session_remaining_s : 0,
+		 w->conn.mobile ? " mobile" : "", desc != NULL ? desc : "?",
+		 w->dtls != NULL ? "psk-negotiate" : w->conn.dtls_psk ? "off (no UDP port)" : "off");
+	gnutls_free(desc);
+	return 0;
+}
+
+/* --- CSTP in ------------------------------------------------------------- */
+
+enum vpn_frame_kind worker_frame_kind(uint8_t type)
+{
+	switch (type) {
+	case CSTP_DATA:
+		return VPN_FRAME_DATA;
+	case CSTP_DPD_REQ:
+		return VPN_FRAME_DPD_REQ;
+	case CSTP_DPD_RESP:
+		return VPN_FRAME_DPD_RESP;
+	case CSTP_KEEPALIVE:
+		return VPN_FRAME_KEEPALIVE;
+	case CSTP_DISCONNECT:
+		return VPN_FRAME_DISCONNECT;
+	case CSTP_TERMINATE:
+		return VPN_FRAME_TERMINATE;
+	default:
+		/* COMPRESSED is never negotiated: like any unknown type. */
+		return VPN_FRAME_OTHER;
+	}
+}
+
+void worker_tunnel_tun_write(struct worker *w, const uint8_t *pkt, size_t len)
+{
+	ssize_t n;
+
+	if (len == 0)
+		return;
+	do
+		n = write(w->tun_fd, pkt, len);
+	while (n < 0 && errno == EINTR);
+	if (n >= 0)
+		return;
+	/* A full or refusing tun drops the packet, as a router would. */
+	if (w->tun_write_errors++ == 0 || log_get_level() >= LOG_LVL_DEBUG)
+		log_info("writing %zu bytes to %s: %s (dropped%s)", len, w->tun_name,
+			 strerror(errno), log_get_level() >= LOG_LVL_DEBUG ? "" : "; not logged again");
+}
+
+static void log_disconnect(const struct worker *w, const struct cstp_packet *pkt)
+{
+	char text[128];
+	size_t i, n = 0;
+
+	if (pkt->len == 0) {
+		log_info("client %s sent DISCONNECT without reason", w->remote_ip);
+		return;
+	}
+	for (i = 1; i < pkt->len && n + 1 < sizeof(text); i++) {
+		uint8_t c = pkt->payload[i];
+
+		text[n++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	text[n] = '\0';
+	log_info("client %s sent DISCONNECT: %02x '%s'", w->remote_ip, pkt->payload[0], text);
+}
+
+void worker_tunnel_rx(struct worker *w, uint8_t *rec, size_t len, vpn_ms_t now)
+{
+	struct cstp_packet pkt;
+	enum vpn_frame_kind kind;
+	unsigned acts;
+	int r;
+
+	if (w->phase != W_TUNNEL)
+		return;
+	r = cstp_decode(rec, len, &pkt);
+	if (r != CSTP_OK) {
+		log_warn("malformed CSTP record from %s (%zu bytes): %s: ending the tunnel",
+			 w->remote_ip, len, cstp_strerror(r));
+		worker_tunnel_end(w, VPN_END_TUNNEL_LOST, now);
+		return;
+	}
+	kind = worker_frame_kind(pkt.type);
+	switch (pkt.type) {
+	case CSTP_DATA:
+		worker_tunnel_tun_write(w, pkt.payload, pkt.len);
+		break;
+	case CSTP_DISCONNECT:
+		log_disconnect(w, &pkt);
+		break;
+	case CSTP_DPD_REQ:
+	case CSTP_DPD_RESP:
+	case CSTP_KEEPALIVE:
+		log_trace("CSTP %s from %s (%zu bytes)", cstp_type_str(pkt.type), w->remote_ip,
+			  pkt.len);
+		break;
+	default:
+		log_info("CSTP %s (type 0x%02x, %zu bytes) from %s: ignored",
+			 cstp_type_str(pkt.type), pkt.type, pkt.len, w->remote_ip);
+		break;
+	}
+
+	acts = vpn_tunnel_on_rx(&w->t, VPN_CHAN_CSTP, kind, pkt.payload, pkt.len, now);
+	if (acts & VPN_ACT_END) {
+		tunnel_finish(w, now);
+		return;
+	}
+	/* CSTP DATA while DTLS was up: the client switched to TLS (§7). */
+	if (acts & VPN_ACT_DTLS_INACTIVE)
+		worker_dtls_on_inactive(w, "cstp-data", now);
+	if (acts & VPN_ACT_SEND_DPD_RESP) {
+		/* Byte for byte, only the type changes (interop.md §3.6): the
+		 * record is turned into its answer in place. */
+		send_control(w, rec, cstp_dpd_echo(rec, len, rec, len), VPN_FRAME_DPD_RESP, now);
+	}
+	if (acts & VPN_ACT_SEND_KEEPALIVE) {
+		uint8_t ka[CSTP_HEADER_LEN];
+
+		send_control(w, ka, cstp_encode_keepalive(ka, sizeof(ka)), VPN_FRAME_KEEPALIVE,
+			     now);
+	}
+	if (w->phase == W_TUNNEL)
+		vpn_ev_timer_update(&w->timer);
+}
+
+/* --- tun in, CSTP out ---------------------------------------------------- */
+
+static void tun_pause(struct worker *w, bool pause)
+{
+	if (pause == w->tun_paused || w->phase != W_TUNNEL)
+		return;
+	w->tun_paused = pause;
+	if (pause)
+		ev_io_stop(w->loop, &w->tun_r);
+	else
+		ev_io_start(w->loop, &w->tun_r);
+	log_debug("send queue to %s %s: tun reading %s (%zu records, %zu bytes queued)",
+		  w->remote_ip, pause ? "full" : "has room", pause ? "paused" : "resumed",
+		  w->sq.count, w->sq.charged);
+}
+
+static bool room_for_data(const struct worker *w)
+{
+	return sendq_empty(&w->sq) || sendq_data_fits(&w->sq, CSTP_HEADER_LEN + w->mtu.data);
+}
+
+static void tun_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct worker *w = io->data;
+	uint8_t *pkt = w->txbuf + CSTP_HEADER_LEN;
+	vpn_ms_t now = vpn_now_ms();
+
+	for (int i = 0; i < WORKER_TUN_BATCH && w->phase == W_TUNNEL; i++) {
+		ssize_t n;
+
+		if (!room_for_data(w)) {
+			tun_pause(w, true);
+			break;
+		}
+		n = read(w->tun_fd, pkt, CSTP_MTU_MAX);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			log_err("reading %s: %s: ending the tunnel", w->tun_name, strerror(errno));
+			worker_tunnel_end(w, VPN_END_TUNNEL_LOST, now);
+			return;
+		}
+		if (n == 0)
+			continue;
+		vpn_tunnel_on_tun_rx(&w->t, vpn_packet_is_user_data(pkt, (size_t)n), (size_t)n,
+				     now);
+		if ((size_t)n > w->mtu.data) {
+			/* Only if the tun MTU could not be lowered to ours. */
+			w->tun_rx_dropped++;
+			log_trace("tun packet of %zd bytes over MTU %u: dropped", n, w->mtu.data);
+			continue;
+		}
+		/* DTLS carries the data when it is up (and the packet fits). */
+		if (w->dtls != NULL && worker_dtls_send_data(w, pkt, (size_t)n, now))
+			continue;
+		cstp_encode_data_header(w->txbuf, CSTP_HEADER_LEN + (size_t)n, (size_t)n);
+		if (worker_send_record(w, SENDQ_DATA, w->txbuf, CSTP_HEADER_LEN + (size_t)n) == 0)
+			vpn_tunnel_on_tx(&w->t, VPN_CHAN_CSTP, VPN_FRAME_DATA, (size_t)n, now);
+		else
+			w->tun_rx_dropped++;
+	}
+	if (w->phase == W_TUNNEL)
+		vpn_ev_timer_update(&w->timer);
+}
+
+void worker_tunnel_on_blocked(struct worker *w, vpn_ms_t now)
+{
+	if (w->phase != W_TUNNEL)
+		return;
+	vpn_tunnel_on_send_blocked(&w->t, now);
+	vpn_ev_timer_update(&w->timer);
+}
+
+void worker_tunnel_on_room(struct worker *w)
+{
+	if (w->tun_paused && room_for_data(w))
+		tun_pause(w, false);
+}
+
+void worker_tunnel_on_drained(struct worker *w, vpn_ms_t now)
+{
+	if (w->phase != W_TUNNEL)
+		return;
+	vpn_tunnel_on_send_drained(&w->t, now);
+	tun_pause(w, false);
+	vpn_ev_timer_update(&w->timer);
+}
+
+/* --- the end ------------------------------------------------------------- */
+
+void worker_tunnel_end(struct worker *w, enum vpn_end_reason r, vpn_ms_t now)
+{
+	if (!w->tunnel_up)
+		return;
+	vpn_tunnel_end(&w->t, r, now);
+	tunnel_finish(w, now);
+}
+
+static void tunnel_finish(struct worker *w, vpn_ms_t now)
+{
+	enum vpn_end_reason reason = vpn_tunnel_end_reason(&w->t);
+	enum vpn_goodbye bye = vpn_end_reason_goodbye(reason);
+	struct vpn_tunnel_snapshot snap;
+	TunnelDown down = TUNNEL_DOWN__INIT;
+	TunnelStats st = TUNNEL_STATS__INIT;
+	uint8_t pkt[CSTP_HEADER_LEN + 256];
+	vpn_ms_t last_rx;
+	int len = 0;
+	char rtt[32], blocked[64], dtls[256];
+
+	/* Once only: a send failing below must not end the tunnel again. */
+	if (!w->tunnel_up)
+		return;
+	w->tunnel_up = false;
+	ev_io_stop(w->loop, &w->tun_r);
+	ev_io_stop(w->loop, &w->tcp_r);
+	ev_timer_stop(w->loop, &w->stats_timer);
+	vpn_ev_timer_stop(&w->timer);
+	worker_dtls_stop(w);
+
+	/* The goodbye goes right behind the pending record, not behind a
+	 * queue of data the client no longer needs. */
+	if (bye != VPN_BYE_NONE)
+		sendq_purge_data(&w->sq);
+	if (bye == VPN_BYE_DISCONNECT)
+		len = cstp_encode_disconnect(pkt, sizeof(pkt), VPN_BYE_USER_DISCONNECT,
+					     vpn_end_reason_text(reason));
+	else if (bye == VPN_BYE_TERMINATE)
+		len = cstp_encode_terminate(pkt, sizeof(pkt));
+	if (len < 0)
+		log_err("encoding the goodbye: %s", cstp_strerror(len));
+	else if (len > 0)
+		(void)worker_send_record(w, SENDQ_CONTROL, pkt, (size_t)len);
+
+	vpn_tunnel_snapshot(&w->t, now, &snap);
+	worker_dtls_describe(w, dtls, sizeof(dtls), now);
+	last_rx = snap.last_rx_ms[VPN_CHAN_CSTP];
+	if (last_rx == VPN_NEVER || last_rx < w->tunnel_start_ms)
+		last_rx = w->tunnel_start_ms;
+	if (snap.last_rtt_ms[VPN_CHAN_CSTP] != VPN_NEVER)
+		snprintf(rtt, sizeof(rtt), "%" PRIu64 " ms", snap.last_rtt_ms[VPN_CHAN_CSTP]);
+	else
+		snprintf(rtt, sizeof(rtt), "none");
+	if (snap.send_blocked_ms != VPN_NEVER && now >= snap.send_blocked_ms)
+		snprintf(blocked, sizeof(blocked), "%" PRIu64 " ms (%zu records queued)",
+			 now - snap.send_blocked_ms, w->sq.count);
+	else
+		snprintf(blocked, sizeof(blocked), "no");
+	log_info("tunnel ended: reason=%s user=%s session=%s client=%s ip=%s last rx %" PRIu64
+		 " ms ago, up %" PRIu64 " ms, rx %" PRIu64 " pkts/%" PRIu64 " B, tx %" PRIu64
+		 " pkts/%" PRIu64 " B, dpd probes %" PRIu64 "/%" PRIu64 " answered, rtt %s, "
+		 "send blocked %s, dropped %" PRIu64 ", goodbye %s, dtls %s",
+		 vpn_end_reason_str(reason), w->username != NULL ? w->username : "?",
+		 w->session_id != NULL ? w->session_id : "?", w->remote_ip, w->ipv4,
+		 now >= last_rx ? now - last_rx : 0,
+		 now - w->tunnel_start_ms, snap.rx_packets, snap.rx_bytes, snap.tx_packets,
+		 snap.tx_bytes, snap.probes_answered[VPN_CHAN_CSTP],
+		 snap.probes_sent[VPN_CHAN_CSTP], rtt, blocked, w->tun_rx_dropped + w->sq.dropped_data,
+		 vpn_goodbye_str(bye), dtls);
+
+	down.reason = (uint32_t)reason;
+	down.reason_text = (char *)vpn_end_reason_str(reason);
+	stats_fill(w, &st, now);
+	down.stats = &st;
+	(void)worker_ipc_send(w, IPC_TUNNEL_DOWN, &down.base);
+	worker_close(w, bye != VPN_BYE_NONE, 0);
+}
+
+void worker_tunnel_cleanup(struct worker *w)
+{
+	if (w->loop != NULL && w->timer.loop != NULL)
+		vpn_ev_timer_stop(&w->timer);
+	if (w->tun_fd >= 0) {
+		close(w->tun_fd);
+		w->tun_fd = -1;
+	}
+	worker_dtls_cleanup(w);
+	free(w->session_id);
+	free(w->username);
+	w->session_id = w->username = NULL;
+}

@@ -1,0 +1,739 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ocserv-modern-worker: the process, TLS, the send path and the close
+ * sequence. See worker.h for the phases.
+ *
+ * Sending: every record goes through worker_send_record(). With nothing
+ * pending it is handed to gnutls_record_send() at once; when that returns
+ * GNUTLS_E_AGAIN, GnuTLS holds the encrypted record and must be called
+ * again with the same data, so the plaintext becomes the head of the send
+ * queue and later records queue behind it (sendq.h). The write watcher runs
+ * only while the queue is not empty. Nothing here ever waits for the peer:
+ * the liveness timer keeps running while a send is pending.
+ */
+#include "config.h"
+
+#include "worker/worker.h"
+
+#include "common/log.h"
+#include "vpn/ev-adapter.h"
+#include "codec/xmlauth.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#define DEFAULT_TLS_PRIORITIES "NORMAL:%SERVER_PRECEDENCE"
+
+static void handshake_step(struct worker *w);
+static void flush_queue(struct worker *w);
+static void finish_close(struct worker *w);
+
+/* --- helpers ------------------------------------------------------------- */
+
+static int set_nonblock_cloexec(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -errno;
+	fl = fcntl(fd, F_GETFD);
+	if (fl < 0 || fcntl(fd, F_SETFD, fl | FD_CLOEXEC) < 0)
+		return -errno;
+	return 0;
+}
+
+static int socket_type(int fd)
+{
+	int type = 0;
+	socklen_t len = sizeof(type);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
+		return -errno;
+	return type;
+}
+
+/* Text form of the peer address; notes whether the TCP connection runs over
+ * IPv6 proper (a v4-mapped address counts as IPv4: its packets carry an IPv4
+ * header). */
+static void peer_address(struct worker *w)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	snprintf(w->remote_ip, sizeof(w->remote_ip), "unknown");
+	if (getpeername(w->tcp_fd, (struct sockaddr *)&ss, &len) < 0)
+		return;
+	if (ss.ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss;
+
+		inet_ntop(AF_INET, &sin->sin_addr, w->remote_ip, sizeof(w->remote_ip));
+	} else if (ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&ss;
+
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+			inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], w->remote_ip,
+				  sizeof(w->remote_ip));
+		} else {
+			inet_ntop(AF_INET6, &sin6->sin6_addr, w->remote_ip, sizeof(w->remote_ip));
+			w->tcp_ipv6 = true;
+		}
+	}
+}
+
+static bool tls_would_block(ssize_t ret)
+{
+	return ret == GNUTLS_E_AGAIN || ret == GNUTLS_E_INTERRUPTED;
+}
+
+/* A fatal TLS error on the connection: the tunnel (if any) is lost. */
+static void tls_failed(struct worker *w, const char *what, int err)
+{
+	if (w->phase == W_CLOSING) {
+		/* Nothing more can leave: stop lingering. */
+		sendq_clear(&w->sq);
+		w->close_clean = false;
+		finish_close(w);
+		return;
+	}
+	if (w->tunnel_up) {
+		log_info("TLS %s failed (%s): connection to %s lost", what, gnutls_strerror(err),
+			 w->remote_ip);
+		worker_tunnel_end(w, VPN_END_TUNNEL_LOST, vpn_now_ms());
+		return;
+	}
+	log_info("TLS %s with %s failed: %s", what, w->remote_ip, gnutls_strerror(err));
+	sendq_clear(&w->sq);
+	worker_close(w, false, 0);
+}
+
+/* --- sending ------------------------------------------------------------- */
+
+int worker_send_record(struct worker *w, enum sendq_class cls, const void *buf, size_t len)
+{
+	ssize_t ret;
+	int r;
+
+	if (w->phase == W_CLOSING || len == 0)
+		return -EPIPE;
+	if (!sendq_empty(&w->sq)) {
+		r = sendq_push(&w->sq, cls, buf, len);
+		return r == 0 ? 0 : -ENOBUFS;
+	}
+	ret = gnutls_record_send(w->tls, buf, len);
+	if (ret == (ssize_t)len)
+		return 0;
+	if (tls_would_block(ret)) {
+		/* GnuTLS keeps the encrypted record; the same plaintext must be
+		 * offered again, so it becomes the pending head whatever its
+		 * class (the queue is empty: it always fits). */
+		r = sendq_push(&w->sq, SENDQ_CONTROL, buf, len);
+		if (r < 0) {
+			log_err("cannot keep a pending TLS record: %s", strerror(-r));
+			tls_failed(w, "send", GNUTLS_E_MEMORY_ERROR);
+			return -EPIPE;
+		}
+		ev_io_start(w->loop, &w->tcp_w);
+		if (w->tunnel_up)
+			worker_tunnel_on_blocked(w, vpn_now_ms());
+		return 0;
+	}
+	if (ret >= 0) {
+		/* Only a record over the negotiated maximum is cut: a bug here. */
+		log_err("TLS sent %zd of %zu bytes: record too large", ret, len);
+		tls_failed(w, "send", GNUTLS_E_INTERNAL_ERROR);
+		return -EPIPE;
+	}
+	tls_failed(w, "send", (int)ret);
+	return -EPIPE;
+}
+
+int worker_send_http(struct worker *w, const char *buf, size_t len)
+{
+	size_t max = gnutls_record_get_max_size(w->tls);
+
+	if (max == 0 || max > 16384)
+		max = 16384;
+	while (len > 0) {
+		size_t n = len > max ? max : len;
+		int r = worker_send_record(w, SENDQ_CONTROL, buf, n);
+
+		if (r < 0)
+			return r;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Retry the pending head, then the rest, until GnuTLS would block again. */
+static void flush_queue(struct worker *w)
+{
+	const uint8_t *p;
+	size_t len;
+	bool popped = false;
+
+	while (sendq_peek(&w->sq, &p, &len)) {
+		ssize_t ret = gnutls_record_send(w->tls, p, len);
+
+		if (ret == (ssize_t)len) {
+			sendq_pop(&w->sq);
+			popped = true;
+			continue;
+		}
+		if (tls_would_block(ret)) {
+			if (popped && w->tunnel_up)
+				worker_tunnel_on_room(w);
+			return;
+		}
+		tls_failed(w, "send", ret < 0 ? (int)ret : GNUTLS_E_INTERNAL_ERROR);
+		return;
+	}
+	ev_io_stop(w->loop, &w->tcp_w);
+	if (w->phase == W_CLOSING) {
+		finish_close(w);
+		return;
+	}
+	if (w->tunnel_up)
+		worker_tunnel_on_drained(w, vpn_now_ms());
+}
+
+/* --- IPC ----------------------------------------------------------------- */
+
+int worker_ipc_send(struct worker *w, enum ipc_type type, const ProtobufCMessage *msg)
+{
+	for (int tries = 0;; tries++) {
+		int r = ipc_send(w->ipc_fd, type, msg, -1);
+		struct pollfd pfd = { .fd = w->ipc_fd, .events = POLLOUT };
+
+		if (r == 0)
+			return 0;
+		if (r != -EAGAIN || tries >= 2) {
+			log_err("sending %s to main: %s", ipc_type_str(type), ipc_strerror(r));
+			return r;
+		}
+		/* main is busy: the only place the worker may wait, bounded. */
+		if (poll(&pfd, 1, WORKER_IPC_SEND_TIMEOUT_MS / 2) < 0 && errno != EINTR) {
+			log_err("sending %s to main: poll: %s", ipc_type_str(type), strerror(errno));
+			return -errno;
+		}
+	}
+}
+
+/* main is gone or broke the protocol: nobody can attach us any more. */
+static void main_gone(struct worker *w)
+{
+	if (w->tunnel_up) {
+		worker_tunnel_end(w, VPN_END_SERVER_SHUTDOWN, vpn_now_ms());
+		return;
+	}
+	worker_close(w, false, 1);
+}
+
+static void on_terminate(struct worker *w, uint32_t reason)
+{
+	enum vpn_end_reason r = reason < VPN_END_REASON_COUNT && reason != VPN_END_NONE
+				? (enum vpn_end_reason)reason : VPN_END_SERVER_SHUTDOWN;
+
+	if (w->tunnel_up) {
+		log_debug("main asks to end the tunnel: %s", vpn_end_reason_str(r));
+		worker_tunnel_end(w, r, vpn_now_ms());
+		return;
+	}
+	log_info("main asks to close the connection from %s before its tunnel is up (%s)",
+		 w->remote_ip, vpn_end_reason_str(r));
+	worker_close(w, false, 0);
+}
+
+static void ipc_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct worker *w = io->data;
+
+	while (w->phase != W_CLOSING) {
+		struct ipc_msg m;
+		int r = ipc_recv(w->ipc_fd, &m);
+
+		if (r == -EAGAIN)
+			return;
+		if (r == -EINTR)
+			continue;
+		if (r < 0) {
+			if (r == IPC_E_EOF)
+				log_info("main closed the IPC socket");
+			else
+				log_err("message from main: %s", ipc_strerror(r));
+			main_gone(w);
+			return;
+		}
+		switch (m.type) {
+		case IPC_AUTH_REPLY:
+			if (w->phase == W_WAIT_AUTH)
+				worker_http_on_auth_reply(w, &m);
+			else
+				log_warn("unexpected %s from main: ignored", ipc_type_str(m.type));
+			break;
+		case IPC_SESSION_OPEN_REPLY:
+			if (w->phase == W_WAIT_SESSION)
+				worker_http_on_session_reply(w, &m);
+			else
+				log_warn("unexpected %s from main: ignored", ipc_type_str(m.type));
+			break;
+		case IPC_TERMINATE:
+			on_terminate(w, m.terminate->reason);
+			break;
+		case IPC_DTLS_SOCKET:
+			worker_dtls_on_socket(w, &m);
+			break;
+		case IPC_TUNNEL_STATS_REQUEST:
+			worker_tunnel_stats_request(w, m.tunnel_stats_request->request_id);
+			break;
+		case IPC_PROBE:
+			worker_tunnel_probe(w, m.probe);
+			break;
+		default:
+			log_warn("unexpected %s from main: ignored", ipc_type_str(m.type));
+			break;
+		}
+		ipc_msg_free(&m);
+	}
+}
+
+/* --- reading TLS --------------------------------------------------------- */
+
+void worker_tcp_read_enable(struct worker *w, bool on)
+{
+	if (!on) {
+		ev_io_stop(w->loop, &w->tcp_r);
+		return;
+	}
+	ev_io_start(w->loop, &w->tcp_r);
+	/* GnuTLS may already hold decrypted bytes the socket will not signal. */
+	if (gnutls_record_check_pending(w->tls) > 0)
+		ev_feed_event(w->loop, &w->tcp_r, EV_READ);
+}
+
+static void tls_eof(struct worker *w, bool clean)
+{
+	if (w->tunnel_up) {
+		log_info("client %s closed the TLS connection%s", w->remote_ip,
+			 clean ? "" : " without close_notify");
+		worker_tunnel_end(w, VPN_END_TUNNEL_LOST, vpn_now_ms());
+		return;
+	}
+	log_debug("client %s closed the connection", w->remote_ip);
+	worker_close(w, false, 0);
+}
+
+static void tls_read(struct worker *w)
+{
+	vpn_ms_t now = w->tunnel_up ? vpn_now_ms() : 0;
+
+	for (int i = 0; i < WORKER_RX_BATCH; i++) {
+		ssize_t n = gnutls_record_recv(w->tls, w->rxbuf, WORKER_RECORD_MAX);
+
+		if (n > 0) {
+			if (w->phase == W_TUNNEL)
+				worker_tunnel_rx(w, w->rxbuf, (size_t)n, now);
+			else if (w->phase == W_HTTP)
+				worker_http_input(w, w->rxbuf, (size_t)n);
+			/* The record may have changed the phase or paused reading. */
+			if (w->phase == W_CLOSING || !ev_is_active(&w->tcp_r))
+				return;
+			continue;
+		}
+		if (n == 0) {
+			tls_eof(w, true);
+			return;
+		}
+		if (tls_would_block(n))
+			return;
+		if (n == GNUTLS_E_PREMATURE_TERMINATION) {
+			tls_eof(w, false);
+			return;
+		}
+		if (n == GNUTLS_E_REHANDSHAKE) {
+			/* We advertise new-tunnel rekeying; TLS 1.2 renegotiation
+			 * is refused with a warning alert and the tunnel goes on. */
+			log_info("client %s asked for TLS renegotiation: refused", w->remote_ip);
+			(void)gnutls_alert_send(w->tls, GNUTLS_AL_WARNING, GNUTLS_A_NO_RENEGOTIATION);
+			continue;
+		}
+		if (!gnutls_error_is_fatal((int)n)) {
+			log_debug("TLS receive from %s: %s", w->remote_ip, gnutls_strerror((int)n));
+			continue;
+		}
+		tls_failed(w, "receive", (int)n);
+		return;
+	}
+	/* Batch used up: let the other watchers run, then come back; the
+	 * socket signals again by itself unless GnuTLS holds the bytes. */
+	if (gnutls_record_check_pending(w->tls) > 0)
+		ev_feed_event(w->loop, &w->tcp_r, EV_READ);
+}
+
+static void tcp_r_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct worker *w = io->data;
+
+	if (w->phase == W_HANDSHAKE)
+		handshake_step(w);
+	else if (w->phase != W_CLOSING)
+		tls_read(w);
+}
+
+static void tcp_w_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct worker *w = io->data;
+
+	if (w->phase == W_HANDSHAKE) {
+		handshake_step(w);
+		return;
+	}
+	flush_queue(w);
+}
+
+/* --- TLS handshake ------------------------------------------------------- */
+
+static void handshake_step(struct worker *w)
+{
+	int ret;
+
+	for (;;) {
+		ret = gnutls_handshake(w->tls);
+		if (ret == GNUTLS_E_SUCCESS)
+			break;
+		if (tls_would_block(ret)) {
+			/* Wait for whichever direction GnuTLS is stuck on. */
+			if (gnutls_record_get_direction(w->tls) == 1)
+				ev_io_start(w->loop, &w->tcp_w);
+			else
+				ev_io_stop(w->loop, &w->tcp_w);
+			return;
+		}
+		if (gnutls_error_is_fatal(ret)) {
+			tls_failed(w, "handshake", ret);
+			return;
+		}
+		log_debug("TLS handshake with %s: %s", w->remote_ip, gnutls_strerror(ret));
+	}
+	ev_io_stop(w->loop, &w->tcp_w);
+	if (log_get_level() >= LOG_LVL_DEBUG) {
+		char *desc = gnutls_session_get_desc(w->tls);
+
+		log_debug("TLS up with %s: %s", w->remote_ip, desc != NULL ? desc : "?");
+		gnutls_free(desc);
+	}
+	w->phase = W_HTTP;
+	worker_http_start(w);
+}
+
+static int tls_setup(struct worker *w)
+{
+	const char *prio = DEFAULT_TLS_PRIORITIES;
+	const char *err_pos = NULL;
+	int ret;
+
+	ret = gnutls_certificate_allocate_credentials(&w->creds);
+	if (ret < 0)
+		goto fail;
+	ret = gnutls_certificate_set_x509_key_file2(w->creds, w->cfg.server_cert,
+						    w->cfg.server_key, GNUTLS_X509_FMT_PEM,
+						    NULL, 0);
+	if (ret < 0) {
+		log_err("cannot load server-cert %s / server-key %s: %s", w->cfg.server_cert,
+			w->cfg.server_key, gnutls_strerror(ret));
+		return -1;
+	}
+	ret = gnutls_priority_init(&w->prio, prio, &err_pos);
+	if (ret < 0) {
+		log_err("tls-priorities \"%s\": %s at \"%s\"", prio, gnutls_strerror(ret),
+			err_pos != NULL ? err_pos : "");
+		return -1;
+	}
+	ret = gnutls_init(&w->tls, GNUTLS_SERVER | GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL);
+	if (ret < 0)
+		goto fail;
+	ret = gnutls_priority_set(w->tls, w->prio);
+	if (ret < 0)
+		goto fail;
+	ret = gnutls_credentials_set(w->tls, GNUTLS_CRD_CERTIFICATE, w->creds);
+	if (ret < 0)
+		goto fail;
+	gnutls_certificate_server_set_request(w->tls, GNUTLS_CERT_IGNORE);
+	gnutls_transport_set_int(w->tls, w->tcp_fd);
+	return 0;
+fail:
+	log_err("TLS setup: %s", gnutls_strerror(ret));
+	return -1;
+}
+
+/* --- closing ------------------------------------------------------------- */
+
+static void finish_close(struct worker *w)
+{
+	ev_timer_stop(w->loop, &w->linger_timer);
+	ev_io_stop(w->loop, &w->tcp_w);
+	/* One non-blocking attempt at close_notify: never wait for the peer. */
+	if (w->close_clean && w->tls != NULL && sendq_empty(&w->sq))
+		(void)gnutls_bye(w->tls, GNUTLS_SHUT_WR);
+	ev_break(w->loop, EVBREAK_ALL);
+}
+
+static void linger_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct worker *w = t->data;
+
+	log_debug("%zu record(s) for %s still unsent after %d ms: closing anyway",
+		  w->sq.count, w->remote_ip, WORKER_LINGER_MS);
+	w->close_clean = false;
+	finish_close(w);
+}
+
+void worker_close(struct worker *w, bool flush, int exit_code)
+{
+	if (w->phase == W_CLOSING) {
+		if (!flush) {
+			w->close_clean = false;
+			finish_close(w);
+		}
+		return;
+	}
+	w->phase = W_CLOSING;
+	w->exit_code = exit_code;
+	w->close_clean = flush;
+	ev_io_stop(w->loop, &w->tcp_r);
+	ev_io_stop(w->loop, &w->tun_r);
+	ev_io_stop(w->loop, &w->ipc_r);
+	ev_timer_stop(w->loop, &w->auth_timer);
+	ev_timer_stop(w->loop, &w->stats_timer);
+	if (flush && !sendq_empty(&w->sq)) {
+		ev_io_start(w->loop, &w->tcp_w);
+		ev_timer_set(&w->linger_timer, WORKER_LINGER_MS / 1000.0, 0.0);
+		ev_timer_start(w->loop, &w->linger_timer);
+		return;
+	}
+	finish_close(w);
+}
+
+/* --- timers and signals -------------------------------------------------- */
+
+static void auth_timeout_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct worker *w = t->data;
+
+	if (w->tunnel_up)
+		return;
+	log_info("auth-timeout (%u s): %s did not complete login and CONNECT; closing",
+		 w->cfg.auth_timeout_s, w->remote_ip);
+	worker_close(w, false, 0);
+}
+
+static void signal_cb(struct ev_loop *loop, ev_signal *s, int revents)
+{
+	struct worker *w = s->data;
+
+	log_debug("signal %d", s->signum);
+	on_terminate(w, VPN_END_SERVER_SHUTDOWN);
+}
+
+/* --- process ------------------------------------------------------------- */
+
+static int parse_level(const char *s, enum log_level *out)
+{
+	static const char *const names[] = { "err", "warn", "info", "debug", "trace" };
+	char *end;
+	long v;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(s, names[i]) == 0) {
+			*out = (enum log_level)i;
+			return 0;
+		}
+	}
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0 || v < 0)
+		return -1;
+	*out = v > LOG_LVL_TRACE ? LOG_LVL_TRACE : (enum log_level)v;
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: ocserv-modern-worker -c CONFIG [-d LEVEL]\n"
+		   "  started by ocserv-modern with the client's TCP socket as fd %d\n"
+		   "  and the IPC socket as fd %d; LEVEL is 0-4 or err|warn|info|debug|trace\n",
+		WORKER_TCP_FD, WORKER_IPC_FD);
+}
+
+static void warn_cb(void *opaque, unsigned line, const char *key, const char *msg)
+{
+	/* main already showed the configuration warnings once. */
+	log_debug("%s", msg);
+}
+
+static int check_fds(struct worker *w)
+{
+	int t = socket_type(w->tcp_fd);
+
+	if (t != SOCK_STREAM) {
+		log_err("fd %d is not the client's TCP socket (%s)", w->tcp_fd,
+			t < 0 ? strerror(-t) : "wrong socket type");
+		return -1;
+	}
+	t = socket_type(w->ipc_fd);
+	if (t != SOCK_SEQPACKET) {
+		log_err("fd %d is not the IPC socket (%s)", w->ipc_fd,
+			t < 0 ? strerror(-t) : "wrong socket type");
+		return -1;
+	}
+	if (set_nonblock_cloexec(w->tcp_fd) < 0 || set_nonblock_cloexec(w->ipc_fd) < 0) {
+		log_err("fcntl: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void worker_free(struct worker *w)
+{
+	worker_tunnel_cleanup(w);
+	sendq_clear(&w->sq);
+	if (w->tls != NULL)
+		gnutls_deinit(w->tls);
+	if (w->prio != NULL)
+		gnutls_priority_deinit(w->prio);
+	if (w->creds != NULL)
+		gnutls_certificate_free_credentials(w->creds);
+	if (w->tcp_fd >= 0)
+		close(w->tcp_fd);
+	if (w->ipc_fd >= 0)
+		close(w->ipc_fd);
+	config_free(&w->cfg);
+	free(w->http);
+	free(w->http_pending);
+	free(w->xml);
+	free(w->rxbuf);
+	free(w->txbuf);
+	free(w);
+}
+
+int main(int argc, char **argv)
+{
+	struct config_diag diag = { .warn = warn_cb };
+	enum log_level level = LOG_LVL_INFO;
+	const char *cfg_path = NULL;
+	struct worker *w;
+	int opt, rc;
+
+	log_init("ocserv-modern-worker", level);
+	while ((opt = getopt(argc, argv, "c:d:h")) != -1) {
+		switch (opt) {
+		case 'c':
+			cfg_path = optarg;
+			break;
+		case 'd':
+			if (parse_level(optarg, &level) < 0) {
+				fprintf(stderr, "ocserv-modern-worker: bad -d level '%s'\n", optarg);
+				usage(stderr);
+				return 2;
+			}
+			log_set_level(level);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (cfg_path == NULL || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+
+	w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		return 1;
+	w->tcp_fd = WORKER_TCP_FD;
+	w->ipc_fd = WORKER_IPC_FD;
+	w->tun_fd = -1;
+	sendq_init(&w->sq, SENDQ_DEFAULT_DATA_LIMIT, SENDQ_DEFAULT_CONTROL_RESERVE);
+	w->http = malloc(sizeof(*w->http));
+	w->xml = malloc(sizeof(*w->xml));
+	w->rxbuf = malloc(WORKER_RECORD_MAX);
+	w->txbuf = malloc(CSTP_HDR + CSTP_MTU_MAX);
+	if (w->http == NULL || w->xml == NULL || w->rxbuf == NULL || w->txbuf == NULL) {
+		log_err("out of memory");
+		w->tcp_fd = w->ipc_fd = -1;
+		worker_free(w);
+		return 1;
+	}
+
+	rc = config_load(cfg_path, &w->cfg, &diag);
+	if (rc < 0) {
+		log_err("%s", diag.msg[0] != '\0' ? diag.msg : strerror(-rc));
+		w->tcp_fd = w->ipc_fd = -1;
+		worker_free(w);
+		return 1;
+	}
+	if (check_fds(w) < 0) {
+		w->tcp_fd = w->ipc_fd = -1;
+		worker_free(w);
+		return 1;
+	}
+	peer_address(w);
+	{
+		int one = 1;
+
+		if (setsockopt(w->tcp_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0)
+			log_warn("TCP_NODELAY: %s", strerror(errno));
+	}
+	/* The key is read now, before privileges are dropped. */
+	if (tls_setup(w) < 0) {
+		worker_free(w);
+		return 1;
+	}
+
+	w->loop = ev_default_loop(EVFLAG_AUTO);
+	if (w->loop == NULL) {
+		log_err("cannot initialise libev");
+		worker_free(w);
+		return 1;
+	}
+	ev_io_init(&w->tcp_r, tcp_r_cb, w->tcp_fd, EV_READ);
+	ev_io_init(&w->tcp_w, tcp_w_cb, w->tcp_fd, EV_WRITE);
+	ev_io_init(&w->ipc_r, ipc_cb, w->ipc_fd, EV_READ);
+	ev_timer_init(&w->auth_timer, auth_timeout_cb, (double)w->cfg.auth_timeout_s, 0.0);
+	ev_timer_init(&w->linger_timer, linger_cb, WORKER_LINGER_MS / 1000.0, 0.0);
+	ev_signal_init(&w->sig_term, signal_cb, SIGTERM);
+	ev_signal_init(&w->sig_int, signal_cb, SIGINT);
+	w->tcp_r.data = w->tcp_w.data = w->ipc_r.data = w;
+	w->auth_timer.data = w->linger_timer.data = w;
+	w->sig_term.data = w->sig_int.data = w;
+	ev_io_start(w->loop, &w->tcp_r);
+	ev_io_start(w->loop, &w->ipc_r);
+	ev_timer_start(w->loop, &w->auth_timer);
+	ev_signal_start(w->loop, &w->sig_term);
+	ev_signal_start(w->loop, &w->sig_int);
+
+	log_debug("connection from %s", w->remote_ip);
+	w->phase = W_HANDSHAKE;
+	handshake_step(w);
+	if (w->phase != W_CLOSING || ev_is_active(&w->linger_timer))
+		ev_run(w->loop, 0);
+
+	rc = w->exit_code;
+	worker_free(w);
+	return rc;
+}

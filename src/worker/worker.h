@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef OCSM_WORKER_H
+#define OCSM_WORKER_H
+
+/*
+ * ocserv-modern-worker: one process per TCP connection (architecture.md).
+ *
+ *   main --fork+exec--> worker -c FILE -d LEVEL
+ *                       fd 3: the accepted TCP socket
+ *                       fd 4: the IPC socket to main (SOCK_SEQPACKET)
+ *
+ * Phases, all driven by one libev loop, nothing ever blocks on the peer:
+ *
+ *   HANDSHAKE --> HTTP <--> WAIT_AUTH             (login: auth-request form,
+ *                  |                               AuthRequest to main, cookie)
+ *                  +-----> WAIT_SESSION --> TUNNEL (CONNECT: SessionOpen,
+ *                                              |    tun fd, 200 CONNECTED)
+ *   any phase ------------------------------> CLOSING --> exit
+ *
+ * worker.c owns the process, TLS, the send path and the close sequence;
+ * worker-http.c the HTTP dialogue (login and CONNECT); worker-tunnel.c the
+ * CSTP data path and the liveness engine. The pure helpers are
+ * worker-connect.c (CONNECT reply, MTU) and sendq.c (bounded send queue).
+ */
+
+#include <ev.h>
+#include <gnutls/gnutls.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/conf.h"
+#include "codec/http.h"
+#include "common/ipc.h"
+#include "common/sendq.h"
+#include "vpn/ev-adapter.h"
+#include "vpn/tunnel.h"
+#include "worker/worker-connect.h"
+#include "worker/worker-dtls.h"
+
+#define WORKER_TCP_FD 3
+#define WORKER_IPC_FD 4
+
+/* HTTP requests served on one TCP connection (as ocserv, interop.md §1.1). */
+#define WORKER_MAX_REQUESTS 16
+/* How long the close sequence may wait for the last records (DISCONNECT,
+ * TERMINATE, a 401) to leave before the socket is closed anyway. */
+#define WORKER_LINGER_MS 2000
+/* Records read per TCP readiness callback before yielding to the loop. */
+#define WORKER_RX_BATCH 64
+/* Packets read from tun per callback before yielding to the loop. */
+#define WORKER_TUN_BATCH 64
+/* Largest TLS record plaintext we read in one call (2^14 + slack). */
+#define WORKER_RECORD_MAX (16384u + 256u)
+/* A send to main that finds the IPC socket full waits this long at most. */
+#define WORKER_IPC_SEND_TIMEOUT_MS 2000
+/* Interval of the periodic TunnelStats to main. */
+#define WORKER_STATS_INTERVAL_S 10.0
+
+enum worker_phase {
+	W_HANDSHAKE = 0,	/* TLS handshake in progress */
+	W_HTTP,			/* reading an HTTP request */
+	W_WAIT_AUTH,		/* AuthRequest sent, waiting for AuthReply */
+	W_WAIT_SESSION,		/* SessionOpenRequest sent, waiting for the reply */
+	W_TUNNEL,		/* CSTP tunnel up */
+	W_CLOSING,		/* flushing the last records, then exit */
+};
+
+/* What the CONNECT request said, kept until the session reply arrives. */
+struct worker_connect_req {
+	bool mobile;			/* X-AnyConnect-Identifier-Platform: android or apple-ios */
+	unsigned client_base_mtu;	/* X-CSTP-Base-MTU; 0 = not sent */
+	char hostname[256];		/* X-CSTP-Hostname; "" = not sent */
+	char requested_ipv4[INET_ADDRSTRLEN]; /* X-CSTP-Address hint; "" = none */
+	bool dtls_psk;			/* X-DTLS-CipherSuite offers PSK-NEGOTIATE */
+};
+
+struct worker {
+	struct ev_loop *loop;
+	struct config cfg;
+	enum worker_phase phase;
+	int exit_code;
+
+	int tcp_fd;
+	int ipc_fd;
+	int tun_fd;			/* -1 until the session reply */
+	char remote_ip[INET6_ADDRSTRLEN];
+	bool tcp_ipv6;			/* TCP connection over IPv6 (not v4-mapped) */
+
+	gnutls_session_t tls;
+	gnutls_certificate_credentials_t creds;
+	gnutls_priority_t prio;
+
+	ev_io tcp_r;			/* TLS readable */
+	ev_io tcp_w;			/* TLS writable: only while a record is pending */
+	ev_io ipc_r;			/* a message from main */
+	ev_io tun_r;			/* an IP packet for the client */
+	ev_timer auth_timer;		/* auth-timeout: login + CONNECT must finish */
+	ev_timer linger_timer;		/* bounds the close sequence */
+	ev_timer stats_timer;		/* periodic TunnelStats */
+	ev_timer probe_timer;		/* main's Probe: the grace after our DPD request */
+	ev_signal sig_term;
+	ev_signal sig_int;
+
+	struct sendq sq;		/* records waiting for the TLS socket */
+	bool handshake_wants_write;	/* gnutls_handshake blocked on write */
+	bool tun_paused;		/* tun reading stopped: send queue full */
+	bool close_clean;		/* closing: send close_notify once flushed */
+
+	/* HTTP */
+	struct http_parser *http;
+	struct xmlauth *xml;		/* the parsed login body */
+	uint8_t *http_pending;		/* start of a pipelined request, kept while */
+	size_t http_pending_len;	/* the current one waits for main */
+	unsigned requests;		/* requests answered on this connection */
+	bool close_after_reply;		/* Connection: close or request limit */
+	struct worker_connect_req conn;
+
+	/* tunnel */
+	bool tunnel_up;
+	struct vpn_tunnel t;
+	struct vpn_ev_timer timer;
+	struct cstp_mtu mtu;
+	struct worker_dtls *dtls;	/* the DTLS channel (worker-dtls.c); NULL: none */
+	char *session_id;		/* from SessionOpenReply, for logs */
+	char *username;
+	char ipv4[INET_ADDRSTRLEN];
+	char tun_name[64];
+	vpn_ms_t tunnel_start_ms;
+	uint64_t probe_request;		/* main's Probe being answered; 0: none */
+	vpn_ms_t probe_sent_ms;		/* when our DPD request for it left */
+	uint64_t probe_silent_ms;	/* CSTP silence when it arrived */
+	uint64_t tun_write_errors;
+	uint64_t tun_rx_dropped;	/* tun packets dropped: queue full or too big */
+
+	uint8_t *rxbuf;			/* WORKER_RECORD_MAX: one TLS record */
+	uint8_t *txbuf;			/* CSTP_HDR + CSTP_MTU_MAX: one CSTP packet */
+};
+
+/* --- worker.c ------------------------------------------------------------ */
+
+/*
+ * Hand one complete record (a CSTP packet, or a piece of an HTTP response of
+ * at most 16 KiB) to TLS. Sent at once when nothing is pending, else queued
+ * under cls's budget. Returns 0 when sent or queued, -ENOBUFS when dropped
+ * (queue full; only DATA is normally dropped), or -EPIPE after a fatal TLS
+ * error (the worker is then already closing).
+ */
+int worker_send_record(struct worker *w, enum sendq_class cls, const void *buf, size_t len);
+
+/* Send an HTTP response (any length; split into records of <= 16 KiB). */
+int worker_send_http(struct worker *w, const char *buf, size_t len);
+
+/* Send a message to main; waits up to WORKER_IPC_SEND_TIMEOUT_MS when the
+ * socket is full. Returns 0 or a negative ipc_send() code (logged). */
+int worker_ipc_send(struct worker *w, enum ipc_type type, const ProtobufCMessage *msg);
+
+/*
+ * Start the close sequence: stop reading, let the queued records leave for at
+ * most WORKER_LINGER_MS (flush = true; with a TLS close_notify afterwards) or
+ * close at once (flush = false), then leave the loop with exit_code.
+ */
+void worker_close(struct worker *w, bool flush, int exit_code);
+
+/* Resume/suspend reading the TCP socket (HTTP waits for main's replies). */
+void worker_tcp_read_enable(struct worker *w, bool on);
+
+/* --- worker-http.c ------------------------------------------------------- */
+
+/* TLS is up: start reading HTTP requests. */
+void worker_http_start(struct worker *w);
+/* Plaintext bytes of the HTTP phase arrived. */
+void worker_http_input(struct worker *w, const uint8_t *data, size_t len);
+/* Main's answers. msg ownership stays with the caller (the fd may be taken:
+ * set msg->fd = -1 then). */
+void worker_http_on_auth_reply(struct worker *w, struct ipc_msg *msg);
+void worker_http_on_session_reply(struct worker *w, struct ipc_msg *msg);
+
+/* --- worker-tunnel.c ----------------------------------------------------- */
+
+/*
+ * The session reply said 200: set up the tunnel and answer 200 CONNECTED.
+ * Takes ownership of tun_fd. Returns 0, or a negative errno after which the
+ * caller closes the connection.
+ */
+int worker_tunnel_start(struct worker *w, const SessionOpenReply *r, int tun_fd);
+/* One TLS record arrived while the tunnel is up. */
+void worker_tunnel_rx(struct worker *w, uint8_t *rec, size_t len, vpn_ms_t now);
+/* End the tunnel from outside the engine (TLS EOF/error, Terminate, signal). */
+void worker_tunnel_end(struct worker *w, enum vpn_end_reason r, vpn_ms_t now);
+/* The send queue drained at now (called by worker.c). */
+void worker_tunnel_on_drained(struct worker *w, vpn_ms_t now);
+/* The first record of a send blocked at now (called by worker.c). */
+void worker_tunnel_on_blocked(struct worker *w, vpn_ms_t now);
+/* Records left the queue but it is not empty yet: maybe resume tun. */
+void worker_tunnel_on_room(struct worker *w);
+/* main asks for the liveness snapshot (occtl): send a TunnelStats with it
+ * and request_id at once (without the snapshot before the tunnel is up). */
+void worker_tunnel_stats_request(struct worker *w, uint64_t request_id);
+/* main asks whether the client is alive (max-same-clients, liveness.md §9):
+ * CSTP heard from within p->min_silence_ms: "alive" at once; else a DPD
+ * request now and the answer after p->grace_ms (alive if anything came). */
+void worker_tunnel_probe(struct worker *w, const Probe *p);
+/* Release what the tunnel owns. */
+void worker_tunnel_cleanup(struct worker *w);
+/* What a CSTP packet type is to the engine; the DTLS channel carries the
+ * same type codes (interop.md §3.5), so both receive paths use it. */
+enum vpn_frame_kind worker_frame_kind(uint8_t cstp_type);
+/* Write one IP packet from the client to tun (a full tun drops it). */
+void worker_tunnel_tun_write(struct worker *w, const uint8_t *pkt, size_t len);
+
+#endif

@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sec-mod/session-table.h"
+
+/* C = 300 s, S = 3600 s, in ms */
+#define C 300000u
+#define S 3600000u
+
+static const struct vpn_session_cfg cfg = {
+	.cookie_timeout_ms = C, .session_timeout_ms = S, .persistent_cookies = false,
+};
+
+/* The on_end hook records what it saw. */
+static struct {
+	int calls;
+	struct secmod_session *last;
+	enum vpn_end_reason reason;
+} ended;
+
+static void on_end(void *opaque, struct secmod_session *s)
+{
+	ck_assert_ptr_eq(opaque, &ended);
+	ck_assert_int_eq(s->m.state, VPN_SESSION_ENDED);
+	ended.calls++;
+	ended.last = s;
+	ended.reason = s->m.end_reason;
+}
+
+static struct secmod_session_table *t;
+
+static void setup(void)
+{
+	memset(&ended, 0, sizeof(ended));
+	t = session_table_new(&cfg, on_end, &ended);
+	ck_assert_ptr_nonnull(t);
+}
+
+static void teardown(void)
+{
+	session_table_free(t);
+	t = NULL;
+}
+
+START_TEST(test_create_and_find)
+{
+	struct secmod_session *a = session_table_create(t, "alice", "staff", "192.0.2.1", 1000);
+	struct secmod_session *b = session_table_create(t, "bob", NULL, "192.0.2.2", 1000);
+	char wrong[COOKIE_LEN + 1];
+
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert(cookie_is_wellformed(a->cookie));
+	ck_assert_str_ne(a->cookie, b->cookie);
+	ck_assert_str_ne(a->sid, b->sid);
+	ck_assert_uint_ne(a->serial, 0);
+	ck_assert_uint_ne(a->serial, b->serial);
+	ck_assert_str_eq(a->group, "staff");
+	ck_assert_str_eq(b->group, "");
+	ck_assert_int_eq(a->m.state, VPN_SESSION_AUTHENTICATED);
+	ck_assert_uint_eq(session_table_count(t), 2);
+
+	ck_assert_ptr_eq(session_table_find_cookie(t, a->cookie), a);
+	ck_assert_ptr_eq(session_table_find_cookie(t, b->cookie), b);
+	/* unknown, malformed, NULL */
+	memcpy(wrong, a->cookie, sizeof(wrong));
+	wrong[5] = wrong[5] == 'x' ? 'y' : 'x';
+	ck_assert_ptr_null(session_table_find_cookie(t, wrong));
+	ck_assert_ptr_null(session_table_find_cookie(t, "short"));
+	ck_assert_ptr_null(session_table_find_cookie(t, NULL));
+
+	ck_assert_ptr_eq(session_table_find_sid(t, a->sid), a);
+	{
+		char prefix[SESSION_ID_SHORT_LEN + 1];
+
+		memcpy(prefix, b->sid, SESSION_ID_SHORT_LEN);
+		prefix[SESSION_ID_SHORT_LEN] = 0;
+		ck_assert_ptr_eq(session_table_find_sid(t, prefix), b);
+		prefix[SESSION_ID_SHORT_LEN - 1] = 0; /* too short */
+		ck_assert_ptr_null(session_table_find_sid(t, prefix));
+	}
+	ck_assert_ptr_eq(session_table_find_serial(t, b->serial), b);
+	ck_assert_ptr_null(session_table_find_serial(t, 0));
+	ck_assert_ptr_eq(session_table_first(t), a);
+	ck_assert_ptr_eq(a->next, b);
+}
+END_TEST
+
+START_TEST(test_cookie_expires_unused)
+{
+	struct secmod_session *a = session_table_create(t, "alice", NULL, "", 0);
+
+	ck_assert_uint_eq(session_table_expiry(t), C);
+	ck_assert_uint_eq(session_table_handle_expiry(t, C - 1), 0);
+	ck_assert_int_eq(ended.calls, 0);
+	ck_assert_uint_eq(session_table_handle_expiry(t, C), 1);
+	ck_assert_int_eq(ended.calls, 1);
+	ck_assert_ptr_eq(ended.last, a);
+	ck_assert_int_eq(ended.reason, VPN_END_COOKIE_EXPIRED);
+	/* the ended record answers 401 until it is reaped */
+	ck_assert_ptr_eq(session_table_find_cookie(t, a->cookie), a);
+	ck_assert_uint_eq(session_table_expiry(t), C + SESSIONS_ENDED_KEEP_MS);
+	ck_assert_uint_eq(session_table_handle_expiry(t, C + SESSIONS_ENDED_KEEP_MS - 1), 0);
+	ck_assert_uint_eq(session_table_count(t), 1);
+	ck_assert_uint_eq(session_table_handle_expiry(t, C + SESSIONS_ENDED_KEEP_MS), 0);
+	ck_assert_uint_eq(session_table_count(t), 0);
+	ck_assert_uint_eq(session_table_expiry(t), VPN_NEVER);
+	ck_assert_int_eq(ended.calls, 1);
+}
+END_TEST
+
+START_TEST(test_connect_drop_resume)
+{
+	struct secmod_session *a = session_table_create(t, "alice", NULL, "", 0);
+	char cookie[COOKIE_LEN + 1];
+
+	memcpy(cookie, a->cookie, sizeof(cookie));
+	ck_assert_int_eq(session_table_connect(t, a, 1000), VPN_CONNECT_FIRST);
+	ck_assert_int_eq(a->m.state, VPN_SESSION_ACTIVE);
+	ck_assert_uint_eq(session_table_expiry(t), S); /* only the session deadline */
+	/* DPD death: resumable */
+	ck_assert_int_eq(session_table_tunnel_end(t, a, VPN_END_DPD_TIMEOUT, 10000), VPN_SESSION_WAITING);
+	ck_assert_int_eq(ended.calls, 0);
+	ck_assert_uint_eq(session_table_expiry(t), 10000 + C);
+	ck_assert_ptr_eq(session_table_find_cookie(t, cookie), a);
+	ck_assert_int_eq(session_table_connect(t, a, 10000 + C - 1), VPN_CONNECT_RESUME);
+	/* a second CONNECT while active is a takeover */
+	ck_assert_int_eq(session_table_connect(t, a, 20000), VPN_CONNECT_TAKEOVER);
+	ck_assert_int_eq(session_table_tunnel_end(t, a, VPN_END_TAKEOVER, 20001), VPN_SESSION_ACTIVE);
+	/* logout ends it */
+	ck_assert_int_eq(session_table_tunnel_end(t, a, VPN_END_USER_DISCONNECT, 30000), VPN_SESSION_ENDED);
+	ck_assert_int_eq(ended.calls, 1);
+	ck_assert_int_eq(ended.reason, VPN_END_USER_DISCONNECT);
+	ck_assert_int_eq(session_table_connect(t, a, 30001), VPN_CONNECT_REFUSED);
+	ck_assert_int_eq(ended.calls, 1); /* no second hook */
+}
+END_TEST
+
+START_TEST(test_connect_at_deadline_ends)
+{
+	struct secmod_session *a = session_table_create(t, "alice", NULL, "", 0);
+
+	ck_assert_int_eq(session_table_connect(t, a, 0), VPN_CONNECT_FIRST);
+	ck_assert_int_eq(session_table_tunnel_end(t, a, VPN_END_TUNNEL_LOST, 5000), VPN_SESSION_WAITING);
+	/* a CONNECT exactly at drop + C: expired, refused, and the hook ran */
+	ck_assert_int_eq(session_table_connect(t, a, 5000 + C), VPN_CONNECT_REFUSED);
+	ck_assert_int_eq(ended.calls, 1);
+	ck_assert_int_eq(ended.reason, VPN_END_COOKIE_EXPIRED);
+}
+END_TEST
+
+START_TEST(test_session_timeout_while_active)
+{
+	struct secmod_session *a = session_table_create(t, "alice", NULL, "", 0);
+
+	ck_assert_int_eq(session_table_connect(t, a, 10), VPN_CONNECT_FIRST);
+	a->worker_pid = 4242;
+	ck_assert_uint_eq(session_table_handle_expiry(t, S), 1);
+	ck_assert_int_eq(ended.reason, VPN_END_SESSION_TIMEOUT);
+	/* with a worker still attached the record is never reaped */
+	ck_assert_uint_eq(session_table_expiry(t), VPN_NEVER);
+	session_table_handle_expiry(t, S + 10 * SESSIONS_ENDED_KEEP_MS);
+	ck_assert_uint_eq(session_table_count(t), 1);
+	a->worker_pid = 0;
+	ck_assert_uint_eq(session_table_expiry(t), S + SESSIONS_ENDED_KEEP_MS);
+	session_table_handle_expiry(t, S + SESSIONS_ENDED_KEEP_MS);
+	ck_assert_uint_eq(session_table_count(t), 0);
+}
+END_TEST
+
+START_TEST(test_terminate)
+{
+	struct secmod_session *a = session_table_create(t, "a", NULL, "", 0);
+	struct secmod_session *b = session_table_create(t, "b", NULL, "", 0);
+	struct secmod_session *c = session_table_create(t, "c", NULL, "", 0);
+
+	ck_assert_int_eq(session_table_connect(t, a, 1), VPN_CONNECT_FIRST);
+	ck_assert_int_eq(session_table_terminate(t, a, VPN_END_SERVER_SHUTDOWN, 2), VPN_SESSION_ACTIVE);
+	ck_assert_int_eq(ended.reason, VPN_END_SERVER_SHUTDOWN);
+	ck_assert_int_eq(session_table_terminate(t, b, VPN_END_ADMIN_TERMINATE, 2),
+			 VPN_SESSION_AUTHENTICATED);
+	ck_assert_int_eq(ended.reason, VPN_END_ADMIN_TERMINATE);
+	ck_assert_int_eq(session_table_terminate(t, c, VPN_END_SUPERSEDED, 2), VPN_SESSION_AUTHENTICATED);
+	ck_assert_int_eq(ended.reason, VPN_END_SUPERSEDED);
+	ck_assert_int_eq(ended.calls, 3);
+	/* again: already ended, no hook */
+	ck_assert_int_eq(session_table_terminate(t, c, VPN_END_ADMIN_TERMINATE, 3), VPN_SESSION_ENDED);
+	ck_assert_int_eq(ended.calls, 3);
+	ck_assert_uint_eq(session_table_count_state(t, VPN_SESSION_ENDED), 3);
+}
+END_TEST
+
+START_TEST(test_reload_applies_to_new)
+{
+	struct vpn_session_cfg c2 = cfg;
+	struct secmod_session *a, *b;
+
+	a = session_table_create(t, "a", NULL, "", 0);
+	c2.cookie_timeout_ms = 1000;
+	c2.session_timeout_ms = 0;
+	session_table_set_cfg(t, &c2);
+	b = session_table_create(t, "b", NULL, "", 0);
+	ck_assert_uint_eq(vpn_session_expiry(&a->m), C);
+	ck_assert_uint_eq(vpn_session_expiry(&b->m), 1000);
+	ck_assert_uint_eq(session_table_expiry(t), 1000);
+}
+END_TEST
+
+START_TEST(test_no_hook)
+{
+	struct secmod_session_table *t2 = session_table_new(&cfg, NULL, NULL);
+	struct secmod_session *a = session_table_create(t2, "a", NULL, "", 0);
+
+	ck_assert_uint_eq(session_table_handle_expiry(t2, C), 1);
+	ck_assert_int_eq(a->m.state, VPN_SESSION_ENDED);
+	session_table_free(t2);
+}
+END_TEST
+
+
+static int freed_calls;
+static uint64_t freed_serial;
+
+static void on_free(void *opaque, const struct secmod_session *s)
+{
+	ck_assert_ptr_eq(opaque, &ended);
+	freed_calls++;
+	freed_serial = s->serial;
+}
+
+START_TEST(test_free_hook)
+{
+	struct secmod_session *a = session_table_create(t, "alice", NULL, "", 0);
+	uint64_t serial = a->serial;
+
+	freed_calls = 0;
+	session_table_set_free_hook(t, on_free);
+	session_table_handle_expiry(t, C);
+	ck_assert_int_eq(freed_calls, 0);
+	session_table_handle_expiry(t, C + SESSIONS_ENDED_KEEP_MS);
+	ck_assert_int_eq(freed_calls, 1);
+	ck_assert_uint_eq(freed_serial, serial);
+	ck_assert_uint_eq(session_table_count(t), 0);
+}
+END_TEST
+
+START_TEST(test_counters_continue)
+{
+	struct secmod_session *a = session_table_create(t, "alice", NULL, "", 0);
+	struct session_table_counters c = { .bytes_in = 10, .bytes_out = 20, .packets_in = 1,
+				       .packets_out = 2 };
+	struct session_table_counters tot;
+
+	session_table_connect(t, a, 1);
+	session_table_tunnel_counters(a, &c);
+	tot = session_table_totals(a);
+	ck_assert_uint_eq(tot.bytes_in, 10);
+	/* the tunnel ends with a bit more: final replaces the periodic value */
+	c.bytes_in = 15;
+	session_table_tunnel_counters_final(a, &c, true);
+	session_table_tunnel_end(t, a, VPN_END_TUNNEL_LOST, 2);
+	ck_assert_uint_eq(session_table_totals(a).bytes_in, 15);
+	/* resumed: the new tunnel adds on top */
+	session_table_connect(t, a, 3);
+	c.bytes_in = 5;
+	session_table_tunnel_counters(a, &c);
+	tot = session_table_totals(a);
+	ck_assert_uint_eq(tot.bytes_in, 20);
+	ck_assert_uint_eq(tot.bytes_out, 40);
+	ck_assert_uint_eq(tot.packets_out, 4);
+	/* a takeover: the current counters restart (they are the new
+	 * tunnel's), the old tunnel's final ones only add */
+	session_table_connect(t, a, 4);
+	ck_assert_uint_eq(session_table_totals(a).bytes_in, 15);
+	c.bytes_in = 7;
+	session_table_tunnel_counters(a, &c);
+	c.bytes_in = 6;
+	session_table_tunnel_counters_final(a, &c, false);
+	ck_assert_uint_eq(session_table_totals(a).bytes_in, 15 + 7 + 6);
+}
+END_TEST
+
+START_TEST(test_mirror)
+{
+	struct secmod_session_table *m = session_table_new(&cfg, on_end, &ended);
+	struct secmod_session *a = session_table_create(t, "alice", "staff", "192.0.2.1", 100);
+	struct secmod_session *copy, *again;
+	struct secmod_session snap;
+
+	ck_assert_ptr_nonnull(m);
+	session_table_connect(t, a, 200);
+	a->worker_pid = 77;
+	snprintf(a->last_remote_ip, sizeof(a->last_remote_ip), "198.51.100.1");
+	copy = session_table_mirror_update(m, a);
+	ck_assert_ptr_nonnull(copy);
+	ck_assert_ptr_ne(copy, a);
+	ck_assert_uint_eq(copy->serial, a->serial);
+	ck_assert_str_eq(copy->sid, a->sid);
+	ck_assert_str_eq(copy->username, "alice");
+	ck_assert_str_eq(copy->group, "staff");
+	ck_assert_str_eq(copy->remote_ip, "192.0.2.1");
+	ck_assert_str_eq(copy->last_remote_ip, "198.51.100.1");
+	ck_assert_int_eq(copy->m.state, VPN_SESSION_ACTIVE);
+	ck_assert_int_eq(copy->worker_pid, 77);
+	/* never the cookie: the mirror cannot answer a CONNECT */
+	ck_assert_str_eq(copy->cookie, "");
+	ck_assert_ptr_null(session_table_find_cookie(m, a->cookie));
+	ck_assert_ptr_eq(session_table_find_sid(m, a->sid), copy);
+	ck_assert_ptr_eq(session_table_find_serial(m, a->serial), copy);
+
+	/* an update changes the same record; no hook runs in the mirror */
+	session_table_tunnel_end(t, a, VPN_END_USER_DISCONNECT, 300);
+	ended.calls = 0;
+	again = session_table_mirror_update(m, a);
+	ck_assert_ptr_eq(again, copy);
+	ck_assert_int_eq(copy->m.state, VPN_SESSION_ENDED);
+	ck_assert_int_eq(ended.calls, 0);
+	ck_assert_uint_eq(session_table_count(m), 1);
+
+	/* same serial, other session id: refused */
+	snap = *a;
+	snap.sid[0] = snap.sid[0] == 'a' ? 'b' : 'a';
+	errno = 0;
+	ck_assert_ptr_null(session_table_mirror_update(m, &snap));
+	ck_assert_int_eq(errno, EINVAL);
+	snap = *a;
+	snap.serial = 0;
+	ck_assert_ptr_null(session_table_mirror_update(m, &snap));
+
+	session_table_forget(m, copy);
+	ck_assert_uint_eq(session_table_count(m), 0);
+	ck_assert_ptr_null(session_table_find_serial(m, a->serial));
+	session_table_free(m);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("sessions");
+	TCase *tc = tcase_create("sessions");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_create_and_find);
+	tcase_add_test(tc, test_cookie_expires_unused);
+	tcase_add_test(tc, test_connect_drop_resume);
+	tcase_add_test(tc, test_connect_at_deadline_ends);
+	tcase_add_test(tc, test_session_timeout_while_active);
+	tcase_add_test(tc, test_terminate);
+	tcase_add_test(tc, test_reload_applies_to_new);
+	tcase_add_test(tc, test_no_hook);
+	tcase_add_test(tc, test_free_hook);
+	tcase_add_test(tc, test_counters_continue);
+	tcase_add_test(tc, test_mirror);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
