@@ -32,7 +32,7 @@ UNIT_TESTS += \
 	tests/unit/test-occtl-render
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
-EXTRA_DIST += tests/unit/vpn-test-util.h tests/unit/json-check.h
+EXTRA_DIST += tests/unit/test-main.h tests/unit/vpn-test-util.h tests/unit/json-check.h
 
 # test-config also checks doc/sample.config and doc/config-reference.md.
 tests_unit_test_config_CPPFLAGS = $(AM_CPPFLAGS) -DDOCDIR_SRC=\"$(abs_top_srcdir)/doc\"

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "main/ban.h"
+#include "test-main.h"
 
 /* ocserv sample config values, in ms */
 #define MAX 80u
@@ -239,12 +240,10 @@ START_TEST(test_many_addresses)
 }
 END_TEST
 
-int main(void)
+static Suite *ban_suite(void)
 {
 	Suite *s = suite_create("ban");
 	TCase *tc = tcase_create("ban");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_addr);
 	tcase_add_test(tc, test_wrong_passwords_ban);
@@ -256,9 +255,7 @@ int main(void)
 	tcase_add_test(tc, test_forget_and_expire);
 	tcase_add_test(tc, test_many_addresses);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+TEST_MAIN(ban_suite)

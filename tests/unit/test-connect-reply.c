@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include "test-main.h"
 
 static const char *const dns2[] = { "192.168.77.1", "10.0.0.53" };
 
@@ -464,13 +465,4 @@ static Suite *connect_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(connect_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(connect_suite)

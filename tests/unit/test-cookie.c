@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sec-mod/cookie.h"
+#include "test-main.h"
 
 static bool in_alphabet(char c)
 {
@@ -141,12 +142,10 @@ START_TEST(test_equal)
 }
 END_TEST
 
-int main(void)
+static Suite *cookie_suite(void)
 {
 	Suite *s = suite_create("cookie");
 	TCase *tc = tcase_create("cookie");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_encode_known);
 	tcase_add_test(tc, test_mint);
@@ -155,9 +154,7 @@ int main(void)
 	tcase_add_test(tc, test_session_id);
 	tcase_add_test(tc, test_equal);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+TEST_MAIN(cookie_suite)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "codec/cstp.h"
+#include "test-main.h"
 
 static uint8_t big_in[CSTP_MAX_RECORD + 16];
 static uint8_t big_out[CSTP_MAX_RECORD + 16];
@@ -547,13 +548,4 @@ static Suite *cstp_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(cstp_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(cstp_suite)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "codec/dtls-record.h"
+#include "test-main.h"
 
 struct buf {
 	uint8_t b[2048];
@@ -392,12 +393,10 @@ START_TEST(test_every_truncation_is_safe)
 }
 END_TEST
 
-int main(void)
+static Suite *dtls_record_suite(void)
 {
 	Suite *s = suite_create("dtls-record");
 	TCase *tc = tcase_create("client-hello");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_openconnect_layout);
 	tcase_add_test(tc, test_peek);
@@ -410,9 +409,7 @@ int main(void)
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_every_truncation_is_safe);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+TEST_MAIN(dtls_record_suite)

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "main/dtls-route.h"
+#include "test-main.h"
 
 static struct ban_addr ADDR(const char *s)
 {
@@ -364,12 +365,10 @@ START_TEST(test_early_full_and_refused)
 }
 END_TEST
 
-int main(void)
+static Suite *dtls_route_suite(void)
 {
 	Suite *s = suite_create("dtls-route");
 	TCase *tc = tcase_create("route");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_add_remove);
 	tcase_add_test(tc, test_grows);
@@ -384,9 +383,7 @@ int main(void)
 	tcase_add_test(tc, test_early_expiry);
 	tcase_add_test(tc, test_early_full_and_refused);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+TEST_MAIN(dtls_route_suite)

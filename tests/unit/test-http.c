@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "codec/http.h"
+#include "test-main.h"
 
 static struct http_parser *P;
 
@@ -645,13 +646,4 @@ static Suite *http_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(http_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(http_suite)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/ipc.h"
+#include "test-main.h"
 
 static int sp[2];
 
@@ -650,13 +651,4 @@ static Suite *ipc_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(ipc_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TEST_MAIN(ipc_suite)

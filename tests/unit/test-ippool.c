@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "main/ippool.h"
+#include "test-main.h"
 
 static struct in_addr A(const char *s)
 {
@@ -202,12 +203,10 @@ START_TEST(test_many_random)
 }
 END_TEST
 
-int main(void)
+static Suite *ippool_suite(void)
 {
 	Suite *s = suite_create("ippool");
 	TCase *tc = tcase_create("ippool");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_init);
 	tcase_add_test(tc, test_same_key_same_address);
@@ -217,9 +216,7 @@ int main(void)
 	tcase_add_test(tc, test_predictable_seed);
 	tcase_add_test(tc, test_many_random);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+TEST_MAIN(ippool_suite)

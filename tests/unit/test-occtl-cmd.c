@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "occtl/cmdline.h"
+#include "test-main.h"
 
 static int parse(const char *line, struct occtl_cmd *c, char *err)
 {
@@ -191,13 +192,4 @@ static Suite *suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(suite)

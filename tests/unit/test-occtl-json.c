@@ -12,6 +12,7 @@
 
 #include "occtl/json.h"
 #include "json-check.h"
+#include "test-main.h"
 
 /* The finished compact document of j, validated. */
 static const char *doc(struct json *j)
@@ -269,13 +270,4 @@ static Suite *suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(suite)

@@ -13,6 +13,7 @@
 
 #include "occtl/render.h"
 #include "json-check.h"
+#include "test-main.h"
 
 #define NOW 1700000000000LL /* 2023-11-14 22:13:20 UTC */
 
@@ -330,13 +331,4 @@ static Suite *suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(suite)

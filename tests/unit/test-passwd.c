@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "test-main.h"
 
 /* openssl passwd -6 -salt Ab3dEf5hIj7lMn9p 'S3cret-512' */
 #define H512 "$6$Ab3dEf5hIj7lMn9p$RytUFG84lwQDDFlpJU2eUxIvgllQYJxqfNRgr3wSGhTfBpERCfAhrgsP1CxjV5VbZCs3KoZYiB3PlycrOVnQa0"
@@ -271,13 +272,4 @@ static Suite *passwd_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(passwd_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TEST_MAIN(passwd_suite)

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "main/script-env.h"
+#include "test-main.h"
 
 static struct config cfg;
 static struct config_route r[3], nr[1];
@@ -139,21 +140,17 @@ START_TEST(test_control_characters_and_nulls)
 }
 END_TEST
 
-int main(void)
+static Suite *script_env_suite(void)
 {
 	Suite *s = suite_create("script-env");
 	TCase *tc = tcase_create("env");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, test_connect);
 	tcase_add_test(tc, test_disconnect);
 	tcase_add_test(tc, test_control_characters_and_nulls);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
 }
+
+TEST_MAIN(script_env_suite)

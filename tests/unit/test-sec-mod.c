@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "sec-mod/sec-mod.h"
+#include "test-main.h"
 
 #define C_S 300u  /* cookie-timeout */
 #define S_S 3600u /* session-timeout */
@@ -708,12 +709,10 @@ START_TEST(test_ended_record_reaped_after_its_tunnel)
 }
 END_TEST
 
-int main(void)
+static Suite *sec_mod_suite(void)
 {
 	Suite *s = suite_create("sec-mod");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_login);
@@ -734,9 +733,7 @@ int main(void)
 	tcase_add_test(tc, test_wrong_direction);
 	tcase_add_test(tc, test_snapshot_roundtrip);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
 }
+
+TEST_MAIN(sec_mod_suite)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sec-mod/session-table.h"
+#include "test-main.h"
 
 /* C = 300 s, S = 3600 s, in ms */
 #define C 300000u
@@ -340,12 +341,10 @@ START_TEST(test_mirror)
 }
 END_TEST
 
-int main(void)
+static Suite *sessions_suite(void)
 {
 	Suite *s = suite_create("sessions");
 	TCase *tc = tcase_create("sessions");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_create_and_find);
@@ -360,9 +359,7 @@ int main(void)
 	tcase_add_test(tc, test_counters_continue);
 	tcase_add_test(tc, test_mirror);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+TEST_MAIN(sessions_suite)

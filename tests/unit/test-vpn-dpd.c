@@ -534,4 +534,4 @@ static Suite *dpd_suite(void)
 	return s;
 }
 
-VPN_TEST_MAIN(dpd_suite)
+TEST_MAIN(dpd_suite)

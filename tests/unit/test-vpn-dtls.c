@@ -153,4 +153,4 @@ static Suite *dtls_suite(void)
 	return s;
 }
 
-VPN_TEST_MAIN(dtls_suite)
+TEST_MAIN(dtls_suite)

@@ -318,4 +318,4 @@ static Suite *ev_suite(void)
 	return s;
 }
 
-VPN_TEST_MAIN(ev_suite)
+TEST_MAIN(ev_suite)

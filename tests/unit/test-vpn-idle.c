@@ -387,4 +387,4 @@ static Suite *idle_suite(void)
 	return s;
 }
 
-VPN_TEST_MAIN(idle_suite)
+TEST_MAIN(idle_suite)

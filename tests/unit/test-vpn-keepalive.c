@@ -117,4 +117,4 @@ static Suite *keepalive_suite(void)
 	return s;
 }
 
-VPN_TEST_MAIN(keepalive_suite)
+TEST_MAIN(keepalive_suite)

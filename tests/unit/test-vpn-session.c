@@ -631,4 +631,4 @@ static Suite *session_suite(void)
 	return s;
 }
 
-VPN_TEST_MAIN(session_suite)
+TEST_MAIN(session_suite)

@@ -82,4 +82,4 @@ static Suite *time_suite(void)
 	return s;
 }
 
-VPN_TEST_MAIN(time_suite)
+TEST_MAIN(time_suite)

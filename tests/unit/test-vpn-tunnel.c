@@ -855,4 +855,4 @@ static Suite *tunnel_suite(void)
 	return s;
 }
 
-VPN_TEST_MAIN(tunnel_suite)
+TEST_MAIN(tunnel_suite)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "test-main.h"
 
 /* interop.md §1.2: the failure answer openconnect reads as "auth failed". */
 START_TEST(test_auth_failed)
@@ -215,13 +216,4 @@ static Suite *reply_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(reply_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(reply_suite)

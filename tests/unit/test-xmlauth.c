@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "codec/xmlauth.h"
+#include "test-main.h"
 
 static struct xmlauth *X;
 
@@ -739,13 +740,4 @@ static Suite *xmlauth_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(xmlauth_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(xmlauth_suite)

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "vpn/time.h"
+#include "test-main.h"
 
 /* Event 0 of every table is "run handle_expiry(t)". */
 #define VPN_EV_EXPIRY 0
@@ -105,17 +106,5 @@ static inline void vpn_run_steps(const struct vpn_machine_ops *ops, void *m,
 
 #define VPN_STEPS(ops, m, table) \
 	vpn_run_steps((ops), (m), (table), sizeof(table) / sizeof((table)[0]), #table)
-
-/* Every unit test program's main: one suite, CK_ENV verbosity. */
-#define VPN_TEST_MAIN(suite_fn)                                        \
-	int main(void)                                                 \
-	{                                                              \
-		SRunner *sr = srunner_create(suite_fn());              \
-		int failed;                                            \
-		srunner_run_all(sr, CK_ENV);                           \
-		failed = srunner_ntests_failed(sr);                    \
-		srunner_free(sr);                                      \
-		return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;      \
-	}
 
 #endif /* VPN_TEST_UTIL_H */
