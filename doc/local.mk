@@ -2,6 +2,9 @@
 # the systemd unit.
 dist_doc_DATA += doc/liveness.md doc/sessions.md
 dist_man_MANS += doc/ocserv-modern.8
+# The normative specification the code cites (doc/spec/<file> §N).
+specdir = $(docdir)/spec
+dist_spec_DATA = doc/spec/liveness.md doc/spec/interop.md doc/spec/architecture.md
 
 # systemd unit, with the installation paths substituted.
 if HAVE_SYSTEMD_UNITDIR
