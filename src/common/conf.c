@@ -178,7 +178,8 @@ static const char *const ocserv_only[] = {
 	"custom-header", "included-http-headers", "camouflage", "camouflage_secret",
 	"camouflage_realm", "ban-time", "ban-points-wrong-password", "ban-points-connection",
 	"ban-points-kkdcp", "always-require-cert", "cookie-validity", "ipv4-dns", "ipv6-dns",
-	"ipv4-nbns", "ipv6-nbns",
+	"ipv4-nbns", "ipv6-nbns", "use-seccomp", "session-control", "append-routes",
+	"compression-algo-priority", "debug-no-secmod-stats",
 };
 
 struct parser {

@@ -909,7 +909,9 @@ START_TEST(warn_every_ocserv_only_key)
 		"config-per-user", "config-per-group", "default-user-config", "default-group-config",
 		"nbns", "ipv6-network", "iroute", "split-dns", "tunnel-all-dns", "explicit-ipv4",
 		"explicit-ipv6", "hostname", "net-priority", "cgroup", "no-udp",
-		"restrict-user-to-routes", "restrict-user-to-ports",
+		"restrict-user-to-routes", "restrict-user-to-ports", "use-seccomp",
+		"session-control", "append-routes", "compression-algo-priority",
+		"debug-no-secmod-stats",
 	};
 	for (size_t i = 0; i < sizeof(listed) / sizeof(listed[0]); i++)
 		ck_assert_msg(config_key_is_ocserv_only(listed[i]), "%s", listed[i]);
