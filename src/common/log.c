@@ -4,6 +4,7 @@
 #include "common/log.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
@@ -63,4 +64,113 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 	line[n++] = '\n';
 	/* One write per line so lines of concurrent processes never interleave. */
 	(void)!write(STDERR_FILENO, line, n);
+}
+
+/* --- escaping of peer-supplied text ---------------------------------------- */
+
+/* Length of the well-formed UTF-8 sequence at p (at most n bytes), 0 when it
+ * is not one; *cp gets its code point. */
+static size_t utf8_seq(const unsigned char *p, size_t n, unsigned long *cp)
+{
+	unsigned long c = p[0], min;
+	size_t len;
+
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2, c &= 0x1f, min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3, c &= 0x0f, min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4, c &= 0x07, min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (p[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/* Code points shown as their bytes' escapes although well-formed. */
+static bool cp_hidden(unsigned long c)
+{
+	return (c >= 0x80 && c <= 0x9f) || c == 0x2028 || c == 0x2029 ||
+	       (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
+/* The token at p[0..n): its length in bytes (*seq) and whether it is kept
+ * as it is; returns the bytes it takes in the output. */
+static size_t esc_token(const unsigned char *p, size_t n, size_t *seq, bool *plain)
+{
+	unsigned long cp = 0;
+	size_t l = p[0] >= 0x80 ? utf8_seq(p, n, &cp) : 1;
+
+	*plain = l > 1 ? !cp_hidden(cp) : p[0] >= 0x20 && p[0] < 0x7f && p[0] != '\\';
+	*seq = l ? l : 1;
+	return *plain ? *seq : 4 * *seq;
+}
+
+const char *log_escape_n(char *out, size_t out_len, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0, total = 0, limit, seq;
+	bool plain;
+
+	if (s == NULL) {
+		snprintf(out, out_len, "(null)");
+		return out;
+	}
+	for (size_t i = 0; i < len; i += seq)
+		total += esc_token(p + i, len - i, &seq, &plain);
+	/* all of it, or as much as leaves room for "..." */
+	limit = total < out_len ? total : out_len - 4;
+	for (size_t i = 0; i < len; i += seq) {
+		size_t need = esc_token(p + i, len - i, &seq, &plain);
+
+		if (o + need > limit)
+			break;
+		if (plain) {
+			memcpy(out + o, p + i, seq);
+			o += seq;
+			continue;
+		}
+		for (size_t k = i; k < i + seq; k++) {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[p[k] >> 4];
+			out[o++] = hex[p[k] & 0xf];
+		}
+	}
+	if (total >= out_len) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+const char *log_escape(char *out, size_t out_len, const char *s)
+{
+	return log_escape_n(out, out_len, s, s != NULL ? strlen(s) : 0);
+}
+
+bool log_text_suspect(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = s != NULL ? strlen(s) : 0, seq;
+	bool plain;
+
+	for (size_t i = 0; i < len; i += seq) {
+		(void)esc_token(p + i, len - i, &seq, &plain);
+		if (!plain && p[i] != '\\')
+			return true;
+	}
+	return false;
 }

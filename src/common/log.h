@@ -12,6 +12,9 @@
  * behaviour from the log. Nothing under src/vpn logs: the adapters do.
  */
 
+#include <stdbool.h>
+#include <stddef.h>
+
 enum log_level {
 	LOG_LVL_ERR = 0,
 	LOG_LVL_WARN = 1,
@@ -28,6 +31,40 @@ enum log_level log_get_level(void);
 
 void log_msg(enum log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Text a peer sent (user name, group, request target, User-Agent, any header)
+ * never reaches the log as it is: log_escape copies s into out with every
+ * byte that could forge or hide a line made visible as \xNN (two lower-case
+ * hex digits):
+ *   - control characters (0x00-0x1f, 0x7f), so no newline, carriage return
+ *     or terminal escape sequence gets through;
+ *   - bytes that are not part of well-formed UTF-8 (stray continuation
+ *     bytes, overlong forms, surrogates, beyond U+10FFFF, cut sequences);
+ *   - well-formed UTF-8 for the C1 controls (U+0080-U+009F), the line and
+ *     paragraph separators (U+2028, U+2029) and the bidirectional overrides
+ *     and isolates (U+202A-U+202E, U+2066-U+2069): each of their bytes;
+ *   - the backslash itself (\x5c), so "\x" in a log line always is an escape.
+ * Printable ASCII and other well-formed UTF-8 stay as they are. A result
+ * that does not fit ends with "..." (never a cut escape or character).
+ * out_len must be at least 4; s NULL gives "(null)". Returns out.
+ */
+const char *log_escape(char *out, size_t out_len, const char *s);
+/* The same for len bytes of s, which may contain NUL bytes. */
+const char *log_escape_n(char *out, size_t out_len, const char *s, size_t len);
+
+/* s has a byte log_escape would escape, the backslash aside (a Windows
+ * "DOMAIN\user" is a plain name): a control character, a hidden code point
+ * or bytes that are not UTF-8. NULL: false. */
+bool log_text_suspect(const char *s);
+
+/* log_escape into a buffer that lives until the end of the enclosing block,
+ * for use right inside a log call:
+ *   log_info("login of '%s'", LOG_ESC(username));
+ * Long strings are cut at LOG_ESC_MAX - 1 bytes of escaped text. */
+#define LOG_ESC_MAX 256
+#define LOG_ESC(s) log_escape((char[LOG_ESC_MAX]){ 0 }, LOG_ESC_MAX, (s))
+#define LOG_ESC_N(s, n) log_escape_n((char[LOG_ESC_MAX]){ 0 }, LOG_ESC_MAX, (s), (n))
 
 #define log_err(...)   log_msg(LOG_LVL_ERR, __VA_ARGS__)
 #define log_warn(...)  log_msg(LOG_LVL_WARN, __VA_ARGS__)
