@@ -7,7 +7,9 @@
  * is passed in (monotonic ms), nothing is logged.
  *
  * Every event from an address adds points to its score: each TCP connection
- * BAN_POINTS_CONNECTION, each wrong password BAN_POINTS_WRONG_PASSWORD.
+ * BAN_POINTS_CONNECTION, each wrong password BAN_POINTS_WRONG_PASSWORD, each
+ * login whose user name or group has control characters (or is not UTF-8)
+ * BAN_POINTS_CONTROL_CHARS.
  * Scores are kept in windows of ban-reset-time: the first point after a
  * window ended starts a new window at score 0. When the score reaches
  * max-ban-score the address is banned for min-reauth-time (ocserv's
@@ -34,6 +36,8 @@
 
 #define BAN_POINTS_WRONG_PASSWORD 10u
 #define BAN_POINTS_CONNECTION 1u
+/* A login whose user name or group holds control characters. */
+#define BAN_POINTS_CONTROL_CHARS 10u
 
 struct ban_cfg {
 	uint32_t max_score; /* max-ban-score; 0: banning disabled */

@@ -734,7 +734,7 @@ static bool disconnect_worker(struct server *srv, struct worker_proc *w)
 	}
 	w->terminate_sent = true;
 	log_info("occtl: disconnecting worker %ld (user '%s', %s)", (long)w->pid,
-		 w->username ? w->username : "?", w->remote_ip);
+		 LOG_ESC(w->username ? w->username : "?"), w->remote_ip);
 	return true;
 }
 
@@ -761,7 +761,7 @@ static struct secmod_session *session_by_id(struct build *b, const char *id)
 static void terminate_session(struct server *srv, struct secmod_session *s, vpn_ms_t now)
 {
 	log_info("occtl: terminating session %.*s of user '%s' (%s)", (int)SESSION_ID_SHORT_LEN,
-		 s->sid, s->username, vpn_session_state_str(s->m.state));
+		 s->sid, LOG_ESC(s->username), vpn_session_state_str(s->m.state));
 	session_table_terminate(srv->sessions, s, VPN_END_ADMIN_TERMINATE, now);
 }
 
@@ -1030,7 +1030,7 @@ static void on_request(struct ctl_client *c)
 	TunnelStatsRequest tr = TUNNEL_STATS_REQUEST__INIT;
 
 	log_debug("occtl: %s%s%s", ctl_cmd_str(c->cmd), c->req->name ? " " : "",
-		  c->req->name ? c->req->name : "");
+		  LOG_ESC(c->req->name ? c->req->name : ""));
 	ev_io_stop(srv->loop, &c->r); /* one request at a time */
 	c->gather_id = ctl->next_gather_id++;
 	c->gather_pending = 0;

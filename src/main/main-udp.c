@@ -188,7 +188,7 @@ static void hand_over(struct main_udp *u, struct worker_proc *w, enum dtls_route
 	u->handovers++;
 	log_debug("DTLS: %s from %s handed to worker %ld (user %s)",
 		  v == DTLS_ROUTE_ASSOC ? "ClientHello" : "record from a new port", peer,
-		  (long)w->pid, w->username != NULL ? w->username : "?");
+		  (long)w->pid, LOG_ESC(w->username != NULL ? w->username : "?"));
 }
 
 /* --- early hellos ------------------------------------------------------------ */
@@ -405,7 +405,7 @@ void main_udp_on_status(struct server *srv, struct worker_proc *w, const DtlsSta
 				 (long)w->pid, strerror(-r));
 		else
 			log_info("%s: MTU %u -> %u (DTLS path MTU of user %s)", w->tun.name, old,
-				 st->tun_mtu, w->username != NULL ? w->username : "?");
+				 st->tun_mtu, LOG_ESC(w->username != NULL ? w->username : "?"));
 		if (r == 0)
 			w->tun.mtu = st->tun_mtu;
 	}

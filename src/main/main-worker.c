@@ -248,7 +248,7 @@ static void msess_detach(struct server *srv, struct main_lease *m, const struct 
 	else
 		snprintf(kept, sizeof(kept), "%s kept, device closed", ip);
 	log_info("session %.*s of user '%s' waits to resume (%s, for %u s at most)",
-		 (int)SESSION_ID_SHORT_LEN, s->sid, s->username, kept,
+		 (int)SESSION_ID_SHORT_LEN, s->sid, LOG_ESC(s->username), kept,
 		 (unsigned)(vpn_ms_until(vpn_session_expiry(&s->m), vpn_now_ms()) / 1000));
 }
 
@@ -278,7 +278,7 @@ static void session_released(struct server *srv, const struct secmod_session *s)
 		if (m->tun.fd >= 0)
 			snprintf(dev, sizeof(dev), "device %s", m->tun.name);
 		log_info("session %.*s of user '%s' released %s, %s (%s, rx %llu B, tx %llu B)",
-			 (int)SESSION_ID_SHORT_LEN, s->sid, s->username, ip, dev,
+			 (int)SESSION_ID_SHORT_LEN, s->sid, LOG_ESC(s->username), ip, dev,
 			 vpn_end_reason_str(s->m.end_reason), (unsigned long long)in,
 			 (unsigned long long)out);
 		run_disconnect_script(srv, m, s, in, out);
@@ -384,6 +384,33 @@ static void auth_reply_fail(struct server *srv, struct worker_proc *w, const cha
 	send_to(srv, w, IPC_AUTH_REPLY, &r.base, -1);
 }
 
+/* Points for w's address; true when they banned it (logged). */
+static bool add_ban_points(struct server *srv, struct worker_proc *w, uint32_t points)
+{
+	bool banned = ban_add_points(srv->bans, &w->addr, points, now_ms());
+
+	if (banned)
+		log_warn("address %s banned for %u s (ban score reached %u)", w->remote_ip,
+			 srv->cfg.min_reauth_time_s, srv->cfg.max_ban_score);
+	return banned;
+}
+
+/* A user name or group with control characters (or bytes that are not
+ * UTF-8) is no login but an attempt at the logs or the password file:
+ * refused here, with ban points. */
+static bool login_text_refused(struct server *srv, struct worker_proc *w, const AuthRequest *req)
+{
+	if (!log_text_suspect(req->username) && !log_text_suspect(req->group))
+		return false;
+	log_warn("login from %s refused: user name '%s' or group '%s' has control characters "
+		 "(+%u ban points)", w->remote_ip, LOG_ESC(req->username), LOG_ESC(req->group),
+		 BAN_POINTS_CONTROL_CHARS);
+	main_ctl_count_auth(srv, false);
+	auth_reply_fail(srv, w, "Authentication failed",
+			add_ban_points(srv, w, BAN_POINTS_CONTROL_CHARS));
+	return true;
+}
+
 /* Bans are main's (it sees the connections); the password, max-same-clients
  * and the new session are sec-mod's. */
 static void on_auth_request(struct server *srv, struct worker_proc *w, AuthRequest *req)
@@ -397,10 +424,12 @@ static void on_auth_request(struct server *srv, struct worker_proc *w, AuthReque
 		return;
 	}
 	if (ban_is_banned(srv->bans, &w->addr, now_ms())) {
-		log_info("login of '%s' from %s refused: address banned", req->username, w->remote_ip);
+		log_info("login of '%s' from %s refused: address banned", LOG_ESC(req->username), w->remote_ip);
 		auth_reply_fail(srv, w, "banned", true);
 		return;
 	}
+	if (login_text_refused(srv, w, req))
+		return;
 	/* the address main accepted, not what the worker says */
 	a.remote_ip = w->remote_ip;
 	q.request_id = main_secmod_request_id(srv);
@@ -430,13 +459,8 @@ void main_on_sm_auth_reply(struct server *srv, const SmAuthReply *r)
 	if (!r->reply->ok) {
 		bool banned = false;
 
-		if (r->has_bad_credentials && r->bad_credentials) {
-			banned = ban_add_points(srv->bans, &w->addr, BAN_POINTS_WRONG_PASSWORD,
-						now_ms());
-			if (banned)
-				log_warn("address %s banned for %u s (ban score reached %u)", w->remote_ip,
-					 srv->cfg.min_reauth_time_s, srv->cfg.max_ban_score);
-		}
+		if (r->has_bad_credentials && r->bad_credentials)
+			banned = add_ban_points(srv, w, BAN_POINTS_WRONG_PASSWORD);
 		if (!(r->has_too_many && r->too_many))
 			main_ctl_count_auth(srv, false);
 		auth_reply_fail(srv, w, r->reply->message != NULL ? r->reply->message
@@ -601,7 +625,7 @@ static void connect_refused(struct server *srv, struct worker_proc *w, const cha
 	uint64_t serial = w->session_serial;
 
 	log_info("CONNECT from %s (user '%s'): %s: 401", w->remote_ip,
-		 w->username != NULL ? w->username : "?", why);
+		 LOG_ESC(w->username != NULL ? w->username : "?"), why);
 	open_reply_refuse(srv, w, 401, "Cookie is not acceptable");
 	/* end the session first, then its (never started) tunnel, so that it
 	 * does not wait to be resumed in between */
@@ -699,7 +723,7 @@ static void send_open_reply(struct server *srv, struct worker_proc *w)
 		log_info("client %s asked for %s, session %.*s has %s", w->remote_ip,
 			 w->open_requested_ipv4, (int)SESSION_ID_SHORT_LEN, s->sid, ipv4);
 	log_info("%s session %.*s of user '%s' from %s: %s %s peer %s, mtu %u%s%s",
-		 vpn_connect_result_str(cr), (int)SESSION_ID_SHORT_LEN, s->sid, s->username,
+		 vpn_connect_result_str(cr), (int)SESSION_ID_SHORT_LEN, s->sid, LOG_ESC(s->username),
 		 w->remote_ip, m->tun.name, local, ipv4, m->tun.mtu,
 		 new_tun ? "" : " (kept device)", tt.mobile ? " (mobile)" : "");
 	send_to(srv, w, IPC_SESSION_OPEN_REPLY, &r.base, m->tun.fd);
@@ -788,7 +812,7 @@ void main_on_sm_open_reply(struct server *srv, const SmOpenReply *rep)
 	if (!m->has_lease) {
 		rc = ippool_lease(&srv->pool, s->serial, lease_seed(srv, s), &m->ipv4);
 		if (rc < 0) {
-			log_warn("no IPv4 address for user '%s': %s", s->username,
+			log_warn("no IPv4 address for user '%s': %s", LOG_ESC(s->username),
 				 rc == -ENOSPC ? "the pool is exhausted" : strerror(-rc));
 			if (m->worker_pid == 0 && m->tunnels == 0)
 				msess_free(srv, m);
@@ -819,7 +843,7 @@ void main_on_sm_open_reply(struct server *srv, const SmOpenReply *rep)
 	old = find_by_session(srv, s->serial);
 	if (old != NULL && old != w) {
 		log_info("session %.*s of user '%s' taken over by %s (worker %ld replaces %ld)",
-			 (int)SESSION_ID_SHORT_LEN, s->sid, s->username, w->remote_ip,
+			 (int)SESSION_ID_SHORT_LEN, s->sid, LOG_ESC(s->username), w->remote_ip,
 			 (long)w->pid, (long)old->pid);
 		old->session_serial = 0;
 		old->taken_serial = s->serial;
@@ -886,7 +910,7 @@ static void on_tunnel_up(struct server *srv, struct worker_proc *w, const Tunnel
 	w->state = WORKER_TUNNEL;
 	main_udp_tunnel_up(srv, w, up);
 	log_info("tunnel up: user '%s' from %s on %s%s%s",
-		 w->username ? w->username : "?", w->remote_ip, w->tun.name,
+		 LOG_ESC(w->username ? w->username : "?"), w->remote_ip, w->tun.name,
 		 up->tls_cipher ? ", " : "", up->tls_cipher ? up->tls_cipher : "");
 	if (w->session_serial != 0) {
 		u.serial = w->session_serial;
@@ -992,7 +1016,7 @@ static void on_tunnel_down(struct server *srv, struct worker_proc *w, const Tunn
 		arm_timer(srv, w, MAIN_EXIT_GRACE_S);
 	main_ctl_count_tunnel_end(srv, reason);
 	log_info("user '%s' disconnected from %s (reason: %s, rx: %llu, tx: %llu)",
-		 w->username ? w->username : "?", w->remote_ip, vpn_end_reason_str(reason),
+		 LOG_ESC(w->username ? w->username : "?"), w->remote_ip, vpn_end_reason_str(reason),
 		 (unsigned long long)w->bytes_in, (unsigned long long)w->bytes_out);
 	tunnel_detached(srv, w, reason);
 }
@@ -1040,7 +1064,7 @@ static void on_probe_reply(struct server *srv, struct worker_proc *w, const Prob
 		return;
 	}
 	log_info("worker %ld (user '%s'): client %s (CSTP silent for %llu ms)", (long)w->pid,
-		 w->username ? w->username : "?", r->alive ? "alive" : "silent",
+		 LOG_ESC(w->username ? w->username : "?"), r->alive ? "alive" : "silent",
 		 (unsigned long long)(r->has_silent_ms ? r->silent_ms : 0));
 	w->probe_request = 0;
 	probe_result(srv, w->probe_serial, r->alive);
@@ -1366,7 +1390,7 @@ static void worker_exited(struct server *srv, struct worker_proc *w, int status)
 	if (w->session_serial != 0) {
 		/* attached to a session and no TunnelDown: liveness.md §2.1 */
 		log_warn("worker %ld of user '%s' died without reporting its tunnel end: %s",
-			 (long)w->pid, s != NULL ? s->username : "?",
+			 (long)w->pid, LOG_ESC(s != NULL ? s->username : "?"),
 			 vpn_end_reason_str(VPN_END_WORKER_CRASHED));
 	}
 	if (w->state != WORKER_DOWN)

@@ -176,7 +176,7 @@ static void on_end_hook(void *opaque, struct secmod_session *s)
 	struct secmod *sm = opaque;
 
 	log_info("session %.*s of user '%s' ended: %s (%u resume%s)", (int)SESSION_ID_SHORT_LEN,
-		 s->sid, s->username, vpn_end_reason_str(s->m.end_reason), s->m.resumes,
+		 s->sid, LOG_ESC(s->username), vpn_end_reason_str(s->m.end_reason), s->m.resumes,
 		 s->m.resumes == 1 ? "" : "s");
 	emit_session(sm, s, false);
 }
@@ -334,8 +334,8 @@ static void login_accept(struct secmod *sm, uint64_t request_id, const char *use
 		auth_reply(sm, request_id, NULL, "Internal error", false, false);
 		return;
 	}
-	log_info("user '%s' (group '%s') authenticated from %s: session %.*s", s->username,
-		 s->group, remote_ip, (int)SESSION_ID_SHORT_LEN, s->sid);
+	log_info("user '%s' (group '%s') authenticated from %s: session %.*s", LOG_ESC(s->username),
+		 LOG_ESC(s->group), remote_ip, (int)SESSION_ID_SHORT_LEN, s->sid);
 	emit_session(sm, s, false);
 	auth_reply(sm, request_id, s, NULL, false, false);
 }
@@ -409,7 +409,7 @@ static enum login_outcome login_decide(struct secmod *sm, struct sm_login *l, vp
 	for (size_t i = 0; i < n; i++) {
 		if (act[i] == VPN_SAME_END) {
 			log_info("session %.*s of user '%s' (%s) superseded by a new login from %s",
-				 (int)SESSION_ID_SHORT_LEN, who[i]->sid, l->username,
+				 (int)SESSION_ID_SHORT_LEN, who[i]->sid, LOG_ESC(l->username),
 				 vpn_session_state_str(who[i]->m.state), l->remote_ip);
 			session_table_terminate(sm->table, who[i], VPN_END_SUPERSEDED, now);
 		} else if (act[i] == VPN_SAME_PROBE) {
@@ -443,7 +443,7 @@ static enum login_outcome login_decide(struct secmod *sm, struct sm_login *l, vp
 		pr.min_silence_ms = (uint32_t)(sm->dpd_ms > UINT32_MAX ? UINT32_MAX : sm->dpd_ms);
 		pr.grace_ms = VPN_SAME_PROBE_GRACE_MS;
 		log_info("login of '%s' from %s over max-same-clients (%u): probing session %.*s",
-			 l->username, l->remote_ip, sm->max_same, (int)SESSION_ID_SHORT_LEN,
+			 LOG_ESC(l->username), l->remote_ip, sm->max_same, (int)SESSION_ID_SHORT_LEN,
 			 who[i]->sid);
 		sm->ops.send(sm->opaque, IPC_SM_PROBE, &pr.base);
 	}
@@ -466,14 +466,14 @@ static void on_auth(struct secmod *sm, const SmAuthRequest *r, vpn_ms_t now)
 	/* checked: the password has no business staying in memory */
 	explicit_bzero(a->password, strlen(a->password));
 	if (rc == 0 && !choose_group(groups, a->group, group, sizeof(group))) {
-		log_info("login of '%s' from %s refused: not a member of group '%s'", a->username,
-			 a->remote_ip, a->group);
+		log_info("login of '%s' from %s refused: not a member of group '%s'", LOG_ESC(a->username),
+			 a->remote_ip, LOG_ESC(a->group));
 		rc = -EACCES;
 	} else if (rc == -ENOENT || rc == -EACCES) {
-		log_info("login of '%s' from %s failed: %s", a->username, a->remote_ip,
+		log_info("login of '%s' from %s failed: %s", LOG_ESC(a->username), a->remote_ip,
 			 rc == -ENOENT ? "no such user" : "wrong password or locked account");
 	} else if (rc < 0) {
-		log_err("checking the password of '%s' in %s: %s", a->username, sm->passwd_file,
+		log_err("checking the password of '%s' in %s: %s", LOG_ESC(a->username), sm->passwd_file,
 			strerror(-rc));
 	}
 	if (rc < 0) {
@@ -514,7 +514,7 @@ static void on_auth(struct secmod *sm, const SmAuthRequest *r, vpn_ms_t now)
 		return;
 	}
 	log_warn("login of '%s' from %s refused: %zu logins already wait for probes",
-		 a->username, a->remote_ip, sm->n_logins);
+		 LOG_ESC(a->username), a->remote_ip, sm->n_logins);
 	auth_reply(sm, r->request_id, NULL, "Server busy", false, false);
 }
 
@@ -763,7 +763,7 @@ void secmod_handle_expiry(struct secmod *sm, vpn_ms_t now)
 		for (size_t i = 0; i < l->n_probes; i++) {
 			if (!l->probes[i].answered) {
 				log_info("session probe for the login of '%s' unanswered: silent",
-					 l->username);
+					 LOG_ESC(l->username));
 				l->probes[i].answered = true;
 				l->probes[i].alive = false;
 			}

@@ -155,7 +155,7 @@ static void handle_login(struct worker *w)
 	req.group = x->group_select.present ? x->group_select.text : NULL;
 	req.remote_ip = w->remote_ip;
 	req.user_agent = (char *)http_header_get(w->http, "User-Agent");
-	log_debug("login attempt by '%s' from %s", x->username.text, w->remote_ip);
+	log_debug("login attempt by '%s' from %s", LOG_ESC(x->username.text), w->remote_ip);
 	r = worker_ipc_send(w, IPC_AUTH_REQUEST, &req.base);
 	/* The password has no business staying in memory. */
 	explicit_bzero(x->password.text, sizeof(x->password.text));
@@ -176,13 +176,13 @@ void worker_http_on_auth_reply(struct worker *w, struct ipc_msg *msg)
 	if (!a->ok || !worker_cookie_is_safe(a->cookie)) {
 		if (a->ok)
 			log_err("main sent an unusable cookie for %s", w->remote_ip);
-		log_info("login of '%s' from %s failed%s%s%s", w->xml->username.text,
+		log_info("login of '%s' from %s failed%s%s%s", LOG_ESC(w->xml->username.text),
 			 w->remote_ip, a->banned ? " (banned)" : "", a->message != NULL ? ": " : "",
 			 a->message != NULL ? a->message : "");
 		reply_and_close(w, "401 Authentication failed", NULL);
 		return;
 	}
-	log_info("user '%s' logged in from %s", a->username != NULL ? a->username : "?",
+	log_info("user '%s' logged in from %s", LOG_ESC(a->username != NULL ? a->username : "?"),
 		 w->remote_ip);
 	body = malloc(XML_BODY_MAX);
 	send_page(w, body,
@@ -202,7 +202,7 @@ static void handle_connect(struct worker *w)
 	int r;
 
 	if (strcmp(http_req_target(w->http), "/CSCOSSLC/tunnel") != 0) {
-		log_info("CONNECT %s from %s: unknown target", http_req_target(w->http),
+		log_info("CONNECT %s from %s: unknown target", LOG_ESC(http_req_target(w->http)),
 			 w->remote_ip);
 		reply_and_close(w, "404 Not Found", NULL);
 		return;
@@ -302,7 +302,7 @@ static void handle_request(struct worker *w)
 	w->requests++;
 	if (!http_keep_alive(w->http) || w->requests >= WORKER_MAX_REQUESTS)
 		w->close_after_reply = true;
-	log_debug("%s %s from %s (request %u)", http_method_str(m), http_req_target(w->http),
+	log_debug("%s %s from %s (request %u)", http_method_str(m), LOG_ESC(http_req_target(w->http)),
 		  w->remote_ip, w->requests);
 	if (m == HTTP_METHOD_CONNECT)
 		handle_connect(w);

@@ -581,7 +581,7 @@ int worker_tunnel_start(struct worker *w, const SessionOpenReply *r, int tun_fd)
 	(void)worker_ipc_send(w, IPC_TUNNEL_UP, &up.base);
 	log_info("tunnel up: user=%s session=%s client=%s ip=%s tun=%s mtu=%u base-mtu=%u "
 		 "dpd=%us keepalive=%us idle-timeout=%us session-remaining=%us%s tls=%s dtls=%s",
-		 w->username != NULL ? w->username : "?",
+		 LOG_ESC(w->username != NULL ? w->username : "?"),
 		 w->session_id != NULL ? w->session_id : "?", w->remote_ip, w->ipv4,
 		 w->tun_name[0] != '\0' ? w->tun_name : "?", w->mtu.data, w->mtu.base,
 		 rep.dpd_s, rep.keepalive_s, rep.idle_timeout_s,
@@ -634,20 +634,12 @@ void worker_tunnel_tun_write(struct worker *w, const uint8_t *pkt, size_t len)
 
 static void log_disconnect(const struct worker *w, const struct cstp_packet *pkt)
 {
-	char text[128];
-	size_t i, n = 0;
-
 	if (pkt->len == 0) {
 		log_info("client %s sent DISCONNECT without reason", w->remote_ip);
 		return;
 	}
-	for (i = 1; i < pkt->len && n + 1 < sizeof(text); i++) {
-		uint8_t c = pkt->payload[i];
-
-		text[n++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
-	}
-	text[n] = '\0';
-	log_info("client %s sent DISCONNECT: %02x '%s'", w->remote_ip, pkt->payload[0], text);
+	log_info("client %s sent DISCONNECT: %02x '%s'", w->remote_ip, pkt->payload[0],
+		 LOG_ESC_N((const char *)pkt->payload + 1, pkt->len - 1));
 }
 
 void worker_tunnel_rx(struct worker *w, uint8_t *rec, size_t len, vpn_ms_t now)
@@ -863,7 +855,7 @@ static void tunnel_finish(struct worker *w, vpn_ms_t now)
 		 " ms ago, up %" PRIu64 " ms, rx %" PRIu64 " pkts/%" PRIu64 " B, tx %" PRIu64
 		 " pkts/%" PRIu64 " B, dpd probes %" PRIu64 "/%" PRIu64 " answered, rtt %s, "
 		 "send blocked %s, dropped %" PRIu64 ", goodbye %s, dtls %s",
-		 vpn_end_reason_str(reason), w->username != NULL ? w->username : "?",
+		 vpn_end_reason_str(reason), LOG_ESC(w->username != NULL ? w->username : "?"),
 		 w->session_id != NULL ? w->session_id : "?", w->remote_ip, w->ipv4,
 		 now >= last_rx ? now - last_rx : 0,
 		 now - w->tunnel_start_ms, snap.rx_packets, snap.rx_bytes, snap.tx_packets,
