@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """ocprobe.py: a small OpenConnect-protocol client for the benchmarks.
 
-It speaks just enough of the protocol (interop.md 1.2, 2.1) to time the
+It speaks just enough of the protocol (doc/spec/interop.md 1.2, 2.1) to time the
 server and to leave sessions behind, without a tun device:
 
   ocprobe.py COMMON connect --cookie C

@@ -5,7 +5,7 @@
 /*
  * CSTP (TLS channel) and DTLS (UDP channel) packet codec.
  *
- * Wire format (interop.md §3):
+ * Wire format (doc/spec/interop.md §3):
  *
  *   CSTP, one packet per TLS record, never coalesced or split:
  *
@@ -27,7 +27,7 @@
  *
  * The decoders accept any type byte: the framing is valid and it is for the
  * caller to decide what an unknown type means (our server logs and ignores
- * it, interop.md §3.2). cstp_type_known() tells the seven defined types.
+ * it, doc/spec/interop.md §3.2). cstp_type_known() tells the seven defined types.
  */
 
 #include <stdbool.h>
@@ -45,7 +45,7 @@ enum cstp_type {
 	CSTP_TERMINATE = 0x09,  /* server shutting down, empty */
 };
 
-/* DISCONNECT reason bytes (draft-04, interop.md §3.4). */
+/* DISCONNECT reason bytes (draft-04, doc/spec/interop.md §3.4). */
 enum cstp_reason {
 	CSTP_REASON_LOCAL_ERROR = 0x70,     /* session invalidated */
 	CSTP_REASON_VPN_RECONNECT = 0x91,   /* session preserved */
@@ -64,7 +64,7 @@ enum cstp_reason {
 
 /* Error codes: every decoder and encoder returns one of these (or >= 0).
  * For a received CSTP record every decode error is fatal for the session
- * (interop.md §3.3: "else end the session"); a DTLS decode error only drops
+ * (doc/spec/interop.md §3.3: "else end the session"); a DTLS decode error only drops
  * the record. */
 enum cstp_err {
 	CSTP_OK = 0,
@@ -154,7 +154,7 @@ int dtls_encode_keepalive(uint8_t *buf, size_t buf_len);
 
 /* The DTLS echo, same contract as cstp_dpd_echo(): byte 0 becomes 0x04 and
  * every other byte is kept, which the client's MTU probe requires
- * (interop.md §6.6). Returns rec_len, CSTP_ERR_DTLS_EMPTY,
+ * (doc/spec/interop.md §6.6). Returns rec_len, CSTP_ERR_DTLS_EMPTY,
  * CSTP_ERR_NOT_DPD_REQ, CSTP_ERR_TOO_BIG or CSTP_ERR_NO_SPACE. */
 int dtls_dpd_echo(const uint8_t *rec, size_t rec_len, uint8_t *out,
 		  size_t out_len);

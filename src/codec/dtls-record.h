@@ -3,7 +3,7 @@
 #define OCSM_DTLS_RECORD_H
 
 /*
- * A look at DTLS datagrams from outside the DTLS library (interop.md §6.2,
+ * A look at DTLS datagrams from outside the DTLS library (doc/spec/interop.md §6.2,
  * §6.3): main routes each datagram that reaches its UDP listener by what it
  * is, and a worker tells a new ClientHello from the records of its running
  * association. Nothing here decrypts or allocates; every function reads only
@@ -34,7 +34,7 @@
 
 #define DTLS_RECORD_HEADER_LEN 13u
 #define DTLS_HANDSHAKE_HEADER_LEN 12u
-/* Largest App-ID (X-DTLS-App-ID is 1..32 bytes, interop.md §2.3). */
+/* Largest App-ID (X-DTLS-App-ID is 1..32 bytes, doc/spec/interop.md §2.3). */
 #define DTLS_APP_ID_MAX 32u
 /* The ClientHello extension carrying the App-ID (ocserv, newer clients). */
 #define DTLS_EXT_APP_ID 48018u

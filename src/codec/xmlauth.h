@@ -3,7 +3,7 @@
 #define OCSM_XMLAUTH_H
 
 /*
- * The aggregate-auth login bodies (interop.md §1.2): a strict, bounded
+ * The aggregate-auth login bodies (doc/spec/interop.md §1.2): a strict, bounded
  * parser for what the client POSTs, and writers for what the server answers.
  *
  * Client → server, parsed by xmlauth_parse():

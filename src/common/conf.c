@@ -156,7 +156,7 @@ static const struct key_def keys[] = {
 
 /*
  * ocserv options we recognise but do not implement: a warning, not an error,
- * so an ocserv.conf loads. interop.md §7.9 (reference config, per-user keys)
+ * so an ocserv.conf loads. doc/spec/interop.md §7.9 (reference config, per-user keys)
  * plus the accounting/RADIUS, camouflage and renamed ones.
  */
 static const char *const ocserv_only[] = {

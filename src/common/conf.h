@@ -124,7 +124,7 @@ struct config {
 	uint32_t ban_reset_time_s;
 	uint32_t min_reauth_time_s;
 
-	/* liveness (liveness.md §3-§9) */
+	/* liveness (doc/spec/liveness.md §3-§9) */
 	uint32_t auth_timeout_s;        /* >= 1 */
 	uint32_t dpd_s;                 /* 0: DPD off, else >= 2 */
 	uint32_t mobile_dpd_s;          /* already resolved: "mobile-dpd = 0" stores dpd_s */
@@ -188,7 +188,7 @@ int config_write(const struct config *cfg, FILE *f);
  * it starts with "android" or "apple-ios", case-insensitively. NULL: false. */
 bool config_platform_is_mobile(const char *platform);
 
-/* The timer values one tunnel runs with, in seconds (liveness.md §3-§8). */
+/* The timer values one tunnel runs with, in seconds (doc/spec/liveness.md §3-§8). */
 struct config_tunnel_timers {
 	bool mobile;                    /* input echoed: which set was chosen */
 	uint32_t dpd_s;                 /* dpd, or mobile-dpd for a mobile client; 0: off */

@@ -5,7 +5,7 @@
 /*
  * Bounded FIFO of complete CSTP packets waiting for the TLS socket.
  *
- * The worker never blocks on a peer (liveness.md §6, interop.md §7.6): it
+ * The worker never blocks on a peer (doc/spec/liveness.md §6, doc/spec/interop.md §7.6): it
  * sends each packet with one gnutls_record_send() and, when that returns
  * GNUTLS_E_AGAIN, keeps the packet here. The head of the queue is the
  * "pending record": GnuTLS has already encrypted it and must be called

@@ -3,7 +3,7 @@
 #define OCSM_BAN_H
 
 /*
- * Per-source-address ban scores, as in ocserv (interop.md §7.9). Pure: time
+ * Per-source-address ban scores, as in ocserv (doc/spec/interop.md §7.9). Pure: time
  * is passed in (monotonic ms), nothing is logged.
  *
  * Every event from an address adds points to its score: each TCP connection

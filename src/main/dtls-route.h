@@ -3,7 +3,7 @@
 #define OCSM_DTLS_ROUTE_H
 
 /*
- * Main's routing of DTLS datagrams to workers (interop.md §6.2), as a pure
+ * Main's routing of DTLS datagrams to workers (doc/spec/interop.md §6.2), as a pure
  * table: no sockets, no clock, no logging. main-udp.c asks it what to do
  * with each datagram its UDP listener receives and performs the verdict.
  *

@@ -15,7 +15,7 @@
  *
  * A lease is keyed by the session (a non-zero 64-bit key the caller picks,
  * e.g. a session serial): asking again with the same key returns the same
- * address, so a session that resumes gets its address back (interop.md §0
+ * address, so a session that resumes gets its address back (doc/spec/interop.md §0
  * rule 8). The lease lives until ippool_release(), i.e. until the session
  * ends, not when its tunnel drops.
  *

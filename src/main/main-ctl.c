@@ -82,7 +82,7 @@ struct main_ctl {
 	uint64_t next_gather_id;
 	struct ctl_live *live;
 
-	/* liveness.md §10 and occtl's status counters */
+	/* doc/spec/liveness.md §10 and occtl's status counters */
 	struct vpn_counters counters;
 	uint64_t auth_failures, sessions_handled, tunnels_handled;
 	vpn_ms_t started_ms;
@@ -716,7 +716,7 @@ static bool concerns(const struct server *srv, uint8_t cmd, const CtlRequest *re
 }
 
 /* disconnect: end the tunnel of w with admin-disconnect (the session then
- * ends, or waits with persistent-cookies, liveness.md §2.1). */
+ * ends, or waits with persistent-cookies, doc/spec/liveness.md §2.1). */
 static bool disconnect_worker(struct server *srv, struct worker_proc *w)
 {
 	Terminate t = TERMINATE__INIT;

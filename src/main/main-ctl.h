@@ -14,7 +14,7 @@
  * MAIN_CTL_GATHER_TIMEOUT_S, whichever comes first; a worker that did not
  * answer is shown with its last periodic report, marked as such.
  *
- * It also keeps the server-wide counters of liveness.md §10, fed by the
+ * It also keeps the server-wide counters of doc/spec/liveness.md §10, fed by the
  * main_ctl_count_* hooks where main sees tunnels and sessions end.
  */
 

@@ -19,7 +19,7 @@
  * can share the listener's address and port; the kernel prefers a connected
  * socket for its peer's datagrams, so main only sees what no worker holds.
  * Our address is the one the datagram was sent to (IP_PKTINFO), so replies
- * leave from the address the client talks to (interop.md §6.2: the TCP peer
+ * leave from the address the client talks to (doc/spec/interop.md §6.2: the TCP peer
  * IP). Nothing here blocks: a worker whose IPC socket is full misses the
  * handover, and the client's retransmission brings the datagram again.
  */

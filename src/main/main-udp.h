@@ -3,7 +3,7 @@
 #define OCSM_MAIN_UDP_H
 
 /*
- * DTLS in main (interop.md §6.2): the UDP listener on udp-port, and the
+ * DTLS in main (doc/spec/interop.md §6.2): the UDP listener on udp-port, and the
  * routing of what it receives to the workers (src/main/dtls-route.h decides,
  * this file performs). A datagram for a tunnel becomes a UDP socket bound
  * to our address and port and connected to the client's, handed to the

@@ -17,7 +17,7 @@
  *   TunnelUp            the CONNECT was answered
  *   TunnelStats         counters (passed on to sec-mod)
  *   TunnelDown          the tunnel ended: sec-mod's session machine decides
- *                       (liveness.md §2.1) whether the session waits or
+ *                       (doc/spec/liveness.md §2.1) whether the session waits or
  *                       ends; main keeps or frees the lease and the device
  *                       when it hears which (SmSession)
  *   ProbeReply          is the client alive (max-same-clients, for sec-mod)
@@ -807,7 +807,7 @@ void main_on_sm_open_reply(struct server *srv, const SmOpenReply *rep)
 		return;
 	}
 	/* The lease (and a kept device) of a resumed session are reused as
-	 * they are: same address, same netmask, same device (interop.md §0
+	 * they are: same address, same netmask, same device (doc/spec/interop.md §0
 	 * rule 8). */
 	if (!m->has_lease) {
 		rc = ippool_lease(&srv->pool, s->serial, lease_seed(srv, s), &m->ipv4);
@@ -961,7 +961,7 @@ static void pass_on_stats(struct server *srv, struct worker_proc *w)
 }
 
 /* w's tunnel ended for reason (TunnelDown, or the worker died). sec-mod's
- * session machine decides (liveness.md §2.1) and tells main with an
+ * session machine decides (doc/spec/liveness.md §2.1) and tells main with an
  * SmSession: waiting keeps the lease and, with keep-tun-on-resume, the
  * device; ended frees them. A tunnel taken over from w only hands in its
  * counters. */
@@ -1388,7 +1388,7 @@ static void worker_exited(struct server *srv, struct worker_proc *w, int status)
 		ipc_cb(srv->loop, &w->ipc_w, EV_READ);
 	s = worker_session(srv, w);
 	if (w->session_serial != 0) {
-		/* attached to a session and no TunnelDown: liveness.md §2.1 */
+		/* attached to a session and no TunnelDown: doc/spec/liveness.md §2.1 */
 		log_warn("worker %ld of user '%s' died without reporting its tunnel end: %s",
 			 (long)w->pid, LOG_ESC(s != NULL ? s->username : "?"),
 			 vpn_end_reason_str(VPN_END_WORKER_CRASHED));

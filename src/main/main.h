@@ -89,7 +89,7 @@ struct worker_proc {
 };
 
 /*
- * Main's side of a session (liveness.md §2): what must outlive its tunnels.
+ * Main's side of a session (doc/spec/liveness.md §2): what must outlive its tunnels.
  * Created by the first CONNECT of a session, freed when the session ends.
  * While the session waits to resume, the IPv4 lease stays and, with
  * keep-tun-on-resume, so does the tun device: main keeps its fd open, so the

@@ -15,7 +15,7 @@
  *
  * The device lives as long as some process holds its fd: main closes its copy
  * with tun_close() and the worker's copy goes with the worker. Keeping a
- * device across a resume (liveness.md §2, waiting-to-resume) is then a matter
+ * device across a resume (doc/spec/liveness.md §2, waiting-to-resume) is then a matter
  * of keeping the struct tun with the session instead of the worker.
  */
 

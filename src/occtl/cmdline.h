@@ -3,7 +3,7 @@
 #define OCSM_OCCTL_CMDLINE_H
 
 /*
- * occtl-modern's command words (occtl's, interop.md §8, plus terminate):
+ * occtl-modern's command words (occtl's, doc/spec/interop.md §8, plus terminate):
  *
  *   show status | show users | show user NAME | show id ID
  *   show sessions [all|valid] (alias: show cookies) | show session SID

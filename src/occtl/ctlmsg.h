@@ -15,7 +15,7 @@
  *
  * A request's type is an enum ctl_cmd and its payload a CtlRequest; the
  * reply's type is CTL_REPLY(cmd) and its payload a CtlReply. The type
- * numbers follow occtl's (interop.md §8) where a command exists there.
+ * numbers follow occtl's (doc/spec/interop.md §8) where a command exists there.
  *
  * Error convention: 0 or a length on success, -errno for system errors, or
  * a CTL_E_* code for a peer that broke the protocol (close it).

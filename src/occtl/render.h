@@ -5,7 +5,7 @@
 /*
  * occtl-modern's output: a CtlReply rendered as text for people or as JSON
  * for scripts. Both come from the same field list, so every label of the text
- * is a key of the JSON (occtl's labels where occtl has the field, interop.md
+ * is a key of the JSON (occtl's labels where occtl has the field, doc/spec/interop.md
  * §8). JSON conventions, as occtl's: the label holds the human-readable
  * value, "_Label" a relative companion ("3m 02s ago"), and raw_* keys hold
  * numbers: epoch seconds for times, seconds for durations (null when there is

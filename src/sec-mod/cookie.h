@@ -3,7 +3,7 @@
 #define OCSM_COOKIE_H
 
 /*
- * The webvpn cookie and the session id derived from it (interop.md §1.3).
+ * The webvpn cookie and the session id derived from it (doc/spec/interop.md §1.3).
  *
  * Cookie: 32 bytes from gnutls_rnd(GNUTLS_RND_KEY) (256 bits, as ocserv),
  * written as unpadded base64url: always COOKIE_LEN characters from

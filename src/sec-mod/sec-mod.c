@@ -11,7 +11,7 @@
  *    waiting to resume, session-timeout from authentication), and the reaping
  *    of ended records SESSIONS_ENDED_KEEP_MS after their end;
  *  - logins held back by max-same-clients while the user's silent active
- *    sessions are probed (liveness.md §9): probe sent at P, the worker
+ *    sessions are probed (doc/spec/liveness.md §9): probe sent at P, the worker
  *    answers after VPN_SAME_PROBE_GRACE_MS (2 s) at the latest, and an
  *    answer missing at P + 2 s + SECMOD_PROBE_SLACK_MS counts as silence.
  *
@@ -351,7 +351,7 @@ static void login_refuse_too_many(struct secmod *sm, uint64_t request_id, const 
 enum login_outcome { LOGIN_DONE, LOGIN_PENDING };
 
 /*
- * max-same-clients (liveness.md §9) for a login of l->username at now, with
+ * max-same-clients (doc/spec/liveness.md §9) for a login of l->username at now, with
  * what the probes of l said so far (l may be a stack copy for a first try).
  * Applies the plan: waiting sessions and silent probed ones end with
  * superseded; stale active ones get a probe. Answers the login unless it

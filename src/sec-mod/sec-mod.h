@@ -4,7 +4,7 @@
 
 /*
  * sec-mod: the process main forks to hold the session records
- * (Parent-Tunnels, liveness.md §2) and authentication (architecture.md).
+ * (Parent-Tunnels, doc/spec/liveness.md §2) and authentication (doc/spec/architecture.md).
  *
  *   worker --AuthRequest-----------> main --SmAuthRequest--> sec-mod
  *          <-AuthReply (cookie)----       <-SmAuthReply-----   password file,
@@ -43,7 +43,7 @@
 #include "vpn/time.h"
 
 /* How long sec-mod waits for the answers to the probes of a login held back
- * by max-same-clients (liveness.md §9), beyond the probe's grace: a worker
+ * by max-same-clients (doc/spec/liveness.md §9), beyond the probe's grace: a worker
  * that does not answer in time counts as silent. */
 #define SECMOD_PROBE_SLACK_MS 1000u
 /* Logins waiting for probes at once, server-wide; more are refused. */

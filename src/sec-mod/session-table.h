@@ -3,7 +3,7 @@
 #define OCSM_SESSIONS_H
 
 /*
- * The session table (Parent-Tunnels, liveness.md §2): one record per
+ * The session table (Parent-Tunnels, doc/spec/liveness.md §2): one record per
  * successful authentication, found again by its cookie on every CONNECT.
  *
  * sec-mod (src/sec-mod/sec-mod.h) owns the table and drives it; main keeps a

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Dead peer detection on one channel (liveness.md §3).
+ * Dead peer detection on one channel (doc/spec/liveness.md §3).
  *
  * Timers, with L the time of the last valid frame received on the channel,
  * D the interval and R the retries (1..10):

@@ -3,7 +3,7 @@
 #define VPN_DPD_H
 
 /*
- * Dead peer detection for one channel (CSTP or DTLS), liveness.md §3.
+ * Dead peer detection for one channel (CSTP or DTLS), doc/spec/liveness.md §3.
  * The schedule and its timeline are described at the top of dpd.c.
  */
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * DTLS channel state and data-path choice (liveness.md §3, §7).
+ * DTLS channel state and data-path choice (doc/spec/liveness.md §3, §7).
  *
  * States: none (never up on this tunnel, or not negotiated), up (carries the
  * data), inactive (was up; data on CSTP). CSTP always carries control.

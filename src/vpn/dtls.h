@@ -3,7 +3,7 @@
 #define VPN_DTLS_H
 
 /*
- * State of a tunnel's DTLS channel and the data-path choice, liveness.md §7.
+ * State of a tunnel's DTLS channel and the data-path choice, doc/spec/liveness.md §7.
  * See dtls.c for the rules and the timeline.
  */
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Idle timeout (liveness.md §5) and the user-data classifier (§1).
+ * Idle timeout (doc/spec/liveness.md §5) and the user-data classifier (§1).
  *
  * Timer:
  *  - The tunnel is idle-timed-out when no user data moved in either
@@ -9,7 +9,7 @@
  *  - Only user data moves the anchor. DPD, keepalives and the chatter hosts
  *    emit on their own (ND, MLD, IGMP, link-local multicast) do not: an
  *    openconnect client probes and keeps alive forever, so counting those
- *    would mean no client is ever idled out (interop.md §4.5).
+ *    would mean no client is ever idled out (doc/spec/interop.md §4.5).
  *
  *   I = 1800 s
  *

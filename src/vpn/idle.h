@@ -4,7 +4,7 @@
 
 /*
  * Idle timeout of one tunnel and the "is this user data?" classifier,
- * liveness.md §5 and §1. See idle.c for the timer and its timeline.
+ * doc/spec/liveness.md §5 and §1. See idle.c for the timer and its timeline.
  */
 
 #include <stdbool.h>
@@ -26,7 +26,7 @@ struct vpn_idle {
 
 /* Start at now. idle_ms is the effective value the caller chose: the
  * per-user/group/global idle-timeout, or mobile-idle-timeout instead for a
- * mobile client (liveness.md §8); the machine does not know about mobiles. */
+ * mobile client (doc/spec/liveness.md §5, §8); the machine does not know about mobiles. */
 void vpn_idle_init(struct vpn_idle *m, vpn_ms_t idle_ms, vpn_ms_t now);
 
 /* User data moved (either direction) at now. Ignored once expired, and a now

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Keepalive answers on one channel (liveness.md §4).
+ * Keepalive answers on one channel (doc/spec/liveness.md §4).
  *
  * The server never sends a keepalive on its own. A KEEPALIVE received is
  * answered with a KEEPALIVE on the same channel (the protocol draft says a

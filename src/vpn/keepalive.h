@@ -3,7 +3,7 @@
 #define VPN_KEEPALIVE_H
 
 /*
- * Keepalive answers for one channel, liveness.md §4. See keepalive.c for the
+ * Keepalive answers for one channel, doc/spec/liveness.md §4. See keepalive.c for the
  * rule and its timeline. No timer: the server never sends a keepalive on its
  * own, it only decides whether to answer one.
  */

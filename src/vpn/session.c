@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Session (Parent-Tunnel) machine (liveness.md §2, §2.1, §5, §9).
+ * Session (Parent-Tunnel) machine (doc/spec/liveness.md §2, §2.1, §5, §9).
  *
  * A session is created by a successful authentication and outlives its
  * tunnels. Timers, with C = cookie-timeout and S = session-timeout:

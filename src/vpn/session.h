@@ -4,7 +4,7 @@
 
 /*
  * Session (Parent-Tunnel) machine, end reasons and the max-same-clients rule,
- * liveness.md §2, §2.1, §5 and §9. See session.c for the timers and timeline.
+ * doc/spec/liveness.md §2, §2.1, §5 and §9. See session.c for the timers and timeline.
  */
 
 #include <stdbool.h>
@@ -56,7 +56,7 @@ const char *vpn_goodbye_str(enum vpn_goodbye g);
 #define VPN_BYE_RECONNECT 0x91
 #define VPN_BYE_PAUSE 0xd1
 
-/* Classify a client DISCONNECT payload (interop.md §3.4): first byte 0xb0 or
+/* Classify a client DISCONNECT payload (doc/spec/interop.md §3.4): first byte 0xb0 or
  * 0x70 -> USER_DISCONNECT; empty (payload may be NULL), 0x91, 0xd1 or any
  * other byte -> CLIENT_RECONNECTING. Trailing text is ignored. */
 enum vpn_end_reason vpn_end_reason_from_bye(const uint8_t *payload, size_t len);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The liveness engine of one tunnel: every timer a worker runs, composed
- * behind one expiry (liveness.md §3-§7).
+ * behind one expiry (doc/spec/liveness.md §3-§7).
  *
  * Timers (each described in its own machine's file):
  *  - session deadline: the absolute created + S handed over by sec-mod; ends
@@ -185,7 +185,7 @@ unsigned vpn_tunnel_on_rx(struct vpn_tunnel *t, enum vpn_chan ch, enum vpn_frame
 			acts |= VPN_ACT_SEND_KEEPALIVE;
 		break;
 	case VPN_FRAME_DISCONNECT:
-		/* The client never sends DISCONNECT over DTLS (interop.md §3.5);
+		/* The client never sends DISCONNECT over DTLS (doc/spec/interop.md §3.5);
 		 * only the CSTP one ends the tunnel. */
 		if (ch == VPN_CHAN_CSTP) {
 			vpn_tunnel_end(t, vpn_end_reason_from_bye(payload, len), now);

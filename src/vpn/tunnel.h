@@ -100,7 +100,7 @@ struct vpn_tunnel {
 	uint64_t tun_packets, tun_chatter; /* packets read from tun; those not user data */
 };
 
-/* Everything occtl shows about a tunnel's liveness (liveness.md §10). */
+/* Everything occtl shows about a tunnel's liveness (doc/spec/liveness.md §10). */
 struct vpn_tunnel_snapshot {
 	bool ended;
 	enum vpn_end_reason end_reason;
@@ -204,7 +204,7 @@ enum vpn_chan vpn_tunnel_data_path(const struct vpn_tunnel *t, vpn_ms_t now);
 void vpn_tunnel_snapshot(const struct vpn_tunnel *t, vpn_ms_t now,
 			 struct vpn_tunnel_snapshot *out);
 
-/* Server-wide counters (liveness.md §10), kept by whoever sees the ends. */
+/* Server-wide counters (doc/spec/liveness.md §10), kept by whoever sees the ends. */
 struct vpn_counters {
 	uint64_t dpd_timeouts;		/* tunnels ended with dpd-timeout */
 	uint64_t resumes;		/* sessions resumed from waiting-to-resume */

@@ -218,7 +218,7 @@ bad:
 	o->err = -EINVAL;
 }
 
-/* The X-DTLS-* block (PSK-NEGOTIATE, interop.md §6.2). */
+/* The X-DTLS-* block (PSK-NEGOTIATE, doc/spec/interop.md §6.2). */
 static void put_dtls(struct out *o, const struct cstp_reply *r)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -259,7 +259,7 @@ int cstp_connect_reply(char *buf, size_t size, const struct cstp_reply *r)
 	if (!safe_value(r->ipv4) || !safe_value(r->ipv4_netmask))
 		return -EINVAL;
 
-	/* The client requires these exact 13 bytes first (interop.md §2.2). */
+	/* The client requires these exact 13 bytes first (doc/spec/interop.md §2.2). */
 	put(&o, "HTTP/1.1 200 CONNECTED\r\n");
 	put(&o, "X-CSTP-Version: 1\r\n");
 	if (r->server_name != NULL)

@@ -3,7 +3,7 @@
 #define OCSM_WORKER_CONNECT_H
 
 /*
- * Pure pieces of the CONNECT answer (interop.md §2): the tunnel MTU and the
+ * Pure pieces of the CONNECT answer (doc/spec/interop.md §2): the tunnel MTU and the
  * header block of `HTTP/1.1 200 CONNECTED`. No I/O, no clock, no logging, so
  * both are unit tested byte for byte (tests/unit/test-connect-reply.c).
  */
@@ -30,7 +30,7 @@ struct cstp_mtu {
 };
 
 /*
- * The CSTP-only tunnel MTU (interop.md §6.7, the ocserv computation with the
+ * The CSTP-only tunnel MTU (doc/spec/interop.md §6.7, the ocserv computation with the
  * CSTP/TCP overhead in place of the DTLS/UDP one, since we offer no DTLS):
  *
  *   base = min(link_mtu, client_base_mtu, tcp_pmtu), each 0 = unknown/ignored,
@@ -50,7 +50,7 @@ struct cstp_mtu cstp_mtu_compute(unsigned link_mtu, unsigned client_base_mtu,
 				 unsigned tls_overhead);
 
 /*
- * The DTLS channel (interop.md §6.7, liveness.md §7). The datagrams of the
+ * The DTLS channel (doc/spec/interop.md §6.7, doc/spec/liveness.md §7). The datagrams of the
  * tunnel ride on UDP over the same IP path as the TCP connection, and the
  * PSK-NEGOTIATE handshake normally settles on AES-GCM, whose DTLS 1.2 record
  * adds a 13-byte header, an 8-byte explicit nonce and a 16-byte tag; the
@@ -107,7 +107,7 @@ struct cstp_reply {
 	unsigned session_remaining_s;	/* X-CSTP-Session-Timeout-Remaining */
 	unsigned cookie_timeout_s;	/* X-CSTP-Disconnected-Timeout */
 	struct cstp_mtu mtu;		/* X-CSTP-Base-MTU, X-CSTP-MTU */
-	/* The X-DTLS-* block (interop.md §2.3, §6.2); nothing when !enabled
+	/* The X-DTLS-* block (doc/spec/interop.md §2.3, §6.2); nothing when !enabled
 	 * (a client without DTLS, or a server without a UDP port). */
 	struct {
 		bool enabled;

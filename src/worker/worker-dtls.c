@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The DTLS channel of a worker's tunnel: PSK-NEGOTIATE (interop.md §6.2),
- * the data path, the per-channel liveness of liveness.md §3/§7 and the MTU.
+ * The DTLS channel of a worker's tunnel: PSK-NEGOTIATE (doc/spec/interop.md §6.2),
+ * the data path, the per-channel liveness of doc/spec/liveness.md §3/§7 and the MTU.
  *
  * Associations. Every client handshake comes from a new UDP port (or, with
  * --dtls-local-port, again from the same one); main hands us a socket
@@ -11,7 +11,7 @@
  *   cur   the established one, carrying the channel
  *   pend  a handshake in progress; it replaces cur when it completes, and a
  *         newer ClientHello replaces it (the client gave up on it). cur
- *         stays in service until then (interop.md §6.2), so a forged hello
+ *         stays in service until then (doc/spec/interop.md §6.2), so a forged hello
  *         carrying our App-ID cannot take the channel down.
  *
  * A ClientHello arriving on cur's own socket (same port) starts a pend that
@@ -38,7 +38,7 @@
  *
  * Right after a handshake the client probes the MTU with a DPD-REQ of
  * MTU + 1 bytes and drops every other DTLS record until it sees the exact
- * echo (interop.md §6.6): DPD-REQs are echoed byte for byte at once, even
+ * echo (doc/spec/interop.md §6.6): DPD-REQs are echoed byte for byte at once, even
  * above our current DTLS MTU, and data stays on CSTP until the client sends
  * anything other than a probe (at most WORKER_DTLS_QUIET_MS).
  */
@@ -278,7 +278,7 @@ static void set_data_mtu(struct worker_dtls *d, unsigned mtu, const char *why, s
 		log_info("DTLS to %s: %s: DTLS data MTU %u -> %u",
 			 d->cur != NULL ? d->cur->peer : "?", why, old, mtu);
 	/* main applies it to the tun device, which then hands us nothing
-	 * larger (liveness.md §7). */
+	 * larger (doc/spec/liveness.md §7). */
 	send_status(d, mtu);
 }
 
@@ -543,7 +543,7 @@ static void echo_dpd(struct worker_dtls *d, struct assoc *a, uint8_t *rec, size_
 	if (len < 0)
 		return;
 	/* A probe above our record size still gets its exact echo: the
-	 * client's MTU detection needs it (interop.md §6.6). */
+	 * client's MTU detection needs it (doc/spec/interop.md §6.6). */
 	room = gnutls_dtls_get_data_mtu(a->s);
 	if ((unsigned)len > room)
 		(void)gnutls_dtls_set_data_mtu(a->s, (unsigned)len);
@@ -874,7 +874,7 @@ int worker_dtls_prepare(struct worker *w, unsigned port)
 		goto fail;
 	}
 	/* The key of this tunnel: the exporter of this very TLS connection
-	 * (interop.md §6.2), no context. */
+	 * (doc/spec/interop.md §6.2), no context. */
 	r = gnutls_prf_rfc5705(w->tls, sizeof(label) - 1, label, 0, NULL, sizeof(d->psk),
 			       (char *)d->psk);
 	if (r < 0)

@@ -3,7 +3,7 @@
 #define OCSM_WORKER_DTLS_H
 
 /*
- * The DTLS channel of a worker's tunnel (interop.md §6, liveness.md §3, §7).
+ * The DTLS channel of a worker's tunnel (doc/spec/interop.md §6, doc/spec/liveness.md §3, §7).
  * See worker-dtls.c for the associations, the data path and the MTU.
  *
  *   CONNECT (client offers PSK-NEGOTIATE, main has a UDP port)
@@ -27,7 +27,7 @@
 struct worker;
 struct worker_dtls;
 
-/* PSK length and the exporter label (interop.md §6.2). */
+/* PSK length and the exporter label (doc/spec/interop.md §6.2). */
 #define WORKER_DTLS_PSK_LEN 32u
 #define WORKER_DTLS_PSK_LABEL "EXPORTER-openconnect-psk"
 /* App-ID length we issue (X-DTLS-App-ID: 64 hex digits). */
@@ -38,12 +38,12 @@ struct worker_dtls;
 #define WORKER_DTLS_RETRANS_MS 1000u
 #define WORKER_DTLS_HANDSHAKE_MS 20000u
 /* After a handshake the client runs its MTU probe and drops any other DTLS
- * record meanwhile (interop.md §6.6): data waits on CSTP until the client
+ * record meanwhile (doc/spec/interop.md §6.6): data waits on CSTP until the client
  * sends something else on DTLS, for at most this long (and only about
  * WORKER_DTLS_PROBE_GRACE_MS after the last probe we echoed). */
 #define WORKER_DTLS_QUIET_MS 1500u
 #define WORKER_DTLS_PROBE_GRACE_MS 100u
-/* try-mtu-discovery: smallest data MTU we lower to (liveness.md §7), and how
+/* try-mtu-discovery: smallest data MTU we lower to (doc/spec/liveness.md §7), and how
  * often a full-size send may try to raise it again. */
 #define WORKER_DTLS_MTU_FLOOR_V4 800u
 #define WORKER_DTLS_MTU_FLOOR_V6 1280u

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The HTTP dialogue of the worker (interop.md §1, §2): the aggregate-auth
+ * The HTTP dialogue of the worker (doc/spec/interop.md §1, §2): the aggregate-auth
  * login and the CONNECT that starts the tunnel.
  *
  *   GET/POST without credentials  -> 200 auth-request form (username, password)
@@ -35,7 +35,7 @@ static void http_process(struct worker *w, const uint8_t *data, size_t len);
 
 /* --- responses ----------------------------------------------------------- */
 
-/* A response with an empty body, then the close (interop.md §5.4). */
+/* A response with an empty body, then the close (doc/spec/interop.md §5.4). */
 static void reply_and_close(struct worker *w, const char *status, const char *x_reason)
 {
 	char buf[512];

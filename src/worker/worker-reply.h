@@ -3,7 +3,7 @@
 #define OCSM_WORKER_REPLY_H
 
 /*
- * Pure pieces of the worker's HTTP answers (interop.md §1.2, §2.2, §5.4):
+ * Pure pieces of the worker's HTTP answers (doc/spec/interop.md §1.2, §2.2, §5.4):
  * the header blocks, and the checks on what goes into them. No I/O, no
  * logging; unit tested in tests/unit/test-worker-reply.c.
  */
@@ -48,7 +48,7 @@ int worker_reply_empty(char *buf, size_t size, const char *status, const char *x
 int worker_reply_xml_head(char *buf, size_t size, size_t body_len, const char *cookie,
 			  bool keep_alive);
 
-/* True when a cookie value can go into Set-Cookie as is (interop.md §1.3):
+/* True when a cookie value can go into Set-Cookie as is (doc/spec/interop.md §1.3):
  * 1..WORKER_COOKIE_MAX visible ASCII characters without ; , " \ or space. */
 bool worker_cookie_is_safe(const char *cookie);
 

@@ -99,7 +99,7 @@ static unsigned tcp_path_mtu(int fd)
 }
 
 /*
- * liveness.md §4/§6: the kernel gives up on a peer that stops acknowledging
+ * doc/spec/liveness.md §4/§6: the kernel gives up on a peer that stops acknowledging
  * after 3D (TCP_USER_TIMEOUT, the DPD window; the send-stall window when DPD
  * is off) and probes an idle connection every D (SO_KEEPALIVE).
  */
@@ -235,7 +235,7 @@ static void timer_fire(void *owner, vpn_ms_t now)
 	}
 	if (acts & VPN_ACT_SEND_DPD_REQ_CSTP)
 		send_probe(w, now);
-	/* DTLS dead (L + 3D) only moves the data to CSTP (liveness.md §3). */
+	/* DTLS dead (L + 3D) only moves the data to CSTP (doc/spec/liveness.md §3). */
 	if (acts & VPN_ACT_DTLS_INACTIVE)
 		worker_dtls_on_inactive(w, "dpd-timeout", now);
 	if (acts & VPN_ACT_SEND_DPD_REQ_DTLS)
@@ -283,7 +283,7 @@ static void live_channel(const struct vpn_tunnel_snapshot *sn, enum vpn_chan ch,
 }
 
 /*
- * The engine's snapshot for occtl (liveness.md §10). tls_desc receives the
+ * The engine's snapshot for occtl (doc/spec/liveness.md §10). tls_desc receives the
  * gnutls description the message points to: gnutls_free() it after sending.
  */
 static void live_fill(const struct worker *w, TunnelLiveness *l, TunnelLivenessChannel ch[2],
@@ -687,7 +687,7 @@ void worker_tunnel_rx(struct worker *w, uint8_t *rec, size_t len, vpn_ms_t now)
 	if (acts & VPN_ACT_DTLS_INACTIVE)
 		worker_dtls_on_inactive(w, "cstp-data", now);
 	if (acts & VPN_ACT_SEND_DPD_RESP) {
-		/* Byte for byte, only the type changes (interop.md §3.6): the
+		/* Byte for byte, only the type changes (doc/spec/liveness.md §3, doc/spec/interop.md §6.6): the
 		 * record is turned into its answer in place. */
 		send_control(w, rec, cstp_dpd_echo(rec, len, rec, len), VPN_FRAME_DPD_RESP, now);
 	}

@@ -3,7 +3,7 @@
 #define OCSM_WORKER_H
 
 /*
- * ocserv-modern-worker: one process per TCP connection (architecture.md).
+ * ocserv-modern-worker: one process per TCP connection (doc/spec/architecture.md).
  *
  *   main --fork+exec--> worker -c FILE -d LEVEL
  *                       fd 3: the accepted TCP socket
@@ -42,7 +42,7 @@
 #define WORKER_TCP_FD 3
 #define WORKER_IPC_FD 4
 
-/* HTTP requests served on one TCP connection (as ocserv, interop.md §1.1). */
+/* HTTP requests served on one TCP connection (as ocserv, doc/spec/interop.md §1.1). */
 #define WORKER_MAX_REQUESTS 16
 /* How long the close sequence may wait for the last records (DISCONNECT,
  * TERMINATE, a 401) to leave before the socket is closed anyway. */
@@ -198,14 +198,14 @@ void worker_tunnel_on_room(struct worker *w);
 /* main asks for the liveness snapshot (occtl): send a TunnelStats with it
  * and request_id at once (without the snapshot before the tunnel is up). */
 void worker_tunnel_stats_request(struct worker *w, uint64_t request_id);
-/* main asks whether the client is alive (max-same-clients, liveness.md §9):
+/* main asks whether the client is alive (max-same-clients, doc/spec/liveness.md §9):
  * CSTP heard from within p->min_silence_ms: "alive" at once; else a DPD
  * request now and the answer after p->grace_ms (alive if anything came). */
 void worker_tunnel_probe(struct worker *w, const Probe *p);
 /* Release what the tunnel owns. */
 void worker_tunnel_cleanup(struct worker *w);
 /* What a CSTP packet type is to the engine; the DTLS channel carries the
- * same type codes (interop.md §3.5), so both receive paths use it. */
+ * same type codes (doc/spec/interop.md §3.5), so both receive paths use it. */
 enum vpn_frame_kind worker_frame_kind(uint8_t cstp_type);
 /* Write one IP packet from the client to tun (a full tun drops it). */
 void worker_tunnel_tun_write(struct worker *w, const uint8_t *pkt, size_t len);

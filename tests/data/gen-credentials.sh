@@ -31,7 +31,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
 rm -f "$dir/openssl.err"
 chmod 600 "$dir/server-key.pem"
 
-# interop.md 9.1: the pin is the SHA-256 of the DER SubjectPublicKeyInfo.
+# doc/spec/interop.md 9.1: the pin is the SHA-256 of the DER SubjectPublicKeyInfo.
 pin=$(openssl x509 -in "$dir/server-cert.pem" -pubkey -noout |
 	openssl pkey -pubin -outform der |
 	openssl dgst -sha256 -binary | base64)

@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 #
 # dtls-lib.sh: helpers of the test-dtls-*.sh scenarios (the DTLS channel,
-# interop.md §6, liveness.md §3 and §7), on top of lib.sh. The server
+# doc/spec/interop.md §6, doc/spec/liveness.md §3 and §7), on top of lib.sh. The server
 # listens for DTLS on UDP $PORT (the same number as its TCP port, so
 # lib.sh's cut_on NAME udp blocks exactly the DTLS path), and the client runs
 # with DTLS (lib.sh's start_client always passes --no-dtls).
@@ -121,7 +121,7 @@ server_tun_of() {
 # egress of NAME's eth0). Unlike lib.sh's cut_on NAME udp (a drop in the
 # OUTPUT hook, which the client's send sees as EPERM: openconnect then
 # fails its handshake at once and retries only 60 s later), the client's
-# datagrams leave and vanish, as with a firewall on the path (interop.md
+# datagrams leave and vanish, as with a firewall on the path (doc/spec/interop.md
 # §9.7: drop, never reject).
 udp_blackhole_on() {
 	in_client "$1" nft -f - <<-EOF || hard_error "nft in ${CLI_NS[$1]}"

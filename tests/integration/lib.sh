@@ -533,7 +533,7 @@ wait_exit() {
 # Client
 
 # authenticate NAME [USER [PASSWORD]]: openconnect --authenticate with the
-# password on stdin, from NAME's namespace (interop.md 9.2). Returns its exit
+# password on stdin, from NAME's namespace (doc/spec/interop.md 9.2). Returns its exit
 # code; on success CLI_COOKIE[NAME] holds the cookie. Each attempt's output
 # goes to its own file, AUTH_LOG (NAME-auth-N.log).
 AUTH_COUNT=0
@@ -634,7 +634,7 @@ client_ping() {
 		"$SERVER_VPN_IP" >> "$IT_WORK/$name-ping.log" 2>&1
 }
 
-# cut_on NAME [all|tcp|udp]: silently drop (never reject: interop.md 9.7)
+# cut_on NAME [all|tcp|udp]: silently drop (never reject: doc/spec/interop.md 9.7)
 # the traffic between NAME's namespace and the server, both ways, with
 # nftables in NAME's namespace; cut_off NAME lifts it. For drop/resume tests.
 cut_on() {
@@ -728,7 +728,7 @@ ping_summary() {
 
 # server_disconnect_line TEXT: the client log line announcing that the server
 # ended the tunnel for reason TEXT ("idle timeout", "session timeout").
-# Ours sends 0xb0 + text (liveness.md §2.1); ocserv 1.1.6 sends an empty
+# Ours sends 0xb0 + text (doc/spec/liveness.md §2.1); ocserv 1.1.6 sends an empty
 # DISCONNECT, so with OCSM_SERVER=ocserv only the generic line is matched
 # (and the timing is still measured).
 server_disconnect_line() {

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 #
-# occtl-lib.sh: helpers of the test-occtl-*.sh scenarios (issue 5), on top of
+# occtl-lib.sh: helpers of the test-occtl-*.sh scenarios, on top of
 # lib.sh. occtl-modern talks to ocserv-modern's control socket only, so these
 # tests skip with OCSM_SERVER=ocserv.
 #

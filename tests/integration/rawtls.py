@@ -41,7 +41,7 @@ def http_post(host, body, extra=""):
 
 
 def cstp(ptype, payload=b"", length=None, magic=b"STF\x01", byte7=0):
-    """One CSTP frame (interop.md 3.1); length/magic/byte7 may lie."""
+    """One CSTP frame (doc/spec/interop.md 3.1); length/magic/byte7 may lie."""
     if length is None:
         length = len(payload)
     return magic + struct.pack(">HBB", length, ptype, byte7) + payload

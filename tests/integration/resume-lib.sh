@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 #
 # resume-lib.sh: helpers of the test-resume-*.sh scenarios (sessions that
-# survive their tunnels, liveness.md §2, doc/sessions.md), on top of lib.sh.
+# survive their tunnels, doc/spec/liveness.md §2, doc/sessions.md), on top of lib.sh.
 # They read the server's own state (its tun devices, its log), so they apply
 # to OCSM_SERVER=modern only.
 

@@ -6,7 +6,7 @@
 # correct login from it is refused while the ban lasts, while another
 # address still logs in.
 #
-# Ban points (interop.md 7.9): wrong password 10, each connection 1. With
+# Ban points (doc/spec/interop.md 7.9): wrong password 10, each connection 1. With
 # max-ban-score = 25, two failures (about 22 points) are tolerated and the
 # third crosses the line.
 . "$(dirname "$0")/lib.sh"

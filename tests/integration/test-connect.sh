@@ -3,7 +3,7 @@
 #
 # Issue test 1: one openconnect process logs in with --passwd-on-stdin and
 # connects; the CONNECT reply carries what openconnect 9.01 needs
-# (interop.md rule 2); traffic passes both ways through the real tun devices.
+# (doc/spec/interop.md rule 2); traffic passes both ways through the real tun devices.
 . "$(dirname "$0")/lib.sh"
 
 it_setup 1

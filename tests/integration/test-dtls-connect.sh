@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# DTLS test 1 (interop.md §6): openconnect 9.01 negotiates PSK-NEGOTIATE DTLS
+# DTLS test 1 (doc/spec/interop.md §6): openconnect 9.01 negotiates PSK-NEGOTIATE DTLS
 # with the gateway, its MTU probe keeps the advertised MTU (the DTLS DPD echo
 # is byte for byte: "No change in MTU after detection", never "Detected MTU
 # of 576"), a bulk series of large pings travels over DTLS (counted on the
@@ -40,7 +40,7 @@ stun=$(server_tun_of c1)
 expect_eq "server tun MTU" "$(in_server cat "/sys/class/net/$stun/mtu" 2> /dev/null)" "$mtu"
 
 # DTLS keepalives (K = 2 < D: the idle client sends them) are answered on
-# DTLS, at most one answer per K/2 (liveness.md §4).
+# DTLS, at most one answer per K/2 (doc/spec/liveness.md §4).
 wait_log "${CLI_LOG[c1]}" 'Got DTLS Keepalive' 1 6
 verdict "client: its DTLS keepalive answered" $? "$(client_count c1 'Send DTLS Keepalive') sent, $(client_count c1 'Got DTLS Keepalive') answered"
 

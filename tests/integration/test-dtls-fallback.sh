@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# DTLS test 2 (liveness.md §3, §7; interop.md §4.6, §9.8 "cut UDP only"):
+# DTLS test 2 (doc/spec/liveness.md §3, §7; doc/spec/interop.md §4.6, §9.8 "cut UDP only"):
 # with dpd = 3 the UDP path of an idle client is black-holed (nftables drop
 # in its namespace, both ways). The server's DTLS DPD declares the channel
 # dead L + 3D after its last DTLS record (within 3D + 1 s of the cut); data
@@ -13,7 +13,7 @@
 # association it replaces, which the server serves until the new one is
 # complete. A third client, c3, keeps pinging through the outage: once its
 # own DTLS DPD gives up it sends the data over CSTP, and CSTP DATA while DTLS
-# is up makes the server's DTLS inactive at once (liveness.md §7).
+# is up makes the server's DTLS inactive at once (doc/spec/liveness.md §7).
 . "$(dirname "$0")/dtls-lib.sh"
 
 D=3

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# DTLS test 5 (liveness.md §7, try-mtu-discovery): DTLS datagrams carry DF;
+# DTLS test 5 (doc/spec/liveness.md §7, try-mtu-discovery): DTLS datagrams carry DF;
 # when the path to the client shrinks (here: a route MTU of 1200 towards the
 # client in the server's namespace), the kernel refuses a full-size DTLS
 # send with EMSGSIZE: the packet goes over CSTP instead (nothing is lost),

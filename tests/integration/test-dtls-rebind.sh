@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# DTLS test 3 (interop.md §6.2): the client's DTLS source port changes in the
+# DTLS test 3 (doc/spec/interop.md §6.2): the client's DTLS source port changes in the
 # middle of the session without a new handshake, as behind a NAT that
 # rebinds (here: an nftables SNAT in the client's namespace, added while
 # the channel runs). The server accepts the new port because the records

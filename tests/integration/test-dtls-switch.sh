@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# DTLS test 4 (liveness.md §7, switch-to-tcp-timeout = W): when the server
+# DTLS test 4 (doc/spec/liveness.md §7, switch-to-tcp-timeout = W): when the server
 # has data for the client and nothing came in on DTLS for W seconds, the
 # data goes over CSTP, until any DTLS record arrives; the channel itself
 # stays up (no DPD verdict, no new handshake).

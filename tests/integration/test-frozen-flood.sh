@@ -6,7 +6,7 @@
 # the worker has data to send to a peer that reads nothing: TCP windows fill
 # and every write would block. The worker must not hang: its tunnel ends on
 # schedule, by dpd-timeout at L+3D or tunnel-lost (send queue stuck for the
-# DPD window, liveness.md §6), at most 3D+1 s after the client's last packet.
+# DPD window, doc/spec/liveness.md §6), at most 3D+1 s after the client's last packet.
 # Meanwhile c2 keeps passing traffic and new logins keep working.
 . "$(dirname "$0")/lib.sh"
 

@@ -6,7 +6,7 @@
 # 2 s: DPD is not user data and must not hold the tunnel open). The server
 # must end the tunnel at I; the client logs
 #   Received server disconnect: b0 'idle timeout'
-# and exits 1. The cookie is then dead (the session ended: liveness.md §2.1).
+# and exits 1. The cookie is then dead (the session ended: doc/spec/liveness.md §2.1).
 #
 # Measurement and tolerance: the last user packet is the echo reply, which
 # the server read from its tun between t_before (just before the final ping

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Issue 5: occtl-modern's actions and exit statuses against the real gateway
+# occtl-modern's actions and exit statuses against the real gateway
 # and the real openconnect client.
 #
 #   errors            no server / unknown command / unknown user, session,

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Issue 5: occtl-modern shows a tunnel's DTLS channel as the worker's engine
+# occtl-modern shows a tunnel's DTLS channel as the worker's engine
 # sees it. With DTLS up: data path cstp+dtls, DTLS state up, the DTLS cipher
 # and per-channel DPD figures for both channels. Then UDP alone is cut
 # (dpd = D = 3): the engine declares DTLS dead at 3D and occtl shows DTLS

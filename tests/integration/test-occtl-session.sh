@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Issue 5: occtl-modern follows one session of the real openconnect client
+# occtl-modern follows one session of the real openconnect client
 # through its life, and every `show` command's --json output is strict JSON.
 #
 #   active             after the login: one connection, its tunnel's live

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# A silent network cut (issue 4, liveness.md §2, §3): nftables drops every
+# A silent network cut (doc/spec/liveness.md §2, §3): nftables drops every
 # packet between the client's namespace and the server for CUT = 20 s, with
 # dpd = D = 3.
 #

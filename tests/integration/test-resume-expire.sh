@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# A cut longer than cookie-timeout (issue 4, liveness.md §2, §5): with
+# A cut longer than cookie-timeout (doc/spec/liveness.md §2, §5): with
 # dpd = D = 3 and cookie-timeout = C = 5, the session waits to resume from
 # the dpd-timeout and ends with cookie-expired C seconds later (within 1 s):
 # its address is released and its tun device closed. When the 15 s cut is

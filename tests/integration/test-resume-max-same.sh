@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# max-same-clients = 1 and stale sessions (issue 4, liveness.md §9): a new
+# max-same-clients = 1 and stale sessions (doc/spec/liveness.md §9): a new
 # login of the same user is not refused because of a session nobody uses.
 #  1. A session waiting to resume (its client detached with SIGHUP) is ended
 #     with reason superseded and the login succeeds; the old cookie then

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# persistent-cookies (issue 4, liveness.md §2.1, §5): with
+# persistent-cookies (doc/spec/liveness.md §2.1, §5): with
 # persistent-cookies = true an idle timeout ends the tunnel (the client is
 # told "idle timeout" and exits 1) but not the session: it waits to be
 # resumed, and a new client with the same cookie gets the same address on

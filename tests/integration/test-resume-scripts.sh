@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# connect-script and disconnect-script run once per session (issue 4,
-# doc/sessions.md), with ocserv's environment variable names plus
+# connect-script and disconnect-script run once per session
+# (doc/sessions.md), with ocserv's environment variable names plus
 # SESSION_ID, DISCONNECT_REASON and SESSION_RESUMES:
 #  1. the first CONNECT runs connect-script (REASON=connect, the user, the
 #     device, both addresses, ...) before the client is let in;

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# sec-mod as a process of its own (issue 4, architecture.md): main forks it
+# sec-mod as a process of its own (doc/spec/architecture.md): main forks it
 # at startup; it holds the session records and the logins.
 #  1. It runs as a child of main ("ocserv-sm") and a login + CONNECT work
 #     through it.

@@ -1,11 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# A reconnect does not extend session-timeout (issue 4, liveness.md §5):
+# A reconnect does not extend session-timeout (doc/spec/liveness.md §5):
 # session-timeout = S = 20 s counted from authentication. The client is made
 # to reconnect at 10 s (SIGUSR2); the reconnect's CONNECT reply advertises
 # X-CSTP-Session-Timeout-Remaining of about 10 s (not 20: ocserv 1.1.6
-# restarts the count, interop.md §7.4), and the session still ends at
+# restarts the count, doc/spec/interop.md §7.4), and the session still ends at
 # S +- 1 s after the login with DISCONNECT 0xb0 "session timeout".
 . "$(dirname "$0")/resume-lib.sh"
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Resume after a detach (issue 4, liveness.md §2): openconnect on SIGHUP
+# Resume after a detach (doc/spec/liveness.md §2): openconnect on SIGHUP
 # closes its connection without a BYE and exits 0. The session waits to be
 # resumed: the server keeps the client's address and (keep-tun-on-resume,
 # the default) its tun device, with the route to the client. A new

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Logout (issue 4, interop.md §3.4, §9.5): openconnect on SIGINT sends the
+# Logout (doc/spec/interop.md §3.4, §9.5): openconnect on SIGINT sends the
 # BYE 0xb0 "Aborted by caller" and exits 0. That ends the session
 # (user-disconnect): its address and device are released at once and a
 # later CONNECT with the same cookie gets 401, so a new client exits 2 after

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Immediate reconnect (issue 4, interop.md §9.5): openconnect on SIGUSR2
+# Immediate reconnect (doc/spec/interop.md §9.5): openconnect on SIGUSR2
 # closes its TLS connection without a BYE and reconnects at once with the
 # same cookie. The server attaches the new connection to the same session:
 # a second "CSTP connected." within 3 s, same address, same device on both

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Takeover (issue 4, liveness.md §2.1, interop.md §5.5): the cookie of an
+# Takeover (doc/spec/liveness.md §2.1, doc/spec/interop.md §5.5): the cookie of an
 # active session presented by a second client (another namespace, another
 # source address: a roaming laptop whose old connection still looks alive).
 # The new connection gets the session with the same address and device, no

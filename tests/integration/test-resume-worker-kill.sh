@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# A worker that dies (issue 4, liveness.md §2.1): SIGKILL to the worker
+# A worker that dies (doc/spec/liveness.md §2.1): SIGKILL to the worker
 # serving the tunnel. Main reaps it, ends the tunnel as worker-crashed and
 # the session waits to resume with its address and device; the client sees
 # its connection close, reconnects by itself with the cookie and gets the

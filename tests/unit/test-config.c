@@ -893,7 +893,7 @@ START_TEST(warn_every_ocserv_only_key)
 		n += (size_t)sprintf(text + n, "%s = something\n", config_ocserv_only_key_at(i));
 	parse_ok(text, &c);
 	ck_assert_uint_eq(warns.n, count);
-	/* the names interop.md §7.9 lists that we do not implement are among them */
+	/* the names doc/spec/interop.md §7.9 lists that we do not implement are among them */
 	static const char *const listed[] = {
 		"enable-auth", "acct", "udp-listen-host", "listen-host-is-dyndns", "listen-proxy-proto",
 		"chroot-dir", "ca-cert", "crl", "dh-params", "cert-user-oid", "cert-group-oid",

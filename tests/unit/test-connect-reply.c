@@ -33,7 +33,7 @@ static struct cstp_reply base_reply(void)
 	};
 }
 
-/* The project standard reply of interop.md §2.4, without DTLS, byte for byte. */
+/* The project standard reply of doc/spec/interop.md §2.4, without DTLS, byte for byte. */
 START_TEST(test_full_reply)
 {
 	static const char *const routes[] = { "10.10.0.0/255.255.0.0", "172.16.0.0/12",
@@ -296,7 +296,7 @@ static struct cstp_reply dtls_reply(void)
 	return r;
 }
 
-/* The DTLS block of interop.md §2.4 (ocserv's order), byte for byte. */
+/* The DTLS block of doc/spec/interop.md §2.4 (ocserv's order), byte for byte. */
 START_TEST(test_dtls_block)
 {
 	struct cstp_reply r = dtls_reply();
@@ -355,7 +355,7 @@ START_TEST(test_dtls_variants)
 	r.rekey_time_s = UINT_MAX - 3;
 	ck_assert_int_gt(cstp_connect_reply(buf, sizeof(buf), &r), 0);
 	ck_assert_ptr_nonnull(strstr(buf, "X-DTLS-Rekey-Time: 4294967295\r\n"));
-	/* Disabled: not one X-DTLS- header (interop.md §2.1, --no-dtls). */
+	/* Disabled: not one X-DTLS- header (doc/spec/interop.md §2.1, --no-dtls). */
 	r.dtls.enabled = false;
 	ck_assert_int_gt(cstp_connect_reply(buf, sizeof(buf), &r), 0);
 	ck_assert_ptr_null(strstr(buf, "X-DTLS"));
@@ -389,7 +389,7 @@ START_TEST(test_dtls_mtu)
 {
 	struct cstp_mtu m;
 
-	/* interop.md §6.7: 1500 -> 1434 with DTLS 1.2 PSK AES-256-GCM
+	/* doc/spec/interop.md §6.7: 1500 -> 1434 with DTLS 1.2 PSK AES-256-GCM
 	 * (20 IP + 8 UDP + 13 header + 8 nonce + 16 tag + 1 type). */
 	ck_assert_uint_eq(DTLS_OVERHEAD_AES_GCM, 37);
 	m = dtls_mtu_compute(1500, 1500, 1500, false, DTLS_OVERHEAD_AES_GCM);
@@ -420,7 +420,7 @@ END_TEST
 
 START_TEST(test_dtls_psk_offered)
 {
-	/* openconnect 9.01's offer (interop.md §2.1) */
+	/* openconnect 9.01's offer (doc/spec/interop.md §2.1) */
 	ck_assert(dtls_psk_offered("PSK-NEGOTIATE:OC-DTLS1_2-AES256-GCM:OC2-DTLS1_2-CHACHA20-POLY1305:"
 				   "OC-DTLS1_2-AES128-GCM:DHE-RSA-AES256-SHA:DHE-RSA-AES128-SHA:"
 				   "AES256-SHA:AES128-SHA"));

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * DTLS datagram inspection (src/codec/dtls-record.h): the ClientHello layout that
- * openconnect 9.01 sends (interop.md §6.3), the App-ID in the session_id or
+ * openconnect 9.01 sends (doc/spec/interop.md §6.3), the App-ID in the session_id or
  * in extension 48018, and every way a datagram can fail to be one.
  */
 #include "config.h"
@@ -149,7 +149,7 @@ START_TEST(test_openconnect_layout)
 	size_t n = 0;
 
 	default_hello(&o);
-	/* interop.md §6.3 offsets */
+	/* doc/spec/interop.md §6.3 offsets */
 	ck_assert_uint_eq(o.b[0], 22);
 	ck_assert_uint_eq(o.b[13], 1);
 	ck_assert_uint_eq(o.b[25], 0xfe);
@@ -239,7 +239,7 @@ END_TEST
 START_TEST(test_no_app_id)
 {
 	/* PSK-NEGOTIATE with only X-DTLS-Session-ID: 9.01 sends an empty
-	 * session_id (interop.md §6.2), nothing can match. */
+	 * session_id (doc/spec/interop.md §6.2), nothing can match. */
 	const struct hello_opts a = { .sid_len = 0, .ext_app_id_len = -1 };
 	const struct hello_opts b = { .sid_len = 0, .ext_app_id_len = -1, .no_extensions = true };
 	struct buf o;

@@ -31,7 +31,7 @@ static int feed_str(const char *s, size_t *used)
 	return http_parser_feed(P, s, strlen(s), used);
 }
 
-/* The CONNECT openconnect 9.01 sends (interop.md 2.1), CRLF endings. */
+/* The CONNECT openconnect 9.01 sends (doc/spec/interop.md 2.1), CRLF endings. */
 static const char oc_connect[] =
 	"CONNECT /CSCOSSLC/tunnel HTTP/1.1\r\n"
 	"Host: 10.77.0.1:4443\r\n"

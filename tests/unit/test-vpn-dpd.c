@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests for src/vpn/dpd.c: the per-channel DPD schedule (liveness.md §3). */
+/* Unit tests for src/vpn/dpd.c: the per-channel DPD schedule (doc/spec/liveness.md §3). */
 #include "config.h"
 
 #include <check.h>
@@ -114,7 +114,7 @@ START_TEST(state_names)
 }
 END_TEST
 
-/* The liveness.md §3 example: D = 30 s, R = 2, probes at 2D and 2.5D, dead at 3D. */
+/* The schedule of doc/spec/liveness.md §3 with D = 30 s, R = 2, probes at 2D and 2.5D, dead at 3D. */
 START_TEST(default_schedule)
 {
 	struct vpn_dpd m;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests for src/vpn/dtls.c: DTLS channel state and data path (liveness.md §7). */
+/* Unit tests for src/vpn/dtls.c: DTLS channel state and data path (doc/spec/liveness.md §7). */
 #include "config.h"
 
 #include <check.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests for src/vpn/idle.c: the idle timer (liveness.md §5) and the
+/* Unit tests for src/vpn/idle.c: the idle timer (doc/spec/liveness.md §5) and the
  * user-data classifier (§1). */
 #include "config.h"
 

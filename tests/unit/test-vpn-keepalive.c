@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests for src/vpn/keepalive.c: the K/2 answer rule (liveness.md §4). */
+/* Unit tests for src/vpn/keepalive.c: the K/2 answer rule (doc/spec/liveness.md §4). */
 #include "config.h"
 
 #include <check.h>

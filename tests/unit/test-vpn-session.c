@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for src/vpn/session.c: session states and deadlines, end reasons,
- * the §2.1 table and max-same-clients (liveness.md §2, §5, §9). */
+ * the §2.1 table and max-same-clients (doc/spec/liveness.md §2, §5, §9). */
 #include "config.h"
 
 #include <check.h>

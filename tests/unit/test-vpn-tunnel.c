@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for src/vpn/tunnel.c: the composition a worker runs
- * (liveness.md §3-§7, §10). */
+ * (doc/spec/liveness.md §3-§7, §10). */
 #include "config.h"
 
 #include <check.h>

@@ -13,7 +13,7 @@
 #include <string.h>
 #include "test-main.h"
 
-/* interop.md §1.2: the failure answer openconnect reads as "auth failed". */
+/* doc/spec/interop.md §1.2: the failure answer openconnect reads as "auth failed". */
 START_TEST(test_auth_failed)
 {
 	char buf[512];
@@ -28,7 +28,7 @@ START_TEST(test_auth_failed)
 }
 END_TEST
 
-/* interop.md §1.3 / §5.4: a rejected cookie must start with "HTTP/1.1 401 ". */
+/* doc/spec/interop.md §1.3 / §5.4: a rejected cookie must start with "HTTP/1.1 401 ". */
 START_TEST(test_cookie_rejected)
 {
 	char buf[512];
@@ -91,7 +91,7 @@ START_TEST(test_empty_errors)
 }
 END_TEST
 
-/* interop.md §1.2 step 3: Set-Cookie exactly as the client expects it. */
+/* doc/spec/interop.md §1.2 step 3: Set-Cookie exactly as the client expects it. */
 START_TEST(test_xml_head_with_cookie)
 {
 	char buf[1024];

@@ -39,7 +39,7 @@ static void assert_empty_result(void)
 	ck_assert_str_eq(X->password.text, "");
 }
 
-/* What openconnect 9.01 POSTs first (interop.md 1.2). */
+/* What openconnect 9.01 POSTs first (doc/spec/interop.md 1.2). */
 static const char oc_init[] =
 	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	"<config-auth client=\"vpn\" type=\"init\" aggregate-auth-version=\"2\">\n"
