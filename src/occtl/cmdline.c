@@ -126,11 +126,118 @@ static void followers(const bool *alive, size_t k, char *buf, size_t len)
 	}
 }
 
+/* The command word argv[k] among the grammar lines still alive: an exact
+ * word wins over prefixes; two different words it abbreviates make it
+ * ambiguous. NULL: no line has such a word at position k. */
+static const char *match_word(const bool *alive, size_t k, const char *arg, bool *ambiguous)
+{
+	const char *match = NULL;
+
+	*ambiguous = false;
+	for (size_t i = 0; i < N_GRAMMAR; i++)
+		if (alive[i] && nwords(&grammar[i]) > k && strcmp(arg, grammar[i].words[k]) == 0)
+			return grammar[i].words[k];
+	for (size_t i = 0; i < N_GRAMMAR; i++) {
+		const char *w;
+
+		if (!alive[i] || nwords(&grammar[i]) <= k)
+			continue;
+		w = grammar[i].words[k];
+		if (!is_prefix(arg, w))
+			continue;
+		if (match != NULL && strcmp(match, w) != 0)
+			*ambiguous = true;
+		match = w;
+	}
+	return match;
+}
+
+/* The last word is the argument of the complete command `done`. */
+static int take_argument(const struct grammar *done, int argc, char *const argv[], size_t k,
+			 const char *so_far, struct occtl_cmd *out, char *err, size_t errlen)
+{
+	if ((int)k + 1 != argc) {
+		snprintf(err, errlen, "%s: unexpected word '%s' after %s", so_far, argv[k + 1],
+			 argv[k]);
+		return -EINVAL;
+	}
+	if (done->arg == ARG_ID) {
+		if (parse_id(argv[k], &out->id) < 0) {
+			snprintf(err, errlen, "%s: '%s' is not a connection id (a positive number)",
+				 so_far, argv[k]);
+			return -EINVAL;
+		}
+		out->has_id = true;
+		return 0;
+	}
+	if (argv[k][0] == '\0') {
+		snprintf(err, errlen, "%s: empty %s", so_far, done->arg_name);
+		return -EINVAL;
+	}
+	out->name = argv[k];
+	return 0;
+}
+
+/* argv[k] is no command word here, and no argument either. */
+static int unknown_word(const bool *alive, size_t k, const char *arg, const char *so_far,
+			bool complete, char *err, size_t errlen)
+{
+	char words[256];
+
+	if (complete) {
+		snprintf(err, errlen, "%s: unexpected word '%s'", so_far, arg);
+		return -EINVAL;
+	}
+	followers(alive, k, words, sizeof(words));
+	if (k == 0)
+		snprintf(err, errlen, "unknown command '%s' (commands: %s, help)", arg, words);
+	else
+		snprintf(err, errlen, "'%s %s': unknown; after '%s' comes one of: %s", so_far, arg,
+			 so_far, words);
+	return -EINVAL;
+}
+
+/* All words read: the command must be complete and have its argument. */
+static int check_complete(const bool *alive, size_t k, const struct grammar *done,
+			  const char *so_far, char *err, size_t errlen)
+{
+	char words[256];
+
+	if (done == NULL) {
+		followers(alive, k, words, sizeof(words));
+		snprintf(err, errlen, "'%s' needs one more word: %s", so_far, words);
+		return -EINVAL;
+	}
+	if (done->arg != ARG_NONE) {
+		snprintf(err, errlen, "%s: missing %s", so_far, done->arg_name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Fill out from the one grammar line that the words chose. */
+static int resolve(const bool *alive, size_t n, const char *so_far, struct occtl_cmd *out,
+		   char *err, size_t errlen)
+{
+	for (size_t i = 0; i < N_GRAMMAR; i++) {
+		if (alive[i] && nwords(&grammar[i]) == n) {
+			out->cmd = grammar[i].cmd;
+			out->kind = grammar[i].kind;
+			out->all = grammar[i].all;
+			out->is_show = strcmp(grammar[i].words[0], "show") == 0;
+			return 0;
+		}
+	}
+	snprintf(err, errlen, "internal error parsing '%s'", so_far);
+	return -EINVAL;
+}
+
 int occtl_parse(int argc, char *const argv[], struct occtl_cmd *out, char *err, size_t errlen)
 {
 	bool alive[N_GRAMMAR];
-	char words[256], so_far[256] = "";
+	char so_far[256] = "";
 	size_t k = 0;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < N_GRAMMAR; i++)
@@ -141,84 +248,31 @@ int occtl_parse(int argc, char *const argv[], struct occtl_cmd *out, char *err, 
 	}
 	for (;;) {
 		const struct grammar *done = NULL;
-		const char *match = NULL;
-		bool ambiguous = false;
+		const char *match;
+		bool ambiguous;
 
 		for (size_t i = 0; i < N_GRAMMAR; i++)
 			if (alive[i] && nwords(&grammar[i]) == k)
 				done = &grammar[i];
 		if ((int)k == argc) {
-			if (done == NULL) {
-				followers(alive, k, words, sizeof(words));
-				snprintf(err, errlen, "'%s' needs one more word: %s", so_far, words);
-				return -EINVAL;
-			}
-			if (done->arg != ARG_NONE) {
-				snprintf(err, errlen, "%s: missing %s", so_far, done->arg_name);
-				return -EINVAL;
-			}
+			rc = check_complete(alive, k, done, so_far, err, errlen);
+			if (rc < 0)
+				return rc;
 			break;
 		}
-		/* the next word: an exact word wins over prefixes */
-		for (size_t i = 0; i < N_GRAMMAR; i++)
-			if (alive[i] && nwords(&grammar[i]) > k && strcmp(argv[k], grammar[i].words[k]) == 0)
-				match = grammar[i].words[k];
-		if (match == NULL) {
-			for (size_t i = 0; i < N_GRAMMAR; i++) {
-				const char *w;
-
-				if (!alive[i] || nwords(&grammar[i]) <= k)
-					continue;
-				w = grammar[i].words[k];
-				if (!is_prefix(argv[k], w))
-					continue;
-				if (match != NULL && strcmp(match, w) != 0)
-					ambiguous = true;
-				match = w;
-			}
-		}
+		match = match_word(alive, k, argv[k], &ambiguous);
 		if (ambiguous) {
 			snprintf(err, errlen, "'%s' is ambiguous after '%s'", argv[k], so_far);
 			return -EINVAL;
 		}
-		if (match == NULL) {
-			if (done != NULL && done->arg != ARG_NONE) {
-				if ((int)k + 1 != argc) {
-					snprintf(err, errlen, "%s: unexpected word '%s' after %s", so_far,
-						 argv[k + 1], argv[k]);
-					return -EINVAL;
-				}
-				if (done->arg == ARG_ID) {
-					if (parse_id(argv[k], &out->id) < 0) {
-						snprintf(err, errlen, "%s: '%s' is not a connection id "
-							 "(a positive number)", so_far, argv[k]);
-						return -EINVAL;
-					}
-					out->has_id = true;
-				} else {
-					if (argv[k][0] == '\0') {
-						snprintf(err, errlen, "%s: empty %s", so_far,
-							 done->arg_name);
-						return -EINVAL;
-					}
-					out->name = argv[k];
-				}
-				k++;
-				break;
-			}
-			if (done != NULL) {
-				snprintf(err, errlen, "%s: unexpected word '%s'", so_far, argv[k]);
-				return -EINVAL;
-			}
-			followers(alive, k, words, sizeof(words));
-			if (k == 0)
-				snprintf(err, errlen, "unknown command '%s' (commands: %s, help)", argv[k],
-					 words);
-			else
-				snprintf(err, errlen, "'%s %s': unknown; after '%s' comes one of: %s",
-					 so_far, argv[k], so_far, words);
-			return -EINVAL;
+		if (match == NULL && done != NULL && done->arg != ARG_NONE) {
+			rc = take_argument(done, argc, argv, k, so_far, out, err, errlen);
+			if (rc < 0)
+				return rc;
+			return resolve(alive, k, so_far, out, err, errlen);
 		}
+		if (match == NULL)
+			return unknown_word(alive, k, argv[k], so_far, done != NULL, err, errlen);
 		for (size_t i = 0; i < N_GRAMMAR; i++)
 			if (alive[i] && (nwords(&grammar[i]) <= k || strcmp(grammar[i].words[k], match) != 0))
 				alive[i] = false;
@@ -226,17 +280,7 @@ int occtl_parse(int argc, char *const argv[], struct occtl_cmd *out, char *err, 
 			 k ? " " : "", match);
 		k++;
 	}
-	for (size_t i = 0; i < N_GRAMMAR; i++) {
-		if (alive[i] && nwords(&grammar[i]) == (out->name || out->has_id ? k - 1 : k)) {
-			out->cmd = grammar[i].cmd;
-			out->kind = grammar[i].kind;
-			out->all = grammar[i].all;
-			out->is_show = strcmp(grammar[i].words[0], "show") == 0;
-			return 0;
-		}
-	}
-	snprintf(err, errlen, "internal error parsing '%s'", so_far);
-	return -EINVAL;
+	return resolve(alive, k, so_far, out, err, errlen);
 }
 
 int occtl_split(char *line, char *argv[], int max)
