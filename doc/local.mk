@@ -15,3 +15,15 @@ doc/ocserv-modern.service: $(top_srcdir)/doc/ocserv-modern.service.in Makefile
 	  -e 's|@sysconfdir[@]|$(sysconfdir)|g' $(top_srcdir)/doc/ocserv-modern.service.in > $@
 EXTRA_DIST += doc/ocserv-modern.service.in
 CLEANFILES += doc/ocserv-modern.service
+
+# The per-connection worker's manual page.
+dist_man_MANS += doc/ocserv-modern-worker.8
+
+# Packaging: the Debian package builds from the dist tarball as from the tree
+# (tests/packaging/test-deb.sh, run by .ci/run on the tarball of make dist).
+EXTRA_DIST += NEWS \
+	debian/changelog debian/control debian/copyright debian/rules \
+	debian/source/format debian/README.Debian debian/README.source \
+	debian/ocserv-modern.postinst debian/ocserv-modern.postrm \
+	debian/ocserv-modern.sysusers debian/ocserv-modern.tmpfiles \
+	tests/packaging/test-deb.sh
