@@ -11,6 +11,7 @@ libnl-3-dev libnl-route-3-dev libcrypt-dev libedit-dev
 check gcovr
 clang libclang-rt-14-dev
 openconnect iproute2 nftables iputils-ping procps python3 openssl
+debhelper lintian libsystemd-dev systemd
 "
 
 if [ "$(id -u)" != 0 ]; then

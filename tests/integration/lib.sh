@@ -219,6 +219,7 @@ IT_NETNS=()
 IT_WORK=
 IT_DUMP_LOGS=0
 IT_EXIT_OVERRIDE=
+IT_AT_EXIT=()
 
 track() { IT_PIDS+=("$@"); }
 
@@ -255,7 +256,7 @@ dump_logs() {
 }
 
 it_cleanup() {
-	local rc=$? pid ns
+	local rc=$? pid ns hook
 	trap - EXIT INT TERM
 	exec 1>&"$IT_OUT" 2>&"$IT_ERR"
 	[ -n "$IT_EXIT_OVERRIDE" ] && rc=$IT_EXIT_OVERRIDE
@@ -279,6 +280,10 @@ it_cleanup() {
 	done
 	for ns in "${IT_NETNS[@]}"; do
 		ip netns del "$ns" 2> /dev/null
+	done
+	# What a test asked to run once its processes and namespaces are gone.
+	for hook in "${IT_AT_EXIT[@]}"; do
+		"$hook"
 	done
 	if [ "$rc" != 0 ] && [ "$rc" != 77 ] || [ "$IT_DUMP_LOGS" = 1 ]; then
 		dump_logs
@@ -323,6 +328,12 @@ it_preconditions() {
 	[ -c /dev/net/tun ] || skip "/dev/net/tun missing"
 	case $OCSM_SERVER in
 	modern)
+		# OCSM_SERVER_BIN: an installed gateway (tests/packaging), which
+		# the caller checks and which finds its own worker.
+		if [ -n "${OCSM_SERVER_BIN:-}" ]; then
+			SERVER_BIN=$OCSM_SERVER_BIN
+			return 0
+		fi
 		SERVER_BIN=$top_builddir/src/main/ocserv-modern
 		export OCSERV_MODERN_WORKER=${OCSERV_MODERN_WORKER:-$top_builddir/src/worker/ocserv-modern-worker}
 		[ -x "$SERVER_BIN" ] || hard_error "$SERVER_BIN not built (run make first)"
