@@ -105,10 +105,13 @@ static const struct key_def keys[] = {
 	    "path, at most 96 bytes"),
 	STR("occtl-socket-file", "/run/occtl-modern.socket", occtl_socket_file, false, SUN_PATH_MAX,
 	    "path, at most 107 bytes"),
-	SPECIAL("occtl-socket-mode", "0600", false, false, 0, "octal permissions 0000..0777",
+	SPECIAL("occtl-socket-mode", "0600", false, false, 0,
+		"octal permissions 0000..0777, not writable by others",
 		parse_socket_mode, write_socket_mode),
 	STR("occtl-socket-group", NULL, occtl_socket_group, false, 255,
 	    "group name or gid; unset: main's group"),
+	STR("occtl-admin-group", NULL, occtl_admin_group, false, 255,
+	    "group name or gid; unset: only root may act"),
 	STR("pid-file", "/run/ocserv-modern.pid", pid_file, false, PATH_MAX, "path"),
 	STR("connect-script", NULL, connect_script, false, PATH_MAX, "path; unset: none"),
 	STR("disconnect-script", NULL, disconnect_script, false, PATH_MAX, "path; unset: none"),
@@ -748,6 +751,11 @@ static int parse_socket_mode(struct parser *p, const struct key_def *k, const ch
 	if (m > 0777)
 		return perr(p, k->info.name, "%s = %s: only the permission bits (at most 0777)",
 			    k->info.name, v);
+	if (m & 0002)
+		return perr(p, k->info.name,
+			    "%s = %s: a control socket anyone may write to lets every local user "
+			    "talk to the server; use occtl-socket-group with a mode such as 0660",
+			    k->info.name, v);
 	p->cfg->occtl_socket_mode = (uint32_t)m;
 	return 0;
 }
@@ -1218,6 +1226,7 @@ void config_free(struct config *c)
 	free(c->socket_file);
 	free(c->occtl_socket_file);
 	free(c->occtl_socket_group);
+	free(c->occtl_admin_group);
 	free(c->pid_file);
 	free(c->connect_script);
 	free(c->disconnect_script);

@@ -95,6 +95,7 @@ struct config {
 	char *occtl_socket_file;        /* occtl-modern control socket */
 	uint32_t occtl_socket_mode;     /* its permission bits, 0..0777 */
 	char *occtl_socket_group;       /* its group; NULL: main's */
+	char *occtl_admin_group;        /* its members may act, as root; NULL: root only */
 	char *pid_file;
 	char *connect_script;           /* NULL: none */
 	char *disconnect_script;        /* NULL: none */

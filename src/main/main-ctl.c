@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "main/ctl-access.h"
 #include "main/main-ctl.h"
 #include "main/main.h"
 #include "occtl/ctlmsg.h"
@@ -68,6 +69,7 @@ struct ctl_client {
 	uint64_t gather_id;
 	unsigned gather_pending;
 	const char *bad;             /* the request cannot run: answer this error */
+	struct ctl_peer peer;        /* who connected, and what it may do */
 	struct ctl_client *prev, *next;
 };
 
@@ -77,6 +79,8 @@ struct main_ctl {
 	ev_io accept_w;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	bool bound;                  /* we created path: remove it at the end */
+	gid_t sock_gid;              /* its group: members may read */
+	gid_t admin_gid;             /* occtl-admin-group: members may act; -1: none */
 	struct ctl_client *clients;
 	unsigned n_clients;
 	uint64_t next_gather_id;
@@ -122,6 +126,8 @@ int main_ctl_init(struct server *srv)
 		return -ENOMEM;
 	ctl->srv = srv;
 	ctl->fd = -1;
+	ctl->admin_gid = (gid_t)-1;
+	ctl->sock_gid = (gid_t)-1;
 	ctl->started_ms = vpn_now_ms();
 	ctl->started_wall_ms = wall_now_ms();
 	ctl->next_gather_id = 1;
@@ -1029,8 +1035,10 @@ static void on_request(struct ctl_client *c)
 	struct server *srv = ctl->srv;
 	TunnelStatsRequest tr = TUNNEL_STATS_REQUEST__INIT;
 
-	log_debug("occtl: %s%s%s", ctl_cmd_str(c->cmd), c->req->name ? " " : "",
-		  LOG_ESC(c->req->name ? c->req->name : ""));
+	/* what changes something is on the record, with who asked */
+	log_msg(ctl_role_allows(CTL_ROLE_READ, c->cmd) ? LOG_LVL_DEBUG : LOG_LVL_INFO,
+		"occtl: %s%s%s (uid %ld, pid %ld)", ctl_cmd_str(c->cmd), c->req->name ? " " : "",
+		LOG_ESC(c->req->name ? c->req->name : ""), (long)c->peer.uid, (long)c->peer.pid);
 	ev_io_stop(srv->loop, &c->r); /* one request at a time */
 	c->gather_id = ctl->next_gather_id++;
 	c->gather_pending = 0;
@@ -1068,6 +1076,23 @@ static bool request_complete(uint8_t cmd, const CtlRequest *req)
 	default:
 		return true;
 	}
+}
+
+/* Why the request cannot run (logged when it is not allowed), or NULL. */
+static const char *refusal(const struct ctl_client *c, uint8_t type)
+{
+	if (!ctl_cmd_valid(type))
+		return "unknown command";
+	if (!request_complete(type, c->req))
+		return "the command lacks its argument";
+	if (ctl_role_allows(c->peer.role, type))
+		return NULL;
+	log_warn("occtl: %s refused to uid %ld (pid %ld, %s): permission denied", ctl_cmd_str(type),
+		 (long)c->peer.uid, (long)c->peer.pid, ctl_role_str(c->peer.role));
+	return c->peer.role == CTL_ROLE_READ
+		? "permission denied: members of the socket's group may only run show commands"
+		: "permission denied: only root, occtl-admin-group and the socket's group may "
+		  "use this socket";
 }
 
 static void client_read_cb(struct ev_loop *loop, ev_io *io, int revents)
@@ -1114,10 +1139,9 @@ static void client_read_cb(struct ev_loop *loop, ev_io *io, int revents)
 		client_close(c);
 		return;
 	}
-	if (!ctl_cmd_valid(type) || !request_complete(type, c->req)) {
+	c->bad = refusal(c, type);
+	if (c->bad != NULL) {
 		/* answer anyway, so the client gets a clear error */
-		c->bad = !ctl_cmd_valid(type) ? "unknown command"
-					      : "the command lacks its argument";
 		c->gather_id = 0;
 		ev_io_stop(loop, &c->r);
 		answer(c);
@@ -1141,7 +1165,7 @@ static void accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 	struct main_ctl *ctl = io->data;
 
 	for (int i = 0; i < 8; i++) {
-		int fd = accept4(ctl->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = accept4(ctl->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), r;
 		struct ctl_client *c;
 
 		if (fd < 0) {
@@ -1159,6 +1183,10 @@ static void accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 		}
 		c->ctl = ctl;
 		c->fd = fd;
+		r = ctl_peer_identify(fd, ctl->sock_gid, ctl->admin_gid, &c->peer);
+		if (r < 0)
+			log_warn("occtl client: credentials unknown (%s): it may run nothing",
+				 strerror(-r));
 		ev_io_init(&c->r, client_read_cb, fd, EV_READ);
 		ev_io_init(&c->w, client_write_cb, fd, EV_WRITE);
 		ev_init(&c->idle, client_idle_cb);
@@ -1201,80 +1229,41 @@ int main_ctl_start(struct server *srv)
 {
 	struct main_ctl *ctl = srv->ctl;
 	const char *path = srv->cfg.occtl_socket_file;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct stat stt;
+	const char *group = srv->cfg.occtl_socket_group, *admin = srv->cfg.occtl_admin_group;
 	gid_t gid = (gid_t)-1;
-	mode_t old;
-	int fd, r;
+	int fd;
 
 	if (ctl == NULL)
 		return -ENOMEM;
-	if (path == NULL || path[0] == '\0' || strlen(path) >= sizeof(sa.sun_path)) {
+	if (path == NULL || path[0] == '\0') {
 		log_err("occtl-socket-file: not a usable socket path");
 		return -EINVAL;
 	}
-	if (srv->cfg.occtl_socket_group != NULL &&
-	    socket_group(srv->cfg.occtl_socket_group, &gid) < 0) {
-		log_err("occtl-socket-group %s: no such group: no control socket",
-			srv->cfg.occtl_socket_group);
+	if ((group != NULL && socket_group(group, &gid) < 0) ||
+	    (admin != NULL && socket_group(admin, &ctl->admin_gid) < 0)) {
+		log_err("%s %s: no such group: no control socket",
+			group != NULL && gid == (gid_t)-1 ? "occtl-socket-group" : "occtl-admin-group",
+			group != NULL && gid == (gid_t)-1 ? group : admin);
 		return -ENOENT;
 	}
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	if (lstat(path, &stt) == 0) {
-		int probe;
-
-		if (!S_ISSOCK(stt.st_mode)) {
-			log_err("occtl-socket-file %s exists and is not a socket: no control socket",
-				path);
-			return -EEXIST;
-		}
-		/* a live server answers: never steal its socket */
-		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-			close(probe);
-			log_err("occtl-socket-file %s is in use by another server: no control socket",
-				path);
-			return -EADDRINUSE;
-		}
-		if (probe >= 0)
-			close(probe);
-		unlink(path);
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	ctl->sock_gid = gid != (gid_t)-1 ? gid : getegid();
+	fd = ctl_socket_create(path, (mode_t)srv->cfg.occtl_socket_mode, gid);
 	if (fd < 0) {
-		r = -errno;
-		log_err("occtl socket: %s", strerror(errno));
-		return r;
-	}
-	/* never reachable with wider permissions than configured, not even
-	 * between bind and chmod */
-	old = umask(0777);
-	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (r < 0) {
-		r = -errno;
-		log_err("occtl socket %s: bind: %s", path, strerror(errno));
-		close(fd);
-		return r;
+		log_err("occtl-socket-file %s: %s: no control socket", path,
+			fd == -EEXIST	     ? "exists and is not a socket"
+			: fd == -EADDRINUSE ? "in use by another server"
+					     : strerror(-fd));
+		return fd;
 	}
 	ctl->bound = true;
 	snprintf(ctl->path, sizeof(ctl->path), "%s", path);
-	if ((gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) < 0) ||
-	    chmod(path, (mode_t)srv->cfg.occtl_socket_mode) < 0 || listen(fd, 16) < 0) {
-		r = -errno;
-		log_err("occtl socket %s: %s", path, strerror(errno));
-		close(fd);
-		unlink(path);
-		ctl->bound = false;
-		return r;
-	}
 	ctl->fd = fd;
 	ev_io_init(&ctl->accept_w, accept_cb, fd, EV_READ);
 	ctl->accept_w.data = ctl;
 	ev_io_start(srv->loop, &ctl->accept_w);
-	log_info("occtl socket %s (mode %04o%s%s)", path, (unsigned)srv->cfg.occtl_socket_mode,
-		 srv->cfg.occtl_socket_group ? ", group " : "",
-		 srv->cfg.occtl_socket_group ? srv->cfg.occtl_socket_group : "");
+	log_info("occtl socket %s (mode %04o, group %ld: show commands; root%s%s: all)", path,
+		 (unsigned)srv->cfg.occtl_socket_mode, (long)ctl->sock_gid,
+		 admin != NULL ? " and group " : "", admin != NULL ? admin : "");
 	return 0;
 }
 

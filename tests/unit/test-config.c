@@ -54,6 +54,7 @@ static const char full[] =
 	"occtl-socket-file = /run/y.socket\n"
 	"occtl-socket-mode = 660\n"
 	"occtl-socket-group = adm\n"
+	"occtl-admin-group = sudo\n"
 	"pid-file = /run/z.pid\n"
 	"connect-script = /usr/local/bin/on-connect\n"
 	"disconnect-script = /usr/local/bin/on-disconnect\n"
@@ -818,10 +819,19 @@ START_TEST(string_limits)
 		parse_ok(text, &c);
 		ck_assert_uint_eq(c.occtl_socket_mode, 0);
 		config_free(&c);
-		snprintf(text, sizeof(text), MIN "occtl-socket-mode = 0777\n");
+		snprintf(text, sizeof(text), MIN "occtl-socket-mode = 0770\n");
 		parse_ok(text, &c);
-		ck_assert_uint_eq(c.occtl_socket_mode, 0777);
+		ck_assert_uint_eq(c.occtl_socket_mode, 0770);
 		config_free(&c);
+		/* writable by others: every local user could talk to main */
+		static const char *const world[] = { "0777", "0666", "0602", "2" };
+
+		for (size_t i = 0; i < sizeof(world) / sizeof(world[0]); i++) {
+			snprintf(text, sizeof(text), MIN "occtl-socket-mode = %s\n", world[i]);
+			ck_assert_msg(parse(text, &c, &d) == -EINVAL, "mode '%s' accepted", world[i]);
+			ck_assert_str_eq(d.key, "occtl-socket-mode");
+			ck_assert_ptr_nonnull(strstr(d.msg, "anyone may write to"));
+		}
 	}
 	/* socket-file keeps room for ".<pid>" */
 	snprintf(text, sizeof(text), MIN "socket-file = %.*s\n", 96, longpath);
