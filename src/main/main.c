@@ -37,6 +37,11 @@
 #define CONFIG_DEFAULT_PATH "/etc/ocserv-modern/ocserv.conf"
 #endif
 #define WORKER_NAME "ocserv-modern-worker"
+#ifdef ENABLE_TEST_HOOKS
+#define TEST_BUILD_NOTE " (test build: OCSERV_MODERN_WORKER chooses the worker)"
+#else
+#define TEST_BUILD_NOTE ""
+#endif
 
 static void usage(FILE *f)
 {
@@ -215,6 +220,7 @@ static unsigned log_changes(const struct config *o, const struct config *n, bool
 				 (unsigned)o->occtl_socket_mode, (unsigned)n->occtl_socket_mode);
 		}
 		STR(occtl_socket_group, "occtl-socket-group");
+		STR(occtl_admin_group, "occtl-admin-group");
 		return changes;
 	}
 	STR(auth_passwd_file, "auth passwd file");
@@ -306,6 +312,7 @@ int main_reload(struct server *srv)
 	SWAP(srv->cfg.occtl_socket_file, n.occtl_socket_file);
 	SWAP(srv->cfg.occtl_socket_mode, n.occtl_socket_mode);
 	SWAP(srv->cfg.occtl_socket_group, n.occtl_socket_group);
+	SWAP(srv->cfg.occtl_admin_group, n.occtl_admin_group);
 	SWAP(srv->cfg, n);
 	config_free(&n);
 
@@ -529,28 +536,43 @@ static void sessions_fire_cb(void *owner, vpn_ms_t now)
 
 /* --- process setup -------------------------------------------------------- */
 
-/* ocserv-modern-worker next to our own binary, else in $(sbindir);
- * OCSERV_MODERN_WORKER overrides both. */
-static int find_worker(struct server *srv)
+/*
+ * The worker program main executes for every connection: always
+ * $(sbindir)/ocserv-modern-worker, except in a test build
+ * (--enable-test-hooks), which the integration tests run from the build
+ * tree: there OCSERV_MODERN_WORKER names it, else the build tree's
+ * src/worker/ beside main's src/main/ (found from /proc/self/exe) is
+ * taken when it holds one. A release build never
+ * lets its environment choose what it runs as root.
+ */
+static void test_worker_path(struct server *srv)
 {
+#ifdef ENABLE_TEST_HOOKS
 	const char *env = getenv("OCSERV_MODERN_WORKER");
 	char self[PATH_MAX];
 	ssize_t n;
 
 	if (env != NULL && env[0] != '\0') {
 		snprintf(srv->worker_path, sizeof(srv->worker_path), "%s", env);
-	} else {
-		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-		srv->worker_path[0] = '\0';
-		if (n > 0) {
-			self[n] = '\0';
-			snprintf(srv->worker_path, sizeof(srv->worker_path), "%s/%s", dirname(self),
-				 WORKER_NAME);
-		}
-		if (srv->worker_path[0] == '\0' || access(srv->worker_path, X_OK) != 0)
-			snprintf(srv->worker_path, sizeof(srv->worker_path), "%s/%s", SBINDIR,
-				 WORKER_NAME);
+		return;
 	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return;
+	self[n] = '\0';
+	snprintf(srv->worker_path, sizeof(srv->worker_path), "%s/../worker/%s", dirname(self),
+		 WORKER_NAME);
+	if (access(srv->worker_path, X_OK) != 0)
+		srv->worker_path[0] = '\0';
+#endif
+}
+
+static int find_worker(struct server *srv)
+{
+	srv->worker_path[0] = '\0';
+	test_worker_path(srv);
+	if (srv->worker_path[0] == '\0')
+		snprintf(srv->worker_path, sizeof(srv->worker_path), "%s/%s", SBINDIR, WORKER_NAME);
 	if (access(srv->worker_path, X_OK) != 0) {
 		log_err("worker program %s: %s", srv->worker_path, strerror(errno));
 		return -ENOENT;
@@ -584,22 +606,34 @@ static int daemonize(void)
 	return 0;
 }
 
+/* The pid file is created or rewritten without following a symlink at its
+ * path (O_NOFOLLOW: one there is refused), and only when it is a plain
+ * file with no other name (a hard link to another file is refused), so a
+ * user who can write to its directory cannot make root write elsewhere. */
 static void write_pid_file(struct server *srv)
 {
-	FILE *f;
+	const char *path = srv->cfg.pid_file;
+	char text[32];
+	struct stat st;
+	int fd, n;
 
-	if (srv->cfg.pid_file == NULL || srv->cfg.pid_file[0] == '\0')
+	if (path == NULL || path[0] == '\0')
 		return;
-	f = fopen(srv->cfg.pid_file, "we");
-	if (f == NULL) {
-		log_warn("pid-file %s: %s", srv->cfg.pid_file, strerror(errno));
+	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		log_err("pid-file %s: %s: not written", path,
+			errno == ELOOP ? "is a symbolic link" : strerror(errno));
 		return;
 	}
-	fprintf(f, "%ld\n", (long)getpid());
-	if (fclose(f) != 0)
-		log_warn("pid-file %s: %s", srv->cfg.pid_file, strerror(errno));
-	else
+	n = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
+		log_err("pid-file %s: not a plain file with one name: not written", path);
+	} else if (ftruncate(fd, 0) < 0 || write(fd, text, (size_t)n) != n) {
+		log_warn("pid-file %s: %s", path, strerror(errno));
+	} else {
 		srv->pid_file_written = true;
+	}
+	close(fd);
 }
 
 static int parse_level(const char *s)
@@ -649,7 +683,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		case 'v':
-			printf("ocserv-modern %s\n", PACKAGE_VERSION);
+			printf("ocserv-modern %s%s\n", PACKAGE_VERSION, TEST_BUILD_NOTE);
 			return 0;
 		default:
 			usage(stderr);

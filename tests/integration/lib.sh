@@ -17,8 +17,8 @@
 #   VPN pool 192.168.77.0/24, server's tun address 192.168.77.1
 #
 # Which server: OCSM_SERVER=modern (default: $top_builddir/src/main/ocserv-modern,
-# worker from OCSERV_MODERN_WORKER, default $top_builddir/src/worker/ocserv-modern-
-# worker) or OCSM_SERVER=ocserv (the Debian reference server 1.1.6, for
+# configured with --enable-test-hooks, worker from OCSERV_MODERN_WORKER, default
+# $top_builddir/src/worker/ocserv-modern-worker) or OCSM_SERVER=ocserv (the Debian reference server 1.1.6, for
 # side-by-side runs; its timers fall far outside our contract, so liveness
 # tests are expected to FAIL against it, and OCSM_EXTRA_WAIT=N lengthens every
 # bounded wait by N seconds to let them measure anyway).
@@ -338,6 +338,9 @@ it_preconditions() {
 		export OCSERV_MODERN_WORKER=${OCSERV_MODERN_WORKER:-$top_builddir/src/worker/ocserv-modern-worker}
 		[ -x "$SERVER_BIN" ] || hard_error "$SERVER_BIN not built (run make first)"
 		[ -x "$OCSERV_MODERN_WORKER" ] || hard_error "$OCSERV_MODERN_WORKER not built (run make first)"
+		# only a test build lets OCSERV_MODERN_WORKER choose the worker
+		"$SERVER_BIN" -v | grep -q "test build" ||
+			hard_error "$SERVER_BIN is not a test build: configure with --enable-test-hooks (scripts/build does)"
 		;;
 	ocserv)
 		SERVER_BIN=$(command -v ocserv) || SERVER_BIN=/usr/sbin/ocserv
