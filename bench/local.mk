@@ -9,6 +9,16 @@
 
 BENCH_ARGS =
 
+# ocload: N real clients (libopenconnect, one thread each) in one process,
+# for the scale runs (bench/README.md).
+if HAVE_OPENCONNECT
+noinst_PROGRAMS += bench/ocload/ocload
+bench_ocload_ocload_SOURCES = bench/ocload/ocload.c
+bench_ocload_ocload_CFLAGS = $(AM_CFLAGS) $(OPENCONNECT_CFLAGS) -pthread
+bench_ocload_ocload_LDADD = $(OPENCONNECT_LIBS) -lpthread
+endif
+EXTRA_DIST += bench/ocload/ocload.c
+
 bench: all
 	top_builddir='$(abs_top_builddir)' '$(abs_top_srcdir)/bench/run' $(BENCH_ARGS)
 .PHONY: bench

@@ -10,7 +10,7 @@ libprotobuf-c-dev protobuf-c-compiler
 libnl-3-dev libnl-route-3-dev libcrypt-dev libedit-dev
 check gcovr
 clang libclang-rt-14-dev
-openconnect iproute2 nftables iputils-ping procps python3 openssl
+openconnect libopenconnect-dev iproute2 nftables iputils-ping procps python3 openssl
 debhelper lintian libsystemd-dev systemd
 "
 

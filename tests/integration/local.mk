@@ -40,7 +40,8 @@ INTEGRATION_TESTS += \
 	tests/integration/test-resume-persistent.sh \
 	tests/integration/test-occtl-session.sh \
 	tests/integration/test-occtl-actions.sh \
-	tests/integration/test-occtl-dtls.sh
+	tests/integration/test-occtl-dtls.sh \
+	tests/integration/test-ocload.sh
 
 if ENABLE_INTEGRATION
 TESTS += $(INTEGRATION_TESTS)
