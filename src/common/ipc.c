@@ -44,6 +44,9 @@ static const struct {
 	[IPC_SM_PROBE_RESULT] = { "sm-probe-result", &sm_probe_result__descriptor },
 	[IPC_SM_LIST_REQUEST] = { "sm-list-request", &sm_list_request__descriptor },
 	[IPC_SM_LIST_REPLY] = { "sm-list-reply", &sm_list_reply__descriptor },
+	[IPC_SM_KEY_CHANNEL] = { "sm-key-channel", &sm_key_channel__descriptor },
+	[IPC_KEY_OP_REQUEST] = { "key-op-request", &key_op_request__descriptor },
+	[IPC_KEY_OP_REPLY] = { "key-op-reply", &key_op_reply__descriptor },
 };
 
 const char *ipc_type_str(enum ipc_type type)
@@ -63,7 +66,8 @@ const ProtobufCMessageDescriptor *ipc_type_descriptor(enum ipc_type type)
 
 bool ipc_type_carries_fd(enum ipc_type type)
 {
-	return type == IPC_SESSION_OPEN_REPLY || type == IPC_DTLS_SOCKET;
+	return type == IPC_SESSION_OPEN_REPLY || type == IPC_DTLS_SOCKET ||
+	       type == IPC_SM_KEY_CHANNEL;
 }
 
 const char *ipc_strerror(int err)

@@ -69,9 +69,13 @@ enum ipc_type {
 	IPC_SM_PROBE_RESULT = 25,     /* main -> sec-mod, SmProbeResult */
 	IPC_SM_LIST_REQUEST = 26,     /* main -> sec-mod, SmListRequest */
 	IPC_SM_LIST_REPLY = 27,       /* sec-mod -> main, SmListReply */
-	/* the next new type is 28 */
+	/* the private key (sec-mod only; worker <-> sec-mod on the key channel) */
+	IPC_SM_KEY_CHANNEL = 28,      /* main -> sec-mod, SmKeyChannel (+ channel fd) */
+	IPC_KEY_OP_REQUEST = 29,      /* worker -> sec-mod, KeyOpRequest */
+	IPC_KEY_OP_REPLY = 30,        /* sec-mod -> worker, KeyOpReply */
+	/* the next new type is 31 */
 };
-#define IPC_TYPE_MAX IPC_SM_LIST_REPLY
+#define IPC_TYPE_MAX IPC_KEY_OP_REPLY
 
 /* Protocol errors: far below the errno range so both share one int. */
 enum ipc_error {
@@ -121,6 +125,9 @@ struct ipc_msg {
 		SmProbeResult *sm_probe_result;
 		SmListRequest *sm_list_request;
 		SmListReply *sm_list_reply;
+		SmKeyChannel *sm_key_channel;
+		KeyOpRequest *key_op_request;
+		KeyOpReply *key_op_reply;
 	};
 	int fd; /* received descriptor (O_CLOEXEC), or -1; owned by the receiver */
 };
@@ -135,7 +142,7 @@ const char *ipc_strerror(int err);
 const ProtobufCMessageDescriptor *ipc_type_descriptor(enum ipc_type type);
 
 /* True for the types that may carry a descriptor (SessionOpenReply,
- * DtlsSocket). */
+ * DtlsSocket, SmKeyChannel). */
 bool ipc_type_carries_fd(enum ipc_type type);
 
 /*

@@ -130,6 +130,23 @@ int main_secmod_send(struct server *srv, enum ipc_type type, const ProtobufCMess
 	return 0;
 }
 
+int main_secmod_key_channel(struct server *srv, pid_t worker_pid, int fd)
+{
+	SmKeyChannel kc = SM_KEY_CHANNEL__INIT;
+	int r = -EPIPE;
+
+	kc.worker_pid = (uint32_t)worker_pid;
+	/* a descriptor cannot wait in secmod_q: now or never (the order
+	 * against queued messages does not matter for this one) */
+	if (srv->secmod_fd >= 0)
+		r = ipc_send(srv->secmod_fd, IPC_SM_KEY_CHANNEL, &kc.base, fd);
+	close(fd);
+	if (r < 0)
+		log_warn("worker %ld gets no key channel (sec-mod: %s): its TLS handshake will fail",
+			 (long)worker_pid, ipc_strerror(r));
+	return r;
+}
+
 uint64_t main_secmod_request_id(struct server *srv)
 {
 	return ++srv->secmod_next_request;
@@ -145,13 +162,14 @@ void main_secmod_config(struct server *srv)
 	c.persistent_cookies = srv->cfg.persistent_cookies;
 	c.max_same_clients = srv->cfg.max_same_clients;
 	c.dpd = srv->cfg.dpd_s;
+	c.server_key = srv->cfg.server_key;
 	(void)main_secmod_send(srv, IPC_SM_CONFIG, &c.base);
 }
 
 int main_secmod_fork(struct server *srv)
 {
 	int fd = -1;
-	pid_t pid = secmod_fork(srv->log_level, &fd);
+	pid_t pid = secmod_fork(srv->log_level, srv->cfg.server_key, &fd);
 
 	if (pid < 0)
 		return (int)pid;

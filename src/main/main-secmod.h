@@ -43,6 +43,10 @@ void main_secmod_stop(struct server *srv);
  * or queued), or a negative ipc_outq_send() code after which main is
  * shutting down (sec-mod gone, or stuck with the queue full). */
 int main_secmod_send(struct server *srv, enum ipc_type type, const ProtobufCMessage *msg);
+/* Hand sec-mod its end (fd, closed here in any case) of the key channel of
+ * a new worker (sec-mod/sec-mod-key.h). 0, or a negative ipc_send() code
+ * (logged: that worker's TLS handshake fails). */
+int main_secmod_key_channel(struct server *srv, pid_t worker_pid, int fd);
 /* A fresh request id (never 0). */
 uint64_t main_secmod_request_id(struct server *srv);
 

@@ -5,8 +5,9 @@
 
 /*
  * Worker processes, seen from main: one per accepted TCP connection,
- * fork + exec of ocserv-modern-worker with the TCP socket as fd 3 and its end
- * of a SOCK_SEQPACKET socketpair as fd 4. Then main answers what the worker
+ * fork + exec of ocserv-modern-worker with the TCP socket as fd 3, its end
+ * of a SOCK_SEQPACKET socketpair as fd 4 and its end of the key channel to
+ * sec-mod as fd 5 (sec-mod/sec-mod-key.h). Then main answers what the worker
  * asks over IPC (src/common/ipc.h), with sec-mod's help (main-secmod.h):
  *
  *   AuthRequest         bans here; password, max-same-clients and the new
@@ -1170,6 +1171,9 @@ static void ipc_cb(struct ev_loop *loop, ev_io *io, int revents)
 		case IPC_SM_PROBE_RESULT:
 		case IPC_SM_LIST_REQUEST:
 		case IPC_SM_LIST_REPLY:
+		case IPC_SM_KEY_CHANNEL:
+		case IPC_KEY_OP_REQUEST:
+		case IPC_KEY_OP_REPLY:
 		case IPC_INVALID:
 			ipc_msg_free(&m);
 			main_kill_worker(srv, w, "sent a message only main sends");
@@ -1186,21 +1190,23 @@ static void ipc_cb(struct ev_loop *loop, ev_io *io, int revents)
 
 /* --- spawning ------------------------------------------------------------- */
 
-/* In the child: put tcp on fd 3 and ipc on fd 4 (whatever numbers they
- * have now), reset what exec keeps, and exec the worker. Never returns. */
-static void exec_worker(const struct server *srv, int tcp, int ipc)
+/* In the child: put tcp on fd 3, ipc on fd 4 and the key channel on fd 5
+ * (whatever numbers they have now), reset what exec keeps, and exec the
+ * worker. Never returns. */
+static void exec_worker(const struct server *srv, int tcp, int ipc, int key)
 {
 	char level[16];
 	char *argv[] = { "ocserv-modern-worker", "-c", (char *)srv->config_path, "-d", level, NULL };
 	sigset_t all;
-	int t, i;
+	int t, i, k;
 
 	snprintf(level, sizeof(level), "%d", srv->log_level);
-	/* Move both out of the way first, so dup2 onto 3/4 cannot clobber one
-	 * with the other; dup2 clears close-on-exec on the targets. */
+	/* Move them out of the way first, so dup2 onto 3/4/5 cannot clobber
+	 * one with another; dup2 clears close-on-exec on the targets. */
 	t = fcntl(tcp, F_DUPFD_CLOEXEC, 10);
 	i = fcntl(ipc, F_DUPFD_CLOEXEC, 10);
-	if (t < 0 || i < 0 || dup2(t, 3) < 0 || dup2(i, 4) < 0) {
+	k = fcntl(key, F_DUPFD_CLOEXEC, 10);
+	if (t < 0 || i < 0 || k < 0 || dup2(t, 3) < 0 || dup2(i, 4) < 0 || dup2(k, 5) < 0) {
 		log_err("worker setup: %s", strerror(errno));
 		_exit(127);
 	}
@@ -1220,7 +1226,7 @@ static void spawn_worker(struct server *srv, int tcp, const struct sockaddr_stor
 			 socklen_t sslen)
 {
 	struct worker_proc *w;
-	int sp[2];
+	int sp[2] = { -1, -1 }, kp[2] = { -1, -1 };
 	pid_t pid;
 
 	w = calloc(1, sizeof(*w));
@@ -1247,8 +1253,13 @@ static void spawn_worker(struct server *srv, int tcp, const struct sockaddr_stor
 			       ? ((const struct sockaddr_in6 *)ss)->sin6_port
 			       : ((const struct sockaddr_in *)ss)->sin_port);
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, kp) < 0) {
 		log_err("socketpair: %s", strerror(errno));
+		if (kp[0] < 0 && sp[0] >= 0) {
+			close(sp[0]);
+			close(sp[1]);
+		}
 		close(tcp);
 		free(w);
 		return;
@@ -1258,15 +1269,19 @@ static void spawn_worker(struct server *srv, int tcp, const struct sockaddr_stor
 		log_err("fork: %s", strerror(errno));
 		close(sp[0]);
 		close(sp[1]);
+		close(kp[0]);
+		close(kp[1]);
 		close(tcp);
 		free(w);
 		return;
 	}
 	if (pid == 0)
-		exec_worker(srv, tcp, sp[1]);
+		exec_worker(srv, tcp, sp[1], kp[1]);
 
 	close(sp[1]);
+	close(kp[1]);
 	close(tcp);
+	(void)main_secmod_key_channel(srv, pid, kp[0]);
 	if (fcntl(sp[0], F_SETFL, O_NONBLOCK) < 0)
 		log_warn("IPC socket of worker %ld: O_NONBLOCK: %s", (long)pid, strerror(errno));
 	w->pid = pid;

@@ -5,5 +5,6 @@ noinst_LIBRARIES += src/sec-mod/libsecmod.a
 src_sec_mod_libsecmod_a_SOURCES = \
 	src/sec-mod/sec-mod.c src/sec-mod/sec-mod.h \
 	src/sec-mod/sec-mod-proc.c \
+	src/sec-mod/sec-mod-key.c src/sec-mod/sec-mod-key.h \
 	src/sec-mod/session-table.c src/sec-mod/session-table.h \
 	src/sec-mod/cookie.c src/sec-mod/cookie.h

@@ -31,6 +31,7 @@
 #include "common/log.h"
 #include "common/passwd.h"
 #include "sec-mod/sec-mod.h"
+#include "sec-mod/sec-mod-key.h"
 #include "vpn/ev-adapter.h"
 
 /* A send to main that finds the socket full waits this long at most, in
@@ -45,6 +46,7 @@ struct smproc {
 	ev_io io;
 	struct vpn_ev_timer timer;
 	struct secmod *core;
+	struct secmod_keys *keys;
 	int exit_code;
 	bool main_gone;		/* main closed its end: it is exiting, so do we */
 };
@@ -125,6 +127,10 @@ static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
 			return;
 		}
 		log_trace("sec-mod: %s", ipc_type_str(m.type));
+		if (secmod_keys_on_message(p->keys, &m) > 0) {
+			ipc_msg_free(&m);
+			continue;
+		}
 		r = secmod_on_message(p->core, &m, vpn_now_ms());
 		if (r < 0) {
 			char why[160];
@@ -154,13 +160,13 @@ static void fire_cb(void *owner, vpn_ms_t now)
 	secmod_handle_expiry(p->core, now);
 }
 
-static int secmod_run(int fd)
+static int secmod_run(int fd, struct secmod_keys *keys)
 {
 	static const struct secmod_ops ops = {
 		.send = send_cb,
 		.check_password = check_password_cb,
 	};
-	struct smproc p = { .fd = fd };
+	struct smproc p = { .fd = fd, .keys = keys };
 
 	p.loop = ev_default_loop(EVFLAG_AUTO);
 	p.core = secmod_new(&ops, &p);
@@ -168,6 +174,7 @@ static int secmod_run(int fd)
 		log_err("sec-mod: %s", p.loop == NULL ? "libev: no usable backend" : "out of memory");
 		return 1;
 	}
+	secmod_keys_start(keys, p.loop);
 	ev_io_init(&p.io, io_cb, fd, EV_READ);
 	p.io.data = &p;
 	ev_io_start(p.loop, &p.io);
@@ -175,6 +182,7 @@ static int secmod_run(int fd)
 	log_debug("sec-mod running");
 	ev_run(p.loop, 0);
 	vpn_ev_timer_stop(&p.timer);
+	secmod_keys_free(keys);
 	secmod_free(p.core);
 	close(fd);
 	return p.exit_code;
@@ -196,7 +204,7 @@ static int child_fds(int sock)
 	return 3;
 }
 
-pid_t secmod_fork(int log_level, int *fd)
+pid_t secmod_fork(int log_level, const char *key_path, int *fd)
 {
 	int sp[2], err;
 	pid_t pid;
@@ -215,6 +223,7 @@ pid_t secmod_fork(int log_level, int *fd)
 		return -err;
 	}
 	if (pid == 0) {
+		struct secmod_keys *keys;
 		sigset_t none;
 		int sock;
 
@@ -234,7 +243,11 @@ pid_t secmod_fork(int log_level, int *fd)
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		(void)fcntl(sock, F_SETFL, O_NONBLOCK);
 		(void)fcntl(sock, F_SETFD, FD_CLOEXEC);
-		_exit(secmod_run(sock));
+		/* only here, in sec-mod, is the private key ever loaded */
+		keys = secmod_keys_load(key_path);
+		if (keys == NULL)
+			_exit(1);
+		_exit(secmod_run(sock, keys));
 	}
 	close(sp[1]);
 	if (fcntl(sp[0], F_SETFL, O_NONBLOCK) < 0)

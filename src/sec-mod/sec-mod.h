@@ -102,10 +102,12 @@ int secmod_session_from_msg(const SmSession *msg, struct secmod_session *out);
 /* --- the process (sec-mod-proc.c) ------------------------------------------ */
 
 /* Fork sec-mod. The child keeps only stdin/out/err and its end of the
- * socketpair, runs the core on its own event loop until main closes its end,
- * and _exits. In main: returns the child's PID and sets *fd to main's end of
- * the SOCK_SEQPACKET socketpair (non-blocking, close-on-exec); -errno on
- * failure (logged). Call before main creates its libev loop. */
-pid_t secmod_fork(int log_level, int *fd);
+ * socketpair, loads the server's private key from key_path (sec-mod-key.h;
+ * it exits with status 1 if it cannot), runs the core on its own event loop
+ * until main closes its end, and _exits. In main: returns the child's PID
+ * and sets *fd to main's end of the SOCK_SEQPACKET socketpair (non-blocking,
+ * close-on-exec); -errno on failure (logged). Call before main creates its
+ * libev loop. */
+pid_t secmod_fork(int log_level, const char *key_path, int *fd);
 
 #endif

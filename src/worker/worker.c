@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include "worker/worker.h"
+#include "worker/worker-key.h"
 
 #include "common/log.h"
 #include "vpn/ev-adapter.h"
@@ -426,6 +427,8 @@ static void handshake_step(struct worker *w)
 		log_debug("TLS handshake with %s: %s", w->remote_ip, gnutls_strerror(ret));
 	}
 	ev_io_stop(w->loop, &w->tcp_w);
+	/* before the first byte of HTTP: no more private-key operations */
+	worker_key_close();
 	if (log_get_level() >= LOG_LVL_DEBUG) {
 		char *desc = gnutls_session_get_desc(w->tls);
 
@@ -442,17 +445,9 @@ static int tls_setup(struct worker *w)
 	const char *err_pos = NULL;
 	int ret;
 
-	ret = gnutls_certificate_allocate_credentials(&w->creds);
-	if (ret < 0)
-		goto fail;
-	ret = gnutls_certificate_set_x509_key_file2(w->creds, w->cfg.server_cert,
-						    w->cfg.server_key, GNUTLS_X509_FMT_PEM,
-						    NULL, 0);
-	if (ret < 0) {
-		log_err("cannot load server-cert %s / server-key %s: %s", w->cfg.server_cert,
-			w->cfg.server_key, gnutls_strerror(ret));
+	/* the certificate chain only: the key stays in sec-mod */
+	if (worker_key_creds(&w->creds, w->cfg.server_cert, WORKER_KEY_FD) < 0)
 		return -1;
-	}
 	ret = gnutls_priority_init(&w->prio, prio, &err_pos);
 	if (ret < 0) {
 		log_err("tls-priorities \"%s\": %s at \"%s\"", prio, gnutls_strerror(ret),
@@ -570,9 +565,10 @@ static int parse_level(const char *s, enum log_level *out)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: ocserv-modern-worker -c CONFIG [-d LEVEL]\n"
-		   "  started by ocserv-modern with the client's TCP socket as fd %d\n"
-		   "  and the IPC socket as fd %d; LEVEL is 0-4 or err|warn|info|debug|trace\n",
-		WORKER_TCP_FD, WORKER_IPC_FD);
+		   "  started by ocserv-modern with the client's TCP socket as fd %d,\n"
+		   "  the IPC socket as fd %d and the key channel to sec-mod as fd %d;\n"
+		   "  LEVEL is 0-4 or err|warn|info|debug|trace\n",
+		WORKER_TCP_FD, WORKER_IPC_FD, WORKER_KEY_FD);
 }
 
 static void warn_cb(void *opaque, unsigned line, const char *key, const char *msg)
@@ -596,7 +592,14 @@ static int check_fds(struct worker *w)
 			t < 0 ? strerror(-t) : "wrong socket type");
 		return -1;
 	}
-	if (set_nonblock_cloexec(w->tcp_fd) < 0 || set_nonblock_cloexec(w->ipc_fd) < 0) {
+	t = socket_type(WORKER_KEY_FD);
+	if (t != SOCK_SEQPACKET) {
+		log_err("fd %d is not the key channel to sec-mod (%s)", WORKER_KEY_FD,
+			t < 0 ? strerror(-t) : "wrong socket type");
+		return -1;
+	}
+	if (set_nonblock_cloexec(w->tcp_fd) < 0 || set_nonblock_cloexec(w->ipc_fd) < 0 ||
+	    set_nonblock_cloexec(WORKER_KEY_FD) < 0) {
 		log_err("fcntl: %s", strerror(errno));
 		return -1;
 	}
@@ -613,6 +616,7 @@ static void worker_free(struct worker *w)
 		gnutls_priority_deinit(w->prio);
 	if (w->creds != NULL)
 		gnutls_certificate_free_credentials(w->creds);
+	worker_key_close();
 	if (w->tcp_fd >= 0)
 		close(w->tcp_fd);
 	if (w->ipc_fd >= 0)
@@ -699,7 +703,6 @@ int main(int argc, char **argv)
 		if (setsockopt(w->tcp_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0)
 			log_warn("TCP_NODELAY: %s", strerror(errno));
 	}
-	/* The key is read now, before privileges are dropped. */
 	if (tls_setup(w) < 0) {
 		worker_free(w);
 		return 1;

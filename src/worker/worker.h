@@ -8,6 +8,7 @@
  *   main --fork+exec--> worker -c FILE -d LEVEL
  *                       fd 3: the accepted TCP socket
  *                       fd 4: the IPC socket to main (SOCK_SEQPACKET)
+ *                       fd 5: the key channel to sec-mod (worker-key.h)
  *
  * Phases, all driven by one libev loop, nothing ever blocks on the peer:
  *

@@ -12,6 +12,7 @@
 #   passwd                           an ocpasswd-format file "USER:users:HASH"
 #                                    (SHA-512 crypt, as ocpasswd writes it)
 # Defaults: SERVER-IP 10.77.0.1, USER test, PASSWORD test.
+# OCSM_KEY_TYPE=rsa makes a 2048-bit RSA key instead of the P-256 one.
 set -eu
 
 dir=${1:?usage: gen-credentials.sh DIR [SERVER-IP [USER [PASSWORD]]]}
@@ -20,7 +21,12 @@ user=${3:-test}
 password=${4:-test}
 
 mkdir -p "$dir"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+case ${OCSM_KEY_TYPE:-ec} in
+rsa) newkey="-newkey rsa:2048" ;;
+*) newkey="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1" ;;
+esac
+# shellcheck disable=SC2086
+openssl req -x509 $newkey -nodes \
 	-keyout "$dir/server-key.pem" -out "$dir/server-cert.pem" -days 1 \
 	-subj "/CN=ocsm-test" \
 	-addext "subjectAltName=DNS:ocsm-test,IP:$ip" \

@@ -43,6 +43,10 @@ INTEGRATION_TESTS += \
 	tests/integration/test-occtl-dtls.sh \
 	tests/integration/test-ocload.sh
 
+# the security tests (doc/security.md)
+INTEGRATION_TESTS += \
+	tests/integration/test-sec-keyscan.sh
+
 if ENABLE_INTEGRATION
 TESTS += $(INTEGRATION_TESTS)
 endif
@@ -61,6 +65,9 @@ EXTRA_DIST += $(INTEGRATION_TESTS) \
 	tests/integration/occtl-lib.sh \
 	tests/integration/vpn-script.sh \
 	tests/integration/rawtls.py \
+	tests/integration/sec-lib.sh \
+	tests/integration/keyscan.py \
+	tests/integration/tlshold.py \
 	tests/data/test.conf.in \
 	tests/data/gen-credentials.sh
 

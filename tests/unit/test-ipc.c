@@ -234,6 +234,8 @@ START_TEST(test_strings)
 	ck_assert_str_eq(ipc_type_str((enum ipc_type)1000), "unknown");
 	ck_assert(ipc_type_carries_fd(IPC_SESSION_OPEN_REPLY));
 	ck_assert(ipc_type_carries_fd(IPC_DTLS_SOCKET));
+	ck_assert(ipc_type_carries_fd(IPC_SM_KEY_CHANNEL));
+	ck_assert(!ipc_type_carries_fd(IPC_KEY_OP_REQUEST));
 	ck_assert(!ipc_type_carries_fd(IPC_DTLS_STATUS));
 	ck_assert(!ipc_type_carries_fd(IPC_AUTH_REPLY));
 	ck_assert_str_eq(ipc_type_str(IPC_DTLS_SOCKET), "dtls-socket");
