@@ -1,11 +1,13 @@
 # src/common: what every process shares: the logger, the IPC framing and its
 # protobuf-c messages (ipc.proto, generated into the build tree), the
-# bounded send queue, the ocserv.conf parser and the ocpasswd file reader.
+# bounded send queue, the tun devices' ioctls (MTU, TUNSETIFF), the
+# ocserv.conf parser and the ocpasswd file reader.
 noinst_LIBRARIES += src/common/libcommon.a
 src_common_libcommon_a_SOURCES = \
 	src/common/log.c src/common/log.h \
 	src/common/ipc.c src/common/ipc.h \
 	src/common/sendq.c src/common/sendq.h \
+	src/common/tun.c src/common/tun.h \
 	src/common/conf.c src/common/conf.h \
 	src/common/passwd.c src/common/passwd.h
 nodist_src_common_libcommon_a_SOURCES = src/common/ipc.pb-c.c src/common/ipc.pb-c.h

@@ -26,17 +26,16 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "main/dtls-route.h"
 #include "common/log.h"
+#include "common/tun.h"
 #include "main/main-udp.h"
 #include "main/main.h"
 #include "vpn/dtls.h"
@@ -361,29 +360,6 @@ void main_udp_worker_gone(struct server *srv, struct worker_proc *w)
 		dtls_route_remove(&srv->udp->route, w);
 }
 
-/* Set the tun device's MTU (main has CAP_NET_ADMIN; the worker no longer
- * has), reporting the MTU it had in *old (0 if unknown). */
-static int set_tun_mtu(const char *name, unsigned mtu, unsigned *old)
-{
-	struct ifreq ifr;
-	int s, r;
-
-	*old = 0;
-	if (name == NULL || name[0] == '\0' || strlen(name) >= sizeof(ifr.ifr_name))
-		return -EINVAL;
-	memset(&ifr, 0, sizeof(ifr));
-	memcpy(ifr.ifr_name, name, strlen(name));
-	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return -errno;
-	if (ioctl(s, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu > 0)
-		*old = (unsigned)ifr.ifr_mtu;
-	ifr.ifr_mtu = (int)mtu;
-	r = ioctl(s, SIOCSIFMTU, &ifr) < 0 ? -errno : 0;
-	close(s);
-	return r;
-}
-
 void main_udp_on_status(struct server *srv, struct worker_proc *w, const DtlsStatus *st)
 {
 	bool established = st->peer != NULL && st->state != VPN_DTLS_NONE;
@@ -397,8 +373,9 @@ void main_udp_on_status(struct server *srv, struct worker_proc *w, const DtlsSta
 		  vpn_dtls_state_str((enum vpn_dtls_state)st->state), st->peer ? " with " : "",
 		  st->peer ? st->peer : "");
 	if (st->has_tun_mtu && st->tun_mtu >= 576 && st->tun_mtu <= 65535) {
-		unsigned old;
-		int r = set_tun_mtu(w->tun.name, st->tun_mtu, &old);
+		/* main has CAP_NET_ADMIN; the worker no longer has */
+		unsigned old = tun_get_mtu(w->tun.name);
+		int r = tun_set_mtu(w->tun.name, st->tun_mtu);
 
 		if (r < 0)
 			log_warn("%s: MTU %u for worker %ld's DTLS path: %s", w->tun.name, st->tun_mtu,

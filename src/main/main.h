@@ -20,7 +20,7 @@
 #include "common/ipc.h"
 #include "main/ippool.h"
 #include "sec-mod/session-table.h"
-#include "main/tun.h"
+#include "main/tun-netlink.h"
 #include "vpn/ev-adapter.h"
 
 #define MAIN_MAX_LISTENERS 8

@@ -22,69 +22,24 @@
 
 #include "codec/cstp.h"
 #include "common/log.h"
+#include "common/tun.h"
 #include "vpn/idle.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
-#include <net/if.h>
 #include <netinet/tcp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 static void tunnel_finish(struct worker *w, vpn_ms_t now);
 
 /* --- setup helpers ------------------------------------------------------- */
-
-static int ifreq_for(struct ifreq *ifr, const char *name)
-{
-	if (name == NULL || name[0] == '\0' || strlen(name) >= sizeof(ifr->ifr_name))
-		return -EINVAL;
-	memset(ifr, 0, sizeof(*ifr));
-	memcpy(ifr->ifr_name, name, strlen(name));
-	return 0;
-}
-
-/* MTU of the tun device, or 0 when unknown. */
-static unsigned tun_get_mtu(const char *name)
-{
-	struct ifreq ifr;
-	int s, ret;
-
-	if (ifreq_for(&ifr, name) < 0)
-		return 0;
-	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return 0;
-	ret = ioctl(s, SIOCGIFMTU, &ifr);
-	close(s);
-	return ret < 0 || ifr.ifr_mtu <= 0 ? 0 : (unsigned)ifr.ifr_mtu;
-}
-
-/* Make the tun device's MTU the tunnel's data MTU so the kernel never hands
- * us a packet the client cannot take. Needs CAP_NET_ADMIN: done before the
- * privileges are dropped. */
-static int tun_set_mtu(const char *name, unsigned mtu)
-{
-	struct ifreq ifr;
-	int s, ret;
-
-	if (ifreq_for(&ifr, name) < 0)
-		return -EINVAL;
-	ifr.ifr_mtu = (int)mtu;
-	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return -errno;
-	ret = ioctl(s, SIOCSIFMTU, &ifr) < 0 ? -errno : 0;
-	close(s);
-	return ret;
-}
 
 /* Path MTU the kernel knows for the CSTP socket, or 0. */
 static unsigned tcp_path_mtu(int fd)
@@ -470,6 +425,9 @@ int worker_tunnel_start(struct worker *w, const SessionOpenReply *r, int tun_fd)
 	maxrec = gnutls_record_get_max_size(w->tls);
 	if (maxrec > CSTP_HEADER_LEN && w->mtu.data > maxrec - CSTP_HEADER_LEN)
 		w->mtu.data = (unsigned)(maxrec - CSTP_HEADER_LEN);
+	/* The tun device's MTU is the tunnel's data MTU, so the kernel never
+	 * hands us a packet the client cannot take. Needs CAP_NET_ADMIN: done
+	 * before the privileges are dropped. */
 	if (w->tun_name[0] != '\0') {
 		ret = tun_set_mtu(w->tun_name, w->mtu.data);
 		if (ret < 0)

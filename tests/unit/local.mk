@@ -12,6 +12,7 @@ UNIT_TESTS += \
 	tests/unit/test-vpn-ev \
 	tests/unit/test-ipc \
 	tests/unit/test-sendq \
+	tests/unit/test-tun \
 	tests/unit/test-config \
 	tests/unit/test-passwd \
 	tests/unit/test-log \

@@ -1,18 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
-#include "main/tun.h"
+#include "main/tun-netlink.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/if_tun.h>
-#include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
 
 #include <netlink/errno.h>
 #include <netlink/netlink.h>
@@ -78,30 +72,6 @@ void tun_ctx_close(struct tun_ctx *ctx)
 		return;
 	nl_socket_free(ctx->sk);
 	free(ctx);
-}
-
-bool tun_prefix_valid(const char *prefix)
-{
-	size_t len = prefix ? strlen(prefix) : 0;
-
-	/* room for "%d" while asking and up to 3 digits once named */
-	if (len == 0 || len > IFNAMSIZ - 4)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)prefix[i];
-
-		if (c <= ' ' || c == '%' || c == '/' || c == ':' || c >= 0x7f)
-			return false;
-	}
-	return true;
-}
-
-void tun_close(struct tun *t)
-{
-	if (t->fd >= 0) {
-		close(t->fd);
-		t->fd = -1;
-	}
 }
 
 /* Address with prefix length 32 as libnl wants it. */
@@ -180,36 +150,10 @@ out:
 int tun_create(struct tun_ctx *ctx, const char *prefix, struct in_addr local,
 	       struct in_addr peer, unsigned mtu, struct tun *out)
 {
-	struct ifreq ifr;
-	int fd, r;
+	int r = tun_open(prefix, out);
 
-	memset(out, 0, sizeof(*out));
-	out->fd = -1;
-	if (!tun_prefix_valid(prefix)) {
-		log_err("device prefix '%s' is not usable for a tun device name", prefix ? prefix : "");
-		return -EINVAL;
-	}
-	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		log_err("opening /dev/net/tun: %s", strerror(errno));
+	if (r < 0)
 		return r;
-	}
-	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
-	/* "%d": the kernel picks the first free number */
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s%%d", prefix);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		r = -errno;
-		log_err("creating tun device %s: %s", ifr.ifr_name, strerror(errno));
-		close(fd);
-		return r;
-	}
-	/* The data path never waits: the worker reads and writes it with ev_io. */
-	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	out->fd = fd;
-	memcpy(out->name, ifr.ifr_name, sizeof(out->name));
-	out->name[sizeof(out->name) - 1] = '\0';
 	r = configure(ctx, out, local, peer, mtu);
 	if (r < 0) {
 		/* closing the only fd of a non-persistent device deletes it */

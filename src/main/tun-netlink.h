@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef OCSM_TUN_NETLINK_H
+#define OCSM_TUN_NETLINK_H
+
+/*
+ * main's side of the tun devices (common/tun.h): configured over rtnetlink
+ * with libnl-3's route API: local address = the server's pool address,
+ * peer = the client's address (a /32 point-to-point link, so the kernel
+ * routes the client's address into this device), MTU, then link up.
+ */
+
+#include <netinet/in.h>
+
+#include "common/tun.h"
+
+struct tun_ctx;
+
+/* Open the rtnetlink socket main keeps for all devices. Returns 0 or a
+ * negative errno (logged). */
+int tun_ctx_open(struct tun_ctx **out);
+void tun_ctx_close(struct tun_ctx *ctx);
+
+/*
+ * Create (tun_open) and configure one device. prefix must leave room for
+ * the number (tun_prefix_valid); mtu 0 keeps the kernel default. Returns 0
+ * with *out filled, or a negative errno after logging which step failed;
+ * nothing is left behind on failure.
+ */
+int tun_create(struct tun_ctx *ctx, const char *prefix, struct in_addr local,
+	       struct in_addr peer, unsigned mtu, struct tun *out);
+
+#endif
