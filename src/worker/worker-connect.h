@@ -30,8 +30,10 @@ struct cstp_mtu {
 };
 
 /*
- * The CSTP-only tunnel MTU (doc/spec/interop.md §6.7, the ocserv computation with the
- * CSTP/TCP overhead in place of the DTLS/UDP one, since we offer no DTLS):
+ * The tunnel MTU when no DTLS channel is negotiated (doc/spec/interop.md
+ * §6.7, the ocserv computation with the CSTP/TCP overhead in place of the
+ * DTLS/UDP one, since every packet then rides CSTP; dtls_mtu_compute() below
+ * is the one for a tunnel with DTLS):
  *
  *   base = min(link_mtu, client_base_mtu, tcp_pmtu), each 0 = unknown/ignored,
  *          link_mtu 0 meaning CSTP_LINK_MTU_DEFAULT, and base >= 576

@@ -14,7 +14,8 @@
  *                             to the client, and the datagram main read
  *   handshake done            the engine's DTLS channel is up: data on DTLS
  *   tun packet                worker_dtls_send_data() first, CSTP if refused
- *   engine actions            worker_dtls_send_probe(), worker_dtls_inactive()
+ *   engine actions            worker_dtls_send_probe() (VPN_ACT_SEND_DPD_REQ_DTLS),
+ *                             worker_dtls_on_inactive() (VPN_ACT_DTLS_INACTIVE)
  */
 
 #include <stdbool.h>

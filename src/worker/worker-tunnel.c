@@ -386,7 +386,7 @@ int worker_tunnel_start(struct worker *w, const SessionOpenReply *r, int tun_fd)
 	vpn_ms_t now;
 	unsigned link_mtu = 0;
 	size_t maxrec;
-	char *desc, *reply;
+	char *desc, *reply, remaining[16];
 	int n, ret;
 
 	w->tun_fd = tun_fd;
@@ -537,13 +537,18 @@ int worker_tunnel_start(struct worker *w, const SessionOpenReply *r, int tun_fd)
 		up.dtls_app_id.len = WORKER_DTLS_APP_ID_LEN;
 	}
 	(void)worker_ipc_send(w, IPC_TUNNEL_UP, &up.base);
+	/* No session timeout: nothing remains to count down. */
+	if (rep.session_timeout_s != 0)
+		snprintf(remaining, sizeof(remaining), "%us", rep.session_remaining_s);
+	else
+		snprintf(remaining, sizeof(remaining), "none");
 	log_info("tunnel up: user=%s session=%s client=%s ip=%s tun=%s mtu=%u base-mtu=%u "
-		 "dpd=%us keepalive=%us idle-timeout=%us session-remaining=%us%s tls=%s dtls=%s",
+		 "dpd=%us keepalive=%us idle-timeout=%us session-remaining=%s%s tls=%s dtls=%s",
 		 LOG_ESC(w->username != NULL ? w->username : "?"),
 		 w->session_id != NULL ? w->session_id : "?", w->remote_ip, w->ipv4,
 		 w->tun_name[0] != '\0' ? w->tun_name : "?", w->mtu.data, w->mtu.base,
 		 rep.dpd_s, rep.keepalive_s, rep.idle_timeout_s,
-		 rep.session_timeout_s != 0 ? rep.session_remaining_s : 0,
+		 remaining,
 		 w->conn.mobile ? " mobile" : "", desc != NULL ? desc : "?",
 		 w->dtls != NULL ? "psk-negotiate" : w->conn.dtls_psk ? "off (no UDP port)" : "off");
 	gnutls_free(desc);

@@ -18,10 +18,13 @@
  *                                              |    tun fd, 200 CONNECTED)
  *   any phase ------------------------------> CLOSING --> exit
  *
- * worker.c owns the process, TLS, the send path and the close sequence;
- * worker-http.c the HTTP dialogue (login and CONNECT); worker-tunnel.c the
- * CSTP data path and the liveness engine. The pure helpers are
- * worker-connect.c (CONNECT reply, MTU) and sendq.c (bounded send queue).
+ * worker.c owns the process, TLS, the send path, the IPC to main and the
+ * close sequence; worker-http.c the HTTP dialogue (login and CONNECT);
+ * worker-tunnel.c the tunnel's start, the CSTP data path and the liveness
+ * engine; worker-dtls.c the DTLS channel (worker-dtls.h). The pure helpers
+ * are worker-connect.c (CONNECT reply, MTU) and worker-reply.c (HTTP
+ * answers); from src/common, sendq.c (bounded send queue), ipc.c (messages
+ * to main) and tun.c (the tun device's MTU).
  */
 
 #include <ev.h>
