@@ -378,17 +378,10 @@ static void stats_cb(struct ev_loop *loop, ev_timer *timer, int revents)
 
 static void tun_cb(struct ev_loop *loop, ev_io *io, int revents);
 
-int worker_tunnel_start(struct worker *w, const SessionOpenReply *r, int tun_fd)
+/* Step 1, the session reply taken over: the tun fd (non-blocking from now
+ * on) and the names the logs and TunnelUp use. */
+static int start_take_session(struct worker *w, const SessionOpenReply *r, int tun_fd)
 {
-	struct vpn_tunnel_cfg tcfg = { 0 };
-	struct cstp_reply rep = { 0 };
-	TunnelUp up = TUNNEL_UP__INIT;
-	vpn_ms_t now;
-	unsigned link_mtu = 0;
-	size_t maxrec;
-	char *desc, *reply, remaining[16];
-	int n, ret;
-
 	w->tun_fd = tun_fd;
 	if (fcntl(tun_fd, F_SETFL, fcntl(tun_fd, F_GETFL) | O_NONBLOCK) < 0) {
 		log_err("tun fd: %s", strerror(errno));
@@ -402,14 +395,20 @@ int worker_tunnel_start(struct worker *w, const SessionOpenReply *r, int tun_fd)
 		log_err("session reply for %s without an IPv4 address", w->remote_ip);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/* Step 2, DTLS prepared (when offered and main listens on UDP) and the MTU
+ * chosen: the tunnel MTU is the DTLS data MTU when DTLS is on
+ * (worker-connect.h), and the tun device gets it. */
+static void start_choose_mtu(struct worker *w, const SessionOpenReply *r)
+{
+	unsigned link_mtu;
+	size_t maxrec;
+	int ret;
 
 	/* MTU (worker-connect.h): the configured cap, else the tun's MTU. */
-	if (r->has_mtu && r->mtu > 0)
-		link_mtu = r->mtu;
-	else
-		link_mtu = tun_get_mtu(w->tun_name);
-	/* DTLS when the client offers PSK-NEGOTIATE and main listens on UDP;
-	 * the tunnel MTU is then the DTLS data MTU (worker-connect.h). */
+	link_mtu = r->has_mtu && r->mtu > 0 ? r->mtu : tun_get_mtu(w->tun_name);
 	if (w->conn.dtls_psk && r->has_dtls_port && r->dtls_port != 0)
 		(void)worker_dtls_prepare(w, r->dtls_port);
 	if (w->dtls != NULL)
@@ -434,67 +433,81 @@ int worker_tunnel_start(struct worker *w, const SessionOpenReply *r, int tun_fd)
 			log_warn("setting MTU %u on %s: %s", w->mtu.data, w->tun_name,
 				 strerror(-ret));
 	}
+}
 
-	ret = drop_privileges(w);
-	if (ret < 0)
-		return ret;
-
-	/* The engine's configuration: the effective values main sent. */
-	now = vpn_now_ms();
-	tcfg.dpd_ms = vpn_s_to_ms(r->has_dpd ? r->dpd : 0);
-	tcfg.dpd_retries = r->has_dpd_retries && r->dpd_retries != 0 ? r->dpd_retries
+/* Step 3, the engine's configuration: the effective values main sent, and
+ * the TCP socket's own liveness options that follow from them. */
+static void start_engine_cfg(struct worker *w, const SessionOpenReply *r, vpn_ms_t now,
+			     struct vpn_tunnel_cfg *tcfg)
+{
+	*tcfg = (struct vpn_tunnel_cfg){ 0 };
+	tcfg->dpd_ms = vpn_s_to_ms(r->has_dpd ? r->dpd : 0);
+	tcfg->dpd_retries = r->has_dpd_retries && r->dpd_retries != 0 ? r->dpd_retries
 								      : VPN_DPD_RETRIES_DEFAULT;
-	tcfg.keepalive_ms = vpn_s_to_ms(r->has_keepalive ? r->keepalive : 0);
-	tcfg.idle_ms = vpn_s_to_ms(r->has_idle_timeout ? r->idle_timeout : 0);
-	tcfg.session_deadline_ms = VPN_NEVER;
+	tcfg->keepalive_ms = vpn_s_to_ms(r->has_keepalive ? r->keepalive : 0);
+	tcfg->idle_ms = vpn_s_to_ms(r->has_idle_timeout ? r->idle_timeout : 0);
+	tcfg->session_deadline_ms = VPN_NEVER;
 	if (r->has_session_timeout && r->session_timeout != 0)
-		tcfg.session_deadline_ms = vpn_ms_add(now, vpn_s_to_ms(r->has_session_remaining
-								       ? r->session_remaining
-								       : r->session_timeout));
-	tcfg.switch_to_tcp_ms = vpn_s_to_ms(r->has_switch_to_tcp_timeout
-					    ? r->switch_to_tcp_timeout : 0);
-	tcfg.dtls_enabled = w->dtls != NULL;
-	if (vpn_tunnel_cfg_check(&tcfg) < 0) {
-		log_warn("dpd-retries %u out of range: using %u", tcfg.dpd_retries,
+		tcfg->session_deadline_ms = vpn_ms_add(now, vpn_s_to_ms(r->has_session_remaining
+									? r->session_remaining
+									: r->session_timeout));
+	tcfg->switch_to_tcp_ms = vpn_s_to_ms(r->has_switch_to_tcp_timeout
+					     ? r->switch_to_tcp_timeout : 0);
+	tcfg->dtls_enabled = w->dtls != NULL;
+	if (vpn_tunnel_cfg_check(tcfg) < 0) {
+		log_warn("dpd-retries %u out of range: using %u", tcfg->dpd_retries,
 			 VPN_DPD_RETRIES_DEFAULT);
-		tcfg.dpd_retries = VPN_DPD_RETRIES_DEFAULT;
+		tcfg->dpd_retries = VPN_DPD_RETRIES_DEFAULT;
 	}
-	tcp_liveness_options(w, tcfg.dpd_ms, vpn_tunnel_cfg_send_stall_ms(&tcfg));
+	tcp_liveness_options(w, tcfg->dpd_ms, vpn_tunnel_cfg_send_stall_ms(tcfg));
+}
 
-	rep.server_name = PACKAGE_NAME " " PACKAGE_VERSION;
-	rep.hostname = safe_hostname(w->conn.hostname);
-	rep.dpd_s = r->has_dpd ? r->dpd : 0;
-	rep.ipv4 = r->ipv4;
-	rep.ipv4_netmask = r->ipv4_netmask;
-	rep.dns = (const char *const *)r->dns;
-	rep.n_dns = r->n_dns;
-	rep.routes = (const char *const *)r->routes;
-	rep.n_routes = r->n_routes;
-	rep.no_routes = (const char *const *)r->no_routes;
-	rep.n_no_routes = r->n_no_routes;
-	rep.default_domain = r->default_domain;
-	rep.keepalive_s = r->has_keepalive ? r->keepalive : 0;
-	rep.idle_timeout_s = r->has_idle_timeout ? r->idle_timeout : 0;
-	rep.rekey_time_s = w->cfg.rekey_time_s;
-	rep.session_timeout_s = r->has_session_timeout ? r->session_timeout : 0;
-	rep.session_remaining_s = r->has_session_remaining ? r->session_remaining
-							   : rep.session_timeout_s;
-	rep.cookie_timeout_s = r->has_cookie_timeout ? r->cookie_timeout
-						     : w->cfg.cookie_timeout_s;
-	rep.mtu = w->mtu;
+/* Step 4, what the CONNECT reply says (worker-connect.h), DTLS block
+ * included when DTLS is offered. */
+static void start_reply_fill(const struct worker *w, const SessionOpenReply *r,
+			     struct cstp_reply *rep)
+{
+	*rep = (struct cstp_reply){ 0 };
+	rep->server_name = PACKAGE_NAME " " PACKAGE_VERSION;
+	rep->hostname = safe_hostname(w->conn.hostname);
+	rep->dpd_s = r->has_dpd ? r->dpd : 0;
+	rep->ipv4 = r->ipv4;
+	rep->ipv4_netmask = r->ipv4_netmask;
+	rep->dns = (const char *const *)r->dns;
+	rep->n_dns = r->n_dns;
+	rep->routes = (const char *const *)r->routes;
+	rep->n_routes = r->n_routes;
+	rep->no_routes = (const char *const *)r->no_routes;
+	rep->n_no_routes = r->n_no_routes;
+	rep->default_domain = r->default_domain;
+	rep->keepalive_s = r->has_keepalive ? r->keepalive : 0;
+	rep->idle_timeout_s = r->has_idle_timeout ? r->idle_timeout : 0;
+	rep->rekey_time_s = w->cfg.rekey_time_s;
+	rep->session_timeout_s = r->has_session_timeout ? r->session_timeout : 0;
+	rep->session_remaining_s = r->has_session_remaining ? r->session_remaining
+							    : rep->session_timeout_s;
+	rep->cookie_timeout_s = r->has_cookie_timeout ? r->cookie_timeout
+						      : w->cfg.cookie_timeout_s;
+	rep->mtu = w->mtu;
 	if (w->dtls != NULL) {
-		rep.dtls.enabled = true;
-		rep.dtls.port = r->dtls_port;
-		rep.dtls.dpd_s = rep.dpd_s;
-		rep.dtls.keepalive_s = rep.keepalive_s;
-		rep.dtls.app_id = worker_dtls_app_id(w);
-		rep.dtls.app_id_len = WORKER_DTLS_APP_ID_LEN;
+		rep->dtls.enabled = true;
+		rep->dtls.port = r->dtls_port;
+		rep->dtls.dpd_s = rep->dpd_s;
+		rep->dtls.keepalive_s = rep->keepalive_s;
+		rep->dtls.app_id = worker_dtls_app_id(w);
+		rep->dtls.app_id_len = WORKER_DTLS_APP_ID_LEN;
 	}
+}
 
-	reply = malloc(65536);
+/* Step 5, the reply built and handed to TLS. */
+static int start_reply_send(struct worker *w, const struct cstp_reply *rep)
+{
+	char *reply = malloc(65536);
+	int n, ret;
+
 	if (reply == NULL)
 		return -ENOMEM;
-	n = cstp_connect_reply(reply, 65536, &rep);
+	n = cstp_connect_reply(reply, 65536, rep);
 	if (n < 0) {
 		log_err("building the CONNECT reply for %s: %s", w->remote_ip, strerror(-n));
 		free(reply);
@@ -503,10 +516,15 @@ int worker_tunnel_start(struct worker *w, const SessionOpenReply *r, int tun_fd)
 	/* The header block ends its own record: CSTP packets start afresh. */
 	ret = worker_send_http(w, reply, (size_t)n);
 	free(reply);
-	if (ret < 0)
-		return ret;
+	return ret;
+}
 
-	vpn_tunnel_init(&w->t, &tcfg, now);
+/* Step 6, the engine started at now with the DTLS channel, the liveness
+ * timer, the tun reader, TLS reading and the periodic stats armed. */
+static void start_engine_and_watchers(struct worker *w, const struct vpn_tunnel_cfg *tcfg,
+				      vpn_ms_t now)
+{
+	vpn_tunnel_init(&w->t, tcfg, now);
 	/* A DTLS record may fill the link MTU less the IP and UDP headers. */
 	worker_dtls_start(w, w->mtu.base - (w->tcp_ipv6 ? CSTP_IPV6_HDR : CSTP_IPV4_HDR) -
 				     DTLS_UDP_HDR);
@@ -526,20 +544,27 @@ int worker_tunnel_start(struct worker *w, const SessionOpenReply *r, int tun_fd)
 	ev_timer_init(&w->stats_timer, stats_cb, WORKER_STATS_INTERVAL_S, WORKER_STATS_INTERVAL_S);
 	w->stats_timer.data = w;
 	ev_timer_start(w->loop, &w->stats_timer);
+}
 
-	desc = gnutls_session_get_desc(w->tls);
+/* Step 7, main told (TunnelUp, with the App-ID when DTLS is offered: from
+ * this message on main routes our ClientHellos to us) and the line logged. */
+static void start_announce(struct worker *w, const struct cstp_reply *rep)
+{
+	TunnelUp up = TUNNEL_UP__INIT;
+	char *desc = gnutls_session_get_desc(w->tls);
+	char remaining[16];
+
 	up.session_id = w->session_id != NULL ? w->session_id : (char *)"";
 	up.tls_cipher = desc;
 	if (w->dtls != NULL) {
-		/* From this message on main routes our ClientHellos to us. */
 		up.has_dtls_app_id = true;
 		up.dtls_app_id.data = (uint8_t *)worker_dtls_app_id(w);
 		up.dtls_app_id.len = WORKER_DTLS_APP_ID_LEN;
 	}
 	(void)worker_ipc_send(w, IPC_TUNNEL_UP, &up.base);
 	/* No session timeout: nothing remains to count down. */
-	if (rep.session_timeout_s != 0)
-		snprintf(remaining, sizeof(remaining), "%us", rep.session_remaining_s);
+	if (rep->session_timeout_s != 0)
+		snprintf(remaining, sizeof(remaining), "%us", rep->session_remaining_s);
 	else
 		snprintf(remaining, sizeof(remaining), "none");
 	log_info("tunnel up: user=%s session=%s client=%s ip=%s tun=%s mtu=%u base-mtu=%u "
@@ -547,11 +572,34 @@ int worker_tunnel_start(struct worker *w, const SessionOpenReply *r, int tun_fd)
 		 LOG_ESC(w->username != NULL ? w->username : "?"),
 		 w->session_id != NULL ? w->session_id : "?", w->remote_ip, w->ipv4,
 		 w->tun_name[0] != '\0' ? w->tun_name : "?", w->mtu.data, w->mtu.base,
-		 rep.dpd_s, rep.keepalive_s, rep.idle_timeout_s,
-		 remaining,
+		 rep->dpd_s, rep->keepalive_s, rep->idle_timeout_s, remaining,
 		 w->conn.mobile ? " mobile" : "", desc != NULL ? desc : "?",
 		 w->dtls != NULL ? "psk-negotiate" : w->conn.dtls_psk ? "off (no UDP port)" : "off");
 	gnutls_free(desc);
+}
+
+int worker_tunnel_start(struct worker *w, const SessionOpenReply *r, int tun_fd)
+{
+	struct vpn_tunnel_cfg tcfg;
+	struct cstp_reply rep;
+	vpn_ms_t now;
+	int ret;
+
+	ret = start_take_session(w, r, tun_fd);
+	if (ret < 0)
+		return ret;
+	start_choose_mtu(w, r);
+	ret = drop_privileges(w);
+	if (ret < 0)
+		return ret;
+	now = vpn_now_ms();
+	start_engine_cfg(w, r, now, &tcfg);
+	start_reply_fill(w, r, &rep);
+	ret = start_reply_send(w, &rep);
+	if (ret < 0)
+		return ret;
+	start_engine_and_watchers(w, &tcfg, now);
+	start_announce(w, &rep);
 	return 0;
 }
 

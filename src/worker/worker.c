@@ -630,19 +630,17 @@ static void worker_free(struct worker *w)
 	free(w);
 }
 
-int main(int argc, char **argv)
+/* The command line: -c CONFIG [-d LEVEL]. Returns -1 to go on with
+ * *cfg_path set, else the exit code (after usage() where it applies). */
+static int parse_args(int argc, char **argv, const char **cfg_path)
 {
-	struct config_diag diag = { .warn = warn_cb };
 	enum log_level level = LOG_LVL_INFO;
-	const char *cfg_path = NULL;
-	struct worker *w;
-	int opt, rc;
+	int opt;
 
-	log_init("ocserv-modern-worker", level);
 	while ((opt = getopt(argc, argv, "c:d:h")) != -1) {
 		switch (opt) {
 		case 'c':
-			cfg_path = optarg;
+			*cfg_path = optarg;
 			break;
 		case 'd':
 			if (parse_level(optarg, &level) < 0) {
@@ -660,15 +658,24 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (cfg_path == NULL || optind != argc) {
+	if (*cfg_path == NULL || optind != argc) {
 		usage(stderr);
 		return 2;
 	}
-	signal(SIGPIPE, SIG_IGN);
+	return -1;
+}
 
-	w = calloc(1, sizeof(*w));
+/* The worker's state with its buffers, its configuration, the checked
+ * sockets and TLS (the certificate; the key stays in sec-mod). NULL after
+ * logging why not. */
+static struct worker *worker_new(const char *cfg_path)
+{
+	struct config_diag diag = { .warn = warn_cb };
+	struct worker *w = calloc(1, sizeof(*w));
+	int rc, one = 1;
+
 	if (w == NULL)
-		return 1;
+		return NULL;
 	w->tcp_fd = WORKER_TCP_FD;
 	w->ipc_fd = WORKER_IPC_FD;
 	w->tun_fd = -1;
@@ -679,40 +686,38 @@ int main(int argc, char **argv)
 	w->txbuf = malloc(CSTP_HDR + CSTP_MTU_MAX);
 	if (w->http == NULL || w->xml == NULL || w->rxbuf == NULL || w->txbuf == NULL) {
 		log_err("out of memory");
-		w->tcp_fd = w->ipc_fd = -1;
-		worker_free(w);
-		return 1;
+		goto fail_fds;
 	}
-
 	rc = config_load(cfg_path, &w->cfg, &diag);
 	if (rc < 0) {
 		log_err("%s", diag.msg[0] != '\0' ? diag.msg : strerror(-rc));
-		w->tcp_fd = w->ipc_fd = -1;
-		worker_free(w);
-		return 1;
+		goto fail_fds;
 	}
-	if (check_fds(w) < 0) {
-		w->tcp_fd = w->ipc_fd = -1;
-		worker_free(w);
-		return 1;
-	}
+	if (check_fds(w) < 0)
+		goto fail_fds;
 	peer_address(w);
-	{
-		int one = 1;
-
-		if (setsockopt(w->tcp_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0)
-			log_warn("TCP_NODELAY: %s", strerror(errno));
-	}
+	if (setsockopt(w->tcp_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0)
+		log_warn("TCP_NODELAY: %s", strerror(errno));
 	if (tls_setup(w) < 0) {
 		worker_free(w);
-		return 1;
+		return NULL;
 	}
+	return w;
+fail_fds:
+	/* fds 3 and 4 are not ours to close before they were checked */
+	w->tcp_fd = w->ipc_fd = -1;
+	worker_free(w);
+	return NULL;
+}
 
+/* The loop and every watcher of the connection; the TLS reader, main's
+ * socket, the auth timeout and the signals start now. */
+static int loop_setup(struct worker *w)
+{
 	w->loop = ev_default_loop(EVFLAG_AUTO);
 	if (w->loop == NULL) {
 		log_err("cannot initialise libev");
-		worker_free(w);
-		return 1;
+		return -1;
 	}
 	ev_io_init(&w->tcp_r, tcp_r_cb, w->tcp_fd, EV_READ);
 	ev_io_init(&w->tcp_w, tcp_w_cb, w->tcp_fd, EV_WRITE);
@@ -729,7 +734,28 @@ int main(int argc, char **argv)
 	ev_timer_start(w->loop, &w->auth_timer);
 	ev_signal_start(w->loop, &w->sig_term);
 	ev_signal_start(w->loop, &w->sig_int);
+	return 0;
+}
 
+int main(int argc, char **argv)
+{
+	const char *cfg_path = NULL;
+	struct worker *w;
+	int rc;
+
+	log_init("ocserv-modern-worker", LOG_LVL_INFO);
+	rc = parse_args(argc, argv, &cfg_path);
+	if (rc >= 0)
+		return rc;
+	signal(SIGPIPE, SIG_IGN);
+
+	w = worker_new(cfg_path);
+	if (w == NULL)
+		return 1;
+	if (loop_setup(w) < 0) {
+		worker_free(w);
+		return 1;
+	}
 	log_debug("connection from %s", w->remote_ip);
 	w->phase = W_HANDSHAKE;
 	handshake_step(w);
