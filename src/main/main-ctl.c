@@ -38,7 +38,7 @@
 #include "main/main-ctl.h"
 #include "main/main.h"
 #include "occtl/ctlmsg.h"
-#include "vpn/tunnel.h"
+#include "vpn/counters.h"
 
 /* A request is tiny: anything bigger is not occtl. */
 #define CTL_MAX_REQUEST 4096u

@@ -8,6 +8,8 @@ src_vpn_libvpn_a_SOURCES = \
 	src/vpn/keepalive.c src/vpn/keepalive.h \
 	src/vpn/idle.c src/vpn/idle.h \
 	src/vpn/dtls.c src/vpn/dtls.h \
+	src/vpn/reason.c src/vpn/reason.h \
 	src/vpn/session.c src/vpn/session.h \
-	src/vpn/tunnel.c src/vpn/tunnel.h
+	src/vpn/tunnel.c src/vpn/tunnel.h \
+	src/vpn/counters.c src/vpn/counters.h
 src_vpn_libvpnev_a_SOURCES = src/vpn/ev-adapter.c src/vpn/ev-adapter.h

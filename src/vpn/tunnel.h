@@ -34,7 +34,7 @@
 #include "vpn/dtls.h"
 #include "vpn/idle.h"
 #include "vpn/keepalive.h"
-#include "vpn/session.h"
+#include "vpn/reason.h"
 
 /* Send-stall window when DPD is off (dpd_ms = 0): 3 x the Cisco default D
  * of 30 s, the same window a default DPD configuration gives. */
@@ -203,20 +203,5 @@ enum vpn_chan vpn_tunnel_data_path(const struct vpn_tunnel *t, vpn_ms_t now);
 
 void vpn_tunnel_snapshot(const struct vpn_tunnel *t, vpn_ms_t now,
 			 struct vpn_tunnel_snapshot *out);
-
-/* Server-wide counters (doc/spec/liveness.md §10), kept by whoever sees the ends. */
-struct vpn_counters {
-	uint64_t dpd_timeouts;		/* tunnels ended with dpd-timeout */
-	uint64_t resumes;		/* sessions resumed from waiting-to-resume */
-	uint64_t expiries;		/* sessions ended with cookie-expired */
-	uint64_t takeovers;		/* tunnels ended with takeover */
-	uint64_t idle_timeouts;		/* tunnels ended with idle-timeout */
-	uint64_t session_timeouts;	/* sessions/tunnels ended with session-timeout */
-};
-
-/* Count one end with reason r (reasons without a counter are ignored). */
-void vpn_counters_count_end(struct vpn_counters *c, enum vpn_end_reason r);
-/* Count one CONNECT result (RESUME counts as a resume). */
-void vpn_counters_count_connect(struct vpn_counters *c, enum vpn_connect_result r);
 
 #endif /* VPN_TUNNEL_H */

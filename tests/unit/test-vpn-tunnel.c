@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vpn/counters.h"
 #include "vpn/tunnel.h"
 #include "vpn-test-util.h"
 
