@@ -21,7 +21,8 @@
  * worker.c owns the process, TLS, the send path, the IPC to main and the
  * close sequence; worker-http.c the HTTP dialogue (login and CONNECT);
  * worker-tunnel.c the tunnel's start, the CSTP data path and the liveness
- * engine; worker-dtls.c the DTLS channel (worker-dtls.h). The pure helpers
+ * engine; worker-dtls.c the DTLS channel (worker-dtls.h); worker-key.c the
+ * TLS private-key operations done by sec-mod (worker-key.h). The pure helpers
  * are worker-connect.c (CONNECT reply, MTU) and worker-reply.c (HTTP
  * answers); from src/common, sendq.c (bounded send queue), ipc.c (messages
  * to main) and tun.c (the tun device's MTU).
