@@ -22,6 +22,7 @@ struct ban_table {
 	struct ban_entry **buckets;
 	size_t n_buckets; /* power of two */
 	size_t n_entries;
+	uint64_t bans;    /* addresses banned so far */
 };
 
 static const uint8_t v4mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
@@ -219,7 +220,15 @@ bool ban_add_points(struct ban_table *t, const struct ban_addr *a, uint32_t poin
 	e->score = 0;
 	e->banned_until_ms = vpn_ms_add(now, t->cfg.ban_ms);
 	e->window_end_ms = e->banned_until_ms;
-	return t->cfg.ban_ms > 0;
+	if (t->cfg.ban_ms == 0)
+		return false;
+	t->bans++;
+	return true;
+}
+
+uint64_t ban_total(const struct ban_table *t)
+{
+	return t->bans;
 }
 
 bool ban_is_banned(const struct ban_table *t, const struct ban_addr *a, vpn_ms_t now)

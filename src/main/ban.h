@@ -90,6 +90,8 @@ size_t ban_expire(struct ban_table *t, vpn_ms_t now);
 /* Entries held / addresses banned at now. */
 size_t ban_entries(const struct ban_table *t);
 size_t ban_banned_count(const struct ban_table *t, vpn_ms_t now);
+/* Addresses banned since the table was made (ban_add_points returned true). */
+uint64_t ban_total(const struct ban_table *t);
 
 /* Visit every entry (order unspecified). banned_until_ms is 0 when the
  * address is not banned at now. Do not modify the table from the callback. */

@@ -22,6 +22,7 @@ UNIT_TESTS += \
 	tests/unit/test-http \
 	tests/unit/test-xmlauth \
 	tests/unit/test-ban \
+	tests/unit/test-metrics \
 	tests/unit/test-ippool \
 	tests/unit/test-dtls-route \
 	tests/unit/test-script-env \
