@@ -12,6 +12,7 @@ check gcovr
 clang libclang-rt-14-dev
 openconnect libopenconnect-dev iproute2 nftables iputils-ping procps python3 openssl
 debhelper lintian libsystemd-dev systemd
+prometheus curl
 "
 
 if [ "$(id -u)" != 0 ]; then

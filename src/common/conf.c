@@ -62,9 +62,9 @@ struct key_def {
 };
 
 static key_parse_fn parse_auth, parse_device, parse_ipv4_network, parse_ipv4_netmask,
-	parse_dns, parse_route, parse_rekey_method, parse_socket_mode;
+	parse_dns, parse_route, parse_rekey_method, parse_socket_mode, parse_metrics_listen;
 static key_write_fn write_auth, write_device, write_ipv4_network, write_ipv4_netmask, write_dns,
-	write_route, write_rekey_method, write_socket_mode;
+	write_route, write_rekey_method, write_socket_mode, write_metrics_listen;
 
 #define OFF(field) offsetof(struct config, field)
 #define U32(n, def, field, lo, hi, zero, rng) \
@@ -112,6 +112,9 @@ static const struct key_def keys[] = {
 	    "group name or gid; unset: main's group"),
 	STR("occtl-admin-group", NULL, occtl_admin_group, false, 255,
 	    "group name or gid; unset: only root may act"),
+	SPECIAL("metrics-listen", NULL, false, false, 0,
+		"ADDRESS:PORT or [IPv6]:PORT, a numeric address; unset: no metrics",
+		parse_metrics_listen, write_metrics_listen),
 	STR("pid-file", "/run/ocserv-modern.pid", pid_file, false, PATH_MAX, "path"),
 	STR("connect-script", NULL, connect_script, false, PATH_MAX, "path; unset: none"),
 	STR("disconnect-script", NULL, disconnect_script, false, PATH_MAX, "path; unset: none"),
@@ -766,6 +769,66 @@ static int write_socket_mode(const struct config *c, const struct key_def *k, FI
 		? -EIO : 0;
 }
 
+int config_parse_hostport(const char *text, struct sockaddr_storage *ss, socklen_t *len)
+{
+	char host[INET6_ADDRSTRLEN];
+	const char *colon, *h = text;
+	size_t hlen;
+	unsigned long port;
+	char *end;
+
+	if (text == NULL || (colon = strrchr(text, ':')) == NULL)
+		return -EINVAL;
+	hlen = (size_t)(colon - text);
+	if (text[0] == '[') {
+		if (hlen < 2 || text[hlen - 1] != ']')
+			return -EINVAL;
+		h++;
+		hlen -= 2;
+	}
+	if (hlen == 0 || hlen >= sizeof(host) || colon[1] < '0' || colon[1] > '9')
+		return -EINVAL;
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || port == 0 || port > 65535)
+		return -EINVAL;
+	memset(ss, 0, sizeof(*ss));
+	if (h == text && inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
+		((struct sockaddr_in *)ss)->sin_family = AF_INET;
+		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+		*len = sizeof(struct sockaddr_in);
+	} else if (h != text &&
+		   inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
+		((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
+		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+		*len = sizeof(struct sockaddr_in6);
+	} else {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_metrics_listen(struct parser *p, const struct key_def *k, const char *v)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	if (config_parse_hostport(v, &ss, &len) < 0)
+		return perr(p, k->info.name, "%s = %s: expected ADDRESS:PORT such as 127.0.0.1:9617 "
+			    "or [::1]:9617 (a numeric address, port 1..65535)", k->info.name, v);
+	return set_string(p, &p->cfg->metrics_listen, v, k->info.name);
+}
+
+static int write_metrics_listen(const struct config *c, const struct key_def *k, FILE *f)
+{
+	int r = c->metrics_listen != NULL ? fprintf(f, "%s = %s\n", k->info.name, c->metrics_listen)
+					  : fprintf(f, "#%s =\n", k->info.name);
+
+	return r < 0 ? -EIO : 0;
+}
+
 const char *config_rekey_method_str(enum config_rekey_method m)
 {
 	switch (m) {
@@ -1227,6 +1290,7 @@ void config_free(struct config *c)
 	free(c->occtl_socket_file);
 	free(c->occtl_socket_group);
 	free(c->occtl_admin_group);
+	free(c->metrics_listen);
 	free(c->pid_file);
 	free(c->connect_script);
 	free(c->disconnect_script);

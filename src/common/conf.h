@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/socket.h>
 
 #ifdef SYSCONFDIR
 #define CONFIG_DEFAULT_PATH SYSCONFDIR "/ocserv-modern/ocserv.conf"
@@ -96,6 +97,7 @@ struct config {
 	uint32_t occtl_socket_mode;     /* its permission bits, 0..0777 */
 	char *occtl_socket_group;       /* its group; NULL: main's */
 	char *occtl_admin_group;        /* its members may act, as root; NULL: root only */
+	char *metrics_listen;           /* "ADDRESS:PORT" of /metrics; NULL: none */
 	char *pid_file;
 	char *connect_script;           /* NULL: none */
 	char *disconnect_script;        /* NULL: none */
@@ -188,6 +190,10 @@ int config_write(const struct config *cfg, FILE *f);
 /* True when an X-AnyConnect-Identifier-Platform value marks a mobile client:
  * it starts with "android" or "apple-ios", case-insensitively. NULL: false. */
 bool config_platform_is_mobile(const char *platform);
+
+/* "A.B.C.D:PORT" or "[IPv6]:PORT" (numeric, port 1..65535) into *ss and
+ * *len. 0 or -EINVAL. */
+int config_parse_hostport(const char *text, struct sockaddr_storage *ss, socklen_t *len);
 
 /* The timer values one tunnel runs with, in seconds (doc/spec/liveness.md §3-§8). */
 struct config_tunnel_timers {

@@ -15,6 +15,7 @@ src_main_libmain_a_SOURCES = \
 	src/main/dtls-route.c src/main/dtls-route.h \
 	src/main/ban.c src/main/ban.h \
 	src/main/metrics.c src/main/metrics.h \
+	src/main/main-metrics.c src/main/main-metrics.h \
 	src/main/ippool.c src/main/ippool.h \
 	src/main/script-env.c src/main/script-env.h
 

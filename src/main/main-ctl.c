@@ -36,6 +36,7 @@
 #include "common/log.h"
 #include "main/ctl-access.h"
 #include "main/main-ctl.h"
+#include "main/main-metrics.h"
 #include "main/main.h"
 #include "occtl/ctlmsg.h"
 #include "vpn/counters.h"
@@ -137,6 +138,7 @@ int main_ctl_init(struct server *srv)
 
 void main_ctl_count_tunnel_end(struct server *srv, enum vpn_end_reason r)
 {
+	metrics_tunnel_end(main_metrics(srv), r);
 	/* session-timeout and cookie-expired are session ends: counted once,
 	 * by main_ctl_count_session_end */
 	if (srv->ctl != NULL && r != VPN_END_SESSION_TIMEOUT && r != VPN_END_COOKIE_EXPIRED)
@@ -145,12 +147,14 @@ void main_ctl_count_tunnel_end(struct server *srv, enum vpn_end_reason r)
 
 void main_ctl_count_session_end(struct server *srv, enum vpn_end_reason r)
 {
+	metrics_session_end(main_metrics(srv), r);
 	if (srv->ctl != NULL && (r == VPN_END_SESSION_TIMEOUT || r == VPN_END_COOKIE_EXPIRED))
 		vpn_counters_count_end(&srv->ctl->counters, r);
 }
 
 void main_ctl_count_connect(struct server *srv, enum vpn_connect_result r)
 {
+	metrics_connect(main_metrics(srv), r);
 	if (srv->ctl == NULL || r == VPN_CONNECT_REFUSED)
 		return;
 	vpn_counters_count_connect(&srv->ctl->counters, r);
@@ -159,6 +163,7 @@ void main_ctl_count_connect(struct server *srv, enum vpn_connect_result r)
 
 void main_ctl_count_auth(struct server *srv, bool ok)
 {
+	metrics_login(main_metrics(srv), ok);
 	if (srv->ctl == NULL)
 		return;
 	if (ok)

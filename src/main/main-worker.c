@@ -47,6 +47,7 @@
 #include "common/ipc.h"
 #include "common/log.h"
 #include "main/main-ctl.h"
+#include "main/main-metrics.h"
 #include "main/main-script.h"
 #include "main/main-secmod.h"
 #include "main/main.h"
@@ -1009,8 +1010,10 @@ static void on_tunnel_down(struct server *srv, struct worker_proc *w, const Tunn
 			 (long)w->pid, d->reason, vpn_end_reason_str(VPN_END_TUNNEL_LOST));
 		reason = VPN_END_TUNNEL_LOST;
 	}
-	if (d->stats != NULL)
+	if (d->stats != NULL) {
 		on_tunnel_stats(w, d->stats);
+		main_metrics_tunnel_stats(srv, w, d->stats);
+	}
 	w->state = WORKER_DOWN;
 	main_udp_worker_gone(srv, w);
 	if (!w->sigterm_sent && !w->exited)
@@ -1139,6 +1142,7 @@ static void ipc_cb(struct ev_loop *loop, ev_io *io, int revents)
 			break;
 		case IPC_TUNNEL_STATS:
 			on_tunnel_stats(w, m.tunnel_stats);
+			main_metrics_tunnel_stats(srv, w, m.tunnel_stats);
 			pass_on_stats(srv, w);
 			main_ctl_on_tunnel_stats(srv, w, m.tunnel_stats);
 			break;
@@ -1408,6 +1412,8 @@ static void worker_exited(struct server *srv, struct worker_proc *w, int status)
 			 (long)w->pid, LOG_ESC(s != NULL ? s->username : "?"),
 			 vpn_end_reason_str(VPN_END_WORKER_CRASHED));
 	}
+	if (w->state == WORKER_OPENING || w->state == WORKER_TUNNEL)
+		main_ctl_count_tunnel_end(srv, VPN_END_WORKER_CRASHED);
 	if (w->state != WORKER_DOWN)
 		tunnel_detached(srv, w, VPN_END_WORKER_CRASHED);
 	probe_abandon(srv, w);

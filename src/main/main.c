@@ -27,6 +27,7 @@
 
 #include "common/log.h"
 #include "main/main-ctl.h"
+#include "main/main-metrics.h"
 #include "main/main-secmod.h"
 #include "main/main-script.h"
 #include "main/main.h"
@@ -221,6 +222,7 @@ static unsigned log_changes(const struct config *o, const struct config *n, bool
 		}
 		STR(occtl_socket_group, "occtl-socket-group");
 		STR(occtl_admin_group, "occtl-admin-group");
+		STR(metrics_listen, "metrics-listen");
 		return changes;
 	}
 	STR(auth_passwd_file, "auth passwd file");
@@ -313,6 +315,7 @@ int main_reload(struct server *srv)
 	SWAP(srv->cfg.occtl_socket_mode, n.occtl_socket_mode);
 	SWAP(srv->cfg.occtl_socket_group, n.occtl_socket_group);
 	SWAP(srv->cfg.occtl_admin_group, n.occtl_admin_group);
+	SWAP(srv->cfg.metrics_listen, n.metrics_listen);
 	SWAP(srv->cfg, n);
 	config_free(&n);
 
@@ -737,13 +740,14 @@ int main(int argc, char **argv)
 	srv->bans = ban_new(&bc);
 	srv->sessions = session_table_new(&sc, main_mirror_end, srv);
 	srv->secmod_fd = -1;
-	if (srv->bans == NULL || srv->sessions == NULL || main_ctl_init(srv) < 0) {
+	if (srv->bans == NULL || srv->sessions == NULL || main_ctl_init(srv) < 0 ||
+	    main_metrics_init(srv) < 0) {
 		log_err("out of memory");
 		return 1;
 	}
 	if (tun_ctx_open(&srv->tun) < 0)
 		return 1;
-	if (open_listeners(srv) < 0 || main_udp_open(srv) < 0)
+	if (open_listeners(srv) < 0 || main_udp_open(srv) < 0 || main_metrics_open(srv) < 0)
 		return 1;
 
 	if (!srv->foreground) {
@@ -780,6 +784,7 @@ int main(int argc, char **argv)
 	vpn_ev_timer_init(&srv->sessions_timer, srv->loop, sessions_expiry_cb, sessions_fire_cb, srv);
 	main_secmod_start(srv);
 	(void)main_ctl_start(srv); /* logged; the gateway runs on without it */
+	main_metrics_start(srv);
 
 	log_info("ocserv-modern %s started (pid %ld, config %s, pool %s/%u, worker %s)",
 		 PACKAGE_VERSION, (long)getpid(), srv->config_path,
@@ -791,6 +796,7 @@ int main(int argc, char **argv)
 	main_udp_close(srv);
 	vpn_ev_timer_stop(&srv->sessions_timer);
 	main_ctl_stop(srv);
+	main_metrics_stop(srv);
 	main_forget_workers(srv);
 	main_scripts_forget(srv);
 	main_secmod_stop(srv);

@@ -19,6 +19,7 @@
 #include "common/conf.h"
 #include "common/ipc.h"
 #include "main/ippool.h"
+#include "main/metrics.h"
 #include "sec-mod/session-table.h"
 #include "main/tun-netlink.h"
 #include "vpn/ev-adapter.h"
@@ -85,6 +86,7 @@ struct worker_proc {
 	enum vpn_connect_result open_result;
 	uint32_t open_remaining;     /* s of session-timeout left, from sec-mod */
 	bool open_new_tun;
+	struct metrics_seen metrics_seen; /* its last counters as metrics.c saw them */
 	struct worker_proc *prev, *next;
 };
 
@@ -146,6 +148,7 @@ struct server {
 	struct main_lease *msessions; /* main's side of the sessions with a lease */
 	struct main_ctl *ctl;          /* occtl control socket and counters (main-ctl.c) */
 	struct main_udp *udp;          /* DTLS: UDP listener and routing (main-udp.c) */
+	struct main_metrics *metrics;  /* Prometheus counters and endpoint (main-metrics.c) */
 	/* sec-mod (main-secmod.c): the session records live there; srv->sessions
 	 * is main's read-only mirror of them */
 	pid_t secmod_pid;              /* 0: not running */

@@ -41,7 +41,8 @@ INTEGRATION_TESTS += \
 	tests/integration/test-occtl-session.sh \
 	tests/integration/test-occtl-actions.sh \
 	tests/integration/test-occtl-dtls.sh \
-	tests/integration/test-ocload.sh
+	tests/integration/test-ocload.sh \
+	tests/integration/test-metrics.sh
 
 # the security tests (doc/security.md)
 INTEGRATION_TESTS += \

@@ -55,6 +55,7 @@ static const char full[] =
 	"occtl-socket-mode = 660\n"
 	"occtl-socket-group = adm\n"
 	"occtl-admin-group = sudo\n"
+	"metrics-listen = [::1]:9617\n"
 	"pid-file = /run/z.pid\n"
 	"connect-script = /usr/local/bin/on-connect\n"
 	"disconnect-script = /usr/local/bin/on-disconnect\n"
@@ -278,6 +279,7 @@ START_TEST(every_key)
 	ck_assert_str_eq(c.occtl_socket_file, "/run/y.socket");
 	ck_assert_uint_eq(c.occtl_socket_mode, 0660);
 	ck_assert_str_eq(c.occtl_socket_group, "adm");
+	ck_assert_str_eq(c.metrics_listen, "[::1]:9617");
 	ck_assert_str_eq(c.pid_file, "/run/z.pid");
 	ck_assert_str_eq(c.connect_script, "/usr/local/bin/on-connect");
 	ck_assert_str_eq(c.disconnect_script, "/usr/local/bin/on-disconnect");
@@ -617,6 +619,13 @@ static const struct {
 	{ MIN "keepalive = 86401\n", 5, "keepalive", "out of range" },
 	{ MIN "tcp-port = 0\n", 5, "tcp-port", "expected 1..65535" },
 	{ MIN "udp-port = 65536\n", 5, "udp-port", "out of range" },
+	{ MIN "metrics-listen = 9617\n", 5, "metrics-listen", "expected ADDRESS:PORT" },
+	{ MIN "metrics-listen = localhost:9617\n", 5, "metrics-listen", "expected ADDRESS:PORT" },
+	{ MIN "metrics-listen = ::1:9617\n", 5, "metrics-listen", "expected ADDRESS:PORT" },
+	{ MIN "metrics-listen = [127.0.0.1]:9617\n", 5, "metrics-listen", "expected ADDRESS:PORT" },
+	{ MIN "metrics-listen = 127.0.0.1:0\n", 5, "metrics-listen", "expected ADDRESS:PORT" },
+	{ MIN "metrics-listen = 127.0.0.1:65536\n", 5, "metrics-listen", "expected ADDRESS:PORT" },
+	{ MIN "metrics-listen = 127.0.0.1:+80\n", 5, "metrics-listen", "expected ADDRESS:PORT" },
 	{ MIN "mtu = 100\n", 5, "mtu", "0 (tun default) or 576..65535" },
 	{ MIN "max-clients = 1000001\n", 5, "max-clients", "out of range" },
 	{ MIN "ban-reset-time = 0\n", 5, "ban-reset-time", "out of range" },
