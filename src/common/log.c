@@ -6,13 +6,27 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 static const char *log_prog = "ocserv-modern";
 static enum log_level log_max = LOG_LVL_INFO;
+
+enum log_sink { LOG_SINK_STDERR, LOG_SINK_JOURNAL, LOG_SINK_SYSLOG };
+static enum log_sink log_sink = LOG_SINK_STDERR;
+
+static const int level_priority[] = {
+	[LOG_LVL_ERR] = LOG_ERR,
+	[LOG_LVL_WARN] = LOG_WARNING,
+	[LOG_LVL_INFO] = LOG_INFO,
+	[LOG_LVL_DEBUG] = LOG_DEBUG,
+	[LOG_LVL_TRACE] = LOG_DEBUG,
+};
 
 static const char *const level_names[] = {
 	[LOG_LVL_ERR] = "error",
@@ -22,10 +36,37 @@ static const char *const level_names[] = {
 	[LOG_LVL_TRACE] = "trace",
 };
 
+/* $JOURNAL_STREAM is "DEV:INODE" of the journal's stream, when systemd
+ * connected stdout/stderr to it. */
+static bool stderr_is_journal(void)
+{
+	const char *e = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (e == NULL || sscanf(e, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(STDERR_FILENO, &st) < 0)
+		return false;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
 void log_init(const char *prog, enum log_level max_level)
 {
+	const char *sink = getenv("OCSERV_MODERN_LOG");
+
 	log_prog = prog;
 	log_max = max_level;
+	if (sink != NULL && strcmp(sink, "syslog") == 0)
+		log_to_syslog();
+	else if (stderr_is_journal())
+		log_sink = LOG_SINK_JOURNAL;
+}
+
+void log_to_syslog(void)
+{
+	openlog(log_prog, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	setenv("OCSERV_MODERN_LOG", "syslog", 1);
+	log_sink = LOG_SINK_SYSLOG;
 }
 
 void log_set_level(enum log_level max_level)
@@ -38,27 +79,44 @@ enum log_level log_get_level(void)
 	return log_max;
 }
 
-void log_msg(enum log_level lvl, const char *fmt, ...)
+/* The start of a line on stderr: a timestamp, or the journal's "<N>". */
+static size_t line_prefix(char *line, size_t len, enum log_level lvl)
 {
-	char line[2048];
 	struct timeval tv;
 	struct tm tm;
 	size_t n;
+
+	if (log_sink == LOG_SINK_JOURNAL)
+		return (size_t)snprintf(line, len, "<%d>%s[%ld]: %s: ", level_priority[lvl],
+					log_prog, (long)getpid(), level_names[lvl]);
+	gettimeofday(&tv, NULL);
+	localtime_r(&tv.tv_sec, &tm);
+	n = strftime(line, len, "%Y-%m-%d %H:%M:%S", &tm);
+	n += (size_t)snprintf(line + n, len - n, ".%03ld %s[%ld]: %s: ",
+			      (long)(tv.tv_usec / 1000), log_prog, (long)getpid(),
+			      level_names[lvl]);
+	return n;
+}
+
+void log_msg(enum log_level lvl, const char *fmt, ...)
+{
+	char line[2048];
+	size_t n = 0;
 	va_list ap;
 
 	if (lvl > log_max)
 		return;
 
-	gettimeofday(&tv, NULL);
-	localtime_r(&tv.tv_sec, &tm);
-	n = strftime(line, sizeof(line), "%Y-%m-%d %H:%M:%S", &tm);
-	n += (size_t)snprintf(line + n, sizeof(line) - n, ".%03ld %s[%ld]: %s: ",
-			      (long)(tv.tv_usec / 1000), log_prog, (long)getpid(),
-			      level_names[lvl]);
+	if (log_sink != LOG_SINK_SYSLOG)
+		n = line_prefix(line, sizeof(line), lvl);
 	if (n < sizeof(line)) {
 		va_start(ap, fmt);
 		vsnprintf(line + n, sizeof(line) - n, fmt, ap);
 		va_end(ap);
+	}
+	if (log_sink == LOG_SINK_SYSLOG) {
+		syslog(level_priority[lvl], "%s", line);
+		return;
 	}
 	n = strnlen(line, sizeof(line) - 2);
 	line[n++] = '\n';

@@ -10,6 +10,15 @@
  *
  * with a millisecond wall-clock timestamp, so tests can measure timer
  * behaviour from the log. Nothing under src/vpn logs: the adapters do.
+ *
+ * Two other sinks, both with each line's syslog priority (error: LOG_ERR,
+ * warning: LOG_WARNING, info: LOG_INFO, debug and trace: LOG_DEBUG):
+ *   - stderr is the journal (systemd's $JOURNAL_STREAM names its device and
+ *     inode): the line starts with the priority as "<N>", which the journal
+ *     reads, and has no timestamp (the journal keeps its own):
+ *       <6>ocserv-modern-worker[4242]: info: text
+ *   - syslog(3), facility daemon, after log_to_syslog(): main once it has
+ *     become a daemon (no -f), and every process it starts after that.
  */
 
 #include <stdbool.h>
@@ -26,6 +35,9 @@ enum log_level {
 /* Set the program name shown in each line and the most verbose level that is
  * printed (default LOG_LVL_INFO). */
 void log_init(const char *prog, enum log_level max_level);
+/* From now on, syslog(3) in this process and, through the environment
+ * (OCSERV_MODERN_LOG=syslog, read by log_init), in the programs it execs. */
+void log_to_syslog(void);
 void log_set_level(enum log_level max_level);
 enum log_level log_get_level(void);
 
