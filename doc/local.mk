@@ -13,7 +13,8 @@ systemdsystemunit_DATA = doc/ocserv-modern.service
 endif
 doc/ocserv-modern.service: $(top_srcdir)/doc/ocserv-modern.service.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) doc && sed -e 's|@sbindir[@]|$(sbindir)|g' \
-	  -e 's|@sysconfdir[@]|$(sysconfdir)|g' $(top_srcdir)/doc/ocserv-modern.service.in > $@
+	  -e 's|@sysconfdir[@]|$(sysconfdir)|g' -e 's|@SERVICE_TYPE[@]|$(SERVICE_TYPE)|g' \
+	  $(top_srcdir)/doc/ocserv-modern.service.in > $@
 EXTRA_DIST += doc/ocserv-modern.service.in
 CLEANFILES += doc/ocserv-modern.service
 

@@ -11,6 +11,7 @@ src_main_libmain_a_SOURCES = \
 	src/main/main-secmod.c src/main/main-secmod.h \
 	src/main/main-script.c src/main/main-script.h \
 	src/main/main-udp.c src/main/main-udp.h \
+	src/main/main-notify.c src/main/main-notify.h \
 	src/main/tun-netlink.c src/main/tun-netlink.h \
 	src/main/dtls-route.c src/main/dtls-route.h \
 	src/main/ban.c src/main/ban.h \

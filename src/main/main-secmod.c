@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "main/main-notify.h"
 #include "main/main-secmod.h"
 #include "main/main.h"
 #include "sec-mod/sec-mod.h"
@@ -213,8 +214,12 @@ static int dispatch(struct server *srv, const struct ipc_msg *m)
 	case IPC_SM_OPEN_REPLY:
 		main_on_sm_open_reply(srv, m->sm_open_reply);
 		return 0;
-	case IPC_SM_SESSION:
-		return main_on_sm_session(srv, m->sm_session);
+	case IPC_SM_SESSION: {
+		int r = main_on_sm_session(srv, m->sm_session);
+
+		main_notify_sessions(srv); /* STATUS= for systemd */
+		return r;
+	}
 	case IPC_SM_PROBE:
 		main_on_sm_probe(srv, m->sm_probe);
 		return 0;

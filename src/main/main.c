@@ -28,6 +28,7 @@
 #include "common/log.h"
 #include "main/main-ctl.h"
 #include "main/main-metrics.h"
+#include "main/main-notify.h"
 #include "main/main-secmod.h"
 #include "main/main-script.h"
 #include "main/main.h"
@@ -285,7 +286,7 @@ static unsigned log_changes(const struct config *o, const struct config *n, bool
 		(b) = tmp_;                \
 	} while (0)
 
-int main_reload(struct server *srv)
+static int reload_config(struct server *srv)
 {
 	struct config n = { 0 };
 	struct ban_cfg bc;
@@ -327,6 +328,16 @@ int main_reload(struct server *srv)
 	log_info("reload done: %u change%s (session timers apply to new sessions, tunnel "
 		 "settings to new tunnels, bans at once)", changes, changes == 1 ? "" : "s");
 	return 0;
+}
+
+int main_reload(struct server *srv)
+{
+	int r;
+
+	main_notify_reloading(srv);
+	r = reload_config(srv);
+	main_notify_ready(srv); /* also after a failure: the old configuration runs on */
+	return r;
 }
 
 /* --- listeners ------------------------------------------------------------ */
@@ -471,6 +482,7 @@ void main_shutdown(struct server *srv, int exit_code)
 	if (srv->shutting_down)
 		return;
 	srv->shutting_down = true;
+	main_notify_stopping(srv);
 	listeners_close(srv);
 	main_terminate_all(srv);
 	if (srv->n_workers == 0) {
@@ -651,6 +663,42 @@ static int parse_level(const char *s)
 	return (int)v;
 }
 
+/* The event loop and everything watched in it. */
+static int start_loop(struct server *srv)
+{
+	srv->loop = ev_default_loop(EVFLAG_AUTO);
+	if (srv->loop == NULL) {
+		log_err("libev: no usable event loop backend");
+		return -1;
+	}
+	ev_set_userdata(srv->loop, srv);
+	for (int i = 0; i < srv->n_listeners; i++)
+		srv->listeners[i].w.data = srv;
+	listeners_start(srv);
+	main_udp_start(srv);
+	ev_init(&srv->accept_pause_w, accept_pause_cb);
+	ev_signal_init(&srv->sigterm_w, sigterm_cb, SIGTERM);
+	ev_signal_init(&srv->sigint_w, sigterm_cb, SIGINT);
+	ev_signal_init(&srv->sighup_w, sighup_cb, SIGHUP);
+	ev_signal_start(srv->loop, &srv->sigterm_w);
+	ev_signal_start(srv->loop, &srv->sigint_w);
+	ev_signal_start(srv->loop, &srv->sighup_w);
+	/* libev's default loop reaps children itself: let it tell us */
+	ev_child_init(&srv->child_w, child_cb, 0, 0);
+	ev_child_start(srv->loop, &srv->child_w);
+	ev_timer_init(&srv->maint_w, maint_cb, MAIN_MAINTENANCE_S, MAIN_MAINTENANCE_S);
+	ev_timer_start(srv->loop, &srv->maint_w);
+	vpn_ev_timer_init(&srv->sessions_timer, srv->loop, sessions_expiry_cb, sessions_fire_cb, srv);
+	main_secmod_start(srv);
+	(void)main_ctl_start(srv); /* logged; the gateway runs on without it */
+	main_metrics_start(srv);
+	if (main_notify_init(srv) < 0) {
+		log_err("out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 static struct server srv_storage;
 
 int main(int argc, char **argv)
@@ -753,42 +801,20 @@ int main(int argc, char **argv)
 	if (!srv->foreground) {
 		if (daemonize() < 0)
 			return 1;
+		log_to_syslog();
 		write_pid_file(srv);
 	}
 	/* before the event loop exists: the child builds its own */
 	if (main_secmod_fork(srv) < 0)
 		return 1;
 
-	srv->loop = ev_default_loop(EVFLAG_AUTO);
-	if (srv->loop == NULL) {
-		log_err("libev: no usable event loop backend");
+	if (start_loop(srv) < 0)
 		return 1;
-	}
-	ev_set_userdata(srv->loop, srv);
-	for (int i = 0; i < srv->n_listeners; i++)
-		srv->listeners[i].w.data = srv;
-	listeners_start(srv);
-	main_udp_start(srv);
-	ev_init(&srv->accept_pause_w, accept_pause_cb);
-	ev_signal_init(&srv->sigterm_w, sigterm_cb, SIGTERM);
-	ev_signal_init(&srv->sigint_w, sigterm_cb, SIGINT);
-	ev_signal_init(&srv->sighup_w, sighup_cb, SIGHUP);
-	ev_signal_start(srv->loop, &srv->sigterm_w);
-	ev_signal_start(srv->loop, &srv->sigint_w);
-	ev_signal_start(srv->loop, &srv->sighup_w);
-	/* libev's default loop reaps children itself: let it tell us */
-	ev_child_init(&srv->child_w, child_cb, 0, 0);
-	ev_child_start(srv->loop, &srv->child_w);
-	ev_timer_init(&srv->maint_w, maint_cb, MAIN_MAINTENANCE_S, MAIN_MAINTENANCE_S);
-	ev_timer_start(srv->loop, &srv->maint_w);
-	vpn_ev_timer_init(&srv->sessions_timer, srv->loop, sessions_expiry_cb, sessions_fire_cb, srv);
-	main_secmod_start(srv);
-	(void)main_ctl_start(srv); /* logged; the gateway runs on without it */
-	main_metrics_start(srv);
 
 	log_info("ocserv-modern %s started (pid %ld, config %s, pool %s/%u, worker %s)",
 		 PACKAGE_VERSION, (long)getpid(), srv->config_path,
 		 inet_ntoa(srv->cfg.ipv4_network), srv->cfg.ipv4_prefix, srv->worker_path);
+	main_notify_ready(srv);
 	ev_run(srv->loop, 0);
 
 	log_info("ocserv-modern stopped");
@@ -797,6 +823,7 @@ int main(int argc, char **argv)
 	vpn_ev_timer_stop(&srv->sessions_timer);
 	main_ctl_stop(srv);
 	main_metrics_stop(srv);
+	main_notify_free(srv);
 	main_forget_workers(srv);
 	main_scripts_forget(srv);
 	main_secmod_stop(srv);

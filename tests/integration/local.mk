@@ -42,7 +42,8 @@ INTEGRATION_TESTS += \
 	tests/integration/test-occtl-actions.sh \
 	tests/integration/test-occtl-dtls.sh \
 	tests/integration/test-ocload.sh \
-	tests/integration/test-metrics.sh
+	tests/integration/test-metrics.sh \
+	tests/integration/test-systemd-notify.sh
 
 # the security tests (doc/security.md)
 INTEGRATION_TESTS += \

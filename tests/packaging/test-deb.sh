@@ -121,6 +121,8 @@ done
 expect_eq "ocserv-modern -v" "$(/usr/sbin/ocserv-modern -v)" "ocserv-modern $DEB_VERSION"
 [ -n "$unit" ] && [ -f "$unit" ]
 verdict "systemd unit installed" $? "$unit"
+expect_eq "the unit's Type= (the package is built with libsystemd)" \
+	"$(sed -n 's/^Type=//p' "$unit" 2> /dev/null)" notify
 expect_eq "conffile" "$(dpkg-query -W -f='${Conffiles}' "$PKG" | awk 'NF { print $1 }')" \
 	/etc/ocserv-modern/ocserv.conf
 getent passwd ocserv-modern > /dev/null
