@@ -31,27 +31,9 @@ dtls_config() {
 	} >> "$CONFIG" || hard_error "writing $CONFIG"
 }
 
-# start_dtls_client NAME [OPENCONNECT-ARGS...]: as lib.sh's start_client
-# (cookie on stdin, real tun0, vpn-script.sh, IPv4 only, -v, --timestamp),
-# but with DTLS. Log: NAME.log (NAME-runN.log for later runs).
-start_dtls_client() {
-	local name=$1
-	shift
-	[ -n "${CLI_COOKIE[$name]:-}" ] || get_cookie "$name"
-	printf '%s\n' "${CLI_COOKIE[$name]}" > "$IT_WORK/$name.stdin"
-	rm -f "${CLI_ENV[$name]}" "${CLI_ENV[$name]}.cstp"
-	CLI_RUNS[$name]=$(( ${CLI_RUNS[$name]:-0} + 1 ))
-	if [ "${CLI_RUNS[$name]}" -gt 1 ]; then
-		CLI_LOG[$name]=$IT_WORK/$name-run${CLI_RUNS[$name]}.log
-	fi
-	spawn_logged "${CLI_LOG[$name]}" "$IT_WORK/$name.stdin" \
-		ip netns exec "${CLI_NS[$name]}" env \
-		OCSM_ENV_FILE="${CLI_ENV[$name]}" OCSM_VPN_ROUTE="$VPN_NET/$VPN_PREFIX" \
-		openconnect --timestamp -v --non-inter --servercert "$PIN" \
-		--disable-ipv6 --reconnect-timeout 30 --cookie-on-stdin \
-		-i tun0 --script "/bin/sh $IT_DIR/vpn-script.sh" "$@" "$URL"
-	CLI_PID[$name]=$SPAWN_PID
-}
+# start_dtls_client NAME [OPENCONNECT-ARGS...]: lib.sh's start_client with
+# DTLS (the name bench/lib/common.sh uses).
+start_dtls_client() { start_client "$1" --dtls "${@:2}"; }
 
 # connect_dtls_client NAME [ARGS...]: start with DTLS and wait until the tun
 # is configured and the client logged its DTLS handshake (30 s bound: the
@@ -67,9 +49,7 @@ connect_dtls_client() {
 
 # dtls_established NAME: how many DTLS handshakes NAME's client completed.
 dtls_established() {
-	local n
-	n=$(grep -cF 'Established DTLS connection' "${CLI_LOG[$1]}" 2> /dev/null) || n=0
-	echo "$n"
+	client_count "$1" 'Established DTLS connection'
 }
 
 # check_mtu_probe NAME WANT: the client's MTU probe after each handshake
@@ -78,26 +58,11 @@ dtls_established() {
 # broken echo produces: 576).
 check_mtu_probe() {
 	local name=$1 want=$2 detected nochange
-	nochange=$(grep -cF "No change in MTU after detection (was $want)" "${CLI_LOG[$name]}") ||
-		nochange=0
+	nochange=$(client_count "$name" "No change in MTU after detection (was $want)")
 	detected=$(grep -F 'Detected MTU of' "${CLI_LOG[$name]}" | head -n 3 | tr '\n' ' ')
 	verdict "client $name's MTU probe keeps the advertised MTU $want" \
 		"$([ "$nochange" -ge 1 ] && [ -z "$detected" ]; echo $?)" \
 		"'No change in MTU after detection (was $want)' x$nochange${detected:+; $detected}"
-}
-
-# server_count TEXT: lines of the server log containing the fixed string.
-server_count() {
-	local n
-	n=$(grep -cF -- "$1" "$SERVER_LOG" 2> /dev/null) || n=0
-	echo "$n"
-}
-
-# client_count NAME TEXT: lines of NAME's current log containing TEXT.
-client_count() {
-	local n
-	n=$(grep -cF -- "$2" "${CLI_LOG[$1]}" 2> /dev/null) || n=0
-	echo "$n"
 }
 
 # bulk_ping NAME COUNT SIZE: a fast series of large pings through NAME's
@@ -109,11 +74,11 @@ bulk_ping() {
 	read -r BULK_TX BULK_RX <<< "$(ping_summary "$IT_WORK/$name-bulk.log")"
 }
 
-# tun_counters NAME: "RX-PACKETS TX-PACKETS" of the server's tun device of
-# NAME's client (the device whose peer is its VPN address).
+# server_tun_of NAME: the name of the server's tun device of NAME's client.
 server_tun_of() {
-	in_server ip -o -4 addr show 2> /dev/null | grep -F " peer ${CLI_VPNIP[$1]}/32 " |
-		awk '{ print $2 }' | head -n 1
+	local dev
+	dev=$(server_dev_of "${CLI_VPNIP[$1]}")
+	echo "${dev%/*}"
 }
 
 # udp_blackhole_on NAME / udp_blackhole_off NAME: drop the DTLS datagrams

@@ -494,33 +494,35 @@ deadline_after() {
 # wait_s S: a wait of S seconds as deadline_after applies it, for messages.
 wait_s() { awk -v s="$1" -v x="$OCSM_EXTRA_WAIT" 'BEGIN { printf "%g s", s + x }'; }
 
-# wait_log FILE PATTERN COUNT TIMEOUT_S: wait until FILE holds at least COUNT
-# lines containing the fixed string PATTERN. On success sets WAIT_MS (when the
-# harness saw it, a 50 ms poll) and WAIT_LINE (the COUNT-th such line).
-wait_log() {
-	local file=$1 pat=$2 count=$3 deadline n
-	deadline=$(deadline_after "$4")
-	while :; do
-		n=$(grep -cF -- "$pat" "$file" 2> /dev/null) || n=0
-		if [ "$n" -ge "$count" ]; then
-			WAIT_MS=$(now_ms)
-			WAIT_LINE=$(grep -F -- "$pat" "$file" | sed -n "${count}p")
-			return 0
-		fi
-		[ "$(now_ms)" -lt "$deadline" ] || return 1
-		sleep 0.05
-	done
+# log_count [-E|-F] FILE PATTERN: lines of FILE containing the fixed string
+# PATTERN (-F, the default; with -E: matching the extended regular
+# expression); 0 if FILE does not exist yet.
+log_count() {
+	local mode=-F n
+	case $1 in -E | -F) mode=$1; shift ;; esac
+	n=$(grep -c "$mode" -- "$2" "$1" 2> /dev/null) || n=0
+	echo "$n"
 }
 
-# wait_log_re: as wait_log with an extended regular expression.
-wait_log_re() {
-	local file=$1 pat=$2 count=$3 deadline n
+# server_count TEXT: lines of the server log containing the fixed string.
+server_count() { log_count "$SERVER_LOG" "$1"; }
+
+# client_count NAME TEXT: lines of NAME's current log containing TEXT.
+client_count() { log_count "${CLI_LOG[$1]}" "$2"; }
+
+# wait_log [-E] FILE PATTERN COUNT TIMEOUT_S: wait until FILE holds at least
+# COUNT lines containing the fixed string PATTERN (with -E: matching the
+# extended regular expression). On success sets WAIT_MS (when the harness saw
+# it, a 50 ms poll) and WAIT_LINE (the COUNT-th such line).
+wait_log() {
+	local mode=-F
+	case $1 in -E | -F) mode=$1; shift ;; esac
+	local file=$1 pat=$2 count=$3 deadline
 	deadline=$(deadline_after "$4")
 	while :; do
-		n=$(grep -cE -- "$pat" "$file" 2> /dev/null) || n=0
-		if [ "$n" -ge "$count" ]; then
+		if [ "$(log_count "$mode" "$file" "$pat")" -ge "$count" ]; then
 			WAIT_MS=$(now_ms)
-			WAIT_LINE=$(grep -E -- "$pat" "$file" | sed -n "${count}p")
+			WAIT_LINE=$(grep "$mode" -- "$pat" "$file" | sed -n "${count}p")
 			return 0
 		fi
 		[ "$(now_ms)" -lt "$deadline" ] || return 1
@@ -576,30 +578,35 @@ get_cookie() {
 	authenticate "$1" || fatal "client $1: authentication failed (exit $?), see $(basename "$AUTH_LOG")"
 }
 
-# start_client NAME [OPENCONNECT-ARGS...]: run openconnect from NAME's cookie
-# (--cookie-on-stdin; authenticates first if NAME has none) with a real tun
-# (tun0) in NAME's namespace, configured by vpn-script.sh; CSTP only
-# (--no-dtls), IPv4 only, verbose, with --timestamp. Log: NAME.log.
+# start_client NAME [--dtls] [OPENCONNECT-ARGS...]: run openconnect from
+# NAME's cookie (--cookie-on-stdin; authenticates first if NAME has none)
+# with a real tun (tun0) in NAME's namespace, configured by vpn-script.sh;
+# IPv4 only, verbose, with --timestamp; CSTP only (--no-dtls) unless --dtls
+# comes first. Log: NAME.log (NAME-runN.log for later runs).
 start_client() {
 	local name=$1
 	shift
 	[ -n "${CLI_COOKIE[$name]:-}" ] || get_cookie "$name"
 	printf '%s\n' "${CLI_COOKIE[$name]}" > "$IT_WORK/$name.stdin"
-	spawn_client "$name" --cookie-on-stdin "$@"
+	spawn_client "$name" "$@" --cookie-on-stdin
 }
 
-# start_client_password NAME [OPENCONNECT-ARGS...]: as start_client, but one
-# openconnect process logs in (-u test --passwd-on-stdin) and connects.
+# start_client_password NAME [--dtls] [OPENCONNECT-ARGS...]: as start_client,
+# but one openconnect process logs in (-u test --passwd-on-stdin) and
+# connects.
 start_client_password() {
 	local name=$1
 	shift
 	printf '%s\n' "$TEST_PASSWORD" > "$IT_WORK/$name.stdin"
-	spawn_client "$name" -u "$TEST_USER" --passwd-on-stdin "$@"
+	spawn_client "$name" "$@" -u "$TEST_USER" --passwd-on-stdin
 }
 
+# spawn_client NAME [--dtls] [OPENCONNECT-ARGS...]: the openconnect process
+# of start_client, its standard input from $IT_WORK/NAME.stdin.
 spawn_client() {
-	local name=$1
+	local name=$1 dtls=--no-dtls
 	shift
+	[ "${1:-}" = --dtls ] && { dtls=; shift; }
 	rm -f "${CLI_ENV[$name]}" "${CLI_ENV[$name]}.cstp"
 	# One log file per run, so waits never count an earlier run's lines.
 	CLI_RUNS[$name]=$(( ${CLI_RUNS[$name]:-0} + 1 ))
@@ -610,7 +617,7 @@ spawn_client() {
 		ip netns exec "${CLI_NS[$name]}" env \
 		OCSM_ENV_FILE="${CLI_ENV[$name]}" OCSM_VPN_ROUTE="$VPN_NET/$VPN_PREFIX" \
 		openconnect --timestamp -v --non-inter --servercert "$PIN" \
-		--no-dtls --disable-ipv6 --reconnect-timeout 30 \
+		${dtls:+"$dtls"} --disable-ipv6 --reconnect-timeout 30 \
 		-i tun0 --script "/bin/sh $IT_DIR/vpn-script.sh" "$@" "$URL"
 	CLI_PID[$name]=$SPAWN_PID
 }
@@ -648,6 +655,77 @@ client_ping() {
 		"$SERVER_VPN_IP" >> "$IT_WORK/$name-ping.log" 2>&1
 }
 
+# ping_all_answered LOGFILE: did the last ping run logged in LOGFILE get
+# every request answered? Sets PING_RESULT ("RX/TX answered").
+ping_all_answered() {
+	local rx tx
+	read -r tx rx <<< "$(ping_summary "$1")"
+	PING_RESULT="${rx:-0}/${tx:-0} answered"
+	[ "${rx:-0}" -ge 1 ] && [ "${rx:-0}" = "${tx:-x}" ]
+}
+
+# ping_ok NAME COUNT: COUNT pings through NAME's tunnel, all answered?
+# Sets PING_RESULT.
+ping_ok() {
+	client_ping "$1" "$2"
+	ping_all_answered "$IT_WORK/$1-ping.log"
+}
+
+# server_ping_ok NAME COUNT [PING-ARGS...]: COUNT pings from the server's
+# namespace to NAME's VPN address (into the tunnel, towards the client),
+# every 0.2 s unless PING-ARGS say otherwise; all answered? Output appended
+# to server-ping.log; sets PING_RESULT.
+server_ping_ok() {
+	local name=$1 count=$2
+	shift 2
+	in_server timeout $((count + 10)) ping -n -c "$count" -i 0.2 -W 2 "$@" \
+		"${CLI_VPNIP[$name]}" >> "$IT_WORK/server-ping.log" 2>&1
+	ping_all_answered "$IT_WORK/server-ping.log"
+}
+
+# bg_ping_start NAME [INTERVAL_S]: ping the server's tun address through
+# NAME's tunnel in the background, one echo request every INTERVAL_S
+# (default 0.2), until bg_ping_stop NAME. The pings run in rounds of 10,
+# each a ping process that ends by itself after waiting for its last reply,
+# so stopping never cuts off a request in flight: every request counted as
+# sent had its full chance to be answered. How many are sent follows the
+# wall clock (one per interval), not the speed of anything else the test
+# does. Output, with each reply's epoch time (ping -D), in NAME-bgping.log.
+# Returns once the first reply came (bounded: fails the test otherwise).
+declare -A BG_PING_PID BG_PING_START
+bg_ping_start() {
+	local name=$1 iv=${2:-0.2} log=$IT_WORK/$1-bgping.log stop=$IT_WORK/$1-bgping.stop
+	rm -f "$stop"
+	BG_PING_START[$name]=$(now_ms)
+	(
+		while [ ! -e "$stop" ]; do
+			# (a round that fails at once, the tunnel gone, must not spin)
+			ip netns exec "${CLI_NS[$name]}" ping -n -D -c 10 -i "$iv" -W 2 \
+				"$SERVER_VPN_IP" || sleep "$iv"
+		done
+	) >> "$log" 2>&1 < /dev/null &
+	BG_PING_PID[$name]=$!
+	track "$!"
+	wait_log "$log" 'bytes from' 1 10 || fatal "client $name: no reply to its background ping"
+}
+
+# bg_ping_stop NAME: end NAME's background pings after the current round
+# (bounded wait) and sum the rounds: BG_TX requests sent, BG_RX answered,
+# BG_SPAN_MS how long the pinger ran, BG_FIRST_MS and BG_LAST_MS the epoch
+# ms of the first and the last reply (empty if none). Returns 1 if the
+# pinger did not end.
+bg_ping_stop() {
+	local name=$1 log=$IT_WORK/$1-bgping.log
+	touch "$IT_WORK/$name-bgping.stop"
+	wait_exit "${BG_PING_PID[$name]}" 10 || return 1
+	BG_SPAN_MS=$(( $(now_ms) - BG_PING_START[$name] ))
+	read -r BG_TX BG_RX <<< "$(sed -nE \
+		's/^(.*[^0-9])?([0-9]+) packets transmitted, ([0-9]+) (packets )?received.*/\2 \3/p' "$log" |
+		awk '{ t += $1; r += $2 } END { print t + 0, r + 0 }')"
+	BG_FIRST_MS=$(sed -nE 's/^\[([0-9]+)\.([0-9]{3}).*bytes from .*/\1\2/p' "$log" | head -n 1)
+	BG_LAST_MS=$(sed -nE 's/^\[([0-9]+)\.([0-9]{3}).*bytes from .*/\1\2/p' "$log" | tail -n 1)
+}
+
 # cut_on NAME [all|tcp|udp]: silently drop (never reject: doc/spec/interop.md 9.7)
 # the traffic between NAME's namespace and the server, both ways, with
 # nftables in NAME's namespace; cut_off NAME lifts it. For drop/resume tests.
@@ -669,6 +747,27 @@ cut_on() {
 
 cut_off() {
 	in_client "$1" nft delete table inet ocsm_cut || hard_error "nft in ${CLI_NS[$1]}"
+}
+
+# server_dev_of VPN-IP: "NAME/IFINDEX" of the server's tun device whose peer
+# is VPN-IP (empty if none). The index tells a kept device from a new one
+# that got the same name.
+server_dev_of() {
+	local line
+	line=$(in_server ip -o -4 addr show 2> /dev/null | grep -F " peer $1/32 " | head -n 1)
+	[ -n "$line" ] || return 0
+	echo "${line#*: }" | awk -v i="${line%%:*}" '{ print $1 "/" i }'
+}
+
+# wait_no_dev VPN-IP TIMEOUT_S: wait until the server has no tun device
+# whose peer is VPN-IP; returns 1 if one is still there.
+wait_no_dev() {
+	local deadline
+	deadline=$(deadline_after "$2")
+	while [ -n "$(server_dev_of "$1")" ]; do
+		[ "$(now_ms)" -lt "$deadline" ] || return 1
+		sleep 0.05
+	done
 }
 
 # cstp_option NAME HEADER: a header of the CONNECT reply as NAME's client saw
@@ -705,7 +804,7 @@ server_tunnel_end() {
 		;;
 	esac
 	END_LINE='' END_MS='' END_LAST_RX_MS=''
-	wait_log_re "$SERVER_LOG" "$re" 1 "$t" || return 1
+	wait_log -E "$SERVER_LOG" "$re" 1 "$t" || return 1
 	END_LINE=$WAIT_LINE
 	END_MS=$(line_ms "$END_LINE") || END_MS=$WAIT_MS
 	if [[ $END_LINE =~ last[\ _-]rx[^0-9]*([0-9]+)(\.([0-9]{1,3}))?\ ?(ms|s)\ ago ]]; then
@@ -733,6 +832,28 @@ client_last_tx_ms() {
 		t=$(line_ms "$line") && [ "$t" -gt "$floor" ] && best=$t
 	fi
 	echo "$best"
+}
+
+# expect_at_l_plus_3d WHAT T_MS D NAME BEFORE_MS [FLOOR_MS]: after
+# server_tunnel_end, the event WHAT (at T_MS, e.g. END_MS) came 3D (D in
+# seconds) after L, the last packet of NAME's client, within 1 s: L as the
+# client's last send before BEFORE_MS (client_last_tx_ms, with FLOOR_MS; 200
+# ms of slack below for the stamping of its log) and L as the worker
+# reports it (END_LAST_RX_MS), which must agree within 200 ms.
+expect_at_l_plus_3d() {
+	local what=$1 t=$2 d3=$(( 3 * $3 * 1000 )) name=$4 t_last
+	t_last=$(client_last_tx_ms "$name" "$5" "${6:-0}")
+	expect_range "$what after the client's last send (client log)" \
+		$((t - t_last)) $((d3 - 200)) $((d3 + 1000)) \
+		"contract: at L+3D, within 1 s; 200 ms stamping slack below"
+	if [ -n "$END_LAST_RX_MS" ]; then
+		expect_range "$what after L as the worker reports it" \
+			$((t - END_LAST_RX_MS)) "$d3" $((d3 + 1000)) "contract: at L+3D, within 1 s"
+		expect_range "worker's L vs the client's last send" \
+			$((END_LAST_RX_MS - t_last)) -200 200 "the two views of L agree"
+	else
+		verdict "the server's tunnel-end line reports the last rx" 1 "$END_LINE"
+	fi
 }
 
 # ping_summary LOGFILE: "TRANSMITTED RECEIVED" from ping's statistics line.

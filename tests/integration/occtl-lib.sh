@@ -85,6 +85,36 @@ jget() {
 	PY
 }
 
+# json_diff A B [KEY...]: the differences between the JSON documents in
+# files A and B, one "path: old -> new" line each, leaving out the keys that
+# match a KEY (a shell-style pattern: '_*') at any depth; no output when
+# they agree.
+json_diff() {
+	python3 - "$@" <<-'PY'
+		import fnmatch, json, sys
+		def skip(k):
+		    return any(fnmatch.fnmatchcase(k, p) for p in sys.argv[3:])
+		def load(f):
+		    def strip(v):
+		        if isinstance(v, dict):
+		            return {k: strip(x) for k, x in v.items() if not skip(k)}
+		        if isinstance(v, list):
+		            return [strip(x) for x in v]
+		        return v
+		    return strip(json.load(open(f, encoding="utf-8")))
+		def diff(path, x, y):
+		    if isinstance(x, dict) and isinstance(y, dict):
+		        for k in sorted(set(x) | set(y)):
+		            diff(path + "." + k, x.get(k, "<missing>"), y.get(k, "<missing>"))
+		    elif isinstance(x, list) and isinstance(y, list) and len(x) == len(y):
+		        for i, (u, v) in enumerate(zip(x, y)):
+		            diff("%s[%d]" % (path, i), u, v)
+		    elif x != y:
+		        print("%s: %s -> %s" % (path or ".", json.dumps(x), json.dumps(y)))
+		diff("", load(sys.argv[1]), load(sys.argv[2]))
+	PY
+}
+
 # expect_int_range LABEL VALUE MIN MAX: an integer within bounds (inclusive).
 expect_int_range() {
 	local ok=1

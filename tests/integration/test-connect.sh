@@ -28,16 +28,12 @@ tun_mtu=$(in_client c1 cat /sys/class/net/tun0/mtu)
 expect_eq "client tun0 MTU follows X-CSTP-MTU" "$tun_mtu" "$mtu"
 
 # Client -> server tun address, through the tunnel.
-client_ping c1 10
-rc=$?
-read -r tx rx <<< "$(ping_summary "$IT_WORK/c1-ping.log")"
-verdict "ping client tun -> server tun $SERVER_VPN_IP" "$rc" "${rx:-0}/${tx:-0} answered"
+ping_ok c1 10
+verdict "ping client tun -> server tun $SERVER_VPN_IP" $? "$PING_RESULT"
 
 # Server -> client VPN address: the server's tun routes it into the tunnel.
-in_server timeout 15 ping -n -c 5 -i 0.2 -W 2 "${CLI_VPNIP[c1]}" > "$IT_WORK/server-ping.log" 2>&1
-rc=$?
-read -r tx rx <<< "$(ping_summary "$IT_WORK/server-ping.log")"
-verdict "ping server -> client VPN address ${CLI_VPNIP[c1]}" "$rc" "${rx:-0}/${tx:-0} answered"
+server_ping_ok c1 5
+verdict "ping server -> client VPN address ${CLI_VPNIP[c1]}" $? "$PING_RESULT"
 
 # A user who stops the client logs out cleanly.
 kill -TERM "${CLI_PID[c1]}"

@@ -41,7 +41,7 @@ cut_ms=$(now_ms)
 it_log "UDP between c1 and the server dropped"
 
 # The server's DTLS DPD: dead at L + 3D, L = its last DTLS record.
-wait_log_re "$SERVER_LOG" 'DTLS inactive: reason=[a-z-]+ client=10\.77\.0\.2:' 1 $((3 * D + 5)) ||
+wait_log -E "$SERVER_LOG" 'DTLS inactive: reason=[a-z-]+ client=10\.77\.0\.2:' 1 $((3 * D + 5)) ||
 	fatal "server: DTLS not declared inactive within $((3 * D + 5)) s of the cut"
 line=$WAIT_LINE
 t=$(line_ms "$line")
@@ -54,9 +54,9 @@ expect_range "DTLS inactive after the cut" $((t - cut_ms)) 0 $((3 * D * 1000 + 1
 expect_range "DTLS inactive after the last DTLS record (L + 3D)" "${ago:-}" \
 	$((3 * D * 1000 - 50)) $((3 * D * 1000 + 1000))
 # R = 2 (the default dpd-retries): probes at L + 2D and L + 2.5D first.
-wait_log_re "$SERVER_LOG" 'DTLS inactive: reason=dpd-timeout client=10\.77\.0\.3:' 1 2
+wait_log -E "$SERVER_LOG" 'DTLS inactive: reason=dpd-timeout client=10\.77\.0\.3:' 1 2
 verdict "server: c2's DTLS inactive too" $? "$(grep -F 'client=10.77.0.3:' "$SERVER_LOG" | grep -F 'DTLS inactive' | sed 's/.*DTLS inactive: //')"
-wait_log_re "$SERVER_LOG" 'DTLS inactive: reason=[a-z-]+ client=10\.77\.0\.4:' 1 2
+wait_log -E "$SERVER_LOG" 'DTLS inactive: reason=[a-z-]+ client=10\.77\.0\.4:' 1 2
 line3=$(grep -E 'DTLS inactive: reason=[a-z-]+ client=10\.77\.0\.4:' "$SERVER_LOG" | head -n 1)
 t3=$(line_ms "$line3")
 expect_eq "c3 (sending data): DTLS inactive because data came over CSTP" \
@@ -68,10 +68,8 @@ expect_eq "the server probed DTLS twice before giving up" "$probes" 2
 
 # The tunnel lives on: data over CSTP (the client's own DTLS DPD gave up
 # on DTLS too), no reconnect, no tunnel end.
-client_ping c1 10
-rc=$?
-read -r tx rx <<< "$(ping_summary "$IT_WORK/c1-ping.log")"
-verdict "ping over CSTP while UDP is cut" "$rc" "${rx:-0}/${tx:-0} answered"
+ping_ok c1 10
+verdict "ping over CSTP while UDP is cut" $? "$PING_RESULT"
 expect_eq "client did not reconnect CSTP" "$(client_count c1 'CSTP connected.')" 1
 expect_eq "server did not end the tunnel" "$(server_count 'tunnel ended:')" 0
 ok=1; grep -qF 'DTLS Dead Peer Detection detected dead peer!' "${CLI_LOG[c1]}" && ok=0
@@ -118,8 +116,8 @@ wait_log "$SERVER_LOG" "DTLS up: client 10.77.0.3:$C2_PORT" 2 5
 verdict "server: c2's new association on the same port $C2_PORT" $? \
 	"$(grep -F 'DTLS up: client 10.77.0.3:' "$SERVER_LOG" | tail -n 1 | sed 's/.*DTLS up: client //')"
 check_mtu_probe c2 "$mtu"
-client_ping c2 10
-verdict "c2: ping after the restore" $? "$(ping_summary "$IT_WORK/c2-ping.log")"
+ping_ok c2 10
+verdict "c2: ping after the restore" $? "$PING_RESULT"
 expect_eq "c2: one CSTP connection" "$(client_count c2 'CSTP connected.')" 1
 
 # c3's pings went on through the outage (over CSTP once its client gave
@@ -131,10 +129,8 @@ verdict "c3: pings during and after the outage" "$([ "${rx3:-0}" -ge 50 ]; echo 
 
 # Data on DTLS again: these pings are counted on the DTLS channel.
 sleep 1
-client_ping c1 20
-rc=$?
-read -r tx2 rx2 <<< "$(ping_summary "$IT_WORK/c1-ping.log")"
-verdict "ping after the restore" "$rc" "${rx2:-0}/${tx2:-0} answered"
+ping_ok c1 20
+verdict "ping after the restore" $? "$PING_RESULT"
 expect_eq "still one CSTP connection" "$(client_count c1 'CSTP connected.')" 1
 
 kill -TERM "${CLI_PID[c1]}"

@@ -24,11 +24,8 @@ it_log "tunnel MTU $mtu on $stun; path MTU to the client becomes $SMALL"
 in_server ip route replace "${CLI_IP[c1]}/32" dev br0 mtu "$SMALL" ||
 	hard_error "route MTU in the server namespace"
 # 1300 bytes of ICMP: a 1328-byte packet, over the path once in DTLS.
-in_server timeout 15 ping -n -c 3 -i 0.5 -W 2 -s 1300 "${CLI_VPNIP[c1]}" \
-	> "$IT_WORK/server-ping.log" 2>&1
-rc=$?
-read -r tx rx <<< "$(ping_summary "$IT_WORK/server-ping.log")"
-verdict "large pings from the server are answered" "$rc" "${rx:-0}/${tx:-0} answered"
+server_ping_ok c1 3 -i 0.5 -s 1300
+verdict "large pings from the server are answered" $? "$PING_RESULT"
 line=$(grep -F 'was refused (EMSGSIZE' "$SERVER_LOG" | head -n 1)
 verdict "worker: EMSGSIZE lowered the DTLS data MTU" "$([ -n "$line" ]; echo $?)" "${line#*DTLS to }"
 [[ $line =~ DTLS\ data\ MTU\ ([0-9]+)\ -\>\ ([0-9]+) ]] && from=${BASH_REMATCH[1]} to=${BASH_REMATCH[2]}
@@ -39,16 +36,14 @@ expect_eq "server tun MTU" "$(in_server cat "/sys/class/net/$stun/mtu")" "$want"
 
 # Packets that fit the path go over DTLS; nothing fell back to CSTP but
 # the refused one.
-in_server timeout 15 ping -n -c 5 -i 0.2 -W 2 -s $((want - 28)) "${CLI_VPNIP[c1]}" \
-	> "$IT_WORK/server-ping2.log" 2>&1
-verdict "full-size pings at the new MTU" $? "$(ping_summary "$IT_WORK/server-ping2.log")"
+server_ping_ok c1 5 -s $((want - 28))
+verdict "full-size pings at the new MTU" $? "$PING_RESULT"
 
 # The path grows again: after WORKER_DTLS_MTU_RAISE_MS (5 s) a full-size
 # send finds the kernel's path MTU back at 1500.
 in_server ip route del "${CLI_IP[c1]}/32" dev br0 || hard_error "route del"
 sleep 5
-in_server timeout 15 ping -n -c 3 -i 0.5 -W 2 -s $((want - 28)) "${CLI_VPNIP[c1]}" \
-	> "$IT_WORK/server-ping3.log" 2>&1
+server_ping_ok c1 3 -i 0.5 -s $((want - 28))
 wait_log "$SERVER_LOG" "$stun: MTU $want -> $mtu" 1 5
 verdict "the MTU grows back with the path" $? \
 	"$(grep -F 'the path takes more again' "$SERVER_LOG" | head -n 1 | sed 's/.*DTLS to //')"

@@ -22,10 +22,8 @@ connect_dtls_client c1
 # Idle for more than W (the handshake and the MTU probe were the last
 # DTLS records; the client's first DPD is due only after 30 s).
 sleep $((W + 1))
-in_server timeout 15 ping -n -c 3 -i 1 -W 2 "${CLI_VPNIP[c1]}" > "$IT_WORK/server-ping.log" 2>&1
-rc=$?
-read -r tx rx <<< "$(ping_summary "$IT_WORK/server-ping.log")"
-verdict "server pings the client" "$rc" "${rx:-0}/${tx:-0} answered"
+server_ping_ok c1 3 -i 1
+verdict "server pings the client" $? "$PING_RESULT"
 
 line=$(grep -F 'switch-to-tcp-timeout: no DTLS record' "$SERVER_LOG" | head -n 1)
 [[ $line =~ for\ ([0-9]+)\ ms ]] && silent=${BASH_REMATCH[1]}

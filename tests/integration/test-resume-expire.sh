@@ -28,7 +28,7 @@ it_log "network cut for $CUT s"
 wait_log "$SERVER_LOG" 'waits to resume' 1 $((3 * D + 4)) ||
 	fatal "the session did not wait to resume within $((3 * D + 4)) s of the cut"
 t_wait=$(line_ms "$WAIT_LINE")
-wait_log_re "$SERVER_LOG" 'session [0-9a-f]{6} of user .* ended: cookie-expired' 1 $((C + 3)) ||
+wait_log -E "$SERVER_LOG" 'session [0-9a-f]{6} of user .* ended: cookie-expired' 1 $((C + 3)) ||
 	fatal "the session did not end with cookie-expired within $((C + 3)) s of waiting"
 t_exp=$(line_ms "$WAIT_LINE")
 it_log "server: ${WAIT_LINE#* * }"

@@ -45,7 +45,7 @@ if wait_exit "${CLI_PID[c1]}" 5; then
 else
 	verdict "client exits after the disconnect" 1
 fi
-wait_log_re "$SERVER_LOG" 'session [0-9a-f]{6} of user .* ended: session-timeout \(1 resume\)' 1 2
+wait_log -E "$SERVER_LOG" 'session [0-9a-f]{6} of user .* ended: session-timeout \(1 resume\)' 1 2
 verdict "server: the session ended with session-timeout after 1 resume" $?
 start_client c1
 if wait_exit "${CLI_PID[c1]}" 15; then

@@ -24,7 +24,7 @@ else
 fi
 grep -q 'Send BYE packet: Aborted by caller' "${CLI_LOG[c1]}"
 verdict "client sent its BYE" $?
-if wait_log_re "$SERVER_LOG" 'session [0-9a-f]{6} of user .* ended: user-disconnect' 1 5; then
+if wait_log -E "$SERVER_LOG" 'session [0-9a-f]{6} of user .* ended: user-disconnect' 1 5; then
 	verdict "the server ended the session (user-disconnect)" 0
 else
 	verdict "the server ended the session (user-disconnect)" 1

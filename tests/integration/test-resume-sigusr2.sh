@@ -37,7 +37,7 @@ expect_eq "no login" "$(logins)" "$logins_before"
 # The old connection's end usually reaches main first (resume); if the new
 # CONNECT wins the race it is a takeover of the still-active session. Both
 # keep the session, its address and its device.
-if wait_log_re "$SERVER_LOG" '(resume|takeover) session [0-9a-f]{6} ' 1 3; then
+if wait_log -E "$SERVER_LOG" '(resume|takeover) session [0-9a-f]{6} ' 1 3; then
 	verdict "the server attached the new connection to the session" 0 "${WAIT_LINE#*info: }"
 else
 	verdict "the server attached the new connection to the session" 1

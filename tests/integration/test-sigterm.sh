@@ -26,7 +26,7 @@ else
 fi
 
 for c in c1 c2; do
-	if wait_log_re "${CLI_LOG[$c]}" 'received server terminate packet|Received server disconnect' 1 5; then
+	if wait_log -E "${CLI_LOG[$c]}" 'received server terminate packet|Received server disconnect' 1 5; then
 		t=$(line_ms "$WAIT_LINE")
 		expect_range "$c told of the shutdown" $((t - t_term)) "" 5000 "${WAIT_LINE#* \[*\] }"
 	else
