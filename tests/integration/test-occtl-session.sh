@@ -146,7 +146,7 @@ verdict "terminate session exits 0" $? "$(cat "$OCCTL_OUT" "$OCCTL_ERR")"
 wait_log "${CLI_LOG[c1]}" "Received server disconnect: b0" 1 10
 verdict "the client was told (server disconnect)" $?
 if wait_exit "${CLI_PID[c1]}" 10; then
-	verdict "the client exits after the terminate" 0 "exit $EXIT_RC"
+	expect_eq "the client exits after the terminate, with status 1" "$EXIT_RC" 1
 else
 	verdict "the client exits after the terminate" 1
 fi

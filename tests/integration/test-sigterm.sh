@@ -41,9 +41,25 @@ for c in c1 c2; do
 	expect_eq "$c did not try to reconnect (TLS handshakes)" "$n" 1
 done
 
+# The server says why it stops, and that it stopped.
+case $OCSM_SERVER in
+modern)
+	shut_re='Terminated: shutting down \(2 workers\)'
+	end_re='ocserv-modern stopped'
+	;;
+ocserv)
+	shut_re='termination request received'
+	end_re='termination request received'
+	;;
+esac
+ok=1; [ "$(log_count -E "$SERVER_LOG" "$shut_re")" -ge 1 ] && ok=0
+verdict "the server logged its shutdown" $ok "$(grep -E "$shut_re" "$SERVER_LOG" | head -n 1)"
+ok=1; [ "$(log_count -E "$SERVER_LOG" "$end_re")" -ge 1 ] && ok=0
+verdict "the server logged that it stopped" $ok "$(grep -E "$end_re" "$SERVER_LOG" | tail -n 1)"
+
 # An orderly shutdown logs no error or warning: a worker that was told to go
 # and went (its IPC socket at EOF, or reset because it left main's messages
 # unread) is not a fault, and its TunnelDown still counts.
-bad=$(sed -n '/shutting down/,$p' "$SERVER_LOG" | grep -E ': (error|warning): ')
+bad=$(sed -nE "/$shut_re/,\$p" "$SERVER_LOG" | grep -E ': (error|warning): ')
 expect_eq "no error or warning in the server log after SIGTERM" "$(printf '%s' "$bad" | grep -c .)" 0
 [ -z "$bad" ] || printf '%s\n' "$bad"
