@@ -36,8 +36,8 @@ expect_range "cookie-expired after waiting-to-resume" $((t_exp - t_wait)) $((C *
 	$((C * 1000 + 1000)) "contract: at drop + cookie-timeout"
 wait_log "$SERVER_LOG" "released $ip1, device " 1 2
 verdict "the address and the device were released" $? "${WAIT_LINE#*info: }"
-sleep 0.3
-expect_eq "the device is gone" "$(server_dev_of "$ip1")" ""
+wait_no_dev "$ip1" 3
+verdict "the device is gone" $? "$(server_dev_of "$ip1")"
 
 now=$(now_ms)
 [ $((t_cut + CUT * 1000 - now)) -gt 0 ] && sleep "$(fmt_ms $((t_cut + CUT * 1000 - now)))"

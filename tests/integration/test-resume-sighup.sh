@@ -65,8 +65,8 @@ verdict "reload: keep-tun-on-resume true -> false" $?
 kill -HUP "${CLI_PID[c1]}"
 wait_exit "${CLI_PID[c1]}" 10 || fatal "client still running 10 s after SIGHUP"
 wait_log "$SERVER_LOG" 'waits to resume' 2 5 || fatal "no second 'waits to resume'"
-sleep 0.5
-expect_eq "keep-tun-on-resume = false: no device while waiting" "$(server_dev_of "$ip1")" ""
+wait_no_dev "$ip1" 3
+verdict "keep-tun-on-resume = false: no device while waiting" $? "$(server_dev_of "$ip1")"
 start_client c1
 wait_connected c1
 expect_eq "keep-tun-on-resume = false: same VPN address" "${CLI_VPNIP[c1]}" "$ip1"

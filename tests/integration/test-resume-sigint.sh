@@ -32,8 +32,8 @@ fi
 grep -q 'waits to resume' "$SERVER_LOG"
 [ $? = 1 ]
 verdict "the session did not wait to resume" $?
-sleep 0.3
-expect_eq "address and device released" "$(server_dev_of "$ip1")" ""
+wait_no_dev "$ip1" 3
+verdict "address and device released" $? "$(server_dev_of "$ip1")"
 
 start_client c1
 if wait_exit "${CLI_PID[c1]}" 15; then
