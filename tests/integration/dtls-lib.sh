@@ -52,6 +52,22 @@ dtls_established() {
 	client_count "$1" 'Established DTLS connection'
 }
 
+# wait_dtls_again NAME: wait for the second DTLS handshake of NAME's client
+# after its UDP path came back. openconnect 9.01 starts a handshake when its
+# DTLS DPD declares the peer dead and retransmits it for about 12 s; if the
+# path came back after its last retransmission, its next attempt starts 60 s
+# (its DTLS attempt period) after that one. The bound covers both: 75 s
+# after the client's dead-peer line, and at least 20 s from now, so how long
+# the test took to restore the path does not decide the verdict.
+wait_dtls_again() {
+	local name=$1 dead t=20000
+	dead=$(grep -F 'DTLS Dead Peer Detection detected dead peer' "${CLI_LOG[$name]}" | tail -n 1)
+	if dead=$(line_ms "$dead"); then
+		[ $((dead + 75000 - $(now_ms))) -gt "$t" ] && t=$((dead + 75000 - $(now_ms)))
+	fi
+	wait_log "${CLI_LOG[$name]}" 'Established DTLS connection' 2 "$(fmt_ms "$t")"
+}
+
 # check_mtu_probe NAME WANT: the client's MTU probe after each handshake
 # kept the advertised MTU WANT: "No change in MTU after detection (was
 # WANT)" at least once, and never "Detected MTU of ..." (which is what a
