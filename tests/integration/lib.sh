@@ -647,12 +647,24 @@ connect_client() {
 }
 
 # client_ping NAME COUNT [PING-ARGS...]: ping the server's tun address through
-# NAME's tunnel; output appended to NAME-ping.log; returns ping's status.
+# NAME's tunnel; output (each reply with its epoch time, ping -D) appended to
+# NAME-ping.log; returns ping's status.
 client_ping() {
 	local name=$1 count=$2
 	shift 2
-	in_client "$name" timeout $((count + 10)) ping -n -c "$count" -i 0.2 -W 2 "$@" \
+	in_client "$name" timeout $((count + 10)) ping -n -D -c "$count" -i 0.2 -W 2 "$@" \
 		"$SERVER_VPN_IP" >> "$IT_WORK/$name-ping.log" 2>&1
+}
+
+# reply_ms LOGFILE [first|last]: the epoch ms at which ping (-D) received the
+# first or the last (default) reply logged in LOGFILE; empty if none. The
+# kernel's receive time, so unlike a clock read after ping exits it does not
+# move with the machine's load: the request it answers reached the server
+# at most one round trip earlier.
+reply_ms() {
+	local pick=tail
+	[ "${2:-last}" = first ] && pick=head
+	sed -nE 's/^\[([0-9]+)\.([0-9]{3})[0-9]*\] .*bytes from .*/\1\2/p' "$1" | "$pick" -n 1
 }
 
 # ping_all_answered LOGFILE: did the last ping run logged in LOGFILE get
@@ -722,8 +734,8 @@ bg_ping_stop() {
 	read -r BG_TX BG_RX <<< "$(sed -nE \
 		's/^(.*[^0-9])?([0-9]+) packets transmitted, ([0-9]+) (packets )?received.*/\2 \3/p' "$log" |
 		awk '{ t += $1; r += $2 } END { print t + 0, r + 0 }')"
-	BG_FIRST_MS=$(sed -nE 's/^\[([0-9]+)\.([0-9]{3}).*bytes from .*/\1\2/p' "$log" | head -n 1)
-	BG_LAST_MS=$(sed -nE 's/^\[([0-9]+)\.([0-9]{3}).*bytes from .*/\1\2/p' "$log" | tail -n 1)
+	BG_FIRST_MS=$(reply_ms "$log" first)
+	BG_LAST_MS=$(reply_ms "$log" last)
 }
 
 # cut_on NAME [all|tcp|udp]: silently drop (never reject: doc/spec/interop.md 9.7)
@@ -822,7 +834,7 @@ server_tunnel_end() {
 # client_last_tx_ms NAME BEFORE_MS [FLOOR_MS]: when NAME's client last sent
 # a control frame before BEFORE_MS, from its -v log ("Send CSTP DPD",
 # "Send CSTP Keepalive"; stamped when the harness read the line, a few ms
-# after the send), or FLOOR_MS (e.g. the end of its last ping) if later.
+# after the send), or FLOOR_MS (e.g. its last ping's reply, reply_ms) if later.
 client_last_tx_ms() {
 	local name=$1 before floor=${3:-0} line t best=${3:-0}
 	before=$(ms_stamp "$2")

@@ -8,7 +8,7 @@
 #
 # L is measured twice: by the worker itself ("last rx N ms ago" on its
 # tunnel-end line) and from outside, as the client's last send before the
-# SIGSTOP (its last "Send CSTP DPD" in the -v log, or the end of its last
+# SIGSTOP (its last "Send CSTP DPD" in the -v log, or the reply to its last
 # ping). The two must agree within 200 ms (log stamping and delivery), and
 # the end must come 3D to 3D+1 s after either. A coarser check needs no log
 # at all: the client probes every D, so the end falls 2D to 3D+1 s after
@@ -21,7 +21,7 @@ write_config DPD=$D KEEPALIVE=30
 start_server
 connect_client c1
 client_ping c1 3 || verdict "ping through the tunnel before the freeze" 1
-t_ping=$(now_ms)
+t_ping=$(reply_ms "$IT_WORK/c1-ping.log")
 
 # Let a DPD exchange or two happen, then freeze the client.
 sleep 2

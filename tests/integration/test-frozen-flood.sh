@@ -29,7 +29,7 @@ start_server
 connect_client c1
 connect_client c2
 client_ping c1 2 || verdict "c1 pings before the freeze" 1
-t_ping=$(now_ms)
+t_ping=$(reply_ms "$IT_WORK/c1-ping.log")
 
 bg_ping_start c2 0.2
 sleep 1

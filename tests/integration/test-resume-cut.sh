@@ -26,7 +26,7 @@ dev1=$(server_dev_of "$ip1")
 ctun1=$(in_client c1 cat /sys/class/net/tun0/ifindex)
 ping_ok c1 3
 verdict "ping before the cut" $? "$PING_RESULT"
-t_ping=$(now_ms)
+t_ping=$(reply_ms "$IT_WORK/c1-ping.log")
 logins_before=$(logins)
 
 sleep 1
