@@ -1,10 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Issue test 2: a wrong password gets HTTP 401 (the client logs it and exits
-# 1); repeated failures from one address get that address banned, so even a
-# correct login from it is refused while the ban lasts, while another
-# address still logs in.
+# A wrong password gets HTTP 401 (the client logs it and exits 1); repeated
+# failures from one address get that address banned, so even a correct login
+# from it is refused while the ban lasts, while another address still logs
+# in.
 #
 # Ban points (doc/spec/interop.md 7.9): wrong password 10, each connection 1. With
 # max-ban-score = 25, two failures (about 22 points) are tolerated and the

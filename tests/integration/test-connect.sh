@@ -1,9 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Issue test 1: one openconnect process logs in with --passwd-on-stdin and
-# connects; the CONNECT reply carries what openconnect 9.01 needs
-# (doc/spec/interop.md rule 2); traffic passes both ways through the real tun devices.
+# One openconnect process logs in with --passwd-on-stdin and connects; the
+# CONNECT reply carries what openconnect 9.01 needs (doc/spec/interop.md
+# rule 2); traffic passes both ways through the real tun devices.
 . "$(dirname "$0")/lib.sh"
 
 it_setup 1

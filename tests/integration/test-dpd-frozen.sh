@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Issue test 3: a frozen client (SIGSTOP) stops sending anything. With
-# dpd = D = 3 the server probes at L+2D and L+2.5D and ends the tunnel with
-# reason dpd-timeout at L+3D (doc/spec/liveness.md §3), L being the last valid frame
-# from the client. Bound: L+3D+1 s (event-loop latency plus log slack).
+# A frozen client (SIGSTOP) stops sending anything. With dpd = D = 3 the
+# server probes at L+2D and L+2.5D and ends the tunnel with reason
+# dpd-timeout at L+3D (doc/spec/liveness.md §3), L being the last valid
+# frame from the client. Bound: L+3D+1 s (event-loop latency plus log
+# slack).
 #
 # L is measured twice: by the worker itself ("last rx N ms ago" on its
 # tunnel-end line) and from outside, as the client's last send before the

@@ -50,7 +50,7 @@ verdict "400 full-size pings ($((mtu - 28)) bytes) through the tunnel" \
 	"$([ "${BULK_RX:-0}" -ge 396 ]; echo $?)" "${BULK_RX:-0}/${BULK_TX:-0} answered"
 # They went over DTLS: the server's DTLS counters hold them, in the line
 # that ends this tunnel. SIGUSR2 ends it: the client reconnects at once
-# (issue "sessions that survive their tunnels"), and the resumed tunnel
+# (sessions survive their tunnels, doc/sessions.md), and the resumed tunnel
 # negotiates a new DTLS channel with a new App-ID and PSK.
 kill -USR2 "${CLI_PID[c1]}"
 server_tunnel_end '[a-z-]+' 10 "${CLI_VPNIP[c1]}" ||

@@ -1,15 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Issue test 8: a frozen client under load (ocserv issue #638). c1 is
-# stopped (SIGSTOP) and the server namespace ping-floods its VPN address, so
-# the worker has data to send to a peer that reads nothing: TCP windows fill
-# and every write would block. The worker must not hang: its tunnel ends on
-# schedule by dpd-timeout at L + 3D (doc/spec/liveness.md §3), L being the
-# client's last packet. A stuck send queue ends a tunnel only 3D after it
-# blocked (tunnel-lost, doc/spec/liveness.md §6), and it blocked after L, so
-# the end reason must be dpd-timeout, not before L + 3D and at most 1 s
-# after it.
+# A frozen client under load. c1 is stopped (SIGSTOP) and the server
+# namespace ping-floods its VPN address, so the worker has data to send to a
+# peer that reads nothing: TCP windows fill and every write would block. The
+# worker must not hang: its tunnel ends on schedule by dpd-timeout at L + 3D
+# (doc/spec/liveness.md §3), L being the client's last packet. A stuck send
+# queue ends a tunnel only 3D after it blocked (tunnel-lost,
+# doc/spec/liveness.md §6), and it blocked after L, so the end reason must
+# be dpd-timeout, not before L + 3D and at most 1 s after it.
 #
 # Small TCP buffers (client c1's receive side, the server's send side) make
 # the windows fill within a moment of the flood, whatever this machine's

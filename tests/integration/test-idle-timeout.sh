@@ -1,10 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Issue test 4: idle-timeout = I = 8. After the last user packet (the reply
-# to a final ping) nothing but DPD flows (dpd = 2, so the client probes every
-# 2 s: DPD is not user data and must not hold the tunnel open). The server
-# must end the tunnel at I; the client logs
+# Idle-timeout = I = 8. After the last user packet (the reply to a final
+# ping) nothing but DPD flows (dpd = 2, so the client probes every 2 s: DPD
+# is not user data and must not hold the tunnel open). The server must end
+# the tunnel at I; the client logs
 #   Received server disconnect: b0 'idle timeout'
 # and exits 1. The cookie is then dead (the session ended: doc/spec/liveness.md §2.1).
 #
@@ -14,7 +14,7 @@
 # disconnect line is stamped by the harness when it reads it (ms, a few ms
 # after the event). So:
 #   not early:  stamp - t_before >= I        (holds for any correct server)
-#   on time:    stamp - t_after  <= I + 1.5  (issue bound 9.5 s: event-loop
+#   on time:    stamp - t_after  <= I + 1.5  (bound 9.5 s: event-loop
 #               latency, TLS/veth delivery and the harness' log reading)
 . "$(dirname "$0")/lib.sh"
 

@@ -1,12 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Issue test 6: garbage on the wire. From c1, a raw TLS client (rawtls.py)
-# sends malformed HTTP and XML before any CONNECT, and malformed CSTP frames
-# right after a successful CONNECT; each time the server must close that
-# connection (close_notify, EOF or reset) within 5 s. Meanwhile c2, a real
-# client, pings through its tunnel every 0.2 s and must not lose a packet;
-# at the end the server still logs users in.
+# Garbage on the wire. From c1, a raw TLS client (rawtls.py) sends malformed
+# HTTP and XML before any CONNECT, and malformed CSTP frames right after a
+# successful CONNECT; each time the server must close that connection
+# (close_notify, EOF or reset) within 5 s. Meanwhile c2, a real client,
+# pings through its tunnel every 0.2 s and must not lose a packet; at the
+# end the server still logs users in.
 #
 # The background pinger runs from before the first malformed input until
 # after the last one (and at least MIN_SPAN_S), so it covers the whole

@@ -4,6 +4,7 @@
 # occtl-modern's actions and exit statuses against the real gateway
 # and the real openconnect client.
 #
+#   SCENARIO          WHAT IS CHECKED
 #   errors            no server / unknown command / unknown user, session,
 #                     id: non-zero exit, a message, no JSON on stdout
 #   bans              two wrong passwords ban the client; show ip bans lists

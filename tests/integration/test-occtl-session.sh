@@ -4,6 +4,7 @@
 # occtl-modern follows one session of the real openconnect client
 # through its life, and every `show` command's --json output is strict JSON.
 #
+#   SESSION STATE      WHAT IS CHECKED
 #   active             after the login: one connection, its tunnel's live
 #                      DPD figures (a fresh snapshot from the worker)
 #   waiting-to-resume  the network is cut (dpd = D = 3): drop reason

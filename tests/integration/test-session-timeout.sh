@@ -1,9 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Issue test 5: session-timeout = S = 6, counted from authentication
-# (doc/spec/liveness.md §5). Traffic keeps flowing the whole time (it is not idle);
-# the client logs
+# Session-timeout = S = 6, counted from authentication (doc/spec/liveness.md
+# §5). Traffic keeps flowing the whole time (it is not idle); the client
+# logs
 #   Received server disconnect: b0 'session timeout'
 # and exits 1; the cookie is then rejected.
 #

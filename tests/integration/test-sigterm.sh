@@ -1,10 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Issue test 7: SIGTERM on the server. Every connected client is told
-# (TERMINATE, or a DISCONNECT; doc/spec/liveness.md §2.1 server-shutdown) and exits
-# with status 1 without trying to reconnect; the server exits by itself,
-# with status 0, within a bounded time.
+# SIGTERM on the server. Every connected client is told (TERMINATE, or a
+# DISCONNECT; doc/spec/liveness.md §2.1 server-shutdown) and exits with
+# status 1 without trying to reconnect; the server exits by itself, with
+# status 0, within a bounded time.
 . "$(dirname "$0")/lib.sh"
 
 it_setup 2
