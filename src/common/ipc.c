@@ -4,6 +4,7 @@
 #include "common/ipc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -67,7 +68,7 @@ const ProtobufCMessageDescriptor *ipc_type_descriptor(enum ipc_type type)
 bool ipc_type_carries_fd(enum ipc_type type)
 {
 	return type == IPC_SESSION_OPEN_REPLY || type == IPC_DTLS_SOCKET ||
-	       type == IPC_SM_KEY_CHANNEL;
+	       type == IPC_SM_KEY_CHANNEL || type == IPC_SM_AUTH_REQUEST;
 }
 
 const char *ipc_strerror(int err)
@@ -253,6 +254,7 @@ int ipc_send(int sock, enum ipc_type type, const ProtobufCMessage *msg, int fd)
 
 struct ipc_outq_item {
 	struct ipc_outq_item *next;
+	int fd;		/* a duplicate to pass along, or -1 */
 	size_t len;
 	uint8_t data[];
 };
@@ -268,6 +270,8 @@ void ipc_outq_clear(struct ipc_outq *q)
 		struct ipc_outq_item *it = q->head;
 
 		q->head = it->next;
+		if (it->fd >= 0)
+			close(it->fd);
 		free(it);
 	}
 	q->tail = NULL;
@@ -277,15 +281,24 @@ void ipc_outq_clear(struct ipc_outq *q)
 
 int ipc_outq_send(struct ipc_outq *q, int sock, enum ipc_type type, const ProtobufCMessage *msg)
 {
+	return ipc_outq_send_fd(q, sock, type, msg, -1);
+}
+
+int ipc_outq_send_fd(struct ipc_outq *q, int sock, enum ipc_type type,
+		     const ProtobufCMessage *msg, int fd)
+{
 	struct ipc_outq_item *it;
 	uint8_t *buf;
-	ssize_t len = encode_alloc(type, msg, &buf);
+	ssize_t len;
 	int r;
 
+	if (fd >= 0 && !ipc_type_carries_fd(type))
+		return -EINVAL;
+	len = encode_alloc(type, msg, &buf);
 	if (len < 0)
 		return (int)len;
 	if (q->head == NULL) {
-		r = send_datagram(sock, buf, (size_t)len, -1);
+		r = send_datagram(sock, buf, (size_t)len, fd);
 		if (r != -EAGAIN) {
 			free(buf);
 			return r;
@@ -302,6 +315,13 @@ int ipc_outq_send(struct ipc_outq *q, int sock, enum ipc_type type, const Protob
 		return -ENOMEM;
 	}
 	it->next = NULL;
+	it->fd = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
+	if (fd >= 0 && it->fd < 0) {
+		r = -errno;
+		free(it);
+		free(buf);
+		return r;
+	}
 	it->len = (size_t)len;
 	memcpy(it->data, buf, (size_t)len);
 	free(buf);
@@ -321,12 +341,14 @@ int ipc_outq_flush(struct ipc_outq *q, int sock)
 
 	while (q->head != NULL) {
 		struct ipc_outq_item *it = q->head;
-		int r = send_datagram(sock, it->data, it->len, -1);
+		int r = send_datagram(sock, it->data, it->len, it->fd);
 
 		if (r == -EAGAIN)
 			break;
 		if (r < 0)
 			return r;
+		if (it->fd >= 0)
+			close(it->fd);
 		q->head = it->next;
 		if (q->head == NULL)
 			q->tail = NULL;

@@ -175,7 +175,8 @@ int ipc_send(int sock, enum ipc_type type, const ProtobufCMessage *msg, int fd);
  * read, for a process that must never wait for it (main towards sec-mod):
  * what the socket does not take at once waits here, encoded and in order,
  * and leaves with ipc_outq_flush() when the socket is writable again.
- * Messages that carry a descriptor are not for this queue.
+ * A message that carries a descriptor keeps a duplicate of it while it
+ * waits (ipc_outq_send_fd).
  *
  *   ipc_outq_send()   nothing waiting and the socket takes it: sent now;
  *                     else queued behind the others (bounded by max_bytes)
@@ -200,6 +201,11 @@ void ipc_outq_init(struct ipc_outq *q, size_t max_bytes);
  * queued.
  */
 int ipc_outq_send(struct ipc_outq *q, int sock, enum ipc_type type, const ProtobufCMessage *msg);
+/* The same with fd as SCM_RIGHTS (fd < 0: none). The caller keeps fd; a
+ * queued message holds its own duplicate (close-on-exec) until sent or
+ * cleared. -EINVAL for a type that carries no descriptor. */
+int ipc_outq_send_fd(struct ipc_outq *q, int sock, enum ipc_type type,
+		     const ProtobufCMessage *msg, int fd);
 
 /* Send what waits, oldest first, until the socket is full or the queue
  * empty. Returns how many messages left (0: none could), or -EPIPE /

@@ -9,7 +9,8 @@ src_common_libcommon_a_SOURCES = \
 	src/common/sendq.c src/common/sendq.h \
 	src/common/tun.c src/common/tun.h \
 	src/common/conf.c src/common/conf.h \
-	src/common/passwd.c src/common/passwd.h
+	src/common/passwd.c src/common/passwd.h \
+	src/common/privs.c src/common/privs.h
 nodist_src_common_libcommon_a_SOURCES = src/common/ipc.pb-c.c src/common/ipc.pb-c.h
 BUILT_SOURCES += src/common/ipc.pb-c.c src/common/ipc.pb-c.h
 CLEANFILES += src/common/ipc.pb-c.c src/common/ipc.pb-c.h

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 /* Hash of no real password, verified when the user is unknown or locked so
  * that those answers take about as long as a wrong password (SHA-512, 5000
@@ -90,20 +92,19 @@ static bool skip_line(const char *s)
 	return !s[0] || s[0] == '#';
 }
 
-int passwd_check(const char *file, const char *user, const char *password,
-		 char *group_out, size_t group_len)
+static bool bad_arguments(const char *user, const char *password)
 {
-	FILE *f;
+	return !user || !*user || strpbrk(user, ":\r\n") || !password;
+}
+
+/* passwd_check on an open file, from where it stands. */
+static int check_stream(FILE *f, const char *user, const char *password, char *group_out,
+			size_t group_len)
+{
 	char *line = NULL;
-	size_t cap = 0, ulen;
+	size_t cap = 0, ulen = strlen(user);
 	int r = -ENOENT;
 
-	if (!user || !*user || strpbrk(user, ":\r\n") || !password)
-		return -EINVAL;
-	ulen = strlen(user);
-	f = fopen(file, "re");
-	if (!f)  /* never -ENOENT: that answer means "unknown user" */
-		return errno == ENOENT ? -EIO : -errno;
 	while (getline(&line, &cap, f) >= 0) {
 		char *u, *g, *h;
 
@@ -136,6 +137,42 @@ int passwd_check(const char *file, const char *user, const char *password,
 	if (line)
 		explicit_bzero(line, cap);
 	free(line);
+	return r;
+}
+
+int passwd_check(const char *file, const char *user, const char *password,
+		 char *group_out, size_t group_len)
+{
+	FILE *f;
+	int r;
+
+	if (bad_arguments(user, password))
+		return -EINVAL;
+	f = fopen(file, "re");
+	if (!f)  /* never -ENOENT: that answer means "unknown user" */
+		return errno == ENOENT ? -EIO : -errno;
+	r = check_stream(f, user, password, group_out, group_len);
+	fclose(f);
+	return r;
+}
+
+int passwd_check_fd(int fd, const char *user, const char *password, char *group_out,
+		    size_t group_len)
+{
+	FILE *f;
+	int d, r;
+
+	if (bad_arguments(user, password))
+		return -EINVAL;
+	d = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (d < 0)
+		return -errno;
+	if (lseek(d, 0, SEEK_SET) < 0 || (f = fdopen(d, "r")) == NULL) {
+		r = errno == ESPIPE ? -EIO : -errno;
+		close(d);
+		return r;
+	}
+	r = check_stream(f, user, password, group_out, group_len);
 	fclose(f);
 	return r;
 }

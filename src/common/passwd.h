@@ -35,6 +35,12 @@
 int passwd_check(const char *file, const char *user, const char *password,
 		 char *group_out, size_t group_len);
 
+/* passwd_check on a file opened by someone else (main opens it for
+ * sec-mod, which cannot): read from its start; fd stays open (its offset
+ * moves). The same results. */
+int passwd_check_fd(int fd, const char *user, const char *password, char *group_out,
+		    size_t group_len);
+
 /* Verify password against one crypt(3) hash with a constant-time comparison.
  * 0: match; -EACCES: no match or locked ("*"/"!" prefix, empty); -EINVAL:
  * a hash crypt(3) does not understand; -ENOMEM. */

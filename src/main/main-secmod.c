@@ -19,6 +19,7 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,14 +103,14 @@ static void secmod_stall_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	secmod_broken(srv, why);
 }
 
-int main_secmod_send(struct server *srv, enum ipc_type type, const ProtobufCMessage *msg)
+static int send_fd(struct server *srv, enum ipc_type type, const ProtobufCMessage *msg, int fd)
 {
 	bool was_empty = ipc_outq_empty(&srv->secmod_q);
 	int r;
 
 	if (srv->secmod_fd < 0)
 		return -EPIPE;
-	r = ipc_outq_send(&srv->secmod_q, srv->secmod_fd, type, msg);
+	r = ipc_outq_send_fd(&srv->secmod_q, srv->secmod_fd, type, msg, fd);
 	if (r < 0) {
 		char why[160];
 
@@ -148,6 +149,24 @@ int main_secmod_key_channel(struct server *srv, pid_t worker_pid, int fd)
 	return r;
 }
 
+int main_secmod_send(struct server *srv, enum ipc_type type, const ProtobufCMessage *msg)
+{
+	return send_fd(srv, type, msg, -1);
+}
+
+int main_secmod_send_login(struct server *srv, const SmAuthRequest *q)
+{
+	const char *file = srv->cfg.auth_passwd_file;
+	int fd = open(file, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC), r;
+
+	if (fd < 0)
+		log_err("password file %s: %s (sec-mod tries it by name)", file, strerror(errno));
+	r = send_fd(srv, IPC_SM_AUTH_REQUEST, &q->base, fd);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
 uint64_t main_secmod_request_id(struct server *srv)
 {
 	return ++srv->secmod_next_request;
@@ -170,7 +189,8 @@ void main_secmod_config(struct server *srv)
 int main_secmod_fork(struct server *srv)
 {
 	int fd = -1;
-	pid_t pid = secmod_fork(srv->log_level, srv->cfg.server_key, &fd);
+	pid_t pid = secmod_fork(srv->log_level, srv->cfg.server_key, srv->cfg.run_as_user,
+				srv->cfg.run_as_group, &fd);
 
 	if (pid < 0)
 		return (int)pid;

@@ -47,6 +47,11 @@ int main_secmod_send(struct server *srv, enum ipc_type type, const ProtobufCMess
  * a new worker (sec-mod/sec-mod-key.h). 0, or a negative ipc_send() code
  * (logged: that worker's TLS handshake fails). */
 int main_secmod_key_channel(struct server *srv, pid_t worker_pid, int fd);
+/* The same for a login, with the password file, opened here (main is
+ * root), passed along: sec-mod runs as run-as-user and cannot open it, and
+ * reads it at every login so edits apply without a reload. When main cannot
+ * open it (logged), the request goes without and sec-mod tries the name. */
+int main_secmod_send_login(struct server *srv, const SmAuthRequest *q);
 /* A fresh request id (never 0). */
 uint64_t main_secmod_request_id(struct server *srv);
 

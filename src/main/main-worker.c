@@ -436,7 +436,7 @@ static void on_auth_request(struct server *srv, struct worker_proc *w, AuthReque
 	a.remote_ip = w->remote_ip;
 	q.request_id = main_secmod_request_id(srv);
 	q.auth = &a;
-	r = main_secmod_send(srv, IPC_SM_AUTH_REQUEST, &q.base);
+	r = main_secmod_send_login(srv, &q);
 	/* passed on: no copy of the password stays in main's memory */
 	explicit_bzero(req->password, strlen(req->password));
 	if (r < 0) {

@@ -34,6 +34,7 @@
 #include "main/main.h"
 #include "main/main-udp.h"
 #include "common/passwd.h"
+#include "common/privs.h"
 
 #ifndef CONFIG_DEFAULT_PATH
 #define CONFIG_DEFAULT_PATH "/etc/ocserv-modern/ocserv.conf"
@@ -696,7 +697,8 @@ static int start_loop(struct server *srv)
 		log_err("out of memory");
 		return -1;
 	}
-	return 0;
+	/* everything that needs more is open: the rest of root's power goes */
+	return privs_main_limit();
 }
 
 static struct server srv_storage;

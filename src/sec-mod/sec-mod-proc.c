@@ -30,6 +30,7 @@
 
 #include "common/log.h"
 #include "common/passwd.h"
+#include "common/privs.h"
 #include "sec-mod/sec-mod.h"
 #include "sec-mod/sec-mod-key.h"
 #include "vpn/ev-adapter.h"
@@ -49,6 +50,8 @@ struct smproc {
 	struct secmod_keys *keys;
 	int exit_code;
 	bool main_gone;		/* main closed its end: it is exiting, so do we */
+	int passwd_fd;		/* the password file main sent with the login being
+				 * handled; -1: none */
 };
 
 static void fail(struct smproc *p, const char *what)
@@ -96,9 +99,16 @@ static void send_cb(void *opaque, enum ipc_type type, const ProtobufCMessage *ms
 	}
 }
 
+/* The file as main opened it for this login: sec-mod, no longer root, may
+ * not be able to open it itself. Without one (main could not open it), by
+ * name. */
 static int check_password_cb(void *opaque, const char *file, const char *user,
 			     const char *password, char *groups, size_t len)
 {
+	struct smproc *p = opaque;
+
+	if (p->passwd_fd >= 0)
+		return passwd_check_fd(p->passwd_fd, user, password, groups, len);
 	return passwd_check(file, user, password, groups, len);
 }
 
@@ -131,7 +141,9 @@ static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
 			ipc_msg_free(&m);
 			continue;
 		}
+		p->passwd_fd = m.fd;
 		r = secmod_on_message(p->core, &m, vpn_now_ms());
+		p->passwd_fd = -1;
 		if (r < 0) {
 			char why[160];
 
@@ -166,7 +178,7 @@ static int secmod_run(int fd, struct secmod_keys *keys)
 		.send = send_cb,
 		.check_password = check_password_cb,
 	};
-	struct smproc p = { .fd = fd, .keys = keys };
+	struct smproc p = { .fd = fd, .keys = keys, .passwd_fd = -1 };
 
 	p.loop = ev_default_loop(EVFLAG_AUTO);
 	p.core = secmod_new(&ops, &p);
@@ -204,7 +216,8 @@ static int child_fds(int sock)
 	return 3;
 }
 
-pid_t secmod_fork(int log_level, const char *key_path, int *fd)
+pid_t secmod_fork(int log_level, const char *key_path, const char *user, const char *group,
+		  int *fd)
 {
 	int sp[2], err;
 	pid_t pid;
@@ -247,6 +260,12 @@ pid_t secmod_fork(int log_level, const char *key_path, int *fd)
 		keys = secmod_keys_load(key_path);
 		if (keys == NULL)
 			_exit(1);
+		/* Whatever sec-mod needs from root is opened above this line. */
+		if (privs_drop("sec-mod", user, group) < 0)
+			_exit(1);
+		/* no core dumps, no ptrace, no /proc/PID/mem for the workers,
+		 * which run as the same user */
+		(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 		_exit(secmod_run(sock, keys));
 	}
 	close(sp[1]);

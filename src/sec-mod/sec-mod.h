@@ -103,11 +103,15 @@ int secmod_session_from_msg(const SmSession *msg, struct secmod_session *out);
 
 /* Fork sec-mod. The child keeps only stdin/out/err and its end of the
  * socketpair, loads the server's private key from key_path (sec-mod-key.h;
- * it exits with status 1 if it cannot), runs the core on its own event loop
- * until main closes its end, and _exits. In main: returns the child's PID
- * and sets *fd to main's end of the SOCK_SEQPACKET socketpair (non-blocking,
- * close-on-exec); -errno on failure (logged). Call before main creates its
- * libev loop. */
-pid_t secmod_fork(int log_level, const char *key_path, int *fd);
+ * it exits with status 1 if it cannot), then gives up root for good
+ * (run-as-user/run-as-group: user and group, see privs_drop; it exits at
+ * once if that fails), runs the core on its own event loop until main
+ * closes its end, and _exits. It opens no file after the drop: main sends
+ * the password file, opened, with each login. In main: returns the child's
+ * PID and sets *fd to main's end of the SOCK_SEQPACKET socketpair
+ * (non-blocking, close-on-exec); -errno on failure (logged). Call before
+ * main creates its libev loop. */
+pid_t secmod_fork(int log_level, const char *key_path, const char *user, const char *group,
+		  int *fd);
 
 #endif

@@ -23,14 +23,13 @@
 #include "codec/cstp.h"
 #include "common/log.h"
 #include "common/tun.h"
+#include "common/privs.h"
 #include "vpn/idle.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <inttypes.h>
 #include <netinet/tcp.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,52 +74,6 @@ static void tcp_liveness_options(struct worker *w, vpn_ms_t dpd_ms, vpn_ms_t sta
 		    setsockopt(w->tcp_fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl)) < 0)
 			log_warn("TCP keepalive timing: %s", strerror(errno));
 	}
-}
-
-/* setgroups, setgid, setuid to run-as-group/run-as-user. */
-static int drop_privileges(const struct worker *w)
-{
-	const char *user = w->cfg.run_as_user, *group = w->cfg.run_as_group;
-	struct passwd *pw;
-	struct group *gr;
-	uid_t uid;
-	gid_t gid;
-
-	if (geteuid() != 0) {
-		log_warn("not running as root: keeping uid %ld (run-as-user ignored)",
-			 (long)geteuid());
-		return 0;
-	}
-	if (user == NULL) {
-		log_warn("no run-as-user: the tunnel keeps running as root");
-		return 0;
-	}
-	pw = getpwnam(user);
-	if (pw == NULL) {
-		log_err("run-as-user %s: no such user", user);
-		return -ENOENT;
-	}
-	uid = pw->pw_uid;
-	gid = pw->pw_gid;
-	if (group != NULL) {
-		gr = getgrnam(group);
-		if (gr == NULL) {
-			log_err("run-as-group %s: no such group", group);
-			return -ENOENT;
-		}
-		gid = gr->gr_gid;
-	}
-	if (setgroups(1, &gid) < 0 || setgid(gid) < 0 || setuid(uid) < 0) {
-		int err = errno;
-
-		log_err("dropping privileges to %s: %s", user, strerror(err));
-		return -err;
-	}
-	if (setuid(0) == 0) {
-		log_err("privileges could be regained after dropping them");
-		return -EPERM;
-	}
-	return 0;
 }
 
 /* X-CSTP-Hostname is echoed only when it is a plain host name. */
@@ -589,7 +542,7 @@ int worker_tunnel_start(struct worker *w, const SessionOpenReply *r, int tun_fd)
 	if (ret < 0)
 		return ret;
 	start_choose_mtu(w, r);
-	ret = drop_privileges(w);
+	ret = privs_drop("worker", w->cfg.run_as_user, w->cfg.run_as_group);
 	if (ret < 0)
 		return ret;
 	now = vpn_now_ms();

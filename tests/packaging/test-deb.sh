@@ -173,9 +173,9 @@ verdict "ping through the tunnel of the installed gateway" $?
 occtl_out=$(/usr/bin/occtl-modern show users 2>&1)
 echo "$occtl_out" | grep -q " $TEST_USER "
 verdict "installed occtl-modern (default socket) shows the user" $? "$(echo "$occtl_out" | tail -n 1)"
-# main's children: sec-mod (root) and the tunnel's worker (run-as-user)
-expect_eq "a child of main runs as run-as-user ocserv-modern" \
-	"$(ps -o uid= --ppid "$SERVER_PID" | tr -d ' ' | grep -cx "$(id -u ocserv-modern)")" 1
+# main's children: sec-mod and the tunnel's worker, both as run-as-user
+expect_eq "both children of main run as run-as-user ocserv-modern" \
+	"$(ps -o uid= --ppid "$SERVER_PID" | tr -d ' ' | grep -cx "$(id -u ocserv-modern)")" 2
 kill -TERM "$SERVER_PID"
 wait_exit "$SERVER_PID" 15
 verdict "gateway stopped on SIGTERM" $? "exit ${EXIT_RC:-?}"

@@ -585,6 +585,47 @@ START_TEST(test_outq_bounded)
 }
 END_TEST
 
+/* A login waits in the queue with its own copy of the password file's
+ * descriptor: the caller closes its own at once, the peer still gets one
+ * that reads the file. */
+START_TEST(test_outq_keeps_fd)
+{
+	SmAuthRequest q = SM_AUTH_REQUEST__INIT;
+	AuthRequest a = AUTH_REQUEST__INIT;
+	struct ipc_outq oq;
+	struct ipc_msg m;
+	char buf[8] = { 0 };
+	int fillers = fill_socket(), pipefd[2];
+
+	ck_assert_int_eq(pipe(pipefd), 0);
+	ck_assert_int_eq(write(pipefd[1], "passwd", 6), 6);
+	close(pipefd[1]);
+	a.username = "u";
+	a.password = "p";
+	a.remote_ip = "192.0.2.1";
+	q.request_id = 9;
+	q.auth = &a;
+	ipc_outq_init(&oq, 1u << 20);
+	ck_assert_int_eq(ipc_outq_send_fd(&oq, sp[0], IPC_SM_AUTH_REQUEST, &q.base, pipefd[0]), 0);
+	ck_assert_uint_eq(oq.count, 1);
+	close(pipefd[0]);
+	/* a type that carries none refuses one */
+	ck_assert_int_eq(ipc_outq_send_fd(&oq, sp[0], IPC_TUNNEL_STATS_REQUEST, &q.base, 0),
+			 -EINVAL);
+	for (int i = 0; i < fillers; i++) {
+		ck_assert_int_eq(ipc_recv(sp[1], &m), 0);
+		ipc_msg_free(&m);
+	}
+	ck_assert_int_eq(ipc_outq_flush(&oq, sp[0]), 1);
+	ck_assert_int_eq(ipc_recv(sp[1], &m), 0);
+	ck_assert_int_eq(m.type, IPC_SM_AUTH_REQUEST);
+	ck_assert_int_ge(m.fd, 0);
+	ck_assert_int_eq(read(m.fd, buf, sizeof(buf) - 1), 6);
+	ck_assert_str_eq(buf, "passwd");
+	ipc_msg_free(&m);
+}
+END_TEST
+
 START_TEST(test_outq_peer_gone)
 {
 	struct ipc_outq q;
@@ -648,6 +689,7 @@ static Suite *ipc_suite(void)
 	tcase_add_test(tc, test_outq_queues_in_order);
 	tcase_add_test(tc, test_outq_bounded);
 	tcase_add_test(tc, test_outq_peer_gone);
+	tcase_add_test(tc, test_outq_keeps_fd);
 	tcase_add_test(tc, test_outq_refuses_bad_message);
 	suite_add_tcase(s, tc);
 	return s;

@@ -11,6 +11,7 @@
 #include <check.h>
 #include <crypt.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,27 @@ START_TEST(sha512_and_sha256)
 	ck_assert_str_eq(group, "ops,dev,admins");
 	/* group_out is optional */
 	ck_assert_int_eq(passwd_check(path, "alice", "S3cret-512", NULL, 0), 0);
+	remove_file();
+}
+END_TEST
+
+/* The file as main opens it for sec-mod: read from its start every time. */
+START_TEST(check_by_descriptor)
+{
+	char group[64];
+	int fd;
+
+	write_file(good_file);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(passwd_check_fd(fd, "alice", "S3cret-512", group, sizeof(group)), 0);
+	ck_assert_str_eq(group, "staff");
+	ck_assert_int_eq(passwd_check_fd(fd, "bob", "S3cret-256", group, sizeof(group)), 0);
+	ck_assert_int_eq(passwd_check_fd(fd, "alice", "wrong", group, sizeof(group)), -EACCES);
+	ck_assert_int_eq(passwd_check_fd(fd, "nobody-here", "x", group, sizeof(group)), -ENOENT);
+	ck_assert_int_eq(passwd_check_fd(fd, "bad\nname", "x", group, sizeof(group)), -EINVAL);
+	close(fd);
+	ck_assert_int_eq(passwd_check_fd(fd, "alice", "S3cret-512", group, sizeof(group)), -EBADF);
 	remove_file();
 }
 END_TEST
@@ -263,6 +285,7 @@ static Suite *passwd_suite(void)
 	tcase_add_test(tc, bad_arguments);
 	tcase_add_test(tc, missing_file);
 	tcase_add_test(tc, yescrypt);
+	tcase_add_test(tc, check_by_descriptor);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("verify");
