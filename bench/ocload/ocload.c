@@ -100,6 +100,8 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - t0;
 }
 
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
 static void die(const char *fmt, ...)
 {
 	va_list ap;
@@ -134,6 +136,9 @@ static int fill_form(void *priv, struct oc_auth_form *form)
 }
 
 /* The library's progress lines: the ones that mark a (re)connection. */
+static void progress(void *priv, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 static void progress(void *priv, int level, const char *fmt, ...)
 {
 	struct client *c = priv;

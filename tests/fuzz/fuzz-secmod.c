@@ -27,14 +27,17 @@
 #include "common/log.h"
 #include "sec-mod/sec-mod.h"
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* sec-mod logs every login and session end: millions of lines per minute
- * here. The target links this silent logger instead of src/common/log.c. */
-void log_msg(enum log_level lvl, const char *fmt, ...)
+ * here. Errors only. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	(void)lvl;
-	(void)fmt;
+	(void)argc;
+	(void)argv;
+	log_init("fuzz-secmod", LOG_LVL_ERR);
+	return 0;
 }
 
 #define MAX_COOKIES 8
