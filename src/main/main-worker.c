@@ -405,8 +405,8 @@ static bool login_text_refused(struct server *srv, struct worker_proc *w, const 
 	if (!log_text_suspect(req->username) && !log_text_suspect(req->group))
 		return false;
 	log_warn("login from %s refused: user name '%s' or group '%s' has control characters "
-		 "(+%u ban points)", w->remote_ip, LOG_ESC(req->username), LOG_ESC(req->group),
-		 BAN_POINTS_CONTROL_CHARS);
+		 "(+%u ban points)", w->remote_ip, LOG_ESC(req->username),
+		 LOG_ESC(req->group != NULL ? req->group : ""), BAN_POINTS_CONTROL_CHARS);
 	main_ctl_count_auth(srv, false);
 	auth_reply_fail(srv, w, "Authentication failed",
 			add_ban_points(srv, w, BAN_POINTS_CONTROL_CHARS));

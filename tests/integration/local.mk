@@ -47,7 +47,9 @@ INTEGRATION_TESTS += \
 
 # the security tests (doc/security.md)
 INTEGRATION_TESTS += \
-	tests/integration/test-sec-keyscan.sh
+	tests/integration/test-sec-keyscan.sh \
+	tests/integration/test-sec-log.sh \
+	tests/integration/test-sec-occtl.sh
 
 if ENABLE_INTEGRATION
 TESTS += $(INTEGRATION_TESTS)

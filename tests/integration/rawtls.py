@@ -69,6 +69,16 @@ HTTP_CASES = {
         h, '<?xml version="1.0"?><config-auth client="vpn" type="auth-reply">'
            '<auth><username><username><username>x</username></username>'
            '</username><password/></auth></config-auth>' + "<x>" * 5000),
+    # A login whose user name carries a newline, a forged log line, the C1
+    # control CSI (U+009B, a terminal escape introducer), a right-to-left
+    # override and a carriage return: XML character references, so the XML
+    # itself is well-formed.
+    "login-control-chars": lambda h: http_post(
+        h, '<?xml version="1.0"?><config-auth client="vpn" type="auth-reply">'
+           '<version who="vpn">v9.01</version><auth>'
+           '<username>evil&#10;2026-01-01 00:00:00.000 ocserv-modern[1]: info: '
+           'user &apos;admin&apos; logged in&#x9b;31m&#x202e;&#13;</username>'
+           '<password>x</password></auth></config-auth>'),
 }
 
 # CSTP cases: sent as one TLS record right after "HTTP/1.1 200 CONNECTED".
