@@ -49,7 +49,8 @@ INTEGRATION_TESTS += \
 INTEGRATION_TESTS += \
 	tests/integration/test-sec-keyscan.sh \
 	tests/integration/test-sec-log.sh \
-	tests/integration/test-sec-occtl.sh
+	tests/integration/test-sec-occtl.sh \
+	tests/integration/test-sec-privs.sh
 
 if ENABLE_INTEGRATION
 TESTS += $(INTEGRATION_TESTS)
