@@ -138,6 +138,51 @@ vpn_ms_t vpn_session_resume_deadline(const struct vpn_session *s)
 	return vpn_ms_add(s->drop_ms, s->cfg.cookie_timeout_ms);
 }
 
+enum vpn_session_state vpn_session_get_state(const struct vpn_session *s)
+{
+	return s->state;
+}
+
+const struct vpn_session_cfg *vpn_session_get_cfg(const struct vpn_session *s)
+{
+	return &s->cfg;
+}
+
+enum vpn_end_reason vpn_session_end_reason(const struct vpn_session *s)
+{
+	return s->end_reason;
+}
+
+enum vpn_end_reason vpn_session_drop_reason(const struct vpn_session *s)
+{
+	return s->drop_reason;
+}
+
+vpn_ms_t vpn_session_created_ms(const struct vpn_session *s)
+{
+	return s->created_ms;
+}
+
+vpn_ms_t vpn_session_drop_ms(const struct vpn_session *s)
+{
+	return s->drop_ms;
+}
+
+vpn_ms_t vpn_session_ended_ms(const struct vpn_session *s)
+{
+	return s->ended_ms;
+}
+
+uint32_t vpn_session_resumes(const struct vpn_session *s)
+{
+	return s->resumes;
+}
+
+uint32_t vpn_session_attaches(const struct vpn_session *s)
+{
+	return s->attaches;
+}
+
 /* The cookie deadline of the current state: first CONNECT or resume. */
 static vpn_ms_t cookie_deadline(const struct vpn_session *s)
 {

@@ -109,6 +109,25 @@ vpn_ms_t vpn_session_resume_deadline(const struct vpn_session *s);
 vpn_ms_t vpn_session_deadline(const struct vpn_session *s);
 
 /*
+ * Accessors: the adapters (main, occtl's view) read the machine through
+ * these, never through the struct's fields. Pure.
+ */
+enum vpn_session_state vpn_session_get_state(const struct vpn_session *s);
+const struct vpn_session_cfg *vpn_session_get_cfg(const struct vpn_session *s);
+/* Why it ended; VPN_END_NONE unless ended. */
+enum vpn_end_reason vpn_session_end_reason(const struct vpn_session *s);
+/* Why its last tunnel ended; VPN_END_NONE if none did. */
+enum vpn_end_reason vpn_session_drop_reason(const struct vpn_session *s);
+/* Authentication time; when the last tunnel ended (VPN_NEVER if none did);
+ * when the session ended (VPN_NEVER while not ended). */
+vpn_ms_t vpn_session_created_ms(const struct vpn_session *s);
+vpn_ms_t vpn_session_drop_ms(const struct vpn_session *s);
+vpn_ms_t vpn_session_ended_ms(const struct vpn_session *s);
+/* CONNECTs that resumed it from waiting-to-resume; CONNECTs accepted. */
+uint32_t vpn_session_resumes(const struct vpn_session *s);
+uint32_t vpn_session_attaches(const struct vpn_session *s);
+
+/*
  * max-same-clients (§9). A new login for a user who already has n sessions
  * (ended ones are ignored) is planned by a pure function over a description
  * of those sessions; the caller applies the per-entry actions and, after a

@@ -333,6 +333,36 @@ enum vpn_chan vpn_tunnel_data_path(const struct vpn_tunnel *t, vpn_ms_t now)
 	return vpn_dtls_data_path(&t->dtls, now);
 }
 
+vpn_ms_t vpn_tunnel_last_rx(const struct vpn_tunnel *t, enum vpn_chan ch)
+{
+	switch (ch) {
+	case VPN_CHAN_CSTP:
+	case VPN_CHAN_DTLS:
+		return t->last_rx_ms[ch];
+	}
+	return VPN_NEVER;
+}
+
+unsigned vpn_tunnel_unanswered_probes(const struct vpn_tunnel *t, enum vpn_chan ch)
+{
+	switch (ch) {
+	case VPN_CHAN_CSTP:
+	case VPN_CHAN_DTLS:
+		return t->dpd[ch].round_probes;
+	}
+	return 0;
+}
+
+bool vpn_tunnel_dtls_enabled(const struct vpn_tunnel *t)
+{
+	return t->cfg.dtls_enabled;
+}
+
+enum vpn_dtls_state vpn_tunnel_dtls_state(const struct vpn_tunnel *t)
+{
+	return t->dtls.state;
+}
+
 void vpn_tunnel_snapshot(const struct vpn_tunnel *t, vpn_ms_t now,
 			 struct vpn_tunnel_snapshot *out)
 {
@@ -363,6 +393,7 @@ void vpn_tunnel_snapshot(const struct vpn_tunnel *t, vpn_ms_t now,
 		out->keepalives_answered[ch] = t->ka[ch].answered;
 	}
 
+	out->dtls_enabled = t->cfg.dtls_enabled;
 	out->dtls_state = t->dtls.state;
 	out->data_path = vpn_tunnel_data_path(t, now);
 	out->idle_deadline_ms = vpn_idle_expiry(&t->idle);

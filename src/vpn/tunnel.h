@@ -121,6 +121,7 @@ struct vpn_tunnel_snapshot {
 	uint64_t keepalives_received[VPN_CHAN_COUNT];
 	uint64_t keepalives_answered[VPN_CHAN_COUNT];
 
+	bool dtls_enabled;			/* DTLS negotiated (cfg.dtls_enabled) */
 	enum vpn_dtls_state dtls_state;
 	enum vpn_chan data_path;		/* at the snapshot's now */
 	vpn_ms_t idle_deadline_ms;		/* VPN_NEVER = none */
@@ -200,6 +201,21 @@ void vpn_tunnel_probe_payload(const struct vpn_tunnel *t, enum vpn_chan ch,
 
 /* Channel for user data at now (vpn_dtls_data_path()). */
 enum vpn_chan vpn_tunnel_data_path(const struct vpn_tunnel *t, vpn_ms_t now);
+
+/*
+ * Accessors: the adapters read the machine through these and
+ * vpn_tunnel_snapshot(), never through the struct's fields. Pure; a channel
+ * outside enum vpn_chan gives VPN_NEVER / 0.
+ */
+/* When the last valid frame arrived on ch (for CSTP at least the start);
+ * VPN_NEVER = none yet. */
+vpn_ms_t vpn_tunnel_last_rx(const struct vpn_tunnel *t, enum vpn_chan ch);
+/* DPD probes sent on ch since it was last heard from (0..dpd_retries). */
+unsigned vpn_tunnel_unanswered_probes(const struct vpn_tunnel *t, enum vpn_chan ch);
+/* DTLS was negotiated for the tunnel (cfg.dtls_enabled). */
+bool vpn_tunnel_dtls_enabled(const struct vpn_tunnel *t);
+/* The DTLS channel's state. */
+enum vpn_dtls_state vpn_tunnel_dtls_state(const struct vpn_tunnel *t);
 
 void vpn_tunnel_snapshot(const struct vpn_tunnel *t, vpn_ms_t now,
 			 struct vpn_tunnel_snapshot *out);

@@ -227,7 +227,7 @@ static void send_status(struct worker_dtls *d, unsigned tun_mtu)
 	DtlsStatus st = DTLS_STATUS__INIT;
 	int r;
 
-	st.state = (uint32_t)w->t.dtls.state;
+	st.state = (uint32_t)vpn_tunnel_dtls_state(&w->t);
 	if (d->cur != NULL)
 		st.peer = d->cur->peer;
 	if (d->cipher[0] != '\0')
@@ -924,11 +924,11 @@ bool worker_dtls_send_data(struct worker *w, uint8_t *pkt, size_t len, vpn_ms_t 
 	if (d == NULL || (a = d->cur) == NULL || !a->established)
 		return false;
 	path = vpn_tunnel_data_path(&w->t, now);
-	if (w->t.dtls.state == VPN_DTLS_UP && path != VPN_CHAN_DTLS && !d->switched) {
+	if (vpn_tunnel_dtls_state(&w->t) == VPN_DTLS_UP && path != VPN_CHAN_DTLS && !d->switched) {
 		d->switched = true;
 		log_info("switch-to-tcp-timeout: no DTLS record from %s for %" PRIu64
 			 " ms: data on CSTP until one arrives", a->peer,
-			 now - w->t.dtls.last_rx_ms);
+			 now - vpn_tunnel_last_rx(&w->t, VPN_CHAN_DTLS));
 	} else if (path == VPN_CHAN_DTLS && d->switched) {
 		d->switched = false;
 		log_info("DTLS record from %s: data back on DTLS", a->peer);
@@ -969,7 +969,7 @@ void worker_dtls_send_probe(struct worker *w, vpn_ms_t now)
 	if (len < 0)
 		return;
 	log_debug("DTLS %s silent for %" PRIu64 " ms: sending DPD probe", d->cur->peer,
-		  now - w->t.last_rx_ms[VPN_CHAN_DTLS]);
+		  now - vpn_tunnel_last_rx(&w->t, VPN_CHAN_DTLS));
 	(void)send_record(d->cur, rec, (size_t)len);
 	vpn_tunnel_on_tx(&w->t, VPN_CHAN_DTLS, VPN_FRAME_DPD_REQ, sizeof(payload), now);
 }
@@ -977,7 +977,8 @@ void worker_dtls_send_probe(struct worker *w, vpn_ms_t now)
 void worker_dtls_on_inactive(struct worker *w, const char *why, vpn_ms_t now)
 {
 	struct worker_dtls *d = w->dtls;
-	vpn_ms_t last = w->t.last_rx_ms[VPN_CHAN_DTLS];
+	vpn_ms_t last = vpn_tunnel_last_rx(&w->t, VPN_CHAN_DTLS);
+	unsigned probes = vpn_tunnel_unanswered_probes(&w->t, VPN_CHAN_DTLS);
 
 	if (d == NULL)
 		return;
@@ -985,27 +986,27 @@ void worker_dtls_on_inactive(struct worker *w, const char *why, vpn_ms_t now)
 		 " ms ago, %u DPD probe%s unanswered: data on CSTP, the tunnel stays up", why,
 		 d->cur != NULL ? d->cur->peer : w->remote_ip,
 		 last != VPN_NEVER && now >= last ? now - last : 0,
-		 w->t.dpd[VPN_CHAN_DTLS].round_probes,
-		 w->t.dpd[VPN_CHAN_DTLS].round_probes == 1 ? "" : "s");
+		 probes, probes == 1 ? "" : "s");
 	send_status(d, 0);
 }
 
-void worker_dtls_stats(const struct worker *w, TunnelStats *st, vpn_ms_t now)
+void worker_dtls_stats(const struct worker *w, const struct vpn_tunnel_snapshot *sn,
+		       TunnelStats *st, vpn_ms_t now)
 {
 	const struct worker_dtls *d = w->dtls;
-	const struct vpn_tunnel *t = &w->t;
+	vpn_ms_t last = sn->last_rx_ms[VPN_CHAN_DTLS];
 
 	if (d == NULL)
 		return;
 	st->has_dtls_state = true;
-	st->dtls_state = (uint32_t)t->dtls.state;
-	if (t->last_rx_ms[VPN_CHAN_DTLS] != VPN_NEVER && now >= t->last_rx_ms[VPN_CHAN_DTLS]) {
+	st->dtls_state = (uint32_t)sn->dtls_state;
+	if (last != VPN_NEVER && now >= last) {
 		st->has_dtls_last_rx_age_ms = true;
-		st->dtls_last_rx_age_ms = now - t->last_rx_ms[VPN_CHAN_DTLS];
+		st->dtls_last_rx_age_ms = now - last;
 	}
 	st->has_dtls_dpd_probes_sent = st->has_dtls_dpd_probes_answered = true;
-	st->dtls_dpd_probes_sent = t->dpd[VPN_CHAN_DTLS].probes_sent;
-	st->dtls_dpd_probes_answered = t->dpd[VPN_CHAN_DTLS].probes_answered;
+	st->dtls_dpd_probes_sent = sn->probes_sent[VPN_CHAN_DTLS];
+	st->dtls_dpd_probes_answered = sn->probes_answered[VPN_CHAN_DTLS];
 	st->has_dtls_bytes_in = st->has_dtls_bytes_out = true;
 	st->has_dtls_packets_in = st->has_dtls_packets_out = true;
 	st->dtls_bytes_in = d->bytes_in;
@@ -1017,7 +1018,7 @@ void worker_dtls_stats(const struct worker *w, TunnelStats *st, vpn_ms_t now)
 void worker_dtls_describe(const struct worker *w, char *buf, size_t len, vpn_ms_t now)
 {
 	const struct worker_dtls *d = w->dtls;
-	vpn_ms_t last = w->t.last_rx_ms[VPN_CHAN_DTLS];
+	vpn_ms_t last = vpn_tunnel_last_rx(&w->t, VPN_CHAN_DTLS);
 	char ago[32];
 
 	if (d == NULL) {
@@ -1031,9 +1032,9 @@ void worker_dtls_describe(const struct worker *w, char *buf, size_t len, vpn_ms_
 	snprintf(buf, len,
 		 "%s (%" PRIu64 " handshake%s, %" PRIu64 " rebind%s, rx %" PRIu64 " pkts/%" PRIu64
 		 " B, tx %" PRIu64 " pkts/%" PRIu64 " B, heard %s)",
-		 vpn_dtls_state_str(w->t.dtls.state), d->handshakes, d->handshakes == 1 ? "" : "s",
-		 d->rebinds, d->rebinds == 1 ? "" : "s", d->packets_in, d->bytes_in, d->packets_out,
-		 d->bytes_out, ago);
+		 vpn_dtls_state_str(vpn_tunnel_dtls_state(&w->t)), d->handshakes,
+		 d->handshakes == 1 ? "" : "s", d->rebinds, d->rebinds == 1 ? "" : "s",
+		 d->packets_in, d->bytes_in, d->packets_out, d->bytes_out, ago);
 }
 
 void worker_dtls_stop(struct worker *w)

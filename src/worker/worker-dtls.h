@@ -27,6 +27,7 @@
 
 struct worker;
 struct worker_dtls;
+struct vpn_tunnel_snapshot;
 
 /* PSK length and the exporter label (doc/spec/interop.md §6.2). */
 #define WORKER_DTLS_PSK_LEN 32u
@@ -82,8 +83,9 @@ void worker_dtls_send_probe(struct worker *w, vpn_ms_t now);
 /* The engine made DTLS inactive (why: "dpd-timeout", "cstp-data"). */
 void worker_dtls_on_inactive(struct worker *w, const char *why, vpn_ms_t now);
 
-/* DTLS counters into a TunnelStats. */
-void worker_dtls_stats(const struct worker *w, TunnelStats *st, vpn_ms_t now);
+/* DTLS counters into a TunnelStats, from the engine's snapshot sn at now. */
+void worker_dtls_stats(const struct worker *w, const struct vpn_tunnel_snapshot *sn,
+		       TunnelStats *st, vpn_ms_t now);
 
 /* One line for the tunnel-end log ("none", "up peer ... rx ..."). */
 void worker_dtls_describe(const struct worker *w, char *buf, size_t len, vpn_ms_t now);

@@ -127,7 +127,7 @@ static void send_probe(struct worker *w, vpn_ms_t now)
 
 	vpn_tunnel_probe_payload(&w->t, VPN_CHAN_CSTP, payload);
 	log_debug("%s silent for %" PRIu64 " ms: sending DPD probe", w->remote_ip,
-		  now - w->t.last_rx_ms[VPN_CHAN_CSTP]);
+		  now - vpn_tunnel_last_rx(&w->t, VPN_CHAN_CSTP));
 	send_control(w, pkt, cstp_encode_dpd_req(pkt, sizeof(pkt), payload, sizeof(payload)),
 		     VPN_FRAME_DPD_REQ, now);
 }
@@ -152,24 +152,24 @@ static void timer_fire(void *owner, vpn_ms_t now)
 
 /* --- start --------------------------------------------------------------- */
 
-static void stats_fill(const struct worker *w, TunnelStats *st, vpn_ms_t now)
+/* The counters of a TunnelStats, from the engine's snapshot sn at now. */
+static void stats_fill(const struct worker *w, const struct vpn_tunnel_snapshot *sn,
+		       TunnelStats *st, vpn_ms_t now)
 {
-	const struct vpn_tunnel *t = &w->t;
-
 	st->has_bytes_in = st->has_bytes_out = true;
 	st->has_packets_in = st->has_packets_out = true;
 	st->has_dpd_probes_sent = st->has_dpd_probes_answered = true;
-	st->bytes_in = t->rx_bytes;
-	st->bytes_out = t->tx_bytes;
-	st->packets_in = t->rx_packets;
-	st->packets_out = t->tx_packets;
-	st->dpd_probes_sent = t->dpd[VPN_CHAN_CSTP].probes_sent;
-	st->dpd_probes_answered = t->dpd[VPN_CHAN_CSTP].probes_answered;
-	if (t->dpd[VPN_CHAN_CSTP].last_rtt_ms != VPN_NEVER) {
+	st->bytes_in = sn->rx_bytes;
+	st->bytes_out = sn->tx_bytes;
+	st->packets_in = sn->rx_packets;
+	st->packets_out = sn->tx_packets;
+	st->dpd_probes_sent = sn->probes_sent[VPN_CHAN_CSTP];
+	st->dpd_probes_answered = sn->probes_answered[VPN_CHAN_CSTP];
+	if (sn->last_rtt_ms[VPN_CHAN_CSTP] != VPN_NEVER) {
 		st->has_last_dpd_rtt_ms = true;
-		st->last_dpd_rtt_ms = (uint32_t)t->dpd[VPN_CHAN_CSTP].last_rtt_ms;
+		st->last_dpd_rtt_ms = (uint32_t)sn->last_rtt_ms[VPN_CHAN_CSTP];
 	}
-	worker_dtls_stats(w, st, now);
+	worker_dtls_stats(w, sn, st, now);
 }
 
 /* occtl's view of one DPD channel (0 stands for VPN_NEVER on the wire). */
@@ -194,33 +194,30 @@ static void live_channel(const struct vpn_tunnel_snapshot *sn, enum vpn_chan ch,
  * The engine's snapshot for occtl (doc/spec/liveness.md §10). tls_desc receives the
  * gnutls description the message points to: gnutls_free() it after sending.
  */
-static void live_fill(const struct worker *w, TunnelLiveness *l, TunnelLivenessChannel ch[2],
-		      char **tls_desc, vpn_ms_t now)
+static void live_fill(const struct worker *w, const struct vpn_tunnel_snapshot *sn,
+		      TunnelLiveness *l, TunnelLivenessChannel ch[2], char **tls_desc, vpn_ms_t now)
 {
-	struct vpn_tunnel_snapshot sn;
-
-	vpn_tunnel_snapshot(&w->t, now, &sn);
 	l->has_now_ms = l->has_started_ms = l->has_dpd_ms = l->has_dpd_retries = true;
 	l->has_keepalive_ms = l->has_idle_ms = l->has_switch_to_tcp_ms = true;
 	l->has_session_deadline_ms = l->has_idle_deadline_ms = l->has_send_blocked_ms = true;
 	l->has_mobile = l->has_mtu = l->has_tun_packets = l->has_tun_chatter = true;
 	l->now_ms = now;
-	l->started_ms = sn.started_ms;
-	l->dpd_ms = (uint32_t)sn.dpd_ms;
-	l->dpd_retries = sn.dpd_retries;
-	l->keepalive_ms = (uint32_t)sn.keepalive_ms;
-	l->idle_ms = (uint32_t)sn.idle_ms;
-	l->switch_to_tcp_ms = (uint32_t)sn.switch_to_tcp_ms;
-	l->session_deadline_ms = T(sn.session_deadline_ms);
-	l->idle_deadline_ms = T(sn.idle_deadline_ms);
-	l->send_blocked_ms = T(sn.send_blocked_ms);
+	l->started_ms = sn->started_ms;
+	l->dpd_ms = (uint32_t)sn->dpd_ms;
+	l->dpd_retries = sn->dpd_retries;
+	l->keepalive_ms = (uint32_t)sn->keepalive_ms;
+	l->idle_ms = (uint32_t)sn->idle_ms;
+	l->switch_to_tcp_ms = (uint32_t)sn->switch_to_tcp_ms;
+	l->session_deadline_ms = T(sn->session_deadline_ms);
+	l->idle_deadline_ms = T(sn->idle_deadline_ms);
+	l->send_blocked_ms = T(sn->send_blocked_ms);
 #undef T
-	l->data_path = sn.data_path == VPN_CHAN_DTLS ? "cstp+dtls" : "cstp";
-	l->dtls_state = (char *)vpn_dtls_state_str(sn.dtls_state);
-	live_channel(&sn, VPN_CHAN_CSTP, &ch[0]);
+	l->data_path = sn->data_path == VPN_CHAN_DTLS ? "cstp+dtls" : "cstp";
+	l->dtls_state = (char *)vpn_dtls_state_str(sn->dtls_state);
+	live_channel(sn, VPN_CHAN_CSTP, &ch[0]);
 	l->cstp = &ch[0];
-	if (w->t.cfg.dtls_enabled) {
-		live_channel(&sn, VPN_CHAN_DTLS, &ch[1]);
+	if (sn->dtls_enabled) {
+		live_channel(sn, VPN_CHAN_DTLS, &ch[1]);
 		l->dtls = &ch[1];
 	}
 	l->mobile = w->conn.mobile;
@@ -228,8 +225,8 @@ static void live_fill(const struct worker *w, TunnelLiveness *l, TunnelLivenessC
 	l->tls_cipher = *tls_desc;
 	l->hostname = w->conn.hostname[0] != '\0' ? (char *)w->conn.hostname : NULL;
 	l->mtu = w->mtu.data;
-	l->tun_packets = sn.tun_packets;
-	l->tun_chatter = sn.tun_chatter;
+	l->tun_packets = sn->tun_packets;
+	l->tun_chatter = sn->tun_chatter;
 }
 
 /* A TunnelStats with the liveness snapshot; request_id 0: periodic. */
@@ -244,9 +241,11 @@ static void stats_send_live(struct worker *w, uint64_t request_id)
 
 	if (w->phase == W_TUNNEL) {
 		vpn_ms_t now = vpn_now_ms();
+		struct vpn_tunnel_snapshot sn;
 
-		stats_fill(w, &st, now);
-		live_fill(w, &l, ch, &desc, now);
+		vpn_tunnel_snapshot(&w->t, now, &sn);
+		stats_fill(w, &sn, &st, now);
+		live_fill(w, &sn, &l, ch, &desc, now);
 		st.live = &l;
 	}
 	if (request_id != 0) {
@@ -282,7 +281,7 @@ static void probe_answer(struct worker *w, bool alive)
 static void probe_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
 	struct worker *w = t->data;
-	vpn_ms_t last = w->tunnel_up ? w->t.last_rx_ms[VPN_CHAN_CSTP] : VPN_NEVER;
+	vpn_ms_t last = w->tunnel_up ? vpn_tunnel_last_rx(&w->t, VPN_CHAN_CSTP) : VPN_NEVER;
 
 	probe_answer(w, last != VPN_NEVER && last >= w->probe_sent_ms);
 }
@@ -298,7 +297,7 @@ void worker_tunnel_probe(struct worker *w, const Probe *p)
 		probe_answer(w, false);
 		return;
 	}
-	last = w->t.last_rx_ms[VPN_CHAN_CSTP];
+	last = vpn_tunnel_last_rx(&w->t, VPN_CHAN_CSTP);
 	if (last == VPN_NEVER || last < w->tunnel_start_ms)
 		last = w->tunnel_start_ms;
 	w->probe_silent_ms = now >= last ? now - last : 0;
@@ -829,7 +828,7 @@ static void tunnel_finish(struct worker *w, vpn_ms_t now)
 
 	down.reason = (uint32_t)reason;
 	down.reason_text = (char *)vpn_end_reason_str(reason);
-	stats_fill(w, &st, now);
+	stats_fill(w, &snap, &st, now);
 	down.stats = &st;
 	(void)worker_ipc_send(w, IPC_TUNNEL_DOWN, &down.base);
 	worker_close(w, bye != VPN_BYE_NONE, 0);

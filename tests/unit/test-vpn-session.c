@@ -100,6 +100,38 @@ START_TEST(lifecycle)
 }
 END_TEST
 
+/* The accessors read what the lifecycle above checks field by field. */
+START_TEST(accessors)
+{
+	struct vpn_session s;
+
+	init(&s, 300000, 3600000, true, 1000);
+	ck_assert_int_eq(vpn_session_get_state(&s), VPN_SESSION_AUTHENTICATED);
+	ck_assert_uint_eq(vpn_session_get_cfg(&s)->cookie_timeout_ms, 300000);
+	ck_assert_uint_eq(vpn_session_get_cfg(&s)->session_timeout_ms, 3600000);
+	ck_assert(vpn_session_get_cfg(&s)->persistent_cookies);
+	ck_assert_uint_eq(vpn_session_created_ms(&s), 1000);
+	ck_assert_uint_eq(vpn_session_drop_ms(&s), NEVER);
+	ck_assert_uint_eq(vpn_session_ended_ms(&s), NEVER);
+	ck_assert_int_eq(vpn_session_drop_reason(&s), VPN_END_NONE);
+	ck_assert_int_eq(vpn_session_end_reason(&s), VPN_END_NONE);
+
+	ck_assert_int_eq(vpn_session_on_connect(&s, 2000), VPN_CONNECT_FIRST);
+	ck_assert_int_eq(vpn_session_on_tunnel_end(&s, VPN_END_DPD_TIMEOUT, 3000), WAITING);
+	ck_assert_int_eq(vpn_session_on_connect(&s, 4000), VPN_CONNECT_RESUME);
+	ck_assert_int_eq(vpn_session_get_state(&s), ACTIVE);
+	ck_assert_uint_eq(vpn_session_resumes(&s), 1);
+	ck_assert_uint_eq(vpn_session_attaches(&s), 2);
+	ck_assert_int_eq(vpn_session_drop_reason(&s), VPN_END_DPD_TIMEOUT);
+	ck_assert_uint_eq(vpn_session_drop_ms(&s), 3000);
+
+	ck_assert_int_eq(vpn_session_on_admin_terminate(&s, 5000), ACTIVE);
+	ck_assert_int_eq(vpn_session_get_state(&s), ENDED);
+	ck_assert_int_eq(vpn_session_end_reason(&s), VPN_END_ADMIN_TERMINATE);
+	ck_assert_uint_eq(vpn_session_ended_ms(&s), 5000);
+}
+END_TEST
+
 START_TEST(cookie_expires_before_first_connect)
 {
 	struct vpn_session s;
@@ -596,6 +628,7 @@ static Suite *session_suite(void)
 
 	tc = tcase_create("deadlines");
 	tcase_add_test(tc, lifecycle);
+	tcase_add_test(tc, accessors);
 	tcase_add_test(tc, cookie_expires_before_first_connect);
 	tcase_add_test(tc, session_timeout_before_first_connect);
 	tcase_add_test(tc, connect_at_deadline_refused);

@@ -760,6 +760,52 @@ START_TEST(snapshot_fields)
 }
 END_TEST
 
+START_TEST(accessors)
+{
+	struct vpn_tunnel t;
+	struct vpn_tunnel_cfg cfg = base_cfg();
+	struct vpn_tunnel_snapshot s;
+
+	init(&t, &cfg, 1000);
+	ck_assert(vpn_tunnel_dtls_enabled(&t));
+	ck_assert_int_eq(vpn_tunnel_dtls_state(&t), VPN_DTLS_NONE);
+	ck_assert_uint_eq(vpn_tunnel_last_rx(&t, CSTP), 1000);	/* the CONNECT */
+	ck_assert_uint_eq(vpn_tunnel_last_rx(&t, DTLS), NEVER);
+	ck_assert_uint_eq(vpn_tunnel_unanswered_probes(&t, CSTP), 0);
+
+	vpn_tunnel_on_dtls_up(&t, 2000);
+	ck_assert_int_eq(vpn_tunnel_dtls_state(&t), VPN_DTLS_UP);
+	ck_assert_uint_eq(vpn_tunnel_last_rx(&t, DTLS), 2000);
+	/* CSTP probes at L + 2D and L + 2D + D/2; DTLS one second later */
+	ck_assert_uint_eq(vpn_tunnel_handle_expiry(&t, 61000), VPN_ACT_SEND_DPD_REQ_CSTP);
+	ck_assert_uint_eq(vpn_tunnel_unanswered_probes(&t, CSTP), 1);
+	ck_assert_uint_eq(vpn_tunnel_handle_expiry(&t, 62000), VPN_ACT_SEND_DPD_REQ_DTLS);
+	ck_assert_uint_eq(vpn_tunnel_handle_expiry(&t, 76000), VPN_ACT_SEND_DPD_REQ_CSTP);
+	ck_assert_uint_eq(vpn_tunnel_unanswered_probes(&t, CSTP), 2);
+	ck_assert_uint_eq(vpn_tunnel_unanswered_probes(&t, DTLS), 1);
+	vpn_tunnel_on_rx(&t, CSTP, VPN_FRAME_KEEPALIVE, NULL, 0, 76500);
+	ck_assert_uint_eq(vpn_tunnel_unanswered_probes(&t, CSTP), 0);
+	ck_assert_uint_eq(vpn_tunnel_last_rx(&t, CSTP), 76500);
+	ck_assert_uint_eq(vpn_tunnel_unanswered_probes(&t, DTLS), 1);
+
+	/* the accessors agree with the snapshot */
+	vpn_tunnel_snapshot(&t, 76500, &s);
+	ck_assert(s.dtls_enabled);
+	ck_assert_int_eq(s.dtls_state, vpn_tunnel_dtls_state(&t));
+	ck_assert_uint_eq(s.last_rx_ms[DTLS], vpn_tunnel_last_rx(&t, DTLS));
+
+	/* a channel outside the enum */
+	ck_assert_uint_eq(vpn_tunnel_last_rx(&t, (enum vpn_chan)7), NEVER);
+	ck_assert_uint_eq(vpn_tunnel_unanswered_probes(&t, (enum vpn_chan)7), 0);
+
+	cfg.dtls_enabled = false;
+	init(&t, &cfg, 1000);
+	ck_assert(!vpn_tunnel_dtls_enabled(&t));
+	vpn_tunnel_snapshot(&t, 1000, &s);
+	ck_assert(!s.dtls_enabled);
+}
+END_TEST
+
 START_TEST(cfg_checks)
 {
 	struct vpn_tunnel_cfg cfg = base_cfg();
@@ -849,6 +895,7 @@ static Suite *tunnel_suite(void)
 
 	tc = tcase_create("visibility");
 	tcase_add_test(tc, snapshot_fields);
+	tcase_add_test(tc, accessors);
 	tcase_add_test(tc, cfg_checks);
 	tcase_add_test(tc, counters);
 	tcase_add_test(tc, frame_names);
