@@ -225,7 +225,6 @@ static void send_status(struct worker_dtls *d, unsigned tun_mtu)
 {
 	struct worker *w = d->w;
 	DtlsStatus st = DTLS_STATUS__INIT;
-	int r;
 
 	st.state = (uint32_t)vpn_tunnel_dtls_state(&w->t);
 	if (d->cur != NULL)
@@ -236,15 +235,9 @@ static void send_status(struct worker_dtls *d, unsigned tun_mtu)
 		st.has_tun_mtu = true;
 		st.tun_mtu = tun_mtu;
 	}
-	/* Informational, never waited for; but main must apply an MTU change
-	 * (the bounded wait of worker_ipc_send, which logs a failure). */
-	if (tun_mtu != 0) {
-		(void)worker_ipc_send(w, IPC_DTLS_STATUS, &st.base);
-		return;
-	}
-	r = ipc_send(w->ipc_fd, IPC_DTLS_STATUS, &st.base, -1);
-	if (r < 0)
-		log_debug("DtlsStatus to main: %s", ipc_strerror(r));
+	/* In order behind what waits for main (never waited for): main routes
+	 * by the state and must apply an MTU change. */
+	(void)worker_ipc_send(w, IPC_DTLS_STATUS, &st.base);
 }
 
 /* One record out on association a. Returns 0 when the kernel took it,

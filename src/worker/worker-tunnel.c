@@ -252,8 +252,8 @@ static void stats_send_live(struct worker *w, uint64_t request_id)
 		st.has_request_id = true;
 		st.request_id = request_id;
 	}
-	/* Replaceable: never wait for main over it. */
-	r = ipc_send(w->ipc_fd, IPC_TUNNEL_STATS, &st.base, -1);
+	/* Replaceable: the next one comes, and nothing waits for main. */
+	r = worker_ipc_send_replaceable(w, IPC_TUNNEL_STATS, &st.base);
 	if (r < 0)
 		log_debug("TunnelStats to main: %s", ipc_strerror(r));
 	gnutls_free(desc);

@@ -24,7 +24,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +36,7 @@
 
 static void handshake_step(struct worker *w);
 static void flush_queue(struct worker *w);
-static void finish_close(struct worker *w);
+static void close_progress(struct worker *w);
 
 /* --- helpers ------------------------------------------------------------- */
 
@@ -100,10 +99,9 @@ static bool tls_would_block(ssize_t ret)
 static void tls_failed(struct worker *w, const char *what, int err)
 {
 	if (w->phase == W_CLOSING) {
-		/* Nothing more can leave: stop lingering. */
+		/* Nothing more can leave on TLS: stop lingering for it. */
 		sendq_clear(&w->sq);
-		w->close_clean = false;
-		finish_close(w);
+		worker_close(w, false, w->exit_code);
 		return;
 	}
 	if (w->tunnel_up) {
@@ -201,7 +199,7 @@ static void flush_queue(struct worker *w)
 	}
 	ev_io_stop(w->loop, &w->tcp_w);
 	if (w->phase == W_CLOSING) {
-		finish_close(w);
+		close_progress(w);
 		return;
 	}
 	if (w->tunnel_up)
@@ -212,22 +210,50 @@ static void flush_queue(struct worker *w)
 
 int worker_ipc_send(struct worker *w, enum ipc_type type, const ProtobufCMessage *msg)
 {
-	for (int tries = 0;; tries++) {
-		int r = ipc_send(w->ipc_fd, type, msg, -1);
-		struct pollfd pfd = { .fd = w->ipc_fd, .events = POLLOUT };
+	bool was_empty = ipc_outq_empty(&w->ipcq);
+	int r = ipc_outq_send(&w->ipcq, w->ipc_fd, type, msg);
 
-		if (r == 0)
-			return 0;
-		if (r != -EAGAIN || tries >= 2) {
-			log_err("sending %s to main: %s", ipc_type_str(type), ipc_strerror(r));
-			return r;
-		}
-		/* main is busy: the only place the worker may wait, bounded. */
-		if (poll(&pfd, 1, WORKER_IPC_SEND_TIMEOUT_MS / 2) < 0 && errno != EINTR) {
-			log_err("sending %s to main: poll: %s", ipc_type_str(type), strerror(errno));
-			return -errno;
-		}
+	if (r < 0) {
+		log_err("sending %s to main: %s", ipc_type_str(type), ipc_strerror(r));
+		return r;
 	}
+	if (was_empty && !ipc_outq_empty(&w->ipcq)) {
+		/* main is busy: no waiting here, the loop sends the rest */
+		log_debug("main is busy: %s waits for room on the IPC socket", ipc_type_str(type));
+		ev_io_start(w->loop, &w->ipc_w);
+	}
+	return 0;
+}
+
+int worker_ipc_send_replaceable(struct worker *w, enum ipc_type type,
+				const ProtobufCMessage *msg)
+{
+	/* never ahead of what waits, never queued */
+	if (!ipc_outq_empty(&w->ipcq))
+		return -EAGAIN;
+	return ipc_send(w->ipc_fd, type, msg, -1);
+}
+
+static void main_gone(struct worker *w);
+
+/* main's socket has room: what waits goes, oldest first. */
+static void ipc_w_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct worker *w = io->data;
+	int n = ipc_outq_flush(&w->ipcq, w->ipc_fd);
+
+	if (n < 0) {
+		log_err("sending %zu queued message(s) to main: %s", w->ipcq.count,
+			ipc_strerror(n));
+		ipc_outq_clear(&w->ipcq);
+	}
+	if (!ipc_outq_empty(&w->ipcq))
+		return;
+	ev_io_stop(loop, io);
+	if (w->phase == W_CLOSING)
+		close_progress(w);
+	else if (n < 0)
+		main_gone(w);
 }
 
 /* main is gone or broke the protocol: nobody can attach us any more. */
@@ -477,18 +503,37 @@ static void finish_close(struct worker *w)
 {
 	ev_timer_stop(w->loop, &w->linger_timer);
 	ev_io_stop(w->loop, &w->tcp_w);
+	ev_io_stop(w->loop, &w->ipc_w);
 	/* One non-blocking attempt at close_notify: never wait for the peer. */
 	if (w->close_clean && w->tls != NULL && sendq_empty(&w->sq))
 		(void)gnutls_bye(w->tls, GNUTLS_SHUT_WR);
 	ev_break(w->loop, EVBREAK_ALL);
 }
 
+/* What the close sequence still waits for: the TLS records it flushes, and
+ * the messages for main (TunnelDown above all). */
+static bool close_pending(const struct worker *w)
+{
+	return (w->close_clean && !sendq_empty(&w->sq)) || !ipc_outq_empty(&w->ipcq);
+}
+
+/* Something left: exit once nothing is pending. */
+static void close_progress(struct worker *w)
+{
+	if (!close_pending(w))
+		finish_close(w);
+}
+
 static void linger_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
 	struct worker *w = t->data;
 
-	log_debug("%zu record(s) for %s still unsent after %d ms: closing anyway",
-		  w->sq.count, w->remote_ip, WORKER_LINGER_MS);
+	if (w->close_clean && !sendq_empty(&w->sq))
+		log_debug("%zu record(s) for %s still unsent after %d ms: closing anyway",
+			  w->sq.count, w->remote_ip, WORKER_LINGER_MS);
+	if (!ipc_outq_empty(&w->ipcq))
+		log_err("%zu message(s) for main still unsent after %d ms: dropped",
+			w->ipcq.count, WORKER_LINGER_MS);
 	w->close_clean = false;
 	finish_close(w);
 }
@@ -498,7 +543,8 @@ void worker_close(struct worker *w, bool flush, int exit_code)
 	if (w->phase == W_CLOSING) {
 		if (!flush) {
 			w->close_clean = false;
-			finish_close(w);
+			ev_io_stop(w->loop, &w->tcp_w);
+			close_progress(w);
 		}
 		return;
 	}
@@ -510,8 +556,9 @@ void worker_close(struct worker *w, bool flush, int exit_code)
 	ev_io_stop(w->loop, &w->ipc_r);
 	ev_timer_stop(w->loop, &w->auth_timer);
 	ev_timer_stop(w->loop, &w->stats_timer);
-	if (flush && !sendq_empty(&w->sq)) {
+	if (flush && !sendq_empty(&w->sq))
 		ev_io_start(w->loop, &w->tcp_w);
+	if (close_pending(w)) {
 		ev_timer_set(&w->linger_timer, WORKER_LINGER_MS / 1000.0, 0.0);
 		ev_timer_start(w->loop, &w->linger_timer);
 		return;
@@ -610,6 +657,7 @@ static void worker_free(struct worker *w)
 {
 	worker_tunnel_cleanup(w);
 	sendq_clear(&w->sq);
+	ipc_outq_clear(&w->ipcq);
 	if (w->tls != NULL)
 		gnutls_deinit(w->tls);
 	if (w->prio != NULL)
@@ -680,6 +728,7 @@ static struct worker *worker_new(const char *cfg_path)
 	w->ipc_fd = WORKER_IPC_FD;
 	w->tun_fd = -1;
 	sendq_init(&w->sq, SENDQ_DEFAULT_DATA_LIMIT, SENDQ_DEFAULT_CONTROL_RESERVE);
+	ipc_outq_init(&w->ipcq, WORKER_IPC_QUEUE_MAX);
 	w->http = malloc(sizeof(*w->http));
 	w->xml = malloc(sizeof(*w->xml));
 	w->rxbuf = malloc(WORKER_RECORD_MAX);
@@ -722,11 +771,12 @@ static int loop_setup(struct worker *w)
 	ev_io_init(&w->tcp_r, tcp_r_cb, w->tcp_fd, EV_READ);
 	ev_io_init(&w->tcp_w, tcp_w_cb, w->tcp_fd, EV_WRITE);
 	ev_io_init(&w->ipc_r, ipc_cb, w->ipc_fd, EV_READ);
+	ev_io_init(&w->ipc_w, ipc_w_cb, w->ipc_fd, EV_WRITE);
 	ev_timer_init(&w->auth_timer, auth_timeout_cb, (double)w->cfg.auth_timeout_s, 0.0);
 	ev_timer_init(&w->linger_timer, linger_cb, WORKER_LINGER_MS / 1000.0, 0.0);
 	ev_signal_init(&w->sig_term, signal_cb, SIGTERM);
 	ev_signal_init(&w->sig_int, signal_cb, SIGINT);
-	w->tcp_r.data = w->tcp_w.data = w->ipc_r.data = w;
+	w->tcp_r.data = w->tcp_w.data = w->ipc_r.data = w->ipc_w.data = w;
 	w->auth_timer.data = w->linger_timer.data = w;
 	w->sig_term.data = w->sig_int.data = w;
 	ev_io_start(w->loop, &w->tcp_r);

@@ -25,7 +25,7 @@
  * TLS private-key operations done by sec-mod (worker-key.h). The pure helpers
  * are worker-connect.c (CONNECT reply, MTU) and worker-reply.c (HTTP
  * answers); from src/common, sendq.c (bounded send queue), ipc.c (messages
- * to main) and tun.c (the tun device's MTU).
+ * to main and their outgoing queue) and tun.c (the tun device's MTU).
  */
 
 #include <ev.h>
@@ -58,8 +58,9 @@
 #define WORKER_TUN_BATCH 64
 /* Largest TLS record plaintext we read in one call (2^14 + slack). */
 #define WORKER_RECORD_MAX (16384u + 256u)
-/* A send to main that finds the IPC socket full waits this long at most. */
-#define WORKER_IPC_SEND_TIMEOUT_MS 2000
+/* Messages to main that its full IPC socket could not take yet wait in a
+ * queue of at most this many bytes (nothing in the worker waits for main). */
+#define WORKER_IPC_QUEUE_MAX (256u * 1024u)
 /* Interval of the periodic TunnelStats to main. */
 #define WORKER_STATS_INTERVAL_S 10.0
 
@@ -100,6 +101,7 @@ struct worker {
 	ev_io tcp_r;			/* TLS readable */
 	ev_io tcp_w;			/* TLS writable: only while a record is pending */
 	ev_io ipc_r;			/* a message from main */
+	ev_io ipc_w;			/* main's socket writable: only while ipcq waits */
 	ev_io tun_r;			/* an IP packet for the client */
 	ev_timer auth_timer;		/* auth-timeout: login + CONNECT must finish */
 	ev_timer linger_timer;		/* bounds the close sequence */
@@ -109,6 +111,7 @@ struct worker {
 	ev_signal sig_int;
 
 	struct sendq sq;		/* records waiting for the TLS socket */
+	struct ipc_outq ipcq;		/* messages waiting for main's socket */
 	bool handshake_wants_write;	/* gnutls_handshake blocked on write */
 	bool tun_paused;		/* tun reading stopped: send queue full */
 	bool close_clean;		/* closing: send close_notify once flushed */
@@ -157,9 +160,17 @@ int worker_send_record(struct worker *w, enum sendq_class cls, const void *buf, 
 /* Send an HTTP response (any length; split into records of <= 16 KiB). */
 int worker_send_http(struct worker *w, const char *buf, size_t len);
 
-/* Send a message to main; waits up to WORKER_IPC_SEND_TIMEOUT_MS when the
- * socket is full. Returns 0 or a negative ipc_send() code (logged). */
+/* Send a message to main now, or queue it behind those waiting when main's
+ * socket is full (it leaves when the socket is writable; the close sequence
+ * waits for it, up to WORKER_LINGER_MS). Never waits. Returns 0 (sent or
+ * queued) or a negative ipc_outq_send() code (logged). */
 int worker_ipc_send(struct worker *w, enum ipc_type type, const ProtobufCMessage *msg);
+
+/* Send a message main can do without (periodic stats, DTLS state): only
+ * when nothing waits and the socket takes it now, else it is dropped.
+ * Returns 0, -EAGAIN when dropped, or an ipc_send() error (not logged). */
+int worker_ipc_send_replaceable(struct worker *w, enum ipc_type type,
+				const ProtobufCMessage *msg);
 
 /*
  * Start the close sequence: stop reading, let the queued records leave for at
