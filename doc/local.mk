@@ -28,4 +28,6 @@ EXTRA_DIST += NEWS \
 	debian/source/format debian/README.Debian debian/README.source \
 	debian/ocserv-modern.postinst debian/ocserv-modern.postrm \
 	debian/ocserv-modern.sysusers debian/ocserv-modern.tmpfiles \
+	debian/ocserv-modern.install debian/libocsm-liveness0.install \
+	debian/libocsm-liveness-dev.install \
 	tests/packaging/test-deb.sh

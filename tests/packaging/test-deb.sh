@@ -92,6 +92,16 @@ changes=$(ls "$IT_WORK"/build/${PKG}_*.changes 2> /dev/null | head -n 1)
 [ -n "$deb" ] && [ -n "$changes" ] || fatal "no .deb or .changes was built (see build.log)"
 grep -E '^# (TOTAL|PASS|FAIL|ERROR):' "$IT_WORK/build.log" | tr '\n' ' '
 echo
+# The liveness engine is split off as a library and its development files.
+libdeb=$(ls "$IT_WORK"/build/libocsm-liveness0_*.deb 2> /dev/null | head -n 1)
+devdeb=$(ls "$IT_WORK"/build/libocsm-liveness-dev_*.deb 2> /dev/null | head -n 1)
+ok=1
+[ -n "$libdeb" ] && dpkg-deb -c "$libdeb" | grep -q 'libocsm-liveness\.so\.0' && ok=0
+verdict "libocsm-liveness0 holds the shared library" $ok "$(basename "${libdeb:-none}")"
+ok=1
+[ -n "$devdeb" ] && dpkg-deb -c "$devdeb" | grep -q 'pkgconfig/ocsm-liveness\.pc' &&
+	dpkg-deb -c "$devdeb" | grep -q 'include/ocsm-liveness/vpn/tunnel\.h' && ok=0
+verdict "libocsm-liveness-dev holds the headers and the pkg-config file" $ok "$(basename "${devdeb:-none}")"
 
 # --- 2. lintian ------------------------------------------------------------
 lintian --pedantic -I "$changes" > "$IT_WORK/lintian.log" 2>&1
