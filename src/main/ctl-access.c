@@ -57,6 +57,7 @@ bool ctl_role_allows(enum ctl_role role, uint8_t cmd)
 		case CTL_CMD_LIST_BANNED:
 		case CTL_CMD_LIST_SESSIONS:
 		case CTL_CMD_SESSION_INFO:
+		case CTL_CMD_EVENTS:
 			return true;
 		default:
 			return false;

@@ -17,6 +17,7 @@ src_main_libmain_a_SOURCES = \
 	src/main/ban.c src/main/ban.h \
 	src/main/metrics.c src/main/metrics.h \
 	src/main/main-metrics.c src/main/main-metrics.h \
+	src/main/main-events.c src/main/main-events.h \
 	src/main/ippool.c src/main/ippool.h \
 	src/main/script-env.c src/main/script-env.h
 

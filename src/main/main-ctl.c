@@ -36,6 +36,7 @@
 #include "common/log.h"
 #include "main/ctl-access.h"
 #include "main/main-ctl.h"
+#include "main/main-events.h"
 #include "main/main-metrics.h"
 #include "main/main.h"
 #include "occtl/ctlmsg.h"
@@ -919,7 +920,8 @@ static void client_close(struct ctl_client *c)
 	ev_io_stop(loop, &c->w);
 	ev_timer_stop(loop, &c->idle);
 	ev_timer_stop(loop, &c->gather);
-	close(c->fd);
+	if (c->fd >= 0)
+		close(c->fd);
 	if (c->req != NULL)
 		ctl_request__free_unpacked(c->req, NULL);
 	free(c->out);
@@ -1145,6 +1147,13 @@ static void client_read_cb(struct ev_loop *loop, ev_io *io, int revents)
 		return;
 	}
 	c->bad = refusal(c, type);
+	if (c->bad == NULL && type == CTL_CMD_EVENTS) {
+		/* a stream from now on: the connection is main-events.c's */
+		main_events_subscribe(c->ctl->srv, c->fd, c->peer.uid, c->peer.pid);
+		c->fd = -1;
+		client_close(c);
+		return;
+	}
 	if (c->bad != NULL) {
 		/* answer anyway, so the client gets a clear error */
 		c->gather_id = 0;

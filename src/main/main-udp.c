@@ -36,6 +36,7 @@
 #include "main/dtls-route.h"
 #include "common/log.h"
 #include "common/tun.h"
+#include "main/main-events.h"
 #include "main/main-udp.h"
 #include "main/main.h"
 #include "vpn/dtls.h"
@@ -363,12 +364,14 @@ void main_udp_worker_gone(struct server *srv, struct worker_proc *w)
 void main_udp_on_status(struct server *srv, struct worker_proc *w, const DtlsStatus *st)
 {
 	bool established = st->peer != NULL && st->state != VPN_DTLS_NONE;
+	uint32_t old_state = w->dtls_state;
 
 	w->dtls_state = st->state;
 	snprintf(w->dtls_peer, sizeof(w->dtls_peer), "%s", st->peer != NULL ? st->peer : "");
 	snprintf(w->dtls_cipher, sizeof(w->dtls_cipher), "%s", st->cipher != NULL ? st->cipher : "");
 	if (srv->udp != NULL)
 		dtls_route_set_established(&srv->udp->route, w, established);
+	main_events_dtls(srv, w, old_state);
 	log_debug("worker %ld: DTLS %s%s%s", (long)w->pid,
 		  vpn_dtls_state_str((enum vpn_dtls_state)st->state), st->peer ? " with " : "",
 		  st->peer ? st->peer : "");

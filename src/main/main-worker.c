@@ -47,6 +47,7 @@
 #include "common/ipc.h"
 #include "common/log.h"
 #include "main/main-ctl.h"
+#include "main/main-events.h"
 #include "main/main-metrics.h"
 #include "main/main-script.h"
 #include "main/main-secmod.h"
@@ -349,6 +350,7 @@ int main_on_sm_session(struct server *srv, const SmSession *msg)
 		return 0;
 	}
 	snap.worker_pid = w != NULL ? w->pid : 0;
+	main_events_session(srv, s, was_ended, &snap);
 	if (session_table_mirror_update(srv->sessions, &snap) == NULL)
 		log_err("mirroring session %.*s: %s", (int)SESSION_ID_SHORT_LEN, snap.sid,
 			strerror(errno));
@@ -911,6 +913,7 @@ static void on_tunnel_up(struct server *srv, struct worker_proc *w, const Tunnel
 	}
 	w->state = WORKER_TUNNEL;
 	main_udp_tunnel_up(srv, w, up);
+	main_events_tunnel_up(srv, w, up);
 	log_info("tunnel up: user '%s' from %s on %s%s%s",
 		 LOG_ESC(w->username ? w->username : "?"), w->remote_ip, w->tun.name,
 		 up->tls_cipher ? ", " : "", up->tls_cipher ? up->tls_cipher : "");
@@ -1019,6 +1022,7 @@ static void on_tunnel_down(struct server *srv, struct worker_proc *w, const Tunn
 	if (!w->sigterm_sent && !w->exited)
 		arm_timer(srv, w, MAIN_EXIT_GRACE_S);
 	main_ctl_count_tunnel_end(srv, reason);
+	main_events_tunnel_down(srv, w, reason);
 	log_info("user '%s' disconnected from %s (reason: %s, rx: %llu, tx: %llu)",
 		 LOG_ESC(w->username ? w->username : "?"), w->remote_ip, vpn_end_reason_str(reason),
 		 (unsigned long long)w->bytes_in, (unsigned long long)w->bytes_out);
@@ -1412,8 +1416,10 @@ static void worker_exited(struct server *srv, struct worker_proc *w, int status)
 			 (long)w->pid, LOG_ESC(s != NULL ? s->username : "?"),
 			 vpn_end_reason_str(VPN_END_WORKER_CRASHED));
 	}
-	if (w->state == WORKER_OPENING || w->state == WORKER_TUNNEL)
+	if (w->state == WORKER_OPENING || w->state == WORKER_TUNNEL) {
 		main_ctl_count_tunnel_end(srv, VPN_END_WORKER_CRASHED);
+		main_events_tunnel_down(srv, w, VPN_END_WORKER_CRASHED);
+	}
 	if (w->state != WORKER_DOWN)
 		tunnel_detached(srv, w, VPN_END_WORKER_CRASHED);
 	probe_abandon(srv, w);

@@ -27,6 +27,7 @@
 
 #include "common/log.h"
 #include "main/main-ctl.h"
+#include "main/main-events.h"
 #include "main/main-metrics.h"
 #include "main/main-notify.h"
 #include "main/main-secmod.h"
@@ -791,7 +792,7 @@ int main(int argc, char **argv)
 	srv->sessions = session_table_new(&sc, main_mirror_end, srv);
 	srv->secmod_fd = -1;
 	if (srv->bans == NULL || srv->sessions == NULL || main_ctl_init(srv) < 0 ||
-	    main_metrics_init(srv) < 0) {
+	    main_metrics_init(srv) < 0 || main_events_init(srv) < 0) {
 		log_err("out of memory");
 		return 1;
 	}
@@ -826,6 +827,7 @@ int main(int argc, char **argv)
 	main_ctl_stop(srv);
 	main_metrics_stop(srv);
 	main_notify_free(srv);
+	main_events_stop(srv);
 	main_forget_workers(srv);
 	main_scripts_forget(srv);
 	main_secmod_stop(srv);

@@ -150,6 +150,7 @@ struct server {
 	struct main_udp *udp;          /* DTLS: UDP listener and routing (main-udp.c) */
 	struct main_metrics *metrics;  /* Prometheus counters and endpoint (main-metrics.c) */
 	struct main_notify *notify;    /* sd_notify state, NULL: not under systemd (main-notify.c) */
+	struct main_events *events;    /* occtl show events subscribers (main-events.c) */
 	/* sec-mod (main-secmod.c): the session records live there; srv->sessions
 	 * is main's read-only mirror of them */
 	pid_t secmod_pid;              /* 0: not running */

@@ -53,6 +53,10 @@ static const struct grammar {
 	{ { "unban", "ip" }, ARG_NAME, "an IP address", CTL_CMD_UNBAN_IP, RENDER_ACTION, false },
 	{ { "reload" }, ARG_NONE, NULL, CTL_CMD_RELOAD, RENDER_ACTION, false },
 	{ { "stop", "now" }, ARG_NONE, NULL, CTL_CMD_STOP, RENDER_ACTION, false },
+	{ { "show", "events" }, ARG_NONE, NULL, CTL_CMD_EVENTS, RENDER_EVENTS, false },
+	/* answered by occtl-modern itself (cmd 0: no request) */
+	{ { "show", "iroutes" }, ARG_NONE, NULL, 0, RENDER_IROUTES, false },
+	{ { "reset" }, ARG_NONE, NULL, 0, RENDER_RESET, false },
 };
 #define N_GRAMMAR (sizeof(grammar) / sizeof(grammar[0]))
 
@@ -64,13 +68,16 @@ const char occtl_commands_help[] =
 	"  show sessions [all|valid]    sessions: valid = not ended; all adds ended ones\n"
 	"  show session SID             one session (id prefix of at least 6 characters)\n"
 	"  show ip bans                 banned addresses and ban scores\n"
+	"  show iroutes                 routes of users' networks (none: no per-user config)\n"
+	"  show events                  follow logins, tunnels, drops, resumes as they happen\n"
 	"  disconnect user NAME         end the tunnels of a user (admin-disconnect)\n"
 	"  disconnect id ID             end one connection's tunnel (admin-disconnect)\n"
 	"  terminate session SID        end a session, also one waiting to resume\n"
 	"  terminate user NAME          end every session of a user\n"
 	"  unban ip IP                  lift the ban of an address and forget its score\n"
 	"  reload                       reload the configuration (as SIGHUP)\n"
-	"  stop now                     stop the server (as SIGTERM)\n";
+	"  stop now                     stop the server (as SIGTERM)\n"
+	"  reset                        reset the screen and terminal\n";
 
 static size_t nwords(const struct grammar *g)
 {

@@ -11,6 +11,7 @@
  *   disconnect user NAME | disconnect id ID
  *   terminate session SID | terminate user NAME
  *   unban ip IP | reload | stop now
+ *   show events (a stream) | show iroutes | reset (these two need no server)
  *
  * Pure: parsing only, no I/O.
  */
@@ -23,7 +24,7 @@
 #include "occtl/render.h"
 
 struct occtl_cmd {
-	enum ctl_cmd cmd;
+	enum ctl_cmd cmd;   /* 0: occtl-modern answers by itself (show iroutes, reset) */
 	enum render_kind kind;
 	const char *name;   /* points into argv; NULL if the command takes none */
 	uint32_t id;        /* show id / disconnect id */

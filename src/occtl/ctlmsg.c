@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -29,6 +30,7 @@ static const char *const cmd_names[CTL_CMD_MAX + 1] = {
 	[CTL_CMD_SESSION_INFO] = "session-info",
 	[CTL_CMD_TERMINATE_SESSION] = "terminate-session",
 	[CTL_CMD_TERMINATE_USER] = "terminate-user",
+	[CTL_CMD_EVENTS] = "events",
 };
 
 bool ctl_cmd_valid(unsigned type)
@@ -111,6 +113,11 @@ CtlReply *ctl_reply_unpack(const uint8_t *payload, size_t len)
 	return ctl_reply__unpack(NULL, len, payload);
 }
 
+CtlEvent *ctl_event_unpack(const uint8_t *payload, size_t len)
+{
+	return ctl_event__unpack(NULL, len, payload);
+}
+
 /* --- client side ---------------------------------------------------------- */
 
 int ctl_connect(const char *path)
@@ -165,77 +172,88 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int ctl_recv_reply(int fd, enum ctl_cmd cmd, int timeout_ms, CtlReply **out)
+/* Room for at least 64 KiB more in s (never beyond one frame's size). */
+static int stream_room(struct ctl_stream *s)
+{
+	size_t ncap;
+	uint8_t *nb;
+
+	if (s->cap - s->len >= 65536 || s->cap >= CTL_HDR_LEN + CTL_MAX_PAYLOAD)
+		return 0;
+	ncap = s->cap ? s->cap * 2 : 131072;
+	if (ncap > CTL_HDR_LEN + CTL_MAX_PAYLOAD)
+		ncap = CTL_HDR_LEN + CTL_MAX_PAYLOAD;
+	nb = realloc(s->buf, ncap);
+	if (nb == NULL)
+		return -ENOMEM;
+	s->buf = nb;
+	s->cap = ncap;
+	return 0;
+}
+
+int ctl_stream_next(int fd, struct ctl_stream *s, int timeout_ms, uint8_t *type,
+		    const uint8_t **payload, size_t *plen)
 {
 	int64_t deadline = mono_ms() + timeout_ms;
-	uint8_t *buf = NULL;
-	size_t len = 0, cap = 0;
-	int r;
 
-	*out = NULL;
+	/* drop the frame returned last */
+	if (s->used > 0) {
+		memmove(s->buf, s->buf + s->used, s->len - s->used);
+		s->len -= s->used;
+		s->used = 0;
+	}
 	for (;;) {
-		const uint8_t *payload;
-		size_t plen;
-		uint8_t type;
-		ssize_t got = ctl_frame_parse(buf, len, &type, &payload, &plen);
+		ssize_t got = ctl_frame_parse(s->buf, s->len, type, payload, plen);
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		int64_t left;
+		int64_t left = timeout_ms < 0 ? -1 : deadline - mono_ms();
+		ssize_t n;
+		int r;
 
-		if (got < 0) {
-			r = (int)got;
-			break;
+		if (got != 0) {
+			if (got > 0)
+				s->used = (size_t)got;
+			return got < 0 ? (int)got : 0;
 		}
-		if (got > 0) {
-			if (type != CTL_REPLY(cmd)) {
-				r = CTL_E_TYPE;
-				break;
-			}
-			*out = ctl_reply_unpack(payload, plen);
-			r = *out != NULL ? 0 : CTL_E_UNPACK;
-			break;
-		}
-		left = deadline - mono_ms();
-		if (left <= 0) {
-			r = CTL_E_TIMEOUT;
-			break;
-		}
-		r = poll(&pfd, 1, (int)left);
-		if (r < 0 && errno != EINTR) {
-			r = -errno;
-			break;
-		}
+		if (timeout_ms >= 0 && left <= 0)
+			return CTL_E_TIMEOUT;
+		r = poll(&pfd, 1, left > INT32_MAX ? INT32_MAX : (int)left);
+		if (r < 0 && errno != EINTR)
+			return -errno;
 		if (r <= 0)
 			continue;
-		if (cap - len < 65536 && cap < CTL_HDR_LEN + CTL_MAX_PAYLOAD) {
-			size_t ncap = cap ? cap * 2 : 131072;
-			uint8_t *nb;
-
-			if (ncap > CTL_HDR_LEN + CTL_MAX_PAYLOAD)
-				ncap = CTL_HDR_LEN + CTL_MAX_PAYLOAD;
-			nb = realloc(buf, ncap);
-			if (nb == NULL) {
-				r = -ENOMEM;
-				break;
-			}
-			buf = nb;
-			cap = ncap;
-		}
-		{
-			ssize_t n = recv(fd, buf + len, cap - len, 0);
-
-			if (n < 0) {
-				if (errno == EINTR || errno == EAGAIN)
-					continue;
-				r = -errno;
-				break;
-			}
-			if (n == 0) {
-				r = CTL_E_EOF;
-				break;
-			}
-			len += (size_t)n;
-		}
+		if (stream_room(s) < 0)
+			return -ENOMEM;
+		n = recv(fd, s->buf + s->len, s->cap - s->len, 0);
+		if (n < 0 && errno != EINTR && errno != EAGAIN)
+			return -errno;
+		if (n == 0)
+			return CTL_E_EOF;
+		if (n > 0)
+			s->len += (size_t)n;
 	}
-	free(buf);
+}
+
+void ctl_stream_free(struct ctl_stream *s)
+{
+	free(s->buf);
+	memset(s, 0, sizeof(*s));
+}
+
+int ctl_recv_reply(int fd, enum ctl_cmd cmd, int timeout_ms, CtlReply **out)
+{
+	struct ctl_stream s = { 0 };
+	const uint8_t *payload;
+	size_t plen;
+	uint8_t type;
+	int r = ctl_stream_next(fd, &s, timeout_ms, &type, &payload, &plen);
+
+	*out = NULL;
+	if (r == 0 && type != CTL_REPLY(cmd))
+		r = CTL_E_TYPE;
+	if (r == 0) {
+		*out = ctl_reply_unpack(payload, plen);
+		r = *out != NULL ? 0 : CTL_E_UNPACK;
+	}
+	ctl_stream_free(&s);
 	return r;
 }

@@ -52,8 +52,11 @@ enum ctl_cmd {
 	CTL_CMD_SESSION_INFO = 13,     /* show session SID (name: prefix) */
 	CTL_CMD_TERMINATE_SESSION = 14, /* terminate session SID (name) */
 	CTL_CMD_TERMINATE_USER = 15,   /* terminate user NAME (name) */
+	CTL_CMD_EVENTS = 16,           /* show events: the reply, then CTL_EVENT frames */
 };
-#define CTL_CMD_MAX CTL_CMD_TERMINATE_USER
+#define CTL_CMD_MAX CTL_CMD_EVENTS
+/* A CtlEvent pushed to a client subscribed with CTL_CMD_EVENTS. */
+#define CTL_EVENT 200u
 #define CTL_REPLY_BASE 100u
 #define CTL_REPLY(cmd) ((uint8_t)(CTL_REPLY_BASE + (unsigned)(cmd)))
 
@@ -91,6 +94,8 @@ ssize_t ctl_frame_parse(const uint8_t *buf, size_t len, uint8_t *type,
  * ctl_request__free_unpacked / ctl_reply__free_unpacked. */
 CtlRequest *ctl_request_unpack(const uint8_t *payload, size_t len);
 CtlReply *ctl_reply_unpack(const uint8_t *payload, size_t len);
+/* ... and an event's (free with ctl_event__free_unpacked). */
+CtlEvent *ctl_event_unpack(const uint8_t *payload, size_t len);
 
 /*
  * Client side (occtl-modern): blocking helpers with a bound. Connect to the
@@ -101,5 +106,19 @@ CtlReply *ctl_reply_unpack(const uint8_t *payload, size_t len);
 int ctl_connect(const char *path);
 int ctl_send_request(int fd, enum ctl_cmd cmd, const CtlRequest *req);
 int ctl_recv_reply(int fd, enum ctl_cmd cmd, int timeout_ms, CtlReply **out);
+
+/*
+ * Frames one after the other from one connection (show events: the reply
+ * and the events may arrive in one read). ctl_stream_next waits at most
+ * timeout_ms (< 0: no bound) for the next whole frame; *payload points into
+ * the stream and stays valid until the next call. Errors as ctl_recv_reply.
+ */
+struct ctl_stream {
+	uint8_t *buf;
+	size_t len, cap, used;  /* used: bytes of the frame returned last */
+};
+int ctl_stream_next(int fd, struct ctl_stream *s, int timeout_ms, uint8_t *type,
+		    const uint8_t **payload, size_t *plen);
+void ctl_stream_free(struct ctl_stream *s);
 
 #endif

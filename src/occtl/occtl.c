@@ -56,11 +56,10 @@ static void usage(FILE *f)
 		OCCTL_DEFAULT_SOCKET, occtl_commands_help);
 }
 
-/* Run one parsed command. Returns the exit status. */
-static int run(const struct opts *o, const struct occtl_cmd *c)
+/* Connect and send c's request. Returns the connection, or -1 (said why). */
+static int send_request(const struct opts *o, const struct occtl_cmd *c)
 {
 	CtlRequest req = CTL_REQUEST__INIT;
-	CtlReply *rep = NULL;
 	int fd, r;
 
 	if (c->name != NULL)
@@ -80,13 +79,107 @@ static int run(const struct opts *o, const struct occtl_cmd *c)
 			fd == -ENOENT || fd == -ECONNREFUSED
 			? " (is ocserv-modern running? is occtl-socket-file the same? try -s)"
 			: fd == -EACCES ? " (not allowed: see occtl-socket-mode/-group)" : "");
-		return 1;
+		return -1;
 	}
 	if (o->debug)
 		fprintf(stderr, "occtl-modern: sending %s\n", ctl_cmd_str(c->cmd));
 	r = ctl_send_request(fd, c->cmd, &req);
-	if (r == 0)
-		r = ctl_recv_reply(fd, c->cmd, OCCTL_TIMEOUT_MS, &rep);
+	if (r < 0) {
+		fprintf(stderr, "occtl-modern: %s: %s\n", ctl_cmd_str(c->cmd), ctl_strerror(r));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Print what rendering wrote, or say why it could not. Returns the exit status. */
+static int printed(int r)
+{
+	if (r == 0 && fflush(stdout) != 0)
+		r = -errno;
+	if (r < 0) {
+		fprintf(stderr, "occtl-modern: writing the output: %s\n", strerror(-r));
+		return 1;
+	}
+	return 0;
+}
+
+/* A reply that says the command failed: said on stderr. */
+static bool refused(const CtlReply *rep)
+{
+	if (rep->ok)
+		return false;
+	fprintf(stderr, "occtl-modern: %s\n", rep->error ? rep->error : "the command failed");
+	return true;
+}
+
+/* show events: the reply, then one line per event until the server goes. */
+static int stream_events(const struct opts *o, int fd)
+{
+	struct ctl_stream s = { 0 };
+	const uint8_t *payload;
+	size_t plen;
+	uint8_t type;
+	CtlReply *rep;
+	int r = ctl_stream_next(fd, &s, OCCTL_TIMEOUT_MS, &type, &payload, &plen);
+
+	if (r == 0 && type != CTL_REPLY(CTL_CMD_EVENTS))
+		r = CTL_E_TYPE;
+	rep = r == 0 ? ctl_reply_unpack(payload, plen) : NULL;
+	if (r == 0 && rep == NULL)
+		r = CTL_E_UNPACK;
+	if (rep != NULL && refused(rep))
+		r = 1;
+	if (rep != NULL)
+		ctl_reply__free_unpacked(rep, NULL);
+	while (r == 0) {
+		CtlEvent *e;
+
+		r = ctl_stream_next(fd, &s, -1, &type, &payload, &plen);
+		if (r == 0 && type != CTL_EVENT)
+			r = CTL_E_TYPE;
+		e = r == 0 ? ctl_event_unpack(payload, plen) : NULL;
+		if (r == 0 && e == NULL)
+			r = CTL_E_UNPACK;
+		if (e != NULL && printed(render_event(stdout, o->json, e)) != 0)
+			r = 1;
+		if (e != NULL)
+			ctl_event__free_unpacked(e, NULL);
+	}
+	if (r < 0)
+		fprintf(stderr, "occtl-modern: show events: %s\n", ctl_strerror(r));
+	ctl_stream_free(&s);
+	close(fd);
+	return 1; /* a stream only ends when something went wrong */
+}
+
+/* reset, as occtl's: the terminal back to a sane state, the screen cleared. */
+static int reset_terminal(void)
+{
+#ifdef HAVE_LIBEDIT
+	rl_reset_terminal(NULL);
+#endif
+	if (isatty(STDOUT_FILENO))
+		fputs("\033c", stdout); /* RIS: reset to initial state */
+	return printed(0);
+}
+
+/* Run one parsed command. Returns the exit status. */
+static int run(const struct opts *o, const struct occtl_cmd *c)
+{
+	CtlReply *rep = NULL, none = CTL_REPLY__INIT;
+	int fd, r;
+
+	if (c->kind == RENDER_RESET)
+		return reset_terminal();
+	if (c->cmd == 0) /* answered here: nothing to ask the server */
+		return printed(render_reply(stdout, c->kind, o->json, &none));
+	fd = send_request(o, c);
+	if (fd < 0)
+		return 1;
+	if (c->cmd == CTL_CMD_EVENTS)
+		return stream_events(o, fd);
+	r = ctl_recv_reply(fd, c->cmd, OCCTL_TIMEOUT_MS, &rep);
 	close(fd);
 	if (r < 0) {
 		fprintf(stderr, "occtl-modern: %s: %s\n", ctl_cmd_str(c->cmd), ctl_strerror(r));
@@ -95,22 +188,13 @@ static int run(const struct opts *o, const struct occtl_cmd *c)
 	if (o->debug)
 		fprintf(stderr, "occtl-modern: reply ok=%d conns=%zu sessions=%zu bans=%zu\n",
 			rep->ok, rep->n_conns, rep->n_sessions, rep->n_bans);
-	if (!rep->ok) {
-		fprintf(stderr, "occtl-modern: %s\n", rep->error ? rep->error : "the command failed");
+	if (refused(rep)) {
 		ctl_reply__free_unpacked(rep, NULL);
 		return 1;
 	}
 	r = render_reply(stdout, c->kind, o->json && (c->is_show || c->kind == RENDER_ACTION), rep);
 	ctl_reply__free_unpacked(rep, NULL);
-	if (r < 0) {
-		fprintf(stderr, "occtl-modern: writing the output: %s\n", strerror(-r));
-		return 1;
-	}
-	if (fflush(stdout) != 0) {
-		fprintf(stderr, "occtl-modern: writing the output: %s\n", strerror(errno));
-		return 1;
-	}
-	return 0;
+	return printed(r);
 }
 
 static int run_words(const struct opts *o, int argc, char *const argv[])

@@ -558,6 +558,21 @@ static void render_body(struct out *o, enum render_kind kind, const CtlReply *r)
 	case RENDER_BANS:
 		bans_out(o, r);
 		break;
+	case RENDER_IROUTES:
+		/* occtl's table head; the rows would be per-user iroutes: none */
+		if (o->json) {
+			json_begin_array(&o->j);
+			json_end_array(&o->j);
+		} else {
+			fprintf(o->t, "%6s %8s %8s %6s %16s %28s\n", "id", "user", "vhost", "device",
+				"vpn-ip", "iroute");
+		}
+		break;
+	case RENDER_EVENTS:
+	case RENDER_RESET:
+		if (o->json)
+			json_null(&o->j); /* nothing to show; never printed by occtl-modern */
+		break;
 	case RENDER_ACTION:
 		if (o->json) {
 			json_begin_object(&o->j);
@@ -572,34 +587,148 @@ static void render_body(struct out *o, enum render_kind kind, const CtlReply *r)
 	}
 }
 
-int render_reply(FILE *f, enum render_kind kind, bool json, const CtlReply *r)
+typedef void body_fn(struct out *o, const void *arg);
+
+/* Build the output whole with body, then write it to f. A compact JSON
+ * document gets a newline after it (a pretty one ends with one). */
+static int emit(FILE *f, struct out *o, bool pretty, body_fn *body, const void *arg)
 {
-	struct out o = { .json = json, .now = r->now_ms, .indent = "\t" };
 	const char *text;
 	size_t len;
 	int ret = 0;
 
-	if (kind == RENDER_STATUS || kind == RENDER_BANS || kind == RENDER_ACTION)
-		o.indent = "";
-	if (json) {
-		json_init(&o.j, true);
-		render_body(&o, kind, r);
-		ret = json_finish(&o.j, &text, &len);
+	if (o->json) {
+		json_init(&o->j, pretty);
+		body(o, arg);
+		ret = json_finish(&o->j, &text, &len);
 		if (ret == 0 && fwrite(text, 1, len, f) != len)
 			ret = -EIO;
-		json_free(&o.j);
+		if (ret == 0 && !pretty && fputc('\n', f) == EOF)
+			ret = -EIO;
+		json_free(&o->j);
 		return ret;
 	}
-	o.t = open_memstream(&o.tbuf, &o.tlen);
-	if (o.t == NULL)
+	o->t = open_memstream(&o->tbuf, &o->tlen);
+	if (o->t == NULL)
 		return -ENOMEM;
-	render_body(&o, kind, r);
-	if (ferror(o.t))
+	body(o, arg);
+	if (ferror(o->t))
 		ret = -ENOMEM;
-	if (fclose(o.t) != 0 && ret == 0)
+	if (fclose(o->t) != 0 && ret == 0)
 		ret = -ENOMEM;
-	if (ret == 0 && o.tlen > 0 && fwrite(o.tbuf, 1, o.tlen, f) != o.tlen)
+	if (ret == 0 && o->tlen > 0 && fwrite(o->tbuf, 1, o->tlen, f) != o->tlen)
 		ret = -EIO;
-	free(o.tbuf);
+	free(o->tbuf);
 	return ret;
+}
+
+struct reply_arg {
+	enum render_kind kind;
+	const CtlReply *r;
+};
+
+static void reply_body(struct out *o, const void *arg)
+{
+	const struct reply_arg *a = arg;
+
+	render_body(o, a->kind, a->r);
+}
+
+int render_reply(FILE *f, enum render_kind kind, bool json, const CtlReply *r)
+{
+	struct out o = { .json = json, .now = r->now_ms, .indent = "\t" };
+	struct reply_arg a = { kind, r };
+
+	if (kind == RENDER_STATUS || kind == RENDER_BANS || kind == RENDER_ACTION)
+		o.indent = "";
+	return emit(f, &o, true, reply_body, &a);
+}
+
+/* --- show events ---------------------------------------------------------- */
+
+/* text: " key=value" when v is set; JSON: "Label": v. */
+static void ev_str(struct out *o, const char *label, const char *key, const char *v)
+{
+	if (v == NULL || v[0] == '\0')
+		return;
+	if (o->json) {
+		json_kv_string(&o->j, label, v);
+		return;
+	}
+	/* one event, one line: control characters as \xNN */
+	fprintf(o->t, " %s=", key);
+	for (const unsigned char *c = (const unsigned char *)v; *c != '\0'; c++) {
+		if (*c < 0x20 || *c == 0x7f)
+			fprintf(o->t, "\\x%02x", *c);
+		else
+			fputc(*c, o->t);
+	}
+}
+
+static void event_fields(struct out *o, const CtlEvent *e)
+{
+	char t[32], sid[8];
+
+	render_time(e->time_ms, t, sizeof(t));
+	snprintf(sid, sizeof(sid), "%.6s", e->session_id != NULL ? e->session_id : "");
+	if (o->json) {
+		json_kv_string(&o->j, "Event", e->event);
+		json_kv_string(&o->j, "Time", t);
+		json_kv_int(&o->j, "raw_time_ms", e->time_ms);
+	} else {
+		fprintf(o->t, "%s.%03d %-13s", t, (int)(((e->time_ms % 1000) + 1000) % 1000),
+			e->event);
+	}
+	ev_str(o, "Username", "user", e->username);
+	ev_str(o, "Groupname", "group", e->groupname);
+	ev_str(o, "Session", "session", sid);
+	ev_str(o, "Full session", "full-session", o->json ? e->session_id : NULL);
+	if (e->has_id && e->id != 0) {
+		if (o->json)
+			json_kv_uint(&o->j, "ID", e->id);
+		else
+			fprintf(o->t, " id=%" PRIu32, e->id);
+	}
+	ev_str(o, "Remote IP", "from", e->remote_ip);
+	ev_str(o, "IPv4", "ip", e->vpn_ipv4);
+	ev_str(o, "Device", "device", e->device);
+	ev_str(o, "Reason", "reason", e->reason);
+	ev_str(o, "DTLS peer", "peer", e->dtls_peer);
+	ev_str(o, "Cipher", "cipher", e->cipher);
+	if (e->has_resumes) {
+		if (o->json)
+			json_kv_uint(&o->j, "Resumes", e->resumes);
+		else
+			fprintf(o->t, " resumes=%" PRIu32, e->resumes);
+	}
+	if (e->has_deadline_ms) {
+		o->now = e->time_ms;
+		if (o->json) {
+			f_time(o, "Deadline", "raw_deadline", e->deadline_ms);
+		} else {
+			char d[32];
+
+			render_time(e->deadline_ms, t, sizeof(t));
+			render_duration(secs_left(e->deadline_ms, e->time_ms) * 1000, d, sizeof(d));
+			fprintf(o->t, " deadline=%s (in %s)", t, d);
+		}
+	}
+}
+
+static void event_body(struct out *o, const void *arg)
+{
+	if (o->json)
+		json_begin_object(&o->j);
+	event_fields(o, arg);
+	if (o->json)
+		json_end_object(&o->j);
+	else
+		fputc('\n', o->t);
+}
+
+int render_event(FILE *f, bool json, const CtlEvent *e)
+{
+	struct out o = { .json = json, .now = e->time_ms, .indent = "" };
+
+	return emit(f, &o, false, event_body, e);
 }

@@ -31,11 +31,18 @@ enum render_kind {
 	RENDER_SESSION_INFO,   /* show session: one block per session */
 	RENDER_BANS,           /* show ip bans */
 	RENDER_ACTION,         /* disconnect, terminate, unban, reload, stop */
+	RENDER_EVENTS,         /* show events: the reply prints nothing, each event a line */
+	RENDER_IROUTES,        /* show iroutes: none exist (no per-user config) */
+	RENDER_RESET,          /* reset: the terminal, no server request */
 };
 
 /* Write r as kind to f, as JSON if json. Returns 0, -ENOMEM, -EINVAL (a JSON
  * document that would not be valid: never printed) or -EIO. */
 int render_reply(FILE *f, enum render_kind kind, bool json, const CtlReply *r);
+
+/* One event of show events as one line: text, or one compact JSON object
+ * (JSON lines). Returns as render_reply. */
+int render_event(FILE *f, bool json, const CtlEvent *e);
 
 /* "4m 07s", "2h 05m", "3d 04h", "59s"; ms < 0 is taken as 0. Writes into buf
  * (at least 32 bytes) and returns it. */

@@ -43,7 +43,8 @@ INTEGRATION_TESTS += \
 	tests/integration/test-occtl-dtls.sh \
 	tests/integration/test-ocload.sh \
 	tests/integration/test-metrics.sh \
-	tests/integration/test-systemd-notify.sh
+	tests/integration/test-systemd-notify.sh \
+	tests/integration/test-occtl-events.sh
 
 # the security tests (doc/security.md)
 INTEGRATION_TESTS += \

@@ -35,11 +35,13 @@ occtl() {
 	return $OCCTL_RC
 }
 
-# strict_json FILE: FILE is one JSON document as RFC 8259 says: valid UTF-8,
-# no NaN/Infinity, no duplicate keys, nothing after it (Python's parser with
-# those checks added). Sets JSON_ERR on failure.
+# strict_json FILE [lines]: FILE is one JSON document as RFC 8259 says:
+# valid UTF-8, no NaN/Infinity, no duplicate keys, nothing after it (Python's
+# parser with those checks added); with "lines", every line of FILE is one
+# such document and FILE ends with a newline (JSON lines). Sets JSON_ERR on
+# failure.
 strict_json() {
-	JSON_ERR=$(python3 - "$1" 2>&1 <<-'PY'
+	JSON_ERR=$(python3 - "$1" "${2:-}" 2>&1 <<-'PY'
 		import json, sys
 		def pairs(p):
 		    keys = [k for k, _ in p]
@@ -49,7 +51,16 @@ strict_json() {
 		def const(c):
 		    raise ValueError("non-standard constant " + c)
 		text = open(sys.argv[1], "rb").read().decode("utf-8", "strict")
-		json.loads(text, object_pairs_hook=pairs, parse_constant=const)
+		if sys.argv[2] != "lines":
+		    json.loads(text, object_pairs_hook=pairs, parse_constant=const)
+		    sys.exit(0)
+		if not text.endswith("\n"):
+		    sys.exit("no newline at the end")
+		for n, line in enumerate(text.split("\n")[:-1], 1):
+		    try:
+		        json.loads(line, object_pairs_hook=pairs, parse_constant=const)
+		    except ValueError as e:
+		        sys.exit("line %d: %s: %r" % (n, e, line[:200]))
 	PY
 	)
 }

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "occtl/cmdline.h"
 #include "test-main.h"
@@ -52,6 +54,12 @@ static const struct {
 	{ "unban ip 10.0.0.1", CTL_CMD_UNBAN_IP, RENDER_ACTION, "10.0.0.1", 0, false, false },
 	{ "reload", CTL_CMD_RELOAD, RENDER_ACTION, NULL, 0, false, false },
 	{ "stop now", CTL_CMD_STOP, RENDER_ACTION, NULL, 0, false, false },
+	{ "show events", CTL_CMD_EVENTS, RENDER_EVENTS, NULL, 0, false, true },
+	{ "sh ev", CTL_CMD_EVENTS, RENDER_EVENTS, NULL, 0, false, true },
+	/* answered by occtl-modern itself: no request (cmd 0) */
+	{ "show iroutes", 0, RENDER_IROUTES, NULL, 0, false, true },
+	{ "show ir", 0, RENDER_IROUTES, NULL, 0, false, true },
+	{ "reset", 0, RENDER_RESET, NULL, 0, false, false },
 	/* abbreviations, extra blanks */
 	{ "  sh   stat ", CTL_CMD_STATUS, RENDER_STATUS, NULL, 0, false, true },
 	{ "sh sessions a", CTL_CMD_LIST_SESSIONS, RENDER_SESSIONS, NULL, 0, true, true },
@@ -103,6 +111,10 @@ static const struct {
 	{ "stop later", "unknown" },
 	{ "terminate session", "missing a session id" },
 	{ "unban ip", "missing an IP address" },
+	{ "show i", "ambiguous" },          /* ip or iroutes */
+	{ "show events now", "unexpected word 'now'" },
+	{ "reset now", "unexpected word 'now'" },
+	{ "re", "ambiguous" },              /* reload or reset */
 };
 
 START_TEST(rejects)
@@ -142,6 +154,7 @@ START_TEST(cmd_names)
 	ck_assert_str_eq(ctl_cmd_str(200), "unknown");
 	ck_assert(!ctl_cmd_valid(11));
 	ck_assert(ctl_cmd_valid(CTL_CMD_SESSION_INFO));
+	ck_assert_str_eq(ctl_cmd_str(CTL_CMD_EVENTS), "events");
 }
 END_TEST
 
@@ -176,6 +189,55 @@ START_TEST(frames)
 }
 END_TEST
 
+/* A reply and two events in one write, then the end: the stream reader
+ * returns them one by one, then CTL_E_EOF. */
+START_TEST(stream)
+{
+	CtlReply rep = CTL_REPLY__INIT;
+	CtlEvent ev = CTL_EVENT__INIT, *back;
+	struct ctl_stream s = { 0 };
+	uint8_t *f1, *f2, all[512], type;
+	const uint8_t *payload;
+	size_t plen, len = 0;
+	ssize_t n1, n2;
+	int sv[2];
+
+	rep.ok = true;
+	n1 = ctl_frame_encode(CTL_REPLY(CTL_CMD_EVENTS), &rep.base, &f1);
+	ev.event = "login";
+	ev.time_ms = 1700000000000LL;
+	ev.username = "test";
+	n2 = ctl_frame_encode(CTL_EVENT, &ev.base, &f2);
+	ck_assert_int_gt(n1, 0);
+	ck_assert_int_gt(n2, 0);
+	memcpy(all, f1, (size_t)n1);
+	len += (size_t)n1;
+	for (int i = 0; i < 2; i++) {
+		memcpy(all + len, f2, (size_t)n2);
+		len += (size_t)n2;
+	}
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_int_eq(write(sv[1], all, len), (ssize_t)len);
+	close(sv[1]);
+	ck_assert_int_eq(ctl_stream_next(sv[0], &s, 1000, &type, &payload, &plen), 0);
+	ck_assert_uint_eq(type, CTL_REPLY(CTL_CMD_EVENTS));
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(ctl_stream_next(sv[0], &s, -1, &type, &payload, &plen), 0);
+		ck_assert_uint_eq(type, CTL_EVENT);
+		back = ctl_event_unpack(payload, plen);
+		ck_assert_ptr_nonnull(back);
+		ck_assert_str_eq(back->event, "login");
+		ck_assert_str_eq(back->username, "test");
+		ctl_event__free_unpacked(back, NULL);
+	}
+	ck_assert_int_eq(ctl_stream_next(sv[0], &s, -1, &type, &payload, &plen), CTL_E_EOF);
+	ctl_stream_free(&s);
+	close(sv[0]);
+	free(f1);
+	free(f2);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("occtl-cmd");
@@ -188,6 +250,7 @@ static Suite *suite(void)
 	tc = tcase_create("protocol");
 	tcase_add_test(tc, cmd_names);
 	tcase_add_test(tc, frames);
+	tcase_add_test(tc, stream);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -314,13 +314,90 @@ START_TEST(formats)
 }
 END_TEST
 
+static char *event_line(bool json, const CtlEvent *e)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(render_event(f, json, e), 0);
+	fclose(f);
+	/* one line, ending in a newline */
+	ck_assert_ptr_eq(strchr(buf, '\n'), buf + len - 1);
+	if (json) {
+		const char *bad = json_check(buf, len);
+
+		ck_assert_msg(bad == NULL, "invalid JSON (%s):\n%s", bad, buf);
+	}
+	return buf;
+}
+
+START_TEST(events)
+{
+	CtlEvent e = CTL_EVENT__INIT;
+	char *j, *t;
+
+	e.event = "waiting";
+	e.time_ms = NOW + 250;
+	e.session_id = "AbCdEfGhIjKl";
+	e.username = "t\"e\\s\nt\x01\xff";   /* hostile: still one line, valid JSON */
+	e.remote_ip = "10.77.0.2";
+	e.has_id = true;
+	e.id = 4242;
+	e.reason = "dpd-timeout";
+	e.has_deadline_ms = true;
+	e.deadline_ms = NOW + 60250;
+	j = event_line(true, &e);
+	has(j, "{\"Event\":\"waiting\",\"Time\":\"2023-11-14 22:13:20\",\"raw_time_ms\":1700000000250,");
+	has(j, "\"Session\":\"AbCdEf\",\"Full session\":\"AbCdEfGhIjKl\",\"ID\":4242,");
+	has(j, "\"Reason\":\"dpd-timeout\"");
+	has(j, "\"Deadline\":\"2023-11-14 22:14:20\",\"_Deadline\":\"in 1m 00s\",\"raw_deadline\":1700000060");
+	lacks(j, "Resumes");
+	t = event_line(false, &e);
+	has(t, "2023-11-14 22:13:20.250 waiting       user=");
+	has(t, " session=AbCdEf id=4242 from=10.77.0.2 reason=dpd-timeout "
+	       "deadline=2023-11-14 22:14:20 (in 1m 00s)\n");
+	free(j);
+	free(t);
+	memset(&e, 0, sizeof(e));
+	ctl_event__init(&e);
+	e.event = "resume";
+	e.time_ms = NOW;
+	e.has_resumes = true;
+	e.resumes = 2;
+	j = event_line(true, &e);
+	has(j, "\"Resumes\":2}");
+	t = event_line(false, &e);
+	ck_assert_str_eq(t, "2023-11-14 22:13:20.000 resume        resumes=2\n");
+	free(j);
+	free(t);
+}
+END_TEST
+
+START_TEST(iroutes)
+{
+	CtlReply e = CTL_REPLY__INIT;
+	char *out;
+
+	out = render(RENDER_IROUTES, true, &e);
+	ck_assert_str_eq(out, "[]\n");
+	free(out);
+	out = render(RENDER_IROUTES, false, &e);
+	ck_assert_str_eq(out, "    id     user    vhost device           vpn-ip                       iroute\n");
+	free(out);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("occtl-render");
 	TCase *tc = tcase_create("render");
 
 	tcase_add_checked_fixture(tc, setup, NULL);
-	tcase_add_loop_test(tc, every_kind_valid_json, RENDER_STATUS, RENDER_ACTION + 1);
+	tcase_add_loop_test(tc, every_kind_valid_json, RENDER_STATUS, RENDER_RESET + 1);
+	tcase_add_test(tc, events);
+	tcase_add_test(tc, iroutes);
 	tcase_add_test(tc, empty_replies_valid_json);
 	tcase_add_test(tc, session_waiting_fields);
 	tcase_add_test(tc, users_and_status);
