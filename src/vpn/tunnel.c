@@ -393,7 +393,6 @@ void vpn_tunnel_snapshot(const struct vpn_tunnel *t, vpn_ms_t now,
 		out->keepalives_answered[ch] = t->ka[ch].answered;
 	}
 
-	out->dtls_enabled = t->cfg.dtls_enabled;
 	out->dtls_state = t->dtls.state;
 	out->data_path = vpn_tunnel_data_path(t, now);
 	out->idle_deadline_ms = vpn_idle_expiry(&t->idle);

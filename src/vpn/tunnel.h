@@ -121,7 +121,6 @@ struct vpn_tunnel_snapshot {
 	uint64_t keepalives_received[VPN_CHAN_COUNT];
 	uint64_t keepalives_answered[VPN_CHAN_COUNT];
 
-	bool dtls_enabled;			/* DTLS negotiated (cfg.dtls_enabled) */
 	enum vpn_dtls_state dtls_state;
 	enum vpn_chan data_path;		/* at the snapshot's now */
 	vpn_ms_t idle_deadline_ms;		/* VPN_NEVER = none */

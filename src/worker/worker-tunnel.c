@@ -216,7 +216,7 @@ static void live_fill(const struct worker *w, const struct vpn_tunnel_snapshot *
 	l->dtls_state = (char *)vpn_dtls_state_str(sn->dtls_state);
 	live_channel(sn, VPN_CHAN_CSTP, &ch[0]);
 	l->cstp = &ch[0];
-	if (sn->dtls_enabled) {
+	if (vpn_tunnel_dtls_enabled(&w->t)) {
 		live_channel(sn, VPN_CHAN_DTLS, &ch[1]);
 		l->dtls = &ch[1];
 	}
