@@ -31,6 +31,7 @@ void vpn_counters_count_end(struct vpn_counters *c, enum vpn_end_reason r)
 	case VPN_END_ADMIN_TERMINATE:
 	case VPN_END_SERVER_SHUTDOWN:
 	case VPN_END_SUPERSEDED:
+	case VPN_END_SERVER_RESTART:
 		break;
 	}
 }

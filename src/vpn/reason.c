@@ -39,6 +39,8 @@ const char *vpn_end_reason_str(enum vpn_end_reason r)
 		return "cookie-expired";
 	case VPN_END_SUPERSEDED:
 		return "superseded";
+	case VPN_END_SERVER_RESTART:
+		return "server-restart";
 	}
 	return "unknown";
 }
@@ -74,6 +76,8 @@ const char *vpn_end_reason_text(enum vpn_end_reason r)
 		return "cookie expired";
 	case VPN_END_SUPERSEDED:
 		return "superseded by a new login";
+	case VPN_END_SERVER_RESTART:
+		return "server restarting";
 	}
 	return "unknown reason";
 }
@@ -90,6 +94,7 @@ enum vpn_goodbye vpn_end_reason_goodbye(enum vpn_end_reason r)
 	case VPN_END_CLIENT_RECONNECTING:
 	case VPN_END_USER_DISCONNECT:
 	case VPN_END_WORKER_CRASHED:
+	case VPN_END_SERVER_RESTART:	/* silent: the client must come back */
 		return VPN_BYE_NONE;
 	case VPN_END_TAKEOVER:
 	case VPN_END_IDLE_TIMEOUT:

@@ -28,8 +28,10 @@ enum vpn_end_reason {
 	VPN_END_SERVER_SHUTDOWN,
 	VPN_END_COOKIE_EXPIRED,		/* cookie-timeout ran out without a CONNECT */
 	VPN_END_SUPERSEDED,		/* ended for a new login (max-same-clients) */
+	VPN_END_SERVER_RESTART,		/* the server stops or died with a session store:
+					 * the session waits, the client is not told */
 };
-#define VPN_END_REASON_COUNT (VPN_END_SUPERSEDED + 1)
+#define VPN_END_REASON_COUNT (VPN_END_SERVER_RESTART + 1)
 
 /* The occtl/log token: "dpd-timeout", "tunnel-lost", ...; "none" for NONE;
  * "unknown" for a value outside the enum. Never NULL. */

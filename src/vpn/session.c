@@ -43,6 +43,7 @@ enum vpn_session_fate vpn_end_reason_fate(enum vpn_end_reason r, bool persistent
 	case VPN_END_TUNNEL_LOST:
 	case VPN_END_CLIENT_RECONNECTING:
 	case VPN_END_WORKER_CRASHED:
+	case VPN_END_SERVER_RESTART:
 		return VPN_FATE_WAIT;
 	case VPN_END_TAKEOVER:
 		return VPN_FATE_STAY;

@@ -14,6 +14,7 @@ FUZZ_TARGETS += \
 	tests/fuzz/fuzz-http \
 	tests/fuzz/fuzz-xmlauth \
 	tests/fuzz/fuzz-secmod \
+	tests/fuzz/fuzz-store \
 	tests/fuzz/fuzz-occtl \
 	tests/fuzz/fuzz-passwd
 EXTRA_DIST += $(FUZZ_TARGETS:=.c) tests/fuzz/seeds
@@ -30,6 +31,7 @@ tests_fuzz_fuzz_dtls_record_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_http_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_xmlauth_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_secmod_LDFLAGS = $(LIBFUZZER_FLAGS)
+tests_fuzz_fuzz_store_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_occtl_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_passwd_LDFLAGS = $(LIBFUZZER_FLAGS)
 endif

@@ -29,6 +29,7 @@ UNIT_TESTS += \
 	tests/unit/test-cookie \
 	tests/unit/test-session-table \
 	tests/unit/test-sec-mod \
+	tests/unit/test-store \
 	tests/unit/test-connect-reply \
 	tests/unit/test-worker-reply \
 	tests/unit/test-occtl-json \

@@ -269,6 +269,7 @@ static const struct {
 	{ VPN_END_SERVER_SHUTDOWN, VPN_FATE_END, VPN_FATE_END },
 	{ VPN_END_COOKIE_EXPIRED, VPN_FATE_END, VPN_FATE_END },
 	{ VPN_END_SUPERSEDED, VPN_FATE_END, VPN_FATE_END },
+	{ VPN_END_SERVER_RESTART, VPN_FATE_WAIT, VPN_FATE_WAIT },
 	{ VPN_END_NONE, VPN_FATE_END, VPN_FATE_END },
 };
 #define FATE_N (sizeof(fate_table) / sizeof(fate_table[0]))
@@ -426,7 +427,7 @@ START_TEST(reason_strings)
 		"none", "dpd-timeout", "tunnel-lost", "client-reconnecting", "user-disconnect",
 		"takeover", "worker-crashed", "idle-timeout", "session-timeout",
 		"admin-disconnect", "admin-terminate", "server-shutdown", "cookie-expired",
-		"superseded",
+		"superseded", "server-restart",
 	};
 
 	for (int r = 0; r < VPN_END_REASON_COUNT; r++) {
@@ -496,6 +497,7 @@ START_TEST(goodbye_per_reason)
 		[VPN_END_SERVER_SHUTDOWN] = VPN_BYE_TERMINATE,
 		[VPN_END_COOKIE_EXPIRED] = VPN_BYE_DISCONNECT,
 		[VPN_END_SUPERSEDED] = VPN_BYE_DISCONNECT,
+		[VPN_END_SERVER_RESTART] = VPN_BYE_NONE,
 	};
 
 	for (int r = 0; r < VPN_END_REASON_COUNT; r++)
