@@ -135,6 +135,8 @@ static const struct key_def keys[] = {
 	U32("mtu", "0", mtu, 576, 65535, true, "0 (tun default) or 576..65535"),
 	BOOL("predictable-ips", "true", predictable_ips),
 	BOOL("keep-tun-on-resume", "true", keep_tun_on_resume),
+	STR("session-store", NULL, session_store, false, PATH_MAX,
+	    "file path, or memory; unset: LOCALSTATEDIR/lib/ocserv-modern/sessions.db"),
 	U32("max-clients", "16", max_clients, 1, 1000000, true, "0 (unlimited) or 1..1000000"),
 	U32("max-same-clients", "2", max_same_clients, 1, 1000000, true, "0 (unlimited) or 1..1000000"),
 	U32("max-ban-score", "80", max_ban_score, 1, 1000000, true, "0 (no banning) or 1..1000000"),
@@ -1292,6 +1294,7 @@ void config_free(struct config *c)
 	free(c->occtl_admin_group);
 	free(c->metrics_listen);
 	free(c->pid_file);
+	free(c->session_store);
 	free(c->connect_script);
 	free(c->disconnect_script);
 	free(c->device);
@@ -1355,4 +1358,11 @@ void config_tunnel_timers(const struct config *c, bool mobile, struct config_tun
 	out->session_timeout_s = c->session_timeout_s;
 	out->switch_to_tcp_timeout_s = c->switch_to_tcp_timeout_s;
 	out->cookie_timeout_s = c->cookie_timeout_s;
+}
+
+const char *config_session_store(const struct config *c)
+{
+	if (c->session_store == NULL)
+		return CONFIG_SESSION_STORE_DEFAULT;
+	return strcmp(c->session_store, "memory") == 0 ? NULL : c->session_store;
 }

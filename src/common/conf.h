@@ -119,6 +119,8 @@ struct config {
 	uint32_t mtu;                   /* link MTU cap; 0: the tun device's default */
 	bool predictable_ips;           /* same user -> same IPv4 when free */
 	bool keep_tun_on_resume;        /* keep the tun device while waiting to resume */
+	char *session_store;            /* NULL: the default file; "memory": none
+					 * (use config_session_store) */
 
 	/* limits */
 	uint32_t max_clients;           /* 0: unlimited */
@@ -212,6 +214,15 @@ struct config_tunnel_timers {
 void config_tunnel_timers(const struct config *cfg, bool mobile, struct config_tunnel_timers *out);
 
 const char *config_rekey_method_str(enum config_rekey_method m);
+
+/* The session store file sec-mod keeps its records in (session-store;
+ * doc/session-store.md): the configured path, CONFIG_SESSION_STORE_DEFAULT
+ * when unset, NULL for "memory" (no file). */
+#ifndef LOCALSTATEDIR
+#define LOCALSTATEDIR "/var"
+#endif
+#define CONFIG_SESSION_STORE_DEFAULT LOCALSTATEDIR "/lib/ocserv-modern/sessions.db"
+const char *config_session_store(const struct config *cfg);
 
 /* ---- the key table, for documentation checks and tools ---- */
 

@@ -545,6 +545,8 @@ static CtlSession *session_from(struct build *b, const struct secmod_session *s,
 	o->has_resumes = o->has_attaches = true;
 	o->resumes = vs->resumes;
 	o->attaches = vs->attaches;
+	o->has_restarts = true;
+	o->restarts = s->restarts;
 	o->has_cookie_timeout = o->has_session_timeout = o->has_persistent_cookies = true;
 	o->cookie_timeout = (uint32_t)(vs->cfg.cookie_timeout_ms / 1000);
 	o->session_timeout = (uint32_t)(vs->cfg.session_timeout_ms / 1000);

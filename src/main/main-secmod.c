@@ -183,6 +183,7 @@ void main_secmod_config(struct server *srv)
 	c.max_same_clients = srv->cfg.max_same_clients;
 	c.dpd = srv->cfg.dpd_s;
 	c.server_key = srv->cfg.server_key;
+	c.session_store = (char *)config_session_store(&srv->cfg);
 	(void)main_secmod_send(srv, IPC_SM_CONFIG, &c.base);
 }
 

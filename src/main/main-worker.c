@@ -331,6 +331,57 @@ void main_mirror_end(void *opaque, struct secmod_session *s)
 	(void)main_secmod_send(srv, IPC_SM_TERMINATE, &t.base);
 }
 
+/* A session sec-mod restored from the session store at start: its address
+ * is reserved before any new session can take it (sec-mod sends these
+ * before it answers anything). No device yet: the resume creates one. The
+ * connect-script let it in before the restart: it does not run again, the
+ * disconnect-script runs at its end. */
+static void msess_restore(struct server *srv, const struct secmod_session *s)
+{
+	struct in_addr want = { .s_addr = s->ipv4 }, got;
+	char ip[INET_ADDRSTRLEN];
+	struct main_lease *m;
+	int rc;
+
+	if (s->m.attaches == 0 || msess_find(srv, s->serial) != NULL)
+		return; /* never let in: nothing to keep yet */
+	m = msess_get(srv, s);
+	if (m == NULL) {
+		log_err("restoring session %.*s: out of memory", (int)SESSION_ID_SHORT_LEN, s->sid);
+		return;
+	}
+	m->scripts_connected = true;
+	m->waiting = true;
+	m->tunnels = s->m.attaches;
+	m->bytes_in = s->done.bytes_in;
+	m->bytes_out = s->done.bytes_out;
+	m->packets_in = s->done.packets_in;
+	m->packets_out = s->done.packets_out;
+	snprintf(m->last_remote_ip, sizeof(m->last_remote_ip), "%s", s->last_remote_ip);
+	inet_ntop(AF_INET, &want, ip, sizeof(ip));
+	if (s->ipv4 == 0 || !ippool_contains(&srv->pool, want)) {
+		log_warn("session %.*s of user '%s' restored without its address %s (%s): a "
+			 "resume gets a new one", (int)SESSION_ID_SHORT_LEN, s->sid, s->username,
+			 s->ipv4 != 0 ? ip : "none", s->ipv4 != 0 ? "not in ipv4-network" : "unknown");
+		return;
+	}
+	/* the seed that makes the pool start its search at this address */
+	rc = ippool_lease(&srv->pool, s->serial, ntohl(want.s_addr) - srv->pool.first, &got);
+	if (rc == 0 && got.s_addr != want.s_addr) {
+		ippool_release(&srv->pool, s->serial);
+		rc = -EADDRINUSE;
+	}
+	if (rc < 0) {
+		log_warn("session %.*s of user '%s' restored without its address %s: %s",
+			 (int)SESSION_ID_SHORT_LEN, s->sid, s->username, ip, strerror(-rc));
+		return;
+	}
+	m->has_lease = true;
+	m->ipv4 = got;
+	log_info("session %.*s of user '%s' restored: %s reserved", (int)SESSION_ID_SHORT_LEN,
+		 s->sid, s->username, ip);
+}
+
 /* A record from sec-mod: update the mirror, then act on the state. */
 int main_on_sm_session(struct server *srv, const SmSession *msg)
 {
@@ -354,6 +405,10 @@ int main_on_sm_session(struct server *srv, const SmSession *msg)
 	if (session_table_mirror_update(srv->sessions, &snap) == NULL)
 		log_err("mirroring session %.*s: %s", (int)SESSION_ID_SHORT_LEN, snap.sid,
 			strerror(errno));
+	if (m == NULL && snap.restarts > 0 && s == NULL) {
+		msess_restore(srv, &snap);
+		m = msess_find(srv, msg->serial);
+	}
 	switch (snap.m.state) {
 	case VPN_SESSION_ENDED:
 		if (!was_ended)
@@ -918,10 +973,15 @@ static void on_tunnel_up(struct server *srv, struct worker_proc *w, const Tunnel
 		 LOG_ESC(w->username ? w->username : "?"), w->remote_ip, w->tun.name,
 		 up->tls_cipher ? ", " : "", up->tls_cipher ? up->tls_cipher : "");
 	if (w->session_serial != 0) {
+		struct main_lease *m = msess_find(srv, w->session_serial);
+
 		u.serial = w->session_serial;
 		u.remote_ip = w->remote_ip;
 		u.has_worker_pid = true;
 		u.worker_pid = (uint32_t)w->pid;
+		/* the lease goes to the session store: a restart gives it back */
+		u.has_ipv4 = m != NULL && m->has_lease;
+		u.ipv4 = u.has_ipv4 ? m->ipv4.s_addr : 0;
 		(void)main_secmod_send(srv, IPC_SM_TUNNEL_UP, &u.base);
 	}
 }

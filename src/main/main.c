@@ -226,6 +226,7 @@ static unsigned log_changes(const struct config *o, const struct config *n, bool
 		STR(occtl_socket_group, "occtl-socket-group");
 		STR(occtl_admin_group, "occtl-admin-group");
 		STR(metrics_listen, "metrics-listen");
+		STR(session_store, "session-store");
 		return changes;
 	}
 	STR(auth_passwd_file, "auth passwd file");
@@ -319,6 +320,7 @@ static int reload_config(struct server *srv)
 	SWAP(srv->cfg.occtl_socket_group, n.occtl_socket_group);
 	SWAP(srv->cfg.occtl_admin_group, n.occtl_admin_group);
 	SWAP(srv->cfg.metrics_listen, n.metrics_listen);
+	SWAP(srv->cfg.session_store, n.session_store);
 	SWAP(srv->cfg, n);
 	config_free(&n);
 

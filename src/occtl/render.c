@@ -332,6 +332,25 @@ static void conn_fields(struct out *o, const CtlConn *c)
 		tunnel_fields(o, c->tunnel);
 }
 
+/* Restored from the session store by a restart of the daemon: "Restored"
+ * (JSON: a boolean, and raw_restarts the count). */
+static void restored_field(struct out *o, uint32_t restarts)
+{
+	char b[48];
+
+	if (o->json) {
+		json_kv_bool(&o->j, "Restored", restarts > 0);
+		raw_num(o, "raw_restarts", true, restarts);
+		return;
+	}
+	if (restarts == 0)
+		snprintf(b, sizeof(b), "no");
+	else
+		snprintf(b, sizeof(b), "yes (%" PRIu32 " restart%s)", restarts,
+			 restarts == 1 ? "" : "s");
+	f_str(o, "Restored", b);
+}
+
 static void session_fields(struct out *o, const CtlSession *s, bool with_conn)
 {
 	char sid[8];
@@ -362,6 +381,7 @@ static void session_fields(struct out *o, const CtlSession *s, bool with_conn)
 	f_time(o, "Expires", "raw_expires", s->has_expires_ms ? s->expires_ms : 0);
 	f_num(o, "Resumes", s->resumes);
 	f_num(o, "Attaches", s->attaches);
+	restored_field(o, s->restarts);
 	f_secs(o, "Cookie timeout", "raw_cookie_timeout", s->has_cookie_timeout, s->cookie_timeout,
 	       "none");
 	f_secs(o, "Session timeout", "raw_session_timeout", s->has_session_timeout,
@@ -454,8 +474,8 @@ static void sessions_table(struct out *o, const CtlReply *r)
 {
 	if (r->n_sessions == 0)
 		return;
-	fprintf(o->t, "%-8s %12s %-18s %16s %16s %19s %10s %7s %s\n", "session", "user", "state",
-		"ip", "vpn-ip", "created", "expires in", "resumes", "reason");
+	fprintf(o->t, "%-8s %12s %-18s %16s %16s %19s %10s %7s %8s %s\n", "session", "user",
+		"state", "ip", "vpn-ip", "created", "expires in", "resumes", "restored", "reason");
 	for (size_t i = 0; i < r->n_sessions; i++) {
 		const CtlSession *s = r->sessions[i];
 		char created[32] = "-", left[32] = "-";
@@ -467,9 +487,10 @@ static void sessions_table(struct out *o, const CtlReply *r)
 			render_time(s->created_ms, created, sizeof(created));
 		if (s->has_expires_ms && s->expires_ms > 0)
 			render_duration(secs_left(s->expires_ms, o->now) * 1000, left, sizeof(left));
-		fprintf(o->t, "%-8.6s %12s %-18s %16s %16s %19s %10s %7" PRIu32 " %s\n",
+		fprintf(o->t, "%-8.6s %12s %-18s %16s %16s %19s %10s %7" PRIu32 " %8s %s\n",
 			s->session_id, s->username, s->state, s->remote_ip ? s->remote_ip : "-",
-			s->vpn_ipv4 ? s->vpn_ipv4 : "-", created, left, s->resumes, reason);
+			s->vpn_ipv4 ? s->vpn_ipv4 : "-", created, left, s->resumes,
+			s->restarts > 0 ? "yes" : "no", reason);
 	}
 }
 

@@ -78,21 +78,38 @@ bool cookie_is_wellformed(const char *s)
 	return s[COOKIE_LEN] == '\0' && (v & 3) == 0;
 }
 
-int cookie_session_id(const char *cookie, char out[SESSION_ID_LEN + 1])
+int cookie_hash(const char *cookie, uint8_t out[COOKIE_HASH_LEN])
+{
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, cookie, strlen(cookie), out) < 0)
+		return -EIO;
+	return 0;
+}
+
+void cookie_hash_session_id(const uint8_t hash[COOKIE_HASH_LEN], char out[SESSION_ID_LEN + 1])
 {
 	static const char hex[] = "0123456789abcdef";
-	uint8_t md[32];
-	size_t i;
 
-	out[0] = '\0';
-	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, cookie, strlen(cookie), md) < 0)
-		return -EIO;
-	for (i = 0; i < SESSION_ID_RAW_LEN; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
+	for (size_t i = 0; i < SESSION_ID_RAW_LEN; i++) {
+		out[2 * i] = hex[hash[i] >> 4];
+		out[2 * i + 1] = hex[hash[i] & 15];
 	}
 	out[SESSION_ID_LEN] = '\0';
+}
+
+int cookie_session_id(const char *cookie, char out[SESSION_ID_LEN + 1])
+{
+	uint8_t md[COOKIE_HASH_LEN];
+
+	out[0] = '\0';
+	if (cookie_hash(cookie, md) < 0)
+		return -EIO;
+	cookie_hash_session_id(md, out);
 	return 0;
+}
+
+bool cookie_hash_equal(const uint8_t a[COOKIE_HASH_LEN], const uint8_t b[COOKIE_HASH_LEN])
+{
+	return gnutls_memcmp(a, b, COOKIE_HASH_LEN) == 0;
 }
 
 bool cookie_equal(const char *a, const char *b)

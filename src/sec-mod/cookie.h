@@ -28,6 +28,7 @@
 #define SESSION_ID_RAW_LEN 16u
 #define SESSION_ID_LEN (2u * SESSION_ID_RAW_LEN)
 #define SESSION_ID_SHORT_LEN 6u
+#define COOKIE_HASH_LEN 32u /* SHA-256 */
 
 /* Encode raw bytes as a cookie string (pure; out gets COOKIE_LEN + NUL). */
 void cookie_encode(const uint8_t raw[COOKIE_RAW_LEN], char out[COOKIE_LEN + 1]);
@@ -43,6 +44,16 @@ bool cookie_is_wellformed(const char *s);
 
 /* The session id of a cookie (pure). Returns 0, or -EIO if hashing failed. */
 int cookie_session_id(const char *cookie, char out[SESSION_ID_LEN + 1]);
+
+/* SHA-256 of a cookie: what sec-mod keeps to find a session again after a
+ * restart (the session store never holds the cookie itself). The session id
+ * is its first SESSION_ID_RAW_LEN bytes in hex (cookie_hash_session_id).
+ * Returns 0, or -EIO if hashing failed. */
+int cookie_hash(const char *cookie, uint8_t out[COOKIE_HASH_LEN]);
+void cookie_hash_session_id(const uint8_t hash[COOKIE_HASH_LEN], char out[SESSION_ID_LEN + 1]);
+
+/* Compare two cookie hashes without an early exit. True if equal. */
+bool cookie_hash_equal(const uint8_t a[COOKIE_HASH_LEN], const uint8_t b[COOKIE_HASH_LEN]);
 
 /* Compare two NUL-terminated strings of equal expected length without an
  * early exit on the first difference. True if equal. */

@@ -46,6 +46,7 @@ struct smproc {
 	int fd;
 	ev_io io;
 	struct vpn_ev_timer timer;
+	ev_timer alive;			/* the session store's alive time */
 	struct secmod *core;
 	struct secmod_keys *keys;
 	int exit_code;
@@ -147,8 +148,11 @@ static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
 		if (r < 0) {
 			char why[160];
 
-			snprintf(why, sizeof(why), "main sent %s, which sec-mod never takes",
-				 ipc_type_str(m.type));
+			if (r == SECMOD_E_STORE)
+				snprintf(why, sizeof(why), "the session store cannot be used");
+			else
+				snprintf(why, sizeof(why), "main sent %s, which sec-mod never takes",
+					 ipc_type_str(m.type));
 			ipc_msg_free(&m);
 			fail(p, why);
 			return;
@@ -172,6 +176,13 @@ static void fire_cb(void *owner, vpn_ms_t now)
 	secmod_handle_expiry(p->core, now);
 }
 
+static void alive_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct smproc *p = t->data;
+
+	secmod_store_alive(p->core);
+}
+
 static int secmod_run(int fd, struct secmod_keys *keys)
 {
 	static const struct secmod_ops ops = {
@@ -191,10 +202,16 @@ static int secmod_run(int fd, struct secmod_keys *keys)
 	p.io.data = &p;
 	ev_io_start(p.loop, &p.io);
 	vpn_ev_timer_init(&p.timer, p.loop, expiry_cb, fire_cb, &p);
+	ev_timer_init(&p.alive, alive_cb, SECMOD_ALIVE_PERIOD_S, SECMOD_ALIVE_PERIOD_S);
+	p.alive.data = &p;
+	ev_timer_start(p.loop, &p.alive);
 	log_debug("sec-mod running");
 	ev_run(p.loop, 0);
 	vpn_ev_timer_stop(&p.timer);
 	secmod_keys_free(keys);
+	ev_timer_stop(p.loop, &p.alive);
+	/* whatever ended us, sessions still active wait for the next start */
+	secmod_store_close(p.core, vpn_now_ms());
 	secmod_free(p.core);
 	close(fd);
 	return p.exit_code;

@@ -22,12 +22,15 @@
  */
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/log.h"
 #include "sec-mod/sec-mod.h"
+#include "sec-mod/store.h"
 
 /* Probe rounds one login may go through (a probed session that answered
  * leaves room to probe the next stale one). */
@@ -64,7 +67,12 @@ struct secmod {
 	vpn_ms_t dpd_ms;
 	struct sm_login *logins;
 	size_t n_logins;
+	struct store *store;		/* the session store; NULL: memory only */
+	bool store_tried;		/* the first SmConfig was seen */
+	vpn_ms_t now;			/* of the message or timer being handled */
 };
+
+static void persist(struct secmod *sm, const struct secmod_session *s);
 
 /* --- SmSession <-> struct secmod_session ------------------------------------------ */
 
@@ -106,6 +114,10 @@ void secmod_session_to_msg(const struct secmod_session *s, SmSession *msg, Tunne
 	tot->packets_in = c.packets_in;
 	tot->packets_out = c.packets_out;
 	msg->totals = tot;
+	msg->has_ipv4 = s->ipv4 != 0;
+	msg->ipv4 = s->ipv4;
+	msg->has_restarts = s->restarts != 0;
+	msg->restarts = s->restarts;
 }
 
 static bool sid_wellformed(const char *sid)
@@ -153,6 +165,8 @@ int secmod_session_from_msg(const SmSession *msg, struct secmod_session *out)
 		out->done.packets_in = msg->totals->packets_in;
 		out->done.packets_out = msg->totals->packets_out;
 	}
+	out->ipv4 = msg->has_ipv4 ? msg->ipv4 : 0;
+	out->restarts = msg->has_restarts ? msg->restarts : 0;
 	return 0;
 }
 
@@ -163,6 +177,9 @@ static void emit_session(struct secmod *sm, const struct secmod_session *s, bool
 	SmSession msg;
 	TunnelStats tot;
 
+	/* on disk before anyone hears of it */
+	if (!forget)
+		persist(sm, s);
 	secmod_session_to_msg(s, &msg, &tot);
 	if (forget) {
 		msg.has_forget = true;
@@ -252,6 +269,7 @@ void secmod_free(struct secmod *sm)
 		return;
 	while (sm->logins != NULL)
 		login_free(sm, sm->logins);
+	store_close(sm->store);
 	session_table_free(sm->table);
 	free(sm->passwd_file);
 	free(sm);
@@ -262,7 +280,9 @@ const struct secmod_session_table *secmod_sessions(const struct secmod *sm)
 	return sm->table;
 }
 
-static void on_config(struct secmod *sm, const SmConfig *c)
+static int store_start(struct secmod *sm, const char *path, vpn_ms_t now);
+
+static int on_config(struct secmod *sm, const SmConfig *c, vpn_ms_t now)
 {
 	struct vpn_session_cfg sc = {
 		.cookie_timeout_ms = vpn_s_to_ms(c->cookie_timeout),
@@ -273,7 +293,7 @@ static void on_config(struct secmod *sm, const SmConfig *c)
 
 	if (file == NULL) {
 		log_err("sec-mod: configuration: out of memory (keeping the previous one)");
-		return;
+		return 0;
 	}
 	free(sm->passwd_file);
 	sm->passwd_file = file;
@@ -285,6 +305,11 @@ static void on_config(struct secmod *sm, const SmConfig *c)
 			  "max-same-clients %u)", c->cookie_timeout, c->session_timeout,
 			  c->max_same_clients);
 	sm->configured = true;
+	if (sm->store_tried)
+		return 0; /* a reload: the file stays what it was at start */
+	sm->store_tried = true;
+	return c->session_store != NULL && c->session_store[0] != '\0'
+		       ? store_start(sm, c->session_store, now) : 0;
 }
 
 /* --- logins ---------------------------------------------------------------- */
@@ -645,6 +670,10 @@ static void on_tunnel_up(struct secmod *sm, const SmTunnelUp *u)
 		snprintf(s->last_remote_ip, sizeof(s->last_remote_ip), "%s", u->remote_ip);
 	if (u->has_worker_pid && u->worker_pid != 0 && s->m.state == VPN_SESSION_ACTIVE)
 		s->worker_pid = (pid_t)u->worker_pid;
+	if (u->has_ipv4 && u->ipv4 != 0 && u->ipv4 != s->ipv4) {
+		s->ipv4 = u->ipv4;
+		persist(sm, s);
+	}
 }
 
 static void on_tunnel_stats(struct secmod *sm, const SmTunnelStats *st)
@@ -702,10 +731,10 @@ static void on_list(struct secmod *sm, const SmListRequest *q)
 
 int secmod_on_message(struct secmod *sm, const struct ipc_msg *m, vpn_ms_t now)
 {
+	sm->now = now;
 	switch (m->type) {
 	case IPC_SM_CONFIG:
-		on_config(sm, m->sm_config);
-		return 0;
+		return on_config(sm, m->sm_config, now);
 	case IPC_SM_AUTH_REQUEST:
 		on_auth(sm, m->sm_auth_request, now);
 		return 0;
@@ -755,6 +784,7 @@ void secmod_handle_expiry(struct secmod *sm, vpn_ms_t now)
 {
 	struct sm_login *l, *next;
 
+	sm->now = now;
 	session_table_handle_expiry(sm->table, now);
 	for (l = sm->logins; l != NULL; l = next) {
 		next = l->next;
@@ -776,4 +806,193 @@ void secmod_handle_expiry(struct secmod *sm, vpn_ms_t now)
 			login_free(sm, l);
 		}
 	}
+}
+
+/* --- the session store --------------------------------------------------------- */
+
+static struct store_clock store_now(const struct secmod *sm)
+{
+	struct store_clock c = { .mono_ms = sm->now };
+	struct timespec ts;
+
+	if (sm->ops.wall_ms != NULL) {
+		c.wall_ms = sm->ops.wall_ms(sm->opaque);
+	} else {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		c.wall_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	}
+	return c;
+}
+
+/* Write s as it is now (or delete it once ended): one transaction. A
+ * failure is logged; the session goes on in memory. */
+static void persist(struct secmod *sm, const struct secmod_session *s)
+{
+	struct store_clock now;
+	struct store_record r;
+	struct session_table_counters tot;
+	int rc;
+
+	if (sm->store == NULL)
+		return;
+	if (s->m.state == VPN_SESSION_ENDED) {
+		rc = store_delete(sm->store, s->serial);
+	} else {
+		now = store_now(sm);
+		tot = session_table_totals(s);
+		r = (struct store_record){
+			.serial = s->serial,
+			.username = s->username,
+			.group = s->group,
+			.remote_ip = s->remote_ip,
+			.last_remote_ip = s->last_remote_ip,
+			.ipv4 = s->ipv4,
+			.state = s->m.state,
+			.drop_reason = s->m.drop_reason,
+			.authenticated_ms = store_mono_to_wall(s->m.created_ms, now),
+			.drop_ms = store_mono_to_wall(s->m.drop_ms, now),
+			.resumes = s->m.resumes,
+			.attaches = s->m.attaches,
+			.restarts = s->restarts,
+			.cfg = s->m.cfg,
+			.totals = { tot.bytes_in, tot.bytes_out, tot.packets_in, tot.packets_out },
+		};
+		memcpy(r.sid, s->sid, sizeof(r.sid));
+		memcpy(r.cookie_hash, s->cookie_hash, sizeof(r.cookie_hash));
+		rc = store_put(sm->store, &r);
+	}
+	if (rc < 0)
+		log_err("session store: writing session %.*s: %s", (int)SESSION_ID_SHORT_LEN, s->sid,
+			store_errmsg(sm->store));
+}
+
+struct restore {
+	struct secmod *sm;
+	struct store_clock now;
+	int64_t alive_ms;
+	size_t n;
+};
+
+static int restore_cb(void *opaque, const struct store_record *r)
+{
+	struct restore *c = opaque;
+	struct secmod_session snap = { 0 }, *s;
+	int64_t deadline;
+
+	_Static_assert(STORE_SID_LEN == SESSION_ID_LEN, "session ids");
+	_Static_assert(STORE_HASH_LEN == COOKIE_HASH_LEN, "cookie hashes");
+	snap.serial = r->serial;
+	memcpy(snap.sid, r->sid, sizeof(snap.sid));
+	memcpy(snap.cookie_hash, r->cookie_hash, sizeof(snap.cookie_hash));
+	snap.username = (char *)r->username;
+	snap.group = (char *)r->group;
+	snprintf(snap.remote_ip, sizeof(snap.remote_ip), "%s", r->remote_ip);
+	snprintf(snap.last_remote_ip, sizeof(snap.last_remote_ip), "%s", r->last_remote_ip);
+	snap.ipv4 = r->ipv4;
+	snap.restarts = r->restarts + 1;
+	snap.done = (struct session_table_counters){ r->totals.bytes_in, r->totals.bytes_out,
+						r->totals.packets_in, r->totals.packets_out };
+	deadline = store_to_machine(r, c->alive_ms, c->now, &snap.m);
+	s = session_table_restore(c->sm->table, &snap);
+	if (s == NULL) {
+		log_err("session store: restoring session %.*s: %s", (int)SESSION_ID_SHORT_LEN,
+			r->sid, strerror(errno));
+		return 0;
+	}
+	c->n++;
+	log_info("restored session %.*s of user '%s': %s (%s, resume deadline in %lld s)",
+		 (int)SESSION_ID_SHORT_LEN, s->sid, s->username,
+		 s->m.state == VPN_SESSION_WAITING ? "waiting" : "authenticated",
+		 vpn_end_reason_str(s->m.drop_reason),
+		 deadline > c->now.wall_ms ? (long long)(deadline - c->now.wall_ms + 999) / 1000 : 0LL);
+	emit_session(c->sm, s, false);
+	return 0;
+}
+
+/* Open the file; a damaged one is moved aside and replaced. */
+static int store_open_or_reset(struct secmod *sm, const char *path, int64_t wall_ms)
+{
+	char err[PATH_MAX + 512], moved[PATH_MAX + 64];
+	int rc = store_prepare_dir(path);
+
+	if (rc < 0) {
+		log_err("session store %s: creating its directory: %s", path, strerror(-rc));
+		return rc;
+	}
+	rc = store_open(&sm->store, path, err, sizeof(err));
+	if (rc != STORE_E_CORRUPT) {
+		if (rc != 0)
+			log_err("%s", err);
+		return rc;
+	}
+	rc = store_move_aside(path, wall_ms / 1000, moved, sizeof(moved));
+	if (rc < 0) {
+		log_err("%s; moving it aside failed: %s", err, strerror(-rc));
+		return rc;
+	}
+	log_err("%s: moved aside to %s; starting with no sessions", err, moved);
+	rc = store_open(&sm->store, path, err, sizeof(err));
+	if (rc != 0)
+		log_err("%s", err);
+	return rc;
+}
+
+static int store_start(struct secmod *sm, const char *path, vpn_ms_t now)
+{
+	struct restore c = { .sm = sm };
+	size_t skipped = 0, ended;
+	int rc;
+
+	sm->now = now;
+	c.now = store_now(sm);
+	if (store_open_or_reset(sm, path, c.now.wall_ms) != 0) {
+		store_close(sm->store);
+		sm->store = NULL;
+		return SECMOD_E_STORE;
+	}
+	c.alive_ms = store_alive(sm->store);
+	rc = store_load(sm->store, restore_cb, &c, &skipped);
+	if (rc != 0)
+		log_err("session store %s: reading it stopped early: %s", path,
+			store_errmsg(sm->store));
+	if (skipped > 0)
+		log_warn("session store %s: %zu invalid record%s skipped", path, skipped,
+			 skipped == 1 ? "" : "s");
+	/* what became of the active ones, and the restart count, on disk too:
+	 * one statement for the whole restart */
+	if (store_mark_restart(sm->store, c.alive_ms, c.now.wall_ms) < 0)
+		log_err("session store %s: %s", path, store_errmsg(sm->store));
+	ended = session_table_handle_expiry(sm->table, now);
+	(void)store_set_alive(sm->store, c.now.wall_ms);
+	log_info("session store %s: %zu session%s restored, %zu ended while the server was down",
+		 path, c.n, c.n == 1 ? "" : "s", ended);
+	return 0;
+}
+
+void secmod_store_alive(struct secmod *sm)
+{
+	if (sm->store != NULL && store_set_alive(sm->store, store_now(sm).wall_ms) < 0)
+		log_err("session store: %s", store_errmsg(sm->store));
+}
+
+void secmod_store_close(struct secmod *sm, vpn_ms_t now)
+{
+	size_t n = 0;
+
+	if (sm->store == NULL)
+		return;
+	sm->now = now;
+	for (struct secmod_session *s = session_table_first(sm->table); s != NULL; s = s->next) {
+		if (s->m.state != VPN_SESSION_ACTIVE)
+			continue;
+		session_table_tunnel_end(sm->table, s, VPN_END_SERVER_RESTART, now);
+		persist(sm, s);
+		n++;
+	}
+	secmod_store_alive(sm);
+	if (n > 0)
+		log_info("session store: %zu session%s still active saved as waiting to resume", n,
+			 n == 1 ? "" : "s");
+	store_close(sm->store);
+	sm->store = NULL;
 }

@@ -62,6 +62,9 @@ struct secmod_ops {
 	 * passwd_check in the process, a table in the tests.) */
 	int (*check_password)(void *opaque, const char *file, const char *user,
 			      const char *password, char *groups, size_t len);
+	/* The wall clock, Unix ms (the session store keeps absolute times).
+	 * NULL: CLOCK_REALTIME. */
+	int64_t (*wall_ms)(void *opaque);
 };
 
 struct secmod;
@@ -72,12 +75,33 @@ struct secmod *secmod_new(const struct secmod_ops *ops, void *opaque);
 void secmod_free(struct secmod *sm);
 
 /*
- * One message from main at now. Returns 0, or -EPROTO for a message main
- * never sends to sec-mod (the caller closes the connection: main is broken).
- * Messages about unknown sessions or requests are answered or ignored as
- * documented in ipc.proto, never an error.
+ * One message from main at now. Returns 0, -EPROTO for a message main never
+ * sends to sec-mod (the caller closes the connection: main is broken), or
+ * SECMOD_E_STORE when the first SmConfig names a session store that cannot
+ * be used (newer schema, I/O error; logged): sec-mod cannot run. Messages
+ * about unknown sessions or requests are answered or ignored as documented
+ * in ipc.proto, never an error.
  */
+#define SECMOD_E_STORE (-20001)
 int secmod_on_message(struct secmod *sm, const struct ipc_msg *m, vpn_ms_t now);
+
+/* --- the session store (doc/session-store.md, sec-mod/store.h) -------------
+ *
+ * With SmConfig.session_store, the first SmConfig opens the file (a damaged
+ * one is moved aside and replaced by an empty one), restores its records
+ * (each sent to main as a SmSession) and ends those whose deadline passed
+ * while the daemon was down. From then on every change of a record is
+ * written before the message that reports it leaves. */
+
+/* How often sec-mod writes that it is alive (a session still active in the
+ * file after a crash counts as dropped then). */
+#define SECMOD_ALIVE_PERIOD_S 10
+/* Write the alive time now (the process's timer). */
+void secmod_store_alive(struct secmod *sm);
+/* sec-mod is ending (main closed its end, or died): every session still
+ * active waits, dropped now with reason server-restart, and the file is
+ * closed. A no-op without a store. */
+void secmod_store_close(struct secmod *sm, vpn_ms_t now);
 
 /* The next time secmod_handle_expiry() has work (session deadlines, reaping
  * ended records, probes running out); VPN_NEVER if none. Pure. */

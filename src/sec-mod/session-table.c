@@ -116,11 +116,12 @@ struct secmod_session *session_table_create(struct secmod_session_table *t, cons
 	/* A fresh cookie colliding with a live one is a 2^-256 event, but a
 	 * duplicate would hand one user another's session: check anyway. */
 	do {
-		if (cookie_mint(s->cookie) < 0 || cookie_session_id(s->cookie, s->sid) < 0) {
+		if (cookie_mint(s->cookie) < 0 || cookie_hash(s->cookie, s->cookie_hash) < 0) {
 			free_record(s);
 			errno = EIO;
 			return NULL;
 		}
+		cookie_hash_session_id(s->cookie_hash, s->sid);
 	} while (session_table_find_sid(t, s->sid) != NULL);
 	snprintf(s->remote_ip, sizeof(s->remote_ip), "%s", remote_ip ? remote_ip : "");
 	s->serial = t->next_serial++;
@@ -132,14 +133,16 @@ struct secmod_session *session_table_create(struct secmod_session_table *t, cons
 
 struct secmod_session *session_table_find_cookie(const struct secmod_session_table *t, const char *cookie)
 {
+	uint8_t hash[COOKIE_HASH_LEN];
 	char sid[SESSION_ID_LEN + 1];
 	struct secmod_session *s;
 
-	if (!cookie_is_wellformed(cookie) || cookie_session_id(cookie, sid) < 0)
+	if (!cookie_is_wellformed(cookie) || cookie_hash(cookie, hash) < 0)
 		return NULL;
+	cookie_hash_session_id(hash, sid);
 	for (s = t->head; s != NULL; s = s->next)
 		if (strcmp(s->sid, sid) == 0)
-			return cookie_equal(s->cookie, cookie) ? s : NULL;
+			return cookie_hash_equal(s->cookie_hash, hash) ? s : NULL;
 	return NULL;
 }
 
@@ -283,48 +286,25 @@ struct session_table_counters session_table_totals(const struct secmod_session *
 	};
 }
 
-/* A mirror record: no cookie, identity and state from the snapshot. */
-struct secmod_session *session_table_mirror_update(struct secmod_session_table *t, const struct secmod_session *snap)
+/* Make s look like snap: identity, state, counters, lease (the cookie and
+ * its hash are not copied). 0, or -ENOMEM (s unchanged). */
+static int record_fill(struct secmod_session *s, const struct secmod_session *snap)
 {
-	struct secmod_session *s;
-	char *u, *g;
+	char *u = strdup(snap->username ? snap->username : "");
+	char *g = strdup(snap->group ? snap->group : "");
 
-	if (snap->serial == 0) {
-		errno = EINVAL;
-		return NULL;
-	}
-	s = session_table_find_serial(t, snap->serial);
-	if (s != NULL && strcmp(s->sid, snap->sid) != 0) {
-		errno = EINVAL;
-		return NULL;
-	}
-	u = strdup(snap->username ? snap->username : "");
-	g = strdup(snap->group ? snap->group : "");
 	if (u == NULL || g == NULL) {
 		free(u);
 		free(g);
-		errno = ENOMEM;
-		return NULL;
-	}
-	if (s == NULL) {
-		s = calloc(1, sizeof(*s));
-		if (s == NULL) {
-			free(u);
-			free(g);
-			errno = ENOMEM;
-			return NULL;
-		}
-		s->serial = snap->serial;
-		memcpy(s->sid, snap->sid, sizeof(s->sid));
-		s->sid[SESSION_ID_LEN] = '\0';
-		link_record(t, s);
-		if (snap->serial >= t->next_serial)
-			t->next_serial = snap->serial + 1;
+		return -ENOMEM;
 	}
 	free(s->username);
 	free(s->group);
 	s->username = u;
 	s->group = g;
+	s->serial = snap->serial;
+	memcpy(s->sid, snap->sid, sizeof(s->sid));
+	s->sid[SESSION_ID_LEN] = '\0';
 	memcpy(s->remote_ip, snap->remote_ip, sizeof(s->remote_ip));
 	s->remote_ip[sizeof(s->remote_ip) - 1] = '\0';
 	memcpy(s->last_remote_ip, snap->last_remote_ip, sizeof(s->last_remote_ip));
@@ -334,6 +314,61 @@ struct secmod_session *session_table_mirror_update(struct secmod_session_table *
 	s->ended_locally = false;
 	s->done = snap->done;
 	s->cur = snap->cur;
+	s->ipv4 = snap->ipv4;
+	s->restarts = snap->restarts;
+	return 0;
+}
+
+/* A new record filled from snap, linked as the newest. */
+static struct secmod_session *record_add(struct secmod_session_table *t, const struct secmod_session *snap)
+{
+	struct secmod_session *s = calloc(1, sizeof(*s));
+
+	if (s == NULL || record_fill(s, snap) < 0) {
+		free(s);
+		errno = ENOMEM;
+		return NULL;
+	}
+	link_record(t, s);
+	if (snap->serial >= t->next_serial)
+		t->next_serial = snap->serial + 1;
+	return s;
+}
+
+/* A mirror record: no cookie, identity and state from the snapshot. */
+struct secmod_session *session_table_mirror_update(struct secmod_session_table *t, const struct secmod_session *snap)
+{
+	struct secmod_session *s;
+
+	if (snap->serial == 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	s = session_table_find_serial(t, snap->serial);
+	if (s == NULL)
+		return record_add(t, snap);
+	if (strcmp(s->sid, snap->sid) != 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (record_fill(s, snap) < 0) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return s;
+}
+
+struct secmod_session *session_table_restore(struct secmod_session_table *t, const struct secmod_session *snap)
+{
+	struct secmod_session *s;
+
+	if (snap->serial == 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	s = record_add(t, snap);
+	if (s != NULL)
+		memcpy(s->cookie_hash, snap->cookie_hash, sizeof(s->cookie_hash));
 	return s;
 }
 

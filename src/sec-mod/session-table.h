@@ -37,7 +37,10 @@
 
 struct secmod_session {
 	uint64_t serial;                 /* unique, never 0: the IP pool key */
-	char cookie[COOKIE_LEN + 1];     /* the bearer token: never log or list it */
+	char cookie[COOKIE_LEN + 1];     /* the bearer token: never log or list it;
+					  * "" in a restored or mirror record */
+	uint8_t cookie_hash[COOKIE_HASH_LEN]; /* SHA-256 of the cookie: what a CONNECT's
+					       * cookie is checked against */
 	char sid[SESSION_ID_LEN + 1];    /* occtl's id; first 6 chars = short form */
 	char *username;
 	char *group;                     /* "" when none */
@@ -49,6 +52,8 @@ struct secmod_session {
 	bool ended_locally;              /* mirror: ended by a local call, not yet
 					  * confirmed by sec-mod */
 	char last_remote_ip[INET6_ADDRSTRLEN]; /* of the latest tunnel; "" before */
+	uint32_t ipv4;                   /* its lease (network byte order); 0: none yet */
+	uint32_t restarts;               /* daemon restarts it survived (session store) */
 	/* Counters of the session's tunnels, continued across resumes: the
 	 * ended tunnels' sum, and the current tunnel's latest report. */
 	struct session_table_counters {
@@ -88,8 +93,10 @@ struct secmod_session *session_table_create(struct secmod_session_table *t, cons
 				const char *remote_ip, vpn_ms_t now);
 
 /* The record of a cookie, ended ones included (the caller answers 401 for
- * those); NULL for a malformed or unknown cookie. The final comparison
- * does not stop at the first differing byte. */
+ * those); NULL for a malformed or unknown cookie. Found by the cookie's
+ * hash (the session id is its prefix), so a restored record, which has no
+ * cookie, is found too; the final comparison of the whole hash does not
+ * stop at the first differing byte. */
 struct secmod_session *session_table_find_cookie(const struct secmod_session_table *t, const char *cookie);
 
 /* The record whose session id starts with prefix (at least
@@ -144,6 +151,16 @@ struct session_table_counters session_table_totals(const struct secmod_session *
  * same serial).
  */
 struct secmod_session *session_table_mirror_update(struct secmod_session_table *t, const struct secmod_session *snap);
+
+/*
+ * A record loaded from the session store (sec-mod at start): a copy of snap
+ * (identity, cookie_hash, machine state m, counters as done, ipv4,
+ * restarts), with no cookie, appended as the newest record; serials
+ * created later are above snap->serial. No hook runs. The caller
+ * guarantees unique serials and session ids (the store's keys). NULL with
+ * errno ENOMEM or EINVAL (serial 0).
+ */
+struct secmod_session *session_table_restore(struct secmod_session_table *t, const struct secmod_session *snap);
 
 /* Remove and free one record now (no hook runs). */
 void session_table_forget(struct secmod_session_table *t, struct secmod_session *s);

@@ -427,7 +427,7 @@ SERVER_LOG=
 write_config() {
 	local -A v=(
 		[DPD]=30 [KEEPALIVE]=30 [IDLE_TIMEOUT]=0 [SESSION_TIMEOUT]=0
-		[COOKIE_TIMEOUT]=300 [MAX_BAN_SCORE]=0 [BAN_TIME]=300
+		[COOKIE_TIMEOUT]=300 [MAX_BAN_SCORE]=0 [BAN_TIME]=300 [SESSION_STORE]=memory
 	)
 	local kv k sedargs=()
 	for kv in "$@"; do
@@ -442,9 +442,9 @@ write_config() {
 		sedargs+=(-e "s|@$k@|${v[$k]}|g")
 	done
 	if [ "$OCSM_SERVER" = ocserv ]; then
-		sedargs+=(-e 's/^@OCSERV@ //')
+		sedargs+=(-e 's/^@OCSERV@ //' -e 's/^@MODERN@ /# ocserv-modern only: /')
 	else
-		sedargs+=(-e 's/^@OCSERV@ /# ocserv only: /')
+		sedargs+=(-e 's/^@OCSERV@ /# ocserv only: /' -e 's/^@MODERN@ //')
 	fi
 	CONFIG=$IT_WORK/server.conf
 	sed "${sedargs[@]}" "$DATA_DIR/test.conf.in" > "$CONFIG" || hard_error "writing $CONFIG"

@@ -73,6 +73,7 @@ static const char full[] =
 	"mtu = 1400\n"
 	"predictable-ips = false\n"
 	"keep-tun-on-resume = no\n"
+	"session-store = /var/tmp/ocsm-test/sessions.db\n"
 	"max-clients = 100\n"
 	"max-same-clients = 3\n"
 	"max-ban-score = 0\n"
