@@ -899,7 +899,9 @@ static void run_command(struct build *b, uint8_t cmd, const CtlRequest *req)
 	case CTL_CMD_STOP:
 		log_info("occtl: stop now");
 		say(b, 1, "stopping the server");
-		/* after this reply is queued: the SIGTERM path, as kill(1) would */
+		/* after this reply is queued: the SIGTERM path, as kill(1) would,
+		 * but every session ends, also with a session store */
+		srv->stop_ends_sessions = true;
 		kill(getpid(), SIGTERM);
 		break;
 	default:

@@ -310,10 +310,14 @@ static void session_released(struct server *srv, const struct secmod_session *s)
 void main_terminate_all(struct server *srv)
 {
 	SmTerminate t = SM_TERMINATE__INIT;
+	enum vpn_end_reason r = srv->sessions_kept ? VPN_END_SERVER_RESTART
+						   : VPN_END_SERVER_SHUTDOWN;
 
 	for (struct worker_proc *w = srv->workers; w != NULL; w = w->next)
 		if (w->state != WORKER_DOWN && !w->sigterm_sent && !w->exited)
-			send_terminate(srv, w, VPN_END_SERVER_SHUTDOWN);
+			send_terminate(srv, w, r);
+	if (srv->sessions_kept)
+		return; /* they wait in the store, for the next start */
 	/* the sessions without a tunnel end too */
 	t.serial = 0;
 	t.reason = VPN_END_SERVER_SHUTDOWN;
@@ -1507,10 +1511,11 @@ void main_forget_workers(struct server *srv)
 		struct secmod_session s = { .serial = m->serial };
 
 		/* main stops before sec-mod's last word about it: the session
-		 * ends with the server */
+		 * ends with the server, unless it waits in the session store */
 		s.m.end_reason = VPN_END_SERVER_SHUTDOWN;
 		s.m.resumes = mirror != NULL ? mirror->m.resumes : 0;
-		run_disconnect_script(srv, m, &s, m->bytes_in, m->bytes_out);
+		if (!srv->sessions_kept)
+			run_disconnect_script(srv, m, &s, m->bytes_in, m->bytes_out);
 		msess_free(srv, m);
 	}
 }

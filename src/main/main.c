@@ -487,6 +487,10 @@ void main_shutdown(struct server *srv, int exit_code)
 		return;
 	srv->shutting_down = true;
 	main_notify_stopping(srv);
+	srv->sessions_kept = config_session_store(&srv->cfg) != NULL && !srv->stop_ends_sessions;
+	if (srv->sessions_kept)
+		log_info("the sessions stay in the session store %s: tunnels close without a "
+			 "goodbye, clients will resume", config_session_store(&srv->cfg));
 	listeners_close(srv);
 	main_terminate_all(srv);
 	if (srv->n_workers == 0) {

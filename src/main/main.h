@@ -174,6 +174,9 @@ struct server {
 	ev_timer accept_pause_w;
 	ev_timer shutdown_w;
 	bool shutting_down;
+	bool stop_ends_sessions;       /* occtl stop now: end every session, even with a store */
+	bool sessions_kept;            /* shutting down with a session store: the sessions
+					* wait in it, nobody is told (doc/session-store.md) */
 };
 
 /* main-worker.c */
@@ -183,8 +186,10 @@ void main_accept_cb(struct ev_loop *loop, ev_io *w, int revents);
 /* A child process ended (libev reaped it): if it is a worker, log how,
  * end its tunnel (worker-crashed without TunnelDown) and free it. */
 void main_worker_exited(struct server *srv, pid_t pid, int status);
-/* Ask every worker to finish with server-shutdown (Terminate) and sec-mod
- * to end every session. */
+/* Ask every worker to finish and sec-mod to end every session
+ * (server-shutdown: the clients are told); with srv->sessions_kept the
+ * workers close their tunnels without a word (server-restart) and the
+ * sessions wait in the session store. */
 void main_terminate_all(struct server *srv);
 /* SIGTERM a worker by PID and arm the SIGKILL backstop. */
 void main_kill_worker(struct server *srv, struct worker_proc *w, const char *why);

@@ -256,11 +256,22 @@ static void ipc_w_cb(struct ev_loop *loop, ev_io *io, int revents)
 		main_gone(w);
 }
 
+/* Why the tunnel ends when the server stops under it (main gone, SIGTERM):
+ * with a session store the session outlives the daemon, so the client is
+ * not told; it reconnects and resumes once the daemon is back
+ * (doc/session-store.md). Without one the session ends and the client is
+ * told (TERMINATE). */
+static enum vpn_end_reason stop_reason(const struct worker *w)
+{
+	return config_session_store(&w->cfg) != NULL ? VPN_END_SERVER_RESTART
+						     : VPN_END_SERVER_SHUTDOWN;
+}
+
 /* main is gone or broke the protocol: nobody can attach us any more. */
 static void main_gone(struct worker *w)
 {
 	if (w->tunnel_up) {
-		worker_tunnel_end(w, VPN_END_SERVER_SHUTDOWN, vpn_now_ms());
+		worker_tunnel_end(w, stop_reason(w), vpn_now_ms());
 		return;
 	}
 	worker_close(w, false, 1);
@@ -584,7 +595,7 @@ static void signal_cb(struct ev_loop *loop, ev_signal *s, int revents)
 	struct worker *w = s->data;
 
 	log_debug("signal %d", s->signum);
-	on_terminate(w, VPN_END_SERVER_SHUTDOWN);
+	on_terminate(w, stop_reason(w));
 }
 
 /* --- process ------------------------------------------------------------- */

@@ -38,6 +38,12 @@ INTEGRATION_TESTS += \
 	tests/integration/test-resume-secmod.sh \
 	tests/integration/test-resume-scripts.sh \
 	tests/integration/test-resume-persistent.sh \
+	tests/integration/test-store-restart.sh \
+	tests/integration/test-store-kill.sh \
+	tests/integration/test-store-expire.sh \
+	tests/integration/test-store-stop.sh \
+	tests/integration/test-store-corrupt.sh \
+	tests/integration/test-store-many.sh \
 	tests/integration/test-occtl-session.sh \
 	tests/integration/test-occtl-actions.sh \
 	tests/integration/test-occtl-dtls.sh \
@@ -68,6 +74,7 @@ EXTRA_DIST += $(INTEGRATION_TESTS) \
 	tests/integration/lib.sh \
 	tests/integration/dtls-lib.sh \
 	tests/integration/resume-lib.sh \
+	tests/integration/store-lib.sh \
 	tests/integration/occtl-lib.sh \
 	tests/integration/vpn-script.sh \
 	tests/integration/rawtls.py \
