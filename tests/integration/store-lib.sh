@@ -47,14 +47,41 @@ client_auth_posts() {
 	echo "$n"
 }
 
+# login_connect NAME: one openconnect process logs in (password) and
+# connects, and pings; sets LC_IP (its address), LC_POSTS (the login
+# requests in its log) and LC_SID (the session id in the store).
+login_connect() {
+	start_client_password "$1"
+	wait_connected "$1"
+	ping_ok "$1" 2
+	verdict "$1 connected and pings" $? "$PING_RESULT"
+	LC_IP=${CLI_VPNIP[$1]}
+	LC_POSTS=$(client_auth_posts "$1")
+	LC_SID=$(store_sql "SELECT sid FROM sessions ORDER BY serial DESC LIMIT 1")
+}
+
+# expect_cookie_rejected STEP NAME: openconnect started again with NAME's old
+# cookie stops at once: 401, exit status 2, "Cookie was rejected".
+expect_cookie_rejected() {
+	start_client "$2"
+	if wait_exit "${CLI_PID[$2]}" 15; then
+		expect_eq "$1. openconnect with the old cookie exits 2" "$EXIT_RC" 2
+	else
+		verdict "$1. openconnect with the old cookie stops" 1 "still running"
+	fi
+	grep -q 'Cookie was rejected' "${CLI_LOG[$2]}"
+	verdict "$1. its cookie was rejected (401)" $?
+}
+
 # expect_resumed STEP NAME VPN-IP SID6 POSTS: right after start_server, NAME's
-# openconnect reconnects by itself within 15 s, to session SID6 with address
+# openconnect reconnects by itself (one more "CSTP connected.") within 15 s, to session SID6 with address
 # VPN-IP, with no new login (its log still shows POSTS login requests, the
 # server's one login), and pings through the tunnel.
 expect_resumed() {
-	local step=$1 name=$2 ip=$3 sid6=$4 posts=$5 t_start
+	local step=$1 name=$2 ip=$3 sid6=$4 posts=$5 t_start n
 	t_start=$(now_ms)
-	if wait_log "${CLI_LOG[$name]}" 'CSTP connected.' 2 20; then
+	n=$(grep -cF 'CSTP connected.' "${CLI_LOG[$name]}")
+	if wait_log "${CLI_LOG[$name]}" 'CSTP connected.' $((n + 1)) 20; then
 		expect_range "$step. $name reconnected by itself after the start" \
 			$((WAIT_MS - t_start)) "" 15000
 	else

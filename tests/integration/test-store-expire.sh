@@ -39,14 +39,7 @@ expect_eq "1. disconnect-script ran once for it" "$(cat "$IT_WORK/calls")" \
 	"disconnect cookie-expired $ip1"
 
 # --- 2
-start_client c1
-if wait_exit "${CLI_PID[c1]}" 15; then
-	expect_eq "2. openconnect with the old cookie exits 2" "$EXIT_RC" 2
-else
-	verdict "2. openconnect with the old cookie stops" 1 "still running"
-fi
-grep -q 'Cookie was rejected' "${CLI_LOG[c1]}"
-verdict "2. its cookie was rejected (401)" $?
+expect_cookie_rejected 2 c1
 
 # --- 3
 expect_eq "3. the store is empty" "$(store_sql "SELECT count(*) FROM sessions")" 0

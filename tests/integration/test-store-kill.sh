@@ -10,19 +10,19 @@
 #  2. main started again with the same configuration: the same openconnect
 #     process reconnects by itself within 15 s of the start, same IPv4
 #     address, no second login, and ping works; the session was dropped at
-#     sec-mod's last sign of life, with reason server-restart.
+#     sec-mod's last sign of life, with reason server-restart;
+#  3. sec-mod alone killed: main closes the tunnel without a goodbye and
+#     exits 1; after a start the client resumes as in 2;
+#  4. main alone killed: its worker and sec-mod see it gone; the worker
+#     closes the tunnel without a goodbye, sec-mod saves the session as
+#     waiting; after a start the client resumes as in 2.
 . "$(dirname "$0")/store-lib.sh"
 
 it_setup 1
 store_config DPD=10 KEEPALIVE=30 COOKIE_TIMEOUT=60
 start_server
-start_client_password c1
-wait_connected c1
-ip1=${CLI_VPNIP[c1]}
-ping_ok c1 2
-verdict "traffic before the crash" $? "$PING_RESULT"
-posts=$(client_auth_posts c1)
-sid=$(store_sql "SELECT sid FROM sessions")
+login_connect c1
+ip1=$LC_IP posts=$LC_POSTS sid=$LC_SID
 
 # --- 1
 pids="$SERVER_PID $(server_children)"
@@ -44,3 +44,30 @@ expect_resumed 2 c1 "$ip1" "${sid:0:6}" "$posts"
 grep -qE "restored session ${sid:0:6} .*waiting \(server-restart" "$SERVER_LOG"
 verdict "2. sec-mod restored it as dropped by the restart" $? \
 	"$(grep -E 'restored session' "$SERVER_LOG" | tail -n 1 | cut -c 25-)"
+
+# --- 3
+sm=$(secmod_pid)
+kill -KILL "$sm"
+wait_exit "$SERVER_PID" 10 || fatal "main still running 10 s after sec-mod was killed"
+expect_eq "3. main exits 1 without sec-mod" "$EXIT_RC" 1
+n=$(grep -cE 'received server terminate packet|Received server disconnect' "${CLI_LOG[c1]}")
+expect_eq "3. no DISCONNECT or TERMINATE reached the client" "$n" 0
+start_server
+expect_resumed 3 c1 "$ip1" "${sid:0:6}" "$posts"
+
+# --- 4
+others=$(server_children)
+kill -KILL "$SERVER_PID"
+wait_exit "$SERVER_PID" 5 || fatal "main survived SIGKILL"
+for p in $others; do
+	n=0
+	while kill -0 "$p" 2> /dev/null && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
+done
+left=0
+for p in $others; do kill -0 "$p" 2> /dev/null && left=$((left + 1)); done
+expect_eq "4. sec-mod and the worker end once main is gone" "$left" 0
+n=$(grep -cE 'received server terminate packet|Received server disconnect' "${CLI_LOG[c1]}")
+expect_eq "4. no DISCONNECT or TERMINATE reached the client" "$n" 0
+expect_eq "4. sec-mod saved the session as waiting" "$(store_sql "SELECT state, drop_reason FROM sessions")" "2|14"
+start_server
+expect_resumed 4 c1 "$ip1" "${sid:0:6}" "$posts"

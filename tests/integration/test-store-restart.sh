@@ -20,13 +20,8 @@ echo "connect-script = $IT_WORK/connect.sh" >> "$CONFIG"
 printf '#!/bin/sh\necho connect >> "%s/calls"\n' "$IT_WORK" > "$IT_WORK/connect.sh"
 chmod 755 "$IT_WORK/connect.sh"
 start_server
-start_client_password c1
-wait_connected c1
-ip1=${CLI_VPNIP[c1]}
-ping_ok c1 2
-verdict "traffic before the restart" $? "$PING_RESULT"
-posts=$(client_auth_posts c1)
-sid=$(store_sql "SELECT sid FROM sessions")
+login_connect c1
+ip1=$LC_IP posts=$LC_POSTS sid=$LC_SID
 verdict "the store holds the session" "$([[ $sid =~ ^[0-9a-f]{32}$ ]]; echo $?)" "sid '$sid'"
 
 # --- 1

@@ -36,12 +36,5 @@ expect_eq "2. the store is empty" "$(store_sql "SELECT count(*) FROM sessions")"
 
 # --- 3
 start_server
-start_client c1
-if wait_exit "${CLI_PID[c1]}" 15; then
-	expect_eq "3. openconnect with the old cookie exits 2" "$EXIT_RC" 2
-else
-	verdict "3. openconnect with the old cookie stops" 1 "still running"
-fi
-grep -q 'Cookie was rejected' "${CLI_LOG[c1]}"
-verdict "3. its cookie was rejected (401)" $?
+expect_cookie_rejected 3 c1
 expect_eq "3. nothing resumed" "$(count_server 'resume session')" 0

@@ -341,6 +341,44 @@ START_TEST(test_mirror)
 }
 END_TEST
 
+/* A record from the session store has no cookie, only its hash: the
+ * cookie still finds it, a wrong one does not, and new serials go above. */
+START_TEST(test_restore_found_by_hash)
+{
+	struct secmod_session *a = session_table_create(t, "alice", "staff", "192.0.2.1", 1000);
+	struct secmod_session snap = { 0 }, *r, *n;
+	char cookie[COOKIE_LEN + 1], wrong[COOKIE_LEN + 1];
+
+	ck_assert_ptr_nonnull(a);
+	memcpy(cookie, a->cookie, sizeof(cookie));
+	snap = *a;
+	snap.username = "alice"; /* a's own strings go with it */
+	snap.group = "staff";
+	snap.serial = 40;
+	snap.restarts = 1;
+	snap.ipv4 = 0x0a00000au;
+	snap.done.bytes_in = 9;
+	session_table_forget(t, a); /* as a new process: only the stored copy is left */
+	r = session_table_restore(t, &snap);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_str_eq(r->cookie, "");
+	ck_assert_str_eq(r->username, "alice");
+	ck_assert_uint_eq(r->restarts, 1);
+	ck_assert_uint_eq(r->ipv4, 0x0a00000au);
+	ck_assert_uint_eq(session_table_totals(r).bytes_in, 9);
+	ck_assert_ptr_eq(session_table_find_cookie(t, cookie), r);
+	memcpy(wrong, cookie, sizeof(wrong));
+	wrong[7] = wrong[7] == 'x' ? 'y' : 'x';
+	ck_assert_ptr_null(session_table_find_cookie(t, wrong));
+	n = session_table_create(t, "bob", NULL, "192.0.2.2", 2000);
+	ck_assert_ptr_nonnull(n);
+	ck_assert_uint_gt(n->serial, 40);
+	snap.serial = 0;
+	ck_assert_ptr_null(session_table_restore(t, &snap));
+	ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
 static Suite *sessions_suite(void)
 {
 	Suite *s = suite_create("sessions");
@@ -358,6 +396,7 @@ static Suite *sessions_suite(void)
 	tcase_add_test(tc, test_free_hook);
 	tcase_add_test(tc, test_counters_continue);
 	tcase_add_test(tc, test_mirror);
+	tcase_add_test(tc, test_restore_found_by_hash);
 	suite_add_tcase(s, tc);
 	return s;
 }
