@@ -190,7 +190,8 @@ void main_secmod_config(struct server *srv)
 int main_secmod_fork(struct server *srv)
 {
 	int fd = -1;
-	pid_t pid = secmod_fork(srv->log_level, srv->cfg.server_key, srv->cfg.run_as_user,
+	pid_t pid = secmod_fork(srv->log_level, srv->cfg.server_key,
+				config_session_store(&srv->cfg), srv->cfg.run_as_user,
 				srv->cfg.run_as_group, &fd);
 
 	if (pid < 0)

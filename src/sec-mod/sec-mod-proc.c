@@ -183,7 +183,7 @@ static void alive_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	secmod_store_alive(p->core);
 }
 
-static int secmod_run(int fd, struct secmod_keys *keys)
+static int secmod_run(int fd, struct secmod_keys *keys, struct store *store)
 {
 	static const struct secmod_ops ops = {
 		.send = send_cb,
@@ -197,6 +197,7 @@ static int secmod_run(int fd, struct secmod_keys *keys)
 		log_err("sec-mod: %s", p.loop == NULL ? "libev: no usable backend" : "out of memory");
 		return 1;
 	}
+	secmod_set_store(p.core, store);
 	secmod_keys_start(keys, p.loop);
 	ev_io_init(&p.io, io_cb, fd, EV_READ);
 	p.io.data = &p;
@@ -233,8 +234,8 @@ static int child_fds(int sock)
 	return 3;
 }
 
-pid_t secmod_fork(int log_level, const char *key_path, const char *user, const char *group,
-		  int *fd)
+pid_t secmod_fork(int log_level, const char *key_path, const char *store_path, const char *user,
+		  const char *group, int *fd)
 {
 	int sp[2], err;
 	pid_t pid;
@@ -254,6 +255,7 @@ pid_t secmod_fork(int log_level, const char *key_path, const char *user, const c
 	}
 	if (pid == 0) {
 		struct secmod_keys *keys;
+		struct store *store = NULL;
 		sigset_t none;
 		int sock;
 
@@ -277,13 +279,17 @@ pid_t secmod_fork(int log_level, const char *key_path, const char *user, const c
 		keys = secmod_keys_load(key_path);
 		if (keys == NULL)
 			_exit(1);
+		/* the session store too: it stays root's, the workers (which
+		 * run as the same user as sec-mod) cannot read it */
+		if (store_path != NULL && secmod_store_open(store_path, &store) != 0)
+			_exit(1);
 		/* Whatever sec-mod needs from root is opened above this line. */
 		if (privs_drop("sec-mod", user, group) < 0)
 			_exit(1);
 		/* no core dumps, no ptrace, no /proc/PID/mem for the workers,
 		 * which run as the same user */
 		(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-		_exit(secmod_run(sock, keys));
+		_exit(secmod_run(sock, keys, store));
 	}
 	close(sp[1]);
 	if (fcntl(sp[0], F_SETFL, O_NONBLOCK) < 0)

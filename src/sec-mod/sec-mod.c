@@ -810,17 +810,13 @@ void secmod_handle_expiry(struct secmod *sm, vpn_ms_t now)
 
 /* --- the session store --------------------------------------------------------- */
 
+static int64_t wall_clock_ms(void);
+
 static struct store_clock store_now(const struct secmod *sm)
 {
 	struct store_clock c = { .mono_ms = sm->now };
-	struct timespec ts;
 
-	if (sm->ops.wall_ms != NULL) {
-		c.wall_ms = sm->ops.wall_ms(sm->opaque);
-	} else {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		c.wall_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	}
+	c.wall_ms = sm->ops.wall_ms != NULL ? sm->ops.wall_ms(sm->opaque) : wall_clock_ms();
 	return c;
 }
 
@@ -909,32 +905,44 @@ static int restore_cb(void *opaque, const struct store_record *r)
 	return 0;
 }
 
-/* Open the file; a damaged one is moved aside and replaced. */
-static int store_open_or_reset(struct secmod *sm, const char *path, int64_t wall_ms)
+static int64_t wall_clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int secmod_store_open(const char *path, struct store **out)
 {
 	char err[PATH_MAX + 512], moved[PATH_MAX + 64];
 	int rc = store_prepare_dir(path);
 
+	*out = NULL;
 	if (rc < 0) {
 		log_err("session store %s: creating its directory: %s", path, strerror(-rc));
-		return rc;
+		return SECMOD_E_STORE;
 	}
-	rc = store_open(&sm->store, path, err, sizeof(err));
-	if (rc != STORE_E_CORRUPT) {
-		if (rc != 0)
-			log_err("%s", err);
-		return rc;
+	rc = store_open(out, path, err, sizeof(err));
+	if (rc == STORE_E_CORRUPT) {
+		rc = store_move_aside(path, wall_clock_ms() / 1000, moved, sizeof(moved));
+		if (rc < 0) {
+			log_err("%s; moving it aside failed: %s", err, strerror(-rc));
+			return SECMOD_E_STORE;
+		}
+		log_err("%s: moved aside to %s; starting with no sessions", err, moved);
+		rc = store_open(out, path, err, sizeof(err));
 	}
-	rc = store_move_aside(path, wall_ms / 1000, moved, sizeof(moved));
-	if (rc < 0) {
-		log_err("%s; moving it aside failed: %s", err, strerror(-rc));
-		return rc;
-	}
-	log_err("%s: moved aside to %s; starting with no sessions", err, moved);
-	rc = store_open(&sm->store, path, err, sizeof(err));
-	if (rc != 0)
+	if (rc != 0) {
 		log_err("%s", err);
-	return rc;
+		return SECMOD_E_STORE;
+	}
+	return 0;
+}
+
+void secmod_set_store(struct secmod *sm, struct store *st)
+{
+	sm->store = st;
 }
 
 static int store_start(struct secmod *sm, const char *path, vpn_ms_t now)
@@ -945,11 +953,8 @@ static int store_start(struct secmod *sm, const char *path, vpn_ms_t now)
 
 	sm->now = now;
 	c.now = store_now(sm);
-	if (store_open_or_reset(sm, path, c.now.wall_ms) != 0) {
-		store_close(sm->store);
-		sm->store = NULL;
+	if (sm->store == NULL && secmod_store_open(path, &sm->store) != 0)
 		return SECMOD_E_STORE;
-	}
 	c.alive_ms = store_alive(sm->store);
 	rc = store_load(sm->store, restore_cb, &c, &skipped);
 	if (rc != 0)

@@ -93,6 +93,18 @@ int secmod_on_message(struct secmod *sm, const struct ipc_msg *m, vpn_ms_t now);
  * while the daemon was down. From then on every change of a record is
  * written before the message that reports it leaves. */
 
+struct store;
+
+/* Open (creating its directory, 0700, when missing) the session store at
+ * path, moving a damaged file aside to PATH.corrupt-UNIXTIME and starting
+ * a new one; every problem is logged, naming the file. The process does it
+ * before it gives up root, so that the file stays root's. 0 and *out, or
+ * SECMOD_E_STORE (a newer schema, an I/O error): sec-mod cannot run. */
+int secmod_store_open(const char *path, struct store **out);
+/* Hand an open store to the core (before the first SmConfig, which then
+ * restores its records instead of opening SmConfig.session_store). */
+void secmod_set_store(struct secmod *sm, struct store *st);
+
 /* How often sec-mod writes that it is alive (a session still active in the
  * file after a crash counts as dropped then). */
 #define SECMOD_ALIVE_PERIOD_S 10
@@ -131,11 +143,13 @@ int secmod_session_from_msg(const SmSession *msg, struct secmod_session *out);
  * (run-as-user/run-as-group: user and group, see privs_drop; it exits at
  * once if that fails), runs the core on its own event loop until main
  * closes its end, and _exits. It opens no file after the drop: main sends
- * the password file, opened, with each login. In main: returns the child's
+ * the password file, opened, with each login, and the session store
+ * (store_path, NULL: none) is opened before it (secmod_store_open; sec-mod
+ * exits with status 1 if it cannot be used). In main: returns the child's
  * PID and sets *fd to main's end of the SOCK_SEQPACKET socketpair
  * (non-blocking, close-on-exec); -errno on failure (logged). Call before
  * main creates its libev loop. */
-pid_t secmod_fork(int log_level, const char *key_path, const char *user, const char *group,
-		  int *fd);
+pid_t secmod_fork(int log_level, const char *key_path, const char *store_path, const char *user,
+		  const char *group, int *fd);
 
 #endif

@@ -41,11 +41,7 @@ stop_server_term() {
 
 # client_auth_posts NAME: the login requests NAME's openconnect sent (its -v
 # log shows each "POST https://..." of the XML login).
-client_auth_posts() {
-	local n
-	n=$(grep -cE 'POST https://' "${CLI_LOG[$1]}" 2> /dev/null) || n=0
-	echo "$n"
-}
+client_auth_posts() { log_count "${CLI_LOG[$1]}" 'POST https://'; }
 
 # login_connect NAME: one openconnect process logs in (password) and
 # connects, and pings; sets LC_IP (its address), LC_POSTS (the login

@@ -21,7 +21,7 @@ expect_eq "the store holds the session" "$(store_sql "SELECT count(*) FROM sessi
 verdict "1. occtl-modern stop now" $? "$(cat "$IT_WORK/stop.out")"
 wait_exit "$SERVER_PID" 10 || fatal "main still running 10 s after stop now"
 expect_eq "1. main exits 0" "$EXIT_RC" 0
-wait_log_re "${CLI_LOG[c1]}" 'received server terminate packet|Received server disconnect' 1 5
+wait_log -E "${CLI_LOG[c1]}" 'received server terminate packet|Received server disconnect' 1 5
 verdict "1. the client was told" $? "${WAIT_LINE#* \[*\] }"
 if wait_exit "${CLI_PID[c1]}" 10; then
 	expect_eq "1. the client exits 1" "$EXIT_RC" 1
@@ -37,4 +37,4 @@ expect_eq "2. the store is empty" "$(store_sql "SELECT count(*) FROM sessions")"
 # --- 3
 start_server
 expect_cookie_rejected 3 c1
-expect_eq "3. nothing resumed" "$(count_server 'resume session')" 0
+expect_eq "3. nothing resumed" "$(server_count 'resume session')" 0
