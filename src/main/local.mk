@@ -7,6 +7,7 @@ src_main_libmain_a_SOURCES = \
 	src/main/main.h \
 	src/main/main-worker.c \
 	src/main/main-ctl.c src/main/main-ctl.h \
+	src/main/main-cfg.c \
 	src/main/ctl-access.c src/main/ctl-access.h \
 	src/main/main-secmod.c src/main/main-secmod.h \
 	src/main/main-script.c src/main/main-script.h \

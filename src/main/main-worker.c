@@ -1354,10 +1354,15 @@ static void spawn_worker(struct server *srv, int tcp, const struct sockaddr_stor
 	close(kp[1]);
 	close(tcp);
 	(void)main_secmod_key_channel(srv, pid, kp[0]);
-	if (fcntl(sp[0], F_SETFL, O_NONBLOCK) < 0)
+	main_worker_adopt(srv, w, pid, sp[0]);
+}
+
+void main_worker_adopt(struct server *srv, struct worker_proc *w, pid_t pid, int ipc_fd)
+{
+	if (fcntl(ipc_fd, F_SETFL, O_NONBLOCK) < 0)
 		log_warn("IPC socket of worker %ld: O_NONBLOCK: %s", (long)pid, strerror(errno));
 	w->pid = pid;
-	w->ipc_fd = sp[0];
+	w->ipc_fd = ipc_fd;
 	w->state = WORKER_AUTH;
 	w->started_ms = now_ms();
 	ev_io_init(&w->ipc_w, ipc_cb, w->ipc_fd, EV_READ);

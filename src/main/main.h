@@ -181,6 +181,12 @@ struct server {
 
 /* main-worker.c */
 
+/* Start serving worker w (calloc'd; addr, remote_ip, remote_port and
+ * local_ip set; tun.fd -1), process pid, whose end of the IPC socketpair
+ * is ipc_fd: read its messages on srv->loop, arm its auth backstop, count
+ * it. spawn_worker does this right after the fork; the fuzz target of
+ * main's handling of worker messages adopts workers of its own. */
+void main_worker_adopt(struct server *srv, struct worker_proc *w, pid_t pid, int ipc_fd);
 /* Accept callback for a listening socket (w->data is the struct server). */
 void main_accept_cb(struct ev_loop *loop, ev_io *w, int revents);
 /* A child process ended (libev reaped it): if it is a worker, log how,

@@ -16,7 +16,8 @@ FUZZ_TARGETS += \
 	tests/fuzz/fuzz-secmod \
 	tests/fuzz/fuzz-store \
 	tests/fuzz/fuzz-occtl \
-	tests/fuzz/fuzz-passwd
+	tests/fuzz/fuzz-passwd \
+	tests/fuzz/fuzz-main-worker
 EXTRA_DIST += $(FUZZ_TARGETS:=.c) tests/fuzz/seeds
 
 if ENABLE_FUZZING
@@ -34,6 +35,7 @@ tests_fuzz_fuzz_secmod_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_store_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_occtl_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_passwd_LDFLAGS = $(LIBFUZZER_FLAGS)
+tests_fuzz_fuzz_main_worker_LDFLAGS = $(LIBFUZZER_FLAGS)
 endif
 
 FUZZ_SECONDS = 60
