@@ -470,7 +470,7 @@ static CtlConn *conn_from(struct build *b, const struct worker_proc *w)
 		c->username = arena_strdup(&b->a, s->username);
 		c->groupname = arena_strdup(&b->a, s->group);
 		c->session_id = arena_strdup(&b->a, s->sid);
-		c->session_state = (char *)vpn_session_state_str(s->m.state);
+		c->session_state = (char *)vpn_session_state_str(vpn_session_get_state(&s->m));
 	} else {
 		c->username = arena_strdup(&b->a, w->username);
 	}
@@ -513,7 +513,10 @@ static CtlSession *session_from(struct build *b, const struct secmod_session *s,
 	const struct vpn_session *vs = &s->m;
 	struct main_lease *m = msess_of(srv, s->serial);
 	vpn_ms_t resume = vpn_session_resume_deadline(vs), sdl = vpn_session_deadline(vs);
-	vpn_ms_t exp = vpn_session_expiry(vs);
+	vpn_ms_t exp = vpn_session_expiry(vs), drop = vpn_session_drop_ms(vs);
+	vpn_ms_t ended = vpn_session_ended_ms(vs);
+	enum vpn_session_state state = vpn_session_get_state(vs);
+	const struct vpn_session_cfg *cfg = vpn_session_get_cfg(vs);
 	char ip[INET_ADDRSTRLEN];
 
 	if (o == NULL)
@@ -522,35 +525,35 @@ static CtlSession *session_from(struct build *b, const struct secmod_session *s,
 	o->session_id = arena_strdup(&b->a, s->sid);
 	o->username = arena_strdup(&b->a, s->username);
 	o->groupname = arena_strdup(&b->a, s->group);
-	o->state = (char *)vpn_session_state_str(vs->state);
+	o->state = (char *)vpn_session_state_str(state);
 	o->remote_ip = arena_strdup(&b->a, s->remote_ip);
 	if (m != NULL && m->has_lease) {
 		inet_ntop(AF_INET, &m->ipv4, ip, sizeof(ip));
 		o->vpn_ipv4 = arena_strdup(&b->a, ip);
 	}
 	o->has_created_ms = true;
-	o->created_ms = to_wall(&b->clk, vs->created_ms);
-	o->has_last_drop_ms = vs->drop_ms != VPN_NEVER;
-	o->last_drop_ms = to_wall(&b->clk, vs->drop_ms);
-	o->drop_reason = (char *)vpn_end_reason_str(vs->drop_reason);
-	o->end_reason = (char *)vpn_end_reason_str(vs->end_reason);
-	o->has_ended_ms = vs->ended_ms != VPN_NEVER;
-	o->ended_ms = to_wall(&b->clk, vs->ended_ms);
+	o->created_ms = to_wall(&b->clk, vpn_session_created_ms(vs));
+	o->has_last_drop_ms = drop != VPN_NEVER;
+	o->last_drop_ms = to_wall(&b->clk, drop);
+	o->drop_reason = (char *)vpn_end_reason_str(vpn_session_drop_reason(vs));
+	o->end_reason = (char *)vpn_end_reason_str(vpn_session_end_reason(vs));
+	o->has_ended_ms = ended != VPN_NEVER;
+	o->ended_ms = to_wall(&b->clk, ended);
 	o->has_resume_deadline_ms = resume != VPN_NEVER;
 	o->resume_deadline_ms = to_wall(&b->clk, resume);
-	o->has_session_deadline_ms = sdl != VPN_NEVER && vs->state != VPN_SESSION_ENDED;
+	o->has_session_deadline_ms = sdl != VPN_NEVER && state != VPN_SESSION_ENDED;
 	o->session_deadline_ms = to_wall(&b->clk, sdl);
 	o->has_expires_ms = exp != VPN_NEVER;
 	o->expires_ms = to_wall(&b->clk, exp);
 	o->has_resumes = o->has_attaches = true;
-	o->resumes = vs->resumes;
-	o->attaches = vs->attaches;
+	o->resumes = vpn_session_resumes(vs);
+	o->attaches = vpn_session_attaches(vs);
 	o->has_restarts = true;
 	o->restarts = s->restarts;
 	o->has_cookie_timeout = o->has_session_timeout = o->has_persistent_cookies = true;
-	o->cookie_timeout = (uint32_t)(vs->cfg.cookie_timeout_ms / 1000);
-	o->session_timeout = (uint32_t)(vs->cfg.session_timeout_ms / 1000);
-	o->persistent_cookies = vs->cfg.persistent_cookies;
+	o->cookie_timeout = (uint32_t)(cfg->cookie_timeout_ms / 1000);
+	o->session_timeout = (uint32_t)(cfg->session_timeout_ms / 1000);
+	o->persistent_cookies = cfg->persistent_cookies;
 	if (s->worker_pid != 0) {
 		struct worker_proc *w = worker_by_pid(srv, (uint32_t)s->worker_pid);
 
@@ -775,7 +778,7 @@ static struct secmod_session *session_by_id(struct build *b, const char *id)
 static void terminate_session(struct server *srv, struct secmod_session *s, vpn_ms_t now)
 {
 	log_info("occtl: terminating session %.*s of user '%s' (%s)", (int)SESSION_ID_SHORT_LEN,
-		 s->sid, LOG_ESC(s->username), vpn_session_state_str(s->m.state));
+		 s->sid, LOG_ESC(s->username), vpn_session_state_str(vpn_session_get_state(&s->m)));
 	session_table_terminate(srv->sessions, s, VPN_END_ADMIN_TERMINATE, now);
 }
 
@@ -814,7 +817,7 @@ static void run_command(struct build *b, uint8_t cmd, const CtlRequest *req)
 	}
 	case CTL_CMD_LIST_SESSIONS:
 		for (struct secmod_session *s = session_table_first(srv->sessions); s != NULL; s = s->next)
-			if (req->all || s->m.state != VPN_SESSION_ENDED)
+			if (req->all || vpn_session_get_state(&s->m) != VPN_SESSION_ENDED)
 				add_session(b, s, false);
 		break;
 	case CTL_CMD_SESSION_INFO: {
@@ -868,7 +871,7 @@ static void run_command(struct build *b, uint8_t cmd, const CtlRequest *req)
 
 		if (s == NULL)
 			break;
-		if (s->m.state == VPN_SESSION_ENDED) {
+		if (vpn_session_get_state(&s->m) == VPN_SESSION_ENDED) {
 			fail(b, "no live session '%s'", req->name);
 			break;
 		}
@@ -878,7 +881,8 @@ static void run_command(struct build *b, uint8_t cmd, const CtlRequest *req)
 	}
 	case CTL_CMD_TERMINATE_USER:
 		for (struct secmod_session *s = session_table_first(srv->sessions); s != NULL; s = s->next) {
-			if (s->m.state == VPN_SESSION_ENDED || strcmp(s->username, req->name) != 0)
+			if (vpn_session_get_state(&s->m) == VPN_SESSION_ENDED ||
+			    strcmp(s->username, req->name) != 0)
 				continue;
 			terminate_session(srv, s, now);
 			n++;

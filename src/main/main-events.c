@@ -265,29 +265,31 @@ static void with_session(const struct server *srv, const struct secmod_session *
 void main_events_session(struct server *srv, const struct secmod_session *old, bool was_ended,
 			 const struct secmod_session *now)
 {
-	enum vpn_session_state before = old != NULL ? old->m.state : VPN_SESSION_ENDED;
+	enum vpn_session_state before = old != NULL ? vpn_session_get_state(&old->m)
+						    : VPN_SESSION_ENDED;
+	enum vpn_session_state state = vpn_session_get_state(&now->m);
 	CtlEvent e = CTL_EVENT__INIT;
 	char ip[INET_ADDRSTRLEN];
 
 	if (!listening(srv))
 		return;
 	with_session(srv, now, &e, ip);
-	if (old == NULL && now->m.state == VPN_SESSION_AUTHENTICATED) {
+	if (old == NULL && state == VPN_SESSION_AUTHENTICATED) {
 		e.event = "login";
 		e.remote_ip = (char *)now->remote_ip;
-	} else if (now->m.state == VPN_SESSION_WAITING && before != VPN_SESSION_WAITING) {
+	} else if (state == VPN_SESSION_WAITING && before != VPN_SESSION_WAITING) {
 		e.event = "waiting";
-		e.reason = (char *)vpn_end_reason_str(now->m.drop_reason);
+		e.reason = (char *)vpn_end_reason_str(vpn_session_drop_reason(&now->m));
 		e.has_deadline_ms = true;
 		e.deadline_ms = e.time_ms = wall_ms();
 		e.deadline_ms += (int64_t)vpn_session_expiry(&now->m) - (int64_t)vpn_now_ms();
-	} else if (now->m.state == VPN_SESSION_ACTIVE && before == VPN_SESSION_WAITING) {
+	} else if (state == VPN_SESSION_ACTIVE && before == VPN_SESSION_WAITING) {
 		e.event = "resume";
 		e.has_resumes = true;
-		e.resumes = now->m.resumes;
-	} else if (now->m.state == VPN_SESSION_ENDED && !was_ended) {
+		e.resumes = vpn_session_resumes(&now->m);
+	} else if (state == VPN_SESSION_ENDED && !was_ended) {
 		e.event = "session-end";
-		e.reason = (char *)vpn_end_reason_str(now->m.end_reason);
+		e.reason = (char *)vpn_end_reason_str(vpn_session_end_reason(&now->m));
 	} else {
 		return;
 	}
