@@ -912,9 +912,6 @@ static void run_command(struct build *b, uint8_t cmd, const CtlRequest *req)
 		fail(b, "unknown command %u", cmd);
 		break;
 	}
-	/* terminate changed deadlines: the session timer is re-armed by main */
-	if (cmd == CTL_CMD_TERMINATE_SESSION || cmd == CTL_CMD_TERMINATE_USER)
-		vpn_ev_timer_update(&srv->sessions_timer);
 }
 
 /* --- clients ---------------------------------------------------------------- */

@@ -531,18 +531,6 @@ static void maint_cb(struct ev_loop *loop, ev_timer *t, int revents)
 		log_debug("ban table: %zu expired entr%s freed", n, n == 1 ? "y" : "ies");
 }
 
-/* srv->sessions is a mirror of sec-mod's records: sec-mod runs their
- * deadlines, the mirror never expires anything by itself. The timer stays
- * so that code re-arming it after a change keeps working. */
-static vpn_ms_t sessions_expiry_cb(void *owner)
-{
-	return VPN_NEVER;
-}
-
-static void sessions_fire_cb(void *owner, vpn_ms_t now)
-{
-}
-
 /* --- process setup -------------------------------------------------------- */
 
 /*
@@ -682,7 +670,6 @@ static int start_loop(struct server *srv)
 	ev_child_start(srv->loop, &srv->child_w);
 	ev_timer_init(&srv->maint_w, maint_cb, MAIN_MAINTENANCE_S, MAIN_MAINTENANCE_S);
 	ev_timer_start(srv->loop, &srv->maint_w);
-	vpn_ev_timer_init(&srv->sessions_timer, srv->loop, sessions_expiry_cb, sessions_fire_cb, srv);
 	main_secmod_start(srv);
 	(void)main_ctl_start(srv); /* logged; the gateway runs on without it */
 	main_metrics_start(srv);
@@ -815,7 +802,6 @@ int main(int argc, char **argv)
 	log_info("ocserv-modern stopped");
 	listeners_close(srv);
 	main_udp_close(srv);
-	vpn_ev_timer_stop(&srv->sessions_timer);
 	main_ctl_stop(srv);
 	main_metrics_stop(srv);
 	main_notify_free(srv);

@@ -143,7 +143,6 @@ struct server {
 	struct ban_table *bans;
 	struct ippool pool;
 	struct secmod_session_table *sessions;
-	struct vpn_ev_timer sessions_timer;
 	struct tun_ctx *tun;
 	struct main_lease *msessions; /* main's side of the sessions with a lease */
 	struct main_ctl *ctl;          /* occtl control socket and counters (main-ctl.c) */
@@ -152,7 +151,7 @@ struct server {
 	struct main_notify *notify;    /* sd_notify state, NULL: not under systemd (main-notify.c) */
 	struct main_events *events;    /* occtl show events subscribers (main-events.c) */
 	/* sec-mod (main-secmod.c): the session records live there; srv->sessions
-	 * is main's read-only mirror of them */
+	 * is main's mirror of them (sec-mod.h) */
 	pid_t secmod_pid;              /* 0: not running */
 	int secmod_fd;                 /* -1: closed */
 	ev_io secmod_w;
