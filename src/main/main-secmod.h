@@ -8,7 +8,7 @@
  * it does; main_secmod_exited() from the SIGCHLD path; main_secmod_stop()
  * at exit.
  *
- * Sessions as main sees them: srv->sessions is a read-only mirror of
+ * Sessions as main sees them: srv->sessions is a mirror of
  * sec-mod's records (sec-mod/session-table.h), updated by every SmSession sec-mod sends.
  * Look records up there (session_table_find_sid, session_table_first, ...). To end
  * one, call session_table_terminate() on the mirror as usual: the mirror's end

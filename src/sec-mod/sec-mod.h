@@ -19,11 +19,16 @@
  *                                         <-SmSession-------   every change of a record
  *                                         (main: lease, device, worker, scripts)
  *
- * main keeps the workers, the IPv4 leases, the tun devices and a read-only
- * mirror of the records; sec-mod owns the records, their cookies (main never
- * sees a cookie except in transit) and their deadlines, on one timer. A
- * record changes only in sec-mod, and every change is sent to main as an
- * SmSession before any reply that follows from it.
+ * main keeps the workers, the IPv4 leases, the tun devices and a mirror of
+ * the records; sec-mod owns the records, their cookies (main never sees a
+ * cookie except in transit) and their deadlines, on one timer. Every change
+ * of a record is sent to main as an SmSession before any reply that follows
+ * from it, and main copies it into its mirror (session_table_mirror_update).
+ * main changes a mirror record itself in two ways only, both overwritten by
+ * sec-mod's next SmSession for it: the worker holding the tunnel
+ * (worker_pid, which main learns first), and an end asked for by occtl,
+ * which the mirror shows at once (ended_locally) while SmTerminate goes to
+ * sec-mod.
  *
  * This file declares two things:
  *  - the core (sec-mod.c): message in, messages out, no I/O of its own. The

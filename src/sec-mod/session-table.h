@@ -7,7 +7,7 @@
  * successful authentication, found again by its cookie on every CONNECT.
  *
  * sec-mod (src/sec-mod/sec-mod.h) owns the table and drives it; main keeps a
- * read-only mirror of it (session_table_mirror_update(), fed by sec-mod's
+ * mirror of it (session_table_mirror_update(), fed by sec-mod's
  * SmSession messages) so that it and occtl can look records up without a
  * round trip. Everything goes through this narrow API and the table does no
  * I/O: no sockets, no clock reads, no libev, no logging. Time is passed in;
