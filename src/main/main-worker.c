@@ -826,17 +826,123 @@ void main_open_continue(struct server *srv, uint64_t serial, pid_t worker_pid, b
 	send_open_reply(srv, w);
 }
 
+/* The IPv4 lease and the device for w's CONNECT to the session s (m: main's
+ * record of it). The lease (and a kept device) of a resumed session are
+ * reused as they are: same address, same netmask, same device
+ * (doc/spec/interop.md §0 rule 8). Returns NULL, with *new_tun saying
+ * whether the device is new, or the reason of the 503 (logged); a lease
+ * made here is then released. */
+static const char *lease_and_tun(struct server *srv, const struct worker_proc *w,
+				 const struct secmod_session *s, struct main_lease *m, bool *new_tun)
+{
+	bool new_lease = false;
+	int rc;
+
+	*new_tun = false;
+	if (!m->has_lease) {
+		rc = ippool_lease(&srv->pool, s->serial, lease_seed(srv, s), &m->ipv4);
+		if (rc < 0) {
+			log_warn("no IPv4 address for user '%s': %s", LOG_ESC(s->username),
+				 rc == -ENOSPC ? "the pool is exhausted" : strerror(-rc));
+			return "no free IP address";
+		}
+		m->has_lease = true;
+		new_lease = true;
+	}
+	if (m->tun.fd < 0) {
+		rc = tun_create(srv->tun, srv->cfg.device, ippool_server_addr(&srv->pool), m->ipv4,
+				link_mtu(srv, w->open_base_mtu), &m->tun);
+		if (rc < 0) {
+			if (new_lease) {
+				ippool_release(&srv->pool, s->serial);
+				m->has_lease = false;
+			}
+			return "could not create the tun device";
+		}
+		*new_tun = true;
+	}
+	return NULL;
+}
+
+/* sec-mod attached w to the session serial: find it in the mirror, count the
+ * CONNECT, and get main's record, the lease and the device. Returns NULL
+ * with *sp, *mp and *new_tun set, or the reason of the 503 (logged). */
+static const char *open_acquire(struct server *srv, struct worker_proc *w, const SmOpenReply *rep,
+				struct secmod_session **sp, struct main_lease **mp, bool *new_tun)
+{
+	uint64_t serial = rep->session->serial;
+	struct secmod_session *s;
+
+	/* sec-mod sent the record before its reply: the mirror has it */
+	s = session_table_find_serial(srv->sessions, serial);
+	if (s == NULL || s->m.state != VPN_SESSION_ACTIVE) {
+		log_err("CONNECT from %s: session %llu is not in main's mirror as active",
+			w->remote_ip, (unsigned long long)serial);
+		return "internal error";
+	}
+	main_ctl_count_connect(srv, rep->has_result ? (enum vpn_connect_result)rep->result
+						    : VPN_CONNECT_FIRST);
+	*sp = s;
+	*mp = msess_get(srv, s);
+	if (*mp == NULL) {
+		log_err("CONNECT from %s: out of memory", w->remote_ip);
+		return "out of memory";
+	}
+	return lease_and_tun(srv, w, s, *mp, new_tun);
+}
+
+/* Another worker held the session of s: it is taken over by w. */
+static void take_over(struct server *srv, struct worker_proc *w, const struct secmod_session *s)
+{
+	struct worker_proc *old = find_by_session(srv, s->serial);
+
+	if (old == NULL || old == w)
+		return;
+	log_info("session %.*s of user '%s' taken over by %s (worker %ld replaces %ld)",
+		 (int)SESSION_ID_SHORT_LEN, s->sid, LOG_ESC(s->username), w->remote_ip,
+		 (long)w->pid, (long)old->pid);
+	old->session_serial = 0;
+	old->taken_serial = s->serial;
+	if (old->state != WORKER_DOWN)
+		send_terminate(srv, old, VPN_END_TAKEOVER);
+}
+
+/* w holds the tunnel of s (m) from now on. */
+static void attach_worker(struct server *srv, struct worker_proc *w, const SmOpenReply *rep,
+			  struct secmod_session *s, struct main_lease *m, bool new_tun)
+{
+	s->worker_pid = w->pid;
+	m->worker_pid = w->pid;
+	m->waiting = false;
+	m->tunnels++;
+	snprintf(m->last_remote_ip, sizeof(m->last_remote_ip), "%s", w->remote_ip);
+	snprintf(m->local_ip, sizeof(m->local_ip), "%s", w->local_ip);
+	snprintf(m->hostname, sizeof(m->hostname), "%s", w->open_hostname);
+	if (m->first_attach_ms == VPN_NEVER)
+		m->first_attach_ms = now_ms();
+	w->session_serial = s->serial;
+	w->attach = rep->session->attaches;
+	free(w->username);
+	w->username = strdup(s->username);
+	w->state = WORKER_OPENING;
+	w->tun = m->tun;
+	w->tun.fd = -1; /* display copy: the fd is the session's */
+	w->bytes_in = w->bytes_out = w->packets_in = w->packets_out = 0;
+	ev_timer_stop(srv->loop, &w->timer_w); /* the auth backstop is done */
+	w->open_result = rep->has_result ? (enum vpn_connect_result)rep->result : VPN_CONNECT_FIRST;
+	w->open_remaining = rep->has_session_remaining ? rep->session_remaining : 0;
+	w->open_new_tun = new_tun;
+}
+
 void main_on_sm_open_reply(struct server *srv, const SmOpenReply *rep)
 {
-	struct worker_proc *w = find_request(srv, rep->request_id), *old;
+	struct worker_proc *w = find_request(srv, rep->request_id);
 	uint64_t serial = rep->session != NULL ? rep->session->serial : 0;
 	uint32_t attach = rep->session != NULL ? rep->session->attaches : 0;
-	vpn_ms_t now = now_ms();
-	struct secmod_session *s;
-	struct main_lease *m;
-	enum vpn_connect_result cr;
-	bool new_lease = false, new_tun = false, let_in;
-	int rc;
+	struct secmod_session *s = NULL;
+	struct main_lease *m = NULL;
+	const char *fail;
+	bool new_tun, let_in;
 
 	if (w != NULL)
 		w->sm_request = 0;
@@ -851,92 +957,20 @@ void main_on_sm_open_reply(struct server *srv, const SmOpenReply *rep)
 		open_reply_refuse(srv, w, 401, "Cookie is not acceptable");
 		return;
 	}
-	/* sec-mod sent the record before its reply: the mirror has it */
-	s = session_table_find_serial(srv->sessions, serial);
-	if (s == NULL || s->m.state != VPN_SESSION_ACTIVE) {
-		log_err("CONNECT from %s: session %llu is not in main's mirror as active",
-			w->remote_ip, (unsigned long long)serial);
-		open_reply_refuse(srv, w, 503, "internal error");
+	fail = open_acquire(srv, w, rep, &s, &m, &new_tun);
+	if (fail != NULL) {
+		/* the one way back: nothing of this CONNECT stays */
+		if (m != NULL && m->worker_pid == 0 && m->tunnels == 0)
+			msess_free(srv, m);
+		open_reply_refuse(srv, w, 503, fail);
 		open_abandoned(srv, serial, attach, VPN_END_TUNNEL_LOST);
 		return;
 	}
-	cr = rep->has_result ? (enum vpn_connect_result)rep->result : VPN_CONNECT_FIRST;
-	main_ctl_count_connect(srv, cr);
-	m = msess_get(srv, s);
-	if (m == NULL) {
-		log_err("CONNECT from %s: out of memory", w->remote_ip);
-		open_reply_refuse(srv, w, 503, "out of memory");
-		open_abandoned(srv, serial, attach, VPN_END_TUNNEL_LOST);
-		return;
-	}
-	/* The lease (and a kept device) of a resumed session are reused as
-	 * they are: same address, same netmask, same device (doc/spec/interop.md §0
-	 * rule 8). */
-	if (!m->has_lease) {
-		rc = ippool_lease(&srv->pool, s->serial, lease_seed(srv, s), &m->ipv4);
-		if (rc < 0) {
-			log_warn("no IPv4 address for user '%s': %s", LOG_ESC(s->username),
-				 rc == -ENOSPC ? "the pool is exhausted" : strerror(-rc));
-			if (m->worker_pid == 0 && m->tunnels == 0)
-				msess_free(srv, m);
-			open_reply_refuse(srv, w, 503, "no free IP address");
-			open_abandoned(srv, serial, attach, VPN_END_TUNNEL_LOST);
-			return;
-		}
-		m->has_lease = true;
-		new_lease = true;
-	}
-	if (m->tun.fd < 0) {
-		rc = tun_create(srv->tun, srv->cfg.device, ippool_server_addr(&srv->pool), m->ipv4,
-				link_mtu(srv, w->open_base_mtu), &m->tun);
-		if (rc < 0) {
-			if (new_lease) {
-				ippool_release(&srv->pool, s->serial);
-				m->has_lease = false;
-			}
-			if (m->worker_pid == 0 && m->tunnels == 0)
-				msess_free(srv, m);
-			open_reply_refuse(srv, w, 503, "could not create the tun device");
-			open_abandoned(srv, serial, attach, VPN_END_TUNNEL_LOST);
-			return;
-		}
-		new_tun = true;
-	}
-
-	old = find_by_session(srv, s->serial);
-	if (old != NULL && old != w) {
-		log_info("session %.*s of user '%s' taken over by %s (worker %ld replaces %ld)",
-			 (int)SESSION_ID_SHORT_LEN, s->sid, LOG_ESC(s->username), w->remote_ip,
-			 (long)w->pid, (long)old->pid);
-		old->session_serial = 0;
-		old->taken_serial = s->serial;
-		if (old->state != WORKER_DOWN)
-			send_terminate(srv, old, VPN_END_TAKEOVER);
-	}
+	take_over(srv, w, s);
 	/* the connect-script runs until it has let the session in once (a
 	 * second CONNECT while it runs must not slip past it) */
 	let_in = m->scripts_connected;
-	s->worker_pid = w->pid;
-	m->worker_pid = w->pid;
-	m->waiting = false;
-	m->tunnels++;
-	snprintf(m->last_remote_ip, sizeof(m->last_remote_ip), "%s", w->remote_ip);
-	snprintf(m->local_ip, sizeof(m->local_ip), "%s", w->local_ip);
-	snprintf(m->hostname, sizeof(m->hostname), "%s", w->open_hostname);
-	if (m->first_attach_ms == VPN_NEVER)
-		m->first_attach_ms = now;
-	w->session_serial = s->serial;
-	w->attach = attach;
-	free(w->username);
-	w->username = strdup(s->username);
-	w->state = WORKER_OPENING;
-	w->tun = m->tun;
-	w->tun.fd = -1; /* display copy: the fd is the session's */
-	w->bytes_in = w->bytes_out = w->packets_in = w->packets_out = 0;
-	ev_timer_stop(srv->loop, &w->timer_w); /* the auth backstop is done */
-	w->open_result = cr;
-	w->open_remaining = rep->has_session_remaining ? rep->session_remaining : 0;
-	w->open_new_tun = new_tun;
+	attach_worker(srv, w, rep, s, m, new_tun);
 	if (!let_in && srv->cfg.connect_script != NULL) {
 		/* the CONNECT is answered when the script has let the user in */
 		if (run_connect_script(srv, w, s, m) == 0) {
