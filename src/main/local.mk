@@ -6,8 +6,11 @@ noinst_LIBRARIES += src/main/libmain.a
 src_main_libmain_a_SOURCES = \
 	src/main/main.h \
 	src/main/main-worker.c \
+	src/main/worker-proc.c src/main/worker-proc.h \
+	src/main/main-session.c src/main/main-session.h \
+	src/main/main-config.c src/main/main-config.h \
+	src/main/main-listen.c src/main/main-listen.h \
 	src/main/main-ctl.c src/main/main-ctl.h \
-	src/main/main-cfg.c \
 	src/main/ctl-access.c src/main/ctl-access.h \
 	src/main/main-secmod.c src/main/main-secmod.h \
 	src/main/main-script.c src/main/main-script.h \

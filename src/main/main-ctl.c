@@ -35,10 +35,12 @@
 
 #include "common/log.h"
 #include "main/ctl-access.h"
+#include "main/main-config.h"
 #include "main/main-ctl.h"
 #include "main/main-events.h"
-#include "main/main-metrics.h"
+#include "main/main-session.h"
 #include "main/main.h"
+#include "main/worker-proc.h"
 #include "occtl/ctlmsg.h"
 #include "vpn/counters.h"
 
@@ -88,9 +90,6 @@ struct main_ctl {
 	uint64_t next_gather_id;
 	struct ctl_live *live;
 
-	/* doc/spec/liveness.md §10 and occtl's status counters */
-	struct vpn_counters counters;
-	uint64_t auth_failures, sessions_handled, tunnels_handled;
 	vpn_ms_t started_ms;
 	int64_t started_wall_ms;
 };
@@ -118,7 +117,7 @@ static int64_t to_wall(const struct ctl_clock *c, vpn_ms_t t)
 	return c->wall + ((int64_t)t - (int64_t)c->mono);
 }
 
-/* --- counters --------------------------------------------------------------- */
+/* --- setup ------------------------------------------------------------------ */
 
 int main_ctl_init(struct server *srv)
 {
@@ -135,42 +134,6 @@ int main_ctl_init(struct server *srv)
 	ctl->next_gather_id = 1;
 	srv->ctl = ctl;
 	return 0;
-}
-
-void main_ctl_count_tunnel_end(struct server *srv, enum vpn_end_reason r)
-{
-	metrics_tunnel_end(main_metrics(srv), r);
-	/* session-timeout and cookie-expired are session ends: counted once,
-	 * by main_ctl_count_session_end */
-	if (srv->ctl != NULL && r != VPN_END_SESSION_TIMEOUT && r != VPN_END_COOKIE_EXPIRED)
-		vpn_counters_count_end(&srv->ctl->counters, r);
-}
-
-void main_ctl_count_session_end(struct server *srv, enum vpn_end_reason r)
-{
-	metrics_session_end(main_metrics(srv), r);
-	if (srv->ctl != NULL && (r == VPN_END_SESSION_TIMEOUT || r == VPN_END_COOKIE_EXPIRED))
-		vpn_counters_count_end(&srv->ctl->counters, r);
-}
-
-void main_ctl_count_connect(struct server *srv, enum vpn_connect_result r)
-{
-	metrics_connect(main_metrics(srv), r);
-	if (srv->ctl == NULL || r == VPN_CONNECT_REFUSED)
-		return;
-	vpn_counters_count_connect(&srv->ctl->counters, r);
-	srv->ctl->tunnels_handled++;
-}
-
-void main_ctl_count_auth(struct server *srv, bool ok)
-{
-	metrics_login(main_metrics(srv), ok);
-	if (srv->ctl == NULL)
-		return;
-	if (ok)
-		srv->ctl->sessions_handled++;
-	else
-		srv->ctl->auth_failures++;
 }
 
 /* --- worker snapshots ------------------------------------------------------- */
@@ -351,14 +314,6 @@ struct build {
 		(b)->rep.field[(b)->rep.n_field++] = (item);                         \
 	} while (0)
 
-static struct main_lease *msess_of(struct server *srv, uint64_t serial)
-{
-	for (struct main_lease *m = srv->msessions; m != NULL; m = m->next)
-		if (serial != 0 && m->serial == serial)
-			return m;
-	return NULL;
-}
-
 static const char *worker_status(const struct worker_proc *w)
 {
 	switch (w->state) {
@@ -457,7 +412,7 @@ static CtlConn *conn_from(struct build *b, const struct worker_proc *w)
 	CtlConn *c = arena_alloc(&b->a, sizeof(*c));
 	struct secmod_session *s = w->session_serial
 			    ? session_table_find_serial(srv->sessions, w->session_serial) : NULL;
-	struct main_lease *m = msess_of(srv, w->session_serial);
+	struct main_lease *m = main_lease_find(srv, w->session_serial);
 	struct ctl_live *l = live_of(b->ctl, w);
 	char ip[INET_ADDRSTRLEN];
 
@@ -511,7 +466,7 @@ static CtlSession *session_from(struct build *b, const struct secmod_session *s,
 	struct server *srv = b->ctl->srv;
 	CtlSession *o = arena_alloc(&b->a, sizeof(*o));
 	const struct vpn_session *vs = &s->m;
-	struct main_lease *m = msess_of(srv, s->serial);
+	struct main_lease *m = main_lease_find(srv, s->serial);
 	vpn_ms_t resume = vpn_session_resume_deadline(vs), sdl = vpn_session_deadline(vs);
 	vpn_ms_t exp = vpn_session_expiry(vs), drop = vpn_session_drop_ms(vs);
 	vpn_ms_t ended = vpn_session_ended_ms(vs);
@@ -612,6 +567,7 @@ static CtlStatus *status_from(struct build *b)
 	struct main_ctl *ctl = b->ctl;
 	struct server *srv = ctl->srv;
 	CtlStatus *st = arena_alloc(&b->a, sizeof(*st));
+	const struct main_counters *c = main_session_counters(srv);
 	unsigned tunnels = 0;
 
 	if (st == NULL)
@@ -639,16 +595,16 @@ static CtlStatus *status_from(struct build *b)
 	st->ban_entries = (uint32_t)ban_entries(srv->bans);
 	st->has_dpd_timeouts = st->has_resumes = st->has_expiries = st->has_takeovers = true;
 	st->has_idle_timeouts = st->has_session_timeouts = true;
-	st->dpd_timeouts = ctl->counters.dpd_timeouts;
-	st->resumes = ctl->counters.resumes;
-	st->expiries = ctl->counters.expiries;
-	st->takeovers = ctl->counters.takeovers;
-	st->idle_timeouts = ctl->counters.idle_timeouts;
-	st->session_timeouts = ctl->counters.session_timeouts;
+	st->dpd_timeouts = c->liveness.dpd_timeouts;
+	st->resumes = c->liveness.resumes;
+	st->expiries = c->liveness.expiries;
+	st->takeovers = c->liveness.takeovers;
+	st->idle_timeouts = c->liveness.idle_timeouts;
+	st->session_timeouts = c->liveness.session_timeouts;
 	st->has_sessions_handled = st->has_auth_failures = st->has_tunnels_handled = true;
-	st->sessions_handled = ctl->sessions_handled;
-	st->auth_failures = ctl->auth_failures;
-	st->tunnels_handled = ctl->tunnels_handled;
+	st->sessions_handled = c->sessions_handled;
+	st->auth_failures = c->auth_failures;
+	st->tunnels_handled = c->tunnels_handled;
 	st->config_file = srv->config_path;
 	return st;
 }
@@ -746,7 +702,7 @@ static bool disconnect_worker(struct server *srv, struct worker_proc *w)
 	if (r == -EPIPE)
 		return false;	/* it is exiting already */
 	if (r < 0) {
-		main_kill_worker(srv, w, "could not pass on an admin disconnect");
+		worker_proc_kill(srv, w, "could not pass on an admin disconnect");
 		return true;
 	}
 	w->terminate_sent = true;
@@ -773,7 +729,7 @@ static struct secmod_session *session_by_id(struct build *b, const char *id)
 }
 
 /* terminate: end the live session s with admin-terminate, whatever its
- * state. The mirror's on_end hook (main_mirror_end) tells sec-mod, whose
+ * state. The mirror's on_end hook (main_session_mirror_end) tells sec-mod, whose
  * answer makes main end the tunnel if one is attached. */
 static void terminate_session(struct server *srv, struct secmod_session *s, vpn_ms_t now)
 {

@@ -14,8 +14,10 @@
  * MAIN_CTL_GATHER_TIMEOUT_S, whichever comes first; a worker that did not
  * answer is shown with its last periodic report, marked as such.
  *
- * It also keeps the server-wide counters of doc/spec/liveness.md §10, fed by the
- * main_ctl_count_* hooks where main sees tunnels and sessions end.
+ * It reads the workers (worker-proc.h), main's session records and the
+ * server-wide counters (main-session.h) and the mirror of sec-mod's
+ * records; it ends sessions through the mirror (session_table_terminate,
+ * whose hook asks sec-mod) and tunnels by telling their worker.
  */
 
 #include <stdbool.h>
@@ -31,8 +33,8 @@
 struct server;
 struct worker_proc;
 
-/* Allocate the control state (counters work from here on, socket or not).
- * Returns 0 or -ENOMEM. Call once, before anything is counted. */
+/* Allocate the control state (the start time occtl shows is from here).
+ * Returns 0 or -ENOMEM. Call once. */
 int main_ctl_init(struct server *srv);
 
 /* Open occtl-socket-file (with occtl-socket-mode and occtl-socket-group) and
@@ -45,11 +47,5 @@ void main_ctl_stop(struct server *srv);
 
 /* A TunnelStats from w (periodic, final, or the answer to a request). */
 void main_ctl_on_tunnel_stats(struct server *srv, struct worker_proc *w, const TunnelStats *st);
-
-/* Counters. */
-void main_ctl_count_tunnel_end(struct server *srv, enum vpn_end_reason r);
-void main_ctl_count_session_end(struct server *srv, enum vpn_end_reason r);
-void main_ctl_count_connect(struct server *srv, enum vpn_connect_result r);
-void main_ctl_count_auth(struct server *srv, bool ok);
 
 #endif

@@ -28,6 +28,7 @@ struct main_script {
 	enum main_script_kind kind;
 	uint64_t serial;
 	pid_t worker_pid;
+	main_script_done_fn *done;
 	bool timed_out;
 	ev_timer timeout_w;
 	struct server *srv;
@@ -88,7 +89,7 @@ static void exec_script(const char *path, char *const *env)
 }
 
 int main_script_run(struct server *srv, enum main_script_kind kind, const char *path,
-		    char *const *env, uint64_t serial, pid_t worker_pid)
+		    char *const *env, uint64_t serial, pid_t worker_pid, main_script_done_fn *done)
 {
 	struct main_script *sc = calloc(1, sizeof(*sc));
 	pid_t pid;
@@ -113,6 +114,7 @@ int main_script_run(struct server *srv, enum main_script_kind kind, const char *
 	sc->kind = kind;
 	sc->serial = serial;
 	sc->worker_pid = worker_pid;
+	sc->done = done;
 	sc->srv = srv;
 	ev_timer_init(&sc->timeout_w, timeout_cb, MAIN_SCRIPT_TIMEOUT_S, 0.);
 	sc->timeout_w.data = sc;
@@ -153,8 +155,8 @@ bool main_script_exited(struct server *srv, pid_t pid, int status)
 			 (long)pid, (unsigned long long)sc->serial,
 			 sc->timed_out ? "timed out, killed" : "killed",
 			 WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-	if (sc->kind == MAIN_SCRIPT_CONNECT)
-		main_open_continue(srv, sc->serial, sc->worker_pid, ok);
+	if (sc->done != NULL)
+		sc->done(srv, sc->serial, sc->worker_pid, ok);
 	free(sc);
 	return true;
 }

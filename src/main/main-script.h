@@ -36,21 +36,22 @@ enum main_script_kind {
 	MAIN_SCRIPT_DISCONNECT,
 };
 
+/* A script for the session serial, started for worker_pid, ended: ok = exit
+ * status 0 within MAIN_SCRIPT_TIMEOUT_S. */
+typedef void main_script_done_fn(struct server *srv, uint64_t serial, pid_t worker_pid, bool ok);
+
 /* Start path with env (NULL-terminated "NAME=value"; copied, the caller
  * keeps it) for the session serial and the worker waiting for a connect
  * script (0 for disconnect). Returns 0, or -errno (logged) if it could not
- * be started. A connect script's end calls main_open_continue(). */
+ * be started. Its end calls done (NULL: nothing to call), so this module
+ * calls no other module of main. */
 int main_script_run(struct server *srv, enum main_script_kind kind, const char *path,
-		    char *const *env, uint64_t serial, pid_t worker_pid);
+		    char *const *env, uint64_t serial, pid_t worker_pid, main_script_done_fn *done);
 
 /* A child was reaped: true if it was one of our scripts. */
 bool main_script_exited(struct server *srv, pid_t pid, int status);
 
 /* At exit: stop tracking the running scripts (they are left to finish). */
 void main_scripts_forget(struct server *srv);
-
-/* main-worker.c: the connect script of serial, started for worker_pid,
- * ended: ok = exit status 0. */
-void main_open_continue(struct server *srv, uint64_t serial, pid_t worker_pid, bool ok);
 
 #endif

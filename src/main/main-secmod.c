@@ -3,8 +3,9 @@
 
 /*
  * main's side of sec-mod (src/sec-mod/sec-mod.h): forking it, the socket, request
- * ids, and the dispatch of what sec-mod sends. What main does with a reply
- * (answer the worker, lease, device, takeover) is in main-worker.c.
+ * ids, and the dispatch of what sec-mod sends to the handlers main.c gave
+ * (main_secmod_start). What main does with a reply (answer the worker,
+ * lease, device, takeover) is in main-session.c.
  *
  * sec-mod is part of the server: if it dies, or breaks the protocol, or
  * takes no message for MAIN_SECMOD_STALL_S while some wait, main logs why
@@ -27,7 +28,6 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "main/main-notify.h"
 #include "main/main-secmod.h"
 #include "main/main.h"
 #include "sec-mod/sec-mod.h"
@@ -68,7 +68,8 @@ static void secmod_broken(struct server *srv, const char *why)
 	ev_io_stop(srv->loop, &srv->secmod_w);
 	close(srv->secmod_fd);
 	srv->secmod_fd = -1;
-	main_shutdown(srv, 1);
+	if (srv->secmod_h != NULL)
+		srv->secmod_h->lost(srv);
 }
 
 /* sec-mod's socket has room: what waits goes, oldest first. */
@@ -229,21 +230,19 @@ static void on_list_reply(struct server *srv, const SmListReply *r)
 
 static int dispatch(struct server *srv, const struct ipc_msg *m)
 {
+	const struct main_secmod_handlers *h = srv->secmod_h;
+
 	switch (m->type) {
 	case IPC_SM_AUTH_REPLY:
-		main_on_sm_auth_reply(srv, m->sm_auth_reply);
+		h->on_auth_reply(srv, m->sm_auth_reply);
 		return 0;
 	case IPC_SM_OPEN_REPLY:
-		main_on_sm_open_reply(srv, m->sm_open_reply);
+		h->on_open_reply(srv, m->sm_open_reply);
 		return 0;
-	case IPC_SM_SESSION: {
-		int r = main_on_sm_session(srv, m->sm_session);
-
-		main_notify_sessions(srv); /* STATUS= for systemd */
-		return r;
-	}
+	case IPC_SM_SESSION:
+		return h->on_session(srv, m->sm_session);
 	case IPC_SM_PROBE:
-		main_on_sm_probe(srv, m->sm_probe);
+		h->on_probe(srv, m->sm_probe);
 		return 0;
 	case IPC_SM_LIST_REPLY:
 		on_list_reply(srv, m->sm_list_reply);
@@ -285,8 +284,9 @@ static void secmod_cb(struct ev_loop *loop, ev_io *io, int revents)
 	}
 }
 
-void main_secmod_start(struct server *srv)
+void main_secmod_start(struct server *srv, const struct main_secmod_handlers *h)
 {
+	srv->secmod_h = h;
 	ev_io_init(&srv->secmod_w, secmod_cb, srv->secmod_fd, EV_READ);
 	ev_io_start(srv->loop, &srv->secmod_w);
 	main_secmod_config(srv);

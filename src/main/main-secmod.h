@@ -14,6 +14,7 @@
  * one, call session_table_terminate() on the mirror as usual: the mirror's end
  * hook asks sec-mod to terminate it (the mirror shows it ended at once;
  * sec-mod's confirmation frees the lease, the device and the worker).
+ * The hook is main_session_mirror_end (main-session.h).
  */
 
 #include <stdbool.h>
@@ -24,12 +25,28 @@
 #include "common/ipc.h"
 
 struct server;
-struct secmod_session;
 
 /* Fork sec-mod (srv->secmod_pid, srv->secmod_fd). 0 or -errno (logged). */
 int main_secmod_fork(struct server *srv);
-/* Watch the socket on srv->loop and send the configuration. */
-void main_secmod_start(struct server *srv);
+/*
+ * Where what sec-mod says goes. main-secmod.c calls no other module of
+ * main: main.c passes these (main-session.c's handlers, and its own
+ * shutdown for lost) to main_secmod_start. on_session returns -EINVAL for a
+ * record that is not valid.
+ */
+struct main_secmod_handlers {
+	void (*on_auth_reply)(struct server *srv, const SmAuthReply *r);
+	void (*on_open_reply)(struct server *srv, const SmOpenReply *r);
+	int (*on_session)(struct server *srv, const SmSession *msg);
+	void (*on_probe)(struct server *srv, const SmProbe *p);
+	/* sec-mod died, broke the protocol or got stuck (logged): main
+	 * cannot run without it */
+	void (*lost)(struct server *srv);
+};
+
+/* Watch the socket on srv->loop and send the configuration; h (kept, not
+ * copied) receives what sec-mod says. */
+void main_secmod_start(struct server *srv, const struct main_secmod_handlers *h);
 /* Send the configuration again (reload). */
 void main_secmod_config(struct server *srv);
 /* A child was reaped: true if it was sec-mod (main then shuts down). */
@@ -65,15 +82,5 @@ uint64_t main_secmod_request_id(struct server *srv);
 typedef void main_secmod_list_fn(void *opaque, const SmSession *const *sessions, size_t n,
 				 bool last);
 int main_secmod_list(struct server *srv, bool all, main_secmod_list_fn *cb, void *opaque);
-
-/* What sec-mod said, handled in main-worker.c. main_on_sm_session returns
- * -EINVAL for a record that is not valid (sec-mod is then broken). */
-void main_on_sm_auth_reply(struct server *srv, const SmAuthReply *r);
-void main_on_sm_open_reply(struct server *srv, const SmOpenReply *r);
-int main_on_sm_session(struct server *srv, const SmSession *msg);
-void main_on_sm_probe(struct server *srv, const SmProbe *p);
-
-/* The mirror's end hook (session_table_new in main.c): ask sec-mod to end s. */
-void main_mirror_end(void *opaque, struct secmod_session *s);
 
 #endif

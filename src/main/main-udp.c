@@ -37,6 +37,7 @@
 #include "common/log.h"
 #include "common/tun.h"
 #include "main/main-events.h"
+#include "main/main-listen.h"
 #include "main/main-udp.h"
 #include "main/main.h"
 #include "vpn/dtls.h"

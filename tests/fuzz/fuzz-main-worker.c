@@ -14,11 +14,11 @@
  * main_worker_adopt on socketpairs (no process behind them), and a
  * socketpair where sec-mod would be. Stubs: kill() (this program's
  * definition wins over libc's) only counts, so no signal leaves the
- * process; main.c (main() and what only it does: listeners, reload,
- * shutdown) is not linked, its few entry points the handlers call are
- * stand-ins below (a shutdown ends every worker as main_shutdown does);
- * nothing answers for sec-mod, so a login or a CONNECT stops where
- * main waits for sec-mod's answer (sec-mod's side is fuzz-secmod).
+ * process; main.c (main(), signals, shutdown) is not linked: the rig wires
+ * what it would (sec-mod's handlers, whose "lost" ends every worker as
+ * main.c's shutdown does); nothing answers for sec-mod, so a login or a
+ * CONNECT stops where main waits for sec-mod's answer (sec-mod's side is
+ * fuzz-secmod).
  *
  * Input: records of [1 byte: who][2-byte big-endian length][datagram].
  * who & 3 picks the worker (3: none, the loop just runs), who & 0x80 closes
@@ -40,8 +40,10 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "main/main-config.h"
 #include "main/main-ctl.h"
 #include "main/main-secmod.h"
+#include "main/main-session.h"
 #include "main/main.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -60,38 +62,24 @@ int kill(pid_t pid, int sig)
 	return 0;
 }
 
-/* main.c's entry points, as far as the handlers reach them. */
-void main_shutdown(struct server *srv, int exit_code)
+/* What main.c does when sec-mod is lost, as far as the workers see it. */
+static void secmod_lost(struct server *srv)
 {
-	/* what the real one does to the workers; no listeners, no loop to leave */
-	srv->exit_code = exit_code != 0 ? exit_code : srv->exit_code;
+	/* no listeners, no loop to leave */
+	srv->exit_code = 1;
 	if (!srv->shutting_down) {
 		srv->shutting_down = true;
-		main_terminate_all(srv);
+		main_session_terminate_all(srv);
 	}
 }
 
-void main_pause_listeners(struct server *srv)
-{
-	(void)srv;
-}
-
-int main_reload(struct server *srv)
-{
-	(void)srv;
-	return 0;
-}
-
-int main_open_sockets(const struct config *c, int socktype, unsigned port,
-		      struct main_socket *out, int max)
-{
-	(void)c;
-	(void)socktype;
-	(void)port;
-	(void)out;
-	(void)max;
-	return 0;
-}
+static const struct main_secmod_handlers secmod_handlers = {
+	.on_auth_reply = main_session_on_sm_auth_reply,
+	.on_open_reply = main_session_on_sm_open_reply,
+	.on_session = main_session_on_sm_session,
+	.on_probe = main_session_on_sm_probe,
+	.lost = secmod_lost,
+};
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -158,7 +146,7 @@ static void rig_up(struct rig *g)
 	main_ban_cfg(&srv->cfg, &bc);
 	main_session_cfg(&srv->cfg, &sc);
 	srv->bans = ban_new(&bc);
-	srv->sessions = session_table_new(&sc, main_mirror_end, srv);
+	srv->sessions = session_table_new(&sc, main_session_mirror_end, srv);
 	if (srv->bans == NULL || srv->sessions == NULL || main_ctl_init(srv) < 0 ||
 	    ippool_init(&srv->pool, srv->cfg.ipv4_network, srv->cfg.ipv4_prefix) < 0)
 		abort();
@@ -168,6 +156,7 @@ static void rig_up(struct rig *g)
 	srv->secmod_fd = sp[0];
 	g->secmod_peer = sp[1];
 	srv->secmod_pid = 1000000;
+	srv->secmod_h = &secmod_handlers;
 	ipc_outq_init(&srv->secmod_q, 1u << 20);
 	ev_io_init(&srv->secmod_wr, nothing_cb, srv->secmod_fd, EV_WRITE);
 	ev_init(&srv->secmod_stall_w, nothing_timer_cb);
@@ -215,6 +204,7 @@ static void rig_down(struct rig *g)
 	struct server *srv = &g->srv;
 
 	main_forget_workers(srv);
+	main_session_forget_all(srv);
 	main_ctl_stop(srv);
 	session_table_free(srv->sessions);
 	ban_free(srv->bans);

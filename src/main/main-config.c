@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+/* main's configuration: loading and reloading (main-config.h). */
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/passwd.h"
+#include "main/main-config.h"
+#include "main/main-notify.h"
+#include "main/main-secmod.h"
+#include "main/main.h"
+
+/* --- configuration -------------------------------------------------------- */
+
+static void config_warn(void *opaque, unsigned line, const char *key, const char *msg)
+{
+	log_warn("%s", msg);
+}
+
+/* Load path into *cfg; on failure log (or print, for -t) file:line. */
+int main_config_load(const char *path, struct config *cfg, bool to_stderr)
+{
+	struct config_diag diag = { .warn = config_warn };
+	int r = config_load(path, cfg, &diag);
+
+	if (r < 0) {
+		const char *msg = diag.msg[0] ? diag.msg : strerror(-r);
+
+		if (to_stderr)
+			fprintf(stderr, "ocserv-modern: %s\n", msg);
+		else
+			log_err("%s", msg);
+		return r;
+	}
+	return 0;
+}
+
+int main_config_check_passwd(const struct config *cfg, bool to_stderr)
+{
+	char err[512];
+	int r = passwd_validate(cfg->auth_passwd_file, err, sizeof(err));
+
+	if (r < 0) {
+		if (to_stderr)
+			fprintf(stderr, "ocserv-modern: %s\n", err);
+		else
+			log_err("%s", err);
+	}
+	return r;
+}
+
+void main_ban_cfg(const struct config *cfg, struct ban_cfg *out)
+{
+	out->max_score = cfg->max_ban_score;
+	out->reset_ms = vpn_s_to_ms(cfg->ban_reset_time_s);
+	out->ban_ms = vpn_s_to_ms(cfg->min_reauth_time_s);
+}
+
+void main_session_cfg(const struct config *cfg, struct vpn_session_cfg *out)
+{
+	out->cookie_timeout_ms = vpn_s_to_ms(cfg->cookie_timeout_s);
+	out->session_timeout_ms = vpn_s_to_ms(cfg->session_timeout_s);
+	out->persistent_cookies = cfg->persistent_cookies;
+}
+
+/* --- reload (SIGHUP) ------------------------------------------------------ */
+
+static bool str_differs(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a != b;
+	return strcmp(a, b) != 0;
+}
+
+/* A list of the configuration (dns, route, no-route) seen as the texts of
+ * its items: n items of size bytes each, with a text member at off. */
+struct text_list {
+	const char *base;
+	size_t n, size, off;
+};
+#define TEXT_LIST(a, count)                                                   \
+	((struct text_list){ (const char *)(a), (count), sizeof(*(a)),         \
+			     offsetof(__typeof__(*(a)), text) })
+
+static const char *item_text(const struct text_list *l, size_t i)
+{
+	return l->base + i * l->size + l->off;
+}
+
+static bool lists_differ(struct text_list a, struct text_list b)
+{
+	if (a.n != b.n)
+		return true;
+	for (size_t i = 0; i < a.n; i++)
+		if (strcmp(item_text(&a, i), item_text(&b, i)) != 0)
+			return true;
+	return false;
+}
+
+/* "a, b, c" (or "none"), cut with "..." when it does not fit. */
+#define LIST_TEXT_MAX 512
+static const char *list_text(struct text_list l, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	snprintf(buf, len, "none");
+	for (size_t i = 0; i < l.n; i++) {
+		int w = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", item_text(&l, i));
+
+		if (w < 0 || (size_t)w >= len - used) {
+			snprintf(buf + (len > 4 ? len - 4 : 0), len > 4 ? 4 : len, "...");
+			break;
+		}
+		used += (size_t)w;
+	}
+	return buf;
+}
+
+/* Log every difference; return how many. restart_only: the values main
+ * cannot change while running (they are kept). */
+static unsigned log_changes(const struct config *o, const struct config *n, bool restart_only)
+{
+	unsigned changes = 0;
+
+#define U32(field, key)                                                                     \
+	if (o->field != n->field) {                                                         \
+		changes++;                                                                  \
+		log_info("reload: %s %lu -> %lu%s", key, (unsigned long)o->field,           \
+			 (unsigned long)n->field, restart_only ? " (needs a restart: kept)" : ""); \
+	}
+#define BOOL(field, key)                                                                  \
+	if (o->field != n->field) {                                                       \
+		changes++;                                                                \
+		log_info("reload: %s %s -> %s", key, o->field ? "true" : "false",          \
+			 n->field ? "true" : "false");                                     \
+	}
+#define STR(field, key)                                                                      \
+	if (str_differs(o->field, n->field)) {                                               \
+		changes++;                                                                   \
+		log_info("reload: %s '%s' -> '%s'%s", key, o->field ? o->field : "",         \
+			 n->field ? n->field : "", restart_only ? " (needs a restart: kept)" : ""); \
+	}
+	if (restart_only) {
+		STR(listen_host, "listen-host");
+		U32(tcp_port, "tcp-port");
+		U32(udp_port, "udp-port");
+		U32(ipv4_network.s_addr, "ipv4-network");
+		U32(ipv4_prefix, "ipv4-netmask prefix");
+		STR(device, "device");
+		STR(pid_file, "pid-file");
+		STR(occtl_socket_file, "occtl-socket-file");
+		if (o->occtl_socket_mode != n->occtl_socket_mode) {
+			changes++;
+			log_info("reload: occtl-socket-mode %04o -> %04o (needs a restart: kept)",
+				 (unsigned)o->occtl_socket_mode, (unsigned)n->occtl_socket_mode);
+		}
+		STR(occtl_socket_group, "occtl-socket-group");
+		STR(occtl_admin_group, "occtl-admin-group");
+		STR(metrics_listen, "metrics-listen");
+		STR(session_store, "session-store");
+		return changes;
+	}
+	STR(auth_passwd_file, "auth passwd file");
+	STR(connect_script, "connect-script");
+	STR(disconnect_script, "disconnect-script");
+	if (lists_differ(TEXT_LIST(o->dns, o->n_dns), TEXT_LIST(n->dns, n->n_dns))) {
+		char a[LIST_TEXT_MAX], b[LIST_TEXT_MAX];
+
+		changes++;
+		log_info("reload: dns %s -> %s", list_text(TEXT_LIST(o->dns, o->n_dns), a, sizeof(a)),
+			 list_text(TEXT_LIST(n->dns, n->n_dns), b, sizeof(b)));
+	}
+	if (o->route_default != n->route_default ||
+	    lists_differ(TEXT_LIST(o->routes, o->n_routes), TEXT_LIST(n->routes, n->n_routes))) {
+		char a[LIST_TEXT_MAX], b[LIST_TEXT_MAX];
+
+		changes++;
+		log_info("reload: route %s -> %s",
+			 o->route_default ? "default"
+					  : list_text(TEXT_LIST(o->routes, o->n_routes), a, sizeof(a)),
+			 n->route_default ? "default"
+					  : list_text(TEXT_LIST(n->routes, n->n_routes), b, sizeof(b)));
+	}
+	if (lists_differ(TEXT_LIST(o->no_routes, o->n_no_routes),
+			 TEXT_LIST(n->no_routes, n->n_no_routes))) {
+		char a[LIST_TEXT_MAX], b[LIST_TEXT_MAX];
+
+		changes++;
+		log_info("reload: no-route %s -> %s",
+			 list_text(TEXT_LIST(o->no_routes, o->n_no_routes), a, sizeof(a)),
+			 list_text(TEXT_LIST(n->no_routes, n->n_no_routes), b, sizeof(b)));
+	}
+	STR(default_domain, "default-domain");
+	U32(mtu, "mtu");
+	BOOL(predictable_ips, "predictable-ips");
+	BOOL(keep_tun_on_resume, "keep-tun-on-resume");
+	U32(max_clients, "max-clients");
+	U32(max_same_clients, "max-same-clients");
+	U32(max_ban_score, "max-ban-score");
+	U32(ban_reset_time_s, "ban-reset-time");
+	U32(min_reauth_time_s, "min-reauth-time");
+	U32(auth_timeout_s, "auth-timeout");
+	U32(dpd_s, "dpd");
+	U32(mobile_dpd_s, "mobile-dpd");
+	U32(dpd_retries, "dpd-retries");
+	U32(keepalive_s, "keepalive");
+	U32(idle_timeout_s, "idle-timeout");
+	U32(mobile_idle_timeout_s, "mobile-idle-timeout");
+	U32(session_timeout_s, "session-timeout");
+	U32(cookie_timeout_s, "cookie-timeout");
+	BOOL(persistent_cookies, "persistent-cookies");
+	U32(switch_to_tcp_timeout_s, "switch-to-tcp-timeout");
+	return changes;
+#undef U32
+#undef BOOL
+#undef STR
+}
+
+#define SWAP(a, b)                         \
+	do {                               \
+		__typeof__(a) tmp_ = (a);  \
+		(a) = (b);                 \
+		(b) = tmp_;                \
+	} while (0)
+
+static int reload_config(struct server *srv)
+{
+	struct config n = { 0 };
+	struct ban_cfg bc;
+	struct vpn_session_cfg sc;
+	unsigned changes;
+
+	log_info("SIGHUP: reloading %s", srv->config_path);
+	if (main_config_load(srv->config_path, &n, false) < 0) {
+		log_err("reload failed: keeping the current configuration");
+		return -EINVAL;
+	}
+	if (main_config_check_passwd(&n, false) < 0)
+		log_warn("reload: the password file has errors (logins may fail)");
+	log_changes(&srv->cfg, &n, true);
+	changes = log_changes(&srv->cfg, &n, false);
+	/* What main built its sockets (the control socket too), pool and
+	 * devices from stays. */
+	SWAP(srv->cfg.listen_host, n.listen_host);
+	SWAP(srv->cfg.tcp_port, n.tcp_port);
+	SWAP(srv->cfg.udp_port, n.udp_port);
+	SWAP(srv->cfg.ipv4_network, n.ipv4_network);
+	SWAP(srv->cfg.ipv4_netmask, n.ipv4_netmask);
+	SWAP(srv->cfg.ipv4_prefix, n.ipv4_prefix);
+	SWAP(srv->cfg.device, n.device);
+	SWAP(srv->cfg.pid_file, n.pid_file);
+	SWAP(srv->cfg.occtl_socket_file, n.occtl_socket_file);
+	SWAP(srv->cfg.occtl_socket_mode, n.occtl_socket_mode);
+	SWAP(srv->cfg.occtl_socket_group, n.occtl_socket_group);
+	SWAP(srv->cfg.occtl_admin_group, n.occtl_admin_group);
+	SWAP(srv->cfg.metrics_listen, n.metrics_listen);
+	SWAP(srv->cfg.session_store, n.session_store);
+	SWAP(srv->cfg, n);
+	config_free(&n);
+
+	main_ban_cfg(&srv->cfg, &bc);
+	ban_set_cfg(srv->bans, &bc);
+	main_session_cfg(&srv->cfg, &sc);
+	session_table_set_cfg(srv->sessions, &sc);
+	main_secmod_config(srv);
+	log_info("reload done: %u change%s (session timers apply to new sessions, tunnel "
+		 "settings to new tunnels, bans at once)", changes, changes == 1 ? "" : "s");
+	return 0;
+}
+
+int main_reload(struct server *srv)
+{
+	int r;
+
+	main_notify_reloading(srv);
+	r = reload_config(srv);
+	main_notify_ready(srv); /* also after a failure: the old configuration runs on */
+	return r;
+}
