@@ -738,14 +738,12 @@ static void terminate_session(struct server *srv, struct secmod_session *s, vpn_
 	session_table_terminate(srv->sessions, s, VPN_END_ADMIN_TERMINATE, now);
 }
 
-static void run_command(struct build *b, uint8_t cmd, const CtlRequest *req)
+/* The commands that only read: true if cmd is one (answered in b). */
+static bool run_show(struct build *b, uint8_t cmd, const CtlRequest *req)
 {
-	struct main_ctl *ctl = b->ctl;
-	struct server *srv = ctl->srv;
+	struct server *srv = b->ctl->srv;
 	vpn_ms_t now = b->clk.mono;
-	unsigned n = 0;
 
-	b->rep.ok = true;
 	switch (cmd) {
 	case CTL_CMD_STATUS:
 		b->rep.status = status_from(b);
@@ -789,6 +787,20 @@ static void run_command(struct build *b, uint8_t cmd, const CtlRequest *req)
 		ban_foreach(srv->bans, now, ban_cb, &v);
 		break;
 	}
+	default:
+		return false;
+	}
+	return true;
+}
+
+/* The commands that act: true if cmd is one (answered in b). */
+static bool run_action(struct build *b, uint8_t cmd, const CtlRequest *req)
+{
+	struct server *srv = b->ctl->srv;
+	vpn_ms_t now = b->clk.mono;
+	unsigned n = 0;
+
+	switch (cmd) {
 	case CTL_CMD_UNBAN_IP: {
 		struct ban_addr a;
 
@@ -865,9 +877,16 @@ static void run_command(struct build *b, uint8_t cmd, const CtlRequest *req)
 		kill(getpid(), SIGTERM);
 		break;
 	default:
-		fail(b, "unknown command %u", cmd);
-		break;
+		return false;
 	}
+	return true;
+}
+
+static void run_command(struct build *b, uint8_t cmd, const CtlRequest *req)
+{
+	b->rep.ok = true;
+	if (!run_show(b, cmd, req) && !run_action(b, cmd, req))
+		fail(b, "unknown command %u", cmd);
 }
 
 /* --- clients ---------------------------------------------------------------- */
