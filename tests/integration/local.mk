@@ -66,9 +66,13 @@ AM_DISTCHECK_CONFIGURE_FLAGS = --disable-integration-tests
 
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = bash
+# check(1) ends a test case after CK_DEFAULT_TIMEOUT s (4 by default); the
+# unit tests take milliseconds, but a loaded build machine may be slow, and
+# the bound is there to catch a hang, not to time anything.
 AM_TESTS_ENVIRONMENT = \
 	top_srcdir='$(abs_top_srcdir)'; top_builddir='$(abs_top_builddir)'; \
-	export top_srcdir top_builddir;
+	CK_DEFAULT_TIMEOUT=$${CK_DEFAULT_TIMEOUT:-60}; \
+	export top_srcdir top_builddir CK_DEFAULT_TIMEOUT;
 
 EXTRA_DIST += $(INTEGRATION_TESTS) \
 	tests/integration/lib.sh \
