@@ -37,6 +37,7 @@ struct main_events {
 	struct server *srv;
 	struct sub *subs;
 	unsigned n_subs;
+	size_t queue_max;            /* MAIN_EVENTS_QUEUE_MAX */
 };
 
 int main_events_init(struct server *srv)
@@ -46,6 +47,16 @@ int main_events_init(struct server *srv)
 	if (ev == NULL)
 		return -ENOMEM;
 	ev->srv = srv;
+	ev->queue_max = MAIN_EVENTS_QUEUE_MAX;
+#ifdef ENABLE_TEST_HOOKS
+	{
+		/* a test build's integration test fills a smaller queue sooner */
+		const char *q = getenv("OCSERV_MODERN_TEST_EVENTS_QUEUE");
+
+		if (q != NULL && atol(q) > 0)
+			ev->queue_max = (size_t)atol(q);
+	}
+#endif
 	srv->events = ev;
 	return 0;
 }
@@ -97,7 +108,7 @@ static int sub_flush(struct sub *s)
 /* Queue one frame for s and send what can be sent now. */
 static void sub_push(struct sub *s, const uint8_t *frame, size_t n)
 {
-	if (s->len - s->off + n > MAIN_EVENTS_QUEUE_MAX) {
+	if (s->len - s->off + n > s->ev->queue_max) {
 		log_warn("occtl show events (uid %ld, pid %ld) does not read: %zu bytes waiting, "
 			 "dropped", s->uid, s->pid, s->len - s->off);
 		sub_close(s);
@@ -169,6 +180,8 @@ void main_events_subscribe(struct server *srv, int fd, uid_t uid, pid_t pid)
 	}
 	s->ev = ev;
 	s->fd = fd;
+	/* the kernel's share of a slow reader's backlog stays small too */
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &(int){ MAIN_EVENTS_SNDBUF }, sizeof(int));
 	s->uid = (long)uid;
 	s->pid = (long)pid;
 	ev_io_init(&s->r, sub_read_cb, fd, EV_READ);

@@ -7,9 +7,11 @@
  * every control connection that subscribed, as it learns of logins, tunnels,
  * DTLS changes, drops, resumes and session ends.
  *
- * A subscriber never makes main wait: its connection is non-blocking and its
- * frames wait in a queue of at most MAIN_EVENTS_QUEUE_MAX bytes; a reader too
- * slow to keep that bound is dropped, with a log line. At most
+ * A subscriber never makes main wait: its connection is non-blocking, its
+ * socket buffer MAIN_EVENTS_SNDBUF, and its frames wait in a queue of at most
+ * MAIN_EVENTS_QUEUE_MAX bytes; a reader too slow to keep that bound is
+ * dropped, with a log line. (A test build takes the bound from
+ * OCSERV_MODERN_TEST_EVENTS_QUEUE, so that a test fills it sooner.) At most
  * MAIN_EVENTS_MAX_SUBSCRIBERS at once; a subscriber does not count against
  * the control socket's other clients and is never closed for being idle.
  */
@@ -23,6 +25,8 @@
 
 #define MAIN_EVENTS_MAX_SUBSCRIBERS 8
 #define MAIN_EVENTS_QUEUE_MAX (256u * 1024u)
+/* SO_SNDBUF of a subscriber's socket (the kernel doubles it). */
+#define MAIN_EVENTS_SNDBUF (64 * 1024)
 
 struct server;
 struct worker_proc;

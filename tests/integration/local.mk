@@ -50,7 +50,8 @@ INTEGRATION_TESTS += \
 	tests/integration/test-ocload.sh \
 	tests/integration/test-metrics.sh \
 	tests/integration/test-systemd-notify.sh \
-	tests/integration/test-occtl-events.sh
+	tests/integration/test-occtl-events.sh \
+	tests/integration/test-occtl-events-slow.sh
 
 # the security tests (doc/security.md)
 INTEGRATION_TESTS += \
