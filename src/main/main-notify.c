@@ -45,6 +45,18 @@ static void status_text(const struct server *srv, char *out, size_t len)
 		 n == 1 ? "" : "s", active, waiting);
 }
 
+/* No STATUS= for MAIN_NOTIFY_STATUS_S from now: from the real time, not the
+ * loop's (which can be older than this callback's work). */
+static void quiet_time(struct server *srv)
+{
+	struct main_notify *n = srv->notify;
+
+	ev_timer_stop(srv->loop, &n->rate_w);
+	ev_now_update(srv->loop);
+	ev_timer_set(&n->rate_w, MAIN_NOTIFY_STATUS_S, 0.);
+	ev_timer_start(srv->loop, &n->rate_w);
+}
+
 /* Send STATUS= if it changed, and start the quiet time after it. */
 static void status_flush(struct server *srv)
 {
@@ -56,8 +68,7 @@ static void status_flush(struct server *srv)
 		return;
 	memcpy(n->status, text, sizeof(text));
 	send_state(text);
-	ev_timer_set(&n->rate_w, MAIN_NOTIFY_STATUS_S, 0.);
-	ev_timer_start(srv->loop, &n->rate_w);
+	quiet_time(srv);
 }
 
 static void rate_cb(struct ev_loop *loop, ev_timer *t, int revents)
@@ -107,9 +118,7 @@ static void send_with_status(struct server *srv, const char *msg)
 	status_text(srv, n->status, sizeof(n->status));
 	snprintf(buf, sizeof(buf), "%s\n%s", msg, n->status);
 	send_state(buf);
-	ev_timer_stop(srv->loop, &n->rate_w);
-	ev_timer_set(&n->rate_w, MAIN_NOTIFY_STATUS_S, 0.);
-	ev_timer_start(srv->loop, &n->rate_w);
+	quiet_time(srv);
 }
 
 void main_notify_ready(struct server *srv)
