@@ -13,8 +13,10 @@
 #  5. adds an account the way README.Debian says, starts the installed
 #     gateway with the installed configuration in a network namespace (not
 #     with systemd: CI has no systemd PID 1), with only the listen address
-#     and port changed in a copy, and connects the real openconnect client
-#     from another namespace; the installed occtl-modern sees the session;
+#     and port changed in a copy, and with no capability but those of the
+#     unit's CapabilityBoundingSet= (setpriv), and connects the real
+#     openconnect client from another namespace; the installed occtl-modern
+#     sees the session;
 #  6. purges the package and checks that the user, the conffile, the files
 #     the postinst made and the directories are gone.
 #
@@ -176,7 +178,20 @@ pool=$(sed -n 's/^ipv4-network = \([0-9.]*\)\/\([0-9]*\)$/\1 \2/p' "$CONFIG")
 [ -n "$pool" ] || fatal "no ipv4-network = A.B.C.D/N in the installed configuration"
 read -r VPN_NET VPN_PREFIX <<< "$pool"
 SERVER_VPN_IP=${VPN_NET%.*}.$((${VPN_NET##*.} + 1))
+# With no capability but those the unit keeps (CapabilityBoundingSet=, and
+# NoNewPrivileges=): what systemd would give it, the sandbox's mounts aside.
+caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$unit" | tr 'A-Z' 'a-z' |
+	sed -e 's/cap_//g' -e 's/ \+/,+/g' -e 's/^/+/')
+[ -n "$caps" ] || fatal "no CapabilityBoundingSet= in $unit"
+it_log "the gateway's capabilities: $caps"
+printf '#!/bin/sh\nexec setpriv --bounding-set -all,%s --inh-caps -all --no-new-privs /usr/sbin/ocserv-modern "$@"\n' \
+	"$caps" > "$IT_WORK/ocserv-modern-caps"
+chmod +x "$IT_WORK/ocserv-modern-caps"
+SERVER_BIN=$IT_WORK/ocserv-modern-caps
 start_server
+expect_eq "main's bounding set is the unit's" \
+	"$(awk '/^CapBnd:/ { print $2 }' "/proc/$SERVER_PID/status")" \
+	"$(setpriv --bounding-set "-all,$caps" awk '/^CapBnd:/ { print $2 }' /proc/self/status)"
 connect_client c1
 client_ping c1 3
 verdict "ping through the tunnel of the installed gateway" $?
