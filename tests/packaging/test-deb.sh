@@ -195,6 +195,8 @@ expect_eq "main's bounding set is the unit's" \
 connect_client c1
 client_ping c1 3
 verdict "ping through the tunnel of the installed gateway" $?
+[ -f /var/lib/ocserv-modern/sessions.db ]
+verdict "the session store is in the state directory" $? "/var/lib/ocserv-modern/sessions.db"
 occtl_out=$(/usr/bin/occtl-modern show users 2>&1)
 echo "$occtl_out" | grep -q " $TEST_USER "
 verdict "installed occtl-modern (default socket) shows the user" $? "$(echo "$occtl_out" | tail -n 1)"
