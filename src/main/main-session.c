@@ -277,8 +277,8 @@ static void run_disconnect_script(struct server *srv, const struct main_lease *m
 		.bytes_in = bytes_in, .bytes_out = bytes_out,
 		.duration_s = m->first_attach_ms != VPN_NEVER && now > m->first_attach_ms
 			      ? (now - m->first_attach_ms) / 1000 : 0,
-		.end_reason = vpn_end_reason_str(s->m.end_reason),
-		.resumes = s->m.resumes,
+		.end_reason = vpn_end_reason_str(vpn_session_end_reason(&s->m)),
+		.resumes = vpn_session_resumes(&s->m),
 	};
 	char **env;
 
@@ -353,7 +353,7 @@ static void session_released(struct server *srv, const struct secmod_session *s)
 			snprintf(dev, sizeof(dev), "device %s", m->tun.name);
 		log_info("session %.*s of user '%s' released %s, %s (%s, rx %llu B, tx %llu B)",
 			 (int)SESSION_ID_SHORT_LEN, s->sid, LOG_ESC(s->username), ip, dev,
-			 vpn_end_reason_str(s->m.end_reason), (unsigned long long)in,
+			 vpn_end_reason_str(vpn_session_end_reason(&s->m)), (unsigned long long)in,
 			 (unsigned long long)out);
 		run_disconnect_script(srv, m, s, in, out);
 		lease_free(srv, m);
@@ -369,7 +369,7 @@ static void session_released(struct server *srv, const struct secmod_session *s)
 			 * goodbye to the client. It stays attached until its
 			 * TunnelDown, which tells sec-mod that no worker holds the
 			 * ended record any more (it is then reaped). */
-			worker_proc_terminate(srv, w, s->m.end_reason);
+			worker_proc_terminate(srv, w, vpn_session_end_reason(&s->m));
 		}
 	}
 }
@@ -391,7 +391,7 @@ void main_session_terminate_all(struct server *srv)
 void main_session_mirror_end(void *opaque, struct secmod_session *s)
 {
 	s->ended_locally = true;
-	sm_terminate(opaque, s->serial, s->m.end_reason);
+	sm_terminate(opaque, s->serial, vpn_session_end_reason(&s->m));
 }
 
 /* A session sec-mod restored from the session store at start: its address
@@ -406,7 +406,7 @@ static void lease_restore(struct server *srv, const struct secmod_session *s)
 	struct main_lease *m;
 	int rc;
 
-	if (s->m.attaches == 0 || main_lease_find(srv, s->serial) != NULL)
+	if (vpn_session_attaches(&s->m) == 0 || main_lease_find(srv, s->serial) != NULL)
 		return; /* never let in: nothing to keep yet */
 	m = lease_get(srv, s);
 	if (m == NULL) {
@@ -415,7 +415,7 @@ static void lease_restore(struct server *srv, const struct secmod_session *s)
 	}
 	m->scripts_connected = true;
 	m->waiting = true;
-	m->tunnels = s->m.attaches;
+	m->tunnels = vpn_session_attaches(&s->m);
 	m->bytes_in = s->done.bytes_in;
 	m->bytes_out = s->done.bytes_out;
 	m->packets_in = s->done.packets_in;
@@ -452,7 +452,8 @@ int main_session_on_sm_session(struct server *srv, const SmSession *msg)
 	struct secmod_session snap, *s = session_table_find_serial(srv->sessions, msg->serial);
 	struct worker_proc *w = worker_proc_by_session(srv, msg->serial);
 	struct main_lease *m = main_lease_find(srv, msg->serial);
-	bool was_ended = s != NULL && s->m.state == VPN_SESSION_ENDED && !s->ended_locally;
+	bool was_ended = s != NULL && vpn_session_get_state(&s->m) == VPN_SESSION_ENDED &&
+			 !s->ended_locally;
 
 	if (secmod_session_from_msg(msg, &snap) < 0) {
 		log_err("sec-mod sent an invalid session record (serial %llu)",
@@ -473,10 +474,10 @@ int main_session_on_sm_session(struct server *srv, const SmSession *msg)
 		lease_restore(srv, &snap);
 		m = main_lease_find(srv, msg->serial);
 	}
-	switch (snap.m.state) {
+	switch (vpn_session_get_state(&snap.m)) {
 	case VPN_SESSION_ENDED:
 		if (!was_ended)
-			count_session_end(srv, snap.m.end_reason);
+			count_session_end(srv, vpn_session_end_reason(&snap.m));
 		session_released(srv, &snap);
 		break;
 	case VPN_SESSION_WAITING:
@@ -502,7 +503,7 @@ void main_session_forget_all(struct server *srv)
 		/* main stops before sec-mod's last word about it: the session
 		 * ends with the server, unless it waits in the session store */
 		s.m.end_reason = VPN_END_SERVER_SHUTDOWN;
-		s.m.resumes = mirror != NULL ? mirror->m.resumes : 0;
+		s.m.resumes = mirror != NULL ? vpn_session_resumes(&mirror->m) : 0;
 		if (!srv->sessions_kept)
 			run_disconnect_script(srv, m, &s, m->bytes_in, m->bytes_out);
 		lease_free(srv, m);
@@ -676,6 +677,7 @@ static int reply_lists(const struct server *srv, SessionOpenReply *r)
 static void reply_timers(const struct server *srv, const struct worker_proc *w,
 			 const struct secmod_session *s, SessionOpenReply *r, bool *mobile)
 {
+	const struct vpn_session_cfg *scfg = vpn_session_get_cfg(&s->m);
 	struct config_tunnel_timers tt;
 
 	config_tunnel_timers(&srv->cfg, w->open_mobile, &tt);
@@ -687,12 +689,12 @@ static void reply_timers(const struct server *srv, const struct worker_proc *w,
 	r->dpd_retries = tt.dpd_retries;
 	r->keepalive = tt.keepalive_s;
 	r->idle_timeout = tt.idle_timeout_s;
-	r->session_timeout = sat_u32(s->m.cfg.session_timeout_ms);
+	r->session_timeout = sat_u32(scfg->session_timeout_ms);
 	/* counted from authentication by sec-mod, rounded up */
 	r->session_remaining = w->open_remaining;
-	r->cookie_timeout = sat_u32(s->m.cfg.cookie_timeout_ms);
+	r->cookie_timeout = sat_u32(scfg->cookie_timeout_ms);
 	r->switch_to_tcp_timeout = tt.switch_to_tcp_timeout_s;
-	r->persistent_cookies = s->m.cfg.persistent_cookies;
+	r->persistent_cookies = scfg->persistent_cookies;
 }
 
 /* Answer w's CONNECT with 200 and the session's device (it is attached:
@@ -706,7 +708,8 @@ static void send_open_reply(struct server *srv, struct worker_proc *w)
 	struct in_addr nm = ippool_netmask(&srv->pool), l = ippool_server_addr(&srv->pool);
 	bool mobile;
 
-	if (s == NULL || m == NULL || s->m.state == VPN_SESSION_ENDED || m->tun.fd < 0) {
+	if (s == NULL || m == NULL || vpn_session_get_state(&s->m) == VPN_SESSION_ENDED ||
+	    m->tun.fd < 0) {
 		/* ended while its connect-script ran */
 		log_info("CONNECT from %s: the session ended meanwhile: 401", w->remote_ip);
 		w->session_serial = 0;
@@ -849,7 +852,7 @@ static const char *open_acquire(struct server *srv, struct worker_proc *w, const
 
 	/* sec-mod sent the record before its reply: the mirror has it */
 	s = session_table_find_serial(srv->sessions, serial);
-	if (s == NULL || s->m.state != VPN_SESSION_ACTIVE) {
+	if (s == NULL || vpn_session_get_state(&s->m) != VPN_SESSION_ACTIVE) {
 		log_err("CONNECT from %s: session %llu is not in main's mirror as active",
 			w->remote_ip, (unsigned long long)serial);
 		return "internal error";
