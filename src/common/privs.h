@@ -22,6 +22,16 @@
  */
 int privs_drop(const char *who, const char *user, const char *group);
 
+/* privs_drop, except that CAP_NET_ADMIN stays (effective and permitted) until
+ * privs_drop_last: a worker switches to run-as-user before it reads the
+ * client's first byte, and sets its tun device's MTU once the tunnel
+ * starts. */
+int privs_drop_keep_net_admin(const char *who, const char *user, const char *group);
+/* Give up what privs_drop_keep_net_admin kept: no capability left. Nothing to
+ * do for a process that kept root (no run-as-user) or holds none. 0 or
+ * -EPERM (logged). */
+int privs_drop_last(const char *who);
+
 /* The uid or gid a name or number in the configuration stands for. 0 or
  * -ENOENT. */
 int privs_user_id(const char *user, uid_t *uid, gid_t *gid);

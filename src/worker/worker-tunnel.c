@@ -541,7 +541,7 @@ int worker_tunnel_start(struct worker *w, const SessionOpenReply *r, int tun_fd)
 	if (ret < 0)
 		return ret;
 	start_choose_mtu(w, r);
-	ret = privs_drop("worker", w->cfg.run_as_user, w->cfg.run_as_group);
+	ret = privs_drop_last("worker");
 	if (ret < 0)
 		return ret;
 	now = vpn_now_ms();

@@ -17,6 +17,7 @@
 #include "worker/worker-key.h"
 
 #include "common/log.h"
+#include "common/privs.h"
 #include "vpn/ev-adapter.h"
 #include "codec/xmlauth.h"
 
@@ -813,7 +814,10 @@ int main(int argc, char **argv)
 	w = worker_new(cfg_path);
 	if (w == NULL)
 		return 1;
-	if (loop_setup(w) < 0) {
+	/* run-as-user before the client's first byte; CAP_NET_ADMIN alone
+	 * stays until the tunnel sets its device's MTU */
+	if (loop_setup(w) < 0 ||
+	    privs_drop_keep_net_admin("worker", w->cfg.run_as_user, w->cfg.run_as_group) < 0) {
 		worker_free(w);
 		return 1;
 	}

@@ -69,6 +69,8 @@ HTTP_CASES = {
         h, '<?xml version="1.0"?><config-auth client="vpn" type="auth-reply">'
            '<auth><username><username><username>x</username></username>'
            '</username><password/></auth></config-auth>' + "<x>" * 5000),
+    # A request that never ends: the worker waits for the rest (auth-timeout).
+    "http-incomplete": lambda h: f"POST / HTTP/1.1\r\nHost: {h}\r\n".encode(),
     # A login whose user name carries a newline, a forged log line, the C1
     # control CSI (U+009B, a terminal escape introducer), a right-to-left
     # override and a carriage return: XML character references, so the XML

@@ -10,7 +10,9 @@
 #   sec-mod  uid and gid of run-as-user/run-as-group (nobody/nogroup), no
 #            supplementary group, no capability at all (bounding set too),
 #            no_new_privs
-#   worker   nobody/nogroup, no capability, no_new_privs
+#   worker   before the login (a client that never finishes its request):
+#            nobody/nogroup with CAP_NET_ADMIN alone (0x1000), no_new_privs;
+#            once its tunnel is up: no capability at all
 # The password file is root's alone (0600): sec-mod, no longer root, still
 # checks passwords (main passes the open file with each login), and a new
 # password written as ocpasswd does (a new file renamed over the old one)
@@ -69,6 +71,35 @@ check_dropped "sec-mod" "$(child_of "$SERVER_PID" ocserv-sm)" $NO_CAPS
 # the worker is executed by main: it starts with main's bounding set, and
 # without CAP_SETPCAP cannot clear it (its uid is not 0: it cannot use it)
 check_dropped "worker" "$(child_of "$SERVER_PID" ocserv-modern-w)" $MAIN_CAPS
+
+# A worker that has not seen a whole request yet: already run-as-user.
+in_client c1 timeout 20 python3 "$IT_DIR/rawtls.py" --host "$SERVER_IP" --port "$PORT" \
+	--ca "$IT_WORK/server-cert.pem" --timeout 6 http-incomplete > "$IT_WORK/rawtls.out" 2>&1 &
+raw_pid=$!
+track "$raw_pid"
+tunnel_worker=$(child_of "$SERVER_PID" ocserv-modern-w)
+deadline=$(deadline_after 5)
+early=
+# the new worker, once it has switched user (right after its start)
+while [ "$(now_ms)" -lt "$deadline" ]; do
+	early=$(ps -o pid=,comm= --ppid "$SERVER_PID" |
+		awk -v t="$tunnel_worker" '$2 == "ocserv-modern-w" && $1 != t { print $1; exit }')
+	[ -n "$early" ] && [ "$(status_of "$early" Uid)" != "0 0 0 0" ] && break
+	sleep 0.05
+done
+if [ -n "$early" ]; then
+	expect_eq "worker before the login: uid" "$(status_of "$early" Uid)" \
+		"$nobody_uid $nobody_uid $nobody_uid $nobody_uid"
+	expect_eq "worker before the login: effective capabilities (CAP_NET_ADMIN)" \
+		"$(status_of "$early" CapEff)" 0000000000001000
+	expect_eq "worker before the login: permitted capabilities" \
+		"$(status_of "$early" CapPrm)" 0000000000001000
+	expect_eq "worker before the login: no_new_privs" "$(status_of "$early" NoNewPrivs)" 1
+else
+	verdict "worker before the login found" 1
+fi
+kill -TERM "$raw_pid" 2> /dev/null
+wait "$raw_pid" 2> /dev/null
 
 # A new password, written as ocpasswd does: a new file renamed over the old.
 hash=$(openssl passwd -6 new-secret)
