@@ -21,7 +21,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <grp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,6 +33,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/privs.h"
 #include "main/ctl-access.h"
 #include "main/main-config.h"
 #include "main/main-ctl.h"
@@ -1199,26 +1199,6 @@ static void accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 
 /* --- the socket ------------------------------------------------------------- */
 
-static int socket_group(const char *name, gid_t *out)
-{
-	struct group *gr;
-	char *end;
-	unsigned long v;
-
-	gr = getgrnam(name);
-	if (gr != NULL) {
-		*out = gr->gr_gid;
-		return 0;
-	}
-	errno = 0;
-	v = strtoul(name, &end, 10);
-	if (name[0] >= '0' && name[0] <= '9' && *end == '\0' && errno == 0 && v < (gid_t)-1) {
-		*out = (gid_t)v;
-		return 0;
-	}
-	return -ENOENT;
-}
-
 int main_ctl_start(struct server *srv)
 {
 	struct main_ctl *ctl = srv->ctl;
@@ -1233,8 +1213,8 @@ int main_ctl_start(struct server *srv)
 		log_err("occtl-socket-file: not a usable socket path");
 		return -EINVAL;
 	}
-	if ((group != NULL && socket_group(group, &gid) < 0) ||
-	    (admin != NULL && socket_group(admin, &ctl->admin_gid) < 0)) {
+	if ((group != NULL && privs_group_id(group, &gid) < 0) ||
+	    (admin != NULL && privs_group_id(admin, &ctl->admin_gid) < 0)) {
 		log_err("%s %s: no such group: no control socket",
 			group != NULL && gid == (gid_t)-1 ? "occtl-socket-group" : "occtl-admin-group",
 			group != NULL && gid == (gid_t)-1 ? group : admin);
