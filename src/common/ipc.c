@@ -68,7 +68,8 @@ const ProtobufCMessageDescriptor *ipc_type_descriptor(enum ipc_type type)
 bool ipc_type_carries_fd(enum ipc_type type)
 {
 	return type == IPC_SESSION_OPEN_REPLY || type == IPC_DTLS_SOCKET ||
-	       type == IPC_SM_KEY_CHANNEL || type == IPC_SM_AUTH_REQUEST;
+	       type == IPC_SM_KEY_CHANNEL || type == IPC_SM_AUTH_REQUEST ||
+	       type == IPC_SM_CONFIG;
 }
 
 const char *ipc_strerror(int err)

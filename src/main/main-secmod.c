@@ -176,6 +176,7 @@ uint64_t main_secmod_request_id(struct server *srv)
 void main_secmod_config(struct server *srv)
 {
 	SmConfig c = SM_CONFIG__INIT;
+	int fd;
 
 	c.passwd_file = srv->cfg.auth_passwd_file;
 	c.cookie_timeout = srv->cfg.cookie_timeout_s;
@@ -185,7 +186,13 @@ void main_secmod_config(struct server *srv)
 	c.dpd = srv->cfg.dpd_s;
 	c.server_key = srv->cfg.server_key;
 	c.session_store = (char *)config_session_store(&srv->cfg);
-	(void)main_secmod_send(srv, IPC_SM_CONFIG, &c.base);
+	/* sec-mod, no longer root, loads the key again on a reload from the
+	 * file as main opens it (main never reads it) */
+	fd = c.server_key != NULL ? open(c.server_key, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
+				  : -1;
+	(void)send_fd(srv, IPC_SM_CONFIG, &c.base, fd);
+	if (fd >= 0)
+		close(fd);
 }
 
 int main_secmod_fork(struct server *srv)

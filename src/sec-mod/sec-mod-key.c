@@ -33,8 +33,38 @@ struct secmod_keys {
 	bool configured;	/* the first SmConfig (the key was loaded at start) came */
 };
 
-/* A PEM/DER file (read, then wiped) or a GnuTLS key URL (pkcs11:, ...). */
-static int load_key(const char *path, gnutls_privkey_t *out)
+/* The whole file at fd, from its start, into gnutls memory (at most
+ * 1 MiB: no key is bigger). 0 or a GnuTLS error code. */
+static int read_key_fd(int fd, gnutls_datum_t *out)
+{
+	const size_t max = 1u << 20;
+	unsigned char *buf = gnutls_malloc(max);
+	size_t len = 0;
+
+	if (buf == NULL)
+		return GNUTLS_E_MEMORY_ERROR;
+	for (;;) {
+		ssize_t n = pread(fd, buf + len, max - len, (off_t)len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || (n > 0 && len + (size_t)n == max)) {
+			gnutls_memset(buf, 0, len);
+			gnutls_free(buf);
+			return GNUTLS_E_FILE_ERROR;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	out->data = buf;
+	out->size = (unsigned)len;
+	return 0;
+}
+
+/* A PEM/DER file (read from fd when it is not -1, else by name; then
+ * wiped) or a GnuTLS key URL (pkcs11:, ...). */
+static int load_key(const char *path, int fd, gnutls_privkey_t *out)
 {
 	gnutls_privkey_t key;
 	gnutls_datum_t data = { NULL, 0 };
@@ -46,7 +76,7 @@ static int load_key(const char *path, gnutls_privkey_t *out)
 	if (gnutls_url_is_supported(path)) {
 		ret = gnutls_privkey_import_url(key, path, 0);
 	} else {
-		ret = gnutls_load_file(path, &data);
+		ret = fd >= 0 ? read_key_fd(fd, &data) : gnutls_load_file(path, &data);
 		if (ret == 0) {
 			ret = gnutls_privkey_import_x509_raw(key, &data, GNUTLS_X509_FMT_PEM,
 							     NULL, 0);
@@ -79,7 +109,7 @@ struct secmod_keys *secmod_keys_load(const char *path)
 		free(k);
 		return NULL;
 	}
-	ret = load_key(path, &k->key);
+	ret = load_key(path, -1, &k->key);
 	if (ret < 0) {
 		log_err("sec-mod: cannot load server-key %s: %s", path, gnutls_strerror(ret));
 		free(k);
@@ -89,14 +119,14 @@ struct secmod_keys *secmod_keys_load(const char *path)
 	return k;
 }
 
-void secmod_keys_reload(struct secmod_keys *k, const char *path)
+void secmod_keys_reload(struct secmod_keys *k, const char *path, int fd)
 {
 	gnutls_privkey_t key;
 	int ret;
 
 	if (path == NULL)
 		return;
-	ret = load_key(path, &key);
+	ret = load_key(path, gnutls_url_is_supported(path) ? -1 : fd, &key);
 	if (ret < 0) {
 		log_warn("sec-mod: cannot load server-key %s again: %s; keeping the key loaded before",
 			 path, gnutls_strerror(ret));
@@ -284,7 +314,7 @@ int secmod_keys_on_message(struct secmod_keys *k, struct ipc_msg *m)
 	case IPC_SM_CONFIG:
 		/* the first one follows the fork: its key is the one loaded */
 		if (k->configured)
-			secmod_keys_reload(k, m->sm_config->server_key);
+			secmod_keys_reload(k, m->sm_config->server_key, m->fd);
 		k->configured = true;
 		return 0;
 	default:

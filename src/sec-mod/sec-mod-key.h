@@ -45,9 +45,11 @@ struct secmod_keys;
 /* Load the key from path (a PEM file or a GnuTLS key URL). NULL on failure
  * (logged). Call before the event loop exists. */
 struct secmod_keys *secmod_keys_load(const char *path);
-/* Load the key again from path (SIGHUP in main): on failure the old key
- * stays and a warning is logged. */
-void secmod_keys_reload(struct secmod_keys *k, const char *path);
+/* Load the key again (SIGHUP in main): from fd, the file as main opened it
+ * (sec-mod, run-as-user by now, may not be able to open it), else from path
+ * (a GnuTLS key URL, or main could not open it). On failure the old key
+ * stays and a warning is logged. fd stays the caller's. */
+void secmod_keys_reload(struct secmod_keys *k, const char *path, int fd);
 /* Start serving channels on loop. */
 void secmod_keys_start(struct secmod_keys *k, struct ev_loop *loop);
 /* Close every channel and forget the key. */

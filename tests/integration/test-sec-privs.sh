@@ -20,8 +20,10 @@
 # Then the server runs again the way systemd's unit starts it
 # (doc/ocserv-modern.service.in: no_new_privs, a bounding set of six
 # capabilities, no CAP_SETPCAP): main cannot shrink the bounding set (it
-# says so) but still holds only its five capabilities, and the workers it
-# starts can still switch to run-as-user, so a client connects.
+# says so) but still holds only its five capabilities, the workers it
+# starts can still switch to run-as-user, so a client connects, and on
+# SIGHUP sec-mod loads the TLS key (root's alone) again from the file main
+# opens for it.
 # Last, a pid-file path that is a symbolic link is refused by a daemon
 # start: the file it points to is never created.
 . "$(dirname "$0")/lib.sh"
@@ -124,11 +126,18 @@ EOS
 chmod 0755 "$IT_WORK/as-systemd"
 real_bin=$SERVER_BIN
 SERVER_BIN=$IT_WORK/as-systemd
-start_server
+OCSM_SERVER_ARGS="-d 3" start_server
 SERVER_BIN=$real_bin
 grep -q "no CAP_SETPCAP: the capability bounding set stays as it was given" "$SERVER_LOG"
 verdict "without CAP_SETPCAP main says the bounding set stays" $?
 check_main "as systemd starts it" 00000000000014e1
+# a reload: sec-mod, run-as-user, loads the root-only key again from the
+# file main opened for it
+kill -HUP "$SERVER_PID"
+wait_log "$SERVER_LOG" "server-key $IT_WORK/server-key.pem loaded again" 1 5
+verdict "on SIGHUP sec-mod loads the key again" $? \
+	"$(grep -F 'server-key' "$SERVER_LOG" | tail -n 1)"
+expect_eq "the key is root's alone" "$(stat -c '%U %a' "$IT_WORK/server-key.pem")" "root 600"
 CLI_COOKIE[c1]=
 TEST_PASSWORD=new-secret connect_client c1
 check_dropped "worker under no_new_privs" "$(child_of "$SERVER_PID" ocserv-modern-w)" \
