@@ -93,5 +93,5 @@ EXTRA_DIST += $(INTEGRATION_TESTS) \
 # whose names contain one of the words in T.
 T =
 check-integration: all
-	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(if $(T),$(foreach w,$(T),$(filter %-$(w)%,$(INTEGRATION_TESTS))),$(INTEGRATION_TESTS))'
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(if $(T),$(sort $(foreach w,$(T),$(foreach t,$(INTEGRATION_TESTS),$(if $(findstring $(w),$(notdir $(t))),$(t))))),$(INTEGRATION_TESTS))'
 .PHONY: check-integration
