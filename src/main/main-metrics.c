@@ -44,6 +44,7 @@ struct main_metrics {
 	struct server *srv;
 	struct metrics m;
 	double start_time_s;
+	uint64_t store_errors_seen;  /* sec-mod's count in its latest SmSession */
 	int fd;                      /* the listener; -1: none */
 	ev_io accept_w;
 	char name[INET6_ADDRSTRLEN + 8];
@@ -77,6 +78,13 @@ void main_metrics_tunnel_stats(struct server *srv, struct worker_proc *w, const 
 {
 	if (srv->metrics != NULL)
 		metrics_tunnel_stats(&srv->metrics->m, &w->metrics_seen, st);
+}
+
+void main_metrics_secmod_session(struct server *srv, const SmSession *msg)
+{
+	if (srv->metrics != NULL && msg->has_store_errors)
+		metrics_store_errors(&srv->metrics->m, &srv->metrics->store_errors_seen,
+				     msg->store_errors);
 }
 
 /* The gauges, read from main's tables now. */

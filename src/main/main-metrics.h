@@ -41,6 +41,8 @@ void main_metrics_stop(struct server *srv);
 
 /* The counters (NULL before main_metrics_init). */
 struct metrics *main_metrics(struct server *srv);
+/* A session record from sec-mod (its store error count). */
+void main_metrics_secmod_session(struct server *srv, const SmSession *msg);
 /* A TunnelStats of w (periodic, answer or final). */
 void main_metrics_tunnel_stats(struct server *srv, struct worker_proc *w, const TunnelStats *st);
 

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "main/main-metrics.h"
 #include "main/main-secmod.h"
 #include "main/main.h"
 #include "sec-mod/sec-mod.h"
@@ -247,6 +248,7 @@ static int dispatch(struct server *srv, const struct ipc_msg *m)
 		h->on_open_reply(srv, m->sm_open_reply);
 		return 0;
 	case IPC_SM_SESSION:
+		main_metrics_secmod_session(srv, m->sm_session);
 		return h->on_session(srv, m->sm_session);
 	case IPC_SM_PROBE:
 		h->on_probe(srv, m->sm_probe);

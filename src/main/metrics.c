@@ -89,6 +89,15 @@ static bool grow(uint64_t *counter, uint64_t *seen, bool has, uint64_t now)
 	return grew;
 }
 
+void metrics_store_errors(struct metrics *m, uint64_t *seen, uint64_t total)
+{
+	if (m == NULL)
+		return;
+	if (total < *seen)
+		*seen = 0; /* sec-mod was started again: its count too */
+	(void)grow(&m->store_errors, seen, true, total);
+}
+
 /* The latest round trip of channel c in st, or -1. */
 static int64_t last_rtt(const TunnelStats *st, enum metrics_chan c)
 {

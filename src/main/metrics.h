@@ -84,6 +84,10 @@ void metrics_session_end(struct metrics *m, enum vpn_end_reason r);
 void metrics_connect(struct metrics *m, enum vpn_connect_result r);
 /* One DPD round trip on channel c. */
 void metrics_rtt(struct metrics *m, enum metrics_chan c, uint64_t rtt_ms);
+/* sec-mod's count of failed session store operations, as its latest
+ * SmSession says; *seen is the count it said before (0 for a new sec-mod:
+ * a smaller count than *seen is a new sec-mod's and is all new). */
+void metrics_store_errors(struct metrics *m, uint64_t *seen, uint64_t total);
 /* A TunnelStats of the worker whose previous report is seen: add what grew,
  * and one RTT sample per channel whose answered probes grew (the latest
  * round trip the report carries). */

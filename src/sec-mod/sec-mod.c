@@ -69,6 +69,7 @@ struct secmod {
 	size_t n_logins;
 	struct store *store;		/* the session store; NULL: memory only */
 	bool store_tried;		/* the first SmConfig was seen */
+	uint64_t store_errors;		/* failed store operations, told to main */
 	vpn_ms_t now;			/* of the message or timer being handled */
 };
 
@@ -181,6 +182,8 @@ static void emit_session(struct secmod *sm, const struct secmod_session *s, bool
 	if (!forget)
 		persist(sm, s);
 	secmod_session_to_msg(s, &msg, &tot);
+	msg.has_store_errors = true;
+	msg.store_errors = sm->store_errors;
 	if (forget) {
 		msg.has_forget = true;
 		msg.forget = true;
@@ -857,9 +860,11 @@ static void persist(struct secmod *sm, const struct secmod_session *s)
 		memcpy(r.cookie_hash, s->cookie_hash, sizeof(r.cookie_hash));
 		rc = store_put(sm->store, &r);
 	}
-	if (rc < 0)
+	if (rc < 0) {
+		sm->store_errors++;
 		log_err("session store: writing session %.*s: %s", (int)SESSION_ID_SHORT_LEN, s->sid,
 			store_errmsg(sm->store));
+	}
 }
 
 struct restore {
@@ -957,16 +962,20 @@ static int store_start(struct secmod *sm, const char *path, vpn_ms_t now)
 		return SECMOD_E_STORE;
 	c.alive_ms = store_alive(sm->store);
 	rc = store_load(sm->store, restore_cb, &c, &skipped);
-	if (rc != 0)
+	if (rc != 0) {
+		sm->store_errors++;
 		log_err("session store %s: reading it stopped early: %s", path,
 			store_errmsg(sm->store));
+	}
 	if (skipped > 0)
 		log_warn("session store %s: %zu invalid record%s skipped", path, skipped,
 			 skipped == 1 ? "" : "s");
 	/* what became of the active ones, and the restart count, on disk too:
 	 * one statement for the whole restart */
-	if (store_mark_restart(sm->store, c.alive_ms, c.now.wall_ms) < 0)
+	if (store_mark_restart(sm->store, c.alive_ms, c.now.wall_ms) < 0) {
+		sm->store_errors++;
 		log_err("session store %s: %s", path, store_errmsg(sm->store));
+	}
 	ended = session_table_handle_expiry(sm->table, now);
 	(void)store_set_alive(sm->store, c.now.wall_ms);
 	log_info("session store %s: %zu session%s restored, %zu ended while the server was down",
@@ -976,8 +985,10 @@ static int store_start(struct secmod *sm, const char *path, vpn_ms_t now)
 
 void secmod_store_alive(struct secmod *sm)
 {
-	if (sm->store != NULL && store_set_alive(sm->store, store_now(sm).wall_ms) < 0)
+	if (sm->store != NULL && store_set_alive(sm->store, store_now(sm).wall_ms) < 0) {
+		sm->store_errors++;
 		log_err("session store: %s", store_errmsg(sm->store));
+	}
 }
 
 void secmod_store_close(struct secmod *sm, vpn_ms_t now)

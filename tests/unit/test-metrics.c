@@ -249,6 +249,28 @@ START_TEST(test_dpd_rtt)
 }
 END_TEST
 
+/* sec-mod's running count of store errors: what grew is added; a smaller
+ * count is a new sec-mod's, all of it new. */
+START_TEST(test_store_errors)
+{
+	struct metrics m = { 0 };
+	uint64_t seen = 0;
+
+	metrics_store_errors(&m, &seen, 0);
+	ck_assert_uint_eq(m.store_errors, 0);
+	metrics_store_errors(&m, &seen, 2);
+	metrics_store_errors(&m, &seen, 2);
+	ck_assert_uint_eq(m.store_errors, 2);
+	metrics_store_errors(&m, &seen, 3);
+	ck_assert_uint_eq(m.store_errors, 3);
+	metrics_store_errors(&m, &seen, 0);   /* sec-mod started again */
+	metrics_store_errors(&m, &seen, 1);
+	ck_assert_uint_eq(m.store_errors, 4);
+	metrics_store_errors(NULL, &seen, 9); /* no counters: nothing */
+	ck_assert_uint_eq(seen, 1);
+}
+END_TEST
+
 static Suite *metrics_suite(void)
 {
 	Suite *s = suite_create("metrics");
@@ -260,6 +282,7 @@ static Suite *metrics_suite(void)
 	tcase_add_test(tc, test_events);
 	tcase_add_test(tc, test_tunnel_stats);
 	tcase_add_test(tc, test_dpd_rtt);
+	tcase_add_test(tc, test_store_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }
