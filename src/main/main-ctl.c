@@ -809,7 +809,7 @@ static bool run_action(struct build *b, uint8_t cmd, const CtlRequest *req)
 		else if (!ban_forget(srv->bans, &a))
 			fail(b, "%s is not in the ban list", req->name);
 		else {
-			log_info("occtl: %s unbanned", req->name);
+			log_info("occtl: %s unbanned", LOG_ESC(req->name));
 			say(b, 1, "%s unbanned", req->name);
 		}
 		break;

@@ -424,7 +424,7 @@ static void lease_restore(struct server *srv, const struct secmod_session *s)
 	inet_ntop(AF_INET, &want, ip, sizeof(ip));
 	if (s->ipv4 == 0 || !ippool_contains(&srv->pool, want)) {
 		log_warn("session %.*s of user '%s' restored without its address %s (%s): a "
-			 "resume gets a new one", (int)SESSION_ID_SHORT_LEN, s->sid, s->username,
+			 "resume gets a new one", (int)SESSION_ID_SHORT_LEN, s->sid, LOG_ESC(s->username),
 			 s->ipv4 != 0 ? ip : "none", s->ipv4 != 0 ? "not in ipv4-network" : "unknown");
 		return;
 	}
@@ -436,13 +436,13 @@ static void lease_restore(struct server *srv, const struct secmod_session *s)
 	}
 	if (rc < 0) {
 		log_warn("session %.*s of user '%s' restored without its address %s: %s",
-			 (int)SESSION_ID_SHORT_LEN, s->sid, s->username, ip, strerror(-rc));
+			 (int)SESSION_ID_SHORT_LEN, s->sid, LOG_ESC(s->username), ip, strerror(-rc));
 		return;
 	}
 	m->has_lease = true;
 	m->ipv4 = got;
 	log_info("session %.*s of user '%s' restored: %s reserved", (int)SESSION_ID_SHORT_LEN,
-		 s->sid, s->username, ip);
+		 s->sid, LOG_ESC(s->username), ip);
 }
 
 /* A record from sec-mod: update the mirror (a session restored from the

@@ -902,7 +902,7 @@ static int restore_cb(void *opaque, const struct store_record *r)
 	}
 	c->n++;
 	log_info("restored session %.*s of user '%s': %s (%s, resume deadline in %lld s)",
-		 (int)SESSION_ID_SHORT_LEN, s->sid, s->username,
+		 (int)SESSION_ID_SHORT_LEN, s->sid, LOG_ESC(s->username),
 		 s->m.state == VPN_SESSION_WAITING ? "waiting" : "authenticated",
 		 vpn_end_reason_str(s->m.drop_reason),
 		 deadline > c->now.wall_ms ? (long long)(deadline - c->now.wall_ms + 999) / 1000 : 0LL);
