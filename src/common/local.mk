@@ -5,6 +5,7 @@
 noinst_LIBRARIES += src/common/libcommon.a
 src_common_libcommon_a_SOURCES = \
 	src/common/log.c src/common/log.h \
+	src/common/utf8.c src/common/utf8.h \
 	src/common/ipc.c src/common/ipc.h \
 	src/common/sendq.c src/common/sendq.h \
 	src/common/tun.c src/common/tun.h \

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "common/log.h"
+#include "common/utf8.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -126,37 +127,8 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 
 /* --- escaping of peer-supplied text ---------------------------------------- */
 
-/* Length of the well-formed UTF-8 sequence at p (at most n bytes), 0 when it
- * is not one; *cp gets its code point. */
-static size_t utf8_seq(const unsigned char *p, size_t n, unsigned long *cp)
-{
-	unsigned long c = p[0], min;
-	size_t len;
-
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2, c &= 0x1f, min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3, c &= 0x0f, min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4, c &= 0x07, min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (p[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
-
 /* Code points shown as their bytes' escapes although well-formed. */
-static bool cp_hidden(unsigned long c)
+static bool cp_hidden(uint32_t c)
 {
 	return (c >= 0x80 && c <= 0x9f) || c == 0x2028 || c == 0x2029 ||
 	       (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
@@ -166,8 +138,8 @@ static bool cp_hidden(unsigned long c)
  * as it is; returns the bytes it takes in the output. */
 static size_t esc_token(const unsigned char *p, size_t n, size_t *seq, bool *plain)
 {
-	unsigned long cp = 0;
-	size_t l = p[0] >= 0x80 ? utf8_seq(p, n, &cp) : 1;
+	uint32_t cp = 0;
+	size_t l = p[0] >= 0x80 ? utf8_decode(p, n, &cp) : 1;
 
 	*plain = l > 1 ? !cp_hidden(cp) : p[0] >= 0x20 && p[0] < 0x7f && p[0] != '\\';
 	*seq = l ? l : 1;

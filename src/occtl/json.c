@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "occtl/json.h"
+#include "common/utf8.h"
 
 void json_init(struct json *j, bool pretty)
 {
@@ -157,41 +158,6 @@ void json_end_array(struct json *j)
 	end(j, false);
 }
 
-/* Length of the valid UTF-8 sequence at s[0..n), or 0 if it is not one
- * (overlong forms, surrogates and code points above U+10FFFF included). */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t len;
-	uint32_t cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		cp = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		cp = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 void json_escape_append(struct json *j, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -203,6 +169,7 @@ void json_escape_append(struct json *j, const char *str, size_t n)
 		const char *esc = NULL;
 		char u[8];
 		size_t l;
+		uint32_t cp;
 
 		if (c == '"')
 			esc = "\\\"";
@@ -229,7 +196,7 @@ void json_escape_append(struct json *j, const char *str, size_t n)
 			i++;
 			continue;
 		}
-		l = utf8_len(s + i, n - i);
+		l = utf8_decode(s + i, n - i, &cp);
 		if (l == 0) {
 			put(j, str + i - run, run);
 			run = 0;

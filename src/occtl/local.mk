@@ -13,6 +13,6 @@ EXTRA_DIST += src/occtl/ctl.proto
 
 bin_PROGRAMS += src/occtl/occtl-modern
 src_occtl_occtl_modern_SOURCES = src/occtl/occtl.c
-src_occtl_occtl_modern_LDADD = src/occtl/libocctl.a $(PROTOBUF_C_LIBS) $(LIBEDIT_LIBS)
+src_occtl_occtl_modern_LDADD = src/occtl/libocctl.a src/common/libcommon.a $(PROTOBUF_C_LIBS) $(LIBEDIT_LIBS)
 
 dist_man_MANS += doc/occtl-modern.8

@@ -16,6 +16,7 @@ UNIT_TESTS += \
 	tests/unit/test-config \
 	tests/unit/test-passwd \
 	tests/unit/test-log \
+	tests/unit/test-utf8 \
 	tests/unit/test-ctl-access \
 	tests/unit/test-cstp \
 	tests/unit/test-dtls-record \
