@@ -456,7 +456,7 @@ write_config() {
 # start_server: start the gateway in the server namespace, in the foreground
 # mode, logging into $IT_WORK/server.log; wait (bounded) until it listens.
 start_server() {
-	local deadline args=()
+	local args=()
 	[ -n "$CONFIG" ] || write_config
 	SERVER_LOG=$IT_WORK/server.log
 	case $OCSM_SERVER in
@@ -469,16 +469,21 @@ start_server() {
 	spawn_logged "$SERVER_LOG" /dev/null ip netns exec "$NS_S" env \
 		OCSERV_MODERN_WORKER="${OCSERV_MODERN_WORKER:-}" "${args[@]}"
 	SERVER_PID=$SPAWN_PID
+	wait_listening "$SERVER_PID"
+	it_log "server pid $SERVER_PID listening on $SERVER_IP:$PORT"
+}
+
+# wait_listening PID: wait (15 s at most) until a gateway the test started,
+# process PID, listens on TCP $PORT in the server namespace; fails the test
+# if it exits or does not listen in time.
+wait_listening() {
+	local pid=$1 deadline
 	deadline=$(( $(now_ms) + 15000 ))
-	while :; do
-		if [ -n "$(in_server ss -Hltn "sport = :$PORT" 2> /dev/null)" ]; then
-			break
-		fi
-		alive "$SERVER_PID" || fatal "server exited during startup (see server.log)"
-		[ "$(now_ms)" -lt "$deadline" ] || fatal "server not listening on $PORT after 15 s"
+	until [ -n "$(in_server ss -Hltn "sport = :$PORT" 2> /dev/null)" ]; do
+		alive "$pid" || fatal "server $pid exited during startup"
+		[ "$(now_ms)" -lt "$deadline" ] || fatal "server $pid not listening on $PORT after 15 s"
 		sleep 0.05
 	done
-	it_log "server pid $SERVER_PID listening on $SERVER_IP:$PORT"
 }
 
 # ---------------------------------------------------------------------------

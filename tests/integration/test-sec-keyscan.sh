@@ -10,6 +10,11 @@
 # and a completed handshake followed by silence. Once with a P-256 key, once
 # with an RSA-2048 key (OCSM_KEYSCAN_TYPES="ec rsa").
 
+# The scans are CPU-bound: about 45 s on an idle 2-core machine, more than
+# lib.sh's default 150 s bound with both cores loaded. The bound only has
+# to catch a hang, so it is 600 s here.
+: "${OCSM_TEST_TIMEOUT:=600}"
+export OCSM_TEST_TIMEOUT
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/integration/sec-lib.sh

@@ -147,6 +147,7 @@ ip netns exec "$NS_S" env JOURNAL_STREAM="$(stat -c '%d:%i' "$JLOG")" \
 	"$SERVER_BIN" -f -c "$IT_WORK/journal.conf" >> "$JLOG" 2>&1 &
 J_PID=$!
 track "$J_PID"
+wait_listening "$J_PID"
 CLI_COOKIE[c1]=
 connect_client c1
 wait_log "$JLOG" '<6>ocserv-modern-worker[' 1 5
