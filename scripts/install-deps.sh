@@ -7,7 +7,7 @@ PKGS="
 build-essential autoconf automake libtool pkg-config
 libgnutls28-dev gnutls-bin libev-dev libtalloc-dev
 libprotobuf-c-dev protobuf-c-compiler
-libnl-3-dev libnl-route-3-dev libcrypt-dev libedit-dev libcap-ng-dev
+libnl-3-dev libnl-route-3-dev libcrypt-dev libedit-dev libcap-ng-dev libseccomp-dev
 libsqlite3-dev sqlite3
 check gcovr
 clang libclang-rt-14-dev

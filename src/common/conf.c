@@ -155,6 +155,7 @@ static const struct key_def keys[] = {
 	BOOL("persistent-cookies", "false", persistent_cookies),
 	U32("switch-to-tcp-timeout", "25", switch_to_tcp_timeout_s, 0, 86400, false, "0..86400 (0: off)"),
 	BOOL("try-mtu-discovery", "false", try_mtu_discovery),
+	BOOL("isolate-workers", "true", isolate_workers),
 	U32("rekey-time", "172800", rekey_time_s, 0, TIME_MAX, false, "0..2147483647 (0: no rekey)"),
 	SPECIAL("rekey-method", "ssl", false, false, 0, "ssl, new-tunnel",
 		parse_rekey_method, write_rekey_method),
@@ -169,11 +170,11 @@ static const struct key_def keys[] = {
  */
 static const char *const ocserv_only[] = {
 	"enable-auth", "acct", "udp-listen-host", "listen-host-is-dyndns", "listen-netns",
-	"listen-proxy-proto", "listen-clear-file", "chroot-dir", "ca-cert", "crl", "dh-params",
+	"listen-proxy-proto", "listen-clear-file", "ca-cert", "crl", "dh-params",
 	"pin-file", "srk-pin-file", "key-pin", "srk-pin", "ocsp-response", "cert-user-oid",
 	"cert-group-oid", "tls-priorities", "match-tls-dtls-ciphers", "compression",
 	"no-compress-limit", "rate-limit-ms", "server-stats-reset-time", "stats-report-time",
-	"server-drain-ms", "sec-mod-scale", "isolate-workers", "pre-login-banner",
+	"server-drain-ms", "sec-mod-scale", "pre-login-banner",
 	"host-update-script", "use-utmp", "use-dbus", "use-occtl", "log-level", "net-priority",
 	"cgroup", "ipv6-network", "ipv6-subnet-prefix", "ipv6-prefix", "nbns", "split-dns",
 	"tunnel-all-dns", "ping-leases", "output-buffer", "rx-data-per-sec", "tx-data-per-sec",
@@ -1005,6 +1006,10 @@ static int line_kv(struct parser *p, char *s)
 
 	k = find_key(key);
 	if (!k) {
+		if (!strcmp(key, "chroot-dir"))
+			return perr(p, key, "chroot-dir is not supported: workers start as run-as-user "
+				    "with no capabilities, confined by isolate-workers (doc/security.md); "
+				    "remove the line");
 		if (config_key_is_ocserv_only(key)) {
 			pwarn_at(p, p->line, key, "%s: ocserv option not implemented by this server; "
 				 "ignored", key);

@@ -48,6 +48,7 @@ static const struct {
 	[IPC_SM_KEY_CHANNEL] = { "sm-key-channel", &sm_key_channel__descriptor },
 	[IPC_KEY_OP_REQUEST] = { "key-op-request", &key_op_request__descriptor },
 	[IPC_KEY_OP_REPLY] = { "key-op-reply", &key_op_reply__descriptor },
+	[IPC_SANDBOX_VIOLATION] = { "sandbox-violation", &sandbox_violation__descriptor },
 };
 
 const char *ipc_type_str(enum ipc_type type)

@@ -73,9 +73,10 @@ enum ipc_type {
 	IPC_SM_KEY_CHANNEL = 28,      /* main -> sec-mod, SmKeyChannel (+ channel fd) */
 	IPC_KEY_OP_REQUEST = 29,      /* worker -> sec-mod, KeyOpRequest */
 	IPC_KEY_OP_REPLY = 30,        /* sec-mod -> worker, KeyOpReply */
-	/* the next new type is 31 */
+	IPC_SANDBOX_VIOLATION = 31,   /* worker -> main, SandboxViolation */
+	/* the next new type is 32 */
 };
-#define IPC_TYPE_MAX IPC_KEY_OP_REPLY
+#define IPC_TYPE_MAX IPC_SANDBOX_VIOLATION
 
 /* Protocol errors: far below the errno range so both share one int. */
 enum ipc_error {
@@ -128,6 +129,7 @@ struct ipc_msg {
 		SmKeyChannel *sm_key_channel;
 		KeyOpRequest *key_op_request;
 		KeyOpReply *key_op_reply;
+		SandboxViolation *sandbox_violation;
 	};
 	int fd; /* received descriptor (O_CLOEXEC), or -1; owned by the receiver */
 };

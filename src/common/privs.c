@@ -62,9 +62,7 @@ int privs_group_id(const char *group, gid_t *gid)
 	return 0;
 }
 
-/* privs_drop, keeping CAP_NET_ADMIN (effective and permitted) when
- * keep_net_admin. */
-static int drop_to(const char *who, const char *user, const char *group, bool keep_net_admin)
+int privs_drop(const char *who, const char *user, const char *group)
 {
 	capng_flags_t bounding;
 	uid_t uid;
@@ -99,8 +97,6 @@ static int drop_to(const char *who, const char *user, const char *group, bool ke
 	bounding = capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP) ? CAPNG_CLEAR_BOUNDING
 								       : CAPNG_NO_FLAG;
 	capng_clear(CAPNG_SELECT_BOTH);
-	if (keep_net_admin)
-		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_NET_ADMIN);
 	r = capng_change_id((int)uid, (int)gid, CAPNG_DROP_SUPP_GRP | bounding);
 	if (r != 0) {
 		log_err("%s: dropping privileges to %s: libcap-ng step %d failed (%s)", who, user, r,
@@ -111,31 +107,6 @@ static int drop_to(const char *who, const char *user, const char *group, bool ke
 		log_warn("%s: no_new_privs: %s", who, strerror(errno));
 	if (setuid(0) == 0 || seteuid(0) == 0 || getuid() != uid || geteuid() != uid) {
 		log_err("%s: privileges could be regained after dropping them", who);
-		return -EPERM;
-	}
-	return 0;
-}
-
-int privs_drop(const char *who, const char *user, const char *group)
-{
-	return drop_to(who, user, group, false);
-}
-
-int privs_drop_keep_net_admin(const char *who, const char *user, const char *group)
-{
-	return drop_to(who, user, group, true);
-}
-
-int privs_drop_last(const char *who)
-{
-	if (geteuid() == 0)
-		return 0; /* kept root on purpose (logged then) */
-	capng_get_caps_process();
-	if (capng_have_capabilities(CAPNG_SELECT_CAPS) == CAPNG_NONE)
-		return 0;
-	capng_clear(CAPNG_SELECT_CAPS);
-	if (capng_apply(CAPNG_SELECT_CAPS) != 0) {
-		log_err("%s: giving up its last capability: %s", who, strerror(errno));
 		return -EPERM;
 	}
 	return 0;

@@ -22,16 +22,6 @@
  */
 int privs_drop(const char *who, const char *user, const char *group);
 
-/* privs_drop, except that CAP_NET_ADMIN stays (effective and permitted) until
- * privs_drop_last: a worker switches to run-as-user before it reads the
- * client's first byte, and sets its tun device's MTU once the tunnel
- * starts. */
-int privs_drop_keep_net_admin(const char *who, const char *user, const char *group);
-/* Give up what privs_drop_keep_net_admin kept: no capability left. Nothing to
- * do for a process that kept root (no run-as-user) or holds none. 0 or
- * -EPERM (logged). */
-int privs_drop_last(const char *who);
-
 /* The uid or gid a name or number in the configuration stands for. 0 or
  * -ENOENT. */
 int privs_user_id(const char *user, uid_t *uid, gid_t *gid);
@@ -41,10 +31,9 @@ int privs_group_id(const char *group, gid_t *gid);
  * main, once everything is open: keep only CAP_NET_ADMIN (tun devices,
  * rtnetlink), CAP_NET_BIND_SERVICE (a DTLS socket per client on udp-port),
  * CAP_KILL (signals to workers and sec-mod, which run as another user), and
- * CAP_SETUID and CAP_SETGID, which each worker main executes needs to
- * switch to run-as-user: a worker starts as uid 0 with main's bounding set,
- * but under no_new_privs (systemd's NoNewPrivileges=) only with what main
- * itself holds, so main must hold them. Effective, permitted and bounding
+ * CAP_SETUID and CAP_SETGID, with which main's child switches to
+ * run-as-user (privs_drop) before it executes a worker: a worker never
+ * runs as root. Effective, permitted and bounding
  * sets alike. Everything else (CAP_CHOWN once the control socket exists,
  * CAP_DAC_OVERRIDE, CAP_SYS_ADMIN, ...) is gone for good. The bounding set
  * shrinks only with CAP_SETPCAP (systemd's CapabilityBoundingSet may have

@@ -340,11 +340,15 @@ static void udp_cb(struct ev_loop *loop, ev_io *io, int revents)
 
 /* --- the tunnels' side -------------------------------------------------------- */
 
+static void apply_tun_mtu(struct worker_proc *w, unsigned mtu, const char *why);
+
 void main_udp_tunnel_up(struct server *srv, struct worker_proc *w, const TunnelUp *up)
 {
 	struct main_udp *u = srv->udp;
 	int r;
 
+	if (up->has_tun_mtu)
+		apply_tun_mtu(w, up->tun_mtu, "tunnel data MTU");
 	if (u == NULL || !up->has_dtls_app_id)
 		return;
 	r = dtls_route_add(&u->route, w, up->dtls_app_id.data, up->dtls_app_id.len, &w->addr);
@@ -362,6 +366,31 @@ void main_udp_worker_gone(struct server *srv, struct worker_proc *w)
 		dtls_route_remove(&srv->udp->route, w);
 }
 
+/* The worker asks for its tun device's MTU (it has no privileges; main has
+ * CAP_NET_ADMIN): `why` names the request in the log. */
+static void apply_tun_mtu(struct worker_proc *w, unsigned mtu, const char *why)
+{
+	unsigned old;
+	int r;
+
+	if (mtu < 576 || mtu > 65535) {
+		log_warn("worker %ld asked for MTU %u on %s: out of range, ignored", (long)w->pid,
+			 mtu, w->tun.name);
+		return;
+	}
+	old = tun_get_mtu(w->tun.name);
+	r = tun_set_mtu(w->tun.name, mtu);
+	if (r < 0) {
+		log_warn("%s: MTU %u for worker %ld's %s: %s", w->tun.name, mtu, (long)w->pid, why,
+			 strerror(-r));
+		return;
+	}
+	if (old != mtu)
+		log_info("%s: MTU %u -> %u (%s of user %s)", w->tun.name, old, mtu, why,
+			 LOG_ESC(w->username != NULL ? w->username : "?"));
+	w->tun.mtu = mtu;
+}
+
 void main_udp_on_status(struct server *srv, struct worker_proc *w, const DtlsStatus *st)
 {
 	bool established = st->peer != NULL && st->state != VPN_DTLS_NONE;
@@ -376,20 +405,8 @@ void main_udp_on_status(struct server *srv, struct worker_proc *w, const DtlsSta
 	log_debug("worker %ld: DTLS %s%s%s", (long)w->pid,
 		  vpn_dtls_state_str((enum vpn_dtls_state)st->state), st->peer ? " with " : "",
 		  st->peer ? st->peer : "");
-	if (st->has_tun_mtu && st->tun_mtu >= 576 && st->tun_mtu <= 65535) {
-		/* main has CAP_NET_ADMIN; the worker no longer has */
-		unsigned old = tun_get_mtu(w->tun.name);
-		int r = tun_set_mtu(w->tun.name, st->tun_mtu);
-
-		if (r < 0)
-			log_warn("%s: MTU %u for worker %ld's DTLS path: %s", w->tun.name, st->tun_mtu,
-				 (long)w->pid, strerror(-r));
-		else
-			log_info("%s: MTU %u -> %u (DTLS path MTU of user %s)", w->tun.name, old,
-				 st->tun_mtu, LOG_ESC(w->username != NULL ? w->username : "?"));
-		if (r == 0)
-			w->tun.mtu = st->tun_mtu;
-	}
+	if (st->has_tun_mtu)
+		apply_tun_mtu(w, st->tun_mtu, "DTLS path MTU");
 }
 
 /* --- setup ------------------------------------------------------------------ */

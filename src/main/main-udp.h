@@ -37,7 +37,8 @@ void main_udp_close(struct server *srv);
 /* The port to advertise as X-DTLS-Port; 0 when main has no UDP socket. */
 unsigned main_udp_port(const struct server *srv);
 
-/* A worker's TunnelUp: route its App-ID (if it has DTLS) to it. */
+/* A worker's TunnelUp: set the tun device's MTU to its tun_mtu (the worker
+ * has no privileges) and route its App-ID (if it has DTLS) to it. */
 void main_udp_tunnel_up(struct server *srv, struct worker_proc *w, const TunnelUp *up);
 
 /* The worker's tunnel ended or the worker is gone: stop routing to it.

@@ -44,12 +44,14 @@
 
 #include "common/ipc.h"
 #include "common/log.h"
+#include "common/privs.h"
 #include "main/main-ctl.h"
 #include "main/main-events.h"
 #include "main/main-listen.h"
 #include "main/main-metrics.h"
 #include "main/main-secmod.h"
 #include "main/main-session.h"
+#include "worker/sandbox.h"
 #include "main/main-udp.h"
 #include "main/main.h"
 #include "main/worker-proc.h"
@@ -207,6 +209,9 @@ static void ipc_cb(struct ev_loop *loop, ev_io *io, int revents)
 		case IPC_PROBE_REPLY:
 			main_session_probe_reply(srv, w, m.probe_reply);
 			break;
+		case IPC_SANDBOX_VIOLATION:
+			w->forbidden_syscall = (int)m.sandbox_violation->syscall;
+			break;
 		case IPC_AUTH_REPLY:
 		case IPC_SESSION_OPEN_REPLY:
 		case IPC_TERMINATE:
@@ -247,8 +252,8 @@ static void ipc_cb(struct ev_loop *loop, ev_io *io, int revents)
 /* --- spawning ------------------------------------------------------------- */
 
 /* In the child: put tcp on fd 3, ipc on fd 4 and the key channel on fd 5
- * (whatever numbers they have now), reset what exec keeps, and exec the
- * worker. Never returns. */
+ * (whatever numbers they have now), reset what exec keeps, become ids
+ * (run-as-user/run-as-group), and exec the worker. Never returns. */
 static void exec_worker(const struct server *srv, int tcp, int ipc, int key)
 {
 	char level[16];
@@ -273,6 +278,9 @@ static void exec_worker(const struct server *srv, int tcp, int ipc, int key)
 	signal(SIGINT, SIG_DFL);
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
+	/* the worker never runs as root nor with a capability */
+	if (privs_drop("worker", srv->cfg.run_as_user, srv->cfg.run_as_group) < 0)
+		_exit(127);
 	execv(srv->worker_path, argv);
 	log_err("exec %s: %s", srv->worker_path, strerror(errno));
 	_exit(127);
@@ -347,6 +355,7 @@ void main_worker_adopt(struct server *srv, struct worker_proc *w, pid_t pid, int
 		log_warn("IPC socket of worker %ld: O_NONBLOCK: %s", (long)pid, strerror(errno));
 	w->pid = pid;
 	w->ipc_fd = ipc_fd;
+	w->forbidden_syscall = -1;
 	w->state = WORKER_AUTH;
 	w->started_ms = vpn_now_ms();
 	ev_io_init(&w->ipc_w, ipc_cb, w->ipc_fd, EV_READ);
@@ -436,12 +445,27 @@ static void free_worker(struct server *srv, struct worker_proc *w)
 static void worker_exited(struct server *srv, struct worker_proc *w, int status)
 {
 	struct secmod_session *s;
-	char how[64];
+	char how[96];
 	bool clean;
 
+	w->exited = true;
+	ev_timer_stop(srv->loop, &w->timer_w);
+	/* Read what it managed to say before dying (TunnelDown, stats, the
+	 * system call its sandbox trapped). */
+	if (w->ipc_fd >= 0)
+		ipc_cb(srv->loop, &w->ipc_w, EV_READ);
 	if (WIFEXITED(status)) {
 		snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(status));
 		clean = WEXITSTATUS(status) == 0;
+	} else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS) {
+		char name[64];
+
+		/* its seccomp filter (worker/sandbox.h) trapped a system call */
+		snprintf(how, sizeof(how), "killed by SIGSYS: forbidden system call %s",
+			 w->forbidden_syscall >= 0
+			 ? sandbox_syscall_name(w->forbidden_syscall, name, sizeof(name))
+			 : "(not reported)");
+		clean = false;
 	} else if (WIFSIGNALED(status)) {
 		snprintf(how, sizeof(how), "killed by signal %d (%s)", WTERMSIG(status),
 			 strsignal(WTERMSIG(status)));
@@ -454,12 +478,6 @@ static void worker_exited(struct server *srv, struct worker_proc *w, int status)
 		log_debug("worker %ld (%s) %s", (long)w->pid, w->remote_ip, how);
 	else
 		log_warn("worker %ld (%s) %s", (long)w->pid, w->remote_ip, how);
-
-	w->exited = true;
-	ev_timer_stop(srv->loop, &w->timer_w);
-	/* Read what it managed to say before dying (TunnelDown, stats). */
-	if (w->ipc_fd >= 0)
-		ipc_cb(srv->loop, &w->ipc_w, EV_READ);
 	s = worker_session(srv, w);
 	if (w->session_serial != 0) {
 		/* attached to a session and no TunnelDown: doc/spec/liveness.md §2.1 */

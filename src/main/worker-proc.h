@@ -47,6 +47,7 @@ struct worker_proc {
 	bool sigterm_sent;
 	bool terminate_sent;         /* told to finish over IPC */
 	bool exited;                 /* reaped: its PID may be reused, never signal it */
+	int forbidden_syscall;       /* its sandbox trapped this call (SandboxViolation); -1: none */
 	vpn_ms_t started_ms;
 	uint64_t bytes_in, bytes_out; /* last TunnelStats */
 	uint64_t packets_in, packets_out;

@@ -9,7 +9,8 @@ src_worker_libworker_a_SOURCES = \
 	src/worker/worker-http.c \
 	src/worker/worker-tunnel.c \
 	src/worker/worker-dtls.c src/worker/worker-dtls.h \
-	src/worker/worker-key.c src/worker/worker-key.h
+	src/worker/worker-key.c src/worker/worker-key.h \
+	src/worker/sandbox.c src/worker/sandbox.h
 
 sbin_PROGRAMS += src/worker/ocserv-modern-worker
 src_worker_ocserv_modern_worker_SOURCES = src/worker/worker.c

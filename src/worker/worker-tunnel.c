@@ -23,7 +23,6 @@
 #include "codec/cstp.h"
 #include "common/log.h"
 #include "common/tun.h"
-#include "common/privs.h"
 #include "vpn/idle.h"
 
 #include <errno.h>
@@ -357,7 +356,6 @@ static void start_choose_mtu(struct worker *w, const SessionOpenReply *r)
 {
 	unsigned link_mtu;
 	size_t maxrec;
-	int ret;
 
 	/* MTU (worker-connect.h): the configured cap, else the tun's MTU. */
 	link_mtu = r->has_mtu && r->mtu > 0 ? r->mtu : tun_get_mtu(w->tun_name);
@@ -376,15 +374,9 @@ static void start_choose_mtu(struct worker *w, const SessionOpenReply *r)
 	maxrec = gnutls_record_get_max_size(w->tls);
 	if (maxrec > CSTP_HEADER_LEN && w->mtu.data > maxrec - CSTP_HEADER_LEN)
 		w->mtu.data = (unsigned)(maxrec - CSTP_HEADER_LEN);
-	/* The tun device's MTU is the tunnel's data MTU, so the kernel never
-	 * hands us a packet the client cannot take. Needs CAP_NET_ADMIN: done
-	 * before the privileges are dropped. */
-	if (w->tun_name[0] != '\0') {
-		ret = tun_set_mtu(w->tun_name, w->mtu.data);
-		if (ret < 0)
-			log_warn("setting MTU %u on %s: %s", w->mtu.data, w->tun_name,
-				 strerror(-ret));
-	}
+	/* The tun device's MTU becomes the tunnel's data MTU, so the kernel
+	 * never hands us a packet the client cannot take: main sets it when
+	 * TunnelUp carries it (the worker has no privileges). */
 }
 
 /* Step 3, the engine's configuration: the effective values main sent, and
@@ -508,6 +500,9 @@ static void start_announce(struct worker *w, const struct cstp_reply *rep)
 
 	up.session_id = w->session_id != NULL ? w->session_id : (char *)"";
 	up.tls_cipher = desc;
+	/* main sets the tun device's MTU: the worker has no privileges */
+	up.has_tun_mtu = w->tun_name[0] != '\0';
+	up.tun_mtu = w->mtu.data;
 	if (w->dtls != NULL) {
 		up.has_dtls_app_id = true;
 		up.dtls_app_id.data = (uint8_t *)worker_dtls_app_id(w);
@@ -541,9 +536,6 @@ int worker_tunnel_start(struct worker *w, const SessionOpenReply *r, int tun_fd)
 	if (ret < 0)
 		return ret;
 	start_choose_mtu(w, r);
-	ret = privs_drop_last("worker");
-	if (ret < 0)
-		return ret;
 	now = vpn_now_ms();
 	start_engine_cfg(w, r, now, &tcfg);
 	start_reply_fill(w, r, &rep);

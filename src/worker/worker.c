@@ -15,9 +15,9 @@
 
 #include "worker/worker.h"
 #include "worker/worker-key.h"
+#include "worker/sandbox.h"
 
 #include "common/log.h"
-#include "common/privs.h"
 #include "vpn/ev-adapter.h"
 #include "codec/xmlauth.h"
 
@@ -814,10 +814,9 @@ int main(int argc, char **argv)
 	w = worker_new(cfg_path);
 	if (w == NULL)
 		return 1;
-	/* run-as-user before the client's first byte; CAP_NET_ADMIN alone
-	 * stays until the tunnel sets its device's MTU */
-	if (loop_setup(w) < 0 ||
-	    privs_drop_keep_net_admin("worker", w->cfg.run_as_user, w->cfg.run_as_group) < 0) {
+	/* once everything is loaded: confine the worker before the first
+	 * client byte */
+	if (loop_setup(w) < 0 || sandbox_apply(w->cfg.isolate_workers, w->ipc_fd) < 0) {
 		worker_free(w);
 		return 1;
 	}

@@ -58,7 +58,9 @@ INTEGRATION_TESTS += \
 	tests/integration/test-sec-keyscan.sh \
 	tests/integration/test-sec-log.sh \
 	tests/integration/test-sec-occtl.sh \
-	tests/integration/test-sec-privs.sh
+	tests/integration/test-sec-privs.sh \
+	tests/integration/test-sec-worker-privs.sh \
+	tests/integration/test-sec-seccomp.sh
 
 if ENABLE_INTEGRATION
 TESTS += $(INTEGRATION_TESTS)

@@ -10,9 +10,9 @@
 #   sec-mod  uid and gid of run-as-user/run-as-group (nobody/nogroup), no
 #            supplementary group, no capability at all (bounding set too),
 #            no_new_privs
-#   worker   before the login (a client that never finishes its request):
-#            nobody/nogroup with CAP_NET_ADMIN alone (0x1000), no_new_privs;
-#            once its tunnel is up: no capability at all
+#   worker   before the login (a client that never finishes its request)
+#            and once its tunnel is up: nobody/nogroup, no capability at
+#            all, no_new_privs (main's child switches before the exec)
 # The password file is root's alone (0600): sec-mod, no longer root, still
 # checks passwords (main passes the open file with each login), and a new
 # password written as ocpasswd does (a new file renamed over the old one)
@@ -92,10 +92,10 @@ done
 if [ -n "$early" ]; then
 	expect_eq "worker before the login: uid" "$(status_of "$early" Uid)" \
 		"$nobody_uid $nobody_uid $nobody_uid $nobody_uid"
-	expect_eq "worker before the login: effective capabilities (CAP_NET_ADMIN)" \
-		"$(status_of "$early" CapEff)" 0000000000001000
+	expect_eq "worker before the login: effective capabilities" \
+		"$(status_of "$early" CapEff)" $NO_CAPS
 	expect_eq "worker before the login: permitted capabilities" \
-		"$(status_of "$early" CapPrm)" 0000000000001000
+		"$(status_of "$early" CapPrm)" $NO_CAPS
 	expect_eq "worker before the login: no_new_privs" "$(status_of "$early" NoNewPrivs)" 1
 else
 	verdict "worker before the login found" 1

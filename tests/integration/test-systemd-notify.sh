@@ -141,7 +141,7 @@ wait_exit "${CLI_PID[c1]}" 10 || true
 JLOG=$IT_WORK/journal-stream.log
 : > "$JLOG"
 cp "$CONFIG" "$IT_WORK/journal.conf"
-echo 'isolate-workers = false' >> "$IT_WORK/journal.conf" # a warning: not implemented
+echo 'use-utmp = false' >> "$IT_WORK/journal.conf" # a warning: not implemented
 ip netns exec "$NS_S" env JOURNAL_STREAM="$(stat -c '%d:%i' "$JLOG")" \
 	OCSERV_MODERN_WORKER="$OCSERV_MODERN_WORKER" \
 	"$SERVER_BIN" -f -c "$IT_WORK/journal.conf" >> "$JLOG" 2>&1 &
@@ -154,7 +154,7 @@ wait_log "$JLOG" '<6>ocserv-modern-worker[' 1 5
 verdict "a worker's info line starts with <6>" $?
 grep -q '^<6>ocserv-modern\[[0-9]*\]: info: ocserv-modern .* started' "$JLOG"
 verdict "main's info line starts with <6>" $?
-grep -q '^<4>ocserv-modern\[[0-9]*\]: warning: .*isolate-workers' "$JLOG"
+grep -q '^<4>ocserv-modern\[[0-9]*\]: warning: .*use-utmp' "$JLOG"
 verdict "a warning starts with <4>" $?
 grep -q '^<6>ocserv-modern-sm\[[0-9]*\]: ' "$JLOG"
 verdict "sec-mod's lines too" $?

@@ -91,6 +91,7 @@ static const char full[] =
 	"persistent-cookies = yes\n"
 	"switch-to-tcp-timeout = 0\n"
 	"try-mtu-discovery = 1\n"
+	"isolate-workers = no\n"
 	"rekey-time = 0\n"
 	"rekey-method = new-tunnel\n";
 
@@ -199,6 +200,7 @@ START_TEST(defaults)
 	ck_assert(!c.persistent_cookies);
 	ck_assert_uint_eq(c.switch_to_tcp_timeout_s, 25);
 	ck_assert(!c.try_mtu_discovery);
+	ck_assert(c.isolate_workers);
 	ck_assert_uint_eq(c.rekey_time_s, 172800);
 	ck_assert_int_eq(c.rekey_method, CONFIG_REKEY_SSL);
 	config_free(&c);
@@ -325,6 +327,7 @@ START_TEST(every_key)
 	ck_assert(c.persistent_cookies);
 	ck_assert_uint_eq(c.switch_to_tcp_timeout_s, 0);
 	ck_assert(c.try_mtu_discovery);
+	ck_assert(!c.isolate_workers);
 	ck_assert_uint_eq(c.rekey_time_s, 0);
 	ck_assert_int_eq(c.rekey_method, CONFIG_REKEY_NEW_TUNNEL);
 	config_free(&c);
@@ -891,14 +894,14 @@ START_TEST(warn_ocserv_only)
 
 	parse_ok(MIN "ca-cert = /etc/ca.pem\n"
 		 "# unimplemented keys are not validated\n"
-		 "isolate-workers = banana\n", &c);
+		 "use-seccomp = banana\n", &c);
 	ck_assert_uint_eq(warns.n, 2);
 	ck_assert_uint_eq(warns.line[0], 5);
 	ck_assert_str_eq(warns.key[0], "ca-cert");
 	ck_assert_str_eq(warns.msg[0], NAME ":5: ca-cert: ocserv option not implemented by this "
 			 "server; ignored");
 	ck_assert_uint_eq(warns.line[1], 7);
-	ck_assert_str_eq(warns.key[1], "isolate-workers");
+	ck_assert_str_eq(warns.key[1], "use-seccomp");
 	config_free(&c);
 }
 END_TEST
@@ -916,7 +919,7 @@ START_TEST(warn_every_ocserv_only_key)
 	/* the names doc/spec/interop.md §7.9 lists that we do not implement are among them */
 	static const char *const listed[] = {
 		"enable-auth", "acct", "udp-listen-host", "listen-host-is-dyndns", "listen-proxy-proto",
-		"chroot-dir", "ca-cert", "crl", "dh-params", "cert-user-oid", "cert-group-oid",
+		"ca-cert", "crl", "dh-params", "cert-user-oid", "cert-group-oid",
 		"tls-priorities", "match-tls-dtls-ciphers", "compression", "no-compress-limit",
 		"rate-limit-ms", "server-stats-reset-time", "pre-login-banner", "host-update-script",
 		"use-utmp", "ipv6-subnet-prefix", "ping-leases", "expose-iroutes", "route-add-cmd",
@@ -924,7 +927,7 @@ START_TEST(warn_every_ocserv_only_key)
 		"auto-select-group", "proxy-url", "kkdcp", "user-profile", "cisco-svc-client-compat",
 		"client-bypass-protocol", "custom-header", "stats-report-time", "server-drain-ms",
 		"dtls-psk", "dtls-legacy", "cisco-client-compat", "output-buffer", "rx-data-per-sec",
-		"tx-data-per-sec", "use-occtl", "isolate-workers", "sec-mod-scale", "deny-roaming",
+		"tx-data-per-sec", "use-occtl", "sec-mod-scale", "deny-roaming",
 		"ban-points-wrong-password", "ban-points-connection", "ban-points-kkdcp", "ban-time",
 		"config-per-user", "config-per-group", "default-user-config", "default-group-config",
 		"nbns", "ipv6-network", "iroute", "split-dns", "tunnel-all-dns", "explicit-ipv4",
@@ -939,6 +942,32 @@ START_TEST(warn_every_ocserv_only_key)
 	ck_assert(!config_key_is_ocserv_only("frobnicate"));
 	config_free(&c);
 	free(text);
+}
+END_TEST
+
+/* workers cannot chroot (they start unprivileged): a clear error, not a
+ * warning that would leave the administrator believing they are in one */
+START_TEST(chroot_dir_refused)
+{
+	struct config c;
+	struct config_diag d;
+
+	ck_assert_int_eq(parse(MIN "chroot-dir = /var/lib/ocserv\n", &c, &d), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(d.msg, "chroot-dir is not supported"));
+	ck_assert_ptr_nonnull(strstr(d.msg, "isolate-workers"));
+}
+END_TEST
+
+START_TEST(isolate_workers_key)
+{
+	struct config c;
+
+	parse_ok(MIN, &c);
+	ck_assert(c.isolate_workers);
+	config_free(&c);
+	parse_ok(MIN "isolate-workers = false\n", &c);
+	ck_assert(!c.isolate_workers);
+	config_free(&c);
 }
 END_TEST
 
@@ -1421,6 +1450,8 @@ static Suite *config_suite(void)
 
 	tc = tcase_create("warnings");
 	tcase_add_test(tc, warn_ocserv_only);
+	tcase_add_test(tc, chroot_dir_refused);
+	tcase_add_test(tc, isolate_workers_key);
 	tcase_add_test(tc, warn_every_ocserv_only_key);
 	tcase_add_test(tc, warn_duplicate);
 	tcase_add_test(tc, warn_vhost);
