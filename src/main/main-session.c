@@ -44,14 +44,11 @@ struct main_lease *main_lease_find(struct server *srv, uint64_t serial)
 	return NULL;
 }
 
-/* The record of s, created on its first CONNECT. NULL: out of memory. */
-static struct main_lease *lease_get(struct server *srv, const struct secmod_session *s)
+/* A new record for s, which has none yet. NULL: out of memory. */
+static struct main_lease *lease_new(struct server *srv, const struct secmod_session *s)
 {
-	struct main_lease *m = main_lease_find(srv, s->serial);
+	struct main_lease *m = calloc(1, sizeof(*m));
 
-	if (m != NULL)
-		return m;
-	m = calloc(1, sizeof(*m));
 	if (m == NULL)
 		return NULL;
 	m->username = strdup(s->username);
@@ -71,6 +68,14 @@ static struct main_lease *lease_get(struct server *srv, const struct secmod_sess
 		srv->msessions->prev = m;
 	srv->msessions = m;
 	return m;
+}
+
+/* The record of s, created on its first CONNECT. NULL: out of memory. */
+static struct main_lease *lease_get(struct server *srv, const struct secmod_session *s)
+{
+	struct main_lease *m = main_lease_find(srv, s->serial);
+
+	return m != NULL ? m : lease_new(srv, s);
 }
 
 /* Release the lease, close main's copy of the device, free the record. */
@@ -394,7 +399,8 @@ void main_session_mirror_end(void *opaque, struct secmod_session *s)
 	sm_terminate(opaque, s->serial, vpn_session_end_reason(&s->m));
 }
 
-/* A session sec-mod restored from the session store at start: its address
+/* A session sec-mod restored from the session store at start (main has no
+ * record of it: the caller looked): its address
  * is reserved before any new session can take it (sec-mod sends these
  * before it answers anything). No device yet: the resume creates one. The
  * connect-script let it in before the restart: it does not run again, the
@@ -406,9 +412,9 @@ static void lease_restore(struct server *srv, const struct secmod_session *s)
 	struct main_lease *m;
 	int rc;
 
-	if (vpn_session_attaches(&s->m) == 0 || main_lease_find(srv, s->serial) != NULL)
+	if (vpn_session_attaches(&s->m) == 0)
 		return; /* never let in: nothing to keep yet */
-	m = lease_get(srv, s);
+	m = lease_new(srv, s);
 	if (m == NULL) {
 		log_err("restoring session %.*s: out of memory", (int)SESSION_ID_SHORT_LEN, s->sid);
 		return;
@@ -441,8 +447,9 @@ static void lease_restore(struct server *srv, const struct secmod_session *s)
 	}
 	m->has_lease = true;
 	m->ipv4 = got;
-	log_info("session %.*s of user '%s' restored: %s reserved", (int)SESSION_ID_SHORT_LEN,
-		 s->sid, LOG_ESC(s->username), ip);
+	/* sec-mod logged the restore: only the detail here */
+	log_debug("session %.*s of user '%s' restored: %s reserved", (int)SESSION_ID_SHORT_LEN,
+		  s->sid, LOG_ESC(s->username), ip);
 }
 
 /* A record from sec-mod: update the mirror (a session restored from the
@@ -451,7 +458,9 @@ int main_session_on_sm_session(struct server *srv, const SmSession *msg)
 {
 	struct secmod_session snap, *s = session_table_find_serial(srv->sessions, msg->serial);
 	struct worker_proc *w = worker_proc_by_session(srv, msg->serial);
-	struct main_lease *m = main_lease_find(srv, msg->serial);
+	/* main leases only for a session it mirrors: a record it has never
+	 * seen (a new login, one restored at start) has no lease to look for */
+	struct main_lease *m = s != NULL ? main_lease_find(srv, msg->serial) : NULL;
 	bool was_ended = s != NULL && vpn_session_get_state(&s->m) == VPN_SESSION_ENDED &&
 			 !s->ended_locally;
 

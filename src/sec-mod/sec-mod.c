@@ -22,6 +22,7 @@
  */
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,7 @@ struct secmod {
 	struct store *store;		/* the session store; NULL: memory only */
 	bool store_tried;		/* the first SmConfig was seen */
 	uint64_t store_errors;		/* failed store operations, told to main */
+	bool restoring;			/* loading the store's records */
 	vpn_ms_t now;			/* of the message or timer being handled */
 };
 
@@ -178,8 +180,9 @@ static void emit_session(struct secmod *sm, const struct secmod_session *s, bool
 	SmSession msg;
 	TunnelStats tot;
 
-	/* on disk before anyone hears of it */
-	if (!forget)
+	/* on disk before anyone hears of it (a record being restored is on
+	 * disk already: store_mark_restart() writes what changed at once) */
+	if (!forget && !sm->restoring)
 		persist(sm, s);
 	secmod_session_to_msg(s, &msg, &tot);
 	msg.has_store_errors = true;
@@ -867,6 +870,9 @@ static void persist(struct secmod *sm, const struct secmod_session *s)
 	}
 }
 
+/* Restored sessions logged one by one at start; the rest at debug level. */
+#define SECMOD_RESTORE_LOG_MAX 20
+
 struct restore {
 	struct secmod *sm;
 	struct store_clock now;
@@ -878,6 +884,7 @@ static int restore_cb(void *opaque, const struct store_record *r)
 {
 	struct restore *c = opaque;
 	struct secmod_session snap = { 0 }, *s;
+	char ip[INET_ADDRSTRLEN];
 	int64_t deadline;
 
 	_Static_assert(STORE_SID_LEN == SESSION_ID_LEN, "session ids");
@@ -901,11 +908,15 @@ static int restore_cb(void *opaque, const struct store_record *r)
 		return 0;
 	}
 	c->n++;
-	log_info("restored session %.*s of user '%s': %s (%s, resume deadline in %lld s)",
-		 (int)SESSION_ID_SHORT_LEN, s->sid, LOG_ESC(s->username),
-		 s->m.state == VPN_SESSION_WAITING ? "waiting" : "authenticated",
-		 vpn_end_reason_str(s->m.drop_reason),
-		 deadline > c->now.wall_ms ? (long long)(deadline - c->now.wall_ms + 999) / 1000 : 0LL);
+	inet_ntop(AF_INET, &s->ipv4, ip, sizeof(ip));
+	/* one line each for the first few, then only the summary (a large
+	 * store must not flood the log at start) */
+	log_msg(c->n <= SECMOD_RESTORE_LOG_MAX ? LOG_LVL_INFO : LOG_LVL_DEBUG,
+		"restored session %.*s of user '%s' (%s): %s (%s, resume deadline in %lld s)",
+		(int)SESSION_ID_SHORT_LEN, s->sid, LOG_ESC(s->username), s->ipv4 != 0 ? ip : "no address",
+		s->m.state == VPN_SESSION_WAITING ? "waiting" : "authenticated",
+		vpn_end_reason_str(s->m.drop_reason),
+		deadline > c->now.wall_ms ? (long long)(deadline - c->now.wall_ms + 999) / 1000 : 0LL);
 	emit_session(c->sm, s, false);
 	return 0;
 }
@@ -961,7 +972,9 @@ static int store_start(struct secmod *sm, const char *path, vpn_ms_t now)
 	if (sm->store == NULL && secmod_store_open(path, &sm->store) != 0)
 		return SECMOD_E_STORE;
 	c.alive_ms = store_alive(sm->store);
+	sm->restoring = true;
 	rc = store_load(sm->store, restore_cb, &c, &skipped);
+	sm->restoring = false;
 	if (rc != 0) {
 		sm->store_errors++;
 		log_err("session store %s: reading it stopped early: %s", path,

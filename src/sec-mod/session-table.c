@@ -23,6 +23,13 @@ struct secmod_session_table {
 	struct secmod_session *head, *tail;
 	size_t count;
 	uint64_t next_serial;
+	/* Records are appended in serial order (sec-mod creates them so, the
+	 * store restores them so, main mirrors them as they come), which lets
+	 * a serial be looked up from the newest end and a new one be known
+	 * absent at once: a start with thousands of restored sessions would
+	 * otherwise walk the list once per record. Set if an append ever
+	 * breaks the order: then every lookup walks it all. */
+	bool unsorted;
 };
 
 struct secmod_session_table *session_table_new(const struct vpn_session_cfg *cfg, session_table_end_fn *on_end,
@@ -74,6 +81,8 @@ void session_table_set_cfg(struct secmod_session_table *t, const struct vpn_sess
 /* Append s, the newest record, at the tail (iteration is oldest first). */
 static void link_record(struct secmod_session_table *t, struct secmod_session *s)
 {
+	if (t->tail != NULL && t->tail->serial >= s->serial)
+		t->unsorted = true;
 	s->next = NULL;
 	s->prev = t->tail;
 	if (t->tail)
@@ -165,7 +174,14 @@ struct secmod_session *session_table_find_sid(const struct secmod_session_table 
 
 struct secmod_session *session_table_find_serial(const struct secmod_session_table *t, uint64_t serial)
 {
-	for (struct secmod_session *s = t->head; s != NULL; s = s->next)
+	if (t->unsorted) {
+		for (struct secmod_session *s = t->head; s != NULL; s = s->next)
+			if (s->serial == serial)
+				return s;
+		return NULL;
+	}
+	/* newest first; below a smaller serial it cannot be */
+	for (struct secmod_session *s = t->tail; s != NULL && s->serial >= serial; s = s->prev)
 		if (s->serial == serial)
 			return s;
 	return NULL;
