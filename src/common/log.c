@@ -99,22 +99,50 @@ static size_t line_prefix(char *line, size_t len, enum log_level lvl)
 	return n;
 }
 
+/* The backstop under LOG_ESC: a control character that reaches a message
+ * anyway (a call that forgot LOG_ESC) still cannot end the line or reach a
+ * terminal: it becomes \xNN. Everything else stays as it is (LOG_ESC's
+ * output has no control character, so nothing is escaped twice). Returns
+ * the bytes written to out (NUL-terminated, room >= 1). */
+static size_t copy_visible(char *out, size_t room, const char *msg)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (const unsigned char *p = (const unsigned char *)msg; *p != '\0'; p++) {
+		bool ctl = *p < 0x20 || *p == 0x7f;
+
+		if (o + (ctl ? 4 : 1) >= room)
+			break;
+		if (!ctl) {
+			out[o++] = (char)*p;
+			continue;
+		}
+		out[o++] = '\\';
+		out[o++] = 'x';
+		out[o++] = hex[*p >> 4];
+		out[o++] = hex[*p & 0xf];
+	}
+	out[o] = '\0';
+	return o;
+}
+
 void log_msg(enum log_level lvl, const char *fmt, ...)
 {
-	char line[2048];
+	char line[2048], msg[2048];
 	size_t n = 0;
 	va_list ap;
 
 	if (lvl > log_max)
 		return;
 
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	if (log_sink != LOG_SINK_SYSLOG)
 		n = line_prefix(line, sizeof(line), lvl);
-	if (n < sizeof(line)) {
-		va_start(ap, fmt);
-		vsnprintf(line + n, sizeof(line) - n, fmt, ap);
-		va_end(ap);
-	}
+	if (n < sizeof(line))
+		copy_visible(line + n, sizeof(line) - n, msg);
 	if (log_sink == LOG_SINK_SYSLOG) {
 		syslog(level_priority[lvl], "%s", line);
 		return;

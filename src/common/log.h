@@ -65,6 +65,10 @@ const char *log_escape(char *out, size_t out_len, const char *s);
 /* The same for len bytes of s, which may contain NUL bytes. */
 const char *log_escape_n(char *out, size_t out_len, const char *s, size_t len);
 
+/* log_msg itself turns any control character left in a message into \xNN
+ * (a backstop: the peer's text still goes through LOG_ESC, which also
+ * handles bytes that are not UTF-8 and the hidden code points). */
+
 /* s has a byte log_escape would escape, the backslash aside (a Windows
  * "DOMAIN\user" is a plain name): a control character, a hidden code point
  * or bytes that are not UTF-8. NULL: false. */

@@ -10,6 +10,7 @@
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "test-main.h"
 
 static const char *esc(const char *s)
@@ -112,6 +113,45 @@ START_TEST(suspect_text)
 }
 END_TEST
 
+/* The line log_msg writes for msg, read back from stderr. */
+static void logged(const char *msg, char *out, size_t len)
+{
+	int p[2], saved = dup(STDERR_FILENO);
+	ssize_t n;
+
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_ge(saved, 0);
+	dup2(p[1], STDERR_FILENO);
+	log_msg(LOG_LVL_ERR, "%s", msg);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	close(p[1]);
+	n = read(p[0], out, len - 1);
+	close(p[0]);
+	ck_assert_int_gt(n, 0);
+	out[n] = '\0';
+}
+
+START_TEST(backstop_in_log_msg)
+{
+	char line[512];
+	const char *text;
+
+	log_init("test-log", LOG_LVL_INFO);
+	/* a call that forgot LOG_ESC: still one line, no raw control byte */
+	logged("evil\nfake: info: root logged in\x1b[2J\r", line, sizeof(line));
+	text = strstr(line, "error: ");
+	ck_assert_ptr_nonnull(text);
+	ck_assert_str_eq(text, "error: evil\\x0afake: info: root logged in\\x1b[2J\\x0d\n");
+	/* what LOG_ESC made stays as it is: no double escaping */
+	logged(LOG_ESC("a\nb"), line, sizeof(line));
+	ck_assert_str_eq(strstr(line, "error: "), "error: a\\x0ab\n");
+	/* text that is not ASCII stays (UTF-8 in messages from the code) */
+	logged("caf\xc3\xa9", line, sizeof(line));
+	ck_assert_str_eq(strstr(line, "error: "), "error: caf\xc3\xa9\n");
+}
+END_TEST
+
 static Suite *log_suite(void)
 {
 	Suite *s = suite_create("log");
@@ -124,6 +164,7 @@ static Suite *log_suite(void)
 	tcase_add_test(tc, truncation);
 	tcase_add_test(tc, macro_in_a_call);
 	tcase_add_test(tc, suspect_text);
+	tcase_add_test(tc, backstop_in_log_msg);
 	suite_add_tcase(s, tc);
 	return s;
 }
