@@ -196,6 +196,7 @@ struct parser {
 	unsigned line;               /* current line; 0 while applying defaults */
 	struct config *cfg;
 	struct config_diag *diag;
+	struct config_user *user;    /* a per-user/per-group file: only its keys */
 	unsigned seen[N_KEYS];       /* line a key was (last) set on; 0: not in the file */
 	int net_prefix;              /* /N given with ipv4-network, -1: none */
 	int mask_prefix;             /* prefix of ipv4-netmask, -1: none */
@@ -981,12 +982,116 @@ static int section_header(struct parser *p, const char *s)
 	return 1;
 }
 
+/* The value as the key gets it: one pair of quotes removed, no control
+ * characters, not empty. */
+static int clean_value(struct parser *p, const char *key, char **valp)
+{
+	char *val = *valp;
+	size_t vlen = strlen(val);
+
+	if (vlen && val[0] == '"') {
+		if (vlen < 2 || val[vlen - 1] != '"')
+			return perr(p, key, "%s: unterminated quote in value", key);
+		val[vlen - 1] = '\0';
+		val++;
+		vlen -= 2;
+	}
+	for (size_t i = 0; i < vlen; i++) {
+		unsigned char ch = (unsigned char)val[i];
+
+		if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
+			return perr(p, key, "%s: control character 0x%02x in value", key, ch);
+	}
+	if (!vlen)
+		return perr(p, key, "%s: missing value (comment the line out to use the default)", key);
+	*valp = val;
+	return 0;
+}
+
+/* The error for a key nobody knows, with the closest known one. */
+static int unknown_key(struct parser *p, const char *key)
+{
+	const char *hint = suggest_key(key);
+
+	if (hint)
+		return perr(p, key, "unknown key '%s' (did you mean '%s'?)", key, hint);
+	return perr(p, key, "unknown key '%s'", key);
+}
+
+/* ---------------------------------------------------------------- per-user files */
+
+/* The keys of a per-user file, in enum config_user_key order; the global
+ * key of the same name gives range and parser (NULL: special). */
+static const char *const user_keys[CONFIG_USER_N_KEYS] = {
+	"dpd", "mobile-dpd", "keepalive", "idle-timeout", "mobile-idle-timeout", "explicit-ipv4",
+};
+
+const char *config_user_key_name(enum config_user_key k)
+{
+	return (unsigned)k < CONFIG_USER_N_KEYS ? user_keys[k] : NULL;
+}
+
+static int user_key_index(const char *key)
+{
+	for (int i = 0; i < CONFIG_USER_N_KEYS; i++)
+		if (!strcmp(user_keys[i], key))
+			return i;
+	return -1;
+}
+
+static uint32_t *user_field(struct config_user *u, enum config_user_key k)
+{
+	switch (k) {
+	case CONFIG_USER_DPD:
+		return &u->dpd_s;
+	case CONFIG_USER_MOBILE_DPD:
+		return &u->mobile_dpd_s;
+	case CONFIG_USER_KEEPALIVE:
+		return &u->keepalive_s;
+	case CONFIG_USER_IDLE_TIMEOUT:
+		return &u->idle_timeout_s;
+	case CONFIG_USER_MOBILE_IDLE_TIMEOUT:
+		return &u->mobile_idle_timeout_s;
+	default:
+		return NULL;
+	}
+}
+
+/* One "key = value" line of a per-user or per-group file. */
+static int user_kv(struct parser *p, const char *key, char *val)
+{
+	int i = user_key_index(key);
+	const struct key_def *k = find_key(key);
+
+	if (i < 0) {
+		if (k || config_key_is_ocserv_only(key)) {
+			pwarn_at(p, p->line, key, "%s: not accepted in a per-user or per-group "
+				 "file; ignored", key);
+			return 0;
+		}
+		return unknown_key(p, key);
+	}
+	if (clean_value(p, key, &val))
+		return -EINVAL;
+	if (p->user->set & (1u << i))
+		pwarn_at(p, p->line, key, "%s: set again; this value replaces the earlier one", key);
+	if (i == CONFIG_USER_EXPLICIT_IPV4) {
+		if (inet_pton(AF_INET, val, &p->user->explicit_ipv4) != 1)
+			return perr(p, key, "%s = %s: not an IPv4 address", key, val);
+	} else {
+		if (parse_generic(p, k, val))
+			return -EINVAL;
+		*user_field(p->user, (enum config_user_key)i) = *(uint32_t *)field(p->cfg, k);
+	}
+	p->user->set |= 1u << i;
+	return 0;
+}
+
 static int line_kv(struct parser *p, char *s)
 {
 	char *eq = strchr(s, '='), *key, *val;
 	const struct key_def *k;
-	const char *hint;
-	size_t vlen, idx;
+	size_t idx;
 
 	if (!eq) {
 		char *sp = s;
@@ -1004,6 +1109,8 @@ static int line_kv(struct parser *p, char *s)
 	if (!*key)
 		return perr(p, NULL, "missing key before '='");
 
+	if (p->user)
+		return user_kv(p, key, val);
 	k = find_key(key);
 	if (!k) {
 		if (!strcmp(key, "chroot-dir"))
@@ -1015,29 +1122,10 @@ static int line_kv(struct parser *p, char *s)
 				 "ignored", key);
 			return 0;
 		}
-		hint = suggest_key(key);
-		if (hint)
-			return perr(p, key, "unknown key '%s' (did you mean '%s'?)", key, hint);
-		return perr(p, key, "unknown key '%s'", key);
+		return unknown_key(p, key);
 	}
-
-	vlen = strlen(val);
-	if (vlen && val[0] == '"') {
-		if (vlen < 2 || val[vlen - 1] != '"')
-			return perr(p, key, "%s: unterminated quote in value", key);
-		val[vlen - 1] = '\0';
-		val++;
-		vlen -= 2;
-	}
-	for (size_t i = 0; i < vlen; i++) {
-		unsigned char ch = (unsigned char)val[i];
-
-		if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
-			return perr(p, key, "%s: control character 0x%02x in value", key, ch);
-	}
-	if (!vlen)
-		return perr(p, key, "%s: missing value (comment the line out to use the default)", key);
-
+	if (clean_value(p, key, &val))
+		return -EINVAL;
 	idx = key_index(k);
 	if (p->seen[idx] && !k->info.repeated && strcmp(key, "auth"))
 		pwarn_at(p, p->line, key, "%s: set again; this value replaces the one from line %u",
@@ -1127,21 +1215,71 @@ static int finish(struct parser *p)
 	return 0;
 }
 
-int config_parse_buffer(const char *name, const char *buf, size_t len,
-			struct config *out, struct config_diag *diag)
+/* Every line of buf into p (struct parser), up to the end or the first error. */
+static int parse_lines(struct parser *p, const char *buf, size_t len)
 {
-	struct parser *p;
 	const char *pos = buf, *end = buf + len;
 	char line[CONFIG_MAX_LINE + 1];
 	bool in_vhost = false;
 	int r = 0;
 
+	if (len > CONFIG_MAX_FILE_SIZE)
+		return perr_at(p, 0, NULL, "file is larger than %u bytes", CONFIG_MAX_FILE_SIZE);
+	/* A UTF-8 byte order mark from an editor is not part of the first key. */
+	if (len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3))
+		pos += 3;
+
+	while (pos < end) {
+		const char *nl = memchr(pos, '\n', (size_t)(end - pos));
+		size_t n = (size_t)((nl ? nl : end) - pos);
+		char *s;
+
+		p->line++;
+		if (n > CONFIG_MAX_LINE)
+			return perr(p, NULL, "line longer than %u bytes", CONFIG_MAX_LINE);
+		if (memchr(pos, '\0', n))
+			return perr(p, NULL, "NUL byte in line");
+		memcpy(line, pos, n);
+		line[n] = '\0';
+		pos = nl ? nl + 1 : end;
+
+		s = trim(line);
+		if (!*s || *s == '#')
+			continue;
+		if (*s == '[') {
+			r = section_header(p, s);
+			if (r < 0)
+				return r;
+			in_vhost = r == 1;
+			r = 0;
+			continue;
+		}
+		if (in_vhost)
+			continue;
+		r = line_kv(p, s);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+static void diag_reset(struct config_diag *diag)
+{
 	if (diag) {
 		diag->n_warnings = 0;
 		diag->line = 0;
 		diag->key[0] = '\0';
 		diag->msg[0] = '\0';
 	}
+}
+
+int config_parse_buffer(const char *name, const char *buf, size_t len,
+			struct config *out, struct config_diag *diag)
+{
+	struct parser *p;
+	int r = 0;
+
+	diag_reset(diag);
 	memset(out, 0, sizeof(*out));
 	p = calloc(1, sizeof(*p));
 	if (!p)
@@ -1159,49 +1297,9 @@ int config_parse_buffer(const char *name, const char *buf, size_t len,
 	r = apply_defaults(p);  /* fails only for a broken table: see the unit tests */
 	if (r)
 		goto out;
-	if (len > CONFIG_MAX_FILE_SIZE) {
-		r = perr_at(p, 0, NULL, "file is larger than %u bytes", CONFIG_MAX_FILE_SIZE);
+	r = parse_lines(p, buf, len);
+	if (r)
 		goto out;
-	}
-	/* A UTF-8 byte order mark from an editor is not part of the first key. */
-	if (len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3))
-		pos += 3;
-
-	while (pos < end) {
-		const char *nl = memchr(pos, '\n', (size_t)(end - pos));
-		size_t n = (size_t)((nl ? nl : end) - pos);
-		char *s;
-
-		p->line++;
-		if (n > CONFIG_MAX_LINE) {
-			r = perr(p, NULL, "line longer than %u bytes", CONFIG_MAX_LINE);
-			goto out;
-		}
-		if (memchr(pos, '\0', n)) {
-			r = perr(p, NULL, "NUL byte in line");
-			goto out;
-		}
-		memcpy(line, pos, n);
-		line[n] = '\0';
-		pos = nl ? nl + 1 : end;
-
-		s = trim(line);
-		if (!*s || *s == '#')
-			continue;
-		if (*s == '[') {
-			r = section_header(p, s);
-			if (r < 0)
-				goto out;
-			in_vhost = r == 1;
-			r = 0;
-			continue;
-		}
-		if (in_vhost)
-			continue;
-		r = line_kv(p, s);
-		if (r)
-			goto out;
-	}
 	r = finish(p);
 out:
 	if (r && diag && !diag->msg[0])
@@ -1212,20 +1310,15 @@ out:
 	return r;
 }
 
-int config_load(const char *path, struct config *out, struct config_diag *diag)
+/* The whole file at path into *bufp (malloc'd, *lenp bytes). 0 or a negative
+ * errno with diag->msg set. */
+static int read_file(const char *path, char **bufp, size_t *lenp, struct config_diag *diag)
 {
 	struct stat st;
 	char *buf = NULL;
 	size_t len = 0;
 	int fd, r;
 
-	memset(out, 0, sizeof(*out));
-	if (diag) {
-		diag->n_warnings = 0;
-		diag->line = 0;
-		diag->key[0] = '\0';
-		diag->msg[0] = '\0';
-	}
 	/* O_NONBLOCK: a FIFO must not hang the load before fstat rejects it. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
@@ -1273,13 +1366,69 @@ int config_load(const char *path, struct config *out, struct config_diag *diag)
 		len += (size_t)n;
 	}
 	close(fd);
-	r = config_parse_buffer(path, buf, len, out, diag);
-	free(buf);
-	return r;
+	*bufp = buf;
+	*lenp = len;
+	return 0;
 fail:
 	if (diag)
 		snprintf(diag->msg, sizeof(diag->msg), "%s: cannot read: %s", path, strerror(-r));
 	return r;
+}
+
+/* The file at path into out (out_len bytes, zeroed first): a global
+ * configuration, or the values of a per-user file when user. */
+static int load_file(const char *path, void *out, size_t out_len, bool user,
+		     struct config_diag *diag)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	memset(out, 0, out_len);
+	diag_reset(diag);
+	r = read_file(path, &buf, &len, diag);
+	if (r)
+		return r;
+	r = user ? config_user_parse_buffer(path, buf, len, out, diag)
+		 : config_parse_buffer(path, buf, len, out, diag);
+	free(buf);
+	return r;
+}
+
+int config_load(const char *path, struct config *out, struct config_diag *diag)
+{
+	return load_file(path, out, sizeof(*out), false, diag);
+}
+
+int config_user_parse_buffer(const char *name, const char *buf, size_t len,
+			     struct config_user *out, struct config_diag *diag)
+{
+	struct parser *p;
+	struct config scratch = { 0 };
+	int r;
+
+	diag_reset(diag);
+	memset(out, 0, sizeof(*out));
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->file = name ? name : "(per-user config)";
+	p->cfg = &scratch;  /* the global parsers write here; copied to *out */
+	p->diag = diag;
+	p->user = out;
+	r = parse_lines(p, buf, len);
+	if (r && diag && !diag->msg[0])
+		snprintf(diag->msg, sizeof(diag->msg), "%s: %s", p->file, strerror(-r));
+	if (r)
+		memset(out, 0, sizeof(*out));
+	config_free(&scratch);
+	free(p);
+	return r;
+}
+
+int config_user_load(const char *path, struct config_user *out, struct config_diag *diag)
+{
+	return load_file(path, out, sizeof(*out), true, diag);
 }
 
 void config_free(struct config *c)
@@ -1355,14 +1504,68 @@ bool config_platform_is_mobile(const char *platform)
 
 void config_tunnel_timers(const struct config *c, bool mobile, struct config_tunnel_timers *out)
 {
+	config_tunnel_timers_user(c, NULL, NULL, mobile, out, NULL);
+}
+
+const char *config_origin_str(enum config_origin o)
+{
+	switch (o) {
+	case CONFIG_ORIGIN_GROUP:
+		return "group";
+	case CONFIG_ORIGIN_USER:
+		return "user";
+	case CONFIG_ORIGIN_GLOBAL:
+		break;
+	}
+	return "global";
+}
+
+/* *val: the user's value of key k, else the group's, else unchanged (the
+ * global one); *from says which. */
+static void pick_user(const struct config_user *group, const struct config_user *user,
+		      enum config_user_key k, uint32_t *val, enum config_origin *from)
+{
+	*from = CONFIG_ORIGIN_GLOBAL;
+	if (user && (user->set & (1u << k))) {
+		*val = *user_field((struct config_user *)user, k);
+		*from = CONFIG_ORIGIN_USER;
+	} else if (group && (group->set & (1u << k))) {
+		*val = *user_field((struct config_user *)group, k);
+		*from = CONFIG_ORIGIN_GROUP;
+	}
+}
+
+void config_tunnel_timers_user(const struct config *c, const struct config_user *group,
+			       const struct config_user *user, bool mobile,
+			       struct config_tunnel_timers *out, struct config_timer_origins *from)
+{
+	struct config_timer_origins o;
+	uint32_t dpd = c->dpd_s;
+	enum config_origin dpd_from;
+
 	out->mobile = mobile;
-	out->dpd_s = mobile ? c->mobile_dpd_s : c->dpd_s;
+	pick_user(group, user, CONFIG_USER_DPD, &dpd, &dpd_from);
+	out->dpd_s = dpd;
+	o.dpd = dpd_from;
+	if (mobile) {
+		out->dpd_s = c->mobile_dpd_s;
+		pick_user(group, user, CONFIG_USER_MOBILE_DPD, &out->dpd_s, &o.dpd);
+		if (o.dpd != CONFIG_ORIGIN_GLOBAL && out->dpd_s == 0) {
+			out->dpd_s = dpd;  /* "mobile-dpd = 0": the session's dpd */
+			o.dpd = dpd_from;
+		}
+	}
 	out->dpd_retries = c->dpd_retries;
 	out->keepalive_s = c->keepalive_s;
+	pick_user(group, user, CONFIG_USER_KEEPALIVE, &out->keepalive_s, &o.keepalive);
 	out->idle_timeout_s = mobile ? c->mobile_idle_timeout_s : c->idle_timeout_s;
+	pick_user(group, user, mobile ? CONFIG_USER_MOBILE_IDLE_TIMEOUT : CONFIG_USER_IDLE_TIMEOUT,
+		  &out->idle_timeout_s, &o.idle_timeout);
 	out->session_timeout_s = c->session_timeout_s;
 	out->switch_to_tcp_timeout_s = c->switch_to_tcp_timeout_s;
 	out->cookie_timeout_s = c->cookie_timeout_s;
+	if (from)
+		*from = o;
 }
 
 const char *config_session_store(const struct config *c)

@@ -210,9 +210,65 @@ struct config_tunnel_timers {
 	uint32_t cookie_timeout_s;
 };
 
-/* Effective values for a client (mobile: see config_platform_is_mobile).
- * Per-user/group overrides are not supported yet. */
+/* Effective values for a client (mobile: see config_platform_is_mobile),
+ * from the global configuration alone (config_tunnel_timers_user below
+ * applies a session's per-user and per-group files). */
 void config_tunnel_timers(const struct config *cfg, bool mobile, struct config_tunnel_timers *out);
+
+/* ---- per-user and per-group files ---- */
+
+/*
+ * A per-user or per-group file has the syntax of ocserv.conf and is read by
+ * the same tokenizer, but accepts only the keys below; every other key of
+ * ocserv.conf or of ocserv's per-user files is a warning and is ignored, a
+ * key nobody knows or a bad value is an error (the whole file is then not
+ * used). Values have the ranges of the global keys.
+ */
+enum config_user_key {
+	CONFIG_USER_DPD = 0,
+	CONFIG_USER_MOBILE_DPD,            /* 0: the session's dpd */
+	CONFIG_USER_KEEPALIVE,
+	CONFIG_USER_IDLE_TIMEOUT,
+	CONFIG_USER_MOBILE_IDLE_TIMEOUT,
+	CONFIG_USER_EXPLICIT_IPV4,         /* explicit-ipv4 = A.B.C.D */
+	CONFIG_USER_N_KEYS,
+};
+
+struct config_user {
+	uint32_t set;                      /* bit (1u << CONFIG_USER_*) per key the file sets */
+	uint32_t dpd_s, mobile_dpd_s, keepalive_s, idle_timeout_s, mobile_idle_timeout_s;
+	struct in_addr explicit_ipv4;
+};
+
+/* The name of a per-user key as written in a file ("dpd", ...), NULL past
+ * the last one. */
+const char *config_user_key_name(enum config_user_key k);
+
+/* Parse a per-user/per-group buffer (not NUL-terminated, len bytes) or file
+ * into *out (zeroed first). Same return values and diagnostics as
+ * config_parse_buffer/config_load; on failure *out is empty (set == 0). */
+int config_user_parse_buffer(const char *name, const char *buf, size_t len,
+			     struct config_user *out, struct config_diag *diag);
+int config_user_load(const char *path, struct config_user *out, struct config_diag *diag);
+
+/* Where one of a session's values comes from: precedence user > group > global. */
+enum config_origin {
+	CONFIG_ORIGIN_GLOBAL = 0,
+	CONFIG_ORIGIN_GROUP,
+	CONFIG_ORIGIN_USER,
+};
+const char *config_origin_str(enum config_origin o);  /* "global", "group", "user" */
+
+struct config_timer_origins {
+	enum config_origin dpd, keepalive, idle_timeout;
+};
+
+/* config_tunnel_timers with the session's group and user files applied
+ * (either may be NULL: none); *from (may be NULL) says where dpd,
+ * keepalive and the idle timeout came from. */
+void config_tunnel_timers_user(const struct config *cfg, const struct config_user *group,
+			       const struct config_user *user, bool mobile,
+			       struct config_tunnel_timers *out, struct config_timer_origins *from);
 
 const char *config_rekey_method_str(enum config_rekey_method m);
 

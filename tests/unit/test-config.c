@@ -1081,6 +1081,148 @@ START_TEST(mobile_platform)
 }
 END_TEST
 
+/* ---- per-user and per-group files */
+
+static int user_parse(const char *text, struct config_user *u, struct config_diag *d)
+{
+	memset(&warns, 0, sizeof(warns));
+	memset(d, 0, sizeof(*d));
+	d->warn = on_warn;
+	d->opaque = &warns;
+	return config_user_parse_buffer("alice", text, strlen(text), u, d);
+}
+
+START_TEST(user_keys)
+{
+	struct config_user u;
+	struct config_diag d;
+	char a[INET_ADDRSTRLEN];
+
+	ck_assert_int_eq(user_parse("# alice\n\ndpd = 2\nmobile-dpd = 0\nkeepalive = \"30\"\n"
+				    "idle-timeout = 7\nmobile-idle-timeout = 0\n"
+				    "explicit-ipv4 = 10.77.0.42\n", &u, &d), 0);
+	ck_assert_uint_eq(warns.n, 0);
+	ck_assert_uint_eq(u.set, (1u << CONFIG_USER_N_KEYS) - 1);
+	ck_assert_uint_eq(u.dpd_s, 2);
+	ck_assert_uint_eq(u.mobile_dpd_s, 0);
+	ck_assert_uint_eq(u.keepalive_s, 30);
+	ck_assert_uint_eq(u.idle_timeout_s, 7);
+	ck_assert_uint_eq(u.mobile_idle_timeout_s, 0);
+	inet_ntop(AF_INET, &u.explicit_ipv4, a, sizeof(a));
+	ck_assert_str_eq(a, "10.77.0.42");
+	for (int k = 0; k < CONFIG_USER_N_KEYS; k++)
+		ck_assert_ptr_nonnull(config_user_key_name((enum config_user_key)k));
+	ck_assert_ptr_null(config_user_key_name(CONFIG_USER_N_KEYS));
+
+	/* an empty file sets nothing */
+	ck_assert_int_eq(user_parse("", &u, &d), 0);
+	ck_assert_uint_eq(u.set, 0);
+}
+END_TEST
+
+START_TEST(user_other_keys_warn)
+{
+	struct config_user u;
+	struct config_diag d;
+
+	/* a global key, an ocserv per-user key: warned and ignored */
+	ck_assert_int_eq(user_parse("max-clients = 3\nroute = 10.0.0.0/8\niroute = 10.1.0.0/16\n"
+				    "dpd = 5\ndpd = 6\n", &u, &d), 0);
+	ck_assert_uint_eq(warns.n, 4);
+	ck_assert_str_eq(warns.key[0], "max-clients");
+	ck_assert_str_eq(warns.msg[0],
+			 "alice:1: max-clients: not accepted in a per-user or per-group file; ignored");
+	ck_assert_str_eq(warns.key[2], "iroute");
+	ck_assert_str_eq(warns.key[3], "dpd");
+	ck_assert_uint_eq(warns.line[3], 5);
+	ck_assert_uint_eq(u.set, 1u << CONFIG_USER_DPD);
+	ck_assert_uint_eq(u.dpd_s, 6);
+}
+END_TEST
+
+START_TEST(user_errors)
+{
+	struct config_user u;
+	struct config_diag d;
+
+	ck_assert_int_eq(user_parse("dpd = 1\n", &u, &d), -EINVAL);
+	ck_assert_str_eq(d.msg, "alice:1: dpd = 1: out of range, expected 0 (off) or 2..86400");
+	ck_assert_uint_eq(u.set, 0);
+	ck_assert_int_eq(user_parse("keepalive = 3\nidle-timout = 7\n", &u, &d), -EINVAL);
+	ck_assert_str_eq(d.msg, "alice:2: unknown key 'idle-timout' (did you mean 'idle-timeout'?)");
+	ck_assert_uint_eq(u.set, 0);
+	ck_assert_int_eq(user_parse("explicit-ipv4 = 10.77.0\n", &u, &d), -EINVAL);
+	ck_assert_str_eq(d.msg, "alice:1: explicit-ipv4 = 10.77.0: not an IPv4 address");
+	ck_assert_int_eq(user_parse("dpd =\n", &u, &d), -EINVAL);
+	ck_assert_str_eq(d.key, "dpd");
+	ck_assert_int_eq(user_parse("dpd = 5\0x", &u, &d), 0);
+	ck_assert_int_eq(config_user_parse_buffer("alice", "dpd = 5\0", 8, &u, &d), -EINVAL);
+	ck_assert_str_eq(d.msg, "alice:1: NUL byte in line");
+	ck_assert_int_eq(config_user_load("/nonexistent/alice", &u, &d), -ENOENT);
+}
+END_TEST
+
+START_TEST(user_precedence)
+{
+	struct config c;
+	struct config_user g, u;
+	struct config_diag d;
+	struct config_tunnel_timers t;
+	struct config_timer_origins o;
+
+	parse_ok(MIN "dpd = 20\nkeepalive = 60\nidle-timeout = 100\n", &c);
+	ck_assert_int_eq(user_parse("dpd = 8\nidle-timeout = 7\nmobile-dpd = 0\n", &g, &d), 0);
+	ck_assert_int_eq(user_parse("dpd = 2\n", &u, &d), 0);
+
+	config_tunnel_timers_user(&c, NULL, NULL, false, &t, &o);
+	ck_assert_uint_eq(t.dpd_s, 20);
+	ck_assert_int_eq(o.dpd, CONFIG_ORIGIN_GLOBAL);
+	config_tunnel_timers_user(&c, &g, NULL, false, &t, &o);
+	ck_assert_uint_eq(t.dpd_s, 8);
+	ck_assert_int_eq(o.dpd, CONFIG_ORIGIN_GROUP);
+	config_tunnel_timers_user(&c, &g, &u, false, &t, &o);
+	ck_assert_uint_eq(t.dpd_s, 2);
+	ck_assert_int_eq(o.dpd, CONFIG_ORIGIN_USER);
+	ck_assert_uint_eq(t.idle_timeout_s, 7);
+	ck_assert_int_eq(o.idle_timeout, CONFIG_ORIGIN_GROUP);
+	ck_assert_uint_eq(t.keepalive_s, 60);
+	ck_assert_int_eq(o.keepalive, CONFIG_ORIGIN_GLOBAL);
+	ck_assert_str_eq(config_origin_str(o.dpd), "user");
+	ck_assert_str_eq(config_origin_str(o.idle_timeout), "group");
+	ck_assert_str_eq(config_origin_str(o.keepalive), "global");
+
+	/* a mobile client: the group's mobile-dpd = 0 is the session's dpd (the
+	 * user's), the idle timeout the global mobile-idle-timeout */
+	config_tunnel_timers_user(&c, &g, &u, true, &t, &o);
+	ck_assert_uint_eq(t.dpd_s, 2);
+	ck_assert_int_eq(o.dpd, CONFIG_ORIGIN_USER);
+	ck_assert_uint_eq(t.idle_timeout_s, 1800);
+	ck_assert_int_eq(o.idle_timeout, CONFIG_ORIGIN_GLOBAL);
+	/* without the files: the global mobile values */
+	config_tunnel_timers_user(&c, NULL, &u, true, &t, NULL);
+	ck_assert_uint_eq(t.dpd_s, 1800);
+	config_free(&c);
+}
+END_TEST
+
+START_TEST(user_load_file)
+{
+	char path[] = "/tmp/test-config-user-XXXXXX";
+	int fd = mkstemp(path);
+	struct config_user u;
+	struct config_diag d = { 0 };
+	static const char text[] = "\xef\xbb\xbfidle-timeout = 7\n";
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, sizeof(text) - 1), (int)sizeof(text) - 1);
+	close(fd);
+	ck_assert_int_eq(config_user_load(path, &u, &d), 0);
+	ck_assert_uint_eq(u.set, 1u << CONFIG_USER_IDLE_TIMEOUT);
+	ck_assert_uint_eq(u.idle_timeout_s, 7);
+	unlink(path);
+}
+END_TEST
+
 START_TEST(mobile_timers)
 {
 	struct config c;
@@ -1463,6 +1605,14 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, mobile_platform);
 	tcase_add_test(tc, mobile_timers);
 	tcase_add_test(tc, rekey_str);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("per-user");
+	tcase_add_test(tc, user_keys);
+	tcase_add_test(tc, user_other_keys_warn);
+	tcase_add_test(tc, user_errors);
+	tcase_add_test(tc, user_precedence);
+	tcase_add_test(tc, user_load_file);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("files");
