@@ -21,6 +21,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <gnutls/gnutls.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -47,7 +48,8 @@ enum key_kind {
 	KEY_U32 = 0,  /* uint32_t at off, in [min, max], or 0 when zero_ok */
 	KEY_PORT,     /* uint16_t at off, same range rules */
 	KEY_BOOL,     /* bool at off */
-	KEY_STR,      /* char * at off; max = longest accepted length (0: any) */
+	KEY_STR,      /* char * at off; max = longest accepted length (0: any);
+		       * parse, when set, checks the value first */
 	KEY_SPECIAL,  /* parse/write callbacks */
 };
 
@@ -57,12 +59,13 @@ struct key_def {
 	size_t off;
 	uint32_t min, max;
 	bool zero_ok;
-	key_parse_fn *parse;  /* KEY_SPECIAL only */
+	key_parse_fn *parse;  /* KEY_SPECIAL; KEY_STR: an optional check */
 	key_write_fn *write;  /* KEY_SPECIAL only */
 };
 
 static key_parse_fn parse_auth, parse_device, parse_ipv4_network, parse_ipv4_netmask,
-	parse_dns, parse_route, parse_rekey_method, parse_socket_mode, parse_metrics_listen;
+	parse_dns, parse_route, parse_rekey_method, parse_socket_mode, parse_metrics_listen,
+	check_tls_priorities;
 static key_write_fn write_auth, write_device, write_ipv4_network, write_ipv4_netmask, write_dns,
 	write_route, write_rekey_method, write_socket_mode, write_metrics_listen;
 
@@ -79,6 +82,9 @@ static key_write_fn write_auth, write_device, write_ipv4_network, write_ipv4_net
 #define STR(n, def, field, req, maxlen, rng) \
 	{ .info = { .name = n, .default_value = def, .range = rng, .required = req }, \
 	  .kind = KEY_STR, .off = OFF(field), .max = maxlen }
+#define STR_CHECKED(n, def, field, maxlen, rng, check) \
+	{ .info = { .name = n, .default_value = def, .range = rng }, \
+	  .kind = KEY_STR, .off = OFF(field), .max = maxlen, .parse = check }
 #define SPECIAL(n, def, req, rep, maxn, rng, p, w) \
 	{ .info = { .name = n, .default_value = def, .range = rng, .required = req, .repeated = rep }, \
 	  .kind = KEY_SPECIAL, .max = maxn, .parse = p, .write = w }
@@ -99,6 +105,9 @@ static const struct key_def keys[] = {
 	PORT("udp-port", "443", udp_port, 1, true, "0 (no DTLS) or 1..65535"),
 	STR("server-cert", NULL, server_cert, true, PATH_MAX, "file name"),
 	STR("server-key", NULL, server_key, true, PATH_MAX, "file name or GnuTLS key URL"),
+	STR_CHECKED("tls-priorities", "NORMAL:%SERVER_PRECEDENCE", tls_priorities, 1024,
+		    "a GnuTLS priority string, checked at load", check_tls_priorities),
+	BOOL("match-tls-dtls-ciphers", "false", match_tls_dtls_ciphers),
 	STR("run-as-user", "nobody", run_as_user, false, 255, "user name or uid"),
 	STR("run-as-group", "nogroup", run_as_group, false, 255, "group name or gid"),
 	STR("socket-file", "/run/ocserv-modern.socket", socket_file, false, SUN_PATH_MAX - 11,
@@ -172,7 +181,7 @@ static const char *const ocserv_only[] = {
 	"enable-auth", "acct", "udp-listen-host", "listen-host-is-dyndns", "listen-netns",
 	"listen-proxy-proto", "listen-clear-file", "ca-cert", "crl", "dh-params",
 	"pin-file", "srk-pin-file", "key-pin", "srk-pin", "ocsp-response", "cert-user-oid",
-	"cert-group-oid", "tls-priorities", "match-tls-dtls-ciphers", "compression",
+	"cert-group-oid", "compression",
 	"no-compress-limit", "rate-limit-ms", "server-stats-reset-time", "stats-report-time",
 	"server-drain-ms", "sec-mod-scale", "pre-login-banner",
 	"host-update-script", "use-utmp", "use-dbus", "use-occtl", "log-level", "net-priority",
@@ -428,6 +437,12 @@ static int parse_generic(struct parser *p, const struct key_def *k, const char *
 		if (k->max && strlen(v) > k->max)
 			return perr(p, name, "%s: value is %zu bytes long, the limit is %" PRIu32,
 				    name, strlen(v), k->max);
+		if (k->parse != NULL) {
+			int r = k->parse(p, k, v);
+
+			if (r < 0)
+				return r;
+		}
 		return set_string(p, (char **)field(p->cfg, k), v, name);
 	case KEY_SPECIAL:
 		return k->parse(p, k, v);
@@ -527,6 +542,21 @@ static int parse_device(struct parser *p, const struct key_def *k, const char *v
 			return perr(p, k->info.name, "device = %s: invalid character '%c' "
 				    "(allowed: letters, digits, '_', '-', '.')", v, *s);
 	return set_string(p, &p->cfg->device, v, k->info.name);
+}
+
+/* GnuTLS parses the string exactly as the workers will; its error position
+ * points into v, so the message shows the rest of the string from there. */
+static int check_tls_priorities(struct parser *p, const struct key_def *k, const char *v)
+{
+	gnutls_priority_t prio;
+	const char *err_pos = NULL;
+	int r = gnutls_priority_init(&prio, v, &err_pos);
+
+	if (r < 0)
+		return perr(p, k->info.name, "%s = %s: not a valid GnuTLS priority string at \"%s\" (%s)",
+			    k->info.name, v, err_pos != NULL ? err_pos : "", gnutls_strerror(r));
+	gnutls_priority_deinit(prio);
+	return 0;
 }
 
 static int write_device(const struct config *c, const struct key_def *k, FILE *f)
@@ -1448,6 +1478,7 @@ void config_free(struct config *c)
 	free(c->occtl_admin_group);
 	free(c->metrics_listen);
 	free(c->pid_file);
+	free(c->tls_priorities);
 	free(c->session_store);
 	free(c->connect_script);
 	free(c->disconnect_script);

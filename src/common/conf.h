@@ -88,6 +88,8 @@ struct config {
 	uint16_t udp_port;              /* 0: no DTLS (no X-DTLS-* headers) */
 	char *server_cert;              /* required */
 	char *server_key;               /* required (file or GnuTLS URL) */
+	char *tls_priorities;           /* GnuTLS priority string of TLS (and the base of DTLS's) */
+	bool match_tls_dtls_ciphers;    /* DTLS only with the cipher TLS negotiated */
 
 	/* processes and sockets */
 	char *run_as_user;              /* workers drop to this user */

@@ -64,7 +64,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define DTLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-DTLS1.2:-KX-ALL:+PSK:%SERVER_PRECEDENCE"
+/* Appended to tls-priorities: DTLS 1.2 with PSK key exchange only. */
+#define DTLS_PRIORITIES_SUFFIX ":-VERS-ALL:+VERS-DTLS1.2:-KX-ALL:+PSK"
 /* Largest UDP datagram, and the largest DTLS record plaintext (2^14). */
 #define DGRAM_MAX 65536u
 #define PLAINTEXT_MAX (16384u + 256u)
@@ -845,8 +846,26 @@ static void dtls_free(struct worker_dtls *d)
 	free(d);
 }
 
+/* The DTLS priority string: tls-priorities (its ciphers, MACs, curves and
+ * %SERVER_PRECEDENCE apply as they do to TLS) restricted to DTLS 1.2 with
+ * PSK, and with match-tls-dtls-ciphers to the cipher this tunnel's TLS
+ * connection negotiated. 0, or -ENAMETOOLONG. */
+static int dtls_priorities(const struct worker *w, char *buf, size_t len)
+{
+	const char *cipher = gnutls_cipher_get_name(gnutls_cipher_get(w->tls));
+	int n;
+
+	if (w->cfg.match_tls_dtls_ciphers && cipher != NULL)
+		n = snprintf(buf, len, "%s" DTLS_PRIORITIES_SUFFIX ":-CIPHER-ALL:+%s",
+			     w->cfg.tls_priorities, cipher);
+	else
+		n = snprintf(buf, len, "%s" DTLS_PRIORITIES_SUFFIX, w->cfg.tls_priorities);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
 int worker_dtls_prepare(struct worker *w, unsigned port)
 {
+	char prio[1280];
 	static const char label[] = WORKER_DTLS_PSK_LABEL;
 	struct worker_dtls *d;
 	const char *err_pos = NULL;
@@ -879,9 +898,17 @@ int worker_dtls_prepare(struct worker *w, unsigned port)
 	if (r < 0)
 		goto fail;
 	gnutls_psk_set_server_credentials_function(d->cred, psk_cb);
-	r = gnutls_priority_init(&d->prio, DTLS_PRIORITIES, &err_pos);
-	if (r < 0)
+	if (dtls_priorities(w, prio, sizeof(prio)) < 0) {
+		r = GNUTLS_E_INVALID_REQUEST;
 		goto fail;
+	}
+	r = gnutls_priority_init(&d->prio, prio, &err_pos);
+	if (r < 0) {
+		log_err("DTLS priorities \"%s\": %s at \"%s\"", prio, gnutls_strerror(r),
+			err_pos != NULL ? err_pos : "");
+		goto fail;
+	}
+	log_debug("DTLS priorities for %s: %s", w->remote_ip, prio);
 	w->dtls = d;
 	return 0;
 fail:

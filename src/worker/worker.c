@@ -33,8 +33,6 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
-#define DEFAULT_TLS_PRIORITIES "NORMAL:%SERVER_PRECEDENCE"
-
 static void handshake_step(struct worker *w);
 static void flush_queue(struct worker *w);
 static void close_progress(struct worker *w);
@@ -479,7 +477,7 @@ static void handshake_step(struct worker *w)
 
 static int tls_setup(struct worker *w)
 {
-	const char *prio = DEFAULT_TLS_PRIORITIES;
+	const char *prio = w->cfg.tls_priorities;	/* checked at load */
 	const char *err_pos = NULL;
 	int ret;
 

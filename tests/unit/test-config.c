@@ -93,7 +93,9 @@ static const char full[] =
 	"try-mtu-discovery = 1\n"
 	"isolate-workers = no\n"
 	"rekey-time = 0\n"
-	"rekey-method = new-tunnel\n";
+	"rekey-method = new-tunnel\n"
+	"tls-priorities = \"SECURE256:%SERVER_PRECEDENCE:-VERS-TLS1.3\"\n"
+	"match-tls-dtls-ciphers = true\n";
 
 /* ---- warning capture */
 
@@ -161,6 +163,8 @@ START_TEST(defaults)
 	ck_assert_uint_eq(c.udp_port, 443);
 	ck_assert_str_eq(c.server_cert, "/etc/ocserv-modern/cert.pem");
 	ck_assert_str_eq(c.server_key, "/etc/ocserv-modern/key.pem");
+	ck_assert_str_eq(c.tls_priorities, "NORMAL:%SERVER_PRECEDENCE");
+	ck_assert(!c.match_tls_dtls_ciphers);
 	ck_assert_str_eq(c.run_as_user, "nobody");
 	ck_assert_str_eq(c.run_as_group, "nogroup");
 	ck_assert_str_eq(c.socket_file, "/run/ocserv-modern.socket");
@@ -276,6 +280,8 @@ START_TEST(every_key)
 	ck_assert_uint_eq(c.udp_port, 4444);
 	ck_assert_str_eq(c.server_cert, "/etc/ocserv-modern/cert.pem");
 	ck_assert_str_eq(c.server_key, "pkcs11:object=vpn-key");
+	ck_assert_str_eq(c.tls_priorities, "SECURE256:%SERVER_PRECEDENCE:-VERS-TLS1.3");
+	ck_assert(c.match_tls_dtls_ciphers);
 	ck_assert_str_eq(c.run_as_user, "ocserv");
 	ck_assert_str_eq(c.run_as_group, "ocserv-grp");
 	ck_assert_str_eq(c.socket_file, "/run/x.socket");
@@ -920,7 +926,7 @@ START_TEST(warn_every_ocserv_only_key)
 	static const char *const listed[] = {
 		"enable-auth", "acct", "udp-listen-host", "listen-host-is-dyndns", "listen-proxy-proto",
 		"ca-cert", "crl", "dh-params", "cert-user-oid", "cert-group-oid",
-		"tls-priorities", "match-tls-dtls-ciphers", "compression", "no-compress-limit",
+		"compression", "no-compress-limit",
 		"rate-limit-ms", "server-stats-reset-time", "pre-login-banner", "host-update-script",
 		"use-utmp", "ipv6-subnet-prefix", "ping-leases", "expose-iroutes", "route-add-cmd",
 		"route-del-cmd", "select-group", "select-group-by-url", "default-select-group",
@@ -942,6 +948,28 @@ START_TEST(warn_every_ocserv_only_key)
 	ck_assert(!config_key_is_ocserv_only("frobnicate"));
 	config_free(&c);
 	free(text);
+}
+END_TEST
+
+/* tls-priorities is parsed by GnuTLS at load: a bad string is fatal with
+ * the line and the rest of the string from where GnuTLS stopped */
+START_TEST(tls_priorities_checked)
+{
+	struct config c;
+	struct config_diag d;
+
+	parse_ok(MIN, &c);
+	ck_assert_str_eq(c.tls_priorities, "NORMAL:%SERVER_PRECEDENCE");
+	ck_assert(!c.match_tls_dtls_ciphers);
+	config_free(&c);
+	parse_ok(MIN "tls-priorities = \"NORMAL:-VERS-TLS1.3\"\nmatch-tls-dtls-ciphers = true\n", &c);
+	ck_assert_str_eq(c.tls_priorities, "NORMAL:-VERS-TLS1.3");
+	ck_assert(c.match_tls_dtls_ciphers);
+	config_free(&c);
+	ck_assert_int_eq(parse(MIN "\ntls-priorities = NORMAL:+BOGUS:-RSA\n", &c, &d), -EINVAL);
+	ck_assert_str_eq(d.key, "tls-priorities");
+	ck_assert_ptr_nonnull(strstr(d.msg, ":6: tls-priorities = NORMAL:+BOGUS:-RSA: "));
+	ck_assert_ptr_nonnull(strstr(d.msg, "at \"+BOGUS:-RSA\""));
 }
 END_TEST
 
@@ -1593,6 +1621,7 @@ static Suite *config_suite(void)
 	tc = tcase_create("warnings");
 	tcase_add_test(tc, warn_ocserv_only);
 	tcase_add_test(tc, chroot_dir_refused);
+	tcase_add_test(tc, tls_priorities_checked);
 	tcase_add_test(tc, isolate_workers_key);
 	tcase_add_test(tc, warn_every_ocserv_only_key);
 	tcase_add_test(tc, warn_duplicate);
