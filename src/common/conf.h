@@ -127,12 +127,18 @@ struct config {
 	/* limits */
 	uint32_t max_clients;           /* 0: unlimited */
 	uint32_t max_same_clients;      /* per user; 0: unlimited */
+	uint32_t max_unauth;            /* connections without a session yet; 0: unlimited */
+	uint32_t max_unauth_per_ip;     /* ... from one address; 0: unlimited */
+	uint32_t rate_limit_ms;         /* between accepted connections; 0: no limit */
+	uint32_t ban_points_connection; /* ban points per connection */
+	bool deny_roaming;              /* a cookie works only from the login's address */
 	uint32_t max_ban_score;         /* 0: no banning */
 	uint32_t ban_reset_time_s;
 	uint32_t min_reauth_time_s;
 
 	/* liveness (doc/spec/liveness.md §3-§9) */
 	uint32_t auth_timeout_s;        /* >= 1 */
+	uint32_t handshake_timeout_s;   /* TLS handshake + first request; >= 1 */
 	uint32_t dpd_s;                 /* 0: DPD off, else >= 2 */
 	uint32_t mobile_dpd_s;          /* already resolved: "mobile-dpd = 0" stores dpd_s */
 	uint32_t dpd_retries;           /* 1..10 */

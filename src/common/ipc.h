@@ -38,6 +38,13 @@
 /* Largest datagram (header included) either side sends or accepts. */
 #define IPC_MAX_MSG (64u * 1024u)
 
+/* The longest user name, group and password a login may carry (bytes): the
+ * worker refuses longer ones with 401, main refuses any it is sent anyway,
+ * so what waits for sec-mod stays small. */
+#define IPC_USERNAME_MAX 256u
+#define IPC_GROUP_MAX 256u
+#define IPC_PASSWORD_MAX 256u
+
 /* Wire type numbers: never renumber, only append. */
 enum ipc_type {
 	IPC_INVALID = 0,

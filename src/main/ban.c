@@ -93,7 +93,7 @@ static size_t addr_hash(const struct ban_addr *a)
 	return (size_t)(h ^ (h >> 29));
 }
 
-static bool addr_eq(const struct ban_addr *a, const struct ban_addr *b)
+bool ban_addr_equal(const struct ban_addr *a, const struct ban_addr *b)
 {
 	return a->family == b->family && memcmp(a->bytes, b->bytes, sizeof(a->bytes)) == 0;
 }
@@ -149,7 +149,7 @@ static struct ban_entry *lookup(const struct ban_table *t, const struct ban_addr
 	struct ban_entry *e = t->buckets[addr_hash(a) & (t->n_buckets - 1)];
 
 	for (; e != NULL; e = e->next)
-		if (addr_eq(&e->addr, a))
+		if (ban_addr_equal(&e->addr, a))
 			return e;
 	return NULL;
 }
@@ -255,7 +255,7 @@ bool ban_forget(struct ban_table *t, const struct ban_addr *a)
 	struct ban_entry **pp = &t->buckets[addr_hash(a) & (t->n_buckets - 1)];
 
 	for (; *pp != NULL; pp = &(*pp)->next) {
-		if (addr_eq(&(*pp)->addr, a)) {
+		if (ban_addr_equal(&(*pp)->addr, a)) {
 			struct ban_entry *e = *pp;
 
 			*pp = e->next;

@@ -56,6 +56,8 @@ struct ban_addr {
 int ban_addr_from_sockaddr(const struct sockaddr *sa, socklen_t len, struct ban_addr *out);
 /* From text ("192.0.2.1", "2001:db8::1", "::ffff:192.0.2.1"). 0 or -EINVAL. */
 int ban_addr_parse(const char *text, struct ban_addr *out);
+/* Same family and address. */
+bool ban_addr_equal(const struct ban_addr *a, const struct ban_addr *b);
 /* Text form into buf (at least INET6_ADDRSTRLEN bytes); returns buf. */
 const char *ban_addr_str(const struct ban_addr *a, char *buf, size_t len);
 

@@ -201,10 +201,16 @@ static unsigned log_changes(const struct config *o, const struct config *n, bool
 	BOOL(keep_tun_on_resume, "keep-tun-on-resume");
 	U32(max_clients, "max-clients");
 	U32(max_same_clients, "max-same-clients");
+	U32(max_unauth, "max-unauth");
+	U32(max_unauth_per_ip, "max-unauth-per-ip");
+	U32(rate_limit_ms, "rate-limit-ms");
+	U32(ban_points_connection, "ban-points-connection");
+	BOOL(deny_roaming, "deny-roaming");
 	U32(max_ban_score, "max-ban-score");
 	U32(ban_reset_time_s, "ban-reset-time");
 	U32(min_reauth_time_s, "min-reauth-time");
 	U32(auth_timeout_s, "auth-timeout");
+	U32(handshake_timeout_s, "handshake-timeout");
 	U32(dpd_s, "dpd");
 	U32(mobile_dpd_s, "mobile-dpd");
 	U32(dpd_retries, "dpd-retries");

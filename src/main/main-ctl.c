@@ -175,6 +175,24 @@ static void live_purge(struct main_ctl *ctl)
 	}
 }
 
+void main_ctl_worker_gone(struct server *srv, const struct worker_proc *w)
+{
+	struct ctl_live **pp;
+
+	if (srv->ctl == NULL)
+		return;
+	for (pp = &srv->ctl->live; *pp != NULL; pp = &(*pp)->next) {
+		struct ctl_live *l = *pp;
+
+		if (l->pid == w->pid && l->worker_started_ms == w->started_ms) {
+			*pp = l->next;
+			tunnel_stats__free_unpacked(l->st, NULL);
+			free(l);
+			return;
+		}
+	}
+}
+
 /* A deep copy of a protobuf-c message through its wire form. */
 static TunnelStats *stats_copy(const TunnelStats *st)
 {
@@ -400,6 +418,8 @@ static CtlTunnel *tunnel_from(struct build *b, const struct ctl_live *l)
 	t->tx_bytes = st->bytes_out;
 	t->rx_packets = st->packets_in;
 	t->tx_packets = st->packets_out;
+	t->has_spoofed = st->has_spoofed;
+	t->spoofed = st->spoofed;
 	t->tls_cipher = arena_strdup(&b->a, lv->tls_cipher);
 	t->has_fresh = true;
 	t->fresh = b->gather_id != 0 && st->has_request_id && st->request_id == b->gather_id;

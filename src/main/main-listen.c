@@ -38,12 +38,12 @@ static void accept_pause_cb(struct ev_loop *loop, ev_timer *t, int revents)
 		listeners_start(srv);
 }
 
-void main_pause_listeners(struct server *srv)
+void main_pause_listeners(struct server *srv, double seconds)
 {
 	for (int i = 0; i < srv->n_listeners; i++)
 		ev_io_stop(srv->loop, &srv->listeners[i].w);
 	ev_timer_stop(srv->loop, &srv->accept_pause_w);
-	ev_timer_set(&srv->accept_pause_w, MAIN_ACCEPT_PAUSE_S, 0.);
+	ev_timer_set(&srv->accept_pause_w, seconds, 0.);
 	ev_timer_start(srv->loop, &srv->accept_pause_w);
 }
 

@@ -55,8 +55,9 @@ typedef void main_accept_fn(struct ev_loop *loop, ev_io *w, int revents);
 int main_listen_open(struct server *srv, main_accept_fn *accept_cb);
 /* Start them on srv->loop. */
 void main_listen_start(struct server *srv);
-/* Stop accepting for MAIN_ACCEPT_PAUSE_S (not past a shutdown). */
-void main_pause_listeners(struct server *srv);
+/* Stop accepting for this many seconds (not past a shutdown): the
+ * connections wait in the kernel's backlog. */
+void main_pause_listeners(struct server *srv, double seconds);
 /* Close them (shutdown, exit). */
 void main_listen_close(struct server *srv);
 

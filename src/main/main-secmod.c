@@ -10,6 +10,9 @@
  * sec-mod is part of the server: if it dies, or breaks the protocol, or
  * takes no message for MAIN_SECMOD_STALL_S while some wait, main logs why
  * and shuts down (exit status 1) rather than run without session records.
+ * A long queue is no such reason: beyond MAIN_SECMOD_LOGIN_QUEUE_MAX new
+ * logins are answered 503 without asking sec-mod (main_secmod_busy), and a
+ * message the full queue cannot take is refused to its sender alone.
  *
  * Nothing here waits on sec-mod. A password check makes sec-mod busy for as
  * long as the hash takes, so a burst of logins (or a slow disk under the
@@ -38,6 +41,11 @@
 /* At most this many encoded bytes wait for sec-mod (tens of thousands of
  * messages: several per worker). */
 #define MAIN_SECMOD_QUEUE_MAX (8u * 1024u * 1024u)
+/* Queued bytes beyond which new logins are not passed on (503): the
+ * rest of the queue stays for the tunnels' messages. */
+#define MAIN_SECMOD_LOGIN_QUEUE_MAX (256u * 1024u)
+/* ... or queued messages (a password check each: seconds of work). */
+#define MAIN_SECMOD_LOGIN_QUEUE_COUNT 128u
 /* How long main waits for sec-mod to exit once it closed the socket. */
 #define MAIN_SECMOD_EXIT_WAIT_MS 1000
 /* Messages from sec-mod per wake-up. */
@@ -113,15 +121,22 @@ static int send_fd(struct server *srv, enum ipc_type type, const ProtobufCMessag
 	if (srv->secmod_fd < 0)
 		return -EPIPE;
 	r = ipc_outq_send_fd(&srv->secmod_q, srv->secmod_fd, type, msg, fd);
+	if (r == -ENOBUFS) {
+		/* behind, not broken: this one message is refused to its sender */
+		static vpn_ms_t last_log;
+		vpn_ms_t now = vpn_now_ms();
+
+		if (last_log == 0 || now - last_log >= 1000) {
+			last_log = now;
+			log_warn("sec-mod is behind: %zu messages (%zu bytes) wait for it; %s refused",
+				 srv->secmod_q.count, srv->secmod_q.bytes, ipc_type_str(type));
+		}
+		return r;
+	}
 	if (r < 0) {
 		char why[160];
 
-		if (r == -ENOBUFS)
-			snprintf(why, sizeof(why), "%zu messages (%zu bytes) wait for it already",
-				 srv->secmod_q.count, srv->secmod_q.bytes);
-		else
-			snprintf(why, sizeof(why), "sending %s: %s", ipc_type_str(type),
-				 ipc_strerror(r));
+		snprintf(why, sizeof(why), "sending %s: %s", ipc_type_str(type), ipc_strerror(r));
 		secmod_broken(srv, why);
 		return r;
 	}
@@ -149,6 +164,12 @@ int main_secmod_key_channel(struct server *srv, pid_t worker_pid, int fd)
 		log_warn("worker %ld gets no key channel (sec-mod: %s): its TLS handshake will fail",
 			 (long)worker_pid, ipc_strerror(r));
 	return r;
+}
+
+bool main_secmod_busy(const struct server *srv)
+{
+	return srv->secmod_q.bytes > MAIN_SECMOD_LOGIN_QUEUE_MAX ||
+	       srv->secmod_q.count > MAIN_SECMOD_LOGIN_QUEUE_COUNT;
 }
 
 int main_secmod_send(struct server *srv, enum ipc_type type, const ProtobufCMessage *msg)
@@ -184,6 +205,8 @@ void main_secmod_config(struct server *srv)
 	c.session_timeout = srv->cfg.session_timeout_s;
 	c.persistent_cookies = srv->cfg.persistent_cookies;
 	c.max_same_clients = srv->cfg.max_same_clients;
+	c.has_deny_roaming = true;
+	c.deny_roaming = srv->cfg.deny_roaming;
 	c.dpd = srv->cfg.dpd_s;
 	c.server_key = srv->cfg.server_key;
 	c.session_store = (char *)config_session_store(&srv->cfg);

@@ -57,9 +57,13 @@ void main_secmod_stop(struct server *srv);
 
 /* Send one message to sec-mod, never waiting: when its socket is full the
  * message is queued behind the others and sent as sec-mod reads. 0 (sent
- * or queued), or a negative ipc_outq_send() code after which main is
- * shutting down (sec-mod gone, or stuck with the queue full). */
+ * or queued); -ENOBUFS: the queue is full, this message is dropped (logged
+ * at most once a second) and main goes on; another negative ipc_outq_send()
+ * code: main is shutting down (sec-mod gone). */
 int main_secmod_send(struct server *srv, enum ipc_type type, const ProtobufCMessage *msg);
+/* So many messages wait for sec-mod that a new login should be refused
+ * (503) rather than queued behind them. */
+bool main_secmod_busy(const struct server *srv);
 /* Hand sec-mod its end (fd, closed here in any case) of the key channel of
  * a new worker (sec-mod/sec-mod-key.h). 0, or a negative ipc_send() code
  * (logged: that worker's TLS handshake fails). */

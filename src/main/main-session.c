@@ -521,17 +521,24 @@ void main_session_forget_all(struct server *srv)
 
 /* --- authentication ---------------------------------------------------------- */
 
-static void auth_reply_fail(struct server *srv, struct worker_proc *w, const char *msg, bool banned)
+/* A refused login: 401 (busy: 503, not tried) with msg. */
+static void auth_reply_refuse(struct server *srv, struct worker_proc *w, const char *msg,
+			      bool banned, bool busy)
 {
 	AuthReply r = AUTH_REPLY__INIT;
 
 	r.ok = false;
 	r.message = (char *)msg;
-	if (banned) {
-		r.has_banned = true;
-		r.banned = true;
-	}
+	r.has_banned = banned;
+	r.banned = banned;
+	r.has_busy = busy;
+	r.busy = busy;
 	worker_proc_send(srv, w, IPC_AUTH_REPLY, &r.base, -1);
+}
+
+static void auth_reply_fail(struct server *srv, struct worker_proc *w, const char *msg, bool banned)
+{
+	auth_reply_refuse(srv, w, msg, banned, false);
 }
 
 /* Points for w's address; true when they banned it (logged). */
@@ -550,6 +557,15 @@ static bool add_ban_points(struct server *srv, struct worker_proc *w, uint32_t p
  * refused here, with ban points. */
 static bool login_text_refused(struct server *srv, struct worker_proc *w, const AuthRequest *req)
 {
+	if (strlen(req->username) > IPC_USERNAME_MAX || strlen(req->password) > IPC_PASSWORD_MAX ||
+	    (req->group != NULL && strlen(req->group) > IPC_GROUP_MAX)) {
+		/* the worker refuses these itself: this one is not ours */
+		log_warn("login from %s refused: user name, password or group too long", w->remote_ip);
+		count_auth(srv, false);
+		auth_reply_fail(srv, w, "Authentication failed",
+				add_ban_points(srv, w, BAN_POINTS_WRONG_PASSWORD));
+		return true;
+	}
 	if (!log_text_suspect(req->username) && !log_text_suspect(req->group))
 		return false;
 	log_warn("login from %s refused: user name '%s' or group '%s' has control characters "
@@ -577,15 +593,24 @@ void main_session_auth(struct server *srv, struct worker_proc *w, AuthRequest *r
 	}
 	if (login_text_refused(srv, w, req))
 		return;
-	/* the address main accepted, not what the worker says */
+	if (main_secmod_busy(srv)) {
+		/* a login flood: the ones sec-mod cannot keep up with wait
+		 * nowhere, their clients try again later */
+		explicit_bzero(req->password, strlen(req->password));
+		auth_reply_refuse(srv, w, "Server busy", false, true);
+		return;
+	}
+	/* the address main accepted, not what the worker says; sec-mod has no
+	 * use for the User-Agent */
 	a.remote_ip = w->remote_ip;
+	a.user_agent = NULL;
 	q.request_id = main_secmod_request_id(srv);
 	q.auth = &a;
 	r = main_secmod_send_login(srv, &q);
 	/* passed on: no copy of the password stays in main's memory */
 	explicit_bzero(req->password, strlen(req->password));
 	if (r < 0) {
-		auth_reply_fail(srv, w, "Server not ready", false);
+		auth_reply_refuse(srv, w, "Server not ready", false, true);
 		return;
 	}
 	w->sm_request = q.request_id;
@@ -620,10 +645,26 @@ void main_session_on_sm_auth_reply(struct server *srv, const SmAuthReply *r)
 
 /* --- CONNECT -------------------------------------------------------------------- */
 
+/* Workers holding a tunnel (max-clients counts these, not connections). */
+static unsigned tunnels_held(const struct server *srv)
+{
+	unsigned n = 0;
+
+	for (const struct worker_proc *w = srv->workers; w != NULL; w = w->next)
+		n += w->state == WORKER_OPENING || w->state == WORKER_TUNNEL;
+	return n;
+}
+
 void main_session_open(struct server *srv, struct worker_proc *w, const SessionOpenRequest *req)
 {
 	SmOpenRequest q = SM_OPEN_REQUEST__INIT;
 
+	if (srv->cfg.max_clients != 0 && tunnels_held(srv) >= srv->cfg.max_clients) {
+		log_warn("CONNECT from %s refused: max-clients (%u) tunnels up", w->remote_ip,
+			 srv->cfg.max_clients);
+		open_reply_refuse(srv, w, 503, "server full");
+		return;
+	}
 	w->open_mobile = req->has_mobile && req->mobile;
 	snprintf(w->open_hostname, sizeof(w->open_hostname), "%s",
 		 req->hostname != NULL ? req->hostname : "");

@@ -371,6 +371,81 @@ void main_worker_adopt(struct server *srv, struct worker_proc *w, pid_t pid, int
 	log_info("connection from %s port %u: worker %ld", w->remote_ip, w->remote_port, (long)pid);
 }
 
+/* Connections without a session yet (still logging in), in all and from
+ * address a: max-unauth and max-unauth-per-ip count these, max-clients the
+ * tunnels (main_session_open). */
+static void count_unauth(const struct server *srv, const struct ban_addr *a, unsigned *all,
+			 unsigned *same)
+{
+	*all = *same = 0;
+	for (const struct worker_proc *w = srv->workers; w != NULL; w = w->next) {
+		if (w->state != WORKER_AUTH || w->exited)
+			continue;
+		(*all)++;
+		*same += ban_addr_equal(&w->addr, a);
+	}
+}
+
+/* Over max-unauth or max-unauth-per-ip: why (the connection is closed at
+ * once), or NULL. */
+static const char *unauth_limit(const struct server *srv, const struct ban_addr *a)
+{
+	unsigned all, same;
+
+	if (srv->cfg.max_unauth == 0 && srv->cfg.max_unauth_per_ip == 0)
+		return NULL;
+	count_unauth(srv, a, &all, &same);
+	if (srv->cfg.max_unauth != 0 && all >= srv->cfg.max_unauth)
+		return "max-unauth";
+	if (srv->cfg.max_unauth_per_ip != 0 && same >= srv->cfg.max_unauth_per_ip)
+		return "max-unauth-per-ip";
+	return NULL;
+}
+
+/* A refused connection is logged at most once a second (with how many
+ * were refused since the last line): a flood must not flood the log. */
+static void log_refused(const char *ip, const char *why, vpn_ms_t now)
+{
+	static vpn_ms_t last;
+	static unsigned long quiet;
+
+	if (last != 0 && now - last < 1000) {
+		quiet++;
+		return;
+	}
+	if (quiet != 0)
+		log_warn("connection from %s refused: %s reached (and %lu more since the last "
+			 "such line)", ip, why, quiet);
+	else
+		log_warn("connection from %s refused: %s reached", ip, why);
+	last = now;
+	quiet = 0;
+}
+
+/* Banned, or over a limit: closed at once (true). */
+static bool accept_refused(struct server *srv, const struct ban_addr *a, vpn_ms_t now)
+{
+	char ip[INET6_ADDRSTRLEN];
+	const char *why;
+
+	ban_addr_str(a, ip, sizeof(ip));
+	if (ban_is_banned(srv->bans, a, now)) {
+		log_info("connection from %s refused: address banned", ip);
+		return true;
+	}
+	if (ban_add_points(srv->bans, a, srv->cfg.ban_points_connection, now)) {
+		log_warn("address %s banned for %u s (ban score reached %u)", ip,
+			 srv->cfg.min_reauth_time_s, srv->cfg.max_ban_score);
+		return true;
+	}
+	why = unauth_limit(srv, a);
+	if (why != NULL) {
+		log_refused(ip, why, now);
+		return true;
+	}
+	return false;
+}
+
 void main_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 {
 	struct server *srv = ev_userdata(loop);
@@ -380,7 +455,6 @@ void main_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 		struct sockaddr_storage ss;
 		socklen_t sslen = sizeof(ss);
 		struct ban_addr a;
-		char ip[INET6_ADDRSTRLEN];
 		vpn_ms_t now;
 		int fd = accept4(io->fd, (struct sockaddr *)&ss, &sslen, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
@@ -390,7 +464,7 @@ void main_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 				 * pause instead of spinning on it */
 				log_err("accept: %s: not accepting for %.0f s", strerror(errno),
 					MAIN_ACCEPT_PAUSE_S);
-				main_pause_listeners(srv);
+				main_pause_listeners(srv, MAIN_ACCEPT_PAUSE_S);
 			} else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
 				   errno != ECONNABORTED) {
 				log_err("accept: %s", strerror(errno));
@@ -398,29 +472,18 @@ void main_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 			return;
 		}
 		now = vpn_now_ms();
-		if (ban_addr_from_sockaddr((struct sockaddr *)&ss, sslen, &a) < 0) {
-			close(fd);
-			continue;
-		}
-		ban_addr_str(&a, ip, sizeof(ip));
-		if (ban_is_banned(srv->bans, &a, now)) {
-			log_info("connection from %s refused: address banned", ip);
-			close(fd);
-			continue;
-		}
-		if (ban_add_points(srv->bans, &a, BAN_POINTS_CONNECTION, now)) {
-			log_warn("address %s banned for %u s (ban score reached %u)", ip,
-				 srv->cfg.min_reauth_time_s, srv->cfg.max_ban_score);
-			close(fd);
-			continue;
-		}
-		if (srv->cfg.max_clients != 0 && srv->n_workers >= srv->cfg.max_clients) {
-			log_warn("connection from %s refused: max-clients (%u) reached", ip,
-				 srv->cfg.max_clients);
+		if (ban_addr_from_sockaddr((struct sockaddr *)&ss, sslen, &a) < 0 ||
+		    accept_refused(srv, &a, now)) {
 			close(fd);
 			continue;
 		}
 		spawn_worker(srv, fd, &ss, sslen);
+		if (srv->cfg.rate_limit_ms != 0) {
+			/* one connection per rate-limit-ms: the next wait in the
+			 * kernel's backlog, the loop goes on */
+			main_pause_listeners(srv, srv->cfg.rate_limit_ms / 1000.0);
+			return;
+		}
 	}
 }
 
@@ -429,6 +492,7 @@ void main_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 static void free_worker(struct server *srv, struct worker_proc *w)
 {
 	main_udp_worker_gone(srv, w);
+	main_ctl_worker_gone(srv, w);
 	stop_ipc(srv, w);
 	ev_timer_stop(srv->loop, &w->timer_w);
 	if (w->prev)

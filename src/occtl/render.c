@@ -287,9 +287,14 @@ static void tunnel_fields(struct out *o, const CtlTunnel *t)
 	if (o->json) {
 		json_kv_uint(&o->j, "RX packets", t->rx_packets);
 		json_kv_uint(&o->j, "TX packets", t->tx_packets);
+		if (t->has_spoofed)
+			json_kv_uint(&o->j, "Spoofed packets", t->spoofed);
 	} else {
 		fprintf(o->t, "%sPackets: %" PRIu64 " received, %" PRIu64 " sent\n", o->indent,
 			t->rx_packets, t->tx_packets);
+		if (t->has_spoofed)
+			fprintf(o->t, "%sSpoofed packets: %" PRIu64 " (dropped)\n", o->indent,
+				t->spoofed);
 	}
 	f_str(o, "TLS ciphersuite", t->tls_cipher);
 	f_str(o, "DTLS cipher", t->dtls_cipher);

@@ -65,6 +65,7 @@ struct secmod {
 	bool configured;
 	char *passwd_file;
 	unsigned max_same;
+	bool deny_roaming;		/* a cookie works only from its login's address */
 	vpn_ms_t dpd_ms;
 	struct sm_login *logins;
 	size_t n_logins;
@@ -305,6 +306,7 @@ static int on_config(struct secmod *sm, const SmConfig *c, vpn_ms_t now)
 	sm->passwd_file = file;
 	session_table_set_cfg(sm->table, &sc);
 	sm->max_same = c->max_same_clients;
+	sm->deny_roaming = c->has_deny_roaming && c->deny_roaming;
 	sm->dpd_ms = vpn_s_to_ms(c->dpd);
 	if (!sm->configured)
 		log_debug("sec-mod: configured (cookie-timeout %u s, session-timeout %u s, "
@@ -610,6 +612,13 @@ static void on_open(struct secmod *sm, const SmOpenRequest *r, vpn_ms_t now)
 	enum vpn_connect_result cr;
 
 	if (s == NULL || s->m.state == VPN_SESSION_ENDED) {
+		open_reply(sm, r->request_id, NULL, VPN_CONNECT_REFUSED, now);
+		return;
+	}
+	if (sm->deny_roaming && strcmp(s->remote_ip, r->remote_ip) != 0) {
+		/* the session goes on where it is; only this CONNECT is refused */
+		log_warn("sec-mod: CONNECT for session of user '%s' from %s refused: deny-roaming "
+			 "(logged in from %s)", LOG_ESC(s->username), r->remote_ip, s->remote_ip);
 		open_reply(sm, r->request_id, NULL, VPN_CONNECT_REFUSED, now);
 		return;
 	}

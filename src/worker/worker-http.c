@@ -150,11 +150,19 @@ static void handle_login(struct worker *w)
 		send_form(w);
 		return;
 	}
+	if (x->username.len > IPC_USERNAME_MAX || x->password.len > IPC_PASSWORD_MAX ||
+	    (x->group_select.present && x->group_select.len > IPC_GROUP_MAX)) {
+		/* no such account: not worth a password check */
+		log_info("login from %s refused: user name, password or group too long",
+			 w->remote_ip);
+		explicit_bzero(x->password.text, sizeof(x->password.text));
+		reply_and_close(w, "401 Authentication failed", NULL);
+		return;
+	}
 	req.username = x->username.text;
 	req.password = x->password.text;
 	req.group = x->group_select.present ? x->group_select.text : NULL;
 	req.remote_ip = w->remote_ip;
-	req.user_agent = (char *)http_header_get(w->http, "User-Agent");
 	log_debug("login attempt by '%s' from %s", LOG_ESC(x->username.text), w->remote_ip);
 	r = worker_ipc_send(w, IPC_AUTH_REQUEST, &req.base);
 	/* The password has no business staying in memory. */
@@ -173,6 +181,12 @@ void worker_http_on_auth_reply(struct worker *w, struct ipc_msg *msg)
 	const struct xmlauth_complete c = { .banner = w->cfg.banner };
 	char *body;
 
+	if (!a->ok && a->has_busy && a->busy) {
+		log_info("login of '%s' from %s not tried: server busy",
+			 LOG_ESC(w->xml->username.text), w->remote_ip);
+		reply_and_close(w, "503 Service Unavailable", "server busy");
+		return;
+	}
 	if (!a->ok || !worker_cookie_is_safe(a->cookie)) {
 		if (a->ok)
 			log_err("main sent an unusable cookie for %s", w->remote_ip);
@@ -299,7 +313,8 @@ static void handle_request(struct worker *w)
 {
 	enum http_method m = http_req_method(w->http);
 
-	w->requests++;
+	if (w->requests++ == 0)
+		worker_first_request(w);
 	if (!http_keep_alive(w->http) || w->requests >= WORKER_MAX_REQUESTS)
 		w->close_after_reply = true;
 	log_debug("%s %s from %s (request %u)", http_method_str(m), LOG_ESC(http_req_target(w->http)),

@@ -25,6 +25,7 @@
 #include "common/tun.h"
 #include "vpn/idle.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -164,6 +165,8 @@ static void stats_fill(const struct worker *w, const struct vpn_tunnel_snapshot 
 	st->packets_out = sn->tx_packets;
 	st->dpd_probes_sent = sn->probes_sent[VPN_CHAN_CSTP];
 	st->dpd_probes_answered = sn->probes_answered[VPN_CHAN_CSTP];
+	st->has_spoofed = true;
+	st->spoofed = w->spoofed;
 	if (sn->last_rtt_ms[VPN_CHAN_CSTP] != VPN_NEVER) {
 		st->has_last_dpd_rtt_ms = true;
 		st->last_dpd_rtt_ms = (uint32_t)sn->last_rtt_ms[VPN_CHAN_CSTP];
@@ -342,7 +345,7 @@ static int start_take_session(struct worker *w, const SessionOpenReply *r, int t
 	w->username = dup_or_null(r->username);
 	snprintf(w->ipv4, sizeof(w->ipv4), "%s", r->ipv4 != NULL ? r->ipv4 : "");
 	snprintf(w->tun_name, sizeof(w->tun_name), "%s", r->tun_name != NULL ? r->tun_name : "");
-	if (r->ipv4 == NULL || r->ipv4_netmask == NULL) {
+	if (r->ipv4 == NULL || r->ipv4_netmask == NULL || inet_pton(AF_INET, r->ipv4, &w->lease) != 1) {
 		log_err("session reply for %s without an IPv4 address", w->remote_ip);
 		return -EINVAL;
 	}
@@ -570,12 +573,27 @@ enum vpn_frame_kind worker_frame_kind(uint8_t type)
 	}
 }
 
+/* An IPv4 packet whose source is not the lease: the client speaks for an
+ * address that is not its own (IPv6 is not leased and not checked). */
+static bool spoofed_ipv4(const struct worker *w, const uint8_t *pkt, size_t len)
+{
+	return (pkt[0] >> 4) == 4 && (len < 20 || memcmp(pkt + 12, &w->lease, 4) != 0);
+}
+
 void worker_tunnel_tun_write(struct worker *w, const uint8_t *pkt, size_t len)
 {
 	ssize_t n;
 
 	if (len == 0)
 		return;
+	if (spoofed_ipv4(w, pkt, len)) {
+		if (w->spoofed++ == 0 || log_get_level() >= LOG_LVL_DEBUG)
+			log_info("%s (%s) sent a packet from another source than its address %s "
+				 "(dropped and counted%s)", w->remote_ip,
+				 LOG_ESC(w->username ? w->username : "?"),
+				 w->ipv4, log_get_level() >= LOG_LVL_DEBUG ? "" : "; not logged again");
+		return;
+	}
 	do
 		n = write(w->tun_fd, pkt, len);
 	while (n < 0 && errno == EINTR);

@@ -578,12 +578,35 @@ void worker_close(struct worker *w, bool flush, int exit_code)
 
 /* --- timers and signals -------------------------------------------------- */
 
+/* The first deadline: handshake-timeout, unless auth-timeout is sooner. */
+static double first_deadline_s(const struct worker *w)
+{
+	return (double)(w->cfg.handshake_timeout_s < w->cfg.auth_timeout_s
+				? w->cfg.handshake_timeout_s : w->cfg.auth_timeout_s);
+}
+
+void worker_first_request(struct worker *w)
+{
+	double left = (double)w->cfg.auth_timeout_s - (ev_now(w->loop) - w->auth_started);
+
+	/* in time: what remains of auth-timeout from now on */
+	ev_timer_stop(w->loop, &w->auth_timer);
+	ev_timer_set(&w->auth_timer, left > 0 ? left : 0.0, 0.0);
+	ev_timer_start(w->loop, &w->auth_timer);
+}
+
 static void auth_timeout_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
 	struct worker *w = t->data;
 
 	if (w->tunnel_up)
 		return;
+	if (w->requests == 0 && w->cfg.handshake_timeout_s < w->cfg.auth_timeout_s) {
+		log_info("handshake-timeout (%u s): %s sent no complete request; closing",
+			 w->cfg.handshake_timeout_s, w->remote_ip);
+		worker_close(w, false, 0);
+		return;
+	}
 	log_info("auth-timeout (%u s): %s did not complete login and CONNECT; closing",
 		 w->cfg.auth_timeout_s, w->remote_ip);
 	worker_close(w, false, 0);
@@ -782,7 +805,8 @@ static int loop_setup(struct worker *w)
 	ev_io_init(&w->tcp_w, tcp_w_cb, w->tcp_fd, EV_WRITE);
 	ev_io_init(&w->ipc_r, ipc_cb, w->ipc_fd, EV_READ);
 	ev_io_init(&w->ipc_w, ipc_w_cb, w->ipc_fd, EV_WRITE);
-	ev_timer_init(&w->auth_timer, auth_timeout_cb, (double)w->cfg.auth_timeout_s, 0.0);
+	ev_timer_init(&w->auth_timer, auth_timeout_cb, first_deadline_s(w), 0.0);
+	w->auth_started = ev_now(w->loop);
 	ev_timer_init(&w->linger_timer, linger_cb, WORKER_LINGER_MS / 1000.0, 0.0);
 	ev_signal_init(&w->sig_term, signal_cb, SIGTERM);
 	ev_signal_init(&w->sig_int, signal_cb, SIGINT);

@@ -103,7 +103,9 @@ struct worker {
 	ev_io ipc_r;			/* a message from main */
 	ev_io ipc_w;			/* main's socket writable: only while ipcq waits */
 	ev_io tun_r;			/* an IP packet for the client */
-	ev_timer auth_timer;		/* auth-timeout: login + CONNECT must finish */
+	ev_timer auth_timer;		/* handshake-timeout until the first request,
+					 * then auth-timeout: login + CONNECT must finish */
+	ev_tstamp auth_started;		/* when auth_timer was first started */
 	ev_timer linger_timer;		/* bounds the close sequence */
 	ev_timer stats_timer;		/* periodic TunnelStats */
 	ev_timer probe_timer;		/* main's Probe: the grace after our DPD request */
@@ -134,6 +136,8 @@ struct worker {
 	char *session_id;		/* from SessionOpenReply, for logs */
 	char *username;
 	char ipv4[INET_ADDRSTRLEN];
+	struct in_addr lease;		/* ipv4, parsed: the only IPv4 source let in */
+	uint64_t spoofed;		/* client packets from another IPv4 source: dropped */
 	char tun_name[64];
 	vpn_ms_t tunnel_start_ms;
 	uint64_t probe_request;		/* main's Probe being answered; 0: none */
@@ -181,6 +185,9 @@ void worker_close(struct worker *w, bool flush, int exit_code);
 
 /* Resume/suspend reading the TCP socket (HTTP waits for main's replies). */
 void worker_tcp_read_enable(struct worker *w, bool on);
+/* The first complete HTTP request arrived (handshake-timeout met): the
+ * deadline becomes what is left of auth-timeout. */
+void worker_first_request(struct worker *w);
 
 /* --- worker-http.c ------------------------------------------------------- */
 

@@ -61,7 +61,11 @@ INTEGRATION_TESTS += \
 	tests/integration/test-sec-occtl.sh \
 	tests/integration/test-sec-privs.sh \
 	tests/integration/test-sec-worker-privs.sh \
-	tests/integration/test-sec-seccomp.sh
+	tests/integration/test-sec-seccomp.sh \
+	tests/integration/test-limits-unauth.sh \
+	tests/integration/test-limits-login-flood.sh \
+	tests/integration/test-limits-roaming.sh \
+	tests/integration/test-limits-spoof.sh
 
 if ENABLE_INTEGRATION
 TESTS += $(INTEGRATION_TESTS)
@@ -89,6 +93,7 @@ EXTRA_DIST += $(INTEGRATION_TESTS) \
 	tests/integration/sec-lib.sh \
 	tests/integration/keyscan.py \
 	tests/integration/tlshold.py \
+	tests/integration/flood.py \
 	tests/data/test.conf.in \
 	tests/data/gen-credentials.sh
 

@@ -76,10 +76,16 @@ static const char full[] =
 	"session-store = /var/tmp/ocsm-test/sessions.db\n"
 	"max-clients = 100\n"
 	"max-same-clients = 3\n"
+	"max-unauth = 50\n"
+	"max-unauth-per-ip = 0\n"
+	"rate-limit-ms = 100\n"
+	"ban-points-connection = 2\n"
+	"deny-roaming = true\n"
 	"max-ban-score = 0\n"
 	"ban-reset-time = 600\n"
 	"min-reauth-time = 0\n"
 	"auth-timeout = 60\n"
+	"handshake-timeout = 5\n"
 	"dpd = 30\n"
 	"mobile-dpd = 600\n"
 	"dpd-retries = 7\n"
@@ -318,10 +324,16 @@ START_TEST(every_key)
 	ck_assert(!c.keep_tun_on_resume);
 	ck_assert_uint_eq(c.max_clients, 100);
 	ck_assert_uint_eq(c.max_same_clients, 3);
+	ck_assert_uint_eq(c.max_unauth, 50);
+	ck_assert_uint_eq(c.max_unauth_per_ip, 0);
+	ck_assert_uint_eq(c.rate_limit_ms, 100);
+	ck_assert_uint_eq(c.ban_points_connection, 2);
+	ck_assert(c.deny_roaming);
 	ck_assert_uint_eq(c.max_ban_score, 0);
 	ck_assert_uint_eq(c.ban_reset_time_s, 600);
 	ck_assert_uint_eq(c.min_reauth_time_s, 0);
 	ck_assert_uint_eq(c.auth_timeout_s, 60);
+	ck_assert_uint_eq(c.handshake_timeout_s, 5);
 	ck_assert_uint_eq(c.dpd_s, 30);
 	ck_assert_uint_eq(c.mobile_dpd_s, 600);
 	ck_assert_uint_eq(c.dpd_retries, 7);
@@ -927,14 +939,14 @@ START_TEST(warn_every_ocserv_only_key)
 		"enable-auth", "acct", "udp-listen-host", "listen-host-is-dyndns", "listen-proxy-proto",
 		"ca-cert", "crl", "dh-params", "cert-user-oid", "cert-group-oid",
 		"compression", "no-compress-limit",
-		"rate-limit-ms", "server-stats-reset-time", "pre-login-banner", "host-update-script",
+		"server-stats-reset-time", "pre-login-banner", "host-update-script",
 		"use-utmp", "ipv6-subnet-prefix", "ping-leases", "expose-iroutes", "route-add-cmd",
 		"route-del-cmd", "select-group", "select-group-by-url", "default-select-group",
 		"auto-select-group", "proxy-url", "kkdcp", "user-profile", "cisco-svc-client-compat",
 		"client-bypass-protocol", "custom-header", "stats-report-time", "server-drain-ms",
 		"dtls-psk", "dtls-legacy", "cisco-client-compat", "output-buffer", "rx-data-per-sec",
-		"tx-data-per-sec", "use-occtl", "sec-mod-scale", "deny-roaming",
-		"ban-points-wrong-password", "ban-points-connection", "ban-points-kkdcp", "ban-time",
+		"tx-data-per-sec", "use-occtl", "sec-mod-scale",
+		"ban-points-wrong-password", "ban-points-kkdcp", "ban-time",
 		"config-per-user", "config-per-group", "default-user-config", "default-group-config",
 		"nbns", "ipv6-network", "iroute", "split-dns", "tunnel-all-dns", "explicit-ipv4",
 		"explicit-ipv6", "hostname", "net-priority", "cgroup", "no-udp",
