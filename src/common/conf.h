@@ -101,6 +101,7 @@ struct config {
 	char *occtl_admin_group;        /* its members may act, as root; NULL: root only */
 	char *metrics_listen;           /* "ADDRESS:PORT" of /metrics; NULL: none */
 	char *pid_file;
+	uint32_t server_drain_ms;       /* SIGTERM: refuse new connections this long first; 0: none */
 	char *connect_script;           /* NULL: none */
 	char *disconnect_script;        /* NULL: none */
 

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <libgen.h>
 #include <netdb.h>
 #include <signal.h>
@@ -87,6 +88,7 @@ static void main_shutdown(struct server *srv, int exit_code)
 	if (srv->shutting_down)
 		return;
 	srv->shutting_down = true;
+	ev_timer_stop(srv->loop, &srv->drain_w);
 	main_notify_stopping(srv);
 	srv->sessions_kept = config_session_store(&srv->cfg) != NULL && !srv->stop_ends_sessions;
 	if (srv->sessions_kept)
@@ -102,6 +104,32 @@ static void main_shutdown(struct server *srv, int exit_code)
 	ev_timer_start(srv->loop, &srv->shutdown_w);
 }
 
+static void drain_done_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct server *srv = ev_userdata(loop);
+
+	log_info("drain over after %" PRIu32 " ms: shutting down (%u worker%s)",
+		 srv->cfg.server_drain_ms, srv->n_workers, srv->n_workers == 1 ? "" : "s");
+	main_shutdown(srv, 0);
+}
+
+/* server-drain-ms: close the listeners, so that new connections are refused
+ * (a load balancer moves on), and let the tunnels run for that long before
+ * the shutdown. False when there is no drain to start. */
+static bool main_drain(struct server *srv, int signum)
+{
+	if (srv->cfg.server_drain_ms == 0 || srv->draining)
+		return false;
+	srv->draining = true;
+	main_listen_close(srv);
+	log_info("%s: draining for %" PRIu32 " ms: new connections are refused, "
+		 "the tunnels of %u worker%s go on", strsignal(signum), srv->cfg.server_drain_ms,
+		 srv->n_workers, srv->n_workers == 1 ? "" : "s");
+	ev_timer_init(&srv->drain_w, drain_done_cb, srv->cfg.server_drain_ms / 1000.0, 0.);
+	ev_timer_start(srv->loop, &srv->drain_w);
+	return true;
+}
+
 static void sigterm_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct server *srv = ev_userdata(loop);
@@ -111,6 +139,8 @@ static void sigterm_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		ev_break(loop, EVBREAK_ALL);
 		return;
 	}
+	if (main_drain(srv, w->signum))
+		return;
 	log_info("%s: shutting down (%u worker%s)", strsignal(w->signum), srv->n_workers,
 		 srv->n_workers == 1 ? "" : "s");
 	main_shutdown(srv, 0);

@@ -117,6 +117,8 @@ struct server {
 	ev_timer maint_w;
 	ev_timer accept_pause_w;
 	ev_timer shutdown_w;
+	ev_timer drain_w;              /* server-drain-ms: listeners closed, tunnels go on */
+	bool draining;
 	bool shutting_down;
 	bool stop_ends_sessions;       /* occtl stop now: end every session, even with a store */
 	bool sessions_kept;            /* shutting down with a session store: the sessions

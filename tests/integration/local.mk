@@ -20,6 +20,7 @@ INTEGRATION_TESTS += \
 	tests/integration/test-session-timeout.sh \
 	tests/integration/test-malformed.sh \
 	tests/integration/test-sigterm.sh \
+	tests/integration/test-drain.sh \
 	tests/integration/test-frozen-flood.sh \
 	tests/integration/test-dtls-connect.sh \
 	tests/integration/test-dtls-fallback.sh \

@@ -101,7 +101,8 @@ static const char full[] =
 	"rekey-time = 0\n"
 	"rekey-method = new-tunnel\n"
 	"tls-priorities = \"SECURE256:%SERVER_PRECEDENCE:-VERS-TLS1.3\"\n"
-	"match-tls-dtls-ciphers = true\n";
+	"match-tls-dtls-ciphers = true\n"
+	"server-drain-ms = 2500\n";
 
 /* ---- warning capture */
 
@@ -178,6 +179,7 @@ START_TEST(defaults)
 	ck_assert_uint_eq(c.occtl_socket_mode, 0600);
 	ck_assert_ptr_null(c.occtl_socket_group);
 	ck_assert_str_eq(c.pid_file, "/run/ocserv-modern.pid");
+	ck_assert_uint_eq(c.server_drain_ms, 0);
 	ck_assert_ptr_null(c.connect_script);
 	ck_assert_ptr_null(c.disconnect_script);
 	ck_assert_str_eq(c.device, "vpns");
@@ -296,6 +298,7 @@ START_TEST(every_key)
 	ck_assert_str_eq(c.occtl_socket_group, "adm");
 	ck_assert_str_eq(c.metrics_listen, "[::1]:9617");
 	ck_assert_str_eq(c.pid_file, "/run/z.pid");
+	ck_assert_uint_eq(c.server_drain_ms, 2500);
 	ck_assert_str_eq(c.connect_script, "/usr/local/bin/on-connect");
 	ck_assert_str_eq(c.disconnect_script, "/usr/local/bin/on-disconnect");
 	ck_assert_str_eq(c.device, "tun-vpn");
@@ -943,7 +946,7 @@ START_TEST(warn_every_ocserv_only_key)
 		"use-utmp", "ipv6-subnet-prefix", "ping-leases", "expose-iroutes", "route-add-cmd",
 		"route-del-cmd", "select-group", "select-group-by-url", "default-select-group",
 		"auto-select-group", "proxy-url", "kkdcp", "user-profile", "cisco-svc-client-compat",
-		"client-bypass-protocol", "custom-header", "stats-report-time", "server-drain-ms",
+		"client-bypass-protocol", "custom-header", "stats-report-time",
 		"dtls-psk", "dtls-legacy", "cisco-client-compat", "output-buffer", "rx-data-per-sec",
 		"tx-data-per-sec", "use-occtl", "sec-mod-scale",
 		"ban-points-wrong-password", "ban-points-kkdcp", "ban-time",
