@@ -2,12 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """flood.py: many connections to the gateway from one address, at once.
 
-  flood.py --host H --port P hold N SECONDS
-      open N plain TCP connections (no TLS handshake, nothing sent) and hold
+  flood.py --host H --port P hold N SECONDS [--sources A,B,...]
+      open N plain TCP connections (N from each source address given; no
+      TLS handshake, nothing sent) and hold
       them SECONDS; prints "OPENED a CLOSED_EARLY b CLOSED_LATE c
-      FIRST_CLOSE_MS m": connections the server closed within 1 s of the
-      last connect (refused at once), later (a deadline), and when the
-      first of the later ones closed (ms after the last connect, -1: none).
+      FIRST_CLOSE_MS m": connections the server closed within --early
+      seconds (default 1) of the last connect (refused at once), later (a
+      deadline), and when the first of the later ones closed (ms after the
+      last connect, -1: none).
   flood.py --host H --port P logins N [--user-len U] [--pass-len W]
           [--ua-len A] [--timeout T]
       N TLS connections at once, each one login (XML auth-reply) with a user
@@ -28,8 +30,11 @@ import time
 async def hold(args):
     loop = asyncio.get_running_loop()
     socks = []
-    for _ in range(args.n):
+    sources = args.sources.split(",") if args.sources else [None]
+    for i in range(args.n * len(sources)):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if sources[i % len(sources)] is not None:
+            s.bind((sources[i % len(sources)], 0))
         s.setblocking(False)
         try:
             await asyncio.wait_for(loop.sock_connect(s, (args.host, args.port)), 5)
@@ -53,8 +58,8 @@ async def hold(args):
             except OSError:
                 closed[i] = time.monotonic()
         await asyncio.sleep(0.05)
-    early = sum(1 for t in closed.values() if t - t_last <= 1.0)
-    late = [t for t in closed.values() if t - t_last > 1.0]
+    early = sum(1 for t in closed.values() if t - t_last <= args.early)
+    late = [t for t in closed.values() if t - t_last > args.early]
     first = int((min(late) - t_last) * 1000) if late else -1
     print(f"OPENED {len(socks)} CLOSED_EARLY {early} CLOSED_LATE {len(late)} "
           f"FIRST_CLOSE_MS {first}", flush=True)
@@ -118,6 +123,9 @@ def main():
     ap.add_argument("--pass-len", type=int, default=4096)
     ap.add_argument("--ua-len", type=int, default=15360)
     ap.add_argument("--timeout", type=float, default=30.0)
+    ap.add_argument("--early", type=float, default=1.0)
+    ap.add_argument("--sources", help="hold: N connections from each of these "
+                    "comma-separated local addresses (default: one, the kernel's choice)")
     args = ap.parse_args()
     if args.n < 1:
         return 2

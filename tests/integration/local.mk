@@ -64,6 +64,8 @@ INTEGRATION_TESTS += \
 	tests/integration/test-sec-worker-privs.sh \
 	tests/integration/test-sec-seccomp.sh \
 	tests/integration/test-limits-unauth.sh \
+	tests/integration/test-limits-unauth-many.sh \
+	tests/integration/test-limits-rate.sh \
 	tests/integration/test-limits-login-flood.sh \
 	tests/integration/test-limits-roaming.sh \
 	tests/integration/test-limits-spoof.sh

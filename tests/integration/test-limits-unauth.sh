@@ -20,7 +20,8 @@ connect_client c2
 bg_ping_start c2 0.2
 
 spawn_logged "$IT_WORK/hold.log" /dev/null ip netns exec "${CLI_NS[c1]}" \
-	python3 "$IT_DIR/flood.py" --host "$SERVER_IP" --port "$PORT" hold "$N" $((HS + 8))
+	python3 "$IT_DIR/flood.py" --host "$SERVER_IP" --port "$PORT" --early $((HS / 2)) \
+	hold "$N" $((HS + 8))
 hold_pid=$SPAWN_PID
 wait_log -E "$SERVER_LOG" "refused: max-unauth-per-ip reached" 1 10 ||
 	fatal "the server did not refuse c1's connections over max-unauth-per-ip"
