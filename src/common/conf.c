@@ -64,10 +64,10 @@ struct key_def {
 };
 
 static key_parse_fn parse_auth, parse_device, parse_ipv4_network, parse_ipv4_netmask,
-	parse_dns, parse_route, parse_rekey_method, parse_socket_mode, parse_metrics_listen,
+	parse_dns, parse_split_dns, parse_route, parse_rekey_method, parse_socket_mode, parse_metrics_listen,
 	check_tls_priorities;
 static key_write_fn write_auth, write_device, write_ipv4_network, write_ipv4_netmask, write_dns,
-	write_route, write_rekey_method, write_socket_mode, write_metrics_listen;
+	write_split_dns, write_route, write_rekey_method, write_socket_mode, write_metrics_listen;
 
 #define OFF(field) offsetof(struct config, field)
 #define U32(n, def, field, lo, hi, zero, rng) \
@@ -136,6 +136,11 @@ static const struct key_def keys[] = {
 		parse_ipv4_netmask, write_ipv4_netmask),
 	SPECIAL("dns", NULL, false, true, 32, "IPv4 or IPv6 address, up to 32 lines",
 		parse_dns, write_dns),
+	SPECIAL("nbns", NULL, false, true, 32, "IPv4 or IPv6 address, up to 32 lines",
+		parse_dns, write_dns),
+	SPECIAL("split-dns", NULL, false, true, 64, "a DNS domain, up to 64 lines",
+		parse_split_dns, write_split_dns),
+	BOOL("tunnel-all-dns", "false", tunnel_all_dns),
 	SPECIAL("route", NULL, false, true, 1024,
 		"default, NET/MASK, NET/PREFIX (IPv4 or IPv6), up to 1024 lines", parse_route, write_route),
 	SPECIAL("no-route", NULL, false, true, 1024, "NET/MASK, NET/PREFIX (IPv4 or IPv6), up to 1024 lines",
@@ -193,8 +198,8 @@ static const char *const ocserv_only[] = {
 	"no-compress-limit", "server-stats-reset-time", "stats-report-time",
 	"sec-mod-scale", "pre-login-banner",
 	"host-update-script", "use-utmp", "use-dbus", "use-occtl", "log-level", "net-priority",
-	"cgroup", "ipv6-network", "ipv6-subnet-prefix", "ipv6-prefix", "nbns", "split-dns",
-	"tunnel-all-dns", "ping-leases", "output-buffer", "rx-data-per-sec", "tx-data-per-sec",
+	"cgroup", "ipv6-network", "ipv6-subnet-prefix", "ipv6-prefix",
+	"ping-leases", "output-buffer", "rx-data-per-sec", "tx-data-per-sec",
 	"restrict-user-to-routes", "restrict-user-to-ports", "expose-iroutes", "iroute",
 	"explicit-ipv4", "explicit-ipv6", "hostname", "no-udp", "select-group",
 	"select-group-by-url", "default-select-group", "auto-select-group", "config-per-user",
@@ -217,7 +222,7 @@ struct parser {
 	unsigned seen[N_KEYS];       /* line a key was (last) set on; 0: not in the file */
 	int net_prefix;              /* /N given with ipv4-network, -1: none */
 	int mask_prefix;             /* prefix of ipv4-netmask, -1: none */
-	size_t cap_dns, cap_routes, cap_no_routes;
+	size_t cap_dns, cap_nbns, cap_split_dns, cap_routes, cap_no_routes;
 };
 
 /* ---------------------------------------------------------------- messages */
@@ -646,9 +651,14 @@ static int write_ipv4_netmask(const struct config *c, const struct key_def *k, F
 	return fprintf(f, "%s = %s\n", k->info.name, a) < 0 ? -EIO : 0;
 }
 
+/* dns and nbns: a list of addresses each. */
 static int parse_dns(struct parser *p, const struct key_def *k, const char *v)
 {
 	struct config *c = p->cfg;
+	bool is_nbns = !strcmp(k->info.name, "nbns");
+	struct config_addr **arr = is_nbns ? &c->nbns : &c->dns;
+	size_t *n = is_nbns ? &c->n_nbns : &c->n_dns;
+	size_t *cap = is_nbns ? &p->cap_nbns : &p->cap_dns;
 	struct config_addr a = { 0 };
 
 	if (inet_pton(AF_INET, v, &a.addr.v4) == 1)
@@ -656,20 +666,56 @@ static int parse_dns(struct parser *p, const struct key_def *k, const char *v)
 	else if (inet_pton(AF_INET6, v, &a.addr.v6) == 1)
 		a.family = AF_INET6;
 	else
-		return perr(p, k->info.name, "dns = %s: not an IPv4 or IPv6 address", v);
+		return perr(p, k->info.name, "%s = %s: not an IPv4 or IPv6 address", k->info.name, v);
 	inet_ntop(a.family, &a.addr, a.text, sizeof(a.text));
-	if (c->n_dns >= k->max)
-		return perr(p, k->info.name, "dns: more than %" PRIu32 " servers", k->max);
-	if (grow((void **)&c->dns, &p->cap_dns, c->n_dns, sizeof(*c->dns)))
+	if (*n >= k->max)
+		return perr(p, k->info.name, "%s: more than %" PRIu32 " servers", k->info.name, k->max);
+	if (grow((void **)arr, cap, *n, sizeof(**arr)))
 		return perr(p, k->info.name, "out of memory");
-	c->dns[c->n_dns++] = a;
+	(*arr)[(*n)++] = a;
 	return 0;
 }
 
 static int write_dns(const struct config *c, const struct key_def *k, FILE *f)
 {
-	for (size_t i = 0; i < c->n_dns; i++)
-		if (fprintf(f, "%s = %s\n", k->info.name, c->dns[i].text) < 0)
+	bool is_nbns = !strcmp(k->info.name, "nbns");
+	const struct config_addr *arr = is_nbns ? c->nbns : c->dns;
+	size_t n = is_nbns ? c->n_nbns : c->n_dns;
+
+	for (size_t i = 0; i < n; i++)
+		if (fprintf(f, "%s = %s\n", k->info.name, arr[i].text) < 0)
+			return -EIO;
+	return 0;
+}
+
+/* split-dns: one DNS domain per line (letters, digits, '-', '_', '.'). */
+static int parse_split_dns(struct parser *p, const struct key_def *k, const char *v)
+{
+	struct config *c = p->cfg;
+	char *d;
+
+	if (strlen(v) > 253)
+		return perr(p, k->info.name, "split-dns = %s: longer than 253 characters", v);
+	for (const char *s = v; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' || *s == '.'))
+			return perr(p, k->info.name, "split-dns = %s: invalid character '%c' "
+				    "(one domain per line: letters, digits, '-', '_', '.')", v, *s);
+	if (c->n_split_dns >= k->max)
+		return perr(p, k->info.name, "split-dns: more than %" PRIu32 " domains", k->max);
+	if (grow((void **)&c->split_dns, &p->cap_split_dns, c->n_split_dns, sizeof(*c->split_dns)))
+		return perr(p, k->info.name, "out of memory");
+	d = strdup(v);
+	if (d == NULL)
+		return perr(p, k->info.name, "out of memory");
+	c->split_dns[c->n_split_dns++] = d;
+	return 0;
+}
+
+static int write_split_dns(const struct config *c, const struct key_def *k, FILE *f)
+{
+	for (size_t i = 0; i < c->n_split_dns; i++)
+		if (fprintf(f, "%s = %s\n", k->info.name, c->split_dns[i]) < 0)
 			return -EIO;
 	return 0;
 }
@@ -1492,6 +1538,10 @@ void config_free(struct config *c)
 	free(c->disconnect_script);
 	free(c->device);
 	free(c->dns);
+	free(c->nbns);
+	for (size_t i = 0; i < c->n_split_dns; i++)
+		free(c->split_dns[i]);
+	free(c->split_dns);
 	free(c->routes);
 	free(c->no_routes);
 	free(c->default_domain);

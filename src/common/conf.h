@@ -112,6 +112,11 @@ struct config {
 	unsigned ipv4_prefix;           /* 1..30, same mask as ipv4_netmask */
 	struct config_addr *dns;        /* dns = ... (repeated), n_dns entries */
 	size_t n_dns;
+	struct config_addr *nbns;       /* nbns = ... (repeated): X-CSTP-NBNS */
+	size_t n_nbns;
+	char **split_dns;               /* split-dns = DOMAIN (repeated): X-CSTP-Split-DNS */
+	size_t n_split_dns;
+	bool tunnel_all_dns;            /* X-CSTP-Tunnel-All-DNS: true */
 	bool route_default;             /* "route = default" was given: full tunnel, routes[] empty */
 	struct config_route *routes;    /* route = ... ; none and !route_default: full tunnel too */
 	size_t n_routes;

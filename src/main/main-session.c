@@ -697,27 +697,38 @@ static int reply_lists(const struct server *srv, SessionOpenReply *r)
 {
 	const struct config *c = &srv->cfg;
 	char **dns = calloc(c->n_dns + 1, sizeof(*dns));
+	char **nbns = calloc(c->n_nbns + 1, sizeof(*nbns));
 	char **routes = calloc(c->n_routes + 1, sizeof(*routes));
 	char **no_routes = calloc(c->n_no_routes + 1, sizeof(*no_routes));
 
-	if (dns == NULL || routes == NULL || no_routes == NULL) {
+	if (dns == NULL || nbns == NULL || routes == NULL || no_routes == NULL) {
 		free(dns);
+		free(nbns);
 		free(routes);
 		free(no_routes);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < c->n_dns; i++)
 		dns[i] = c->dns[i].text;
+	for (size_t i = 0; i < c->n_nbns; i++)
+		nbns[i] = c->nbns[i].text;
 	for (size_t i = 0; i < c->n_routes; i++)
 		routes[i] = c->routes[i].text;
 	for (size_t i = 0; i < c->n_no_routes; i++)
 		no_routes[i] = c->no_routes[i].text;
 	r->n_dns = c->n_dns;
 	r->dns = dns;
+	r->n_nbns = c->n_nbns;
+	r->nbns = nbns;
 	r->n_routes = c->n_routes;
 	r->routes = routes;
 	r->n_no_routes = c->n_no_routes;
 	r->no_routes = no_routes;
+	/* the configuration's own array: nothing to free */
+	r->n_split_dns = c->n_split_dns;
+	r->split_dns = c->split_dns;
+	r->has_tunnel_all_dns = true;
+	r->tunnel_all_dns = c->tunnel_all_dns;
 	return 0;
 }
 
@@ -799,6 +810,7 @@ static void send_open_reply(struct server *srv, struct worker_proc *w)
 		 w->open_new_tun ? "" : " (kept device)", mobile ? " (mobile)" : "");
 	worker_proc_send(srv, w, IPC_SESSION_OPEN_REPLY, &r.base, m->tun.fd);
 	free(r.dns);
+	free(r.nbns);
 	free(r.routes);
 	free(r.no_routes);
 }

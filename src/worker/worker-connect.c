@@ -272,8 +272,14 @@ int cstp_connect_reply(char *buf, size_t size, const struct cstp_reply *r)
 	put_str(&o, "X-CSTP-Netmask", r->ipv4_netmask);
 	for (size_t i = 0; i < r->n_dns; i++)
 		put_str(&o, "X-CSTP-DNS", r->dns[i]);
+	for (size_t i = 0; i < r->n_nbns; i++)
+		put_str(&o, "X-CSTP-NBNS", r->nbns[i]);
+	for (size_t i = 0; i < r->n_split_dns; i++)
+		put_str(&o, "X-CSTP-Split-DNS", r->split_dns[i]);
 	for (size_t i = 0; i < r->n_routes; i++)
 		put_route(&o, "X-CSTP-Split-Include", r->routes[i]);
+	if (r->tunnel_all_dns)
+		put(&o, "X-CSTP-Tunnel-All-DNS: true\r\n");
 	for (size_t i = 0; i < r->n_no_routes; i++)
 		put_route(&o, "X-CSTP-Split-Exclude", r->no_routes[i]);
 	if (r->default_domain != NULL && r->default_domain[0] != '\0')

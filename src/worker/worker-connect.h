@@ -94,6 +94,11 @@ struct cstp_reply {
 	const char *ipv4_netmask;	/* X-CSTP-Netmask; required */
 	const char *const *dns;		/* X-CSTP-DNS, one header each */
 	size_t n_dns;
+	const char *const *nbns;	/* X-CSTP-NBNS, one header each */
+	size_t n_nbns;
+	const char *const *split_dns;	/* X-CSTP-Split-DNS, one domain each */
+	size_t n_split_dns;
+	bool tunnel_all_dns;		/* X-CSTP-Tunnel-All-DNS: true; false = omit */
 	/* X-CSTP-Split-Include(-IP6), one per route, "net/mask" or "net/prefix"
 	 * (IPv4 prefixes are written as dotted masks); "default" and
 	 * 0.0.0.0/0 are skipped: no Split-Include = default route. */

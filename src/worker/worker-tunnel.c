@@ -422,6 +422,11 @@ static void start_reply_fill(const struct worker *w, const SessionOpenReply *r,
 	rep->ipv4_netmask = r->ipv4_netmask;
 	rep->dns = (const char *const *)r->dns;
 	rep->n_dns = r->n_dns;
+	rep->nbns = (const char *const *)r->nbns;
+	rep->n_nbns = r->n_nbns;
+	rep->split_dns = (const char *const *)r->split_dns;
+	rep->n_split_dns = r->n_split_dns;
+	rep->tunnel_all_dns = r->has_tunnel_all_dns && r->tunnel_all_dns;
 	rep->routes = (const char *const *)r->routes;
 	rep->n_routes = r->n_routes;
 	rep->no_routes = (const char *const *)r->no_routes;

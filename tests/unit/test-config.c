@@ -102,7 +102,11 @@ static const char full[] =
 	"rekey-method = new-tunnel\n"
 	"tls-priorities = \"SECURE256:%SERVER_PRECEDENCE:-VERS-TLS1.3\"\n"
 	"match-tls-dtls-ciphers = true\n"
-	"server-drain-ms = 2500\n";
+	"server-drain-ms = 2500\n"
+	"nbns = 10.77.0.2\n"
+	"split-dns = corp.example.com\n"
+	"split-dns = lab.example\n"
+	"tunnel-all-dns = true\n";
 
 /* ---- warning capture */
 
@@ -180,6 +184,9 @@ START_TEST(defaults)
 	ck_assert_ptr_null(c.occtl_socket_group);
 	ck_assert_str_eq(c.pid_file, "/run/ocserv-modern.pid");
 	ck_assert_uint_eq(c.server_drain_ms, 0);
+	ck_assert_uint_eq(c.n_nbns, 0);
+	ck_assert_uint_eq(c.n_split_dns, 0);
+	ck_assert(!c.tunnel_all_dns);
 	ck_assert_ptr_null(c.connect_script);
 	ck_assert_ptr_null(c.disconnect_script);
 	ck_assert_str_eq(c.device, "vpns");
@@ -299,6 +306,12 @@ START_TEST(every_key)
 	ck_assert_str_eq(c.metrics_listen, "[::1]:9617");
 	ck_assert_str_eq(c.pid_file, "/run/z.pid");
 	ck_assert_uint_eq(c.server_drain_ms, 2500);
+	ck_assert_uint_eq(c.n_nbns, 1);
+	ck_assert_str_eq(c.nbns[0].text, "10.77.0.2");
+	ck_assert_uint_eq(c.n_split_dns, 2);
+	ck_assert_str_eq(c.split_dns[0], "corp.example.com");
+	ck_assert_str_eq(c.split_dns[1], "lab.example");
+	ck_assert(c.tunnel_all_dns);
 	ck_assert_str_eq(c.connect_script, "/usr/local/bin/on-connect");
 	ck_assert_str_eq(c.disconnect_script, "/usr/local/bin/on-disconnect");
 	ck_assert_str_eq(c.device, "tun-vpn");
@@ -661,6 +674,9 @@ static const struct {
 	/* addresses */
 	{ MIN "dns = 10.0.0.300\n", 5, "dns", "dns = 10.0.0.300: not an IPv4 or IPv6 address" },
 	{ MIN "dns = local\n", 5, "dns", "not an IPv4 or IPv6 address" },
+	{ MIN "nbns = wins\n", 5, "nbns", "nbns = wins: not an IPv4 or IPv6 address" },
+	{ MIN "split-dns = a.example b.example\n", 5, "split-dns",
+	  "split-dns = a.example b.example: invalid character ' '" },
 	{ MIN "route = 10.0.0.0\n", 5, "route", "expected NET/MASK or NET/PREFIX" },
 	{ MIN "route = 10.0.0.0/33\n", 5, "route", "bad prefix length" },
 	{ MIN "route = 10.0.0.0/\n", 5, "route", "bad prefix length" },
@@ -951,7 +967,7 @@ START_TEST(warn_every_ocserv_only_key)
 		"tx-data-per-sec", "use-occtl", "sec-mod-scale",
 		"ban-points-wrong-password", "ban-points-kkdcp", "ban-time",
 		"config-per-user", "config-per-group", "default-user-config", "default-group-config",
-		"nbns", "ipv6-network", "iroute", "split-dns", "tunnel-all-dns", "explicit-ipv4",
+		"ipv6-network", "iroute", "explicit-ipv4",
 		"explicit-ipv6", "hostname", "net-priority", "cgroup", "no-udp",
 		"restrict-user-to-routes", "restrict-user-to-ports", "use-seccomp",
 		"session-control", "append-routes", "compression-algo-priority",

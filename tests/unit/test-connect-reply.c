@@ -33,12 +33,16 @@ static struct cstp_reply base_reply(void)
 	};
 }
 
-/* The project standard reply of doc/spec/interop.md §2.4, without DTLS, byte for byte. */
+/* The project standard reply of doc/spec/interop.md §2.4, without DTLS, byte for byte,
+ * with the DNS headers in ocserv's order (NBNS, Split-DNS before the routes,
+ * Tunnel-All-DNS after Split-Include). */
 START_TEST(test_full_reply)
 {
 	static const char *const routes[] = { "10.10.0.0/255.255.0.0", "172.16.0.0/12",
 					      "fd00:1::/64" };
 	static const char *const no_routes[] = { "10.10.5.0/24" };
+	static const char *const nbns[] = { "192.168.77.2" };
+	static const char *const split_dns[] = { "corp.example", "lab.example" };
 	struct cstp_reply r = base_reply();
 	char buf[2048];
 	int n;
@@ -47,6 +51,11 @@ START_TEST(test_full_reply)
 	r.n_routes = 3;
 	r.no_routes = no_routes;
 	r.n_no_routes = 1;
+	r.nbns = nbns;
+	r.n_nbns = 1;
+	r.split_dns = split_dns;
+	r.n_split_dns = 2;
+	r.tunnel_all_dns = true;
 	n = cstp_connect_reply(buf, sizeof(buf), &r);
 	ck_assert_int_gt(n, 0);
 	ck_assert_uint_eq(strlen(buf), (size_t)n);
@@ -59,9 +68,13 @@ START_TEST(test_full_reply)
 		"X-CSTP-Netmask: 255.255.255.0\r\n"
 		"X-CSTP-DNS: 192.168.77.1\r\n"
 		"X-CSTP-DNS: 10.0.0.53\r\n"
+		"X-CSTP-NBNS: 192.168.77.2\r\n"
+		"X-CSTP-Split-DNS: corp.example\r\n"
+		"X-CSTP-Split-DNS: lab.example\r\n"
 		"X-CSTP-Split-Include: 10.10.0.0/255.255.0.0\r\n"
 		"X-CSTP-Split-Include: 172.16.0.0/255.240.0.0\r\n"
 		"X-CSTP-Split-Include-IP6: fd00:1::/64\r\n"
+		"X-CSTP-Tunnel-All-DNS: true\r\n"
 		"X-CSTP-Split-Exclude: 10.10.5.0/255.255.255.0\r\n"
 		"X-CSTP-Default-Domain: example.test\r\n"
 		"X-CSTP-Keepalive: 20\r\n"
