@@ -155,10 +155,11 @@ int main_secmod_key_channel(struct server *srv, pid_t worker_pid, int fd)
 	int r = -EPIPE;
 
 	kc.worker_pid = (uint32_t)worker_pid;
-	/* a descriptor cannot wait in secmod_q: now or never (the order
-	 * against queued messages does not matter for this one) */
+	/* behind the logins that wait, if any (at most 128 before new ones
+	 * get 503): a busy sec-mod delays this worker's handshake, a full
+	 * socket no longer fails it */
 	if (srv->secmod_fd >= 0)
-		r = ipc_send(srv->secmod_fd, IPC_SM_KEY_CHANNEL, &kc.base, fd);
+		r = send_fd(srv, IPC_SM_KEY_CHANNEL, &kc.base, fd);
 	close(fd);
 	if (r < 0)
 		log_warn("worker %ld gets no key channel (sec-mod: %s): its TLS handshake will fail",

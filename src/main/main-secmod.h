@@ -65,8 +65,9 @@ int main_secmod_send(struct server *srv, enum ipc_type type, const ProtobufCMess
  * (503) rather than queued behind them. */
 bool main_secmod_busy(const struct server *srv);
 /* Hand sec-mod its end (fd, closed here in any case) of the key channel of
- * a new worker (sec-mod/sec-mod-key.h). 0, or a negative ipc_send() code
- * (logged: that worker's TLS handshake fails). */
+ * a new worker (sec-mod/sec-mod-key.h), queued like any message when
+ * sec-mod is behind. 0, or a negative code as main_secmod_send() (logged:
+ * that worker's TLS handshake fails). */
 int main_secmod_key_channel(struct server *srv, pid_t worker_pid, int fd);
 /* The same for a login, with the password file, opened here (main is
  * root), passed along: sec-mod runs as run-as-user and cannot open it, and

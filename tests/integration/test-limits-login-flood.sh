@@ -57,6 +57,8 @@ expect_eq "every login answered (401 or 503)" $((a401 + a503)) "$N"
 it_log "sec-mod checked $a401 passwords, main answered $a503 with 503 (sec-mod busy)"
 n=$(server_count "shutting down")
 expect_eq "server log lines 'shutting down'" "$n" 0
+n=$(server_count "gets no key channel")
+expect_eq "workers that got no key channel (it waits in main's queue instead)" "$n" 0
 
 bg_ping_stop c2 || fatal "c2's background pinger did not stop"
 ok=1; [ "$BG_TX" -ge $((BG_SPAN_MS / 400)) ] && [ "$BG_RX" = "$BG_TX" ] && ok=0
