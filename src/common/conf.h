@@ -117,6 +117,7 @@ struct config {
 	char **split_dns;               /* split-dns = DOMAIN (repeated): X-CSTP-Split-DNS */
 	size_t n_split_dns;
 	bool tunnel_all_dns;            /* X-CSTP-Tunnel-All-DNS: true */
+	bool restrict_user_to_routes;   /* the worker drops client packets to other destinations */
 	bool route_default;             /* "route = default" was given: full tunnel, routes[] empty */
 	struct config_route *routes;    /* route = ... ; none and !route_default: full tunnel too */
 	size_t n_routes;

@@ -420,6 +420,8 @@ static CtlTunnel *tunnel_from(struct build *b, const struct ctl_live *l)
 	t->tx_packets = st->packets_out;
 	t->has_spoofed = st->has_spoofed;
 	t->spoofed = st->spoofed;
+	t->has_restricted = st->has_restricted;
+	t->restricted = st->restricted;
 	t->tls_cipher = arena_strdup(&b->a, lv->tls_cipher);
 	t->has_fresh = true;
 	t->fresh = b->gather_id != 0 && st->has_request_id && st->request_id == b->gather_id;

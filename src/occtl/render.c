@@ -289,12 +289,17 @@ static void tunnel_fields(struct out *o, const CtlTunnel *t)
 		json_kv_uint(&o->j, "TX packets", t->tx_packets);
 		if (t->has_spoofed)
 			json_kv_uint(&o->j, "Spoofed packets", t->spoofed);
+		if (t->has_restricted)
+			json_kv_uint(&o->j, "Restricted packets", t->restricted);
 	} else {
 		fprintf(o->t, "%sPackets: %" PRIu64 " received, %" PRIu64 " sent\n", o->indent,
 			t->rx_packets, t->tx_packets);
 		if (t->has_spoofed)
 			fprintf(o->t, "%sSpoofed packets: %" PRIu64 " (dropped)\n", o->indent,
 				t->spoofed);
+		if (t->has_restricted)
+			fprintf(o->t, "%sOutside the routes: %" PRIu64 " packets (dropped)\n",
+				o->indent, t->restricted);
 	}
 	f_str(o, "TLS ciphersuite", t->tls_cipher);
 	f_str(o, "DTLS cipher", t->dtls_cipher);

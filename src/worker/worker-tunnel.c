@@ -167,6 +167,8 @@ static void stats_fill(const struct worker *w, const struct vpn_tunnel_snapshot 
 	st->dpd_probes_answered = sn->probes_answered[VPN_CHAN_CSTP];
 	st->has_spoofed = true;
 	st->spoofed = w->spoofed;
+	st->has_restricted = w->cfg.restrict_user_to_routes;
+	st->restricted = w->restricted;
 	if (sn->last_rtt_ms[VPN_CHAN_CSTP] != VPN_NEVER) {
 		st->has_last_dpd_rtt_ms = true;
 		st->last_dpd_rtt_ms = (uint32_t)sn->last_rtt_ms[VPN_CHAN_CSTP];
@@ -585,6 +587,34 @@ static bool spoofed_ipv4(const struct worker *w, const uint8_t *pkt, size_t len)
 	return (pkt[0] >> 4) == 4 && (len < 20 || memcmp(pkt + 12, &w->lease, 4) != 0);
 }
 
+/* restrict-user-to-routes: a packet whose destination no route of its
+ * family covers (no routes, or route = default: every destination is
+ * allowed). A loop over the configured routes, no system call. */
+static bool outside_routes(const struct config *c, const uint8_t *pkt, size_t len)
+{
+	int family = (pkt[0] >> 4) == 6 ? AF_INET6 : AF_INET;
+	size_t alen = family == AF_INET6 ? 16 : 4;
+	const uint8_t *dst = pkt + (family == AF_INET6 ? 24 : 16);
+
+	if (!c->restrict_user_to_routes || c->route_default || c->n_routes == 0)
+		return false;
+	if (len < (family == AF_INET6 ? 40u : 20u))
+		return true;
+	for (size_t i = 0; i < c->n_routes; i++) {
+		const struct config_route *r = &c->routes[i];
+		const uint8_t *net = (const uint8_t *)&r->net;
+		unsigned full = r->prefix / 8, bits = r->prefix % 8;
+
+		if (r->family != family || r->prefix > alen * 8)
+			continue;
+		if (memcmp(dst, net, full) != 0)
+			continue;
+		if (bits == 0 || ((dst[full] ^ net[full]) & (0xffu << (8 - bits)) & 0xffu) == 0)
+			return false;
+	}
+	return true;
+}
+
 void worker_tunnel_tun_write(struct worker *w, const uint8_t *pkt, size_t len)
 {
 	ssize_t n;
@@ -597,6 +627,14 @@ void worker_tunnel_tun_write(struct worker *w, const uint8_t *pkt, size_t len)
 				 "(dropped and counted%s)", w->remote_ip,
 				 LOG_ESC(w->username ? w->username : "?"),
 				 w->ipv4, log_get_level() >= LOG_LVL_DEBUG ? "" : "; not logged again");
+		return;
+	}
+	if (outside_routes(&w->cfg, pkt, len)) {
+		if (w->restricted++ == 0 || log_get_level() >= LOG_LVL_DEBUG)
+			log_info("%s (%s) sent a packet to a destination outside the routes "
+				 "(restrict-user-to-routes: dropped and counted%s)", w->remote_ip,
+				 LOG_ESC(w->username ? w->username : "?"),
+				 log_get_level() >= LOG_LVL_DEBUG ? "" : "; not logged again");
 		return;
 	}
 	do

@@ -138,6 +138,7 @@ struct worker {
 	char ipv4[INET_ADDRSTRLEN];
 	struct in_addr lease;		/* ipv4, parsed: the only IPv4 source let in */
 	uint64_t spoofed;		/* client packets from another IPv4 source: dropped */
+	uint64_t restricted;		/* client packets outside the routes: dropped */
 	char tun_name[64];
 	vpn_ms_t tunnel_start_ms;
 	uint64_t probe_request;		/* main's Probe being answered; 0: none */

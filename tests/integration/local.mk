@@ -15,6 +15,7 @@
 INTEGRATION_TESTS += \
 	tests/integration/test-connect.sh \
 	tests/integration/test-dns-headers.sh \
+	tests/integration/test-restrict-routes.sh \
 	tests/integration/test-auth-fail.sh \
 	tests/integration/test-dpd-frozen.sh \
 	tests/integration/test-idle-timeout.sh \

@@ -106,7 +106,8 @@ static const char full[] =
 	"nbns = 10.77.0.2\n"
 	"split-dns = corp.example.com\n"
 	"split-dns = lab.example\n"
-	"tunnel-all-dns = true\n";
+	"tunnel-all-dns = true\n"
+	"restrict-user-to-routes = yes\n";
 
 /* ---- warning capture */
 
@@ -187,6 +188,7 @@ START_TEST(defaults)
 	ck_assert_uint_eq(c.n_nbns, 0);
 	ck_assert_uint_eq(c.n_split_dns, 0);
 	ck_assert(!c.tunnel_all_dns);
+	ck_assert(!c.restrict_user_to_routes);
 	ck_assert_ptr_null(c.connect_script);
 	ck_assert_ptr_null(c.disconnect_script);
 	ck_assert_str_eq(c.device, "vpns");
@@ -312,6 +314,7 @@ START_TEST(every_key)
 	ck_assert_str_eq(c.split_dns[0], "corp.example.com");
 	ck_assert_str_eq(c.split_dns[1], "lab.example");
 	ck_assert(c.tunnel_all_dns);
+	ck_assert(c.restrict_user_to_routes);
 	ck_assert_str_eq(c.connect_script, "/usr/local/bin/on-connect");
 	ck_assert_str_eq(c.disconnect_script, "/usr/local/bin/on-disconnect");
 	ck_assert_str_eq(c.device, "tun-vpn");
@@ -969,7 +972,7 @@ START_TEST(warn_every_ocserv_only_key)
 		"config-per-user", "config-per-group", "default-user-config", "default-group-config",
 		"ipv6-network", "iroute", "explicit-ipv4",
 		"explicit-ipv6", "hostname", "net-priority", "cgroup", "no-udp",
-		"restrict-user-to-routes", "restrict-user-to-ports", "use-seccomp",
+		"restrict-user-to-ports", "use-seccomp",
 		"session-control", "append-routes", "compression-algo-priority",
 		"debug-no-secmod-stats",
 	};
