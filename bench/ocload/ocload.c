@@ -62,7 +62,7 @@ struct client {
 	pthread_mutex_t lock;
 	pthread_cond_t thaw;
 
-	int64_t t_login_start, t_up, t_freeze, t_unfreeze, t_first_err;
+	int64_t t_login_start, t_up, t_freeze, t_unfreeze, t_first_err, t_last_connect;
 	int64_t resume_start, resume_ms_sum, resume_ms_max;
 	_Atomic int64_t last_rx;    /* last echo reply read from the tunnel */
 	unsigned connects, resumes, resume_failures;
@@ -152,6 +152,7 @@ static void progress(void *priv, int level, const char *fmt, ...)
 		int64_t t = now_ms();
 
 		c->connects++;
+		c->t_last_connect = t;
 		if (c->connects > 1 && c->resume_start >= 0) {
 			int64_t d = t - c->resume_start;
 
@@ -353,7 +354,7 @@ static void client_init(struct client *c, int id)
 	memset(c, 0, sizeof(*c));
 	c->id = id;
 	c->tun_app = -1;
-	c->t_freeze = c->t_unfreeze = c->t_first_err = c->resume_start = -1;
+	c->t_freeze = c->t_unfreeze = c->t_first_err = c->resume_start = c->t_last_connect = -1;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->thaw, NULL);
 	if (opt.nsources > 0)
@@ -573,7 +574,7 @@ static void report(void)
 			"\"connect_ms\":%lld,\"up_at_ms\":%lld,\"connects\":%u,\"resumes\":%u,"
 			"\"resume_ms_avg\":%lld,\"resume_ms_max\":%lld,\"pending_resume\":%s,"
 			"\"frozen_at_ms\":%lld,\"thawed_at_ms\":%lld,\"last_rx_ms\":%lld,"
-			"\"first_error_ms\":%lld,\"sent\":%llu,\"received\":%llu,\"lost\":%lld,"
+			"\"first_error_ms\":%lld,\"last_connect_ms\":%lld,\"sent\":%llu,\"received\":%llu,\"lost\":%lld,"
 			"\"error\":\"%s\"}\n",
 			c->id, c->source, c->vpn_ip, state_name[atomic_load(&c->state)],
 			(long long)(c->t_up >= 0 ? c->t_up - c->t_login_start : -1),
@@ -582,6 +583,7 @@ static void report(void)
 			(long long)c->resume_ms_max, c->resume_start >= 0 ? "true" : "false",
 			(long long)c->t_freeze, (long long)c->t_unfreeze,
 			(long long)atomic_load(&c->last_rx), (long long)c->t_first_err,
+			(long long)c->t_last_connect,
 			(unsigned long long)c->sent, (unsigned long long)c->received,
 			(long long)c->sent - (long long)c->received, c->error);
 	}
@@ -706,9 +708,14 @@ int main(int argc, char **argv)
 	struct rlimit rl = { 1 << 20, 1 << 20 };
 	pthread_t trickle;
 
+	struct timespec wall;
+
 	t0 = 0;
 	t0 = now_ms();
+	clock_gettime(CLOCK_REALTIME, &wall);
 	parse_args(argc, argv);
+	/* the wall clock of time 0, so that other logs can be compared */
+	printf("start: epoch_ms %lld\n", (long long)wall.tv_sec * 1000 + wall.tv_nsec / 1000000);
 	if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
 		getrlimit(RLIMIT_NOFILE, &rl);
 		rl.rlim_cur = rl.rlim_max;

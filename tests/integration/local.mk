@@ -52,6 +52,7 @@ INTEGRATION_TESTS += \
 	tests/integration/test-occtl-actions.sh \
 	tests/integration/test-occtl-dtls.sh \
 	tests/integration/test-ocload.sh \
+	tests/integration/test-store-ocload.sh \
 	tests/integration/test-metrics.sh \
 	tests/integration/test-systemd-notify.sh \
 	tests/integration/test-occtl-events.sh \
