@@ -128,6 +128,14 @@ static const struct key_def keys[] = {
 	U32("server-drain-ms", "0", server_drain_ms, 0, 3600000, false, "0..3600000 (0: none)"),
 	STR("connect-script", NULL, connect_script, false, PATH_MAX, "path; unset: none"),
 	STR("disconnect-script", NULL, disconnect_script, false, PATH_MAX, "path; unset: none"),
+	STR("config-per-user", NULL, config_per_user, false, PATH_MAX,
+	    "directory of files named after the users; unset: none"),
+	STR("config-per-group", NULL, config_per_group, false, PATH_MAX,
+	    "directory of files named after the groups; unset: none"),
+	STR("default-user-config", NULL, default_user_config, false, PATH_MAX,
+	    "file for users without their own; unset: none"),
+	STR("default-group-config", NULL, default_group_config, false, PATH_MAX,
+	    "file for groups without their own; unset: none"),
 	SPECIAL("device", "vpns", false, false, 0, "1..11 characters of A-Z a-z 0-9 _ . -",
 		parse_device, write_device),
 	SPECIAL("ipv4-network", NULL, true, false, 0, "A.B.C.D, A.B.C.D/N or A.B.C.D/MASK; N 1..30",
@@ -203,8 +211,7 @@ static const char *const ocserv_only[] = {
 	"ping-leases", "output-buffer", "rx-data-per-sec", "tx-data-per-sec",
 	"restrict-user-to-ports", "expose-iroutes", "iroute",
 	"explicit-ipv4", "explicit-ipv6", "hostname", "no-udp", "select-group",
-	"select-group-by-url", "default-select-group", "auto-select-group", "config-per-user",
-	"config-per-group", "default-user-config", "default-group-config", "route-add-cmd",
+	"select-group-by-url", "default-select-group", "auto-select-group", "route-add-cmd",
 	"route-del-cmd", "proxy-url", "kkdcp", "user-profile", "cisco-client-compat",
 	"cisco-svc-client-compat", "dtls-psk", "dtls-legacy", "client-bypass-protocol",
 	"custom-header", "included-http-headers", "camouflage", "camouflage_secret",
@@ -1537,6 +1544,10 @@ void config_free(struct config *c)
 	free(c->session_store);
 	free(c->connect_script);
 	free(c->disconnect_script);
+	free(c->config_per_user);
+	free(c->config_per_group);
+	free(c->default_user_config);
+	free(c->default_group_config);
 	free(c->device);
 	free(c->dns);
 	free(c->nbns);

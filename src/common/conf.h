@@ -104,6 +104,10 @@ struct config {
 	uint32_t server_drain_ms;       /* SIGTERM: refuse new connections this long first; 0: none */
 	char *connect_script;           /* NULL: none */
 	char *disconnect_script;        /* NULL: none */
+	char *config_per_user;          /* directory of per-user files; NULL: none */
+	char *config_per_group;         /* directory of per-group files; NULL: none */
+	char *default_user_config;      /* file for a user without one; NULL: none */
+	char *default_group_config;     /* file for a group without one; NULL: none */
 
 	/* network given to clients */
 	char *device;                   /* tun name prefix, "vpns" -> vpns0, vpns1... */

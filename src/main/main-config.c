@@ -168,6 +168,10 @@ static unsigned log_changes(const struct config *o, const struct config *n, bool
 	STR(auth_passwd_file, "auth passwd file");
 	STR(connect_script, "connect-script");
 	STR(disconnect_script, "disconnect-script");
+	STR(config_per_user, "config-per-user");
+	STR(config_per_group, "config-per-group");
+	STR(default_user_config, "default-user-config");
+	STR(default_group_config, "default-group-config");
 	if (lists_differ(TEXT_LIST(o->dns, o->n_dns), TEXT_LIST(n->dns, n->n_dns))) {
 		char a[LIST_TEXT_MAX], b[LIST_TEXT_MAX];
 
@@ -274,8 +278,9 @@ static int reload_config(struct server *srv)
 	main_session_cfg(&srv->cfg, &sc);
 	session_table_set_cfg(srv->sessions, &sc);
 	main_secmod_config(srv);
-	log_info("reload done: %u change%s (session timers apply to new sessions, tunnel "
-		 "settings to new tunnels, bans at once)", changes, changes == 1 ? "" : "s");
+	log_info("reload done: %u change%s (session timers and the per-user and per-group "
+		 "files apply to new sessions, tunnel settings to new tunnels, bans at once)",
+		 changes, changes == 1 ? "" : "s");
 	return 0;
 }
 

@@ -376,7 +376,33 @@ static uint32_t ms_to_s(uint32_t ms)
 	return ms / 1000;
 }
 
-static CtlTunnel *tunnel_from(struct build *b, const struct ctl_live *l)
+/* Where the tunnel's dpd, keepalive and idle timeout came from: the
+ * session's per-user and per-group files (m; NULL: none), else the global
+ * set or its mobile-* variant. */
+static void timers_from(struct build *b, CtlTunnel *t, const struct main_lease *m, bool mobile)
+{
+	struct config_tunnel_timers tt;
+	struct config_timer_origins o = { 0 };
+	char text[128];
+
+	if (m != NULL)
+		config_tunnel_timers_user(&b->ctl->srv->cfg, &m->group_cfg, &m->user_cfg, mobile,
+					  &tt, &o);
+	t->dpd_from = (char *)config_origin_str(o.dpd);
+	t->keepalive_from = (char *)config_origin_str(o.keepalive);
+	t->idle_timeout_from = (char *)config_origin_str(o.idle_timeout);
+	if (o.dpd == CONFIG_ORIGIN_GLOBAL && o.keepalive == CONFIG_ORIGIN_GLOBAL &&
+	    o.idle_timeout == CONFIG_ORIGIN_GLOBAL) {
+		t->timers_from = mobile ? "mobile" : "global";
+		return;
+	}
+	snprintf(text, sizeof(text), "%sdpd %s, keepalive %s, idle-timeout %s",
+		 mobile ? "mobile: " : "", t->dpd_from, t->keepalive_from, t->idle_timeout_from);
+	t->timers_from = arena_strdup(&b->a, text);
+}
+
+static CtlTunnel *tunnel_from(struct build *b, const struct ctl_live *l,
+			      const struct main_lease *m)
 {
 	const TunnelStats *st = l->st;
 	const TunnelLiveness *lv = st->live;
@@ -402,9 +428,7 @@ static CtlTunnel *tunnel_from(struct build *b, const struct ctl_live *l)
 	t->keepalive = ms_to_s(lv->keepalive_ms);
 	t->idle_timeout = ms_to_s(lv->idle_ms);
 	t->switch_to_tcp_timeout = ms_to_s(lv->switch_to_tcp_ms);
-	/* Per-user and per-group settings are not supported yet: the values
-	 * come from the global set, or its mobile-* variant. */
-	t->timers_from = lv->mobile ? "mobile" : "global";
+	timers_from(b, t, m, lv->mobile);
 	t->has_session_deadline_ms = lv->session_deadline_ms != 0;
 	t->session_deadline_ms = to_wall(&b->clk, lv->session_deadline_ms);
 	t->has_idle_deadline_ms = lv->idle_deadline_ms != 0;
@@ -474,7 +498,7 @@ static CtlConn *conn_from(struct build *b, const struct worker_proc *w)
 			c->mtu = lv->mtu;
 		}
 		c->hostname = arena_strdup(&b->a, lv->hostname);
-		c->tunnel = tunnel_from(b, l);
+		c->tunnel = tunnel_from(b, l, m);
 		if (c->tunnel != NULL && w->dtls_cipher[0] != '\0')
 			c->tunnel->dtls_cipher = arena_strdup(&b->a, w->dtls_cipher);
 		if (c->tunnel != NULL && w->dtls_peer[0] != '\0')

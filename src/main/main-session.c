@@ -20,6 +20,7 @@
 #include "common/log.h"
 #include "main/main-events.h"
 #include "main/main-metrics.h"
+#include "main/main-peruser.h"
 #include "main/main-script.h"
 #include "main/main-secmod.h"
 #include "main/main-session.h"
@@ -63,6 +64,7 @@ static struct main_lease *lease_new(struct server *srv, const struct secmod_sess
 	memcpy(m->sid, s->sid, sizeof(m->sid));
 	m->tun.fd = -1;
 	m->first_attach_ms = VPN_NEVER;
+	main_peruser_load(&srv->cfg, m->username, m->group, &m->user_cfg, &m->group_cfg);
 	m->next = srv->msessions;
 	if (srv->msessions != NULL)
 		srv->msessions->prev = m;
@@ -399,6 +401,21 @@ void main_session_mirror_end(void *opaque, struct secmod_session *s)
 	sm_terminate(opaque, s->serial, vpn_session_end_reason(&s->m));
 }
 
+/* Lease exactly want (in the pool) to serial: 0, -EADDRINUSE when it is
+ * taken, or the pool's error. */
+static int lease_exact(struct server *srv, uint64_t serial, struct in_addr want,
+		       struct in_addr *got)
+{
+	/* the seed that makes the pool start its search at this address */
+	int rc = ippool_lease(&srv->pool, serial, ntohl(want.s_addr) - srv->pool.first, got);
+
+	if (rc == 0 && got->s_addr != want.s_addr) {
+		ippool_release(&srv->pool, serial);
+		rc = -EADDRINUSE;
+	}
+	return rc;
+}
+
 /* A session sec-mod restored from the session store at start (main has no
  * record of it: the caller looked): its address
  * is reserved before any new session can take it (sec-mod sends these
@@ -434,12 +451,7 @@ static void lease_restore(struct server *srv, const struct secmod_session *s)
 			 s->ipv4 != 0 ? ip : "none", s->ipv4 != 0 ? "not in ipv4-network" : "unknown");
 		return;
 	}
-	/* the seed that makes the pool start its search at this address */
-	rc = ippool_lease(&srv->pool, s->serial, ntohl(want.s_addr) - srv->pool.first, &got);
-	if (rc == 0 && got.s_addr != want.s_addr) {
-		ippool_release(&srv->pool, s->serial);
-		rc = -EADDRINUSE;
-	}
+	rc = lease_exact(srv, s->serial, want, &got);
 	if (rc < 0) {
 		log_warn("session %.*s of user '%s' restored without its address %s: %s",
 			 (int)SESSION_ID_SHORT_LEN, s->sid, LOG_ESC(s->username), ip, strerror(-rc));
@@ -732,16 +744,19 @@ static int reply_lists(const struct server *srv, SessionOpenReply *r)
 	return 0;
 }
 
-/* The tunnel's timers: the configuration's for this client, and the
- * session's own values (fixed at authentication), not the current config:
- * a reload does not change a running session. */
+/* The tunnel's timers: the configuration's for this client with the
+ * session's per-user and per-group values over them (m), and the session's
+ * own values (fixed at authentication), not the current config: a reload
+ * does not change a running session. */
 static void reply_timers(const struct server *srv, const struct worker_proc *w,
-			 const struct secmod_session *s, SessionOpenReply *r, bool *mobile)
+			 const struct secmod_session *s, const struct main_lease *m,
+			 SessionOpenReply *r, bool *mobile)
 {
 	const struct vpn_session_cfg *scfg = vpn_session_get_cfg(&s->m);
 	struct config_tunnel_timers tt;
 
-	config_tunnel_timers(&srv->cfg, w->open_mobile, &tt);
+	config_tunnel_timers_user(&srv->cfg, &m->group_cfg, &m->user_cfg, w->open_mobile, &tt,
+				  NULL);
 	*mobile = tt.mobile;
 	r->has_dpd = r->has_dpd_retries = r->has_keepalive = r->has_idle_timeout = true;
 	r->has_session_timeout = r->has_session_remaining = r->has_cookie_timeout = true;
@@ -799,7 +814,7 @@ static void send_open_reply(struct server *srv, struct worker_proc *w)
 	r.mtu = m->tun.mtu;
 	r.has_dtls_port = true;
 	r.dtls_port = main_udp_port(srv);
-	reply_timers(srv, w, s, &r, &mobile);
+	reply_timers(srv, w, s, m, &r, &mobile);
 
 	if (w->open_requested_ipv4[0] != '\0' && strcmp(w->open_requested_ipv4, ipv4) != 0)
 		log_info("client %s asked for %s, session %.*s has %s", w->remote_ip,
@@ -853,6 +868,40 @@ static uint32_t lease_seed(const struct server *srv, const struct secmod_session
 	return seed;
 }
 
+/* The explicit-ipv4 of the session's user (else group) file, if any. */
+static const struct config_user *explicit_ipv4_of(const struct main_lease *m)
+{
+	const unsigned bit = 1u << CONFIG_USER_EXPLICIT_IPV4;
+
+	if (m->user_cfg.set & bit)
+		return &m->user_cfg;
+	return (m->group_cfg.set & bit) ? &m->group_cfg : NULL;
+}
+
+/* A new IPv4 lease for s into m->ipv4: its explicit-ipv4 when it has one
+ * that is in the pool and free, else the pool's choice. */
+static int lease_new_ipv4(struct server *srv, const struct secmod_session *s,
+			  struct main_lease *m)
+{
+	const struct config_user *u = explicit_ipv4_of(m);
+	char ip[INET_ADDRSTRLEN];
+	int rc;
+
+	if (u != NULL) {
+		inet_ntop(AF_INET, &u->explicit_ipv4, ip, sizeof(ip));
+		if (!ippool_contains(&srv->pool, u->explicit_ipv4))
+			rc = -EDOM;
+		else
+			rc = lease_exact(srv, s->serial, u->explicit_ipv4, &m->ipv4);
+		if (rc == 0)
+			return 0;
+		log_warn("explicit-ipv4 %s of user '%s' %s: the pool chooses its address", ip,
+			 LOG_ESC(s->username), rc == -EDOM ? "is not in ipv4-network"
+				: rc == -EADDRINUSE ? "is taken" : strerror(-rc));
+	}
+	return ippool_lease(&srv->pool, s->serial, lease_seed(srv, s), &m->ipv4);
+}
+
 /* Link MTU for the tun device: `mtu`, else 1500, capped by the client's
  * X-CSTP-Base-MTU (0: not sent). The worker lowers the device to the data
  * MTU once it knows its TLS overhead (worker-connect.h: cstp_mtu_compute). */
@@ -879,7 +928,7 @@ static const char *lease_and_tun(struct server *srv, const struct worker_proc *w
 
 	*new_tun = false;
 	if (!m->has_lease) {
-		rc = ippool_lease(&srv->pool, s->serial, lease_seed(srv, s), &m->ipv4);
+		rc = lease_new_ipv4(srv, s, m);
 		if (rc < 0) {
 			log_warn("no IPv4 address for user '%s': %s", LOG_ESC(s->username),
 				 rc == -ENOSPC ? "the pool is exhausted" : strerror(-rc));

@@ -35,6 +35,7 @@
  * main_script_run).
  */
 
+#include "common/conf.h"
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -78,6 +79,9 @@ struct main_lease {
 	char last_remote_ip[INET6_ADDRSTRLEN]; /* of its latest tunnel, for the scripts */
 	char local_ip[INET6_ADDRSTRLEN];
 	char hostname[256];
+	/* The session's per-user and per-group files, read when this record was
+	 * made (main-peruser.h): kept for the session's life. */
+	struct config_user user_cfg, group_cfg;
 	struct main_lease *prev, *next;
 };
 

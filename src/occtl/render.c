@@ -276,6 +276,11 @@ static void tunnel_fields(struct out *o, const CtlTunnel *t)
 	f_secs(o, "Switch-to-TCP timeout", "raw_switch_to_tcp_timeout",
 	       t->has_switch_to_tcp_timeout, t->switch_to_tcp_timeout, "off");
 	f_str(o, "Timers from", t->timers_from);
+	if (o->json) {
+		f_opt(o, "DPD from", t->dpd_from);
+		f_opt(o, "KeepAlive from", t->keepalive_from);
+		f_opt(o, "Idle timeout from", t->idle_timeout_from);
+	}
 	f_time(o, "Tunnel started", "raw_tunnel_started", t->has_started_ms ? t->started_ms : 0);
 	f_time(o, "Idle deadline", "raw_idle_deadline", t->has_idle_deadline_ms ? t->idle_deadline_ms : 0);
 	f_time(o, "Send blocked since", "raw_send_blocked",

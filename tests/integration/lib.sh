@@ -889,3 +889,27 @@ server_disconnect_line() {
 	ocserv) echo "Received server disconnect" ;;
 	esac
 }
+
+# idle_end NAME I WHAT: one final ping through NAME's tunnel (the last user
+# packet), then the server's idle-timeout disconnect on the client, measured:
+# not before I s after the ping was sent (t_before), at most I + 1.5 s after
+# its reply came back (t_after: event-loop latency, TLS/veth delivery and the
+# harness' log reading). WHAT names the checks. Sets IDLE_T_AFTER and
+# IDLE_T_END (epoch ms) for the caller's own checks.
+idle_end() {
+	local name=$1 i=$2 what=$3 t_before rc want
+	t_before=$(now_ms)
+	client_ping "$name" 1
+	rc=$?
+	IDLE_T_AFTER=$(now_ms)
+	verdict "final ping (the last user packet)" $rc
+	want=$(server_disconnect_line "idle timeout")
+	wait_log "${CLI_LOG[$name]}" "$want" 1 $((i + 5)) ||
+		fatal "no \"$want\" within $(wait_s $((i + 5)))"
+	IDLE_T_END=$(line_ms "$WAIT_LINE")
+	it_log "client: $WAIT_LINE"
+	expect_range "$what, not before I after the last user packet" \
+		$((IDLE_T_END - t_before)) $((i * 1000)) "" "from just before the final ping"
+	expect_range "$what, on time" $((IDLE_T_END - IDLE_T_AFTER)) "" $((i * 1000 + 1500)) \
+		"from the final reply; bound $i + 1.5 s"
+}

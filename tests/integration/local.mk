@@ -19,6 +19,7 @@ INTEGRATION_TESTS += \
 	tests/integration/test-auth-fail.sh \
 	tests/integration/test-dpd-frozen.sh \
 	tests/integration/test-idle-timeout.sh \
+	tests/integration/test-peruser.sh \
 	tests/integration/test-session-timeout.sh \
 	tests/integration/test-malformed.sh \
 	tests/integration/test-sigterm.sh \

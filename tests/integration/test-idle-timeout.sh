@@ -25,23 +25,10 @@ start_server
 connect_client c1
 client_ping c1 3 || verdict "ping through the tunnel" 1
 sleep 1
-t_before=$(now_ms)
-client_ping c1 1
-rc=$?
-t_after=$(now_ms)
-verdict "final ping (the last user packet)" $rc
-
-want=$(server_disconnect_line "idle timeout")
-if ! wait_log "${CLI_LOG[c1]}" "$want" 1 $((I + 5)); then
-	fatal "no \"$want\" within $(wait_s $((I + 5)))"
-fi
+idle_end c1 $I "idle-timeout"
 line=$WAIT_LINE
-t_end=$(line_ms "$line")
-it_log "client: $line"
-expect_range "idle-timeout, not before I after the last user packet" \
-	$((t_end - t_before)) $((I * 1000)) "" "from just before the final ping"
-expect_range "idle-timeout, on time" $((t_end - t_after)) "" $((I * 1000 + 1500)) \
-	"from the final reply; bound 9.5 s"
+t_after=$IDLE_T_AFTER
+t_end=$IDLE_T_END
 cts=$(client_ts_s "$line") && it_log "client's own --timestamp: $(date -d "@$cts" +%T) (whole seconds)"
 
 # DPD kept flowing during the idle period, and did not count as activity.

@@ -59,6 +59,10 @@ static const char full[] =
 	"pid-file = /run/z.pid\n"
 	"connect-script = /usr/local/bin/on-connect\n"
 	"disconnect-script = /usr/local/bin/on-disconnect\n"
+	"config-per-user = /etc/ocserv-modern/users\n"
+	"config-per-group = /etc/ocserv-modern/groups\n"
+	"default-user-config = /etc/ocserv-modern/user.conf\n"
+	"default-group-config = /etc/ocserv-modern/group.conf\n"
 	"device = tun-vpn\n"
 	"ipv4-network = 10.77.0.0\n"
 	"ipv4-netmask = 255.255.0.0\n"
@@ -191,6 +195,8 @@ START_TEST(defaults)
 	ck_assert(!c.restrict_user_to_routes);
 	ck_assert_ptr_null(c.connect_script);
 	ck_assert_ptr_null(c.disconnect_script);
+	ck_assert_ptr_null(c.config_per_user);
+	ck_assert_ptr_null(c.default_group_config);
 	ck_assert_str_eq(c.device, "vpns");
 	ck_assert_str_eq(v4(c.ipv4_network), "10.77.0.0");
 	ck_assert_str_eq(v4(c.ipv4_netmask), "255.255.255.0");
@@ -317,6 +323,10 @@ START_TEST(every_key)
 	ck_assert(c.restrict_user_to_routes);
 	ck_assert_str_eq(c.connect_script, "/usr/local/bin/on-connect");
 	ck_assert_str_eq(c.disconnect_script, "/usr/local/bin/on-disconnect");
+	ck_assert_str_eq(c.config_per_user, "/etc/ocserv-modern/users");
+	ck_assert_str_eq(c.config_per_group, "/etc/ocserv-modern/groups");
+	ck_assert_str_eq(c.default_user_config, "/etc/ocserv-modern/user.conf");
+	ck_assert_str_eq(c.default_group_config, "/etc/ocserv-modern/group.conf");
 	ck_assert_str_eq(c.device, "tun-vpn");
 	ck_assert_str_eq(v4(c.ipv4_network), "10.77.0.0");
 	ck_assert_str_eq(v4(c.ipv4_netmask), "255.255.0.0");
@@ -969,7 +979,6 @@ START_TEST(warn_every_ocserv_only_key)
 		"dtls-psk", "dtls-legacy", "cisco-client-compat", "output-buffer", "rx-data-per-sec",
 		"tx-data-per-sec", "use-occtl", "sec-mod-scale",
 		"ban-points-wrong-password", "ban-points-kkdcp", "ban-time",
-		"config-per-user", "config-per-group", "default-user-config", "default-group-config",
 		"ipv6-network", "iroute", "explicit-ipv4",
 		"explicit-ipv6", "hostname", "net-priority", "cgroup", "no-udp",
 		"restrict-user-to-ports", "use-seccomp",
@@ -980,6 +989,9 @@ START_TEST(warn_every_ocserv_only_key)
 		ck_assert_msg(config_key_is_ocserv_only(listed[i]), "%s", listed[i]);
 	ck_assert(!config_key_is_ocserv_only("dpd"));
 	ck_assert(!config_key_is_ocserv_only("frobnicate"));
+	/* implemented since: per-user and per-group files */
+	ck_assert(!config_key_is_ocserv_only("config-per-user"));
+	ck_assert(!config_key_is_ocserv_only("default-group-config"));
 	config_free(&c);
 	free(text);
 }

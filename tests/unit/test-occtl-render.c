@@ -78,7 +78,10 @@ static void setup(void)
 	tun.dpd = 30;
 	tun.keepalive = 0;
 	tun.idle_timeout = 1200;
-	tun.timers_from = "mobile";
+	tun.timers_from = "mobile: dpd user, keepalive global, idle-timeout group";
+	tun.dpd_from = "user";
+	tun.keepalive_from = "global";
+	tun.idle_timeout_from = "group";
 	tun.has_rx_bytes = true;
 	tun.rx_bytes = 123456;
 	tun.tls_cipher = "(TLS1.3)-(ECDHE-X25519)-(AES-256-GCM)";
@@ -216,7 +219,10 @@ START_TEST(session_waiting_fields)
 	has(j, "\"raw_cstp_next_dpd\": 1700000057");
 	has(j, "\"CSTP DPD probes sent\": 3");
 	has(j, "\"raw_cstp_dpd_rtt_ms\": 12");
-	has(j, "\"Timers from\": \"mobile\"");
+	has(j, "\"Timers from\": \"mobile: dpd user, keepalive global, idle-timeout group\"");
+	has(j, "\"DPD from\": \"user\"");
+	has(j, "\"KeepAlive from\": \"global\"");
+	has(j, "\"Idle timeout from\": \"group\"");
 	has(j, "\"DPD\": \"30\"");
 	has(j, "\"raw_dpd\": 30");
 	/* hostile user name: escaped, invalid byte replaced */
