@@ -122,10 +122,10 @@ static int add_rules(scmp_filter_ctx ctx)
 	/* signals to itself only (raise, abort): never to another process */
 	if (r == 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 1,
-				     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)self));
+				     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)self, 0));
 	if (r == 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
-				     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)self));
+				     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)self, 0));
 	return r;
 }
 
