@@ -58,8 +58,11 @@ if wait_exit "$SERVER_PID" $((DRAIN_MS / 1000 + 10)); then
 else
 	verdict "server exits after the drain" 1 "still running"
 fi
+# ocserv 1.1.6 drains the same way, but its workers end without a goodbye
+# and its client keeps trying to reconnect: only ours is checked further.
 if [ "$OCSM_SERVER" = modern ]; then
 	wait_log "$SERVER_LOG" 'draining for' 1 1
 	verdict "the server logged the drain" $? "$WAIT_LINE"
+	wait_exit "${CLI_PID[c1]}" 10
+	verdict "the client, told of the shutdown, exits" $?
 fi
-wait_exit "${CLI_PID[c1]}" 10 || verdict "client exits after the server" 1
