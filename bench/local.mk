@@ -35,6 +35,7 @@ bench-store: bench/store-bench
 
 EXTRA_DIST += \
 	bench/run \
+	bench/scale \
 	bench/store \
 	bench/README.md \
 	bench/lib/common.sh \
@@ -45,4 +46,6 @@ EXTRA_DIST += \
 	bench/lib/connect.sh \
 	bench/lib/ocprobe.py \
 	bench/lib/strace_idle.py \
-	bench/lib/report.py
+	bench/lib/report.py \
+	bench/lib/scale.sh \
+	bench/lib/scale.py
