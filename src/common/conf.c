@@ -1116,6 +1116,7 @@ static int unknown_key(struct parser *p, const char *key)
  * key of the same name gives range and parser (NULL: special). */
 static const char *const user_keys[CONFIG_USER_N_KEYS] = {
 	"dpd", "mobile-dpd", "keepalive", "idle-timeout", "mobile-idle-timeout", "explicit-ipv4",
+	"route", "no-route", "dns",
 };
 
 const char *config_user_key_name(enum config_user_key k)
@@ -1165,11 +1166,14 @@ static int user_kv(struct parser *p, const char *key, char *val)
 	}
 	if (clean_value(p, key, &val))
 		return -EINVAL;
-	if (p->user->set & (1u << i))
+	if ((p->user->set & (1u << i)) && !(k != NULL && k->info.repeated))
 		pwarn_at(p, p->line, key, "%s: set again; this value replaces the earlier one", key);
 	if (i == CONFIG_USER_EXPLICIT_IPV4) {
 		if (inet_pton(AF_INET, val, &p->user->explicit_ipv4) != 1)
 			return perr(p, key, "%s = %s: not an IPv4 address", key, val);
+	} else if (k->kind == KEY_SPECIAL) {
+		if (parse_generic(p, k, val))  /* the lists: into p->cfg, moved at the end */
+			return -EINVAL;
 	} else {
 		if (parse_generic(p, k, val))
 			return -EINVAL;
@@ -1492,6 +1496,64 @@ int config_load(const char *path, struct config *out, struct config_diag *diag)
 	return load_file(path, out, sizeof(*out), false, diag);
 }
 
+/* The lists the parsers built in p->cfg become out's; "route = default"
+ * drops the other route lines, as in the global file. */
+static void user_take_lists(struct parser *p, struct config_user *out)
+{
+	struct config *c = p->cfg;
+
+	if (c->route_default && c->n_routes)
+		pwarn_at(p, 0, "route", "route = default sends all traffic through the VPN; the "
+			 "%zu other route lines are ignored", c->n_routes);
+	out->route_default = c->route_default;
+	if (!c->route_default) {
+		out->routes = c->routes;
+		out->n_routes = c->n_routes;
+		c->routes = NULL;
+	}
+	out->no_routes = c->no_routes;
+	out->n_no_routes = c->n_no_routes;
+	c->no_routes = NULL;
+	out->dns = c->dns;
+	out->n_dns = c->n_dns;
+	c->dns = NULL;
+}
+
+void config_user_free(struct config_user *u)
+{
+	if (u == NULL)
+		return;
+	free(u->routes);
+	free(u->no_routes);
+	free(u->dns);
+	memset(u, 0, sizeof(*u));
+}
+
+/* The user's file if it sets key k, else the group's, else NULL (global). */
+static const struct config_user *user_or_group(const struct config_user *group,
+					       const struct config_user *user,
+					       enum config_user_key k)
+{
+	if (user != NULL && (user->set & (1u << k)))
+		return user;
+	return group != NULL && (group->set & (1u << k)) ? group : NULL;
+}
+
+void config_session_lists(const struct config *c, const struct config_user *group,
+			  const struct config_user *user, struct config_session_lists *out)
+{
+	const struct config_user *u = user_or_group(group, user, CONFIG_USER_ROUTE);
+
+	out->routes = u != NULL ? u->routes : c->routes;
+	out->n_routes = u != NULL ? u->n_routes : c->n_routes;
+	u = user_or_group(group, user, CONFIG_USER_NO_ROUTE);
+	out->no_routes = u != NULL ? u->no_routes : c->no_routes;
+	out->n_no_routes = u != NULL ? u->n_no_routes : c->n_no_routes;
+	u = user_or_group(group, user, CONFIG_USER_DNS);
+	out->dns = u != NULL ? u->dns : c->dns;
+	out->n_dns = u != NULL ? u->n_dns : c->n_dns;
+}
+
 int config_user_parse_buffer(const char *name, const char *buf, size_t len,
 			     struct config_user *out, struct config_diag *diag)
 {
@@ -1511,8 +1573,10 @@ int config_user_parse_buffer(const char *name, const char *buf, size_t len,
 	r = parse_lines(p, buf, len);
 	if (r && diag && !diag->msg[0])
 		snprintf(diag->msg, sizeof(diag->msg), "%s: %s", p->file, strerror(-r));
-	if (r)
-		memset(out, 0, sizeof(*out));
+	if (r == 0)
+		user_take_lists(p, out);
+	else
+		config_user_free(out);
 	config_free(&scratch);
 	free(p);
 	return r;
@@ -1626,14 +1690,11 @@ const char *config_origin_str(enum config_origin o)
 static void pick_user(const struct config_user *group, const struct config_user *user,
 		      enum config_user_key k, uint32_t *val, enum config_origin *from)
 {
-	*from = CONFIG_ORIGIN_GLOBAL;
-	if (user && (user->set & (1u << k))) {
-		*val = *user_field((struct config_user *)user, k);
-		*from = CONFIG_ORIGIN_USER;
-	} else if (group && (group->set & (1u << k))) {
-		*val = *user_field((struct config_user *)group, k);
-		*from = CONFIG_ORIGIN_GROUP;
-	}
+	const struct config_user *u = user_or_group(group, user, k);
+
+	*from = u == NULL ? CONFIG_ORIGIN_GLOBAL : u == user ? CONFIG_ORIGIN_USER : CONFIG_ORIGIN_GROUP;
+	if (u != NULL)
+		*val = *user_field((struct config_user *)u, k);
 }
 
 void config_tunnel_timers_user(const struct config *c, const struct config_user *group,

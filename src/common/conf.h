@@ -250,14 +250,37 @@ enum config_user_key {
 	CONFIG_USER_IDLE_TIMEOUT,
 	CONFIG_USER_MOBILE_IDLE_TIMEOUT,
 	CONFIG_USER_EXPLICIT_IPV4,         /* explicit-ipv4 = A.B.C.D */
+	CONFIG_USER_ROUTE,                 /* route lines: replace the group's or global list */
+	CONFIG_USER_NO_ROUTE,              /* no-route lines: likewise */
+	CONFIG_USER_DNS,                   /* dns lines: likewise */
 	CONFIG_USER_N_KEYS,
 };
 
+/* Owns its lists: release with config_user_free. */
 struct config_user {
 	uint32_t set;                      /* bit (1u << CONFIG_USER_*) per key the file sets */
 	uint32_t dpd_s, mobile_dpd_s, keepalive_s, idle_timeout_s, mobile_idle_timeout_s;
 	struct in_addr explicit_ipv4;
+	bool route_default;                /* "route = default": full tunnel, routes[] empty */
+	struct config_route *routes, *no_routes;
+	size_t n_routes, n_no_routes;
+	struct config_addr *dns;
+	size_t n_dns;
 };
+
+/* Release the lists of *u and zero it. NULL is fine. */
+void config_user_free(struct config_user *u);
+
+/* The lists a session's tunnels get (pointing into the configuration or
+ * the files; valid while they are): per list, user > group > global. */
+struct config_session_lists {
+	const struct config_route *routes, *no_routes;
+	size_t n_routes, n_no_routes;
+	const struct config_addr *dns;
+	size_t n_dns;
+};
+void config_session_lists(const struct config *cfg, const struct config_user *group,
+			  const struct config_user *user, struct config_session_lists *out);
 
 /* The name of a per-user key as written in a file ("dpd", ...), NULL past
  * the last one. */

@@ -92,6 +92,8 @@ static void lease_free(struct server *srv, struct main_lease *m)
 		srv->msessions = m->next;
 	if (m->next)
 		m->next->prev = m->prev;
+	config_user_free(&m->user_cfg);
+	config_user_free(&m->group_cfg);
 	free(m->username);
 	free(m->group);
 	free(m);
@@ -248,15 +250,17 @@ static int run_connect_script(struct server *srv, struct worker_proc *w,
 {
 	char ip[INET_ADDRSTRLEN], local[INET_ADDRSTRLEN];
 	struct in_addr l = ippool_server_addr(&srv->pool);
+	struct config_session_lists lists;
 	struct script_info in = {
 		.username = s->username, .group = s->group, .device = m->tun.name,
 		.ip_real = w->remote_ip, .ip_real_local = w->local_ip,
 		.remote_hostname = w->open_hostname, .ip_local = local, .ip_remote = ip,
-		.id = s->serial, .session_id = s->sid, .cfg = &srv->cfg,
+		.id = s->serial, .session_id = s->sid, .cfg = &srv->cfg, .lists = &lists,
 	};
 	char **env;
 	int r;
 
+	config_session_lists(&srv->cfg, &m->group_cfg, &m->user_cfg, &lists);
 	inet_ntop(AF_INET, &m->ipv4, ip, sizeof(ip));
 	inet_ntop(AF_INET, &l, local, sizeof(local));
 	env = script_env_build(&in);
@@ -275,12 +279,13 @@ static void run_disconnect_script(struct server *srv, const struct main_lease *m
 	char ip[INET_ADDRSTRLEN], local[INET_ADDRSTRLEN];
 	struct in_addr l = ippool_server_addr(&srv->pool);
 	vpn_ms_t now = vpn_now_ms();
+	struct config_session_lists lists;
 	struct script_info in = {
 		.disconnect = true,
 		.username = m->username, .group = m->group, .device = m->tun.name,
 		.ip_real = m->last_remote_ip, .ip_real_local = m->local_ip,
 		.remote_hostname = m->hostname, .ip_local = local, .ip_remote = ip,
-		.id = m->serial, .session_id = m->sid, .cfg = &srv->cfg,
+		.id = m->serial, .session_id = m->sid, .cfg = &srv->cfg, .lists = &lists,
 		.bytes_in = bytes_in, .bytes_out = bytes_out,
 		.duration_s = m->first_attach_ms != VPN_NEVER && now > m->first_attach_ms
 			      ? (now - m->first_attach_ms) / 1000 : 0,
@@ -291,6 +296,7 @@ static void run_disconnect_script(struct server *srv, const struct main_lease *m
 
 	if (srv->cfg.disconnect_script == NULL || !m->scripts_connected)
 		return;
+	config_session_lists(&srv->cfg, &m->group_cfg, &m->user_cfg, &lists);
 	inet_ntop(AF_INET, &m->ipv4, ip, sizeof(ip));
 	inet_ntop(AF_INET, &l, local, sizeof(local));
 	env = script_env_build(&in);
@@ -705,13 +711,19 @@ static uint32_t sat_u32(vpn_ms_t ms)
 /* The configuration's lists, as the reply's NULL-terminated arrays of
  * strings (pointing into srv->cfg; free the arrays only). -ENOMEM: none
  * allocated. */
-static int reply_lists(const struct server *srv, SessionOpenReply *r)
+static int reply_lists(const struct server *srv, const struct main_lease *m,
+		       SessionOpenReply *r)
 {
 	const struct config *c = &srv->cfg;
-	char **dns = calloc(c->n_dns + 1, sizeof(*dns));
-	char **nbns = calloc(c->n_nbns + 1, sizeof(*nbns));
-	char **routes = calloc(c->n_routes + 1, sizeof(*routes));
-	char **no_routes = calloc(c->n_no_routes + 1, sizeof(*no_routes));
+	struct config_session_lists l;
+	char **dns, **nbns, **routes, **no_routes;
+
+	/* dns, route and no-route: the session's files over the configuration */
+	config_session_lists(c, &m->group_cfg, &m->user_cfg, &l);
+	dns = calloc(l.n_dns + 1, sizeof(*dns));
+	nbns = calloc(c->n_nbns + 1, sizeof(*nbns));
+	routes = calloc(l.n_routes + 1, sizeof(*routes));
+	no_routes = calloc(l.n_no_routes + 1, sizeof(*no_routes));
 
 	if (dns == NULL || nbns == NULL || routes == NULL || no_routes == NULL) {
 		free(dns);
@@ -720,21 +732,21 @@ static int reply_lists(const struct server *srv, SessionOpenReply *r)
 		free(no_routes);
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < c->n_dns; i++)
-		dns[i] = c->dns[i].text;
+	for (size_t i = 0; i < l.n_dns; i++)
+		dns[i] = (char *)l.dns[i].text;
 	for (size_t i = 0; i < c->n_nbns; i++)
 		nbns[i] = c->nbns[i].text;
-	for (size_t i = 0; i < c->n_routes; i++)
-		routes[i] = c->routes[i].text;
-	for (size_t i = 0; i < c->n_no_routes; i++)
-		no_routes[i] = c->no_routes[i].text;
-	r->n_dns = c->n_dns;
+	for (size_t i = 0; i < l.n_routes; i++)
+		routes[i] = (char *)l.routes[i].text;
+	for (size_t i = 0; i < l.n_no_routes; i++)
+		no_routes[i] = (char *)l.no_routes[i].text;
+	r->n_dns = l.n_dns;
 	r->dns = dns;
 	r->n_nbns = c->n_nbns;
 	r->nbns = nbns;
-	r->n_routes = c->n_routes;
+	r->n_routes = l.n_routes;
 	r->routes = routes;
-	r->n_no_routes = c->n_no_routes;
+	r->n_no_routes = l.n_no_routes;
 	r->no_routes = no_routes;
 	/* the configuration's own array: nothing to free */
 	r->n_split_dns = c->n_split_dns;
@@ -792,7 +804,7 @@ static void send_open_reply(struct server *srv, struct worker_proc *w)
 		open_reply_refuse(srv, w, 401, "Cookie is not acceptable");
 		return;
 	}
-	if (reply_lists(srv, &r) < 0) {
+	if (reply_lists(srv, m, &r) < 0) {
 		log_err("session reply for %s: out of memory", w->remote_ip);
 		worker_proc_kill(srv, w, "out of memory");
 		return;

@@ -107,6 +107,8 @@ static void build(struct env_builder *b, const struct script_info *in)
 {
 	static const struct config none = { 0 };
 	const struct config *c = in->cfg != NULL ? in->cfg : &none;
+	struct config_session_lists own;
+	const struct config_session_lists *l = in->lists;
 	static const struct {
 		const char *suffix;
 		int family;
@@ -124,15 +126,19 @@ static void build(struct env_builder *b, const struct script_info *in)
 	var(b, "IP_REMOTE", in->ip_remote);
 	var_u64(b, "ID", in->id);
 	var(b, "SESSION_ID", in->session_id);
+	if (l == NULL) {
+		config_session_lists(c, NULL, NULL, &own);
+		l = &own;
+	}
 	for (size_t i = 0; i < sizeof(fam) / sizeof(fam[0]); i++) {
 		char name[32];
 
 		snprintf(name, sizeof(name), "OCSERV_ROUTES%s", fam[i].suffix);
-		routes(b, name, c->routes, c->n_routes, fam[i].family);
+		routes(b, name, l->routes, l->n_routes, fam[i].family);
 		snprintf(name, sizeof(name), "OCSERV_NO_ROUTES%s", fam[i].suffix);
-		routes(b, name, c->no_routes, c->n_no_routes, fam[i].family);
+		routes(b, name, l->no_routes, l->n_no_routes, fam[i].family);
 		snprintf(name, sizeof(name), "OCSERV_DNS%s", fam[i].suffix);
-		dns(b, name, c->dns, c->n_dns, fam[i].family);
+		dns(b, name, l->dns, l->n_dns, fam[i].family);
 	}
 	if (in->disconnect) {
 		var_u64(b, "STATS_BYTES_IN", in->bytes_in);

@@ -57,6 +57,8 @@ struct script_info {
 	uint64_t id;
 	const char *session_id;
 	const struct config *cfg;	/* routes, no-routes, dns; NULL: none */
+	/* the session's own routes, no-routes and dns (per-user files); NULL: cfg's */
+	const struct config_session_lists *lists;
 	/* disconnect only */
 	uint64_t bytes_in, bytes_out;
 	uint64_t duration_s;

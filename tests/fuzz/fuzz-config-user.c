@@ -56,5 +56,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((u.set & (1u << CONFIG_USER_IDLE_TIMEOUT)) &&
 	    (t.idle_timeout_s != u.idle_timeout_s || o.idle_timeout != CONFIG_ORIGIN_USER))
 		abort();
+	if ((u.route_default && u.n_routes) ||
+	    (!(u.set & (1u << CONFIG_USER_ROUTE)) && (u.n_routes || u.route_default)))
+		abort();
+	config_user_free(&u);
 	return 0;
 }

@@ -1174,7 +1174,9 @@ START_TEST(user_keys)
 
 	ck_assert_int_eq(user_parse("# alice\n\ndpd = 2\nmobile-dpd = 0\nkeepalive = \"30\"\n"
 				    "idle-timeout = 7\nmobile-idle-timeout = 0\n"
-				    "explicit-ipv4 = 10.77.0.42\n", &u, &d), 0);
+				    "explicit-ipv4 = 10.77.0.42\nroute = 10.1.0.0/16\n"
+				    "route = 10.2.0.0/255.255.0.0\nno-route = 10.2.3.0/24\n"
+				    "dns = 192.0.2.53\n", &u, &d), 0);
 	ck_assert_uint_eq(warns.n, 0);
 	ck_assert_uint_eq(u.set, (1u << CONFIG_USER_N_KEYS) - 1);
 	ck_assert_uint_eq(u.dpd_s, 2);
@@ -1184,6 +1186,14 @@ START_TEST(user_keys)
 	ck_assert_uint_eq(u.mobile_idle_timeout_s, 0);
 	inet_ntop(AF_INET, &u.explicit_ipv4, a, sizeof(a));
 	ck_assert_str_eq(a, "10.77.0.42");
+	ck_assert_uint_eq(u.n_routes, 2);
+	ck_assert_str_eq(u.routes[1].text, "10.2.0.0/255.255.0.0");
+	ck_assert_uint_eq(u.n_no_routes, 1);
+	ck_assert_str_eq(u.no_routes[0].text, "10.2.3.0/255.255.255.0");
+	ck_assert_uint_eq(u.n_dns, 1);
+	ck_assert_str_eq(u.dns[0].text, "192.0.2.53");
+	config_user_free(&u);
+	ck_assert_uint_eq(u.set, 0);
 	for (int k = 0; k < CONFIG_USER_N_KEYS; k++)
 		ck_assert_ptr_nonnull(config_user_key_name((enum config_user_key)k));
 	ck_assert_ptr_null(config_user_key_name(CONFIG_USER_N_KEYS));
@@ -1200,17 +1210,26 @@ START_TEST(user_other_keys_warn)
 	struct config_diag d;
 
 	/* a global key, an ocserv per-user key: warned and ignored */
-	ck_assert_int_eq(user_parse("max-clients = 3\nroute = 10.0.0.0/8\niroute = 10.1.0.0/16\n"
+	ck_assert_int_eq(user_parse("max-clients = 3\nsession-timeout = 9\niroute = 10.1.0.0/16\n"
 				    "dpd = 5\ndpd = 6\n", &u, &d), 0);
 	ck_assert_uint_eq(warns.n, 4);
 	ck_assert_str_eq(warns.key[0], "max-clients");
 	ck_assert_str_eq(warns.msg[0],
 			 "alice:1: max-clients: not accepted in a per-user or per-group file; ignored");
+	ck_assert_str_eq(warns.key[1], "session-timeout");
 	ck_assert_str_eq(warns.key[2], "iroute");
 	ck_assert_str_eq(warns.key[3], "dpd");
 	ck_assert_uint_eq(warns.line[3], 5);
 	ck_assert_uint_eq(u.set, 1u << CONFIG_USER_DPD);
 	ck_assert_uint_eq(u.dpd_s, 6);
+
+	/* route = default: full tunnel, the other route lines dropped (a warning) */
+	ck_assert_int_eq(user_parse("route = 10.0.0.0/8\nroute = default\n", &u, &d), 0);
+	ck_assert_uint_eq(warns.n, 1);
+	ck_assert(u.route_default);
+	ck_assert_uint_eq(u.n_routes, 0);
+	ck_assert_uint_eq(u.set, 1u << CONFIG_USER_ROUTE);
+	config_user_free(&u);
 }
 END_TEST
 
@@ -1225,6 +1244,9 @@ START_TEST(user_errors)
 	ck_assert_int_eq(user_parse("keepalive = 3\nidle-timout = 7\n", &u, &d), -EINVAL);
 	ck_assert_str_eq(d.msg, "alice:2: unknown key 'idle-timout' (did you mean 'idle-timeout'?)");
 	ck_assert_uint_eq(u.set, 0);
+	ck_assert_int_eq(user_parse("route = 10.0.0.0/8\nroute = 10.0.0.1/8\n", &u, &d), -EINVAL);
+	ck_assert_uint_eq(u.set, 0);
+	ck_assert_ptr_null(u.routes);
 	ck_assert_int_eq(user_parse("explicit-ipv4 = 10.77.0\n", &u, &d), -EINVAL);
 	ck_assert_str_eq(d.msg, "alice:1: explicit-ipv4 = 10.77.0: not an IPv4 address");
 	ck_assert_int_eq(user_parse("dpd =\n", &u, &d), -EINVAL);
@@ -1275,6 +1297,34 @@ START_TEST(user_precedence)
 	/* without the files: the global mobile values */
 	config_tunnel_timers_user(&c, NULL, &u, true, &t, NULL);
 	ck_assert_uint_eq(t.dpd_s, 1800);
+	config_free(&c);
+}
+END_TEST
+
+START_TEST(user_lists)
+{
+	struct config c;
+	struct config_user g, u;
+	struct config_diag d;
+	struct config_session_lists l;
+
+	parse_ok(MIN "route = 10.1.0.0/16\nno-route = 10.1.2.0/24\ndns = 192.0.2.1\n", &c);
+	ck_assert_int_eq(user_parse("route = 10.5.0.0/16\nroute = 10.6.0.0/16\ndns = 192.0.2.7\n",
+				    &g, &d), 0);
+	ck_assert_int_eq(user_parse("route = default\n", &u, &d), 0);
+	config_session_lists(&c, NULL, NULL, &l);
+	ck_assert_uint_eq(l.n_routes, 1);
+	ck_assert_str_eq(l.routes[0].text, "10.1.0.0/255.255.0.0");
+	config_session_lists(&c, &g, NULL, &l);
+	ck_assert_uint_eq(l.n_routes, 2);
+	ck_assert_str_eq(l.routes[1].text, "10.6.0.0/255.255.0.0");
+	ck_assert_uint_eq(l.n_no_routes, 1);  /* the group has none: the global one */
+	ck_assert_str_eq(l.dns[0].text, "192.0.2.7");
+	config_session_lists(&c, &g, &u, &l);
+	ck_assert_uint_eq(l.n_routes, 0);     /* the user's route = default: full tunnel */
+	ck_assert_str_eq(l.dns[0].text, "192.0.2.7");
+	config_user_free(&g);
+	config_user_free(&u);
 	config_free(&c);
 }
 END_TEST
@@ -1687,6 +1737,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, user_other_keys_warn);
 	tcase_add_test(tc, user_errors);
 	tcase_add_test(tc, user_precedence);
+	tcase_add_test(tc, user_lists);
 	tcase_add_test(tc, user_load_file);
 	suite_add_tcase(s, tc);
 
