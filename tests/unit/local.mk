@@ -27,6 +27,7 @@ UNIT_TESTS += \
 	tests/unit/test-ippool \
 	tests/unit/test-dtls-route \
 	tests/unit/test-script-env \
+	tests/unit/test-peruser \
 	tests/unit/test-cookie \
 	tests/unit/test-session-table \
 	tests/unit/test-sec-mod \
