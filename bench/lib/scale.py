@@ -111,6 +111,22 @@ def dpd_figures(a, rows, P):
             out(a.server, f"{P}.dpd_lastrx_{name}", pct(since_rx, p) / 1000.0, "s", note)
 
 
+def readdressed(a, rows):
+    """How many of rows (clients) the server gave a different tunnel address
+    on a later connection: libopenconnect ends a session whose reconnect
+    brings another address. From ocserv's "SRC sending IPv4 ADDR" lines;
+    None for ours (it keeps a waiting session's lease)."""
+    if a.server != "ocserv":
+        return None
+    rx = re.compile(r" (\d+\.\d+\.\d+\.\d+) sending IPv4 (\S+)")
+    seen = {}
+    for line in a.loglines:
+        m = rx.search(line)
+        if m:
+            seen.setdefault(m.group(1), []).append(m.group(2))
+    return sum(1 for r in rows if len(set(seen.get(r["source"], []))) > 1)
+
+
 def resume_figures(a, rows, P):
     cut = [r for r in rows if r["thawed_at_ms"] >= 0]
     if not cut:
@@ -119,8 +135,11 @@ def resume_figures(a, rows, P):
     ok = [r for r in cut if r["resumes"] >= 1 and not r["pending_resume"]
           and r["state"] != "failed"]
     failed = len(cut) - len(ok)
-    out(a.server, P + ".resume_failed", failed, "clients",
-        f"{len(cut)} cut for the storm; {sum(r['state'] == 'failed' for r in cut)} gave up")
+    note = f"{len(cut)} cut for the storm; {sum(r['state'] == 'failed' for r in cut)} gave up"
+    moved = readdressed(a, [r for r in cut if r not in ok])
+    if moved is not None:
+        note += f"; {moved} of them were given another address on reconnect"
+    out(a.server, P + ".resume_failed", failed, "clients", note)
     if ok:
         t = [r["resume_ms_max"] for r in ok]
         out(a.server, P + ".resume_all", max(t) / 1000.0, "s",
