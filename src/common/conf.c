@@ -64,10 +64,10 @@ struct key_def {
 };
 
 static key_parse_fn parse_auth, parse_device, parse_ipv4_network, parse_ipv4_netmask,
-	parse_dns, parse_split_dns, parse_route, parse_rekey_method, parse_socket_mode, parse_metrics_listen,
+	parse_dns, parse_split_dns, parse_select_group, parse_route, parse_rekey_method, parse_socket_mode, parse_metrics_listen,
 	check_tls_priorities;
 static key_write_fn write_auth, write_device, write_ipv4_network, write_ipv4_netmask, write_dns,
-	write_split_dns, write_route, write_rekey_method, write_socket_mode, write_metrics_listen;
+	write_strings, write_route, write_rekey_method, write_socket_mode, write_metrics_listen;
 
 #define OFF(field) offsetof(struct config, field)
 #define U32(n, def, field, lo, hi, zero, rng) \
@@ -136,6 +136,11 @@ static const struct key_def keys[] = {
 	    "file for users without their own; unset: none"),
 	STR("default-group-config", NULL, default_group_config, false, PATH_MAX,
 	    "file for groups without their own; unset: none"),
+	SPECIAL("select-group", NULL, false, true, 64,
+		"a group name of the password file, up to 64 lines; unset: no group list",
+		parse_select_group, write_strings),
+	STR("default-select-group", NULL, default_select_group, false, 255,
+	    "the list's first choice, meaning the user's first group; unset: none"),
 	SPECIAL("device", "vpns", false, false, 0, "1..11 characters of A-Z a-z 0-9 _ . -",
 		parse_device, write_device),
 	SPECIAL("ipv4-network", NULL, true, false, 0, "A.B.C.D, A.B.C.D/N or A.B.C.D/MASK; N 1..30",
@@ -147,7 +152,7 @@ static const struct key_def keys[] = {
 	SPECIAL("nbns", NULL, false, true, 32, "IPv4 or IPv6 address, up to 32 lines",
 		parse_dns, write_dns),
 	SPECIAL("split-dns", NULL, false, true, 64, "a DNS domain, up to 64 lines",
-		parse_split_dns, write_split_dns),
+		parse_split_dns, write_strings),
 	BOOL("tunnel-all-dns", "false", tunnel_all_dns),
 	BOOL("restrict-user-to-routes", "false", restrict_user_to_routes),
 	SPECIAL("route", NULL, false, true, 1024,
@@ -210,8 +215,8 @@ static const char *const ocserv_only[] = {
 	"cgroup", "ipv6-network", "ipv6-subnet-prefix", "ipv6-prefix",
 	"ping-leases", "output-buffer", "rx-data-per-sec", "tx-data-per-sec",
 	"restrict-user-to-ports", "expose-iroutes", "iroute",
-	"explicit-ipv4", "explicit-ipv6", "hostname", "no-udp", "select-group",
-	"select-group-by-url", "default-select-group", "auto-select-group", "route-add-cmd",
+	"explicit-ipv4", "explicit-ipv6", "hostname", "no-udp",
+	"select-group-by-url", "auto-select-group", "route-add-cmd",
 	"route-del-cmd", "proxy-url", "kkdcp", "user-profile", "cisco-client-compat",
 	"cisco-svc-client-compat", "dtls-psk", "dtls-legacy", "client-bypass-protocol",
 	"custom-header", "included-http-headers", "camouflage", "camouflage_secret",
@@ -230,7 +235,7 @@ struct parser {
 	unsigned seen[N_KEYS];       /* line a key was (last) set on; 0: not in the file */
 	int net_prefix;              /* /N given with ipv4-network, -1: none */
 	int mask_prefix;             /* prefix of ipv4-netmask, -1: none */
-	size_t cap_dns, cap_nbns, cap_split_dns, cap_routes, cap_no_routes;
+	size_t cap_dns, cap_nbns, cap_split_dns, cap_select_groups, cap_routes, cap_no_routes;
 };
 
 /* ---------------------------------------------------------------- messages */
@@ -696,11 +701,27 @@ static int write_dns(const struct config *c, const struct key_def *k, FILE *f)
 	return 0;
 }
 
+/* A copy of v appended to the list *arr of *n strings (at most k->max). */
+static int add_string(struct parser *p, const struct key_def *k, const char *v, char ***arr,
+		      size_t *n, size_t *cap)
+{
+	char *d;
+
+	if (*n >= k->max)
+		return perr(p, k->info.name, "%s: more than %" PRIu32 " lines", k->info.name, k->max);
+	if (grow((void **)arr, cap, *n, sizeof(**arr)))
+		return perr(p, k->info.name, "out of memory");
+	d = strdup(v);
+	if (d == NULL)
+		return perr(p, k->info.name, "out of memory");
+	(*arr)[(*n)++] = d;
+	return 0;
+}
+
 /* split-dns: one DNS domain per line (letters, digits, '-', '_', '.'). */
 static int parse_split_dns(struct parser *p, const struct key_def *k, const char *v)
 {
 	struct config *c = p->cfg;
-	char *d;
 
 	if (strlen(v) > 253)
 		return perr(p, k->info.name, "split-dns = %s: longer than 253 characters", v);
@@ -709,21 +730,33 @@ static int parse_split_dns(struct parser *p, const struct key_def *k, const char
 		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' || *s == '.'))
 			return perr(p, k->info.name, "split-dns = %s: invalid character '%c' "
 				    "(one domain per line: letters, digits, '-', '_', '.')", v, *s);
-	if (c->n_split_dns >= k->max)
-		return perr(p, k->info.name, "split-dns: more than %" PRIu32 " domains", k->max);
-	if (grow((void **)&c->split_dns, &p->cap_split_dns, c->n_split_dns, sizeof(*c->split_dns)))
-		return perr(p, k->info.name, "out of memory");
-	d = strdup(v);
-	if (d == NULL)
-		return perr(p, k->info.name, "out of memory");
-	c->split_dns[c->n_split_dns++] = d;
-	return 0;
+	return add_string(p, k, v, &c->split_dns, &c->n_split_dns, &p->cap_split_dns);
 }
 
-static int write_split_dns(const struct config *c, const struct key_def *k, FILE *f)
+/* select-group: a group name the login form offers (no ',' ':' '[' ']'). */
+static int parse_select_group(struct parser *p, const struct key_def *k, const char *v)
 {
-	for (size_t i = 0; i < c->n_split_dns; i++)
-		if (fprintf(f, "%s = %s\n", k->info.name, c->split_dns[i]) < 0)
+	struct config *c = p->cfg;
+	const char *bad = strpbrk(v, ",:[]");
+
+	if (strlen(v) > 255)
+		return perr(p, k->info.name, "select-group = %s: longer than 255 characters", v);
+	if (bad != NULL)
+		return perr(p, k->info.name, "select-group = %s: invalid character '%c' (a group "
+			    "name of the password file; labels in [...] are not supported)", v, *bad);
+	return add_string(p, k, v, &c->select_groups, &c->n_select_groups,
+			  &p->cap_select_groups);
+}
+
+/* split-dns and select-group: one string per line. */
+static int write_strings(const struct config *c, const struct key_def *k, FILE *f)
+{
+	bool groups = !strcmp(k->info.name, "select-group");
+	char *const *arr = groups ? c->select_groups : c->split_dns;
+	size_t n = groups ? c->n_select_groups : c->n_split_dns;
+
+	for (size_t i = 0; i < n; i++)
+		if (fprintf(f, "%s = %s\n", k->info.name, arr[i]) < 0)
 			return -EIO;
 	return 0;
 }
@@ -1618,6 +1651,10 @@ void config_free(struct config *c)
 	for (size_t i = 0; i < c->n_split_dns; i++)
 		free(c->split_dns[i]);
 	free(c->split_dns);
+	for (size_t i = 0; i < c->n_select_groups; i++)
+		free(c->select_groups[i]);
+	free(c->select_groups);
+	free(c->default_select_group);
 	free(c->routes);
 	free(c->no_routes);
 	free(c->default_domain);

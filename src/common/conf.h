@@ -108,6 +108,10 @@ struct config {
 	char *config_per_group;         /* directory of per-group files; NULL: none */
 	char *default_user_config;      /* file for a user without one; NULL: none */
 	char *default_group_config;     /* file for a group without one; NULL: none */
+	char **select_groups;           /* select-group (repeated): the login form's group list */
+	size_t n_select_groups;
+	char *default_select_group;     /* first choice of that list: the user's first group;
+					 * NULL: none */
 
 	/* network given to clients */
 	char *device;                   /* tun name prefix, "vpns" -> vpns0, vpns1... */

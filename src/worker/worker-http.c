@@ -113,15 +113,38 @@ static void send_page(struct worker *w, char *body, int n, const char *cookie, c
 	request_done(w);
 }
 
+/* The login form, with the group list of select-group (default-select-group
+ * first) when there is one. */
 static void send_form(struct worker *w)
 {
-	const struct xmlauth_request req = { .banner = w->cfg.banner };
-	char *body = malloc(XML_BODY_MAX);
+	const struct config *c = &w->cfg;
+	const char **groups = calloc(c->n_select_groups + 2, sizeof(*groups));
+	struct xmlauth_request req = { .banner = c->banner, .groups = groups };
+	char *body = groups != NULL ? malloc(XML_BODY_MAX) : NULL;
+	size_t n = 0;
 
+	if (groups != NULL && c->n_select_groups > 0) {
+		if (c->default_select_group != NULL)
+			groups[n++] = c->default_select_group;
+		for (size_t i = 0; i < c->n_select_groups; i++)
+			groups[n++] = c->select_groups[i];
+	}
 	send_page(w, body,
 		  body != NULL ? xmlauth_write_auth_request(body, XML_BODY_MAX, &req)
 			       : XMLAUTH_ERR_NO_SPACE,
 		  NULL, "the login form");
+	free(groups);
+}
+
+/* The group the client chose, NULL for none or default-select-group's
+ * choice (the user's first group). */
+static char *chosen_group(const struct worker *w, struct xmlauth *x)
+{
+	const char *def = w->cfg.default_select_group;
+
+	if (!x->group_select.present || (def != NULL && strcmp(x->group_select.text, def) == 0))
+		return NULL;
+	return x->group_select.text;
 }
 
 static void handle_login(struct worker *w)
@@ -161,7 +184,7 @@ static void handle_login(struct worker *w)
 	}
 	req.username = x->username.text;
 	req.password = x->password.text;
-	req.group = x->group_select.present ? x->group_select.text : NULL;
+	req.group = chosen_group(w, x);
 	req.remote_ip = w->remote_ip;
 	log_debug("login attempt by '%s' from %s", LOG_ESC(x->username.text), w->remote_ip);
 	r = worker_ipc_send(w, IPC_AUTH_REQUEST, &req.base);

@@ -15,6 +15,10 @@
 #  - the client's tun has the explicit-ipv4 address, the split-include route
 #    is the user's, the DNS server the group's;
 #  - occtl-modern --json show user gives each value with its origin;
+#  - the login form's group list (select-group, default-select-group):
+#    choosing DEFAULT gives the user's first group (users), choosing staff
+#    (openconnect --authgroup) gives the session staff's file
+#    (X-CSTP-Keepalive: 13) under the user's (X-CSTP-DPD: 2 still);
 #  - the gateway ends the idle tunnel at 7 s: not before 7 s after the last
 #    user packet was sent, at most 7 + 1.5 s after its reply came back (the
 #    same bounds as test-idle-timeout.sh, event-loop and log latency only).
@@ -31,7 +35,24 @@ printf 'dpd = 9\nidle-timeout = %s\nmax-clients = 1\nroute = 10.98.0.0/16\ndns =
 	"$I" > "$IT_WORK/groups/users"
 printf 'config-per-user = %s/users\nconfig-per-group = %s/groups\n' "$IT_WORK" "$IT_WORK" >> "$CONFIG"
 printf 'route = 10.97.0.0/16\ndns = 192.0.2.1\n' >> "$CONFIG"
+# the user is in two groups; the login form offers them
+sed -i "s/^$TEST_USER:users:/$TEST_USER:users,staff:/" "$IT_WORK/passwd"
+printf 'keepalive = 13\n' > "$IT_WORK/groups/staff"
+printf 'default-select-group = DEFAULT\nselect-group = users\nselect-group = staff\n' >> "$CONFIG"
+
+# login_group GROUP: openconnect logs in choosing GROUP in the form's group
+# list (non-interactive openconnect needs --authgroup once there is a list);
+# sets c1's cookie.
+login_group() {
+	printf '%s\n' "$TEST_PASSWORD" | timeout 30 ip netns exec "${CLI_NS[c1]}" openconnect \
+		--non-inter --passwd-on-stdin -u "$TEST_USER" --authgroup "$1" --authenticate \
+		--servercert "$PIN" "$URL" > "$IT_WORK/login-$1.out" 2> "$IT_WORK/login-$1.err"
+	verdict "login with --authgroup $1" $?
+	CLI_COOKIE[c1]=$(sed -n "s/^COOKIE='\{0,1\}\([^']*\)'\{0,1\}$/\1/p" "$IT_WORK/login-$1.out")
+}
+
 start_server
+login_group DEFAULT
 connect_client c1
 
 expect_eq "X-CSTP-DPD from the user's file" "$(cstp_option c1 X-CSTP-DPD)" 2
@@ -61,3 +82,16 @@ verdict "occtl (text): timers from, per value" $?
 client_ping c1 3 || verdict "ping through the tunnel" 1
 sleep 1
 idle_end c1 $I "per-group idle-timeout"
+
+# The group list: the first login chose DEFAULT (default-select-group), so
+# its group was the first of the password file; now the client asks for
+# staff and gets staff's file.
+grep -q "user '$TEST_USER' (group 'users') authenticated" "$SERVER_LOG"
+verdict "default-select-group chosen: the user's first group" $?
+login_group staff
+grep -q "user '$TEST_USER' (group 'staff') authenticated" "$SERVER_LOG"
+verdict "the session's group is the one chosen" $?
+start_client c1
+wait_connected c1
+expect_eq "X-CSTP-Keepalive from staff's file" "$(cstp_option c1 X-CSTP-Keepalive)" 13
+expect_eq "X-CSTP-DPD still from the user's file" "$(cstp_option c1 X-CSTP-DPD)" 2

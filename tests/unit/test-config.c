@@ -63,6 +63,9 @@ static const char full[] =
 	"config-per-group = /etc/ocserv-modern/groups\n"
 	"default-user-config = /etc/ocserv-modern/user.conf\n"
 	"default-group-config = /etc/ocserv-modern/group.conf\n"
+	"select-group = staff\n"
+	"select-group = admins\n"
+	"default-select-group = DEFAULT\n"
 	"device = tun-vpn\n"
 	"ipv4-network = 10.77.0.0\n"
 	"ipv4-netmask = 255.255.0.0\n"
@@ -327,6 +330,9 @@ START_TEST(every_key)
 	ck_assert_str_eq(c.config_per_group, "/etc/ocserv-modern/groups");
 	ck_assert_str_eq(c.default_user_config, "/etc/ocserv-modern/user.conf");
 	ck_assert_str_eq(c.default_group_config, "/etc/ocserv-modern/group.conf");
+	ck_assert_uint_eq(c.n_select_groups, 2);
+	ck_assert_str_eq(c.select_groups[1], "admins");
+	ck_assert_str_eq(c.default_select_group, "DEFAULT");
 	ck_assert_str_eq(c.device, "tun-vpn");
 	ck_assert_str_eq(v4(c.ipv4_network), "10.77.0.0");
 	ck_assert_str_eq(v4(c.ipv4_netmask), "255.255.0.0");
@@ -973,8 +979,7 @@ START_TEST(warn_every_ocserv_only_key)
 		"compression", "no-compress-limit",
 		"server-stats-reset-time", "pre-login-banner", "host-update-script",
 		"use-utmp", "ipv6-subnet-prefix", "ping-leases", "expose-iroutes", "route-add-cmd",
-		"route-del-cmd", "select-group", "select-group-by-url", "default-select-group",
-		"auto-select-group", "proxy-url", "kkdcp", "user-profile", "cisco-svc-client-compat",
+		"route-del-cmd", "select-group-by-url", "auto-select-group", "proxy-url", "kkdcp", "user-profile", "cisco-svc-client-compat",
 		"client-bypass-protocol", "custom-header", "stats-report-time",
 		"dtls-psk", "dtls-legacy", "cisco-client-compat", "output-buffer", "rx-data-per-sec",
 		"tx-data-per-sec", "use-occtl", "sec-mod-scale",
@@ -992,6 +997,17 @@ START_TEST(warn_every_ocserv_only_key)
 	/* implemented since: per-user and per-group files */
 	ck_assert(!config_key_is_ocserv_only("config-per-user"));
 	ck_assert(!config_key_is_ocserv_only("default-group-config"));
+	ck_assert(!config_key_is_ocserv_only("select-group"));
+	ck_assert(!config_key_is_ocserv_only("default-select-group"));
+	{
+		struct config_diag d;
+		struct config c2;
+
+		ck_assert_int_eq(parse(MIN "select-group = staff[Staff members]\n", &c2, &d), -EINVAL);
+		ck_assert_str_eq(d.msg, "test.conf:5: select-group = staff[Staff members]: invalid "
+				 "character '[' (a group name of the password file; labels in [...] "
+				 "are not supported)");
+	}
 	config_free(&c);
 	free(text);
 }
