@@ -54,8 +54,8 @@ def login_figures(a, rows, P):
     if len(up) < 2:
         na(a.server, P + ".login_rate", "fewer than 2 clients up")
         return
-    first = min(r["up_at_ms"] - r["connect_ms"] for r in up)
-    last = max(r["up_at_ms"] for r in up)
+    first = min(r["start_ms"] + r["up_at_ms"] - r["connect_ms"] for r in up)
+    last = max(r["start_ms"] + r["up_at_ms"] for r in up)
     out(a.server, P + ".login_rate", len(up) * 1000.0 / max(1, last - first), "clients/s",
         f"{len(up)} up in {(last - first) / 1000:.1f} s (ramp is a cap)")
     out(a.server, P + ".connect_p50", pct([r["connect_ms"] for r in up], 50), "ms")
@@ -88,7 +88,7 @@ def dpd_figures(a, rows, P):
         return
     since_freeze, since_rx, missing = [], [], 0
     for r in frozen:
-        t_freeze = a.start_ms + r["frozen_at_ms"]
+        t_freeze = r["start_ms"] + r["frozen_at_ms"]
         ends = [e for e in dpd_ends(a, r["source"]) if e[0] >= t_freeze - 50]
         if not ends:
             missing += 1
@@ -151,14 +151,21 @@ def analyze(argv):
     ap = argparse.ArgumentParser(prog="scale.py analyze")
     ap.add_argument("--server", required=True)
     ap.add_argument("--n", type=int, required=True)
-    ap.add_argument("--json", required=True)
+    ap.add_argument("--json", action="append", required=True,
+                    help="FILE:START_MS, one per ocload process (its clock's zero)")
     ap.add_argument("--log", required=True)
-    ap.add_argument("--start-ms", type=int, required=True)
     ap.add_argument("--dpd", type=int, required=True)
     a = ap.parse_args(argv)
     P = f"scale.{a.n}"
+    rows = []
     try:
-        rows = [json.loads(l) for l in open(a.json) if l.strip()]
+        for arg in a.json:
+            path, start = arg.rsplit(":", 1)
+            for l in open(path):
+                if l.strip():
+                    r = json.loads(l)
+                    r["start_ms"] = int(start)
+                    rows.append(r)
     except (OSError, ValueError) as e:
         na(a.server, P + ".login_rate", f"failed: ocload JSON: {e}")
         return

@@ -47,7 +47,6 @@ it_setup 1
 # One source address per client (ocload's --cut needs that), routed to the
 # client namespace through its one address, so the server keeps one
 # neighbour entry whatever N is.
-SRC_BASE=10.78.0.1
 python3 - "$N" > "$IT_WORK/alias.batch" <<'PY'
 import sys
 for i in range(int(sys.argv[1])):
@@ -75,24 +74,39 @@ sleep 1
 pss_idle=$(memory_total)
 result "$P.pss_idle" "$(calc "$pss_idle / 1024")" MiB 1 "server with no client"
 
-ocload_start=$(now_ms)
-in_client c1 timeout $((DURATION + 300)) "$OCLOAD" --url "$URL" -n "$N" -u "$TEST_USER" \
-	-p "$TEST_PASSWORD" --source "$SRC_BASE+$N" --ramp "$RAMP" --trickle 0 --dpd $D \
-	--duration "$DURATION" --freeze 1 --freeze-at "$FREEZE_AT" \
-	--cut 100 --cut-at "$CUT_AT" --cut-for "$CUT_FOR" \
-	-o "$IT_WORK/ocload.json" > "$IT_WORK/ocload.out" 2> "$IT_WORK/ocload.err" &
-OCLOAD_PID=$!
-track "$OCLOAD_PID"
+# libopenconnect 9.01 waits with select(), so one ocload process keeps its
+# descriptors below FD_SETSIZE (1024): CHUNK clients (about 5 each) per
+# process, the processes side by side, each with its own source addresses.
+CHUNK=150
+NPROC=$(( (N + CHUNK - 1) / CHUNK ))
+declare -a OL_PID OL_START
+for k in $(seq 0 $((NPROC - 1))); do
+	first=$((k * CHUNK))
+	cnt=$(( N - first < CHUNK ? N - first : CHUNK ))
+	src="10.78.$(( (first + 1) >> 8 )).$(( (first + 1) & 255 ))"
+	OL_START[k]=$(now_ms)
+	in_client c1 timeout $((DURATION + 300)) "$OCLOAD" --url "$URL" -n "$cnt" -u "$TEST_USER" \
+		-p "$TEST_PASSWORD" --source "$src+$cnt" --ramp $(( (RAMP + NPROC - 1) / NPROC )) \
+		--trickle 0 --dpd $D --duration "$DURATION" --freeze 1 --freeze-at "$FREEZE_AT" \
+		--cut 100 --cut-at "$CUT_AT" --cut-for "$CUT_FOR" -o "$IT_WORK/ocload-$k.json" \
+		> "$IT_WORK/ocload-$k.out" 2> "$IT_WORK/ocload-$k.err" &
+	OL_PID[k]=$!
+	track "${OL_PID[k]}"
+done
 
-# Until ocload reports every client up (or failed): its scenario starts then.
+# Until every ocload reports its clients up (or failed): its scenario
+# starts then.
 deadline=$(deadline_after $((N / RAMP + 200)))
-until grep -q '^up:' "$IT_WORK/ocload.out" 2> /dev/null; do
-	alive "$OCLOAD_PID" || hard_error "ocload ended before its clients were up: $(tail -n 3 "$IT_WORK/ocload.err")"
-	[ "$(now_ms)" -lt "$deadline" ] || hard_error "ocload: clients not up in time"
-	sleep 0.2
+for k in $(seq 0 $((NPROC - 1))); do
+	until grep -q '^up:' "$IT_WORK/ocload-$k.out" 2> /dev/null; do
+		alive "${OL_PID[k]}" ||
+			hard_error "ocload $k ended before its clients were up: $(tail -n 3 "$IT_WORK/ocload-$k.err")"
+		[ "$(now_ms)" -lt "$deadline" ] || hard_error "ocload: clients not up in time"
+		sleep 0.2
+	done
 done
 base=$(now_ms)
-it_log "ocload: $(cat "$IT_WORK/ocload.out")"
+it_log "ocload ($NPROC processes): $(cat "$IT_WORK"/ocload-*.out | tr '\n' ' ')"
 sleep 2
 workers=$(count_workers)
 pss_n=$(memory_total)
@@ -141,15 +155,17 @@ done
 
 # --- freeze, cut: ocload runs them; wait for its end ----------------------
 it_log "waiting for ocload's freeze (t=$FREEZE_AT s) and cut (t=$CUT_AT s, $CUT_FOR s) to end (t=$DURATION s)"
-wait_exit "$OCLOAD_PID" $((DURATION + 120)) || hard_error "ocload did not end in time"
-wait "$OCLOAD_PID" 2> /dev/null
-rc=$?
-it_log "ocload exit $rc: $(tail -n 1 "$IT_WORK/ocload.out")"
-cp "$IT_WORK/ocload.json" "$BENCH_LOGDIR/ocload-$N-$OCSM_SERVER.json" 2> /dev/null
+jargs=()
+for k in $(seq 0 $((NPROC - 1))); do
+	wait_exit "${OL_PID[k]}" $((DURATION + 120)) || hard_error "ocload $k did not end in time"
+	wait "${OL_PID[k]}" 2> /dev/null
+	it_log "ocload $k exit $?: $(tail -n 1 "$IT_WORK/ocload-$k.out")"
+	cat "$IT_WORK/ocload-$k.json" >> "$BENCH_LOGDIR/ocload-$N-$OCSM_SERVER.json" 2> /dev/null
+	cat "$IT_WORK/ocload-$k.out" >> "$BENCH_LOGDIR/ocload-$N-$OCSM_SERVER.out" 2> /dev/null
+	jargs+=(--json "$IT_WORK/ocload-$k.json:${OL_START[k]}")
+done
 cp "$SERVER_LOG" "$BENCH_LOGDIR/server-$N-$OCSM_SERVER.log" 2> /dev/null
-cp "$IT_WORK/ocload.out" "$BENCH_LOGDIR/ocload-$N-$OCSM_SERVER.out" 2> /dev/null
 
 python3 "$BENCH_LIB/scale.py" analyze --server "$OCSM_SERVER" --n "$N" \
-	--json "$IT_WORK/ocload.json" --log "$SERVER_LOG" --start-ms "$ocload_start" \
-	--dpd $D >> "$BENCH_RESULTS" ||
+	"${jargs[@]}" --log "$SERVER_LOG" --dpd $D >> "$BENCH_RESULTS" ||
 	na "$P.analysis" "failed: scale.py analyze"
