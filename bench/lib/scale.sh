@@ -107,11 +107,15 @@ for k in $(seq 0 $((NPROC - 1))); do
 done
 base=$(now_ms)
 it_log "ocload ($NPROC processes): $(cat "$IT_WORK"/ocload-*.out | tr '\n' ' ')"
+# The tunnels actually up: the per-tunnel figures divide by it.
+UP=$(awk '/^up:/ { s += $2 } END { print s + 0 }' "$IT_WORK"/ocload-*.out)
+[ "$UP" -gt 0 ] || hard_error "no client up"
+[ "$UP" -lt "$N" ] && it_log "only $UP of $N clients up: per-tunnel figures are per tunnel up"
 sleep 2
 workers=$(count_workers)
 pss_n=$(memory_total)
 result "$P.pss" "$(calc "$pss_n / 1024")" MiB 1 "$workers worker processes"
-result "$P.pss_marginal" "$(calc "($pss_n - $pss_idle) / $N")" KiB 1 "(PSS($N) - PSS(idle)) / $N"
+result "$P.pss_marginal" "$(calc "($pss_n - $pss_idle) / $UP")" KiB 1 "(PSS - PSS(idle)) / $UP tunnels up of $N"
 
 # --- idle window ---------------------------------------------------------
 sleep_until $((base + IDLE_AT * 1000))
@@ -130,10 +134,10 @@ while read -r pid role; do
 	sw=$((sw + v - V0[$pid]))
 done <<< "$procs"
 win=$(calc "($t1 - $t0) / 60000")
-result "$P.idle_cpu" "$(calc "($c1 - $c0) * 1000 / $CLK_TCK / $win / $N")" "CPU ms/tunnel/min" 1 \
-	"$((c1 - c0)) ticks over $(fmt_ms $((t1 - t0))) s, $N tunnels"
+result "$P.idle_cpu" "$(calc "($c1 - $c0) * 1000 / $CLK_TCK / $win / $UP")" "CPU ms/tunnel/min" 1 \
+	"$((c1 - c0)) ticks over $(fmt_ms $((t1 - t0))) s, $UP tunnels up"
 result "$P.idle_cpu_pct" "$(calc "($c1 - $c0) * 100 / $CLK_TCK / (($t1 - $t0) / 1000)")" "% of a CPU" 1
-result "$P.idle_wakeups" "$(calc "$sw / $win / $N")" /tunnel/min 1 \
+result "$P.idle_wakeups" "$(calc "$sw / $win / $UP")" /tunnel/min 1 \
 	"$sw voluntary context switches of $(wc -l <<< "$procs") processes ($gone ended in the window)"
 
 # --- occtl show users ----------------------------------------------------
