@@ -120,6 +120,9 @@ void secmod_session_to_msg(const struct secmod_session *s, SmSession *msg, Tunne
 	msg->totals = tot;
 	msg->has_ipv4 = s->ipv4 != 0;
 	msg->ipv4 = s->ipv4;
+	msg->has_ipv6 = !IN6_IS_ADDR_UNSPECIFIED(&s->ipv6);
+	msg->ipv6.data = (uint8_t *)s->ipv6.s6_addr;
+	msg->ipv6.len = msg->has_ipv6 ? sizeof(s->ipv6) : 0;
 	msg->has_restarts = s->restarts != 0;
 	msg->restarts = s->restarts;
 }
@@ -131,6 +134,19 @@ static bool sid_wellformed(const char *sid)
 	for (const char *p = sid; *p != '\0'; p++)
 		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
 			return false;
+	return true;
+}
+
+/* An IPv6 lease from a message's bytes: absent or empty is none (::);
+ * anything but 16 bytes is false. */
+static bool ipv6_from_bytes(bool has, const ProtobufCBinaryData *b, struct in6_addr *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!has || b->len == 0)
+		return true;
+	if (b->len != sizeof(*out))
+		return false;
+	memcpy(out->s6_addr, b->data, sizeof(*out));
 	return true;
 }
 
@@ -170,6 +186,8 @@ int secmod_session_from_msg(const SmSession *msg, struct secmod_session *out)
 		out->done.packets_out = msg->totals->packets_out;
 	}
 	out->ipv4 = msg->has_ipv4 ? msg->ipv4 : 0;
+	if (!ipv6_from_bytes(msg->has_ipv6, &msg->ipv6, &out->ipv6))
+		return -EINVAL;
 	out->restarts = msg->has_restarts ? msg->restarts : 0;
 	return 0;
 }
@@ -678,6 +696,8 @@ static void on_tunnel_down(struct secmod *sm, const SmTunnelDown *d, vpn_ms_t no
 static void on_tunnel_up(struct secmod *sm, const SmTunnelUp *u)
 {
 	struct secmod_session *s = session_table_find_serial(sm->table, u->serial);
+	struct in6_addr a6;
+	bool changed = false;
 
 	if (s == NULL)
 		return;
@@ -685,10 +705,17 @@ static void on_tunnel_up(struct secmod *sm, const SmTunnelUp *u)
 		snprintf(s->last_remote_ip, sizeof(s->last_remote_ip), "%s", u->remote_ip);
 	if (u->has_worker_pid && u->worker_pid != 0 && s->m.state == VPN_SESSION_ACTIVE)
 		s->worker_pid = (pid_t)u->worker_pid;
+	if (ipv6_from_bytes(u->has_ipv6, &u->ipv6, &a6) && !IN6_IS_ADDR_UNSPECIFIED(&a6) &&
+	    !IN6_ARE_ADDR_EQUAL(&a6, &s->ipv6)) {
+		s->ipv6 = a6;
+		changed = true;
+	}
 	if (u->has_ipv4 && u->ipv4 != 0 && u->ipv4 != s->ipv4) {
 		s->ipv4 = u->ipv4;
-		persist(sm, s);
+		changed = true;
 	}
+	if (changed)
+		persist(sm, s);
 }
 
 static void on_tunnel_stats(struct secmod *sm, const SmTunnelStats *st)
@@ -870,6 +897,7 @@ static void persist(struct secmod *sm, const struct secmod_session *s)
 		};
 		memcpy(r.sid, s->sid, sizeof(r.sid));
 		memcpy(r.cookie_hash, s->cookie_hash, sizeof(r.cookie_hash));
+		memcpy(r.ipv6, s->ipv6.s6_addr, sizeof(r.ipv6));
 		rc = store_put(sm->store, &r);
 	}
 	if (rc < 0) {
@@ -898,6 +926,7 @@ static int restore_cb(void *opaque, const struct store_record *r)
 
 	_Static_assert(STORE_SID_LEN == SESSION_ID_LEN, "session ids");
 	_Static_assert(STORE_HASH_LEN == COOKIE_HASH_LEN, "cookie hashes");
+	_Static_assert(STORE_IPV6_LEN == sizeof(struct in6_addr), "IPv6 leases");
 	snap.serial = r->serial;
 	memcpy(snap.sid, r->sid, sizeof(snap.sid));
 	memcpy(snap.cookie_hash, r->cookie_hash, sizeof(snap.cookie_hash));
@@ -906,6 +935,7 @@ static int restore_cb(void *opaque, const struct store_record *r)
 	snprintf(snap.remote_ip, sizeof(snap.remote_ip), "%s", r->remote_ip);
 	snprintf(snap.last_remote_ip, sizeof(snap.last_remote_ip), "%s", r->last_remote_ip);
 	snap.ipv4 = r->ipv4;
+	memcpy(snap.ipv6.s6_addr, r->ipv6, sizeof(snap.ipv6));
 	snap.restarts = r->restarts + 1;
 	snap.done = (struct session_table_counters){ r->totals.bytes_in, r->totals.bytes_out,
 						r->totals.packets_in, r->totals.packets_out };

@@ -331,6 +331,7 @@ static int record_fill(struct secmod_session *s, const struct secmod_session *sn
 	s->done = snap->done;
 	s->cur = snap->cur;
 	s->ipv4 = snap->ipv4;
+	s->ipv6 = snap->ipv6;
 	s->restarts = snap->restarts;
 	return 0;
 }

@@ -53,6 +53,7 @@ struct secmod_session {
 					  * confirmed by sec-mod */
 	char last_remote_ip[INET6_ADDRSTRLEN]; /* of the latest tunnel; "" before */
 	uint32_t ipv4;                   /* its lease (network byte order); 0: none yet */
+	struct in6_addr ipv6;            /* its IPv6 lease; :: (all zero): none */
 	uint32_t restarts;               /* daemon restarts it survived (session store) */
 	/* Counters of the session's tunnels, continued across resumes: the
 	 * ended tunnels' sum, and the current tunnel's latest report. */

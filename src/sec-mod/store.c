@@ -10,6 +10,7 @@
  *      cookie_timeout_ms, session_timeout_ms, persistent_cookies)
  *   2  + last_remote_ip, ipv4, restarts and the four counters on sessions;
  *      + meta(key, value) with the writer's last alive time
+ *   3  + ipv6 on sessions (the IPv6 lease: 16 bytes, NULL when none)
  * A new version appends a step to migrations[] and never edits an old one.
  */
 
@@ -65,16 +66,19 @@ static const char migrate_1_to_2[] =
 	"ALTER TABLE sessions ADD COLUMN packets_out INTEGER NOT NULL DEFAULT 0;"
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER);";
 
+static const char migrate_2_to_3[] = "ALTER TABLE sessions ADD COLUMN ipv6 BLOB;";
+
 /* migrations[v] takes a file from version v to v + 1; [0] creates v1. */
-static const char *const migrations[STORE_SCHEMA_VERSION] = { schema_v1, migrate_1_to_2 };
+static const char *const migrations[STORE_SCHEMA_VERSION] = { schema_v1, migrate_1_to_2,
+							      migrate_2_to_3 };
 
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_PUT] = "INSERT OR REPLACE INTO sessions (serial, sid, cookie_hash, username,"
 		   " groupname, remote_ip, state, drop_reason, authenticated_at, drop_at,"
 		   " resumes, attaches, cookie_timeout_ms, session_timeout_ms,"
 		   " persistent_cookies, last_remote_ip, ipv4, restarts, bytes_in, bytes_out,"
-		   " packets_in, packets_out) VALUES"
-		   " (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		   " packets_in, packets_out, ipv6) VALUES"
+		   " (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_DELETE] = "DELETE FROM sessions WHERE serial = ?",
 	[ST_SET_ALIVE] = "INSERT OR REPLACE INTO meta (key, value) VALUES ('alive_at', ?)",
 	/* ?1 the crash drop time, ?2 server-restart; state 1 active, 2 waiting */
@@ -90,7 +94,7 @@ static const char load_sql[] =
 	"SELECT serial, sid, cookie_hash, username, groupname, remote_ip, state,"
 	" drop_reason, authenticated_at, drop_at, resumes, attaches, cookie_timeout_ms,"
 	" session_timeout_ms, persistent_cookies, last_remote_ip, ipv4, restarts, bytes_in,"
-	" bytes_out, packets_in, packets_out FROM sessions ORDER BY serial";
+	" bytes_out, packets_in, packets_out, ipv6 FROM sessions ORDER BY serial";
 
 const char *store_errmsg(const struct store *st)
 {
@@ -307,7 +311,11 @@ int store_put(struct store *st, const struct store_record *r)
 	sqlite3_bind_int64(s, i++, u64(r->totals.bytes_in));
 	sqlite3_bind_int64(s, i++, u64(r->totals.bytes_out));
 	sqlite3_bind_int64(s, i++, u64(r->totals.packets_in));
-	sqlite3_bind_int64(s, i, u64(r->totals.packets_out));
+	sqlite3_bind_int64(s, i++, u64(r->totals.packets_out));
+	if (store_has_ipv6(r))
+		sqlite3_bind_blob(s, i, r->ipv6, STORE_IPV6_LEN, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
 	return run(s);
 }
 
@@ -321,6 +329,13 @@ int store_set_alive(struct store *st, int64_t wall_ms)
 {
 	sqlite3_bind_int64(st->stmt[ST_SET_ALIVE], 1, wall_ms);
 	return run(st->stmt[ST_SET_ALIVE]);
+}
+
+bool store_has_ipv6(const struct store_record *r)
+{
+	static const uint8_t none[STORE_IPV6_LEN];
+
+	return memcmp(r->ipv6, none, STORE_IPV6_LEN) != 0;
 }
 
 int64_t store_crash_drop(int64_t alive_ms, int64_t now_ms)
@@ -429,6 +444,11 @@ static bool row_to_record(sqlite3_stmt *s, struct store_record *r)
 	r->totals.bytes_out = (uint64_t)sqlite3_column_int64(s, 19);
 	r->totals.packets_in = (uint64_t)sqlite3_column_int64(s, 20);
 	r->totals.packets_out = (uint64_t)sqlite3_column_int64(s, 21);
+	/* anything but 16 bytes (NULL before version 3) is no lease */
+	memset(r->ipv6, 0, STORE_IPV6_LEN);
+	if (sqlite3_column_type(s, 22) == SQLITE_BLOB &&
+	    sqlite3_column_bytes(s, 22) == (int)STORE_IPV6_LEN)
+		memcpy(r->ipv6, sqlite3_column_blob(s, 22), STORE_IPV6_LEN);
 	return true;
 }
 

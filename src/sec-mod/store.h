@@ -14,7 +14,7 @@
  *
  * A record holds what a resume needs and nothing that would let a reader of
  * the file log in: the SHA-256 of the cookie (never the cookie), who, from
- * where, the IPv4 lease, the times (absolute Unix milliseconds: the monotonic
+ * where, the IPv4 and IPv6 leases, the times (absolute Unix milliseconds: the monotonic
  * clock does not survive a reboot), the state, the last drop, the resume
  * count, the counters and the session's own timers. Ended sessions are
  * deleted.
@@ -37,9 +37,10 @@
 #include "vpn/session.h"
 #include "vpn/time.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 #define STORE_HASH_LEN 32u          /* SHA-256 of the cookie */
 #define STORE_SID_LEN 32u           /* the session id: lower-case hex */
+#define STORE_IPV6_LEN 16u          /* an IPv6 address, network byte order */
 #define STORE_TEXT_MAX 255u         /* longest user, group or address kept */
 #define STORE_NO_TIME INT64_MIN     /* "never" (SQL NULL in the file) */
 
@@ -60,6 +61,8 @@ struct store_record {
 	const char *remote_ip;               /* the address that authenticated */
 	const char *last_remote_ip;          /* of the latest tunnel; "" before */
 	uint32_t ipv4;                       /* the lease, network byte order; 0: none */
+	uint8_t ipv6[STORE_IPV6_LEN];        /* the IPv6 lease (its first address); all
+					      * zero: none */
 	enum vpn_session_state state;        /* authenticated, active or waiting */
 	enum vpn_end_reason drop_reason;     /* why the last tunnel ended */
 	int64_t authenticated_ms;            /* Unix ms: the login (= created) */
@@ -86,6 +89,8 @@ int store_version(const struct store *st);
  * signed), or -EIO (the reason in store_errmsg). Counters above INT64_MAX
  * are kept as INT64_MAX. */
 int store_put(struct store *st, const struct store_record *r);
+/* Whether r holds an IPv6 lease (not all zero). */
+bool store_has_ipv6(const struct store_record *r);
 /* Delete the record of serial (absent: fine). 0 or -EIO. */
 int store_delete(struct store *st, uint64_t serial);
 

@@ -75,7 +75,7 @@ static int same_cb(void *opaque, const struct store_record *r)
 	    memcmp(r->cookie_hash, w->cookie_hash, STORE_HASH_LEN) ||
 	    strcmp(r->username, w->username) || strcmp(r->group, w->group) ||
 	    strcmp(r->remote_ip, w->remote_ip) || strcmp(r->last_remote_ip, w->last_remote_ip) ||
-	    r->ipv4 != w->ipv4 || r->state != w->state || r->drop_reason != w->drop_reason ||
+	    r->ipv4 != w->ipv4 || memcmp(r->ipv6, w->ipv6, STORE_IPV6_LEN) || r->state != w->state || r->drop_reason != w->drop_reason ||
 	    r->authenticated_ms != w->authenticated_ms || r->drop_ms != w->drop_ms ||
 	    r->resumes != w->resumes || r->attaches != w->attaches ||
 	    r->restarts != w->restarts || r->cfg.cookie_timeout_ms != w->cfg.cookie_timeout_ms ||
@@ -140,6 +140,7 @@ static void fuzz_record(const uint8_t *p, const uint8_t *end)
 	r.remote_ip = text[2];
 	r.last_remote_ip = text[3];
 	take(&p, end, &r.ipv4, sizeof(r.ipv4));
+	take(&p, end, r.ipv6, sizeof(r.ipv6));
 	take(&p, end, &st32, sizeof(st32));
 	take(&p, end, &rs32, sizeof(rs32));
 	r.state = (enum vpn_session_state)(st32 % 5);

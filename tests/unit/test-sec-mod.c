@@ -681,6 +681,16 @@ START_TEST(test_snapshot_roundtrip)
 	secmod_session_to_msg(orig, &bad, &tot);
 	bad.end_reason = VPN_END_REASON_COUNT;
 	ck_assert_int_eq(secmod_session_from_msg(&bad, &back), -EINVAL);
+	/* an IPv6 lease is 16 bytes or nothing */
+	secmod_session_to_msg(orig, &bad, &tot);
+	ck_assert(!bad.has_ipv6);
+	bad.has_ipv6 = true;
+	bad.ipv6.len = 4;
+	bad.ipv6.data = (uint8_t *)"\xfd\0\0\1";
+	ck_assert_int_eq(secmod_session_from_msg(&bad, &back), -EINVAL);
+	bad.ipv6.len = 0;
+	ck_assert_int_eq(secmod_session_from_msg(&bad, &back), 0);
+	ck_assert(IN6_IS_ADDR_UNSPECIFIED(&back.ipv6));
 }
 END_TEST
 
@@ -754,6 +764,8 @@ START_TEST(test_store_restart)
 	const vpn_ms_t T1 = 7000000; /* the new process's clock */
 	const int64_t W0 = 1764700000000;
 	SmTunnelUp up = SM_TUNNEL_UP__INIT;
+	/* fd00:77::5 */
+	uint8_t v6[16] = { 0xfd, 0, 0, 0x77, [15] = 5 };
 	const SmSession *ss;
 	struct ipc_msg *m;
 	uint64_t serial;
@@ -769,6 +781,9 @@ START_TEST(test_store_restart)
 	up.serial = serial;
 	up.has_ipv4 = true;
 	up.ipv4 = 0x534da8c0u;
+	up.has_ipv6 = true;
+	up.ipv6.len = sizeof(v6);
+	up.ipv6.data = v6;
 	wall_now = W0 + 1100;
 	ck_assert_int_eq(feed(IPC_SM_TUNNEL_UP, &up.base, T0 + 1100), 0);
 	wall_now = W0 + 5000;
@@ -786,6 +801,10 @@ START_TEST(test_store_restart)
 	ck_assert_uint_eq(ss->drop_reason, VPN_END_SERVER_RESTART);
 	ck_assert_uint_eq(ss->restarts, 1);
 	ck_assert_uint_eq(ss->ipv4, 0x534da8c0u);
+	/* the IPv6 lease came back with it */
+	ck_assert(ss->has_ipv6);
+	ck_assert_uint_eq(ss->ipv6.len, sizeof(v6));
+	ck_assert_mem_eq(ss->ipv6.data, v6, sizeof(v6));
 	ck_assert_uint_eq(ss->totals->bytes_in, 700);
 	/* dropped 20 s ago on the new clock: drop + C */
 	ck_assert_uint_eq(ss->drop_ms, T1 - 20000);

@@ -61,6 +61,8 @@ static struct store_record sample(uint64_t serial)
 		.remote_ip = "198.51.100.7",
 		.last_remote_ip = "203.0.113.9",
 		.ipv4 = 0x5a4da8c0u, /* an address, network byte order */
+		/* 2001:db8:77::2a */
+		.ipv6 = { 0x20, 0x01, 0x0d, 0xb8, 0, 0x77, [15] = 0x2a },
 		.state = VPN_SESSION_WAITING,
 		.drop_reason = VPN_END_DPD_TIMEOUT,
 		.authenticated_ms = 1764700000123,
@@ -116,6 +118,8 @@ static void assert_same(const struct store_record *a, const struct store_record 
 	ck_assert_str_eq(a->remote_ip, b->remote_ip);
 	ck_assert_str_eq(a->last_remote_ip, b->last_remote_ip);
 	ck_assert_uint_eq(a->ipv4, b->ipv4);
+	ck_assert_mem_eq(a->ipv6, b->ipv6, STORE_IPV6_LEN);
+	ck_assert(store_has_ipv6(a) == store_has_ipv6(b));
 	ck_assert_int_eq(a->state, b->state);
 	ck_assert_int_eq(a->drop_reason, b->drop_reason);
 	ck_assert_int_eq(a->authenticated_ms, b->authenticated_ms);
@@ -184,6 +188,9 @@ START_TEST(test_round_trip)
 	b.group = "";
 	b.last_remote_ip = "";
 	b.ipv4 = 0;
+	memset(b.ipv6, 0, sizeof(b.ipv6));
+	ck_assert(!store_has_ipv6(&b));
+	ck_assert(store_has_ipv6(&a));
 	c.remote_ip = "2001:db8::1";
 	ck_assert_int_eq(store_put(st, &a), 0);
 	ck_assert_int_eq(store_put(st, &b), 0);
@@ -302,23 +309,23 @@ START_TEST(test_invalid_rows_skipped)
 	raw_sql("INSERT INTO sessions SELECT 3, 'ffffffffffffffffffffffffffffffff', cookie_hash,"
 		" username, groupname, remote_ip, 3, drop_reason, authenticated_at, drop_at,"
 		" resumes, attaches, cookie_timeout_ms, session_timeout_ms, persistent_cookies,"
-		" last_remote_ip, ipv4, restarts, bytes_in, bytes_out, packets_in, packets_out"
+		" last_remote_ip, ipv4, restarts, bytes_in, bytes_out, packets_in, packets_out, ipv6"
 		" FROM sessions WHERE serial = 1;"
 		"UPDATE sessions SET drop_reason = 200 WHERE serial = 2;"
 		"INSERT INTO sessions SELECT 4, 'FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF', cookie_hash,"
 		" username, groupname, remote_ip, state, drop_reason, authenticated_at, drop_at,"
 		" resumes, attaches, cookie_timeout_ms, session_timeout_ms, persistent_cookies,"
-		" last_remote_ip, ipv4, restarts, bytes_in, bytes_out, packets_in, packets_out"
+		" last_remote_ip, ipv4, restarts, bytes_in, bytes_out, packets_in, packets_out, ipv6"
 		" FROM sessions WHERE serial = 1;"
 		"INSERT INTO sessions SELECT 5, 'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee', x'00',"
 		" username, groupname, remote_ip, state, drop_reason, authenticated_at, drop_at,"
 		" resumes, attaches, cookie_timeout_ms, session_timeout_ms, persistent_cookies,"
-		" last_remote_ip, ipv4, restarts, bytes_in, bytes_out, packets_in, packets_out"
+		" last_remote_ip, ipv4, restarts, bytes_in, bytes_out, packets_in, packets_out, ipv6"
 		" FROM sessions WHERE serial = 1;"
 		"INSERT INTO sessions SELECT 6, 'dddddddddddddddddddddddddddddddd', cookie_hash,"
 		" username, groupname, remote_ip, state, drop_reason, authenticated_at, drop_at,"
 		" -1, attaches, cookie_timeout_ms, session_timeout_ms, persistent_cookies,"
-		" last_remote_ip, ipv4, restarts, bytes_in, bytes_out, packets_in, packets_out"
+		" last_remote_ip, ipv4, restarts, bytes_in, bytes_out, packets_in, packets_out, ipv6"
 		" FROM sessions WHERE serial = 1;");
 	st = open_ok();
 	load(st, &l, 5);
@@ -352,7 +359,7 @@ START_TEST(test_migrate_v1)
 		"PRAGMA user_version = 1;");
 	ck_assert_int_eq(raw_user_version(), 1);
 	st = open_ok();
-	ck_assert_int_eq(store_version(st), 2);
+	ck_assert_int_eq(store_version(st), STORE_SCHEMA_VERSION);
 	load(st, &l, 0);
 	ck_assert_uint_eq(l.n, 1);
 	ck_assert_uint_eq(l.r[0].serial, 17);
@@ -369,17 +376,22 @@ START_TEST(test_migrate_v1)
 	/* what version 1 did not have starts empty */
 	ck_assert_str_eq(l.r[0].last_remote_ip, "");
 	ck_assert_uint_eq(l.r[0].ipv4, 0);
+	ck_assert(!store_has_ipv6(&l.r[0]));
 	ck_assert_uint_eq(l.r[0].restarts, 0);
 	ck_assert_uint_eq(l.r[0].totals.bytes_in, 0);
 	/* and the new parts work */
 	ck_assert_int_eq(store_set_alive(st, 5), 0);
 	l.r[0].ipv4 = 0x0100000au;
+	l.r[0].ipv6[0] = 0xfd;
+	l.r[0].ipv6[15] = 2;
 	ck_assert_int_eq(store_put(st, &l.r[0]), 0);
 	store_close(st);
 	ck_assert_int_eq(raw_user_version(), STORE_SCHEMA_VERSION);
 	st = open_ok();
 	load(st, &l, 0);
 	ck_assert_uint_eq(l.r[0].ipv4, 0x0100000au);
+	ck_assert_uint_eq(l.r[0].ipv6[0], 0xfd);
+	ck_assert_uint_eq(l.r[0].ipv6[15], 2);
 	store_close(st);
 }
 END_TEST
@@ -389,14 +401,14 @@ START_TEST(test_refuse_newer)
 	struct store *st = (struct store *)&st;
 	char err[512] = "";
 
-	raw_sql("CREATE TABLE future (x); PRAGMA user_version = 3;");
+	raw_sql("CREATE TABLE future (x); PRAGMA user_version = 4;");
 	ck_assert_int_eq(store_open(&st, db_path, err, sizeof(err)), STORE_E_NEWER);
 	ck_assert_ptr_null(st);
 	ck_assert_ptr_nonnull(strstr(err, db_path));
 	ck_assert_ptr_nonnull(strstr(err, "newer"));
-	ck_assert_ptr_nonnull(strstr(err, "version 3"));
+	ck_assert_ptr_nonnull(strstr(err, "version 4"));
 	/* left as it is */
-	ck_assert_int_eq(raw_user_version(), 3);
+	ck_assert_int_eq(raw_user_version(), 4);
 }
 END_TEST
 
