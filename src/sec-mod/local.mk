@@ -8,4 +8,5 @@ src_sec_mod_libsecmod_a_SOURCES = \
 	src/sec-mod/sec-mod-key.c src/sec-mod/sec-mod-key.h \
 	src/sec-mod/session-table.c src/sec-mod/session-table.h \
 	src/sec-mod/cookie.c src/sec-mod/cookie.h \
-	src/sec-mod/store.c src/sec-mod/store.h
+	src/sec-mod/store.c src/sec-mod/store.h \
+	src/sec-mod/radius-map.c src/sec-mod/radius-map.h

@@ -15,6 +15,7 @@ FUZZ_TARGETS += \
 	tests/fuzz/fuzz-http \
 	tests/fuzz/fuzz-xmlauth \
 	tests/fuzz/fuzz-secmod \
+	tests/fuzz/fuzz-radius-map \
 	tests/fuzz/fuzz-store \
 	tests/fuzz/fuzz-occtl \
 	tests/fuzz/fuzz-passwd \
@@ -34,6 +35,7 @@ tests_fuzz_fuzz_dtls_record_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_http_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_xmlauth_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_secmod_LDFLAGS = $(LIBFUZZER_FLAGS)
+tests_fuzz_fuzz_radius_map_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_store_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_occtl_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_passwd_LDFLAGS = $(LIBFUZZER_FLAGS)

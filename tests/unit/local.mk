@@ -31,6 +31,7 @@ UNIT_TESTS += \
 	tests/unit/test-cookie \
 	tests/unit/test-session-table \
 	tests/unit/test-sec-mod \
+	tests/unit/test-radius-map \
 	tests/unit/test-store \
 	tests/unit/test-secmod-key \
 	tests/unit/test-connect-reply \
