@@ -10,6 +10,8 @@ src_common_libcommon_a_SOURCES = \
 	src/common/sendq.c src/common/sendq.h \
 	src/common/tun.c src/common/tun.h \
 	src/common/conf.c src/common/conf.h \
+	src/common/ports.c src/common/ports.h \
+	src/common/ratelimit.c src/common/ratelimit.h \
 	src/common/passwd.c src/common/passwd.h \
 	src/common/privs.c src/common/privs.h
 nodist_src_common_libcommon_a_SOURCES = src/common/ipc.pb-c.c src/common/ipc.pb-c.h

@@ -10,6 +10,7 @@ FUZZ_TARGETS += \
 	tests/fuzz/fuzz-ipc \
 	tests/fuzz/fuzz-config \
 	tests/fuzz/fuzz-config-user \
+	tests/fuzz/fuzz-ports \
 	tests/fuzz/fuzz-cstp \
 	tests/fuzz/fuzz-dtls-record \
 	tests/fuzz/fuzz-http \
@@ -30,6 +31,7 @@ tests_fuzz_fuzz_vpn_tunnel_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_ipc_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_config_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_config_user_LDFLAGS = $(LIBFUZZER_FLAGS)
+tests_fuzz_fuzz_ports_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_cstp_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_dtls_record_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_http_LDFLAGS = $(LIBFUZZER_FLAGS)

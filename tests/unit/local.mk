@@ -14,6 +14,8 @@ UNIT_TESTS += \
 	tests/unit/test-sendq \
 	tests/unit/test-tun \
 	tests/unit/test-config \
+	tests/unit/test-ports \
+	tests/unit/test-ratelimit \
 	tests/unit/test-passwd \
 	tests/unit/test-log \
 	tests/unit/test-utf8 \
