@@ -10,6 +10,7 @@ libprotobuf-c-dev protobuf-c-compiler
 libnl-3-dev libnl-route-3-dev libcrypt-dev libedit-dev libcap-ng-dev libseccomp-dev
 libsqlite3-dev sqlite3
 libradcli-dev freeradius
+libhiredis-dev redis-server
 check gcovr
 clang libclang-rt-14-dev
 openconnect libopenconnect-dev iproute2 nftables iputils-ping procps python3 openssl

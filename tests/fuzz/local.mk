@@ -18,6 +18,7 @@ FUZZ_TARGETS += \
 	tests/fuzz/fuzz-secmod \
 	tests/fuzz/fuzz-radius-map \
 	tests/fuzz/fuzz-store \
+	tests/fuzz/fuzz-cluster-rec \
 	tests/fuzz/fuzz-occtl \
 	tests/fuzz/fuzz-passwd \
 	tests/fuzz/fuzz-main-worker
@@ -39,6 +40,7 @@ tests_fuzz_fuzz_xmlauth_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_secmod_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_radius_map_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_store_LDFLAGS = $(LIBFUZZER_FLAGS)
+tests_fuzz_fuzz_cluster_rec_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_occtl_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_passwd_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_main_worker_LDFLAGS = $(LIBFUZZER_FLAGS)

@@ -35,6 +35,7 @@ UNIT_TESTS += \
 	tests/unit/test-sec-mod \
 	tests/unit/test-radius-map \
 	tests/unit/test-store \
+	tests/unit/test-cluster-rec \
 	tests/unit/test-secmod-key \
 	tests/unit/test-connect-reply \
 	tests/unit/test-worker-reply \
