@@ -646,6 +646,15 @@ void main_session_on_sm_auth_reply(struct server *srv, const SmAuthReply *r)
 	w->sm_request = 0;
 	if (w->exited || w->sigterm_sent)
 		return;
+	if (!r->reply->ok && r->reply->has_more && r->reply->more) {
+		/* another login form: neither a success nor a failure yet */
+		worker_proc_send(srv, w, IPC_AUTH_REPLY, &r->reply->base, -1);
+		return;
+	}
+	if (!r->reply->ok && r->reply->has_busy && r->reply->busy) {
+		auth_reply_refuse(srv, w, "Server busy", false, true);
+		return;
+	}
 	if (!r->reply->ok) {
 		bool banned = false;
 

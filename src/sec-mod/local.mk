@@ -9,4 +9,6 @@ src_sec_mod_libsecmod_a_SOURCES = \
 	src/sec-mod/session-table.c src/sec-mod/session-table.h \
 	src/sec-mod/cookie.c src/sec-mod/cookie.h \
 	src/sec-mod/store.c src/sec-mod/store.h \
-	src/sec-mod/radius-map.c src/sec-mod/radius-map.h
+	src/sec-mod/radius-map.c src/sec-mod/radius-map.h \
+	src/sec-mod/offload.c src/sec-mod/offload.h \
+	src/sec-mod/auth.c src/sec-mod/auth.h

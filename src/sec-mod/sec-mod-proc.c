@@ -32,6 +32,7 @@
 #include "common/passwd.h"
 #include "common/privs.h"
 #include "sec-mod/sec-mod.h"
+#include "sec-mod/offload.h"
 #include "sec-mod/sec-mod-key.h"
 #include "vpn/ev-adapter.h"
 
@@ -51,8 +52,8 @@ struct smproc {
 	struct secmod_keys *keys;
 	int exit_code;
 	bool main_gone;		/* main closed its end: it is exiting, so do we */
-	int passwd_fd;		/* the password file main sent with the login being
-				 * handled; -1: none */
+	struct offload *pool;	/* blocking work of the logins (offload.h) */
+	bool ending;		/* the loop is over: no more timer updates */
 };
 
 static void fail(struct smproc *p, const char *what)
@@ -100,17 +101,41 @@ static void send_cb(void *opaque, enum ipc_type type, const ProtobufCMessage *ms
 	}
 }
 
-/* The file as main opened it for this login: sec-mod, no longer root, may
- * not be able to open it itself. Without one (main could not open it), by
- * name. */
-static int check_password_cb(void *opaque, const char *file, const char *user,
+/* The file as main opened it for this login (sec-mod, no longer root, may
+ * not be able to open it itself); without one (main could not open it), by
+ * name. On a pool thread. */
+static int check_password_cb(void *opaque, const char *file, int fd, const char *user,
 			     const char *password, char *groups, size_t len)
+{
+	(void)opaque;
+	if (fd >= 0)
+		return passwd_check_fd(fd, user, password, groups, len);
+	return passwd_check(file, user, password, groups, len);
+}
+
+/* After finished jobs: their done may have changed deadlines (a login
+ * accepted creates a session). */
+static void after_jobs_cb(void *opaque)
 {
 	struct smproc *p = opaque;
 
-	if (p->passwd_fd >= 0)
-		return passwd_check_fd(p->passwd_fd, user, password, groups, len);
-	return passwd_check(file, user, password, groups, len);
+	if (!p->ending)
+		vpn_ev_timer_update(&p->timer);
+}
+
+static int submit_cb(void *opaque, offload_work_fn work, offload_done_fn done, void *arg,
+		     uint64_t *id)
+{
+	struct smproc *p = opaque;
+
+	return offload_submit(p->pool, work, done, arg, id);
+}
+
+static void cancel_cb(void *opaque, uint64_t id)
+{
+	struct smproc *p = opaque;
+
+	offload_cancel(p->pool, id);
 }
 
 static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
@@ -142,9 +167,7 @@ static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
 			ipc_msg_free(&m);
 			continue;
 		}
-		p->passwd_fd = m.fd;
 		r = secmod_on_message(p->core, &m, vpn_now_ms());
-		p->passwd_fd = -1;
 		if (r < 0) {
 			char why[160];
 
@@ -185,16 +208,26 @@ static void alive_cb(struct ev_loop *loop, ev_timer *t, int revents)
 
 static int secmod_run(int fd, struct secmod_keys *keys, struct store *store)
 {
-	static const struct secmod_ops ops = {
+	struct smproc p = { .fd = fd, .keys = keys };
+	const struct secmod_ops ops = {
 		.send = send_cb,
 		.check_password = check_password_cb,
+		.exec = { .submit = submit_cb, .cancel = cancel_cb, .opaque = &p },
 	};
-	struct smproc p = { .fd = fd, .keys = keys, .passwd_fd = -1 };
 
 	p.loop = ev_default_loop(EVFLAG_AUTO);
-	p.core = secmod_new(&ops, &p);
-	if (p.loop == NULL || p.core == NULL) {
-		log_err("sec-mod: %s", p.loop == NULL ? "libev: no usable backend" : "out of memory");
+	if (p.loop == NULL) {
+		log_err("sec-mod: libev: no usable backend");
+		return 1;
+	}
+	/* password checks and other slow work run here, never on the loop
+	 * that signs the workers' handshakes */
+	p.pool = offload_new(p.loop, OFFLOAD_THREADS, OFFLOAD_MAX_QUEUED);
+	if (p.pool != NULL)
+		offload_set_after(p.pool, after_jobs_cb, &p);
+	p.core = p.pool != NULL ? secmod_new(&ops, &p) : NULL;
+	if (p.core == NULL) {
+		log_err("sec-mod: %s", p.pool == NULL ? "no offload threads" : "out of memory");
 		return 1;
 	}
 	secmod_set_store(p.core, store);
@@ -208,12 +241,15 @@ static int secmod_run(int fd, struct secmod_keys *keys, struct store *store)
 	ev_timer_start(p.loop, &p.alive);
 	log_debug("sec-mod running");
 	ev_run(p.loop, 0);
+	p.ending = true;
 	vpn_ev_timer_stop(&p.timer);
 	secmod_keys_free(keys);
 	ev_timer_stop(p.loop, &p.alive);
 	/* whatever ended us, sessions still active wait for the next start */
 	secmod_store_close(p.core, vpn_now_ms());
+	/* the logins go (their jobs cancelled), then the pool */
 	secmod_free(p.core);
+	offload_free(p.pool);
 	close(fd);
 	return p.exit_code;
 }

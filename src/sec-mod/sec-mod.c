@@ -23,13 +23,19 @@
 
 #include <errno.h>
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/log.h"
+#include "sec-mod/cookie.h"
+#include "vpn/ev-adapter.h"
 #include "sec-mod/sec-mod.h"
 #include "sec-mod/store.h"
 
@@ -58,6 +64,20 @@ struct sm_login {
 	struct sm_login *prev, *next;
 };
 
+/* A login in the authentication chain (auth.h): its check running, or a
+ * further form waiting for its answer. */
+struct sm_auth {
+	struct secmod *sm;
+	struct auth_login *login;
+	uint64_t request_id;		/* the round being checked; 0: waiting for the user */
+	vpn_ms_t deadline;		/* of the answer to a further form */
+	char token[SECMOD_LOGIN_TOKEN_LEN + 1];	/* "" until a further form */
+	char *username;
+	char *group;			/* asked for; NULL: none */
+	char *remote_ip;
+	struct sm_auth *prev, *next;
+};
+
 struct secmod {
 	struct secmod_ops ops;
 	void *opaque;
@@ -69,6 +89,11 @@ struct secmod {
 	vpn_ms_t dpd_ms;
 	struct sm_login *logins;
 	size_t n_logins;
+	struct auth_plain_cfg plain;
+	struct auth_chain *chain;
+	struct sm_auth *auths;
+	size_t n_auths;
+	bool in_message;		/* now is the message's time */
 	struct store *store;		/* the session store; NULL: memory only */
 	bool store_tried;		/* the first SmConfig was seen */
 	uint64_t store_errors;		/* failed store operations, told to main */
@@ -228,8 +253,11 @@ static void on_free_hook(void *opaque, const struct secmod_session *s)
 	emit_session(opaque, s, true);
 }
 
-static void auth_reply(struct secmod *sm, uint64_t request_id, const struct secmod_session *s,
-		       const char *message, bool bad_credentials, bool too_many)
+/* The answer to login request_id: its session s, or (s NULL) a refusal
+ * with message: bad_credentials (ban points), too_many (max-same-clients),
+ * busy (not tried: 503). */
+static void auth_reply_msg(struct secmod *sm, uint64_t request_id, const struct secmod_session *s,
+			   const char *message, bool bad_credentials, bool too_many, bool busy)
 {
 	SmAuthReply r = SM_AUTH_REPLY__INIT;
 	AuthReply a = AUTH_REPLY__INIT;
@@ -249,8 +277,21 @@ static void auth_reply(struct secmod *sm, uint64_t request_id, const struct secm
 		r.bad_credentials = bad_credentials;
 		r.has_too_many = too_many;
 		r.too_many = too_many;
+		a.has_busy = busy;
+		a.busy = busy;
 	}
 	sm->ops.send(sm->opaque, IPC_SM_AUTH_REPLY, &r.base);
+}
+
+static void auth_reply(struct secmod *sm, uint64_t request_id, const struct secmod_session *s,
+		       const char *message, bool bad_credentials, bool too_many)
+{
+	auth_reply_msg(sm, request_id, s, message, bad_credentials, too_many, false);
+}
+
+static void auth_reply_busy(struct secmod *sm, uint64_t request_id)
+{
+	auth_reply_msg(sm, request_id, NULL, "Server busy", false, false, true);
 }
 
 /* --- setup ------------------------------------------------------------------ */
@@ -270,7 +311,34 @@ struct secmod *secmod_new(const struct secmod_ops *ops, void *opaque)
 		return NULL;
 	}
 	session_table_set_free_hook(sm->table, on_free_hook);
+	sm->plain = (struct auth_plain_cfg){ .passwd_file = "", .check = sm->ops.check_password,
+					     .opaque = opaque };
+	sm->chain = auth_chain_new(&(struct auth_factor){ &auth_backend_plain, &sm->plain }, 1,
+				   &sm->ops.exec);
+	if (sm->chain == NULL) {
+		session_table_free(sm->table);
+		free(sm);
+		return NULL;
+	}
 	return sm;
+}
+
+static void sm_auth_free(struct sm_auth *a)
+{
+	struct secmod *sm = a->sm;
+
+	if (a->prev)
+		a->prev->next = a->next;
+	else
+		sm->auths = a->next;
+	if (a->next)
+		a->next->prev = a->prev;
+	sm->n_auths--;
+	auth_login_free(a->login);
+	free(a->username);
+	free(a->group);
+	free(a->remote_ip);
+	free(a);
 }
 
 static void login_free(struct secmod *sm, struct sm_login *l)
@@ -294,6 +362,9 @@ void secmod_free(struct secmod *sm)
 		return;
 	while (sm->logins != NULL)
 		login_free(sm, sm->logins);
+	while (sm->auths != NULL)
+		sm_auth_free(sm->auths);
+	auth_chain_free(sm->chain);
 	store_close(sm->store);
 	session_table_free(sm->table);
 	free(sm->passwd_file);
@@ -322,6 +393,7 @@ static int on_config(struct secmod *sm, const SmConfig *c, vpn_ms_t now)
 	}
 	free(sm->passwd_file);
 	sm->passwd_file = file;
+	sm->plain.passwd_file = file;
 	session_table_set_cfg(sm->table, &sc);
 	sm->max_same = c->max_same_clients;
 	sm->deny_roaming = c->has_deny_roaming && c->deny_roaming;
@@ -501,72 +573,214 @@ static enum login_outcome login_decide(struct secmod *sm, struct sm_login *l, vp
 	return LOGIN_PENDING;
 }
 
-static void on_auth(struct secmod *sm, const SmAuthRequest *r, vpn_ms_t now)
+/* The chain accepted user (in groups "g1,g2"): the group, then
+ * max-same-clients, then the session. */
+static void login_granted(struct secmod *sm, uint64_t request_id, const char *user,
+			  const char *groups, const char *requested, const char *remote_ip,
+			  vpn_ms_t now)
 {
-	AuthRequest *a = r->auth;
-	char groups[512], group[256];
-	struct sm_login tmp = { 0 }, *l;
-	int rc;
+	char group[256];
+	struct sm_login *l;
 
-	if (!sm->configured) {
-		auth_reply(sm, r->request_id, NULL, "Server not ready", false, false);
+	if (!choose_group(groups, requested, group, sizeof(group))) {
+		log_info("login of '%s' from %s refused: not a member of group '%s'", LOG_ESC(user),
+			 remote_ip, LOG_ESC(requested));
+		auth_reply(sm, request_id, NULL, "Authentication failed", true, false);
 		return;
 	}
-	rc = sm->ops.check_password(sm->opaque, sm->passwd_file, a->username, a->password,
-				    groups, sizeof(groups));
-	/* checked: the password has no business staying in memory */
-	explicit_bzero(a->password, strlen(a->password));
-	if (rc == 0 && !choose_group(groups, a->group, group, sizeof(group))) {
-		log_info("login of '%s' from %s refused: not a member of group '%s'", LOG_ESC(a->username),
-			 a->remote_ip, LOG_ESC(a->group));
-		rc = -EACCES;
-	} else if (rc == -ENOENT || rc == -EACCES) {
-		log_info("login of '%s' from %s failed: %s", LOG_ESC(a->username), a->remote_ip,
-			 rc == -ENOENT ? "no such user" : "wrong password or locked account");
-	} else if (rc < 0) {
-		log_err("checking the password of '%s' in %s: %s", LOG_ESC(a->username), sm->passwd_file,
-			strerror(-rc));
-	}
-	if (rc < 0) {
-		auth_reply(sm, r->request_id, NULL, "Authentication failed",
-			   rc == -ENOENT || rc == -EACCES, false);
+	if (sm->max_same != 0 && sm->n_logins >= SECMOD_MAX_PENDING_LOGINS) {
+		log_warn("login of '%s' from %s refused: %zu logins already wait for probes",
+			 LOG_ESC(user), remote_ip, sm->n_logins);
+		auth_reply(sm, request_id, NULL, "Server busy", false, false);
 		return;
 	}
-	tmp.request_id = r->request_id;
-	tmp.username = a->username;
-	tmp.group = group;
-	tmp.remote_ip = a->remote_ip;
-	if (sm->max_same == 0 || sm->n_logins < SECMOD_MAX_PENDING_LOGINS) {
-		/* decide on a copy; keep it only if it has to wait */
-		l = calloc(1, sizeof(*l));
-		if (l == NULL) {
-			auth_reply(sm, r->request_id, NULL, "Internal error", false, false);
-			return;
-		}
-		*l = tmp;
-		l->username = strdup(a->username);
+	l = calloc(1, sizeof(*l));
+	if (l != NULL) {
+		l->request_id = request_id;
+		l->username = strdup(user);
 		l->group = strdup(group);
-		l->remote_ip = strdup(a->remote_ip);
-		if (l->username == NULL || l->group == NULL || l->remote_ip == NULL) {
+		l->remote_ip = strdup(remote_ip);
+	}
+	if (l == NULL || l->username == NULL || l->group == NULL || l->remote_ip == NULL) {
+		if (l != NULL) {
 			free(l->username);
 			free(l->group);
 			free(l->remote_ip);
-			free(l);
-			auth_reply(sm, r->request_id, NULL, "Internal error", false, false);
-			return;
 		}
-		l->next = sm->logins;
-		if (sm->logins)
-			sm->logins->prev = l;
-		sm->logins = l;
-		sm->n_logins++;
-		if (login_decide(sm, l, now) == LOGIN_DONE)
-			login_free(sm, l);
+		free(l);
+		auth_reply(sm, request_id, NULL, "Internal error", false, false);
 		return;
 	}
-	log_warn("login of '%s' from %s refused: %zu logins already wait for probes",
-		 LOG_ESC(a->username), a->remote_ip, sm->n_logins);
-	auth_reply(sm, r->request_id, NULL, "Server busy", false, false);
+	l->next = sm->logins;
+	if (sm->logins)
+		sm->logins->prev = l;
+	sm->logins = l;
+	sm->n_logins++;
+	if (login_decide(sm, l, now) == LOGIN_DONE)
+		login_free(sm, l);
+}
+
+/* A further form: its token (new at the first), then the reply. */
+static void auth_more(struct secmod *sm, struct sm_auth *a, const struct auth_result *r)
+{
+	SmAuthReply rep = SM_AUTH_REPLY__INIT;
+	AuthReply ar = AUTH_REPLY__INIT;
+	uint8_t raw[SECMOD_LOGIN_TOKEN_LEN / 2];
+
+	if (a->token[0] == '\0') {
+		if (gnutls_rnd(GNUTLS_RND_NONCE, raw, sizeof(raw)) < 0) {
+			auth_reply(sm, a->request_id, NULL, "Internal error", false, false);
+			sm_auth_free(a);
+			return;
+		}
+		for (size_t i = 0; i < sizeof(raw); i++)
+			snprintf(a->token + 2 * i, 3, "%02x", raw[i]);
+	}
+	log_debug("login of '%s' from %s: a further form (%s)", LOG_ESC(a->username), a->remote_ip,
+		  r->prompt != NULL ? LOG_ESC(r->prompt) : "Password:");
+	rep.request_id = a->request_id;
+	rep.reply = &ar;
+	ar.ok = false;
+	ar.has_more = ar.more = true;
+	ar.login_token = a->token;
+	ar.prompt = (char *)r->prompt;
+	ar.message = (char *)r->message;
+	a->request_id = 0;
+	a->deadline = vpn_ms_add(sm->now, SECMOD_AUTH_ROUND_MS);
+	sm->ops.send(sm->opaque, IPC_SM_AUTH_REPLY, &rep.base);
+}
+
+/* The chain's verdict on the login of a (auth_done_fn). */
+static void on_auth_done(void *opaque, struct auth_login *l, const struct auth_result *r)
+{
+	struct sm_auth *a = opaque;
+	struct secmod *sm = a->sm;
+	uint64_t id = a->request_id;
+
+	(void)l;
+	if (!sm->in_message)
+		sm->now = sm->ops.mono_ms != NULL ? sm->ops.mono_ms(sm->opaque) : vpn_now_ms();
+	switch (r->verdict) {
+	case AUTH_CONTINUE:
+		auth_more(sm, a, r);
+		return;
+	case AUTH_ACCEPT:
+		login_granted(sm, id, a->username, r->groups, a->group, a->remote_ip, sm->now);
+		break;
+	case AUTH_REJECT:
+		log_info("login of '%s' from %s failed: %s", LOG_ESC(a->username), a->remote_ip,
+			 r->message != NULL ? r->message : "rejected");
+		auth_reply(sm, id, NULL, "Authentication failed", true, false);
+		break;
+	case AUTH_BUSY:
+		log_warn("login of '%s' from %s refused: %s", LOG_ESC(a->username), a->remote_ip,
+			 r->message != NULL ? r->message : "busy");
+		auth_reply_busy(sm, id);
+		break;
+	case AUTH_ERROR:
+	default:
+		log_err("checking the login of '%s' from %s: %s", LOG_ESC(a->username), a->remote_ip,
+			r->message != NULL ? r->message : "error");
+		auth_reply(sm, id, NULL, "Authentication failed", false, false);
+		break;
+	}
+	sm_auth_free(a);
+}
+
+static struct sm_auth *auth_by_token(struct secmod *sm, const char *token)
+{
+	if (token == NULL || strlen(token) != SECMOD_LOGIN_TOKEN_LEN)
+		return NULL;
+	for (struct sm_auth *a = sm->auths; a != NULL; a = a->next)
+		if (a->token[0] != '\0' && cookie_equal(a->token, token))
+			return a;
+	return NULL;
+}
+
+/* The answer to a further form. */
+static void on_auth_answer(struct secmod *sm, const SmAuthRequest *r)
+{
+	AuthRequest *q = r->auth;
+	struct sm_auth *a = auth_by_token(sm, q->login_token);
+
+	if (a == NULL || a->request_id != 0 || strcmp(a->username, q->username) != 0) {
+		log_info("login of '%s' from %s: the answer to a further form came for no login "
+			 "waiting (expired?)", LOG_ESC(q->username), q->remote_ip);
+		auth_reply(sm, r->request_id, NULL, "Login expired", false, false);
+		return;
+	}
+	a->request_id = r->request_id;
+	auth_login_answer(a->login, q->password);
+}
+
+static struct sm_auth *sm_auth_new(struct secmod *sm, const SmAuthRequest *r, int fd)
+{
+	AuthRequest *q = r->auth;
+	struct sm_auth *a = calloc(1, sizeof(*a));
+	struct auth_info info = { .username = q->username, .remote_ip = q->remote_ip,
+				  .group = q->group != NULL && q->group[0] != '\0' ? q->group : NULL,
+				  .passwd_fd = fd };
+
+	if (a != NULL) {
+		a->sm = sm;
+		a->request_id = r->request_id;
+		a->username = strdup(q->username);
+		a->group = info.group != NULL ? strdup(info.group) : NULL;
+		a->remote_ip = strdup(q->remote_ip);
+	}
+	if (a == NULL || a->username == NULL || a->remote_ip == NULL ||
+	    (info.group != NULL && a->group == NULL)) {
+		if (fd >= 0)
+			close(fd);
+		if (a != NULL) {
+			free(a->username);
+			free(a->group);
+			free(a->remote_ip);
+		}
+		free(a);
+		return NULL;
+	}
+	a->login = auth_login_new(sm->chain, &info, on_auth_done, a);
+	if (a->login == NULL) {
+		free(a->username);
+		free(a->group);
+		free(a->remote_ip);
+		free(a);
+		return NULL;
+	}
+	a->next = sm->auths;
+	if (sm->auths)
+		sm->auths->prev = a;
+	sm->auths = a;
+	sm->n_auths++;
+	return a;
+}
+
+static void on_auth(struct secmod *sm, const SmAuthRequest *r, int passwd_fd)
+{
+	AuthRequest *q = r->auth;
+	struct sm_auth *a;
+	int fd;
+
+	if (!sm->configured) {
+		auth_reply(sm, r->request_id, NULL, "Server not ready", false, false);
+	} else if (q->login_token != NULL) {
+		on_auth_answer(sm, r);
+	} else if (sm->n_auths >= SECMOD_MAX_AUTHS) {
+		log_warn("login of '%s' from %s refused: %zu logins in progress", LOG_ESC(q->username),
+			 q->remote_ip, sm->n_auths);
+		auth_reply_busy(sm, r->request_id);
+	} else {
+		/* the login's own copy of the file main opened for it */
+		fd = passwd_fd >= 0 ? fcntl(passwd_fd, F_DUPFD_CLOEXEC, 0) : -1;
+		a = sm_auth_new(sm, r, fd);
+		if (a == NULL)
+			auth_reply(sm, r->request_id, NULL, "Internal error", false, false);
+		else
+			auth_login_start(a->login, q->password);
+	}
+	/* passed on: the password has no business staying in memory */
+	explicit_bzero(q->password, strlen(q->password));
 }
 
 static void on_probe_result(struct secmod *sm, const SmProbeResult *r, vpn_ms_t now)
@@ -778,7 +992,9 @@ int secmod_on_message(struct secmod *sm, const struct ipc_msg *m, vpn_ms_t now)
 	case IPC_SM_CONFIG:
 		return on_config(sm, m->sm_config, now);
 	case IPC_SM_AUTH_REQUEST:
-		on_auth(sm, m->sm_auth_request, now);
+		sm->in_message = true;
+		on_auth(sm, m->sm_auth_request, m->fd);
+		sm->in_message = false;
 		return 0;
 	case IPC_SM_OPEN_REQUEST:
 		on_open(sm, m->sm_open_request, now);
@@ -819,6 +1035,9 @@ vpn_ms_t secmod_expiry(const struct secmod *sm)
 
 	for (const struct sm_login *l = sm->logins; l != NULL; l = l->next)
 		e = vpn_ms_min(e, login_deadline(l));
+	for (const struct sm_auth *a = sm->auths; a != NULL; a = a->next)
+		if (a->request_id == 0)
+			e = vpn_ms_min(e, a->deadline);
 	return e;
 }
 
@@ -828,6 +1047,14 @@ void secmod_handle_expiry(struct secmod *sm, vpn_ms_t now)
 
 	sm->now = now;
 	session_table_handle_expiry(sm->table, now);
+	for (struct sm_auth *a = sm->auths, *an; a != NULL; a = an) {
+		an = a->next;
+		if (a->request_id == 0 && vpn_ms_reached(a->deadline, now)) {
+			log_info("login of '%s' from %s: no answer to the further form in %u s",
+				 LOG_ESC(a->username), a->remote_ip, SECMOD_AUTH_ROUND_MS / 1000);
+			sm_auth_free(a);
+		}
+	}
 	for (l = sm->logins; l != NULL; l = next) {
 		next = l->next;
 		if (!vpn_ms_reached(login_deadline(l), now))

@@ -44,6 +44,7 @@
 #include <sys/types.h>
 
 #include "common/ipc.h"
+#include "sec-mod/auth.h"
 #include "sec-mod/session-table.h"
 #include "vpn/time.h"
 
@@ -53,6 +54,13 @@
 #define SECMOD_PROBE_SLACK_MS 1000u
 /* Logins waiting for probes at once, server-wide; more are refused. */
 #define SECMOD_MAX_PENDING_LOGINS 64u
+/* Logins in progress at once (checks running, further forms waiting for
+ * their answer); more are refused as busy. */
+#define SECMOD_MAX_AUTHS 4096u
+/* How long a further login form waits for its answer. */
+#define SECMOD_AUTH_ROUND_MS 120000u
+/* The token that ties a further form's answer to its login (hex). */
+#define SECMOD_LOGIN_TOKEN_LEN 32u
 /* Records per SmListReply datagram. */
 #define SECMOD_LIST_CHUNK 64u
 
@@ -63,10 +71,20 @@ struct secmod_ops {
 	void (*send)(void *opaque, enum ipc_type type, const ProtobufCMessage *msg);
 	/* Check a password: 0 and the user's groups ("g1,g2", "" for none)
 	 * in groups; -ENOENT no such user; -EACCES wrong password or locked;
-	 * another negative errno if the file could not be read. (passwd.h's
-	 * passwd_check in the process, a table in the tests.) */
-	int (*check_password)(void *opaque, const char *file, const char *user,
+	 * another negative errno if the file could not be read. fd: the file
+	 * as main opened it for this login, -1: none (open file by name).
+	 * Runs where exec runs it: on a pool thread in the process, so it
+	 * must be thread-safe. (passwd.h's passwd_check_fd in the process, a
+	 * table in the tests.) */
+	int (*check_password)(void *opaque, const char *file, int fd, const char *user,
 			      const char *password, char *groups, size_t len);
+	/* Where the authentication backends run blocking work (auth.h):
+	 * submit NULL runs it at once (the unit tests). exec.opaque is its
+	 * own. */
+	struct auth_exec exec;
+	/* The monotonic clock, for answers that come between messages (a
+	 * finished job). NULL: vpn_now_ms(). */
+	vpn_ms_t (*mono_ms)(void *opaque);
 	/* The wall clock, Unix ms (the session store keeps absolute times).
 	 * NULL: CLOCK_REALTIME. */
 	int64_t (*wall_ms)(void *opaque);

@@ -6,6 +6,8 @@
  *   GET/POST without credentials  -> 200 auth-request form (username, password)
  *   POST with credentials          -> AuthRequest to main
  *        AuthReply ok              -> 200 + Set-Cookie: webvpn=...; complete body
+ *        AuthReply more            -> 200 a further form (one password field)
+ *   POST answering a further form  -> AuthRequest with the login's token
  *        AuthReply failed          -> 401 Authentication failed, close
  *   CONNECT /CSCOSSLC/tunnel       -> SessionOpenRequest to main
  *        200 + tun fd              -> worker_tunnel_start(): 200 CONNECTED
@@ -147,17 +149,42 @@ static char *chosen_group(const struct worker *w, struct xmlauth *x)
 	return x->group_select.text;
 }
 
+/* A further form of the login (AuthReply more): one password field. */
+static void send_more_form(struct worker *w, const AuthReply *a)
+{
+	struct xmlauth_request req = {
+		.message = a->message != NULL ? a->message : "Please answer.",
+		.password_only = true,
+		.password_label = a->prompt,
+	};
+	char *body = malloc(XML_BODY_MAX);
+
+	send_page(w, body,
+		  body != NULL ? xmlauth_write_auth_request(body, XML_BODY_MAX, &req)
+			       : XMLAUTH_ERR_NO_SPACE,
+		  NULL, "a further login form");
+}
+
+/* The credentials of x are usable (not over the IPC limits). */
+static bool login_fields_fit(const struct xmlauth *x)
+{
+	return x->username.len <= IPC_USERNAME_MAX && x->password.len <= IPC_PASSWORD_MAX &&
+	       (!x->group_select.present || x->group_select.len <= IPC_GROUP_MAX);
+}
+
 static void handle_login(struct worker *w)
 {
 	AuthRequest req = AUTH_REQUEST__INIT;
 	struct xmlauth *x = w->xml;
 	size_t body_len;
 	const char *body = http_req_body(w->http, &body_len);
+	bool answer;
 	int r;
 
 	r = xmlauth_parse(body, body_len, x);
 	if (r == XMLAUTH_ERR_EMPTY) {
 		/* A GET, or a POST without a body: show the form. */
+		w->login_token[0] = '\0';
 		send_form(w);
 		return;
 	}
@@ -166,15 +193,17 @@ static void handle_login(struct worker *w)
 		reply_and_close(w, "400 Bad Request", NULL);
 		return;
 	}
-	if (!x->username.present || !x->password.present || x->username.len == 0) {
+	/* the answer to a further form: a password without a user name */
+	answer = w->login_token[0] != '\0' && x->password.present && !x->username.present;
+	if (!answer && (!x->username.present || !x->password.present || x->username.len == 0)) {
 		/* init, or a reply without both fields: (again) the form. */
 		log_debug("login %s from %s: sending the form", xmlauth_type_str(x->type),
 			  w->remote_ip);
+		w->login_token[0] = '\0';
 		send_form(w);
 		return;
 	}
-	if (x->username.len > IPC_USERNAME_MAX || x->password.len > IPC_PASSWORD_MAX ||
-	    (x->group_select.present && x->group_select.len > IPC_GROUP_MAX)) {
+	if (!login_fields_fit(x)) {
 		/* no such account: not worth a password check */
 		log_info("login from %s refused: user name, password or group too long",
 			 w->remote_ip);
@@ -182,14 +211,23 @@ static void handle_login(struct worker *w)
 		reply_and_close(w, "401 Authentication failed", NULL);
 		return;
 	}
-	req.username = x->username.text;
+	if (answer) {
+		req.username = w->login_user;
+		req.login_token = w->login_token;
+	} else {
+		w->login_token[0] = '\0';
+		memcpy(w->login_user, x->username.text, x->username.len + 1); /* fits: checked */
+		req.username = x->username.text;
+		req.group = chosen_group(w, x);
+	}
 	req.password = x->password.text;
-	req.group = chosen_group(w, x);
 	req.remote_ip = w->remote_ip;
-	log_debug("login attempt by '%s' from %s", LOG_ESC(x->username.text), w->remote_ip);
+	log_debug("login %s by '%s' from %s", answer ? "answer" : "attempt", LOG_ESC(req.username),
+		  w->remote_ip);
 	r = worker_ipc_send(w, IPC_AUTH_REQUEST, &req.base);
 	/* The password has no business staying in memory. */
 	explicit_bzero(x->password.text, sizeof(x->password.text));
+	w->login_token[0] = '\0';
 	if (r < 0) {
 		reply_and_close(w, "503 Service Unavailable", NULL);
 		return;
@@ -205,15 +243,21 @@ void worker_http_on_auth_reply(struct worker *w, struct ipc_msg *msg)
 	char *body;
 
 	if (!a->ok && a->has_busy && a->busy) {
-		log_info("login of '%s' from %s not tried: server busy",
-			 LOG_ESC(w->xml->username.text), w->remote_ip);
+		log_info("login of '%s' from %s not tried: server busy", LOG_ESC(w->login_user),
+			 w->remote_ip);
 		reply_and_close(w, "503 Service Unavailable", "server busy");
+		return;
+	}
+	if (!a->ok && a->has_more && a->more && a->login_token != NULL &&
+	    strlen(a->login_token) < sizeof(w->login_token)) {
+		snprintf(w->login_token, sizeof(w->login_token), "%s", a->login_token);
+		send_more_form(w, a);
 		return;
 	}
 	if (!a->ok || !worker_cookie_is_safe(a->cookie)) {
 		if (a->ok)
 			log_err("main sent an unusable cookie for %s", w->remote_ip);
-		log_info("login of '%s' from %s failed%s%s%s", LOG_ESC(w->xml->username.text),
+		log_info("login of '%s' from %s failed%s%s%s", LOG_ESC(w->login_user),
 			 w->remote_ip, a->banned ? " (banned)" : "", a->message != NULL ? ": " : "",
 			 a->message != NULL ? a->message : "");
 		reply_and_close(w, "401 Authentication failed", NULL);

@@ -121,6 +121,10 @@ struct worker {
 	/* HTTP */
 	struct http_parser *http;
 	struct xmlauth *xml;		/* the parsed login body */
+	/* a login with a further form shown: its token (from main, never
+	 * sent to the client) and the first form's user name; "" otherwise */
+	char login_token[64];
+	char login_user[IPC_USERNAME_MAX + 1];
 	uint8_t *http_pending;		/* start of a pipelined request, kept while */
 	size_t http_pending_len;	/* the current one waits for main */
 	unsigned requests;		/* requests answered on this connection */

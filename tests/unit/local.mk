@@ -34,6 +34,7 @@ UNIT_TESTS += \
 	tests/unit/test-session-table \
 	tests/unit/test-sec-mod \
 	tests/unit/test-radius-map \
+	tests/unit/test-auth \
 	tests/unit/test-store \
 	tests/unit/test-cluster-rec \
 	tests/unit/test-secmod-key \

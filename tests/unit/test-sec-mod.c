@@ -41,7 +41,7 @@ static void send_cb(void *opaque, enum ipc_type type, const ProtobufCMessage *ms
 }
 
 /* alice/secret (groups staff,ops), bob/hunter2 (no group) */
-static int check_pw(void *opaque, const char *file, const char *user, const char *pw,
+static int check_pw(void *opaque, const char *file, int fd, const char *user, const char *pw,
 		    char *groups, size_t len)
 {
 	pw_calls++;
