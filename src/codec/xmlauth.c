@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include "codec/xmlauth.h"
+#include "codec/hex.h"
 #include "common/utf8.h"
 
 #include <stdint.h>
@@ -760,17 +761,6 @@ fail:
 /* ------------------------------------------------------------------ */
 /* form-urlencoded                                                     */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode s[0..n) into out (capacity cap; out NULL: only check and
  * count). Returns the decoded length or an error. */
 static int url_decode(const char *s, size_t n, char *out, size_t cap)
@@ -785,8 +775,8 @@ static int url_decode(const char *s, size_t n, char *out, size_t cap)
 
 			if (n - i < 3)
 				return XMLAUTH_ERR_FORM;
-			hi = hexval(s[i + 1]);
-			lo = hexval(s[i + 2]);
+			hi = hex_digit(s[i + 1]);
+			lo = hex_digit(s[i + 2]);
 			if (hi < 0 || lo < 0)
 				return XMLAUTH_ERR_FORM;
 			c = (char)(hi << 4 | lo);

@@ -13,6 +13,7 @@ FUZZ_TARGETS += \
 	tests/fuzz/fuzz-ports \
 	tests/fuzz/fuzz-cstp \
 	tests/fuzz/fuzz-dtls-record \
+	tests/fuzz/fuzz-dtls-legacy \
 	tests/fuzz/fuzz-http \
 	tests/fuzz/fuzz-xmlauth \
 	tests/fuzz/fuzz-secmod \
@@ -35,6 +36,7 @@ tests_fuzz_fuzz_config_user_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_ports_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_cstp_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_dtls_record_LDFLAGS = $(LIBFUZZER_FLAGS)
+tests_fuzz_fuzz_dtls_legacy_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_http_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_xmlauth_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_secmod_LDFLAGS = $(LIBFUZZER_FLAGS)
