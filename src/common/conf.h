@@ -90,6 +90,9 @@ struct config {
 	char *server_key;               /* required (file or GnuTLS URL) */
 	char *tls_priorities;           /* GnuTLS priority string of TLS (and the base of DTLS's) */
 	bool match_tls_dtls_ciphers;    /* DTLS only with the cipher TLS negotiated */
+	bool dtls_psk;                  /* offer PSK-NEGOTIATE DTLS */
+	bool dtls_legacy;               /* offer Cisco's legacy (resumed) DTLS */
+	bool cisco_client_compat;       /* implies dtls_legacy */
 
 	/* processes and sockets */
 	char *run_as_user;              /* workers drop to this user */

@@ -3,6 +3,8 @@
 
 #include "worker/worker-connect.h"
 
+#include "codec/dtls-legacy.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
@@ -68,21 +70,7 @@ struct cstp_mtu dtls_mtu_compute(unsigned link_mtu, unsigned client_base_mtu,
 
 bool dtls_psk_offered(const char *ciphersuites)
 {
-	static const char name[] = "PSK-NEGOTIATE";
-	const char *p = ciphersuites;
-
-	if (p == NULL)
-		return false;
-	while (*p != '\0') {
-		size_t n = strcspn(p, ":");
-
-		if (n == sizeof(name) - 1 && memcmp(p, name, n) == 0)
-			return true;
-		p += n;
-		if (*p == ':')
-			p++;
-	}
-	return false;
+	return dtls_cipher_list_has(ciphersuites, "PSK-NEGOTIATE");
 }
 
 /* --- the header block ---------------------------------------------------- */
@@ -218,14 +206,18 @@ bad:
 	o->err = -EINVAL;
 }
 
-/* The X-DTLS-* block (PSK-NEGOTIATE, doc/spec/interop.md §6.2). */
+/* The X-DTLS-* block: PSK-NEGOTIATE (doc/spec/interop.md §6.2) or the
+ * legacy resume (§6.4), whose ID is the session_id the client resumes. */
 static void put_dtls(struct out *o, const struct cstp_reply *r)
 {
 	static const char hex[] = "0123456789abcdef";
 	char id[CSTP_APP_ID_HEX_MAX + 1];
+	bool legacy = r->dtls.legacy_cipher != NULL;
 
 	if (r->dtls.port == 0 || r->dtls.port > 65535 || r->dtls.app_id == NULL ||
-	    r->dtls.app_id_len == 0 || r->dtls.app_id_len * 2 > CSTP_APP_ID_HEX_MAX) {
+	    r->dtls.app_id_len == 0 || r->dtls.app_id_len * 2 > CSTP_APP_ID_HEX_MAX ||
+	    (legacy && (r->dtls.app_id_len != DTLS_LEGACY_SESSION_ID_LEN ||
+			!safe_value(r->dtls.legacy_cipher)))) {
 		o->err = -EINVAL;
 		return;
 	}
@@ -245,8 +237,17 @@ static void put_dtls(struct out *o, const struct cstp_reply *r)
 		put(o, "X-DTLS-Rekey-Time: %u\r\n",
 		    r->rekey_time_s > UINT_MAX - 10 ? UINT_MAX : r->rekey_time_s + 10);
 	put(o, "X-DTLS-Keepalive: %u\r\n", r->dtls.keepalive_s);
-	put(o, "X-DTLS-App-ID: %s\r\n", id);
-	put(o, "X-DTLS-CipherSuite: PSK-NEGOTIATE\r\n");
+	if (!legacy) {
+		put(o, "X-DTLS-App-ID: %s\r\n", id);
+		put(o, "X-DTLS-CipherSuite: PSK-NEGOTIATE\r\n");
+		return;
+	}
+	put(o, "X-DTLS-Session-ID: %s\r\n", id);
+	put(o, "%s: %s\r\n", r->dtls.legacy_dtls12 ? "X-DTLS12-CipherSuite" : "X-DTLS-CipherSuite",
+	    r->dtls.legacy_cipher);
+	/* The client makes its DTLS data MTU the tunnel MTU + 1 in this mode
+	 * (doc/spec/interop.md §6.4, §6.7): the same value as X-CSTP-MTU. */
+	put(o, "X-DTLS-MTU: %u\r\n", r->mtu.data);
 }
 
 int cstp_connect_reply(char *buf, size_t size, const struct cstp_reply *r)

@@ -121,8 +121,14 @@ struct cstp_reply {
 		unsigned port;			/* X-DTLS-Port: main's UDP port, 1..65535 */
 		unsigned dpd_s;			/* X-DTLS-DPD; 0 = omit */
 		unsigned keepalive_s;		/* X-DTLS-Keepalive */
-		const unsigned char *app_id;	/* X-DTLS-App-ID, app_id_len bytes in hex */
-		size_t app_id_len;		/* 1..32 */
+		const unsigned char *app_id;	/* X-DTLS-App-ID, app_id_len bytes in hex;
+						 * legacy: X-DTLS-Session-ID */
+		size_t app_id_len;		/* 1..32; legacy: 32 */
+		/* Legacy resume (doc/spec/interop.md §6.4): the picked suite's name,
+		 * answered in X-DTLS12-CipherSuite (legacy_dtls12) or
+		 * X-DTLS-CipherSuite, then X-DTLS-MTU; NULL: PSK-NEGOTIATE. */
+		const char *legacy_cipher;
+		bool legacy_dtls12;
 	} dtls;
 };
 
@@ -139,7 +145,9 @@ struct cstp_reply {
  * CSTP new-tunnel rekey and its fresh App-ID come first; no X-DTLS-Rekey-
  * Method, as ocserv unless it renegotiates), X-DTLS-Keepalive,
  * X-DTLS-App-ID (fresh per CONNECT, lower-case hex) and
- * X-DTLS-CipherSuite: PSK-NEGOTIATE.
+ * X-DTLS-CipherSuite: PSK-NEGOTIATE. In the legacy mode X-DTLS-Session-ID
+ * (32 bytes, 64 hex digits) takes the App-ID's place, the suite goes in the
+ * header its name was offered in, and X-DTLS-MTU (= X-CSTP-MTU) follows.
  */
 int cstp_connect_reply(char *buf, size_t size, const struct cstp_reply *r);
 

@@ -48,6 +48,7 @@
 #include "worker/worker.h"
 
 #include "codec/cstp.h"
+#include "codec/dtls-legacy.h"
 #include "codec/dtls-record.h"
 #include "common/log.h"
 
@@ -90,7 +91,9 @@ struct assoc {
 struct worker_dtls {
 	struct worker *w;
 	uint8_t psk[WORKER_DTLS_PSK_LEN];
-	uint8_t app_id[WORKER_DTLS_APP_ID_LEN];
+	uint8_t app_id[WORKER_DTLS_APP_ID_LEN];	/* legacy: the X-DTLS-Session-ID */
+	const struct dtls_legacy_cipher *legacy;	/* legacy resume; NULL: PSK */
+	uint8_t master[DTLS_LEGACY_MASTER_LEN];	/* legacy: the client's master secret */
 	unsigned port;
 	gnutls_psk_server_credentials_t cred;
 	gnutls_priority_t prio;
@@ -343,6 +346,20 @@ static void assoc_read(struct assoc *a, bool on)
 		ev_io_stop(loop, &a->io);
 }
 
+/* The legacy mode (doc/spec/interop.md §6.4): the session the client
+ * "resumes", made of our X-DTLS-Session-ID, its master secret and the
+ * suite the CONNECT reply named. A ClientHello with that session_id gets
+ * the abbreviated handshake; nothing else can complete one. */
+static int legacy_session(struct worker_dtls *d, gnutls_session_t s)
+{
+	const struct dtls_legacy_cipher *c = d->legacy;
+	gnutls_datum_t master = { .data = d->master, .size = sizeof(d->master) };
+	gnutls_datum_t sid = { .data = d->app_id, .size = sizeof(d->app_id) };
+
+	return gnutls_session_set_premaster(s, GNUTLS_SERVER, c->version, c->kx, c->cipher, c->mac,
+					    GNUTLS_COMP_NULL, &master, &sid);
+}
+
 static struct assoc *assoc_new(struct worker_dtls *d, int fd, bool owns_fd)
 {
 	struct assoc *a = calloc(1, sizeof(*a));
@@ -358,8 +375,10 @@ static struct assoc *assoc_new(struct worker_dtls *d, int fd, bool owns_fd)
 				   GNUTLS_NO_SIGNAL | GNUTLS_NO_TICKETS);
 	if (r == 0)
 		r = gnutls_priority_set(a->s, d->prio);
-	if (r == 0)
+	if (r == 0 && d->legacy == NULL)
 		r = gnutls_credentials_set(a->s, GNUTLS_CRD_PSK, d->cred);
+	if (r == 0 && d->legacy != NULL)
+		r = legacy_session(d, a->s);
 	if (r < 0) {
 		log_err("DTLS session for %s: %s", a->peer, gnutls_strerror(r));
 		if (a->s != NULL)
@@ -841,6 +860,7 @@ static void dtls_free(struct worker_dtls *d)
 	if (d->cred != NULL)
 		gnutls_psk_free_server_credentials(d->cred);
 	explicit_bzero(d->psk, sizeof(d->psk));
+	explicit_bzero(d->master, sizeof(d->master));
 	free(d->dgram);
 	free(d->pt);
 	free(d);
@@ -863,14 +883,60 @@ static int dtls_priorities(const struct worker *w, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-int worker_dtls_prepare(struct worker *w, unsigned port)
+/* PSK-NEGOTIATE: this tunnel's key, exported from this very TLS connection
+ * (doc/spec/interop.md §6.2, no context), the credentials and the priorities. */
+static int prepare_psk(struct worker *w, struct worker_dtls *d)
 {
-	char prio[1280];
 	static const char label[] = WORKER_DTLS_PSK_LABEL;
-	struct worker_dtls *d;
+	char prio[1280];
 	const char *err_pos = NULL;
 	int r;
 
+	r = gnutls_prf_rfc5705(w->tls, sizeof(label) - 1, label, 0, NULL, sizeof(d->psk),
+			       (char *)d->psk);
+	if (r < 0)
+		return r;
+	r = gnutls_psk_allocate_server_credentials(&d->cred);
+	if (r < 0)
+		return r;
+	gnutls_psk_set_server_credentials_function(d->cred, psk_cb);
+	if (dtls_priorities(w, prio, sizeof(prio)) < 0)
+		return GNUTLS_E_INVALID_REQUEST;
+	r = gnutls_priority_init(&d->prio, prio, &err_pos);
+	if (r < 0) {
+		log_err("DTLS priorities \"%s\": %s at \"%s\"", prio, gnutls_strerror(r),
+			err_pos != NULL ? err_pos : "");
+		return r;
+	}
+	log_debug("DTLS priorities for %s: %s", w->remote_ip, prio);
+	return 0;
+}
+
+/* Legacy resume: the client's secret and the suite's own priorities
+ * (tls-priorities does not apply: the suite is the one the reply names). */
+static int prepare_legacy(struct worker *w, struct worker_dtls *d, const struct dtls_choice *ch)
+{
+	int r;
+
+	d->legacy = ch->cipher;
+	memcpy(d->master, ch->master, sizeof(d->master));
+	r = gnutls_priority_init(&d->prio, d->legacy->priority, NULL);
+	if (r < 0)
+		log_err("DTLS priorities \"%s\" of %s: %s", d->legacy->priority, d->legacy->name,
+			gnutls_strerror(r));
+	else
+		log_debug("legacy DTLS for %s: %s (%s)", w->remote_ip, d->legacy->name,
+			  gnutls_protocol_get_name(d->legacy->version));
+	return r;
+}
+
+int worker_dtls_prepare(struct worker *w, unsigned port, const struct dtls_choice *ch)
+{
+	struct worker_dtls *d;
+	int r;
+
+	if (ch->mode == DTLS_MODE_NONE || (ch->mode == DTLS_MODE_LEGACY && ch->cipher == NULL))
+		return -EINVAL;
 	d = calloc(1, sizeof(*d));
 	if (d == NULL)
 		return -ENOMEM;
@@ -885,30 +951,14 @@ int worker_dtls_prepare(struct worker *w, unsigned port)
 		r = GNUTLS_E_MEMORY_ERROR;
 		goto fail;
 	}
-	/* The key of this tunnel: the exporter of this very TLS connection
-	 * (doc/spec/interop.md §6.2), no context. */
-	r = gnutls_prf_rfc5705(w->tls, sizeof(label) - 1, label, 0, NULL, sizeof(d->psk),
-			       (char *)d->psk);
-	if (r < 0)
-		goto fail;
+	/* The App-ID, or the legacy X-DTLS-Session-ID: either way the
+	 * session_id of the client's hellos, which main routes by. */
 	r = gnutls_rnd(GNUTLS_RND_NONCE, d->app_id, sizeof(d->app_id));
 	if (r < 0)
 		goto fail;
-	r = gnutls_psk_allocate_server_credentials(&d->cred);
+	r = ch->mode == DTLS_MODE_PSK ? prepare_psk(w, d) : prepare_legacy(w, d, ch);
 	if (r < 0)
 		goto fail;
-	gnutls_psk_set_server_credentials_function(d->cred, psk_cb);
-	if (dtls_priorities(w, prio, sizeof(prio)) < 0) {
-		r = GNUTLS_E_INVALID_REQUEST;
-		goto fail;
-	}
-	r = gnutls_priority_init(&d->prio, prio, &err_pos);
-	if (r < 0) {
-		log_err("DTLS priorities \"%s\": %s at \"%s\"", prio, gnutls_strerror(r),
-			err_pos != NULL ? err_pos : "");
-		goto fail;
-	}
-	log_debug("DTLS priorities for %s: %s", w->remote_ip, prio);
 	w->dtls = d;
 	return 0;
 fail:
@@ -916,6 +966,42 @@ fail:
 		gnutls_strerror(r));
 	dtls_free(d);
 	return -EIO;
+}
+
+unsigned worker_dtls_overhead(const struct worker *w)
+{
+	const struct worker_dtls *d = w->dtls;
+
+	return d != NULL && d->legacy != NULL ? d->legacy->overhead : DTLS_OVERHEAD_AES_GCM;
+}
+
+const char *worker_dtls_legacy_name(const struct worker *w, bool *dtls12)
+{
+	const struct worker_dtls *d = w->dtls;
+
+	if (d == NULL || d->legacy == NULL)
+		return NULL;
+	*dtls12 = d->legacy->dtls12_header;
+	return d->legacy->name;
+}
+
+void worker_dtls_mode_text(const struct worker *w, char *buf, size_t len)
+{
+	const struct worker_dtls *d = w->dtls;
+	const struct dtls_choice *ch = &w->conn.dtls;
+
+	if (d != NULL && d->legacy != NULL)
+		snprintf(buf, len, "legacy %s (%s%s)", d->legacy->name,
+			 gnutls_protocol_get_name(d->legacy->version),
+			 d->legacy->dtls12_header ? ", X-DTLS12-CipherSuite" : "");
+	else if (d != NULL)
+		snprintf(buf, len, "psk-negotiate");
+	else if (ch->mode != DTLS_MODE_NONE)
+		snprintf(buf, len, "off (no UDP port)");
+	else if (ch->why == DTLS_WHY_NOT_OFFERED)
+		snprintf(buf, len, "off");
+	else
+		snprintf(buf, len, "off (%s)", dtls_choice_why_str(ch->why));
 }
 
 const uint8_t *worker_dtls_app_id(const struct worker *w)

@@ -6,9 +6,13 @@
  * The DTLS channel of a worker's tunnel (doc/spec/interop.md §6, doc/spec/liveness.md §3, §7).
  * See worker-dtls.c for the associations, the data path and the MTU.
  *
- *   CONNECT (client offers PSK-NEGOTIATE, main has a UDP port)
- *     worker_dtls_prepare()   PSK exported from this TLS session, a fresh
- *                             App-ID; the reply carries the X-DTLS-* block
+ *   CONNECT (the client's offer and dtls-psk/dtls-legacy chose a mode,
+ *   codec/dtls-legacy.h, and main has a UDP port)
+ *     worker_dtls_prepare()   PSK: the key exported from this TLS session and
+ *                             a fresh App-ID; legacy: the client's master
+ *                             secret, the picked suite and a fresh
+ *                             X-DTLS-Session-ID; the reply carries the
+ *                             X-DTLS-* block
  *   TunnelUp (+ App-ID)       from now on main routes ClientHellos to us
  *   DtlsSocket from main      worker_dtls_on_socket(): a UDP socket connected
  *                             to the client, and the datagram main read
@@ -28,6 +32,7 @@
 struct worker;
 struct worker_dtls;
 struct vpn_tunnel_snapshot;
+struct dtls_choice;
 
 /* PSK length and the exporter label (doc/spec/interop.md §6.2). */
 #define WORKER_DTLS_PSK_LEN 32u
@@ -52,12 +57,25 @@ struct vpn_tunnel_snapshot;
 #define WORKER_DTLS_MTU_RAISE_MS 5000u
 
 /*
- * At CONNECT time, before the reply is built: export the PSK from the TLS
- * session, draw the App-ID, load the DTLS credentials. port is main's UDP
- * port. Returns 0 (w->dtls set) or a negative errno (logged; the tunnel then
- * runs without DTLS).
+ * At CONNECT time, before the reply is built, for the mode ch chose (PSK or
+ * legacy): draw the App-ID (legacy: the session ID), and export the PSK
+ * from the TLS session or keep the client's master secret. port is main's
+ * UDP port. Returns 0 (w->dtls set) or a negative errno (logged; the tunnel
+ * then runs without DTLS).
  */
-int worker_dtls_prepare(struct worker *w, unsigned port);
+int worker_dtls_prepare(struct worker *w, unsigned port, const struct dtls_choice *ch);
+
+/* The DTLS record overhead the tunnel MTU is computed with: AES-GCM's for
+ * PSK, the legacy suite's own otherwise. */
+unsigned worker_dtls_overhead(const struct worker *w);
+
+/* The legacy suite's name for the reply (*dtls12: answer it in
+ * X-DTLS12-CipherSuite), or NULL for PSK-NEGOTIATE. */
+const char *worker_dtls_legacy_name(const struct worker *w, bool *dtls12);
+
+/* The DTLS mode for the tunnel-up line: "psk-negotiate", "legacy NAME
+ * (VERSION)", "off", "off (why)". */
+void worker_dtls_mode_text(const struct worker *w, char *buf, size_t len);
 
 /* The App-ID for the reply and TunnelUp (WORKER_DTLS_APP_ID_LEN bytes). */
 const uint8_t *worker_dtls_app_id(const struct worker *w);

@@ -299,7 +299,13 @@ static void handle_connect(struct worker *w)
 	c->mobile = config_platform_is_mobile(
 		http_header_get(w->http, "X-AnyConnect-Identifier-Platform"));
 	c->client_base_mtu = worker_parse_base_mtu(http_header_get(w->http, "X-CSTP-Base-MTU"));
-	c->dtls_psk = dtls_psk_offered(http_header_get(w->http, "X-DTLS-CipherSuite"));
+	dtls_choose(http_header_get(w->http, "X-DTLS-CipherSuite"),
+		    http_header_get(w->http, "X-DTLS12-CipherSuite"),
+		    http_header_get(w->http, "X-DTLS-Master-Secret"), w->cfg.dtls_psk,
+		    w->cfg.dtls_legacy || w->cfg.cisco_client_compat, &c->dtls);
+	if (c->dtls.why == DTLS_WHY_BAD_MASTER)
+		log_info("CONNECT from %s: X-DTLS-Master-Secret %s: no legacy DTLS, the tunnel "
+			 "runs over TLS", w->remote_ip, dtls_master_strerror(c->dtls.master_err));
 	v = http_header_get(w->http, "X-CSTP-Hostname");
 	if (v != NULL)
 		snprintf(c->hostname, sizeof(c->hostname), "%s", v);

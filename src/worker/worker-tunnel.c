@@ -364,12 +364,14 @@ static void start_choose_mtu(struct worker *w, const SessionOpenReply *r)
 
 	/* MTU (worker-connect.h): the configured cap, else the tun's MTU. */
 	link_mtu = r->has_mtu && r->mtu > 0 ? r->mtu : tun_get_mtu(w->tun_name);
-	if (w->conn.dtls_psk && r->has_dtls_port && r->dtls_port != 0)
-		(void)worker_dtls_prepare(w, r->dtls_port);
+	if (w->conn.dtls.mode != DTLS_MODE_NONE && r->has_dtls_port && r->dtls_port != 0)
+		(void)worker_dtls_prepare(w, r->dtls_port, &w->conn.dtls);
+	/* the legacy master secret now lives in the DTLS channel only */
+	explicit_bzero(w->conn.dtls.master, sizeof(w->conn.dtls.master));
 	if (w->dtls != NULL)
 		w->mtu = dtls_mtu_compute(link_mtu, w->conn.client_base_mtu,
 					  tcp_path_mtu(w->tcp_fd), w->tcp_ipv6,
-					  DTLS_OVERHEAD_AES_GCM);
+					  worker_dtls_overhead(w));
 	else
 		w->mtu = cstp_mtu_compute(link_mtu, w->conn.client_base_mtu,
 					  tcp_path_mtu(w->tcp_fd), w->tcp_ipv6,
@@ -450,6 +452,7 @@ static void start_reply_fill(const struct worker *w, const SessionOpenReply *r,
 		rep->dtls.keepalive_s = rep->keepalive_s;
 		rep->dtls.app_id = worker_dtls_app_id(w);
 		rep->dtls.app_id_len = WORKER_DTLS_APP_ID_LEN;
+		rep->dtls.legacy_cipher = worker_dtls_legacy_name(w, &rep->dtls.legacy_dtls12);
 	}
 }
 
@@ -506,7 +509,7 @@ static void start_announce(struct worker *w, const struct cstp_reply *rep)
 {
 	TunnelUp up = TUNNEL_UP__INIT;
 	char *desc = gnutls_session_get_desc(w->tls);
-	char remaining[16];
+	char remaining[16], dtls[96];
 
 	up.session_id = w->session_id != NULL ? w->session_id : (char *)"";
 	up.tls_cipher = desc;
@@ -519,6 +522,7 @@ static void start_announce(struct worker *w, const struct cstp_reply *rep)
 		up.dtls_app_id.len = WORKER_DTLS_APP_ID_LEN;
 	}
 	(void)worker_ipc_send(w, IPC_TUNNEL_UP, &up.base);
+	worker_dtls_mode_text(w, dtls, sizeof(dtls));
 	/* No session timeout: nothing remains to count down. */
 	if (rep->session_timeout_s != 0)
 		snprintf(remaining, sizeof(remaining), "%us", rep->session_remaining_s);
@@ -531,7 +535,7 @@ static void start_announce(struct worker *w, const struct cstp_reply *rep)
 		 w->tun_name[0] != '\0' ? w->tun_name : "?", w->mtu.data, w->mtu.base,
 		 rep->dpd_s, rep->keepalive_s, rep->idle_timeout_s, remaining,
 		 w->conn.mobile ? " mobile" : "", desc != NULL ? desc : "?",
-		 w->dtls != NULL ? "psk-negotiate" : w->conn.dtls_psk ? "off (no UDP port)" : "off");
+		 dtls);
 	gnutls_free(desc);
 }
 

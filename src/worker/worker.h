@@ -43,6 +43,7 @@
 #include "vpn/tunnel.h"
 #include "worker/worker-connect.h"
 #include "worker/worker-dtls.h"
+#include "codec/dtls-legacy.h"
 
 #define WORKER_TCP_FD 3
 #define WORKER_IPC_FD 4
@@ -79,7 +80,8 @@ struct worker_connect_req {
 	unsigned client_base_mtu;	/* X-CSTP-Base-MTU; 0 = not sent */
 	char hostname[256];		/* X-CSTP-Hostname; "" = not sent */
 	char requested_ipv4[INET_ADDRSTRLEN]; /* X-CSTP-Address hint; "" = none */
-	bool dtls_psk;			/* X-DTLS-CipherSuite offers PSK-NEGOTIATE */
+	struct dtls_choice dtls;	/* the DTLS mode from the X-DTLS-* headers (its
+					 * master secret is wiped once the tunnel has it) */
 };
 
 struct worker {

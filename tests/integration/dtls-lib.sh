@@ -116,3 +116,10 @@ udp_blackhole_on() {
 udp_blackhole_off() {
 	in_client "$1" nft delete table netdev ocsm_udp || hard_error "nft in ${CLI_NS[$1]}"
 }
+
+# dtls_option NAME HEADER: an X-DTLS-* header of the CONNECT reply as NAME's
+# client logged it (-v prints each reply header; CISCO_CSTP_OPTIONS has only
+# the X-CSTP-* ones); the first one, empty if absent.
+dtls_option() {
+	sed -n "s/.*\] $2: //p" "${CLI_LOG[$1]}" | head -n 1
+}

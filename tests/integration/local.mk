@@ -30,6 +30,7 @@ INTEGRATION_TESTS += \
 	tests/integration/test-dtls-rebind.sh \
 	tests/integration/test-dtls-switch.sh \
 	tests/integration/test-dtls-mtu.sh \
+	tests/integration/test-dtls-legacy.sh \
 	tests/integration/test-tls-priorities.sh \
 	tests/integration/test-resume-sighup.sh \
 	tests/integration/test-resume-cut.sh \

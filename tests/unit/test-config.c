@@ -109,6 +109,9 @@ static const char full[] =
 	"rekey-method = new-tunnel\n"
 	"tls-priorities = \"SECURE256:%SERVER_PRECEDENCE:-VERS-TLS1.3\"\n"
 	"match-tls-dtls-ciphers = true\n"
+	"dtls-psk = false\n"
+	"dtls-legacy = false\n"
+	"cisco-client-compat = true\n"
 	"server-drain-ms = 2500\n"
 	"nbns = 10.77.0.2\n"
 	"split-dns = corp.example.com\n"
@@ -184,6 +187,9 @@ START_TEST(defaults)
 	ck_assert_str_eq(c.server_key, "/etc/ocserv-modern/key.pem");
 	ck_assert_str_eq(c.tls_priorities, "NORMAL:%SERVER_PRECEDENCE");
 	ck_assert(!c.match_tls_dtls_ciphers);
+	ck_assert(c.dtls_psk);
+	ck_assert(c.dtls_legacy);
+	ck_assert(!c.cisco_client_compat);
 	ck_assert_str_eq(c.run_as_user, "nobody");
 	ck_assert_str_eq(c.run_as_group, "nogroup");
 	ck_assert_str_eq(c.socket_file, "/run/ocserv-modern.socket");
@@ -308,6 +314,9 @@ START_TEST(every_key)
 	ck_assert_str_eq(c.server_key, "pkcs11:object=vpn-key");
 	ck_assert_str_eq(c.tls_priorities, "SECURE256:%SERVER_PRECEDENCE:-VERS-TLS1.3");
 	ck_assert(c.match_tls_dtls_ciphers);
+	ck_assert(!c.dtls_psk);
+	ck_assert(!c.dtls_legacy);
+	ck_assert(c.cisco_client_compat);
 	ck_assert_str_eq(c.run_as_user, "ocserv");
 	ck_assert_str_eq(c.run_as_group, "ocserv-grp");
 	ck_assert_str_eq(c.socket_file, "/run/x.socket");
@@ -981,7 +990,7 @@ START_TEST(warn_every_ocserv_only_key)
 		"use-utmp", "ipv6-subnet-prefix", "ping-leases", "expose-iroutes", "route-add-cmd",
 		"route-del-cmd", "select-group-by-url", "auto-select-group", "proxy-url", "kkdcp", "user-profile", "cisco-svc-client-compat",
 		"client-bypass-protocol", "custom-header", "stats-report-time",
-		"dtls-psk", "dtls-legacy", "cisco-client-compat", "output-buffer", "rx-data-per-sec",
+		"output-buffer", "rx-data-per-sec",
 		"tx-data-per-sec", "use-occtl", "sec-mod-scale",
 		"ban-points-wrong-password", "ban-points-kkdcp", "ban-time",
 		"ipv6-network", "iroute", "explicit-ipv4",
@@ -998,6 +1007,10 @@ START_TEST(warn_every_ocserv_only_key)
 	ck_assert(!config_key_is_ocserv_only("config-per-user"));
 	ck_assert(!config_key_is_ocserv_only("default-group-config"));
 	ck_assert(!config_key_is_ocserv_only("select-group"));
+	/* implemented since: legacy DTLS */
+	ck_assert(!config_key_is_ocserv_only("dtls-psk"));
+	ck_assert(!config_key_is_ocserv_only("dtls-legacy"));
+	ck_assert(!config_key_is_ocserv_only("cisco-client-compat"));
 	ck_assert(!config_key_is_ocserv_only("default-select-group"));
 	{
 		struct config_diag d;

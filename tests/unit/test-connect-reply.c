@@ -375,6 +375,52 @@ START_TEST(test_dtls_variants)
 }
 END_TEST
 
+/* The legacy block (doc/spec/interop.md §2.3, §6.4): X-DTLS-Session-ID in
+ * the App-ID's place, the suite in the header it was offered in, and
+ * X-DTLS-MTU equal to X-CSTP-MTU. */
+START_TEST(test_dtls_legacy_block)
+{
+	struct cstp_reply r = dtls_reply();
+	char buf[2048];
+	const char *dtls;
+
+	r.dtls.legacy_cipher = "ECDHE-RSA-AES256-GCM-SHA384";
+	r.dtls.legacy_dtls12 = true;
+	ck_assert_int_gt(cstp_connect_reply(buf, sizeof(buf), &r), 0);
+	dtls = strstr(buf, "X-DTLS-DPD");
+	ck_assert_ptr_nonnull(dtls);
+	ck_assert_str_eq(dtls,
+		"X-DTLS-DPD: 30\r\n"
+		"X-DTLS-Port: 443\r\n"
+		"X-DTLS-Rekey-Time: 172810\r\n"
+		"X-DTLS-Keepalive: 20\r\n"
+		"X-DTLS-Session-ID: 000102030405060708090a0b0c0d0e0ff0e1d2c3b4a5968778695a4b3c2d1eff\r\n"
+		"X-DTLS12-CipherSuite: ECDHE-RSA-AES256-GCM-SHA384\r\n"
+		"X-DTLS-MTU: 1434\r\n"
+		"X-CSTP-Base-MTU: 1500\r\n"
+		"X-CSTP-MTU: 1434\r\n"
+		"\r\n");
+	ck_assert_ptr_null(strstr(buf, "App-ID"));
+	ck_assert_ptr_null(strstr(buf, "PSK-NEGOTIATE"));
+	/* a DTLS 0.9 suite goes in X-DTLS-CipherSuite */
+	r.dtls.legacy_cipher = "AES128-SHA";
+	r.dtls.legacy_dtls12 = false;
+	r.mtu.data = 1406;
+	ck_assert_int_gt(cstp_connect_reply(buf, sizeof(buf), &r), 0);
+	ck_assert_ptr_nonnull(strstr(buf, "\r\nX-DTLS-CipherSuite: AES128-SHA\r\nX-DTLS-MTU: 1406\r\n"));
+	ck_assert_ptr_null(strstr(buf, "X-DTLS12"));
+	/* the session ID is exactly 32 bytes (openconnect: exactly 64 hex) */
+	r.dtls.app_id_len = 16;
+	ck_assert_int_eq(cstp_connect_reply(buf, sizeof(buf), &r), -EINVAL);
+	ck_assert_str_eq(buf, "");
+	r.dtls.app_id_len = 32;
+	r.dtls.legacy_cipher = "AES128-SHA\r\nX-Evil: 1";
+	ck_assert_int_eq(cstp_connect_reply(buf, sizeof(buf), &r), -EINVAL);
+	r.dtls.legacy_cipher = "";
+	ck_assert_int_eq(cstp_connect_reply(buf, sizeof(buf), &r), -EINVAL);
+}
+END_TEST
+
 START_TEST(test_dtls_refused)
 {
 	struct cstp_reply r = dtls_reply();
@@ -471,6 +517,7 @@ static Suite *connect_suite(void)
 	tc = tcase_create("dtls");
 	tcase_add_test(tc, test_dtls_block);
 	tcase_add_test(tc, test_dtls_variants);
+	tcase_add_test(tc, test_dtls_legacy_block);
 	tcase_add_test(tc, test_dtls_refused);
 	tcase_add_test(tc, test_dtls_mtu);
 	tcase_add_test(tc, test_dtls_psk_offered);

@@ -1,0 +1,87 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Legacy DTLS 1 (doc/spec/interop.md §6.4): with dtls-psk = false the gateway
+# answers openconnect 9.01's legacy offer (X-DTLS-Master-Secret and its
+# X-DTLS-CipherSuite / X-DTLS12-CipherSuite lists) with an X-DTLS-Session-ID,
+# its pick and X-DTLS-MTU, and the client "resumes" that session: by default
+# Cisco's DTLS 1.2 with ECDHE-RSA-AES256-GCM-SHA384. The channel carries the
+# data (the server's DTLS counters), occtl-modern shows it, the client's MTU
+# probe keeps the advertised MTU. A second client that offers only
+# AES128-SHA (--dtls-ciphers) gets the pre-standard DTLS 0.9 and carries
+# data the same way.
+. "$(dirname "$0")/occtl-lib.sh"
+. "$(dirname "$0")/dtls-lib.sh"
+
+occtl_preconditions
+it_setup 2
+dtls_config DPD=10 KEEPALIVE=30 -- "dtls-psk = false"
+start_server
+
+connect_dtls_client c1
+line=$(grep -F 'Established DTLS connection' "${CLI_LOG[c1]}" | head -n 1)
+ok=1; [[ $line == *'(DTLS1.2)-(ECDHE-RSA)-(AES-256-GCM)'* ]] && ok=0
+verdict "client: legacy DTLS 1.2, ECDHE-RSA-AES256-GCM-SHA384 resumed" $ok "${line#*Established }"
+sid=$(dtls_option c1 X-DTLS-Session-ID)
+verdict "reply: X-DTLS-Session-ID of 64 hex digits" \
+	"$([[ $sid =~ ^[0-9a-f]{64}$ ]]; echo $?)" "$sid"
+expect_eq "reply: the pick in X-DTLS12-CipherSuite" "$(dtls_option c1 X-DTLS12-CipherSuite)" \
+	ECDHE-RSA-AES256-GCM-SHA384
+expect_eq "reply: no X-DTLS-CipherSuite" "$(dtls_option c1 X-DTLS-CipherSuite)" ""
+expect_eq "reply: no X-DTLS-App-ID" "$(dtls_option c1 X-DTLS-App-ID)" ""
+mtu=$(cstp_option c1 X-CSTP-MTU)
+expect_eq "reply: X-DTLS-MTU = X-CSTP-MTU" "$(dtls_option c1 X-DTLS-MTU)" "$mtu"
+expect_eq "X-CSTP-MTU for base 1500 and AES-GCM" "$mtu" 1434
+grep -qE 'tunnel up: .*client=10\.77\.0\.2 .*dtls=legacy ECDHE-RSA-AES256-GCM-SHA384 \(DTLS1\.2' "$SERVER_LOG"
+verdict "server: the tunnel-up line names the legacy suite" $?
+wait_log "$SERVER_LOG" 'DTLS up: client 10.77.0.2:' 1 5
+verdict "server: DTLS up" $? "$(grep -F 'DTLS up: client 10.77.0.2' "$SERVER_LOG" | head -n 1 | sed 's/.*DTLS up: //')"
+check_mtu_probe c1 "$mtu"
+
+# The master secret the client sent is in no server log line.
+secret_hits=0
+for f in "$SERVER_LOG"; do
+	grep -qiE 'master|[0-9a-f]{96}' "$f" && secret_hits=1
+done
+expect_eq "no master secret in the server's log" "$secret_hits" 0
+
+# occtl-modern shows the channel.
+occtl_json show users || fatal "show users failed"
+id=$(jget 'd[0]["ID"]')
+occtl_json show id "$id"
+expect_eq "occtl: data path" "$(jget 'd[0]["Data path"]')" cstp+dtls
+expect_eq "occtl: DTLS state" "$(jget 'd[0]["DTLS state"]')" up
+expect_eq "occtl: DTLS cipher" "$(jget 'd[0]["DTLS cipher"]')" "(DTLS1.2)-(ECDHE-RSA)-(AES-256-GCM)"
+
+# Data: full-size pings over the legacy channel, counted there.
+bulk_ping c1 200 $((mtu - 28))
+verdict "200 full-size pings ($((mtu - 28)) bytes) through the tunnel" \
+	"$([ "${BULK_RX:-0}" -ge 198 ]; echo $?)" "${BULK_RX:-0}/${BULK_TX:-0} answered"
+
+# DTLS 0.9: a client offering AES128-SHA only.
+connect_dtls_client c2 --dtls-ciphers=AES128-SHA
+line=$(grep -F 'Established DTLS connection' "${CLI_LOG[c2]}" | head -n 1)
+ok=1; [[ $line == *'(DTLS0.9)-(RSA)-(AES-128-CBC)-(SHA1)'* ]] && ok=0
+verdict "client c2: DTLS 0.9 with AES128-SHA" $ok "${line#*Established }"
+expect_eq "c2 reply: the pick in X-DTLS-CipherSuite" "$(dtls_option c2 X-DTLS-CipherSuite)" AES128-SHA
+mtu2=$(cstp_option c2 X-CSTP-MTU)
+expect_eq "c2: X-CSTP-MTU for base 1500 and AES-CBC-SHA1 (65 bytes of overhead)" "$mtu2" 1406
+expect_eq "c2 reply: X-DTLS-MTU = X-CSTP-MTU" "$(dtls_option c2 X-DTLS-MTU)" "$mtu2"
+check_mtu_probe c2 "$mtu2"
+bulk_ping c2 200 $((mtu2 - 28))
+verdict "c2: 200 full-size pings over DTLS 0.9" \
+	"$([ "${BULK_RX:-0}" -ge 198 ]; echo $?)" "${BULK_RX:-0}/${BULK_TX:-0} answered"
+
+# Both tunnels end (SIGTERM: the clients log out): their DTLS counters.
+for c in c1 c2; do
+	kill -TERM "${CLI_PID[$c]}"
+	wait_exit "${CLI_PID[$c]}" 10 || verdict "client $c exits after SIGTERM" 1
+	server_tunnel_end 'user-disconnect' 10 "${CLI_VPNIP[$c]}" ||
+		fatal "no tunnel end line for $c"
+	ok=1; [[ $END_LINE =~ dtls\ up\ \(1\ handshake,\ 0\ rebinds,\ rx\ ([0-9]+)\ pkts/[0-9]+\ B,\ tx\ ([0-9]+)\ pkts ]] &&
+		[ "${BASH_REMATCH[1]}" -ge 198 ] && [ "${BASH_REMATCH[2]}" -ge 198 ] && ok=0
+	verdict "$c: the pings went both ways over its legacy DTLS channel" $ok "${END_LINE##*, dtls }"
+done
+expect_eq "no DTLS send fell back to CSTP" "$(server_count 'packet sent over CSTP')" 0
+alive "$SERVER_PID"
+verdict "server still running" $?
