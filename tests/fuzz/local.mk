@@ -14,6 +14,7 @@ FUZZ_TARGETS += \
 	tests/fuzz/fuzz-cstp \
 	tests/fuzz/fuzz-dtls-record \
 	tests/fuzz/fuzz-dtls-legacy \
+	tests/fuzz/fuzz-proxy \
 	tests/fuzz/fuzz-http \
 	tests/fuzz/fuzz-xmlauth \
 	tests/fuzz/fuzz-secmod \
@@ -37,6 +38,7 @@ tests_fuzz_fuzz_ports_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_cstp_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_dtls_record_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_dtls_legacy_LDFLAGS = $(LIBFUZZER_FLAGS)
+tests_fuzz_fuzz_proxy_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_http_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_xmlauth_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_secmod_LDFLAGS = $(LIBFUZZER_FLAGS)
