@@ -14,6 +14,7 @@ libhiredis-dev redis-server
 check gcovr
 clang libclang-rt-14-dev
 openconnect libopenconnect-dev iproute2 nftables iputils-ping procps python3 openssl
+haproxy
 debhelper lintian libsystemd-dev systemd
 prometheus curl
 "

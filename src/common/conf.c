@@ -103,6 +103,7 @@ static const struct key_def keys[] = {
 	STR("listen-host", NULL, listen_host, false, 255, "host name or address; unset: all addresses"),
 	PORT("tcp-port", "443", tcp_port, 1, false, "1..65535"),
 	PORT("udp-port", "443", udp_port, 1, true, "0 (no DTLS) or 1..65535"),
+	BOOL("listen-proxy-proto", "false", listen_proxy_proto),
 	STR("server-cert", NULL, server_cert, true, PATH_MAX, "file name"),
 	STR("server-key", NULL, server_key, true, PATH_MAX, "file name or GnuTLS key URL"),
 	STR_CHECKED("tls-priorities", "NORMAL:%SERVER_PRECEDENCE", tls_priorities, 1024,
@@ -209,7 +210,7 @@ static const struct key_def keys[] = {
  */
 static const char *const ocserv_only[] = {
 	"enable-auth", "acct", "udp-listen-host", "listen-host-is-dyndns", "listen-netns",
-	"listen-proxy-proto", "listen-clear-file", "ca-cert", "crl", "dh-params",
+	"listen-clear-file", "ca-cert", "crl", "dh-params",
 	"pin-file", "srk-pin-file", "key-pin", "srk-pin", "ocsp-response", "cert-user-oid",
 	"cert-group-oid", "compression",
 	"no-compress-limit", "server-stats-reset-time", "stats-report-time",

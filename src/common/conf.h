@@ -86,6 +86,7 @@ struct config {
 	char *listen_host;              /* NULL: every address */
 	uint16_t tcp_port;              /* 1..65535 */
 	uint16_t udp_port;              /* 0: no DTLS (no X-DTLS-* headers) */
+	bool listen_proxy_proto;        /* each TCP connection starts with a PROXY header */
 	char *server_cert;              /* required */
 	char *server_key;               /* required (file or GnuTLS URL) */
 	char *tls_priorities;           /* GnuTLS priority string of TLS (and the base of DTLS's) */

@@ -11,6 +11,7 @@ src_main_libmain_a_SOURCES = \
 	src/main/main-peruser.c src/main/main-peruser.h \
 	src/main/main-config.c src/main/main-config.h \
 	src/main/main-listen.c src/main/main-listen.h \
+	src/main/main-proxy.c src/main/main-proxy.h \
 	src/main/main-ctl.c src/main/main-ctl.h \
 	src/main/ctl-access.c src/main/ctl-access.h \
 	src/main/main-secmod.c src/main/main-secmod.h \

@@ -149,6 +149,12 @@ static unsigned log_changes(const struct config *o, const struct config *n, bool
 		STR(listen_host, "listen-host");
 		U32(tcp_port, "tcp-port");
 		U32(udp_port, "udp-port");
+		if (o->listen_proxy_proto != n->listen_proxy_proto) {
+			changes++;
+			log_info("reload: listen-proxy-proto %s -> %s (needs a restart: kept)",
+				 o->listen_proxy_proto ? "true" : "false",
+				 n->listen_proxy_proto ? "true" : "false");
+		}
 		U32(ipv4_network.s_addr, "ipv4-network");
 		U32(ipv4_prefix, "ipv4-netmask prefix");
 		STR(device, "device");
@@ -259,6 +265,7 @@ static int reload_config(struct server *srv)
 	SWAP(srv->cfg.listen_host, n.listen_host);
 	SWAP(srv->cfg.tcp_port, n.tcp_port);
 	SWAP(srv->cfg.udp_port, n.udp_port);
+	SWAP(srv->cfg.listen_proxy_proto, n.listen_proxy_proto);
 	SWAP(srv->cfg.ipv4_network, n.ipv4_network);
 	SWAP(srv->cfg.ipv4_netmask, n.ipv4_netmask);
 	SWAP(srv->cfg.ipv4_prefix, n.ipv4_prefix);

@@ -49,6 +49,7 @@
 #include "main/main-events.h"
 #include "main/main-listen.h"
 #include "main/main-metrics.h"
+#include "main/main-proxy.h"
 #include "main/main-secmod.h"
 #include "main/main-session.h"
 #include "worker/sandbox.h"
@@ -253,11 +254,15 @@ static void ipc_cb(struct ev_loop *loop, ev_io *io, int revents)
 
 /* In the child: put tcp on fd 3, ipc on fd 4 and the key channel on fd 5
  * (whatever numbers they have now), reset what exec keeps, become ids
- * (run-as-user/run-as-group), and exec the worker. Never returns. */
-static void exec_worker(const struct server *srv, int tcp, int ipc, int key)
+ * (run-as-user/run-as-group), and exec the worker. With listen-proxy-proto
+ * the worker's TCP peer is the front: -a tells it the client's address
+ * (w->remote_ip, from the PROXY header) for its log. Never returns. */
+static void exec_worker(const struct server *srv, const struct worker_proc *w, int tcp, int ipc,
+			int key)
 {
 	char level[16];
-	char *argv[] = { "ocserv-modern-worker", "-c", (char *)srv->config_path, "-d", level, NULL };
+	char *argv[] = { "ocserv-modern-worker", "-c", (char *)srv->config_path, "-d", level,
+			 srv->cfg.listen_proxy_proto ? "-a" : NULL, (char *)w->remote_ip, NULL };
 	sigset_t all;
 	int t, i, k;
 
@@ -286,9 +291,22 @@ static void exec_worker(const struct server *srv, int tcp, int ipc, int key)
 	_exit(127);
 }
 
-static void spawn_worker(struct server *srv, int tcp, const struct sockaddr_storage *ss,
-			 socklen_t sslen)
+/* The text form of a socket address, without port ("" if none). */
+static void sockaddr_ip(const struct sockaddr_storage *ss, socklen_t len, char *out, size_t size)
 {
+	struct ban_addr a;
+
+	out[0] = '\0';
+	if (ss != NULL && ban_addr_from_sockaddr((const struct sockaddr *)ss, len, &a) == 0)
+		ban_addr_str(&a, out, size);
+}
+
+/* A worker for the connection tcp from the client ss; local: the address
+ * it connected to (NULL: the socket's own). */
+static void spawn_worker(struct server *srv, int tcp, const struct sockaddr_storage *ss,
+			 socklen_t sslen, const struct sockaddr_storage *local, socklen_t local_len)
+{
+	struct sockaddr_storage me;
 	struct worker_proc *w;
 	int sp[2] = { -1, -1 }, kp[2] = { -1, -1 };
 	pid_t pid;
@@ -303,16 +321,12 @@ static void spawn_worker(struct server *srv, int tcp, const struct sockaddr_stor
 	w->tun.fd = -1;
 	(void)ban_addr_from_sockaddr((const struct sockaddr *)ss, sslen, &w->addr);
 	ban_addr_str(&w->addr, w->remote_ip, sizeof(w->remote_ip));
-	{
-		struct sockaddr_storage me;
-		socklen_t melen = sizeof(me);
-		struct ban_addr la;
-
-		w->local_ip[0] = '\0';
-		if (getsockname(tcp, (struct sockaddr *)&me, &melen) == 0 &&
-		    ban_addr_from_sockaddr((const struct sockaddr *)&me, melen, &la) == 0)
-			ban_addr_str(&la, w->local_ip, sizeof(w->local_ip));
+	if (local == NULL) {
+		local_len = sizeof(me);
+		if (getsockname(tcp, (struct sockaddr *)&me, &local_len) == 0)
+			local = &me;
 	}
+	sockaddr_ip(local, local_len, w->local_ip, sizeof(w->local_ip));
 	w->remote_port = ntohs(ss->ss_family == AF_INET6
 			       ? ((const struct sockaddr_in6 *)ss)->sin6_port
 			       : ((const struct sockaddr_in *)ss)->sin_port);
@@ -340,7 +354,7 @@ static void spawn_worker(struct server *srv, int tcp, const struct sockaddr_stor
 		return;
 	}
 	if (pid == 0)
-		exec_worker(srv, tcp, sp[1], kp[1]);
+		exec_worker(srv, w, tcp, sp[1], kp[1]);
 
 	close(sp[1]);
 	close(kp[1]);
@@ -404,7 +418,7 @@ static const char *unauth_limit(const struct server *srv, const struct ban_addr 
 
 /* A refused connection is logged at most once a second (with how many
  * were refused since the last line): a flood must not flood the log. */
-static void log_refused(const char *ip, const char *why, vpn_ms_t now)
+static void log_refused(const char *who, const char *why, vpn_ms_t now)
 {
 	static vpn_ms_t last;
 	static unsigned long quiet;
@@ -414,18 +428,20 @@ static void log_refused(const char *ip, const char *why, vpn_ms_t now)
 		return;
 	}
 	if (quiet != 0)
-		log_warn("connection from %s refused: %s reached (and %lu more since the last "
-			 "such line)", ip, why, quiet);
+		log_warn("connection from %s refused: %s (and %lu more since the last such line)",
+			 who, why, quiet);
 	else
-		log_warn("connection from %s refused: %s reached", ip, why);
+		log_warn("connection from %s refused: %s", who, why);
 	last = now;
 	quiet = 0;
 }
 
-/* Banned, or over a limit: closed at once (true). */
-static bool accept_refused(struct server *srv, const struct ban_addr *a, vpn_ms_t now)
+/* Banned, or over a limit: closed at once (true). points: ban points the
+ * connection costs. */
+static bool accept_refused(struct server *srv, const struct ban_addr *a, unsigned points,
+			   vpn_ms_t now)
 {
-	char ip[INET6_ADDRSTRLEN];
+	char ip[INET6_ADDRSTRLEN], reached[64];
 	const char *why;
 
 	ban_addr_str(a, ip, sizeof(ip));
@@ -433,17 +449,60 @@ static bool accept_refused(struct server *srv, const struct ban_addr *a, vpn_ms_
 		log_info("connection from %s refused: address banned", ip);
 		return true;
 	}
-	if (ban_add_points(srv->bans, a, srv->cfg.ban_points_connection, now)) {
+	if (ban_add_points(srv->bans, a, points, now)) {
 		log_warn("address %s banned for %u s (ban score reached %u)", ip,
 			 srv->cfg.min_reauth_time_s, srv->cfg.max_ban_score);
 		return true;
 	}
 	why = unauth_limit(srv, a);
 	if (why != NULL) {
-		log_refused(ip, why, now);
+		snprintf(reached, sizeof(reached), "%s reached", why);
+		log_refused(ip, reached, now);
 		return true;
 	}
 	return false;
+}
+
+/* The connection fd from client (bans, limits): a worker, or closed. local:
+ * the address the client connected to (NULL: the socket's own). */
+static void admit(struct server *srv, int fd, const struct sockaddr_storage *client,
+		  socklen_t client_len, const struct sockaddr_storage *local, socklen_t local_len,
+		  unsigned points)
+{
+	struct ban_addr a;
+
+	if (ban_addr_from_sockaddr((const struct sockaddr *)client, client_len, &a) < 0 ||
+	    accept_refused(srv, &a, points, vpn_now_ms())) {
+		close(fd);
+		return;
+	}
+	spawn_worker(srv, fd, client, client_len, local, local_len);
+}
+
+/* listen-proxy-proto: the header was read (main-proxy.h). The front's own
+ * LOCAL connections (health checks) cost no ban points: they would ban the
+ * front. */
+static void proxy_done(struct server *srv, const struct main_proxy_result *r)
+{
+	char who[INET6_ADDRSTRLEN + 32];
+	uint16_t port = ntohs(r->peer->ss_family == AF_INET6
+			      ? ((const struct sockaddr_in6 *)r->peer)->sin6_port
+			      : ((const struct sockaddr_in *)r->peer)->sin_port);
+	size_t n;
+
+	if (r->client != NULL) {
+		admit(srv, r->fd, r->client, r->client_len, r->local, r->local_len,
+		      r->front_local ? 0 : srv->cfg.ban_points_connection);
+		return;
+	}
+	sockaddr_ip(r->peer, r->peer_len, who, sizeof(who));
+	n = strlen(who);
+	snprintf(who + n, sizeof(who) - n, " port %u", port);
+	if (r->why == NULL)
+		log_debug("connection from %s closed before its PROXY header (a health check?)", who);
+	else
+		log_refused(who, r->why, vpn_now_ms());
+	close(r->fd);
 }
 
 void main_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
@@ -454,8 +513,6 @@ void main_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 	for (int i = 0; i < 16; i++) {
 		struct sockaddr_storage ss;
 		socklen_t sslen = sizeof(ss);
-		struct ban_addr a;
-		vpn_ms_t now;
 		int fd = accept4(io->fd, (struct sockaddr *)&ss, &sslen, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
@@ -471,13 +528,16 @@ void main_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 			}
 			return;
 		}
-		now = vpn_now_ms();
-		if (ban_addr_from_sockaddr((struct sockaddr *)&ss, sslen, &a) < 0 ||
-		    accept_refused(srv, &a, now)) {
+		if (!srv->cfg.listen_proxy_proto) {
+			admit(srv, fd, &ss, sslen, NULL, 0, srv->cfg.ban_points_connection);
+		} else if (main_proxy_start(srv, fd, &ss, sslen, proxy_done) < 0) {
+			char ip[INET6_ADDRSTRLEN];
+
+			sockaddr_ip(&ss, sslen, ip, sizeof(ip));
+			log_refused(ip, "too many connections waiting for their PROXY header",
+				    vpn_now_ms());
 			close(fd);
-			continue;
 		}
-		spawn_worker(srv, fd, &ss, sslen);
 		if (srv->cfg.rate_limit_ms != 0) {
 			/* one connection per rate-limit-ms: the next wait in the
 			 * kernel's backlog, the loop goes on */

@@ -34,6 +34,7 @@
 #include "main/main-listen.h"
 #include "main/main-metrics.h"
 #include "main/main-notify.h"
+#include "main/main-proxy.h"
 #include "main/main-secmod.h"
 #include "main/main-script.h"
 #include "main/main-session.h"
@@ -95,6 +96,7 @@ static void main_shutdown(struct server *srv, int exit_code)
 		log_info("the sessions stay in the session store %s: tunnels close without a "
 			 "goodbye, clients will resume", config_session_store(&srv->cfg));
 	main_listen_close(srv);
+	main_proxy_close_all(srv);
 	main_session_terminate_all(srv);
 	if (srv->n_workers == 0) {
 		ev_break(srv->loop, EVBREAK_ALL);
@@ -122,6 +124,7 @@ static bool main_drain(struct server *srv, int signum)
 		return false;
 	srv->draining = true;
 	main_listen_close(srv);
+	main_proxy_close_all(srv);
 	log_info("%s: draining for %" PRIu32 " ms: new connections are refused, "
 		 "the tunnels of %u worker%s go on", strsignal(signum), srv->cfg.server_drain_ms,
 		 srv->n_workers, srv->n_workers == 1 ? "" : "s");
@@ -471,6 +474,7 @@ static int start_loop(struct server *srv)
 static void teardown(struct server *srv)
 {
 	main_listen_close(srv);
+	main_proxy_close_all(srv);
 	main_udp_close(srv);
 	main_ctl_stop(srv);
 	main_metrics_stop(srv);

@@ -82,6 +82,8 @@ struct server {
 
 	struct listener listeners[MAIN_MAX_LISTENERS];
 	int n_listeners;
+	struct main_proxy_conn *proxy_conns; /* waiting for their PROXY header (main-proxy.c) */
+	unsigned n_proxy_conns;
 
 	struct ban_table *bans;
 	struct ippool pool;

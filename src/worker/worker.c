@@ -644,10 +644,11 @@ static int parse_level(const char *s, enum log_level *out)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: ocserv-modern-worker -c CONFIG [-d LEVEL]\n"
+	fprintf(f, "usage: ocserv-modern-worker -c CONFIG [-d LEVEL] [-a ADDRESS]\n"
 		   "  started by ocserv-modern with the client's TCP socket as fd %d,\n"
 		   "  the IPC socket as fd %d and the key channel to sec-mod as fd %d;\n"
-		   "  LEVEL is 0-4 or err|warn|info|debug|trace\n",
+		   "  LEVEL is 0-4 or err|warn|info|debug|trace; ADDRESS: the client's\n"
+		   "  address when the TCP peer is a front (listen-proxy-proto)\n",
 		WORKER_TCP_FD, WORKER_IPC_FD, WORKER_KEY_FD);
 }
 
@@ -711,15 +712,26 @@ static void worker_free(struct worker *w)
 	free(w);
 }
 
-/* The command line: -c CONFIG [-d LEVEL]. Returns -1 to go on with
- * *cfg_path set, else the exit code (after usage() where it applies). */
-static int parse_args(int argc, char **argv, const char **cfg_path)
+/* The command line: -c CONFIG [-d LEVEL] [-a ADDRESS]. Returns -1 to go on
+ * with *cfg_path (and *client when given) set, else the exit code (after
+ * usage() where it applies). */
+static int parse_args(int argc, char **argv, const char **cfg_path, const char **client)
 {
 	enum log_level level = LOG_LVL_INFO;
+	struct in6_addr ignored;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "c:d:h")) != -1) {
+	while ((opt = getopt(argc, argv, "a:c:d:h")) != -1) {
 		switch (opt) {
+		case 'a':
+			if (inet_pton(AF_INET, optarg, &ignored) != 1 &&
+			    inet_pton(AF_INET6, optarg, &ignored) != 1) {
+				fprintf(stderr, "ocserv-modern-worker: bad -a address '%s'\n", optarg);
+				usage(stderr);
+				return 2;
+			}
+			*client = optarg;
+			break;
 		case 'c':
 			*cfg_path = optarg;
 			break;
@@ -749,7 +761,7 @@ static int parse_args(int argc, char **argv, const char **cfg_path)
 /* The worker's state with its buffers, its configuration, the checked
  * sockets and TLS (the certificate; the key stays in sec-mod). NULL after
  * logging why not. */
-static struct worker *worker_new(const char *cfg_path)
+static struct worker *worker_new(const char *cfg_path, const char *client)
 {
 	struct config_diag diag = { .warn = warn_cb };
 	struct worker *w = calloc(1, sizeof(*w));
@@ -778,6 +790,8 @@ static struct worker *worker_new(const char *cfg_path)
 	if (check_fds(w) < 0)
 		goto fail_fds;
 	peer_address(w);
+	if (client != NULL) /* the TCP peer is the front: main read the client's address */
+		snprintf(w->remote_ip, sizeof(w->remote_ip), "%s", client);
 	if (setsockopt(w->tcp_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0)
 		log_warn("TCP_NODELAY: %s", strerror(errno));
 	if (tls_setup(w) < 0) {
@@ -823,17 +837,17 @@ static int loop_setup(struct worker *w)
 
 int main(int argc, char **argv)
 {
-	const char *cfg_path = NULL;
+	const char *cfg_path = NULL, *client = NULL;
 	struct worker *w;
 	int rc;
 
 	log_init("ocserv-modern-worker", LOG_LVL_INFO);
-	rc = parse_args(argc, argv, &cfg_path);
+	rc = parse_args(argc, argv, &cfg_path, &client);
 	if (rc >= 0)
 		return rc;
 	signal(SIGPIPE, SIG_IGN);
 
-	w = worker_new(cfg_path);
+	w = worker_new(cfg_path, client);
 	if (w == NULL)
 		return 1;
 	/* once everything is loaded: confine the worker before the first

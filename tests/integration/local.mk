@@ -75,6 +75,10 @@ INTEGRATION_TESTS += \
 	tests/integration/test-limits-roaming.sh \
 	tests/integration/test-limits-spoof.sh
 
+# the cluster front (doc/cluster.md)
+INTEGRATION_TESTS += \
+	tests/integration/test-proxy-haproxy.sh
+
 if ENABLE_INTEGRATION
 TESTS += $(INTEGRATION_TESTS)
 endif
@@ -102,6 +106,8 @@ EXTRA_DIST += $(INTEGRATION_TESTS) \
 	tests/integration/keyscan.py \
 	tests/integration/tlshold.py \
 	tests/integration/flood.py \
+	tests/integration/front-lib.sh \
+	tests/integration/proxysend.py \
 	tests/data/test.conf.in \
 	tests/data/gen-credentials.sh
 

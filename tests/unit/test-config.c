@@ -46,6 +46,7 @@ static const char full[] =
 	"listen-host = 192.0.2.10\n"
 	"tcp-port = 4443\n"
 	"udp-port = 4444\n"
+	"listen-proxy-proto = true\n"
 	"server-cert = /etc/ocserv-modern/cert.pem\n"
 	"server-key = pkcs11:object=vpn-key\n"
 	"run-as-user = ocserv\n"
@@ -309,6 +310,7 @@ START_TEST(every_key)
 	ck_assert_str_eq(c.auth_passwd_file, "/etc/ocserv-modern/ocpasswd");
 	ck_assert_str_eq(c.listen_host, "192.0.2.10");
 	ck_assert_uint_eq(c.tcp_port, 4443);
+	ck_assert(c.listen_proxy_proto);
 	ck_assert_uint_eq(c.udp_port, 4444);
 	ck_assert_str_eq(c.server_cert, "/etc/ocserv-modern/cert.pem");
 	ck_assert_str_eq(c.server_key, "pkcs11:object=vpn-key");
@@ -983,7 +985,7 @@ START_TEST(warn_every_ocserv_only_key)
 	ck_assert_uint_eq(warns.n, count);
 	/* the names doc/spec/interop.md §7.9 lists that we do not implement are among them */
 	static const char *const listed[] = {
-		"enable-auth", "acct", "udp-listen-host", "listen-host-is-dyndns", "listen-proxy-proto",
+		"enable-auth", "acct", "udp-listen-host", "listen-host-is-dyndns",
 		"ca-cert", "crl", "dh-params", "cert-user-oid", "cert-group-oid",
 		"compression", "no-compress-limit",
 		"server-stats-reset-time", "pre-login-banner", "host-update-script",
@@ -1011,6 +1013,8 @@ START_TEST(warn_every_ocserv_only_key)
 	ck_assert(!config_key_is_ocserv_only("dtls-psk"));
 	ck_assert(!config_key_is_ocserv_only("dtls-legacy"));
 	ck_assert(!config_key_is_ocserv_only("cisco-client-compat"));
+	/* implemented since: the PROXY protocol */
+	ck_assert(!config_key_is_ocserv_only("listen-proxy-proto"));
 	ck_assert(!config_key_is_ocserv_only("default-select-group"));
 	{
 		struct config_diag d;
