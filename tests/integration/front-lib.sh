@@ -173,7 +173,7 @@ front_udp_to() {
 		table ip ocsm_front {
 		    chain prerouting {
 		        type nat hook prerouting priority dstnat; policy accept;
-		        ip daddr $SERVER_IP udp dport $PORT dnat to ${GW_IP[$name]}:$PORT
+		        ip daddr $SERVER_IP udp dport $PORT counter dnat to ${GW_IP[$name]}:$PORT
 		    }
 		}
 	EOF
@@ -186,4 +186,10 @@ proxysend() {
 	PS_OUT=$(in_client "${PS_FROM:-c2}" python3 "$IT_DIR/proxysend.py" "$@" 2>&1)
 	PS_RC=$?
 	echo "$PS_OUT" >> "$IT_WORK/proxysend.log"
+}
+
+# front_udp_packets: how many UDP packets the front's DNAT rule forwarded
+# (the first packet of each flow; the rest follow its conntrack entry).
+front_udp_packets() {
+	in_server nft list table ip ocsm_front | sed -n 's/.*counter packets \([0-9]*\) .*/\1/p'
 }

@@ -77,7 +77,8 @@ INTEGRATION_TESTS += \
 
 # the cluster front (doc/cluster.md)
 INTEGRATION_TESTS += \
-	tests/integration/test-proxy-haproxy.sh
+	tests/integration/test-proxy-haproxy.sh \
+	tests/integration/test-proxy-dtls.sh
 
 if ENABLE_INTEGRATION
 TESTS += $(INTEGRATION_TESTS)
