@@ -11,6 +11,7 @@ libnl-3-dev libnl-route-3-dev libcrypt-dev libedit-dev libcap-ng-dev libseccomp-
 libsqlite3-dev sqlite3
 libradcli-dev freeradius
 libhiredis-dev redis-server
+liboath-dev oathtool libpam0g-dev libpam-oath
 check gcovr
 clang libclang-rt-14-dev
 openconnect libopenconnect-dev iproute2 nftables iputils-ping procps python3 openssl

@@ -99,7 +99,8 @@ static key_write_fn write_auth, write_device, write_ipv4_network, write_ipv4_net
  * config_write and of the documentation.
  */
 static const struct key_def keys[] = {
-	SPECIAL("auth", NULL, true, false, 0, "plain[passwd=FILE]", parse_auth, write_auth),
+	SPECIAL("auth", NULL, true, false, 0, "plain[passwd=FILE,otp=FILE], pam[gid-min=N]",
+		parse_auth, write_auth),
 	STR("listen-host", NULL, listen_host, false, 255, "host name or address; unset: all addresses"),
 	PORT("tcp-port", "443", tcp_port, 1, false, "1..65535"),
 	PORT("udp-port", "443", udp_port, 1, true, "0 (no DTLS) or 1..65535"),
@@ -480,83 +481,149 @@ static int parse_generic(struct parser *p, const struct key_def *k, const char *
 	return perr(p, name, "internal error: bad key kind");
 }
 
-/* auth = plain[passwd=FILE] (also ocserv's older plain[FILE]). */
+/* One option NAME=VALUE of plain[...]: passwd or otp, each a file name
+ * (ocserv's older plain[FILE] as the first option: passwd). */
+static int plain_opt(struct parser *p, const char *name, const char *v, const char *o, bool first,
+		     char **passwd, char **otp)
+{
+	const char *eq = strchr(o, '=');
+	const char *f = eq != NULL ? eq + 1 : o;
+	char **dst;
+
+	if (eq && eq - o == 6 && !strncmp(o, "passwd", 6))
+		dst = passwd;
+	else if (eq && eq - o == 3 && !strncmp(o, "otp", 3))
+		dst = otp;
+	else if (!eq && first)
+		dst = passwd;  /* ocserv's older plain[FILE] */
+	else
+		return perr(p, name, "auth = %s: option '%.*s' of plain is not supported "
+			    "(passwd=FILE, otp=FILE)", v, eq ? (int)(eq - o) : (int)strlen(o), o);
+	if (*dst)
+		return perr(p, name, "auth = %s: %s given twice", v, dst == otp ? "otp" : "passwd");
+	if (!*f)
+		return perr(p, name, "auth = %s: empty file name", v);
+	if (strlen(f) > PATH_MAX)
+		return perr(p, name, "auth: file name longer than %d bytes", PATH_MAX);
+	*dst = strdup(f);
+	return *dst ? 0 : perr(p, name, "out of memory");
+}
+
+/* The options between [ and the final ] of v (open: the '['), in a copy to
+ * split; NULL after an error (reported). */
+static char *method_opts(struct parser *p, const char *name, const char *v, const char *open)
+{
+	char *opts;
+
+	if (v[strlen(v) - 1] != ']') {
+		perr(p, name, "auth = %s: missing ']' at the end", v);
+		return NULL;
+	}
+	opts = strndup(open + 1, strlen(open + 1) - 1);
+	if (!opts)
+		perr(p, name, "out of memory");
+	return opts;
+}
+
+/* A second auth line: ocserv ANDs several, we take one method. */
+static int auth_twice(struct parser *p, const struct key_def *k)
+{
+	if ((p->cfg->auth_passwd_file || p->cfg->auth_otp_file || p->cfg->auth_pam) && p->line)
+		return perr(p, k->info.name, "auth given twice (first at line %u); only one method "
+			    "is supported", p->seen[key_index(k)]);
+	return 0;
+}
+
+/* pam or pam[gid-min=N]. */
+static int parse_auth_pam(struct parser *p, const struct key_def *k, const char *v,
+			  const char *open)
+{
+	const char *name = k->info.name;
+	uint32_t gid_min = 0;
+	char *opts = NULL, *save = NULL;
+	int r = auth_twice(p, k);
+
+	if (r == 0 && open != NULL) {
+		opts = method_opts(p, name, v, open);
+		r = opts == NULL ? -EINVAL : 0;
+	}
+	for (char *o = opts != NULL ? strtok_r(opts, ",", &save) : NULL; o && !r;
+	     o = strtok_r(NULL, ",", &save)) {
+		if (strncmp(o, "gid-min=", 8) != 0)
+			r = perr(p, name, "auth = %s: option '%s' of pam is not supported (gid-min=N)",
+				 v, o);
+		else if (!parse_uint(o + 8, UINT32_MAX - 1, &gid_min))
+			r = perr(p, name, "auth = %s: gid-min: expected a number", v);
+	}
+	free(opts);
+	if (r)
+		return r;
+	free(p->cfg->auth_passwd_file);
+	free(p->cfg->auth_otp_file);
+	p->cfg->auth_passwd_file = p->cfg->auth_otp_file = NULL;
+	p->cfg->auth_pam = true;
+	p->cfg->auth_pam_gid_min = gid_min;
+	return 0;
+}
+
+/* auth = plain[passwd=FILE,otp=FILE] (also ocserv's older plain[FILE]),
+ * or pam[gid-min=N]. */
 static int parse_auth(struct parser *p, const struct key_def *k, const char *v)
 {
 	const char *name = k->info.name;
 	const char *open = strchr(v, '[');
 	size_t mlen = open ? (size_t)(open - v) : strlen(v);
-	char *opts, *save = NULL, *file = NULL;
+	char *opts, *save = NULL, *file = NULL, *otp = NULL;
 	int r = 0;
 
+	if (mlen == 3 && !strncmp(v, "pam", 3))
+		return parse_auth_pam(p, k, v, open);
 	if (mlen != 5 || strncmp(v, "plain", 5))
 		return perr(p, name, "auth = %s: method '%.*s' is not supported; "
-			    "the only method is plain[passwd=FILE]", v, (int)mlen, v);
+			    "the methods are plain[passwd=FILE,otp=FILE] and pam[gid-min=N]", v,
+			    (int)mlen, v);
 	if (!open)
 		return perr(p, name, "auth = %s: the plain method needs its password file: "
 			    "plain[passwd=FILE]", v);
-	if (v[strlen(v) - 1] != ']')
-		return perr(p, name, "auth = %s: missing ']' at the end", v);
-	opts = strndup(open + 1, strlen(open + 1) - 1);
+	opts = method_opts(p, name, v, open);
 	if (!opts)
-		return perr(p, name, "out of memory");
-	for (char *o = strtok_r(opts, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(o, '=');
-		const char *f = NULL;
-
-		if (eq && eq - o == 6 && !strncmp(o, "passwd", 6))
-			f = eq + 1;
-		else if (!eq && o == opts)
-			f = o;  /* ocserv's older plain[FILE] */
-		else {
-			r = perr(p, name, "auth = %s: option '%.*s' of plain is not supported "
-				 "(only passwd=FILE)", v, eq ? (int)(eq - o) : (int)strlen(o), o);
-			goto out;
-		}
-		if (file) {
-			r = perr(p, name, "auth = %s: passwd given twice", v);
-			goto out;
-		}
-		if (!*f) {
-			r = perr(p, name, "auth = %s: empty password file name", v);
-			goto out;
-		}
-		if (strlen(f) > PATH_MAX) {
-			r = perr(p, name, "auth: password file name longer than %d bytes", PATH_MAX);
-			goto out;
-		}
-		file = strdup(f);
-		if (!file) {
-			r = perr(p, name, "out of memory");
-			goto out;
-		}
-	}
-	if (!file) {
+		return -EINVAL;
+	for (char *o = strtok_r(opts, ",", &save); o && !r; o = strtok_r(NULL, ",", &save))
+		r = plain_opt(p, name, v, o, o == opts, &file, &otp);
+	if (!r && !file && !otp)
 		r = perr(p, name, "auth = %s: the plain method needs its password file: "
-			 "plain[passwd=FILE]", v);
-		goto out;
-	}
-	if (p->cfg->auth_passwd_file && p->line) {
-		/* ocserv ANDs several auth lines; with one method that is one line. */
-		r = perr(p, name, "auth given twice (first at line %u); only one method is supported",
-			 p->seen[key_index(k)]);
-		goto out;
+			 "plain[passwd=FILE] (or an OTP file: otp=FILE)", v);
+	if (!r)
+		r = auth_twice(p, k);
+	free(opts);
+	if (r) {
+		free(file);
+		free(otp);
+		return r;
 	}
 	free(p->cfg->auth_passwd_file);
+	free(p->cfg->auth_otp_file);
 	p->cfg->auth_passwd_file = file;
-	file = NULL;
-out:
-	free(file);
-	free(opts);
-	return r;
+	p->cfg->auth_otp_file = otp;
+	p->cfg->auth_pam = false;
+	return 0;
 }
 
 static int write_auth(const struct config *c, const struct key_def *k, FILE *f)
 {
-	if (!c->auth_passwd_file)
-		return fprintf(f, "#%s =\n", k->info.name) < 0 ? -EIO : 0;
-	return fprintf(f, "%s = \"plain[passwd=%s]\"\n", k->info.name, c->auth_passwd_file) < 0
-		? -EIO : 0;
+	int r;
+
+	if (c->auth_pam)
+		r = fprintf(f, "%s = \"pam[gid-min=%u]\"\n", k->info.name, c->auth_pam_gid_min);
+	else if (!c->auth_passwd_file && !c->auth_otp_file)
+		r = fprintf(f, "#%s =\n", k->info.name);
+	else
+		r = fprintf(f, "%s = \"plain[%s%s%s%s%s]\"\n", k->info.name,
+			    c->auth_passwd_file ? "passwd=" : "",
+			    c->auth_passwd_file ? c->auth_passwd_file : "",
+			    c->auth_passwd_file && c->auth_otp_file ? "," : "",
+			    c->auth_otp_file ? "otp=" : "", c->auth_otp_file ? c->auth_otp_file : "");
+	return r < 0 ? -EIO : 0;
 }
 
 static int parse_device(struct parser *p, const struct key_def *k, const char *v)
@@ -1630,6 +1697,7 @@ void config_free(struct config *c)
 		return;
 	free(c->path);
 	free(c->auth_passwd_file);
+	free(c->auth_otp_file);
 	free(c->listen_host);
 	free(c->server_cert);
 	free(c->server_key);

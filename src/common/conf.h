@@ -79,8 +79,12 @@ struct config_route {
 struct config {
 	char *path;                     /* file it was loaded from ("<buffer name>" for buffers) */
 
-	/* authentication: auth = plain[passwd=FILE] (required) */
-	char *auth_passwd_file;         /* the ocpasswd file */
+	/* authentication (required): auth = plain[passwd=FILE,otp=FILE] or
+	 * pam[gid-min=N] */
+	char *auth_passwd_file;         /* the ocpasswd file; NULL: none */
+	char *auth_otp_file;            /* plain's liboath users file; NULL: none */
+	bool auth_pam;                  /* pam: the PAM service ocserv-modern */
+	uint32_t auth_pam_gid_min;      /* pam: groups with a gid >= this one */
 
 	/* listening */
 	char *listen_host;              /* NULL: every address */

@@ -43,7 +43,8 @@ int main_config_load(const char *path, struct config *cfg, bool to_stderr)
 int main_config_check_passwd(const struct config *cfg, bool to_stderr)
 {
 	char err[512];
-	int r = passwd_validate(cfg->auth_passwd_file, err, sizeof(err));
+	int r = cfg->auth_passwd_file != NULL ? passwd_validate(cfg->auth_passwd_file, err, sizeof(err))
+					      : 0;
 
 	if (r < 0) {
 		if (to_stderr)
@@ -172,6 +173,7 @@ static unsigned log_changes(const struct config *o, const struct config *n, bool
 		return changes;
 	}
 	STR(auth_passwd_file, "auth passwd file");
+	STR(auth_otp_file, "auth otp file");
 	STR(connect_script, "connect-script");
 	STR(disconnect_script, "disconnect-script");
 	STR(config_per_user, "config-per-user");

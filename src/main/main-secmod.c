@@ -181,9 +181,9 @@ int main_secmod_send(struct server *srv, enum ipc_type type, const ProtobufCMess
 int main_secmod_send_login(struct server *srv, const SmAuthRequest *q)
 {
 	const char *file = srv->cfg.auth_passwd_file;
-	int fd = open(file, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC), r;
+	int fd = file != NULL ? open(file, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC) : -1, r;
 
-	if (fd < 0)
+	if (fd < 0 && file != NULL)
 		log_err("password file %s: %s (sec-mod tries it by name)", file, strerror(errno));
 	r = send_fd(srv, IPC_SM_AUTH_REQUEST, &q->base, fd);
 	if (fd >= 0)
@@ -201,7 +201,12 @@ void main_secmod_config(struct server *srv)
 	SmConfig c = SM_CONFIG__INIT;
 	int fd;
 
-	c.passwd_file = srv->cfg.auth_passwd_file;
+	c.passwd_file = srv->cfg.auth_passwd_file != NULL ? srv->cfg.auth_passwd_file : "";
+	c.otp_file = srv->cfg.auth_otp_file;
+	c.has_pam = true;
+	c.pam = srv->cfg.auth_pam;
+	c.has_pam_gid_min = true;
+	c.pam_gid_min = srv->cfg.auth_pam_gid_min;
 	c.cookie_timeout = srv->cfg.cookie_timeout_s;
 	c.session_timeout = srv->cfg.session_timeout_s;
 	c.persistent_cookies = srv->cfg.persistent_cookies;

@@ -24,6 +24,8 @@ struct auth_chain {
 	struct auth_factor f[AUTH_MAX_FACTORS];
 	size_t n;
 	struct auth_exec exec;
+	unsigned refs;		/* logins using it */
+	bool dropped;		/* auth_chain_free() was called */
 };
 
 /* A job between auth_step_submit() and its done: login NULL once the login
@@ -74,7 +76,11 @@ struct auth_chain *auth_chain_new(const struct auth_factor *f, size_t n,
 
 void auth_chain_free(struct auth_chain *c)
 {
-	free(c);
+	if (c == NULL)
+		return;
+	c->dropped = true;
+	if (c->refs == 0)
+		free(c);
 }
 
 static void release_step(struct auth_login *l)
@@ -128,6 +134,7 @@ struct auth_login *auth_login_new(struct auth_chain *c, const struct auth_info *
 	}
 	l->info.passwd_fd = info->passwd_fd;
 	l->chain = c;
+	c->refs++;
 	l->done = done;
 	l->opaque = opaque;
 	l->step.login = l;
@@ -149,6 +156,8 @@ static void login_destroy(struct auth_login *l)
 	free((char *)l->info.group);
 	free((char *)l->info.remote_ip);
 	free(l->groups);
+	if (l->chain != NULL && --l->chain->refs == 0 && l->chain->dropped)
+		free(l->chain);
 	free(l);
 }
 

@@ -119,7 +119,8 @@ struct auth_chain;
  * configs are not. NULL on bad arguments or no memory. */
 struct auth_chain *auth_chain_new(const struct auth_factor *f, size_t n,
 				  const struct auth_exec *exec);
-/* Free a chain no login uses any more. */
+/* Drop the chain: it is freed once the last login that uses it is (a
+ * reload builds a new chain while logins on the old one go on). */
 void auth_chain_free(struct auth_chain *c);
 
 struct auth_login;
@@ -146,5 +147,14 @@ struct auth_plain_cfg {
 	void *opaque;
 };
 extern const struct auth_backend auth_backend_plain;
+
+/* --- the OTP factor: auth = plain[otp=FILE] (auth-otp.c) -------------------------- */
+
+/* Its config: liboath's users file, rewritten at each check (counter,
+ * last OTP): the file and its directory must be writable by sec-mod. */
+struct auth_otp_cfg {
+	const char *users_file;
+};
+extern const struct auth_backend auth_backend_otp;
 
 #endif

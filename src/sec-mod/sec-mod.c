@@ -90,7 +90,9 @@ struct secmod {
 	struct sm_login *logins;
 	size_t n_logins;
 	struct auth_plain_cfg plain;
-	struct auth_chain *chain;
+	struct auth_otp_cfg otp;
+	char *otp_file;
+	struct auth_chain *chain;	/* NULL until the first SmConfig */
 	struct sm_auth *auths;
 	size_t n_auths;
 	bool in_message;		/* now is the message's time */
@@ -311,15 +313,10 @@ struct secmod *secmod_new(const struct secmod_ops *ops, void *opaque)
 		return NULL;
 	}
 	session_table_set_free_hook(sm->table, on_free_hook);
+	/* the chain comes with the first SmConfig */
 	sm->plain = (struct auth_plain_cfg){ .passwd_file = "", .check = sm->ops.check_password,
 					     .opaque = opaque };
-	sm->chain = auth_chain_new(&(struct auth_factor){ &auth_backend_plain, &sm->plain }, 1,
-				   &sm->ops.exec);
-	if (sm->chain == NULL) {
-		session_table_free(sm->table);
-		free(sm);
-		return NULL;
-	}
+	sm->otp.users_file = "";
 	return sm;
 }
 
@@ -365,6 +362,7 @@ void secmod_free(struct secmod *sm)
 	while (sm->auths != NULL)
 		sm_auth_free(sm->auths);
 	auth_chain_free(sm->chain);
+	free(sm->otp_file);
 	store_close(sm->store);
 	session_table_free(sm->table);
 	free(sm->passwd_file);
@@ -377,6 +375,39 @@ const struct secmod_session_table *secmod_sessions(const struct secmod *sm)
 }
 
 static int store_start(struct secmod *sm, const char *path, vpn_ms_t now);
+
+/* The factors auth names: plain's password file, then its OTP file; or
+ * PAM. Logins in progress finish on the chain they began with. Returns
+ * false (logged, the previous chain kept) when none can be built. */
+static bool chain_build(struct secmod *sm, const SmConfig *c)
+{
+	struct auth_factor f[AUTH_MAX_FACTORS];
+	struct auth_chain *chain;
+	char *otp = NULL;
+	size_t n = 0;
+
+	if (c->passwd_file[0] != '\0')
+		f[n++] = (struct auth_factor){ &auth_backend_plain, &sm->plain };
+	if (c->otp_file != NULL && c->otp_file[0] != '\0') {
+		otp = strdup(c->otp_file);
+		if (otp == NULL)
+			return false;
+		f[n++] = (struct auth_factor){ &auth_backend_otp, &sm->otp };
+	}
+	chain = auth_chain_new(f, n, &sm->ops.exec);
+	if (chain == NULL) {
+		log_err("sec-mod: configuration: no authentication method%s",
+			sm->chain != NULL ? " (keeping the previous one)" : "");
+		free(otp);
+		return false;
+	}
+	auth_chain_free(sm->chain);
+	sm->chain = chain;
+	free(sm->otp_file);
+	sm->otp_file = otp;
+	sm->otp.users_file = otp != NULL ? otp : "";
+	return true;
+}
 
 static int on_config(struct secmod *sm, const SmConfig *c, vpn_ms_t now)
 {
@@ -394,6 +425,8 @@ static int on_config(struct secmod *sm, const SmConfig *c, vpn_ms_t now)
 	free(sm->passwd_file);
 	sm->passwd_file = file;
 	sm->plain.passwd_file = file;
+	if (!chain_build(sm, c) && sm->chain == NULL)
+		return 0; /* logins refused until a usable one */
 	session_table_set_cfg(sm->table, &sc);
 	sm->max_same = c->max_same_clients;
 	sm->deny_roaming = c->has_deny_roaming && c->deny_roaming;

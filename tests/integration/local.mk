@@ -17,6 +17,7 @@ INTEGRATION_TESTS += \
 	tests/integration/test-dns-headers.sh \
 	tests/integration/test-restrict-routes.sh \
 	tests/integration/test-auth-fail.sh \
+	tests/integration/test-auth-otp.sh \
 	tests/integration/test-dpd-frozen.sh \
 	tests/integration/test-idle-timeout.sh \
 	tests/integration/test-peruser.sh \

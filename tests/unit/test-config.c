@@ -522,6 +522,25 @@ START_TEST(auth_forms)
 	parse_ok(NOAUTH "auth = plain[passwd=/etc/a=b]\n", &c);
 	ck_assert_str_eq(c.auth_passwd_file, "/etc/a=b");
 	config_free(&c);
+	/* password then OTP; OTP alone */
+	parse_ok(NOAUTH "auth = \"plain[passwd=/p,otp=/etc/users.oath]\"\n", &c);
+	ck_assert_str_eq(c.auth_passwd_file, "/p");
+	ck_assert_str_eq(c.auth_otp_file, "/etc/users.oath");
+	ck_assert(!c.auth_pam);
+	config_free(&c);
+	parse_ok(NOAUTH "auth = plain[otp=/o]\n", &c);
+	ck_assert_ptr_null(c.auth_passwd_file);
+	ck_assert_str_eq(c.auth_otp_file, "/o");
+	config_free(&c);
+	parse_ok(NOAUTH "auth = pam\n", &c);
+	ck_assert(c.auth_pam);
+	ck_assert_uint_eq(c.auth_pam_gid_min, 0);
+	ck_assert_ptr_null(c.auth_passwd_file);
+	config_free(&c);
+	parse_ok(NOAUTH "auth = \"pam[gid-min=1000]\"\n", &c);
+	ck_assert(c.auth_pam);
+	ck_assert_uint_eq(c.auth_pam_gid_min, 1000);
+	config_free(&c);
 }
 END_TEST
 
@@ -739,16 +758,20 @@ static const struct {
 	{ MIN "rekey-method = renegotiate\n", 5, "rekey-method", "expected ssl or new-tunnel" },
 	{ MIN "rekey-method = SSL\n", 5, "rekey-method", "expected ssl or new-tunnel" },
 	/* auth */
-	{ NOAUTH "auth = pam\n", 4, "auth", "method 'pam' is not supported; the only method is plain[passwd=FILE]" },
+	{ NOAUTH "auth = pamx\n", 4, "auth", "method 'pamx' is not supported; the methods are plain[passwd=FILE,otp=FILE] and pam[gid-min=N]" },
+	{ NOAUTH "auth = pam[gid-min=x]\n", 4, "auth", "gid-min: expected a number" },
+	{ NOAUTH "auth = pam[service=x]\n", 4, "auth", "option 'service=x' of pam is not supported" },
+	{ NOAUTH "auth = pam[gid-min=1\n", 4, "auth", "missing ']'" },
+	{ MIN "auth = pam\n", 5, "auth", "auth given twice (first at line 1)" },
 	{ NOAUTH "auth = \"radius[config=/etc/radcli/radiusclient.conf]\"\n", 4, "auth", "method 'radius'" },
 	{ NOAUTH "auth = certificate\n", 4, "auth", "method 'certificate' is not supported" },
 	{ NOAUTH "auth = plain\n", 4, "auth", "needs its password file" },
 	{ NOAUTH "auth = plain[]\n", 4, "auth", "needs its password file" },
 	{ NOAUTH "auth = plainx[passwd=/p]\n", 4, "auth", "method 'plainx'" },
-	{ NOAUTH "auth = plain[otp=/x]\n", 4, "auth", "option 'otp' of plain is not supported" },
-	{ NOAUTH "auth = plain[passwd=/x,otp=/y]\n", 4, "auth", "option 'otp'" },
+	{ NOAUTH "auth = plain[passwd=/x,hotp=/y]\n", 4, "auth", "option 'hotp' of plain is not supported" },
+	{ NOAUTH "auth = plain[otp=/x,otp=/y]\n", 4, "auth", "otp given twice" },
 	{ NOAUTH "auth = plain[passwd=/x,passwd=/y]\n", 4, "auth", "passwd given twice" },
-	{ NOAUTH "auth = plain[passwd=]\n", 4, "auth", "empty password file name" },
+	{ NOAUTH "auth = plain[passwd=]\n", 4, "auth", "empty file name" },
 	{ NOAUTH "auth = plain[passwd=/x\n", 4, "auth", "missing ']'" },
 	{ MIN "auth = plain[passwd=/other]\n", 5, "auth", "auth given twice (first at line 1)" },
 	/* keys */

@@ -10,9 +10,12 @@
 
 #include <check.h>
 #include <errno.h>
+#include <liboath/oath.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "sec-mod/sec-mod.h"
 #include "test-main.h"
@@ -272,6 +275,120 @@ START_TEST(test_login_failures)
 	ck_assert(!r->reply->ok);
 	ck_assert(!r->bad_credentials);
 	ck_assert_uint_eq(session_table_count(secmod_sessions(sm)), 0);
+}
+END_TEST
+
+/* The answer to a further form (login_token) at now. */
+static void answer(uint64_t id, const char *user, const char *text, const char *token,
+		   vpn_ms_t now)
+{
+	SmAuthRequest r = SM_AUTH_REQUEST__INIT;
+	AuthRequest a = AUTH_REQUEST__INIT;
+
+	a.username = (char *)user;
+	a.password = (char *)text;
+	a.login_token = (char *)token;
+	a.remote_ip = "192.0.2.7";
+	r.request_id = id;
+	r.auth = &a;
+	ck_assert_int_eq(feed(IPC_SM_AUTH_REQUEST, &r.base, now), 0);
+}
+
+/* The reply to request id, which asks a further form; its token. */
+static void expect_more(uint64_t id, char token[SECMOD_LOGIN_TOKEN_LEN + 1])
+{
+	const SmAuthReply *r = nth(IPC_SM_AUTH_REPLY, 0)->sm_auth_reply;
+
+	ck_assert_uint_eq(r->request_id, id);
+	ck_assert(!r->reply->ok && r->reply->has_more && r->reply->more);
+	ck_assert_str_eq(r->reply->prompt, "OTP:");
+	ck_assert_uint_eq(strlen(r->reply->login_token), SECMOD_LOGIN_TOKEN_LEN);
+	ck_assert(!r->has_bad_credentials || !r->bad_credentials);
+	snprintf(token, SECMOD_LOGIN_TOKEN_LEN + 1, "%s", r->reply->login_token);
+	ck_assert_uint_eq(count(IPC_SM_SESSION), 0);
+	clear_out();
+}
+
+static void expect_refused(uint64_t id, bool bad_credentials, const char *message)
+{
+	const SmAuthReply *r = nth(IPC_SM_AUTH_REPLY, 0)->sm_auth_reply;
+
+	ck_assert_uint_eq(r->request_id, id);
+	ck_assert(!r->reply->ok && !r->reply->more);
+	ck_assert_int_eq(r->has_bad_credentials && r->bad_credentials, bad_credentials);
+	ck_assert_str_eq(r->reply->message, message);
+	clear_out();
+}
+
+/* plain[passwd=FILE,otp=FILE]: the password, then the OTP in a further
+ * round tied to its login by a token; liboath checks a real users file
+ * (the unit tests' executor runs the checks at once). */
+START_TEST(test_multi_round_otp)
+{
+	const char *secret = "3132333435363738393031323334353637383930";
+	char dir[] = "/tmp/test-sec-mod-otp.XXXXXX", file[80], code[16], t1[40], t2[40], t3[40];
+	SmConfig c = SM_CONFIG__INIT;
+	FILE *f;
+	const SmAuthReply *r;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/users.oath", dir);
+	f = fopen(file, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "HOTP/T30 alice - %s\n", secret);
+	fclose(f);
+	c.passwd_file = "/etc/test-passwd";
+	c.otp_file = file;
+	c.cookie_timeout = C_S;
+	c.dpd = D_S;
+	ck_assert_int_eq(feed(IPC_SM_CONFIG, &c.base, 0), 0);
+	clear_out();
+
+	/* a wrong password: refused at once, no further form */
+	auth(1, "alice", "wrong", NULL, T0);
+	expect_refused(1, true, "Authentication failed");
+	/* the right one: the OTP form */
+	auth(2, "alice", "secret", "ops", T0);
+	expect_more(2, t1);
+	/* a token nobody gave out */
+	answer(3, "alice", "123456", "00000000000000000000000000000000", T0);
+	expect_refused(3, false, "Login expired");
+	/* the wrong code ends the login */
+	answer(4, "alice", "000000", t1, T0);
+	expect_refused(4, true, "Authentication failed");
+	answer(5, "alice", "000000", t1, T0);
+	expect_refused(5, false, "Login expired");
+
+	/* the right code: the session, in the group asked for at the start */
+	auth(6, "alice", "secret", "ops", T0);
+	expect_more(6, t2);
+	ck_assert_str_ne(t1, t2);
+	ck_assert_int_eq(oath_init(), OATH_OK);
+	ck_assert_int_eq(oath_totp_generate((const char *)"12345678901234567890", 20, time(NULL),
+					    30, 0, 6, code), OATH_OK);
+	/* the answer carries the first form's user name */
+	answer(7, "bob", code, t2, T0);
+	expect_refused(7, false, "Login expired");
+	answer(8, "alice", code, t2, T0);
+	r = nth(IPC_SM_AUTH_REPLY, 0)->sm_auth_reply;
+	ck_assert_uint_eq(r->request_id, 8);
+	ck_assert(r->reply->ok);
+	ck_assert_str_eq(r->reply->group, "ops");
+	ck_assert_uint_eq(session_table_count(secmod_sessions(sm)), 1);
+	clear_out();
+
+	/* a further form left unanswered expires */
+	auth(9, "alice", "secret", NULL, T0);
+	expect_more(9, t3);
+	ck_assert_uint_eq(secmod_expiry(sm), T0 + SECMOD_AUTH_ROUND_MS);
+	secmod_handle_expiry(sm, T0 + SECMOD_AUTH_ROUND_MS);
+	answer(10, "alice", "000000", t3, T0 + SECMOD_AUTH_ROUND_MS);
+	expect_refused(10, false, "Login expired");
+	oath_done();
+	unlink(file);
+	strcat(file, ".lock"); /* liboath's */
+	unlink(file);
+	ck_assert_int_eq(rmdir(dir), 0);
 }
 END_TEST
 
@@ -882,6 +999,7 @@ static Suite *sec_mod_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_login);
 	tcase_add_test(tc, test_login_failures);
+	tcase_add_test(tc, test_multi_round_otp);
 	tcase_add_test(tc, test_not_configured);
 	tcase_add_test(tc, test_open_resume_and_401);
 	tcase_add_test(tc, test_waiting_expires);
