@@ -233,6 +233,9 @@ static unsigned log_changes(const struct config *o, const struct config *n, bool
 	U32(cookie_timeout_s, "cookie-timeout");
 	BOOL(persistent_cookies, "persistent-cookies");
 	U32(switch_to_tcp_timeout_s, "switch-to-tcp-timeout");
+	BOOL(dtls_psk, "dtls-psk");
+	BOOL(dtls_legacy, "dtls-legacy");
+	BOOL(cisco_client_compat, "cisco-client-compat");
 	return changes;
 #undef U32
 #undef BOOL

@@ -32,6 +32,8 @@ INTEGRATION_TESTS += \
 	tests/integration/test-dtls-switch.sh \
 	tests/integration/test-dtls-mtu.sh \
 	tests/integration/test-dtls-legacy.sh \
+	tests/integration/test-dtls-legacy-dpd.sh \
+	tests/integration/test-dtls-legacy-refused.sh \
 	tests/integration/test-tls-priorities.sh \
 	tests/integration/test-resume-sighup.sh \
 	tests/integration/test-resume-cut.sh \
@@ -104,6 +106,7 @@ EXTRA_DIST += $(INTEGRATION_TESTS) \
 	tests/integration/occtl-lib.sh \
 	tests/integration/vpn-script.sh \
 	tests/integration/rawtls.py \
+	tests/integration/legacyconnect.py \
 	tests/integration/sec-lib.sh \
 	tests/integration/keyscan.py \
 	tests/integration/tlshold.py \
