@@ -7,6 +7,7 @@ the integration tests of listen-proxy-proto.
 
 CASE is one of:
   v1        "PROXY TCP4 A H N P" then TLS and "GET /": the connection is served
+            (an IPv6 A: "PROXY TCP6 A 2001:db8::1 N P", likewise in v2)
   v2        the same header in version 2 (binary)
   local     a version 2 LOCAL header (the front's own connection), then TLS
   none      no header at all: TLS right away (a client that bypassed the front)
@@ -31,16 +32,26 @@ import time
 V2_SIG = b"\r\n\r\n\x00\r\nQUIT\n"
 
 
+def v6(a):
+    """An IPv6 client: the header names 2001:db8::1 as the address it reached."""
+    return ":" in a.client
+
+
 def v1_header(a):
-    return (f"PROXY TCP4 {a.client} {a.host} {a.client_port} {a.port}\r\n").encode()
+    proto, dst = ("TCP6", "2001:db8::1") if v6(a) else ("TCP4", a.host)
+    return (f"PROXY {proto} {a.client} {dst} {a.client_port} {a.port}\r\n").encode()
 
 
 def v2_header(a, local=False):
     if local:
         return V2_SIG + bytes([0x20, 0x00]) + struct.pack(">H", 0)
-    body = (socket.inet_aton(a.client) + socket.inet_aton(a.host) +
-            struct.pack(">HH", a.client_port, a.port))
-    return V2_SIG + bytes([0x21, 0x11]) + struct.pack(">H", len(body)) + body
+    if v6(a):
+        fam, addrs = 0x21, (socket.inet_pton(socket.AF_INET6, a.client) +
+                            socket.inet_pton(socket.AF_INET6, "2001:db8::1"))
+    else:
+        fam, addrs = 0x11, socket.inet_aton(a.client) + socket.inet_aton(a.host)
+    body = addrs + struct.pack(">HH", a.client_port, a.port)
+    return V2_SIG + bytes([0x21, fam]) + struct.pack(">H", len(body)) + body
 
 
 def wait_close(sock, deadline):

@@ -14,10 +14,10 @@
 #    at max-ban-score 25) cost the front no ban points;
 #  - direct connections that bypass haproxy: without a header (TLS at once) or
 #    with a malformed one they are refused at once and logged; a v1 or a v2
-#    header written by hand, also one arriving in pieces, is served under the
-#    address it names; a silent connection and one that sends part of a
-#    header are closed 5 s after they were accepted, and a client connecting
-#    through haproxy meanwhile is served at once.
+#    header written by hand, also one arriving in pieces or naming an IPv6
+#    client, is served under the address it names; a silent connection and
+#    one that sends part of a header are closed 5 s after they were accepted,
+#    and a client connecting through haproxy meanwhile is served at once.
 . "$(dirname "$0")/occtl-lib.sh"
 . "$(dirname "$0")/front-lib.sh"
 
@@ -90,6 +90,10 @@ ok=1; [ "$PS_RC" = 0 ] && [[ $PS_OUT == *HTTP/1.1* ]] && ok=0
 verdict "a v2 header: the connection is served" $ok "$PS_OUT"
 expect_eq "... under the address and port of the v2 header" \
 	"$(server_count "connection from 192.0.2.42 port 42042: worker")" 1
+proxysend --host "$GW" --port "$PORT" --client 2001:db8::44 --client-port 44044 v2
+ok=1; [ "$PS_RC" = 0 ] && [[ $PS_OUT == *HTTP/1.1* ]] && ok=0
+verdict "a v2 header with an IPv6 client: served" $ok "$PS_OUT"
+expect_eq "... under its IPv6 address" "$(server_count "connection from 2001:db8::44 port 44044: worker")" 1
 proxysend --host "$GW" --port "$PORT" --client 192.0.2.43 --client-port 43043 v1-split
 ok=1; [ "$PS_RC" = 0 ] && [[ $PS_OUT == *HTTP/1.1* ]] && ok=0
 verdict "a v1 header in three pieces 0.3 s apart: served" $ok "$PS_OUT"
