@@ -7,7 +7,8 @@
 # its pick and X-DTLS-MTU, and the client "resumes" that session: by default
 # Cisco's DTLS 1.2 with ECDHE-RSA-AES256-GCM-SHA384. The channel carries the
 # data (the server's DTLS counters), occtl-modern shows it, the client's MTU
-# probe keeps the advertised MTU. A second client that offers only
+# probe keeps the advertised MTU, and a NAT that rebinds the client's port
+# moves the channel without a new handshake. A second client that offers only
 # AES128-SHA (--dtls-ciphers) gets the pre-standard DTLS 0.9 and carries
 # data the same way.
 . "$(dirname "$0")/occtl-lib.sh"
@@ -54,6 +55,24 @@ bulk_ping c1 200 $((mtu - 28))
 verdict "200 full-size pings ($((mtu - 28)) bytes) through the tunnel" \
 	"$([ "${BULK_RX:-0}" -ge 198 ]; echo $?)" "${BULK_RX:-0}/${BULK_TX:-0} answered"
 
+# NAT rebinding (doc/spec/interop.md §6.2, as for PSK): c1's datagrams now
+# leave from another port without a new handshake; the server moves the
+# legacy channel there because the records decrypt under its session.
+port0=$(grep -F 'DTLS up: client 10.77.0.2:' "$SERVER_LOG" | head -n 1 | sed -nE 's/.*client [0-9.]+:([0-9]+),.*/\1/p')
+lo=45000
+[ "${port0:-0}" -ge 45000 ] && [ "${port0:-0}" -le 45100 ] && lo=46000
+in_client c1 nft -f - <<-EOF2 || hard_error "nft nat in ${CLI_NS[c1]}"
+	table ip ocsm_nat {
+		chain post { type nat hook postrouting priority srcnat; policy accept; ip daddr $SERVER_IP udp dport $PORT snat to ${CLI_IP[c1]}:$lo-$((lo + 100)); }
+	}
+EOF2
+ping_ok c1 10
+verdict "c1: ping after its NAT rebinds the DTLS port" $? "$PING_RESULT"
+wait_log "$SERVER_LOG" 'DTLS client moved from 10.77.0.2:' 1 5
+verdict "server: the legacy channel moved to the new port" $? \
+	"$(grep -F 'DTLS client moved from' "$SERVER_LOG" | head -n 1 | sed 's/.*DTLS client //')"
+expect_eq "c1: no new DTLS handshake for the new port" "$(dtls_established c1)" 1
+
 # DTLS 0.9: a client offering AES128-SHA only.
 connect_dtls_client c2 --dtls-ciphers=AES128-SHA
 line=$(grep -F 'Established DTLS connection' "${CLI_LOG[c2]}" | head -n 1)
@@ -69,12 +88,13 @@ verdict "c2: 200 full-size pings over DTLS 0.9" \
 	"$([ "${BULK_RX:-0}" -ge 198 ]; echo $?)" "${BULK_RX:-0}/${BULK_TX:-0} answered"
 
 # Both tunnels end (SIGTERM: the clients log out): their DTLS counters.
+declare -A rebinds=([c1]='1 rebind' [c2]='0 rebinds')
 for c in c1 c2; do
 	kill -TERM "${CLI_PID[$c]}"
 	wait_exit "${CLI_PID[$c]}" 10 || verdict "client $c exits after SIGTERM" 1
 	server_tunnel_end 'user-disconnect' 10 "${CLI_VPNIP[$c]}" ||
 		fatal "no tunnel end line for $c"
-	ok=1; [[ $END_LINE =~ dtls\ up\ \(1\ handshake,\ 0\ rebinds,\ rx\ ([0-9]+)\ pkts/[0-9]+\ B,\ tx\ ([0-9]+)\ pkts ]] &&
+	ok=1; [[ $END_LINE =~ dtls\ up\ \(1\ handshake,\ ${rebinds[$c]},\ rx\ ([0-9]+)\ pkts/[0-9]+\ B,\ tx\ ([0-9]+)\ pkts ]] &&
 		[ "${BASH_REMATCH[1]}" -ge 198 ] && [ "${BASH_REMATCH[2]}" -ge 198 ] && ok=0
 	verdict "$c: the pings went both ways over its legacy DTLS channel" $ok "${END_LINE##*, dtls }"
 done

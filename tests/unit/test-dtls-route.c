@@ -153,6 +153,43 @@ START_TEST(test_hello_routes_by_app_id)
 }
 END_TEST
 
+/* Legacy DTLS (doc/spec/interop.md §6.4): the client resumes the session
+ * named by X-DTLS-Session-ID, which its hello carries as session_id; main
+ * routes it like an App-ID, also in the pre-standard DTLS 0.9 (record and
+ * client version 0x0100). */
+START_TEST(test_legacy_hello_routes_by_session_id)
+{
+	struct dtls_route r;
+	struct ban_addr c1 = ADDR("10.0.0.2");
+	uint8_t b[256];
+	void *who;
+	size_t n;
+
+	dtls_route_init(&r);
+	ck_assert_int_eq(dtls_route_add(&r, &owner1, ID1, 32, &c1), 0);
+	n = hello(b, ID1, 32);
+	b[1] = 0x01;		/* DTLS 0.9 record version */
+	b[2] = 0x00;
+	b[25] = 0x01;		/* and client_version */
+	b[26] = 0x00;
+	ck_assert_int_eq(dtls_route_decide(&r, b, n, &c1, 1000, &who), DTLS_ROUTE_ASSOC);
+	ck_assert_ptr_eq(who, &owner1);
+	/* a DTLS 1.2 resume (ECDHE-RSA-AES256-GCM-SHA384 offered) */
+	n = hello(b, ID1, 32);
+	b[n - 4] = 0xc0;
+	b[n - 3] = 0x30;
+	ck_assert_int_eq(dtls_route_decide(&r, b, n, &c1, 2000, &who), DTLS_ROUTE_ASSOC);
+	ck_assert_ptr_eq(who, &owner1);
+	/* another session ID: nobody's */
+	n = hello(b, ID2, 32);
+	b[1] = 0x01;
+	b[2] = 0x00;
+	ck_assert_int_eq(dtls_route_decide(&r, b, n, &c1, 3000, &who),
+			 DTLS_ROUTE_DROP_UNKNOWN_APP_ID);
+	dtls_route_free(&r);
+}
+END_TEST
+
 START_TEST(test_hello_rate)
 {
 	struct dtls_route r;
@@ -373,6 +410,7 @@ static Suite *dtls_route_suite(void)
 	tcase_add_test(tc, test_add_remove);
 	tcase_add_test(tc, test_grows);
 	tcase_add_test(tc, test_hello_routes_by_app_id);
+	tcase_add_test(tc, test_legacy_hello_routes_by_session_id);
 	tcase_add_test(tc, test_hello_rate);
 	tcase_add_test(tc, test_global_budget);
 	tcase_add_test(tc, test_rebind);
