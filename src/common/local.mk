@@ -13,6 +13,7 @@ src_common_libcommon_a_SOURCES = \
 	src/common/ports.c src/common/ports.h \
 	src/common/ratelimit.c src/common/ratelimit.h \
 	src/common/passwd.c src/common/passwd.h \
+	src/common/cert.c src/common/cert.h \
 	src/common/privs.c src/common/privs.h \
 	src/common/cluster-rec.c src/common/cluster-rec.h
 nodist_src_common_libcommon_a_SOURCES = src/common/ipc.pb-c.c src/common/ipc.pb-c.h

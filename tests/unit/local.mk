@@ -17,6 +17,7 @@ UNIT_TESTS += \
 	tests/unit/test-ports \
 	tests/unit/test-ratelimit \
 	tests/unit/test-passwd \
+	tests/unit/test-cert \
 	tests/unit/test-log \
 	tests/unit/test-utf8 \
 	tests/unit/test-ctl-access \
