@@ -17,6 +17,7 @@
 #include "config.h"
 
 #include "common/conf.h"
+#include "common/cert.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -63,10 +64,10 @@ struct key_def {
 	key_write_fn *write;  /* KEY_SPECIAL only */
 };
 
-static key_parse_fn parse_auth, parse_device, parse_ipv4_network, parse_ipv4_netmask,
+static key_parse_fn parse_auth, parse_enable_auth, check_oid, parse_device, parse_ipv4_network, parse_ipv4_netmask,
 	parse_dns, parse_split_dns, parse_select_group, parse_route, parse_rekey_method, parse_socket_mode, parse_metrics_listen,
 	check_tls_priorities;
-static key_write_fn write_auth, write_device, write_ipv4_network, write_ipv4_netmask, write_dns,
+static key_write_fn write_auth, write_enable_auth, write_device, write_ipv4_network, write_ipv4_netmask, write_dns,
 	write_strings, write_route, write_rekey_method, write_socket_mode, write_metrics_listen;
 
 #define OFF(field) offsetof(struct config, field)
@@ -99,8 +100,16 @@ static key_write_fn write_auth, write_device, write_ipv4_network, write_ipv4_net
  * config_write and of the documentation.
  */
 static const struct key_def keys[] = {
-	SPECIAL("auth", NULL, true, false, 0, "plain[passwd=FILE,otp=FILE], pam[gid-min=N]",
-		parse_auth, write_auth),
+	SPECIAL("auth", NULL, true, false, 0,
+		"plain[passwd=FILE,otp=FILE], pam[gid-min=N], certificate", parse_auth, write_auth),
+	SPECIAL("enable-auth", NULL, false, false, 0, "certificate; unset: none",
+		parse_enable_auth, write_enable_auth),
+	STR("ca-cert", NULL, ca_cert, false, PATH_MAX, "file name; unset: none"),
+	STR("crl", NULL, crl, false, PATH_MAX, "file name; unset: none"),
+	STR_CHECKED("cert-user-oid", NULL, cert_user_oid, 128,
+		    "an OID, e.g. 0.9.2342.19200300.100.1.1 (UID) or 2.5.4.3 (CN)", check_oid),
+	STR_CHECKED("cert-group-oid", NULL, cert_group_oid, 128,
+		    "an OID, e.g. 2.5.4.11 (OU); unset: none", check_oid),
 	STR("listen-host", NULL, listen_host, false, 255, "host name or address; unset: all addresses"),
 	PORT("tcp-port", "443", tcp_port, 1, false, "1..65535"),
 	PORT("udp-port", "443", udp_port, 1, true, "0 (no DTLS) or 1..65535"),
@@ -210,10 +219,9 @@ static const struct key_def keys[] = {
  * plus the accounting/RADIUS, camouflage and renamed ones.
  */
 static const char *const ocserv_only[] = {
-	"enable-auth", "acct", "udp-listen-host", "listen-host-is-dyndns", "listen-netns",
-	"listen-clear-file", "ca-cert", "crl", "dh-params",
-	"pin-file", "srk-pin-file", "key-pin", "srk-pin", "ocsp-response", "cert-user-oid",
-	"cert-group-oid", "compression",
+	"acct", "udp-listen-host", "listen-host-is-dyndns", "listen-netns",
+	"listen-clear-file", "dh-params",
+	"pin-file", "srk-pin-file", "key-pin", "srk-pin", "ocsp-response", "compression",
 	"no-compress-limit", "server-stats-reset-time", "stats-report-time",
 	"sec-mod-scale", "pre-login-banner",
 	"host-update-script", "use-utmp", "use-dbus", "use-occtl", "log-level", "net-priority",
@@ -566,8 +574,18 @@ static int parse_auth_pam(struct parser *p, const struct key_def *k, const char 
 	return 0;
 }
 
+/* auth = certificate: a factor of its own, required with the others. */
+static int parse_auth_certificate(struct parser *p, const struct key_def *k)
+{
+	if (p->cfg->auth_certificate && p->line)
+		return perr(p, k->info.name, "auth = certificate given twice");
+	p->cfg->auth_certificate = true;
+	return 0;
+}
+
 /* auth = plain[passwd=FILE,otp=FILE] (also ocserv's older plain[FILE]),
- * or pam[gid-min=N]. */
+ * pam[gid-min=N], or certificate; a certificate line and one of the others
+ * are both required. */
 static int parse_auth(struct parser *p, const struct key_def *k, const char *v)
 {
 	const char *name = k->info.name;
@@ -576,11 +594,13 @@ static int parse_auth(struct parser *p, const struct key_def *k, const char *v)
 	char *opts, *save = NULL, *file = NULL, *otp = NULL;
 	int r = 0;
 
+	if (!strcmp(v, "certificate"))
+		return parse_auth_certificate(p, k);
 	if (mlen == 3 && !strncmp(v, "pam", 3))
 		return parse_auth_pam(p, k, v, open);
 	if (mlen != 5 || strncmp(v, "plain", 5))
-		return perr(p, name, "auth = %s: method '%.*s' is not supported; "
-			    "the methods are plain[passwd=FILE,otp=FILE] and pam[gid-min=N]", v,
+		return perr(p, name, "auth = %s: method '%.*s' is not supported; the methods are "
+			    "plain[passwd=FILE,otp=FILE], pam[gid-min=N] and certificate", v,
 			    (int)mlen, v);
 	if (!open)
 		return perr(p, name, "auth = %s: the plain method needs its password file: "
@@ -611,13 +631,17 @@ static int parse_auth(struct parser *p, const struct key_def *k, const char *v)
 
 static int write_auth(const struct config *c, const struct key_def *k, FILE *f)
 {
-	int r;
+	int r = 0;
 
+	if (c->auth_certificate)
+		r = fprintf(f, "%s = \"certificate\"\n", k->info.name);
+	if (r < 0)
+		return -EIO;
 	if (c->auth_pam)
 		r = fprintf(f, "%s = \"pam[gid-min=%u]\"\n", k->info.name, c->auth_pam_gid_min);
-	else if (!c->auth_passwd_file && !c->auth_otp_file)
+	else if (!c->auth_passwd_file && !c->auth_otp_file && !c->auth_certificate)
 		r = fprintf(f, "#%s =\n", k->info.name);
-	else
+	else if (c->auth_passwd_file || c->auth_otp_file)
 		r = fprintf(f, "%s = \"plain[%s%s%s%s%s]\"\n", k->info.name,
 			    c->auth_passwd_file ? "passwd=" : "",
 			    c->auth_passwd_file ? c->auth_passwd_file : "",
@@ -643,6 +667,31 @@ static int parse_device(struct parser *p, const struct key_def *k, const char *v
 
 /* GnuTLS parses the string exactly as the workers will; its error position
  * points into v, so the message shows the rest of the string from there. */
+/* enable-auth: a method sufficient alone, whatever the auth lines ask;
+ * only certificate here. */
+static int parse_enable_auth(struct parser *p, const struct key_def *k, const char *v)
+{
+	if (strcmp(v, "certificate"))
+		return perr(p, k->info.name, "enable-auth = %s: not supported; the only "
+			    "alternative method is certificate", v);
+	p->cfg->enable_auth_certificate = true;
+	return 0;
+}
+
+static int write_enable_auth(const struct config *c, const struct key_def *k, FILE *f)
+{
+	return fprintf(f, c->enable_auth_certificate ? "%s = \"certificate\"\n" : "#%s =\n",
+		       k->info.name) < 0 ? -EIO : 0;
+}
+
+static int check_oid(struct parser *p, const struct key_def *k, const char *v)
+{
+	if (!cert_oid_valid(v))
+		return perr(p, k->info.name, "%s = %s: not an OID in dotted form "
+			    "(e.g. 2.5.4.3 for CN)", k->info.name, v);
+	return 0;
+}
+
 static int check_tls_priorities(struct parser *p, const struct key_def *k, const char *v)
 {
 	gnutls_priority_t prio;
@@ -1050,6 +1099,11 @@ static const struct key_def *find_key(const char *name)
 	return NULL;
 }
 
+bool config_auth_has_form(const struct config *cfg)
+{
+	return cfg->auth_passwd_file != NULL || cfg->auth_otp_file != NULL || cfg->auth_pam;
+}
+
 bool config_key_is_ocserv_only(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(ocserv_only); i++)
@@ -1354,6 +1408,29 @@ static unsigned seen_line(const struct parser *p, const char *name)
 	return k ? p->seen[key_index(k)] : 0;
 }
 
+/* Certificate authentication needs its CAs and where the user name is. */
+static int finish_cert(struct parser *p)
+{
+	const struct config *c = p->cfg;
+	const char *how = c->auth_certificate ? "auth = certificate" : "enable-auth = certificate";
+
+	if (!c->auth_certificate && !c->enable_auth_certificate)
+		return 0;
+	if (c->ca_cert == NULL)
+		return perr_at(p, 0, "ca-cert", "%s needs ca-cert (the CAs "
+			       "that sign the client certificates)", how);
+	if (c->cert_user_oid == NULL)
+		return perr_at(p, 0, "cert-user-oid", "%s needs cert-user-oid "
+			       "(where the certificate names its user, e.g. 2.5.4.3 for CN)", how);
+	if (c->auth_certificate && c->auth_pam)
+		return perr_at(p, 0, "auth", "auth = certificate with pam is not supported; "
+			       "certificate goes with plain[...]");
+	if (c->auth_certificate && c->enable_auth_certificate)
+		pwarn_at(p, seen_line(p, "enable-auth"), "enable-auth", "enable-auth = certificate "
+			 "changes nothing: auth = certificate already requires a certificate");
+	return 0;
+}
+
 /* Cross-key checks and derived values, after the last line. */
 static int finish(struct parser *p)
 {
@@ -1365,6 +1442,8 @@ static int finish(struct parser *p)
 		if (keys[i].info.required && !p->seen[i])
 			return perr_at(p, 0, keys[i].info.name, "required key '%s' is missing (%s)",
 				       keys[i].info.name, keys[i].info.range);
+	if (finish_cert(p) < 0)
+		return -EINVAL;
 
 	if (p->net_prefix >= 0 && p->mask_prefix >= 0 && p->net_prefix != p->mask_prefix)
 		return perr_at(p, mask_line, "ipv4-netmask", "ipv4-netmask (/%d) contradicts "
@@ -1698,6 +1777,10 @@ void config_free(struct config *c)
 	free(c->path);
 	free(c->auth_passwd_file);
 	free(c->auth_otp_file);
+	free(c->ca_cert);
+	free(c->crl);
+	free(c->cert_user_oid);
+	free(c->cert_group_oid);
 	free(c->listen_host);
 	free(c->server_cert);
 	free(c->server_key);

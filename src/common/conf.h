@@ -85,6 +85,14 @@ struct config {
 	char *auth_otp_file;            /* plain's liboath users file; NULL: none */
 	bool auth_pam;                  /* pam: the PAM service ocserv-modern */
 	uint32_t auth_pam_gid_min;      /* pam: groups with a gid >= this one */
+	/* client certificates (doc/security.md): auth = certificate (a
+	 * required factor), enable-auth = certificate (sufficient alone) */
+	bool auth_certificate;
+	bool enable_auth_certificate;
+	char *ca_cert;                  /* CAs that sign client certificates; NULL: none */
+	char *crl;                      /* their revocation lists; NULL: none */
+	char *cert_user_oid;            /* subject attribute naming the user */
+	char *cert_group_oid;           /* ... the user's groups; NULL: none */
 
 	/* listening */
 	char *listen_host;              /* NULL: every address */
@@ -224,6 +232,10 @@ int config_write(const struct config *cfg, FILE *f);
 /* True when an X-AnyConnect-Identifier-Platform value marks a mobile client:
  * it starts with "android" or "apple-ios", case-insensitively. NULL: false. */
 bool config_platform_is_mobile(const char *platform);
+
+/* The auth lines name a method that asks for the login form (plain or pam),
+ * besides or instead of a certificate. */
+bool config_auth_has_form(const struct config *cfg);
 
 /* "A.B.C.D:PORT" or "[IPv6]:PORT" (numeric, port 1..65535) into *ss and
  * *len. 0 or -EINVAL. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/cert.h"
 #include "common/passwd.h"
 #include "main/main-config.h"
 #include "main/main-notify.h"
@@ -40,11 +41,32 @@ int main_config_load(const char *path, struct config *cfg, bool to_stderr)
 	return 0;
 }
 
+/* ca-cert and crl make a trust list (certificate authentication only). */
+static int check_cert_files(const struct config *cfg, char *err, size_t len)
+{
+	gnutls_datum_t ca, crl;
+	int r;
+
+	if (!cfg->auth_certificate && !cfg->enable_auth_certificate)
+		return 0;
+	r = cert_files_read(cfg->ca_cert, cfg->crl, &ca, &crl, err, len);
+	if (r < 0)
+		return -EINVAL;
+	gnutls_free(ca.data);
+	gnutls_free(crl.data);
+	return 0;
+}
+
+/* The files the logins need: the password file (plain) and the CAs and
+ * CRLs (certificate). */
 int main_config_check_passwd(const struct config *cfg, bool to_stderr)
 {
 	char err[512];
-	int r = cfg->auth_passwd_file != NULL ? passwd_validate(cfg->auth_passwd_file, err, sizeof(err))
-					      : 0;
+	int r = cfg->auth_passwd_file != NULL ? passwd_validate(cfg->auth_passwd_file, err,
+								 sizeof(err)) : 0;
+
+	if (r == 0)
+		r = check_cert_files(cfg, err, sizeof(err));
 
 	if (r < 0) {
 		if (to_stderr)

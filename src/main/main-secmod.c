@@ -30,6 +30,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/cert.h"
 #include "common/log.h"
 #include "main/main-metrics.h"
 #include "main/main-secmod.h"
@@ -196,9 +197,38 @@ uint64_t main_secmod_request_id(struct server *srv)
 	return ++srv->secmod_next_request;
 }
 
+/* The certificate settings of c; ca and crl hold the files' text (for
+ * gnutls_free). A file that cannot be used is logged and left out: sec-mod
+ * keeps the trust list it has. */
+static void secmod_cert_config(const struct config *cfg, SmConfig *c, gnutls_datum_t *ca,
+			       gnutls_datum_t *crl)
+{
+	char err[512];
+
+	*ca = *crl = (gnutls_datum_t){ 0 };
+	c->has_auth_certificate = c->has_enable_auth_certificate = true;
+	c->auth_certificate = cfg->auth_certificate;
+	c->enable_auth_certificate = cfg->enable_auth_certificate;
+	if (!cfg->auth_certificate && !cfg->enable_auth_certificate)
+		return;
+	c->cert_user_oid = cfg->cert_user_oid;
+	c->cert_group_oid = cfg->cert_group_oid;
+	if (cert_files_read(cfg->ca_cert, cfg->crl, ca, crl, err, sizeof(err)) < 0) {
+		log_err("%s: sec-mod keeps the CAs and CRLs it has", err);
+		return;
+	}
+	c->has_ca_cert = true;
+	c->ca_cert.data = ca->data;
+	c->ca_cert.len = ca->size;
+	c->has_crl = crl->size > 0;
+	c->crl.data = crl->data;
+	c->crl.len = crl->size;
+}
+
 void main_secmod_config(struct server *srv)
 {
 	SmConfig c = SM_CONFIG__INIT;
+	gnutls_datum_t ca, crl;
 	int fd;
 
 	c.passwd_file = srv->cfg.auth_passwd_file != NULL ? srv->cfg.auth_passwd_file : "";
@@ -207,6 +237,7 @@ void main_secmod_config(struct server *srv)
 	c.pam = srv->cfg.auth_pam;
 	c.has_pam_gid_min = true;
 	c.pam_gid_min = srv->cfg.auth_pam_gid_min;
+	secmod_cert_config(&srv->cfg, &c, &ca, &crl);
 	c.cookie_timeout = srv->cfg.cookie_timeout_s;
 	c.session_timeout = srv->cfg.session_timeout_s;
 	c.persistent_cookies = srv->cfg.persistent_cookies;
@@ -223,6 +254,8 @@ void main_secmod_config(struct server *srv)
 	(void)send_fd(srv, IPC_SM_CONFIG, &c.base, fd);
 	if (fd >= 0)
 		close(fd);
+	gnutls_free(ca.data);
+	gnutls_free(crl.data);
 }
 
 int main_secmod_fork(struct server *srv)

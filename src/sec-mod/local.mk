@@ -6,6 +6,7 @@ src_sec_mod_libsecmod_a_SOURCES = \
 	src/sec-mod/sec-mod.c src/sec-mod/sec-mod.h \
 	src/sec-mod/sec-mod-proc.c \
 	src/sec-mod/sec-mod-key.c src/sec-mod/sec-mod-key.h \
+	src/sec-mod/sec-mod-cert.c src/sec-mod/sec-mod-cert.h \
 	src/sec-mod/session-table.c src/sec-mod/session-table.h \
 	src/sec-mod/cookie.c src/sec-mod/cookie.h \
 	src/sec-mod/store.c src/sec-mod/store.h \

@@ -37,6 +37,7 @@
 #include "sec-mod/cookie.h"
 #include "vpn/ev-adapter.h"
 #include "sec-mod/sec-mod.h"
+#include "sec-mod/sec-mod-cert.h"
 #include "sec-mod/store.h"
 
 /* Probe rounds one login may go through (a probed session that answered
@@ -75,6 +76,7 @@ struct sm_auth {
 	char *username;
 	char *group;			/* asked for; NULL: none */
 	char *remote_ip;
+	char *cert_groups;		/* the certificate's groups (both factors); NULL: none */
 	struct sm_auth *prev, *next;
 };
 
@@ -83,7 +85,8 @@ struct secmod {
 	void *opaque;
 	struct secmod_session_table *table;
 	bool configured;
-	char *passwd_file;
+	char *passwd_file;		/* "": no password factor */
+	struct secmod_cert cert;	/* the certificate factor (sec-mod-cert.h) */
 	unsigned max_same;
 	bool deny_roaming;		/* a cookie works only from its login's address */
 	vpn_ms_t dpd_ms;
@@ -335,6 +338,7 @@ static void sm_auth_free(struct sm_auth *a)
 	free(a->username);
 	free(a->group);
 	free(a->remote_ip);
+	free(a->cert_groups);
 	free(a);
 }
 
@@ -366,6 +370,7 @@ void secmod_free(struct secmod *sm)
 	store_close(sm->store);
 	session_table_free(sm->table);
 	free(sm->passwd_file);
+	secmod_cert_clear(&sm->cert);
 	free(sm);
 }
 
@@ -377,14 +382,16 @@ const struct secmod_session_table *secmod_sessions(const struct secmod *sm)
 static int store_start(struct secmod *sm, const char *path, vpn_ms_t now);
 
 /* The factors auth names: plain's password file, then its OTP file; or
- * PAM. Logins in progress finish on the chain they began with. Returns
- * false (logged, the previous chain kept) when none can be built. */
+ * PAM; none with auth = certificate alone (sm->chain NULL then). Logins in
+ * progress finish on the chain they began with. Returns false (logged, the
+ * previous chain kept) when none can be built. */
 static bool chain_build(struct secmod *sm, const SmConfig *c)
 {
 	struct auth_factor f[AUTH_MAX_FACTORS];
 	struct auth_chain *chain;
 	char *otp = NULL;
 	size_t n = 0;
+	bool cert_only;
 
 	if (c->passwd_file[0] != '\0')
 		f[n++] = (struct auth_factor){ &auth_backend_plain, &sm->plain };
@@ -394,8 +401,11 @@ static bool chain_build(struct secmod *sm, const SmConfig *c)
 			return false;
 		f[n++] = (struct auth_factor){ &auth_backend_otp, &sm->otp };
 	}
-	chain = auth_chain_new(f, n, &sm->ops.exec);
-	if (chain == NULL) {
+	/* auth = certificate alone: no chain, the certificate is the login */
+	cert_only = n == 0 && c->has_auth_certificate && c->auth_certificate &&
+		    !(c->has_pam && c->pam);
+	chain = cert_only ? NULL : auth_chain_new(f, n, &sm->ops.exec);
+	if (chain == NULL && !cert_only) {
 		log_err("sec-mod: configuration: no authentication method%s",
 			sm->chain != NULL ? " (keeping the previous one)" : "");
 		free(otp);
@@ -425,6 +435,7 @@ static int on_config(struct secmod *sm, const SmConfig *c, vpn_ms_t now)
 	free(sm->passwd_file);
 	sm->passwd_file = file;
 	sm->plain.passwd_file = file;
+	secmod_cert_config(&sm->cert, c);
 	if (!chain_build(sm, c) && sm->chain == NULL)
 		return 0; /* logins refused until a usable one */
 	session_table_set_cfg(sm->table, &sc);
@@ -698,7 +709,8 @@ static void on_auth_done(void *opaque, struct auth_login *l, const struct auth_r
 		auth_more(sm, a, r);
 		return;
 	case AUTH_ACCEPT:
-		login_granted(sm, id, a->username, r->groups, a->group, a->remote_ip, sm->now);
+		login_granted(sm, id, a->username, a->cert_groups != NULL ? a->cert_groups : r->groups,
+			      a->group, a->remote_ip, sm->now);
 		break;
 	case AUTH_REJECT:
 		log_info("login of '%s' from %s failed: %s", LOG_ESC(a->username), a->remote_ip,
@@ -789,10 +801,46 @@ static struct sm_auth *sm_auth_new(struct secmod *sm, const SmAuthRequest *r, in
 	return a;
 }
 
+/* The certificate factor of a new login (sec-mod-cert.h): true when it
+ * answered the login (accepted by the certificate alone, or refused), false
+ * when the chain decides, with the certificate's groups in *groups (both
+ * factors; NULL: none). */
+static bool cert_decides(struct secmod *sm, const SmAuthRequest *r, char **groups)
+{
+	AuthRequest *q = r->auth;
+	struct secmod_cert_id id;
+
+	*groups = NULL;
+	switch (secmod_cert_check(&sm->cert, q, sm->chain != NULL, &id)) {
+	case SECMOD_CERT_UNUSED:
+		return false;
+	case SECMOD_CERT_ACCEPT:
+		log_info("certificate of '%s' from %s accepted", LOG_ESC(id.user), q->remote_ip);
+		login_granted(sm, r->request_id, id.user, id.groups, q->group, q->remote_ip, sm->now);
+		return true;
+	case SECMOD_CERT_FACTOR:
+		if (strcmp(q->username, id.user) == 0) {
+			*groups = id.groups[0] != '\0' ? strdup(id.groups) : NULL;
+			return false;
+		}
+		log_info("login from %s refused: user name '%s' is not the certificate's '%s'",
+			 q->remote_ip, LOG_ESC(q->username), LOG_ESC(id.user));
+		snprintf(id.reason, sizeof(id.reason), "user name does not match the certificate");
+		auth_reply(sm, r->request_id, NULL, id.reason, true, false);
+		return true;
+	case SECMOD_CERT_REJECT:
+		break;
+	}
+	log_info("login from %s refused: %s", q->remote_ip, id.reason);
+	auth_reply(sm, r->request_id, NULL, id.reason, true, false);
+	return true;
+}
+
 static void on_auth(struct secmod *sm, const SmAuthRequest *r, int passwd_fd)
 {
 	AuthRequest *q = r->auth;
 	struct sm_auth *a;
+	char *cert_groups;
 	int fd;
 
 	if (!sm->configured) {
@@ -803,14 +851,17 @@ static void on_auth(struct secmod *sm, const SmAuthRequest *r, int passwd_fd)
 		log_warn("login of '%s' from %s refused: %zu logins in progress", LOG_ESC(q->username),
 			 q->remote_ip, sm->n_auths);
 		auth_reply_busy(sm, r->request_id);
-	} else {
+	} else if (!cert_decides(sm, r, &cert_groups)) {
 		/* the login's own copy of the file main opened for it */
 		fd = passwd_fd >= 0 ? fcntl(passwd_fd, F_DUPFD_CLOEXEC, 0) : -1;
 		a = sm_auth_new(sm, r, fd);
-		if (a == NULL)
+		if (a == NULL) {
+			free(cert_groups);
 			auth_reply(sm, r->request_id, NULL, "Internal error", false, false);
-		else
+		} else {
+			a->cert_groups = cert_groups;
 			auth_login_start(a->login, q->password);
+		}
 	}
 	/* passed on: the password has no business staying in memory */
 	explicit_bzero(q->password, strlen(q->password));

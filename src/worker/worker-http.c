@@ -26,6 +26,7 @@
 
 #include "common/log.h"
 #include "codec/xmlauth.h"
+#include "common/cert.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -172,31 +173,73 @@ static bool login_fields_fit(const struct xmlauth *x)
 	       (!x->group_select.present || x->group_select.len <= IPC_GROUP_MAX);
 }
 
+/* The client's certificate chain for sec-mod (at most CERT_CHAIN_MAX,
+ * CERT_FILES_MAX bytes); 0 when it sent none or the chain is too large
+ * (logged: sec-mod then refuses it as missing). */
+static size_t peer_chain(const struct worker *w, ProtobufCBinaryData *out)
+{
+	unsigned n = 0;
+	const gnutls_datum_t *peers = gnutls_certificate_get_peers(w->tls, &n);
+	size_t total = 0;
+
+	if (peers == NULL || !(w->cfg.auth_certificate || w->cfg.enable_auth_certificate))
+		return 0;
+	if (n > CERT_CHAIN_MAX)
+		n = CERT_CHAIN_MAX;
+	for (unsigned i = 0; i < n; i++) {
+		total += peers[i].size;
+		out[i].data = peers[i].data;
+		out[i].len = peers[i].size;
+	}
+	if (total > CERT_FILES_MAX) {
+		log_info("client %s sent a certificate chain of %zu bytes: ignored", w->remote_ip,
+			 total);
+		return 0;
+	}
+	return n;
+}
+
+/* The certificate alone is the login (auth = certificate without a
+ * password factor, or enable-auth = certificate and the client has one):
+ * no form; whatever the body holds (a GET has none), sec-mod takes the
+ * names from the certificate (a group the client chose still counts). */
+static bool cert_login(const struct worker *w, struct xmlauth *x, size_t n_certs)
+{
+	const struct config *c = &w->cfg;
+
+	if (!(c->auth_certificate && !config_auth_has_form(c)) &&
+	    !(c->enable_auth_certificate && n_certs > 0))
+		return false;
+	explicit_bzero(x->password.text, sizeof(x->password.text));
+	x->username = x->password = (struct xmlauth_field){ 0 };
+	return true;
+}
+
 static void handle_login(struct worker *w)
 {
 	AuthRequest req = AUTH_REQUEST__INIT;
+	ProtobufCBinaryData certs[CERT_CHAIN_MAX];
 	struct xmlauth *x = w->xml;
 	size_t body_len;
 	const char *body = http_req_body(w->http, &body_len);
-	bool answer;
+	bool answer, by_cert;
 	int r;
 
 	r = xmlauth_parse(body, body_len, x);
-	if (r == XMLAUTH_ERR_EMPTY) {
-		/* A GET, or a POST without a body: show the form. */
-		w->login_token[0] = '\0';
-		send_form(w);
-		return;
-	}
-	if (r < 0) {
+	if (r < 0 && r != XMLAUTH_ERR_EMPTY) {
 		log_info("malformed login body from %s: %s", w->remote_ip, xmlauth_strerror(r));
 		reply_and_close(w, "400 Bad Request", NULL);
 		return;
 	}
+	req.n_cert_der = peer_chain(w, certs);
+	req.cert_der = certs;
+	by_cert = cert_login(w, x, req.n_cert_der);
 	/* the answer to a further form: a password without a user name */
-	answer = w->login_token[0] != '\0' && x->password.present && !x->username.present;
-	if (!answer && (!x->username.present || !x->password.present || x->username.len == 0)) {
-		/* init, or a reply without both fields: (again) the form. */
+	answer = !by_cert && r == 0 && w->login_token[0] != '\0' && x->password.present &&
+		 !x->username.present;
+	if (!by_cert && !answer && (r == XMLAUTH_ERR_EMPTY || !x->username.present ||
+				    !x->password.present || x->username.len == 0)) {
+		/* a GET, init, or a reply without both fields: (again) the form. */
 		log_debug("login %s from %s: sending the form", xmlauth_type_str(x->type),
 			  w->remote_ip);
 		w->login_token[0] = '\0';
@@ -257,10 +300,12 @@ void worker_http_on_auth_reply(struct worker *w, struct ipc_msg *msg)
 	if (!a->ok || !worker_cookie_is_safe(a->cookie)) {
 		if (a->ok)
 			log_err("main sent an unusable cookie for %s", w->remote_ip);
-		log_info("login of '%s' from %s failed%s%s%s", LOG_ESC(w->login_user),
+		log_info("login of '%s' from %s failed%s%s%s", w->login_user[0] != '\0'
+				 ? LOG_ESC(w->login_user) : "(certificate)",
 			 w->remote_ip, a->banned ? " (banned)" : "", a->message != NULL ? ": " : "",
 			 a->message != NULL ? a->message : "");
-		reply_and_close(w, "401 Authentication failed", NULL);
+		/* the reason (e.g. "certificate revoked") for the client too */
+		reply_and_close(w, "401 Authentication failed", a->ok ? NULL : a->message);
 		return;
 	}
 	log_info("user '%s' logged in from %s", LOG_ESC(a->username != NULL ? a->username : "?"),

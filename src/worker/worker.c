@@ -499,7 +499,14 @@ static int tls_setup(struct worker *w)
 	ret = gnutls_credentials_set(w->tls, GNUTLS_CRD_CERTIFICATE, w->creds);
 	if (ret < 0)
 		goto fail;
-	gnutls_certificate_server_set_request(w->tls, GNUTLS_CERT_IGNORE);
+	/* auth = certificate, enable-auth = certificate: ask for the client's
+	 * certificate; a client without one still gets through the handshake
+	 * (its login is refused with a reason, or goes the password way). The
+	 * handshake proves the client holds the key; sec-mod checks the rest. */
+	gnutls_certificate_server_set_request(w->tls, w->cfg.auth_certificate ||
+							      w->cfg.enable_auth_certificate
+							      ? GNUTLS_CERT_REQUEST
+							      : GNUTLS_CERT_IGNORE);
 	gnutls_transport_set_int(w->tls, w->tcp_fd);
 	return 0;
 fail:

@@ -556,14 +556,16 @@ wait_exit() {
 # authenticate NAME [USER [PASSWORD]]: openconnect --authenticate with the
 # password on stdin, from NAME's namespace (doc/spec/interop.md 9.2). Returns its exit
 # code; on success CLI_COOKIE[NAME] holds the cookie. Each attempt's output
-# goes to its own file, AUTH_LOG (NAME-auth-N.log).
+# goes to its own file, AUTH_LOG (NAME-auth-N.log). AUTH_ARGS: more
+# openconnect arguments (e.g. a client certificate), none by default.
 AUTH_COUNT=0
+AUTH_ARGS=()
 authenticate() {
 	local name=$1 user=${2:-$TEST_USER} pass=${3:-$TEST_PASSWORD} rc
 	AUTH_COUNT=$((AUTH_COUNT + 1))
 	AUTH_LOG=$IT_WORK/$name-auth-$AUTH_COUNT.log
 	printf '%s\n' "$pass" | timeout 30 ip netns exec "${CLI_NS[$name]}" \
-		openconnect --non-inter --passwd-on-stdin -u "$user" --authenticate \
+		openconnect --non-inter --passwd-on-stdin -u "$user" "${AUTH_ARGS[@]}" --authenticate \
 		--servercert "$PIN" "$URL" > "$AUTH_LOG.out" 2> "$AUTH_LOG"
 	rc=$?
 	{ echo "--- exit $rc, stdout:"; cat "$AUTH_LOG.out"; } >> "$AUTH_LOG"

@@ -18,6 +18,9 @@ INTEGRATION_TESTS += \
 	tests/integration/test-restrict-routes.sh \
 	tests/integration/test-auth-fail.sh \
 	tests/integration/test-auth-otp.sh \
+	tests/integration/test-cert-login.sh \
+	tests/integration/test-cert-refused.sh \
+	tests/integration/test-cert-2fa.sh \
 	tests/integration/test-dpd-frozen.sh \
 	tests/integration/test-idle-timeout.sh \
 	tests/integration/test-peruser.sh \
@@ -104,6 +107,7 @@ EXTRA_DIST += $(INTEGRATION_TESTS) \
 	tests/integration/resume-lib.sh \
 	tests/integration/store-lib.sh \
 	tests/integration/occtl-lib.sh \
+	tests/integration/cert-lib.sh \
 	tests/integration/vpn-script.sh \
 	tests/integration/rawtls.py \
 	tests/integration/legacyconnect.py \

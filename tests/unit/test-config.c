@@ -43,6 +43,11 @@
 /* Every supported key with a value other than its default. */
 static const char full[] =
 	"auth = \"plain[passwd=/etc/ocserv-modern/ocpasswd]\"\n"
+	"enable-auth = certificate\n"
+	"ca-cert = /etc/ocserv-modern/ca.pem\n"
+	"crl = /etc/ocserv-modern/crl.pem\n"
+	"cert-user-oid = 0.9.2342.19200300.100.1.1\n"
+	"cert-group-oid = 2.5.4.11\n"
 	"listen-host = 192.0.2.10\n"
 	"tcp-port = 4443\n"
 	"udp-port = 4444\n"
@@ -758,13 +763,23 @@ static const struct {
 	{ MIN "rekey-method = renegotiate\n", 5, "rekey-method", "expected ssl or new-tunnel" },
 	{ MIN "rekey-method = SSL\n", 5, "rekey-method", "expected ssl or new-tunnel" },
 	/* auth */
-	{ NOAUTH "auth = pamx\n", 4, "auth", "method 'pamx' is not supported; the methods are plain[passwd=FILE,otp=FILE] and pam[gid-min=N]" },
+	{ NOAUTH "auth = pamx\n", 4, "auth", "method 'pamx' is not supported; the methods are plain[passwd=FILE,otp=FILE], pam[gid-min=N] and certificate" },
 	{ NOAUTH "auth = pam[gid-min=x]\n", 4, "auth", "gid-min: expected a number" },
 	{ NOAUTH "auth = pam[service=x]\n", 4, "auth", "option 'service=x' of pam is not supported" },
 	{ NOAUTH "auth = pam[gid-min=1\n", 4, "auth", "missing ']'" },
 	{ MIN "auth = pam\n", 5, "auth", "auth given twice (first at line 1)" },
 	{ NOAUTH "auth = \"radius[config=/etc/radcli/radiusclient.conf]\"\n", 4, "auth", "method 'radius'" },
-	{ NOAUTH "auth = certificate\n", 4, "auth", "method 'certificate' is not supported" },
+	{ NOAUTH "auth = certificate\n", 0, "ca-cert", "auth = certificate needs ca-cert" },
+	{ NOAUTH "auth = certificate\nca-cert = /ca\n", 0, "cert-user-oid",
+	  "auth = certificate needs cert-user-oid" },
+	{ MIN "enable-auth = certificate\n", 0, "ca-cert", "enable-auth = certificate needs ca-cert" },
+	{ MIN "enable-auth = gssapi\n", 5, "enable-auth", "the only alternative method is certificate" },
+	{ MIN "cert-user-oid = CN\n", 5, "cert-user-oid", "not an OID in dotted form" },
+	{ MIN "cert-group-oid = 2.5..11\n", 5, "cert-group-oid", "not an OID in dotted form" },
+	{ NOAUTH "auth = certificate\nauth = certificate\n", 5, "auth",
+	  "auth = certificate given twice" },
+	{ NOAUTH "auth = certificate\nauth = pam\nca-cert = /ca\ncert-user-oid = 2.5.4.3\n", 0, "auth",
+	  "auth = certificate with pam is not supported" },
 	{ NOAUTH "auth = plain\n", 4, "auth", "needs its password file" },
 	{ NOAUTH "auth = plain[]\n", 4, "auth", "needs its password file" },
 	{ NOAUTH "auth = plainx[passwd=/p]\n", 4, "auth", "method 'plainx'" },
@@ -982,13 +997,13 @@ START_TEST(warn_ocserv_only)
 {
 	struct config c;
 
-	parse_ok(MIN "ca-cert = /etc/ca.pem\n"
+	parse_ok(MIN "dh-params = /etc/dh.pem\n"
 		 "# unimplemented keys are not validated\n"
 		 "use-seccomp = banana\n", &c);
 	ck_assert_uint_eq(warns.n, 2);
 	ck_assert_uint_eq(warns.line[0], 5);
-	ck_assert_str_eq(warns.key[0], "ca-cert");
-	ck_assert_str_eq(warns.msg[0], NAME ":5: ca-cert: ocserv option not implemented by this "
+	ck_assert_str_eq(warns.key[0], "dh-params");
+	ck_assert_str_eq(warns.msg[0], NAME ":5: dh-params: ocserv option not implemented by this "
 			 "server; ignored");
 	ck_assert_uint_eq(warns.line[1], 7);
 	ck_assert_str_eq(warns.key[1], "use-seccomp");
@@ -1008,8 +1023,8 @@ START_TEST(warn_every_ocserv_only_key)
 	ck_assert_uint_eq(warns.n, count);
 	/* the names doc/spec/interop.md §7.9 lists that we do not implement are among them */
 	static const char *const listed[] = {
-		"enable-auth", "acct", "udp-listen-host", "listen-host-is-dyndns",
-		"ca-cert", "crl", "dh-params", "cert-user-oid", "cert-group-oid",
+		"acct", "udp-listen-host", "listen-host-is-dyndns",
+		"dh-params",
 		"compression", "no-compress-limit",
 		"server-stats-reset-time", "pre-login-banner", "host-update-script",
 		"use-utmp", "ipv6-subnet-prefix", "ping-leases", "expose-iroutes", "route-add-cmd",
@@ -1038,6 +1053,12 @@ START_TEST(warn_every_ocserv_only_key)
 	ck_assert(!config_key_is_ocserv_only("cisco-client-compat"));
 	/* implemented since: the PROXY protocol */
 	ck_assert(!config_key_is_ocserv_only("listen-proxy-proto"));
+	/* implemented since: client certificates */
+	ck_assert(!config_key_is_ocserv_only("ca-cert"));
+	ck_assert(!config_key_is_ocserv_only("crl"));
+	ck_assert(!config_key_is_ocserv_only("cert-user-oid"));
+	ck_assert(!config_key_is_ocserv_only("cert-group-oid"));
+	ck_assert(!config_key_is_ocserv_only("enable-auth"));
 	ck_assert(!config_key_is_ocserv_only("default-select-group"));
 	{
 		struct config_diag d;
@@ -1184,8 +1205,8 @@ START_TEST(warn_cross_checks)
 	config_free(&c);
 
 	/* without a callback warnings are still counted */
-	ck_assert_int_eq(config_parse_buffer(NAME, MIN "crl = /x\nacct = y\n",
-					     strlen(MIN "crl = /x\nacct = y\n"), &c, &d), 0);
+	ck_assert_int_eq(config_parse_buffer(NAME, MIN "dh-params = /x\nacct = y\n",
+					     strlen(MIN "dh-params = /x\nacct = y\n"), &c, &d), 0);
 	ck_assert_uint_eq(d.n_warnings, 2);
 	ck_assert_str_eq(d.msg, "");
 	config_free(&c);
