@@ -16,6 +16,7 @@
  */
 #include "config.h"
 
+#include "common/cluster-rec.h"
 #include "common/conf.h"
 #include "common/cert.h"
 
@@ -66,7 +67,7 @@ struct key_def {
 
 static key_parse_fn parse_auth, parse_enable_auth, check_oid, parse_device, parse_ipv4_network, parse_ipv4_netmask,
 	parse_dns, parse_split_dns, parse_select_group, parse_route, parse_rekey_method, parse_socket_mode, parse_metrics_listen,
-	check_tls_priorities;
+	check_tls_priorities, check_session_store, check_gateway_id;
 static key_write_fn write_auth, write_enable_auth, write_device, write_ipv4_network, write_ipv4_netmask, write_dns,
 	write_strings, write_route, write_rekey_method, write_socket_mode, write_metrics_listen;
 
@@ -178,8 +179,13 @@ static const struct key_def keys[] = {
 	U32("mtu", "0", mtu, 576, 65535, true, "0 (tun default) or 576..65535"),
 	BOOL("predictable-ips", "true", predictable_ips),
 	BOOL("keep-tun-on-resume", "true", keep_tun_on_resume),
-	STR("session-store", NULL, session_store, false, PATH_MAX,
-	    "file path, or memory; unset: LOCALSTATEDIR/lib/ocserv-modern/sessions.db"),
+	STR_CHECKED("session-store", NULL, session_store, PATH_MAX,
+		    "file path, memory, redis://HOST:PORT/DB or redis+unix:///PATH; unset: "
+		    "LOCALSTATEDIR/lib/ocserv-modern/sessions.db", check_session_store),
+	STR("session-store-auth-file", NULL, session_store_auth_file, false, PATH_MAX,
+	    "file name (not world-readable); unset: no AUTH"),
+	STR_CHECKED("gateway-id", NULL, gateway_id, CLUSTER_GW_MAX,
+		    "1..64 of A-Z a-z 0-9 . _ -; unset: the host name", check_gateway_id),
 	U32("max-clients", "16", max_clients, 1, 1000000, true, "0 (unlimited) or 1..1000000"),
 	U32("max-same-clients", "2", max_same_clients, 1, 1000000, true, "0 (unlimited) or 1..1000000"),
 	U32("max-unauth", "256", max_unauth, 1, 1000000, true, "0 (unlimited) or 1..1000000"),
@@ -702,6 +708,25 @@ static int check_tls_priorities(struct parser *p, const struct key_def *k, const
 		return perr(p, k->info.name, "%s = %s: not a valid GnuTLS priority string at \"%s\" (%s)",
 			    k->info.name, v, err_pos != NULL ? err_pos : "", gnutls_strerror(r));
 	gnutls_priority_deinit(prio);
+	return 0;
+}
+
+/* A Redis store's address is checked at load; a file path is sec-mod's. */
+static int check_session_store(struct parser *p, const struct key_def *k, const char *v)
+{
+	struct cluster_url u;
+	char err[512];
+
+	if (cluster_is_url(v) && cluster_url_parse(v, &u, err, sizeof(err)) < 0)
+		return perr(p, k->info.name, "%s", err);
+	return 0;
+}
+
+static int check_gateway_id(struct parser *p, const struct key_def *k, const char *v)
+{
+	if (!cluster_gw_valid(v))
+		return perr(p, k->info.name, "%s = %s: 1 to %u of the characters A-Z a-z 0-9 . _ -",
+			    k->info.name, v, CLUSTER_GW_MAX);
 	return 0;
 }
 
@@ -1794,6 +1819,8 @@ void config_free(struct config *c)
 	free(c->pid_file);
 	free(c->tls_priorities);
 	free(c->session_store);
+	free(c->session_store_auth_file);
+	free(c->gateway_id);
 	free(c->connect_script);
 	free(c->disconnect_script);
 	free(c->config_per_user);

@@ -152,6 +152,8 @@ struct config {
 	uint32_t mtu;                   /* link MTU cap; 0: the tun device's default */
 	bool predictable_ips;           /* same user -> same IPv4 when free */
 	bool keep_tun_on_resume;        /* keep the tun device while waiting to resume */
+	char *session_store_auth_file;  /* Redis ACL user and password; NULL: none */
+	char *gateway_id;               /* this gateway in a cluster; NULL: the host name */
 	char *session_store;            /* NULL: the default file; "memory": none
 					 * (use config_session_store) */
 

@@ -192,6 +192,8 @@ static unsigned log_changes(const struct config *o, const struct config *n, bool
 		STR(occtl_admin_group, "occtl-admin-group");
 		STR(metrics_listen, "metrics-listen");
 		STR(session_store, "session-store");
+		STR(session_store_auth_file, "session-store-auth-file");
+		STR(gateway_id, "gateway-id");
 		return changes;
 	}
 	STR(auth_passwd_file, "auth passwd file");
@@ -304,6 +306,8 @@ static int reload_config(struct server *srv)
 	SWAP(srv->cfg.occtl_admin_group, n.occtl_admin_group);
 	SWAP(srv->cfg.metrics_listen, n.metrics_listen);
 	SWAP(srv->cfg.session_store, n.session_store);
+	SWAP(srv->cfg.session_store_auth_file, n.session_store_auth_file);
+	SWAP(srv->cfg.gateway_id, n.gateway_id);
 	SWAP(srv->cfg, n);
 	config_free(&n);
 

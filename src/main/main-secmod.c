@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "common/cert.h"
+#include "common/cluster-rec.h"
 #include "common/log.h"
 #include "main/main-metrics.h"
 #include "main/main-secmod.h"
@@ -247,6 +248,10 @@ void main_secmod_config(struct server *srv)
 	c.dpd = srv->cfg.dpd_s;
 	c.server_key = srv->cfg.server_key;
 	c.session_store = (char *)config_session_store(&srv->cfg);
+	c.has_pool_first = c.has_pool_count = c.has_predictable_ips = true;
+	c.pool_first = srv->pool.first;
+	c.pool_count = srv->pool.count;
+	c.predictable_ips = srv->cfg.predictable_ips;
 	/* sec-mod, no longer root, loads the key again on a reload from the
 	 * file as main opens it (main never reads it) */
 	fd = c.server_key != NULL ? open(c.server_key, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
@@ -258,10 +263,30 @@ void main_secmod_config(struct server *srv)
 	gnutls_free(crl.data);
 }
 
+/* gateway-id, else the host name (its characters outside A-Z a-z 0-9 . _ -
+ * replaced by '-', cut at 64). */
+static const char *main_gateway_id(const struct server *srv)
+{
+	static char gw[CLUSTER_GW_MAX + 1];
+
+	if (srv->cfg.gateway_id != NULL)
+		return srv->cfg.gateway_id;
+	if (gethostname(gw, sizeof(gw)) < 0 || gw[0] == '\0')
+		snprintf(gw, sizeof(gw), "gateway");
+	gw[CLUSTER_GW_MAX] = '\0';
+	for (char *p = gw; *p != '\0'; p++)
+		if (!cluster_gw_valid((char[]){ *p, '\0' }))
+			*p = '-';
+	return gw;
+}
+
 int main_secmod_fork(struct server *srv)
 {
 	int fd = -1;
-	pid_t pid = secmod_fork(srv->log_level, srv->cfg.server_key,
+	pid_t pid;
+
+	secmod_set_cluster_params(srv->cfg.session_store_auth_file, main_gateway_id(srv));
+	pid = secmod_fork(srv->log_level, srv->cfg.server_key,
 				config_session_store(&srv->cfg), srv->cfg.run_as_user,
 				srv->cfg.run_as_group, &fd);
 

@@ -16,6 +16,7 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
+#include "common/cluster-rec.h"
 #include "common/ipc.h"
 #include "common/log.h"
 #include "main/main-events.h"
@@ -905,9 +906,22 @@ static int lease_new_ipv4(struct server *srv, const struct secmod_session *s,
 			  struct main_lease *m)
 {
 	const struct config_user *u = explicit_ipv4_of(m);
+	struct in_addr given = { .s_addr = s->ipv4 };
 	char ip[INET_ADDRSTRLEN];
 	int rc;
 
+	if (given.s_addr != 0 && cluster_is_url(srv->cfg.session_store)) {
+		/* sec-mod leased it in the cluster's session store: that one
+		 * or none (another would be another gateway's) */
+		inet_ntop(AF_INET, &given, ip, sizeof(ip));
+		rc = ippool_contains(&srv->pool, given) ? lease_exact(srv, s->serial, given, &m->ipv4)
+							: -EDOM;
+		if (rc < 0)
+			log_warn("address %s of user '%s' from the session store %s", ip,
+				 LOG_ESC(s->username), rc == -EDOM ? "is not in ipv4-network"
+				 : rc == -EADDRINUSE ? "is taken here" : strerror(-rc));
+		return rc;
+	}
 	if (u != NULL) {
 		inet_ntop(AF_INET, &u->explicit_ipv4, ip, sizeof(ip));
 		if (!ippool_contains(&srv->pool, u->explicit_ipv4))
@@ -1059,6 +1073,12 @@ void main_session_on_sm_open_reply(struct server *srv, const SmOpenReply *rep)
 		/* sec-mod attached a tunnel that will never come */
 		if (rep->status == 200 && serial != 0)
 			sm_tunnel_down(srv, serial, attach, VPN_END_WORKER_CRASHED, NULL);
+		return;
+	}
+	if (rep->status == 503) {
+		log_info("CONNECT from %s: %s: 503", w->remote_ip,
+			 rep->reason != NULL ? rep->reason : "refused for now");
+		open_reply_refuse(srv, w, 503, "Session store unreachable");
 		return;
 	}
 	if (rep->status != 200 || serial == 0) {

@@ -12,4 +12,5 @@ src_sec_mod_libsecmod_a_SOURCES = \
 	src/sec-mod/store.c src/sec-mod/store.h \
 	src/sec-mod/radius-map.c src/sec-mod/radius-map.h \
 	src/sec-mod/offload.c src/sec-mod/offload.h \
-	src/sec-mod/auth.c src/sec-mod/auth.h src/sec-mod/auth-otp.c
+	src/sec-mod/auth.c src/sec-mod/auth.h src/sec-mod/auth-otp.c \
+	src/sec-mod/sec-mod-cluster.c src/sec-mod/sec-mod-cluster.h

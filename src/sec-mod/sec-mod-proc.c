@@ -34,6 +34,9 @@
 #include "sec-mod/sec-mod.h"
 #include "sec-mod/offload.h"
 #include "sec-mod/sec-mod-key.h"
+#include "sec-mod/sec-mod-cluster.h"
+#include "common/cluster-rec.h"
+#include "main/ippool.h"
 #include "vpn/ev-adapter.h"
 
 /* A send to main that finds the socket full waits this long at most, in
@@ -206,13 +209,33 @@ static void alive_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	secmod_store_alive(p->core);
 }
 
-static int secmod_run(int fd, struct secmod_keys *keys, struct store *store)
+/* The cluster's store: its credentials file and this gateway's name, set by
+ * main before the fork (secmod_set_cluster_params). */
+static const char *cluster_auth_file;
+static char cluster_gw[CLUSTER_GW_MAX + 1];
+
+void secmod_set_cluster_params(const char *auth_file, const char *gw)
+{
+	cluster_auth_file = auth_file;
+	snprintf(cluster_gw, sizeof(cluster_gw), "%s", gw != NULL ? gw : "");
+}
+
+static void cluster_after_cb(void *opaque)
+{
+	struct smproc *p = opaque;
+
+	vpn_ev_timer_update(&p->timer);
+}
+
+static int secmod_run(int fd, struct secmod_keys *keys, struct store *store,
+		      struct secmod_cluster *cluster)
 {
 	struct smproc p = { .fd = fd, .keys = keys };
 	const struct secmod_ops ops = {
 		.send = send_cb,
 		.check_password = check_password_cb,
 		.exec = { .submit = submit_cb, .cancel = cancel_cb, .opaque = &p },
+		.user_seed = ippool_user_seed,
 	};
 
 	p.loop = ev_default_loop(EVFLAG_AUTO);
@@ -236,6 +259,8 @@ static int secmod_run(int fd, struct secmod_keys *keys, struct store *store)
 	p.io.data = &p;
 	ev_io_start(p.loop, &p.io);
 	vpn_ev_timer_init(&p.timer, p.loop, expiry_cb, fire_cb, &p);
+	if (cluster != NULL)
+		secmod_cluster_start(cluster, p.loop, p.core, cluster_after_cb, &p);
 	ev_timer_init(&p.alive, alive_cb, SECMOD_ALIVE_PERIOD_S, SECMOD_ALIVE_PERIOD_S);
 	p.alive.data = &p;
 	ev_timer_start(p.loop, &p.alive);
@@ -248,6 +273,7 @@ static int secmod_run(int fd, struct secmod_keys *keys, struct store *store)
 	/* whatever ended us, sessions still active wait for the next start */
 	secmod_store_close(p.core, vpn_now_ms());
 	/* the logins go (their jobs cancelled), then the pool */
+	secmod_cluster_free(cluster);
 	secmod_free(p.core);
 	offload_free(p.pool);
 	close(fd);
@@ -292,6 +318,7 @@ pid_t secmod_fork(int log_level, const char *key_path, const char *store_path, c
 	if (pid == 0) {
 		struct secmod_keys *keys;
 		struct store *store = NULL;
+		struct secmod_cluster *cluster = NULL;
 		sigset_t none;
 		int sock;
 
@@ -317,15 +344,21 @@ pid_t secmod_fork(int log_level, const char *key_path, const char *store_path, c
 			_exit(1);
 		/* the session store too: it stays root's, the workers (which
 		 * run as the same user as sec-mod) cannot read it */
-		if (store_path != NULL && secmod_store_open(store_path, &store) != 0)
+		if (cluster_is_url(store_path)) {
+			/* the credentials file stays root's too */
+			if (secmod_cluster_setup(store_path, cluster_auth_file, cluster_gw,
+						 &cluster) != 0)
+				_exit(1);
+		} else if (store_path != NULL && secmod_store_open(store_path, &store) != 0) {
 			_exit(1);
+		}
 		/* Whatever sec-mod needs from root is opened above this line. */
 		if (privs_drop("sec-mod", user, group) < 0)
 			_exit(1);
 		/* no core dumps, no ptrace, no /proc/PID/mem for the workers,
 		 * which run as the same user */
 		(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-		_exit(secmod_run(sock, keys, store));
+		_exit(secmod_run(sock, keys, store, cluster));
 	}
 	close(sp[1]);
 	if (fcntl(sp[0], F_SETFL, O_NONBLOCK) < 0)

@@ -39,6 +39,7 @@
 #include "sec-mod/sec-mod.h"
 #include "sec-mod/sec-mod-cert.h"
 #include "sec-mod/store.h"
+#include "common/cluster-rec.h"
 
 /* Probe rounds one login may go through (a probed session that answered
  * leaves room to probe the next stale one). */
@@ -104,9 +105,32 @@ struct secmod {
 	uint64_t store_errors;		/* failed store operations, told to main */
 	bool restoring;			/* loading the store's records */
 	vpn_ms_t now;			/* of the message or timer being handled */
+	/* the cluster's session store (sec-mod-cluster.c); NULL: none */
+	const struct secmod_cluster_ops *cl;
+	void *cl_b;
+	char gw[CLUSTER_GW_MAX + 1];	/* this gateway */
+	uint32_t pool_first, pool_count; /* the address pool (host byte order) */
+	bool predictable_ips;
+	struct sm_open *opens;		/* CONNECTs waiting for the store */
+	uint64_t next_open_id;
+};
+
+/* A CONNECT waiting for the cluster's store (a claim, then a lease). */
+struct sm_open {
+	uint64_t id;
+	uint64_t request_id;
+	char remote_ip[INET6_ADDRSTRLEN];
+	uint32_t worker_pid;
+	uint8_t hash[COOKIE_HASH_LEN];
+	uint64_t serial;		/* the session, once known here */
+	struct sm_open *next;
 };
 
 static void persist(struct secmod *sm, const struct secmod_session *s);
+
+/* The refusal of a login or CONNECT while the cluster's store is
+ * unreachable (503). */
+static const char SECMOD_STORE_DOWN[] = "Session store unreachable, try again later";
 
 /* --- SmSession <-> struct secmod_session ------------------------------------------ */
 
@@ -367,6 +391,12 @@ void secmod_free(struct secmod *sm)
 		sm_auth_free(sm->auths);
 	auth_chain_free(sm->chain);
 	free(sm->otp_file);
+	while (sm->opens != NULL) {
+		struct sm_open *o = sm->opens;
+
+		sm->opens = o->next;
+		free(o);
+	}
 	store_close(sm->store);
 	session_table_free(sm->table);
 	free(sm->passwd_file);
@@ -442,6 +472,9 @@ static int on_config(struct secmod *sm, const SmConfig *c, vpn_ms_t now)
 	sm->max_same = c->max_same_clients;
 	sm->deny_roaming = c->has_deny_roaming && c->deny_roaming;
 	sm->dpd_ms = vpn_s_to_ms(c->dpd);
+	sm->pool_first = c->has_pool_first ? c->pool_first : 0;
+	sm->pool_count = c->has_pool_count ? c->pool_count : 0;
+	sm->predictable_ips = c->has_predictable_ips && c->predictable_ips;
 	if (!sm->configured)
 		log_debug("sec-mod: configured (cookie-timeout %u s, session-timeout %u s, "
 			  "max-same-clients %u)", c->cookie_timeout, c->session_timeout,
@@ -450,6 +483,8 @@ static int on_config(struct secmod *sm, const SmConfig *c, vpn_ms_t now)
 	if (sm->store_tried)
 		return 0; /* a reload: the file stays what it was at start */
 	sm->store_tried = true;
+	if (sm->cl != NULL)
+		return 0; /* the cluster's records come when asked for */
 	return c->session_store != NULL && c->session_store[0] != '\0'
 		       ? store_start(sm, c->session_store, now) : 0;
 }
@@ -845,6 +880,10 @@ static void on_auth(struct secmod *sm, const SmAuthRequest *r, int passwd_fd)
 
 	if (!sm->configured) {
 		auth_reply(sm, r->request_id, NULL, "Server not ready", false, false);
+	} else if (sm->cl != NULL && !sm->cl->ready(sm->cl_b)) {
+		log_warn("login of '%s' from %s refused (503): the session store (Redis) is "
+			 "unreachable", LOG_ESC(q->username), q->remote_ip);
+		auth_reply_msg(sm, r->request_id, NULL, SECMOD_STORE_DOWN, false, false, true);
 	} else if (q->login_token != NULL) {
 		on_auth_answer(sm, r);
 	} else if (sm->n_auths >= SECMOD_MAX_AUTHS) {
@@ -922,32 +961,59 @@ static void open_reply(struct secmod *sm, uint64_t request_id, const struct secm
 	sm->ops.send(sm->opaque, IPC_SM_OPEN_REPLY, &r.base);
 }
 
-static void on_open(struct secmod *sm, const SmOpenRequest *r, vpn_ms_t now)
+/* A CONNECT refused for now: the cluster's store cannot be asked. */
+static void open_refuse_busy(struct secmod *sm, uint64_t request_id)
 {
-	struct secmod_session *s = session_table_find_cookie(sm->table, r->cookie);
+	SmOpenReply r = SM_OPEN_REPLY__INIT;
+
+	r.request_id = request_id;
+	r.status = 503;
+	r.reason = (char *)SECMOD_STORE_DOWN;
+	sm->ops.send(sm->opaque, IPC_SM_OPEN_REPLY, &r.base);
+}
+
+/* The CONNECT of request_id from remote_ip (worker_pid: the worker that
+ * would hold the tunnel, 0 unknown) to the session s (NULL: none). */
+static void open_finish(struct secmod *sm, uint64_t request_id, const char *remote_ip,
+			uint32_t worker_pid, struct secmod_session *s, vpn_ms_t now)
+{
 	enum vpn_connect_result cr;
 
 	if (s == NULL || s->m.state == VPN_SESSION_ENDED) {
-		open_reply(sm, r->request_id, NULL, VPN_CONNECT_REFUSED, now);
+		open_reply(sm, request_id, NULL, VPN_CONNECT_REFUSED, now);
 		return;
 	}
-	if (sm->deny_roaming && strcmp(s->remote_ip, r->remote_ip) != 0) {
+	if (sm->deny_roaming && strcmp(s->remote_ip, remote_ip) != 0) {
 		/* the session goes on where it is; only this CONNECT is refused */
 		log_warn("sec-mod: CONNECT for session of user '%s' from %s refused: deny-roaming "
-			 "(logged in from %s)", LOG_ESC(s->username), r->remote_ip, s->remote_ip);
-		open_reply(sm, r->request_id, NULL, VPN_CONNECT_REFUSED, now);
+			 "(logged in from %s)", LOG_ESC(s->username), remote_ip, s->remote_ip);
+		open_reply(sm, request_id, NULL, VPN_CONNECT_REFUSED, now);
 		return;
 	}
 	cr = session_table_connect(sm->table, s, now);
 	if (cr == VPN_CONNECT_REFUSED) {
 		/* expired this very moment: the end hook told main */
-		open_reply(sm, r->request_id, NULL, cr, now);
+		open_reply(sm, request_id, NULL, cr, now);
 		return;
 	}
-	s->worker_pid = r->has_worker_pid && r->worker_pid != 0 ? (pid_t)r->worker_pid : 1;
-	snprintf(s->last_remote_ip, sizeof(s->last_remote_ip), "%s", r->remote_ip);
+	s->worker_pid = worker_pid != 0 ? (pid_t)worker_pid : 1;
+	snprintf(s->last_remote_ip, sizeof(s->last_remote_ip), "%s", remote_ip);
 	emit_session(sm, s, false);
-	open_reply(sm, r->request_id, s, cr, now);
+	open_reply(sm, request_id, s, cr, now);
+}
+
+static void cluster_open(struct secmod *sm, const SmOpenRequest *r, struct secmod_session *s,
+			 vpn_ms_t now);
+
+static void on_open(struct secmod *sm, const SmOpenRequest *r, vpn_ms_t now)
+{
+	struct secmod_session *s = session_table_find_cookie(sm->table, r->cookie);
+
+	if (sm->cl != NULL) {
+		cluster_open(sm, r, s, now);
+		return;
+	}
+	open_finish(sm, r->request_id, r->remote_ip, r->has_worker_pid ? r->worker_pid : 0, s, now);
 }
 
 static struct session_table_counters counters_of(const TunnelStats *st)
@@ -1175,40 +1241,50 @@ static struct store_clock store_now(const struct secmod *sm)
 
 /* Write s as it is now (or delete it once ended): one transaction. A
  * failure is logged; the session goes on in memory. */
+/* The store's record of s (its texts point into s). */
+static void record_of(const struct secmod_session *s, struct store_clock now, struct store_record *r)
+{
+	struct session_table_counters tot = session_table_totals(s);
+
+	*r = (struct store_record){
+		.serial = s->serial,
+		.username = s->username,
+		.group = s->group,
+		.remote_ip = s->remote_ip,
+		.last_remote_ip = s->last_remote_ip,
+		.ipv4 = s->ipv4,
+		.state = s->m.state,
+		.drop_reason = s->m.drop_reason,
+		.authenticated_ms = store_mono_to_wall(s->m.created_ms, now),
+		.drop_ms = store_mono_to_wall(s->m.drop_ms, now),
+		.resumes = s->m.resumes,
+		.attaches = s->m.attaches,
+		.restarts = s->restarts,
+		.cfg = s->m.cfg,
+		.totals = { tot.bytes_in, tot.bytes_out, tot.packets_in, tot.packets_out },
+	};
+	memcpy(r->sid, s->sid, sizeof(r->sid));
+	memcpy(r->cookie_hash, s->cookie_hash, sizeof(r->cookie_hash));
+	memcpy(r->ipv6, s->ipv6.s6_addr, sizeof(r->ipv6));
+}
+
+static void cluster_persist(struct secmod *sm, const struct secmod_session *s);
+
 static void persist(struct secmod *sm, const struct secmod_session *s)
 {
-	struct store_clock now;
 	struct store_record r;
-	struct session_table_counters tot;
 	int rc;
 
+	if (sm->cl != NULL) {
+		cluster_persist(sm, s);
+		return;
+	}
 	if (sm->store == NULL)
 		return;
 	if (s->m.state == VPN_SESSION_ENDED) {
 		rc = store_delete(sm->store, s->serial);
 	} else {
-		now = store_now(sm);
-		tot = session_table_totals(s);
-		r = (struct store_record){
-			.serial = s->serial,
-			.username = s->username,
-			.group = s->group,
-			.remote_ip = s->remote_ip,
-			.last_remote_ip = s->last_remote_ip,
-			.ipv4 = s->ipv4,
-			.state = s->m.state,
-			.drop_reason = s->m.drop_reason,
-			.authenticated_ms = store_mono_to_wall(s->m.created_ms, now),
-			.drop_ms = store_mono_to_wall(s->m.drop_ms, now),
-			.resumes = s->m.resumes,
-			.attaches = s->m.attaches,
-			.restarts = s->restarts,
-			.cfg = s->m.cfg,
-			.totals = { tot.bytes_in, tot.bytes_out, tot.packets_in, tot.packets_out },
-		};
-		memcpy(r.sid, s->sid, sizeof(r.sid));
-		memcpy(r.cookie_hash, s->cookie_hash, sizeof(r.cookie_hash));
-		memcpy(r.ipv6, s->ipv6.s6_addr, sizeof(r.ipv6));
+		record_of(s, store_now(sm), &r);
 		rc = store_put(sm->store, &r);
 	}
 	if (rc < 0) {
@@ -1228,29 +1304,39 @@ struct restore {
 	size_t n;
 };
 
-static int restore_cb(void *opaque, const struct store_record *r)
+/* A table record (snap's texts point into r) for the stored record r, as
+ * store_to_machine() has it at now; its wall-clock deadline. */
+static int64_t snap_of_record(const struct store_record *r, int64_t alive_ms, struct store_clock now,
+			      struct secmod_session *snap)
 {
-	struct restore *c = opaque;
-	struct secmod_session snap = { 0 }, *s;
-	char ip[INET_ADDRSTRLEN];
-	int64_t deadline;
-
 	_Static_assert(STORE_SID_LEN == SESSION_ID_LEN, "session ids");
 	_Static_assert(STORE_HASH_LEN == COOKIE_HASH_LEN, "cookie hashes");
 	_Static_assert(STORE_IPV6_LEN == sizeof(struct in6_addr), "IPv6 leases");
-	snap.serial = r->serial;
-	memcpy(snap.sid, r->sid, sizeof(snap.sid));
-	memcpy(snap.cookie_hash, r->cookie_hash, sizeof(snap.cookie_hash));
-	snap.username = (char *)r->username;
-	snap.group = (char *)r->group;
-	snprintf(snap.remote_ip, sizeof(snap.remote_ip), "%s", r->remote_ip);
-	snprintf(snap.last_remote_ip, sizeof(snap.last_remote_ip), "%s", r->last_remote_ip);
-	snap.ipv4 = r->ipv4;
-	memcpy(snap.ipv6.s6_addr, r->ipv6, sizeof(snap.ipv6));
+	memset(snap, 0, sizeof(*snap));
+	snap->serial = r->serial;
+	memcpy(snap->sid, r->sid, sizeof(snap->sid));
+	memcpy(snap->cookie_hash, r->cookie_hash, sizeof(snap->cookie_hash));
+	snap->username = (char *)r->username;
+	snap->group = (char *)r->group;
+	snprintf(snap->remote_ip, sizeof(snap->remote_ip), "%s", r->remote_ip);
+	snprintf(snap->last_remote_ip, sizeof(snap->last_remote_ip), "%s", r->last_remote_ip);
+	snap->ipv4 = r->ipv4;
+	memcpy(snap->ipv6.s6_addr, r->ipv6, sizeof(snap->ipv6));
+	snap->restarts = r->restarts;
+	snap->done = (struct session_table_counters){ r->totals.bytes_in, r->totals.bytes_out,
+						 r->totals.packets_in, r->totals.packets_out };
+	return store_to_machine(r, alive_ms, now, &snap->m);
+}
+
+static int restore_cb(void *opaque, const struct store_record *r)
+{
+	struct restore *c = opaque;
+	struct secmod_session snap, *s;
+	char ip[INET_ADDRSTRLEN];
+	int64_t deadline;
+
+	deadline = snap_of_record(r, c->alive_ms, c->now, &snap);
 	snap.restarts = r->restarts + 1;
-	snap.done = (struct session_table_counters){ r->totals.bytes_in, r->totals.bytes_out,
-						r->totals.packets_in, r->totals.packets_out };
-	deadline = store_to_machine(r, c->alive_ms, c->now, &snap.m);
 	s = session_table_restore(c->sm->table, &snap);
 	if (s == NULL) {
 		log_err("session store: restoring session %.*s: %s", (int)SESSION_ID_SHORT_LEN,
@@ -1346,8 +1432,12 @@ static int store_start(struct secmod *sm, const char *path, vpn_ms_t now)
 	return 0;
 }
 
+static void cluster_refresh(struct secmod *sm);
+
 void secmod_store_alive(struct secmod *sm)
 {
+	if (sm->cl != NULL)
+		cluster_refresh(sm);
 	if (sm->store != NULL && store_set_alive(sm->store, store_now(sm).wall_ms) < 0) {
 		sm->store_errors++;
 		log_err("session store: %s", store_errmsg(sm->store));
@@ -1374,4 +1464,268 @@ void secmod_store_close(struct secmod *sm, vpn_ms_t now)
 			 n == 1 ? "" : "s");
 	store_close(sm->store);
 	sm->store = NULL;
+}
+
+/* --- the cluster's session store ----------------------------------------------- */
+
+void secmod_set_cluster(struct secmod *sm, const struct secmod_cluster_ops *ops, void *b,
+			const char *gw)
+{
+	sm->cl = ops;
+	sm->cl_b = b;
+	snprintf(sm->gw, sizeof(sm->gw), "%s", gw);
+}
+
+/* When the record of s expires in the store (Unix ms): its session
+ * deadline. An active session's record is pushed on by its gateway every
+ * alive period (cluster_refresh), so one whose gateway died expires at
+ * most cookie-timeout and three periods after that gateway last wrote it. */
+static int64_t cluster_expire(const struct secmod_session *s, struct store_clock now)
+{
+	int64_t e = store_mono_to_wall(vpn_session_deadline(&s->m), now);
+	int64_t cap;
+
+	if (s->m.state != VPN_SESSION_ACTIVE)
+		return e;
+	cap = now.wall_ms + (int64_t)s->m.cfg.cookie_timeout_ms + 3 * SECMOD_ALIVE_PERIOD_S * 1000;
+	return e == STORE_NO_TIME || e > cap ? cap : e;
+}
+
+static void cluster_persist(struct secmod *sm, const struct secmod_session *s)
+{
+	struct store_clock now = store_now(sm);
+	struct store_record r;
+
+	record_of(s, now, &r);
+	if (s->m.state == VPN_SESSION_ENDED)
+		sm->cl->del(sm->cl_b, &r);
+	else
+		sm->cl->put(sm->cl_b, &r, cluster_expire(s, now));
+}
+
+static void cluster_refresh(struct secmod *sm)
+{
+	for (struct secmod_session *s = session_table_first(sm->table); s != NULL; s = s->next)
+		if (s->m.state == VPN_SESSION_ACTIVE)
+			cluster_persist(sm, s);
+}
+
+void secmod_cluster_republish(struct secmod *sm)
+{
+	size_t n = 0;
+
+	for (struct secmod_session *s = session_table_first(sm->table); s != NULL; s = s->next) {
+		if (s->m.state == VPN_SESSION_ENDED)
+			continue;
+		cluster_persist(sm, s);
+		n++;
+	}
+	log_info("session store: %zu session%s of this gateway (%s) written again", n,
+		 n == 1 ? "" : "s", sm->gw);
+}
+
+static struct secmod_session *find_hash(const struct secmod *sm, const uint8_t *hash)
+{
+	for (struct secmod_session *s = session_table_first(sm->table); s != NULL; s = s->next)
+		if (cookie_hash_equal(s->cookie_hash, hash))
+			return s;
+	return NULL;
+}
+
+/* This gateway no longer holds s: its tunnel here ends (main is told), and
+ * the record goes at once, so that a CONNECT here asks the store again. */
+static void cluster_drop_local(struct secmod *sm, struct secmod_session *s, vpn_ms_t now)
+{
+	if (s->m.state != VPN_SESSION_ENDED)
+		session_table_terminate(sm->table, s, VPN_END_SUPERSEDED, now);
+	emit_session(sm, s, true);
+	session_table_forget(sm->table, s);
+}
+
+void secmod_cluster_taken(struct secmod *sm, const uint8_t *hash, const char *from, vpn_ms_t now)
+{
+	struct secmod_session *s = find_hash(sm, hash);
+
+	sm->now = now;
+	if (s == NULL)
+		return;
+	log_info("session %.*s of user '%s' (%s) taken over by gateway %s: it ends here",
+		 (int)SESSION_ID_SHORT_LEN, s->sid, LOG_ESC(s->username),
+		 vpn_session_state_str(s->m.state), from);
+	cluster_drop_local(sm, s, now);
+}
+
+void secmod_cluster_put_result(struct secmod *sm, const uint8_t *hash, int result, vpn_ms_t now)
+{
+	struct secmod_session *s = find_hash(sm, hash);
+	char ip[INET_ADDRSTRLEN];
+
+	sm->now = now;
+	if (s == NULL || s->m.state == VPN_SESSION_ENDED)
+		return;
+	inet_ntop(AF_INET, &s->ipv4, ip, sizeof(ip));
+	if (result == SECMOD_PUT_TAKEN)
+		log_warn("session %.*s of user '%s': another gateway holds it in the session store: "
+			 "it ends here", (int)SESSION_ID_SHORT_LEN, s->sid, LOG_ESC(s->username));
+	else
+		log_warn("session %.*s of user '%s': its address %s is another session's in the "
+			 "session store (the store lost its data meanwhile): it ends here",
+			 (int)SESSION_ID_SHORT_LEN, s->sid, LOG_ESC(s->username), ip);
+	cluster_drop_local(sm, s, now);
+}
+
+static struct sm_open *open_find(struct secmod *sm, uint64_t id, struct sm_open ***link)
+{
+	for (struct sm_open **pp = &sm->opens; *pp != NULL; pp = &(*pp)->next) {
+		if ((*pp)->id == id) {
+			*link = pp;
+			return *pp;
+		}
+	}
+	return NULL;
+}
+
+/* The end of a waiting CONNECT: 503 when busy, else answered for s. */
+static void open_end(struct secmod *sm, struct sm_open *o, struct secmod_session *s, bool busy,
+		     vpn_ms_t now)
+{
+	struct sm_open **link;
+
+	if (open_find(sm, o->id, &link) != NULL)
+		*link = o->next;
+	if (busy)
+		open_refuse_busy(sm, o->request_id);
+	else
+		open_finish(sm, o->request_id, o->remote_ip, o->worker_pid, s, now);
+	free(o);
+}
+
+/* A session about to be let in needs its address from the cluster's pool
+ * (predictable-ips: the search starts at the user's hashed address). */
+static void open_lease(struct secmod *sm, struct sm_open *o, struct secmod_session *s, vpn_ms_t now)
+{
+	uint32_t seed;
+
+	if (s->ipv4 != 0 || sm->pool_count == 0) {
+		open_end(sm, o, s, false, now);
+		return;
+	}
+	if (sm->predictable_ips && sm->ops.user_seed != NULL)
+		seed = sm->ops.user_seed(s->username);
+	else
+		memcpy(&seed, s->cookie_hash, sizeof(seed)); /* random: the cookie is */
+	if (sm->cl->lease(sm->cl_b, s->cookie_hash, sm->pool_first, sm->pool_count,
+			  seed % sm->pool_count,
+			  cluster_expire(s, store_now(sm)), o->id) < 0)
+		open_end(sm, o, NULL, true, now);
+}
+
+static void cluster_open(struct secmod *sm, const SmOpenRequest *r, struct secmod_session *s,
+			 vpn_ms_t now)
+{
+	struct sm_open *o;
+
+	if (!sm->cl->ready(sm->cl_b)) {
+		log_warn("CONNECT from %s refused (503): the session store (Redis) is unreachable",
+			 r->remote_ip);
+		open_refuse_busy(sm, r->request_id);
+		return;
+	}
+	o = calloc(1, sizeof(*o));
+	if (o == NULL) {
+		open_refuse_busy(sm, r->request_id);
+		return;
+	}
+	o->id = ++sm->next_open_id;
+	o->request_id = r->request_id;
+	snprintf(o->remote_ip, sizeof(o->remote_ip), "%s", r->remote_ip);
+	o->worker_pid = r->has_worker_pid ? r->worker_pid : 0;
+	o->next = sm->opens;
+	sm->opens = o;
+	if (s != NULL) {
+		o->serial = s->serial;
+		if (s->m.state == VPN_SESSION_ENDED)
+			open_end(sm, o, s, false, now);
+		else
+			open_lease(sm, o, s, now);
+		return;
+	}
+	if (cookie_hash(r->cookie, o->hash) < 0)
+		open_end(sm, o, NULL, false, now);
+	else if (sm->cl->claim(sm->cl_b, o->hash, o->id) < 0)
+		open_end(sm, o, NULL, true, now);
+}
+
+/* A record another gateway (or this one, before a restart) wrote: a new
+ * local record for it, under a serial of this gateway. */
+static struct secmod_session *cluster_import(struct secmod *sm, const struct cluster_rec *rec)
+{
+	struct secmod_session snap, *s;
+
+	(void)snap_of_record(&rec->r, rec->seen_ms, store_now(sm), &snap);
+	snap.serial = session_table_next_serial(sm->table);
+	s = session_table_restore(sm->table, &snap);
+	if (s == NULL) {
+		log_err("session store: taking session %.*s: %s", (int)SESSION_ID_SHORT_LEN,
+			rec->r.sid, strerror(errno));
+		return NULL;
+	}
+	log_info("session %.*s of user '%s' taken from gateway %s, where it was %s",
+		 (int)SESSION_ID_SHORT_LEN, s->sid, LOG_ESC(s->username), rec->gw,
+		 vpn_session_state_str(rec->r.state));
+	if (strcmp(rec->gw, sm->gw) != 0)
+		sm->cl->tell_takeover(sm->cl_b, rec->gw, s->cookie_hash);
+	emit_session(sm, s, false);
+	return s;
+}
+
+void secmod_cluster_claimed(struct secmod *sm, uint64_t id, const struct cluster_rec *rec,
+			    int err, vpn_ms_t now)
+{
+	struct sm_open **link, *o = open_find(sm, id, &link);
+	struct secmod_session *s;
+
+	if (o == NULL)
+		return;
+	sm->now = now;
+	if (err < 0) {
+		log_warn("CONNECT from %s refused (503): the session store did not answer",
+			 o->remote_ip);
+		open_end(sm, o, NULL, true, now);
+		return;
+	}
+	if (rec == NULL || !cookie_hash_equal(rec->r.cookie_hash, o->hash)) {
+		open_end(sm, o, NULL, false, now);
+		return;
+	}
+	s = find_hash(sm, o->hash);
+	if (s == NULL)
+		s = cluster_import(sm, rec);
+	if (s == NULL) {
+		open_end(sm, o, NULL, true, now);
+		return;
+	}
+	o->serial = s->serial;
+	open_lease(sm, o, s, now);
+}
+
+void secmod_cluster_leased(struct secmod *sm, uint64_t id, uint32_t ipv4, int err, vpn_ms_t now)
+{
+	struct sm_open **link, *o = open_find(sm, id, &link);
+	struct secmod_session *s;
+
+	if (o == NULL)
+		return;
+	sm->now = now;
+	s = session_table_find_serial(sm->table, o->serial);
+	if (err < 0 || ipv4 == 0) {
+		log_warn("CONNECT from %s refused (503): %s", o->remote_ip,
+			 err < 0 ? "the session store did not answer"
+				 : "no free address in the cluster's pool");
+		open_end(sm, o, NULL, true, now);
+		return;
+	}
+	if (s != NULL && s->m.state != VPN_SESSION_ENDED)
+		s->ipv4 = ipv4;
+	open_end(sm, o, s, false, now);
 }

@@ -88,6 +88,10 @@ struct secmod_ops {
 	/* The wall clock, Unix ms (the session store keeps absolute times).
 	 * NULL: CLOCK_REALTIME. */
 	int64_t (*wall_ms)(void *opaque);
+	/* predictable-ips in the cluster's pool: where a user's address search
+	 * starts (main/ippool.h's ippool_user_seed in the process). NULL: the
+	 * search starts at a random place. */
+	uint32_t (*user_seed)(const char *username);
 };
 
 struct secmod;
@@ -138,6 +142,57 @@ void secmod_store_alive(struct secmod *sm);
  * closed. A no-op without a store. */
 void secmod_store_close(struct secmod *sm, vpn_ms_t now);
 
+/* --- the cluster's session store (session-store = redis://..., doc/session-store.md) ---
+ *
+ * The store backend the core drives when several gateways share their
+ * sessions: every call is asynchronous (the process implements it with
+ * hiredis on its event loop, sec-mod-cluster.c) and answers, when it has
+ * to, through the secmod_cluster_*() entry points below with the id it was
+ * given. The SQLite store (above) is the other backend; it answers at once.
+ */
+struct store_record;
+struct cluster_rec;
+
+struct secmod_cluster_ops {
+	/* Connected and authenticated: the store can be asked. */
+	bool (*ready)(void *b);
+	/* Write r as held by this gateway, the record and its address
+	 * expiring at expire_ms (Unix ms; STORE_NO_TIME: never). The
+	 * outcome: secmod_cluster_put_result(). */
+	void (*put)(void *b, const struct store_record *r, int64_t expire_ms);
+	/* Delete r and its address, if this gateway still holds it. */
+	void (*del)(void *b, const struct store_record *r);
+	/* Take the record of hash for this gateway: secmod_cluster_claimed(). */
+	int (*claim)(void *b, const uint8_t *hash, uint64_t id);
+	/* An address from the cluster's pool for the record of hash, the
+	 * search starting at index start (as ippool does): secmod_cluster_leased(). */
+	int (*lease)(void *b, const uint8_t *hash, uint32_t pool_first, uint32_t pool_count,
+		     uint32_t start, int64_t expire_ms, uint64_t id);
+	/* Tell gateway gw that this one took over the session of hash. */
+	void (*tell_takeover)(void *b, const char *gw, const uint8_t *hash);
+};
+
+/* Use the cluster backend (before the first SmConfig); gw: this gateway. */
+void secmod_set_cluster(struct secmod *sm, const struct secmod_cluster_ops *ops, void *b,
+			const char *gw);
+/* A claim's answer: rec (NULL: no such session in the cluster; err < 0:
+ * the store could not answer, the CONNECT gets 503). */
+void secmod_cluster_claimed(struct secmod *sm, uint64_t id, const struct cluster_rec *rec,
+			    int err, vpn_ms_t now);
+/* A lease's answer: the address (network byte order; 0 with err 0: the
+ * pool is exhausted). */
+void secmod_cluster_leased(struct secmod *sm, uint64_t id, uint32_t ipv4, int err, vpn_ms_t now);
+/* A put found the record held by another gateway (SECMOD_PUT_TAKEN) or
+ * its address held by another session (SECMOD_PUT_ADDRESS): the session
+ * ends here. */
+#define SECMOD_PUT_TAKEN 0
+#define SECMOD_PUT_ADDRESS (-1)
+void secmod_cluster_put_result(struct secmod *sm, const uint8_t *hash, int result, vpn_ms_t now);
+/* Gateway from took over the session of hash: its tunnel here ends. */
+void secmod_cluster_taken(struct secmod *sm, const uint8_t *hash, const char *from, vpn_ms_t now);
+/* The store is back (or new): write every session this gateway holds. */
+void secmod_cluster_republish(struct secmod *sm);
+
 /* The next time secmod_handle_expiry() has work (session deadlines, reaping
  * ended records, probes running out); VPN_NEVER if none. Pure. */
 vpn_ms_t secmod_expiry(const struct secmod *sm);
@@ -159,6 +214,11 @@ void secmod_session_to_msg(const struct secmod_session *s, SmSession *msg, Tunne
 int secmod_session_from_msg(const SmSession *msg, struct secmod_session *out);
 
 /* --- the process (sec-mod-proc.c) ------------------------------------------ */
+
+/* For a session store in Redis (a redis:// or redis+unix:// store_path):
+ * session-store-auth-file (NULL: none) and this gateway's gateway-id.
+ * Call before secmod_fork. */
+void secmod_set_cluster_params(const char *auth_file, const char *gw);
 
 /* Fork sec-mod. The child keeps only stdin/out/err and its end of the
  * socketpair, loads the server's private key from key_path (sec-mod-key.h;

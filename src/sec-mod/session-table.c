@@ -413,3 +413,8 @@ struct secmod_session *session_table_first(const struct secmod_session_table *t)
 {
 	return t->head;
 }
+
+uint64_t session_table_next_serial(const struct secmod_session_table *t)
+{
+	return t->next_serial;
+}

@@ -163,6 +163,10 @@ struct secmod_session *session_table_mirror_update(struct secmod_session_table *
  */
 struct secmod_session *session_table_restore(struct secmod_session_table *t, const struct secmod_session *snap);
 
+/* The serial the next new record gets (a record taken from the cluster's
+ * store is restored under it). */
+uint64_t session_table_next_serial(const struct secmod_session_table *t);
+
 /* Remove and free one record now (no hook runs). */
 void session_table_forget(struct secmod_session_table *t, struct secmod_session *s);
 

@@ -52,6 +52,7 @@ INTEGRATION_TESTS += \
 	tests/integration/test-resume-persistent.sh \
 	tests/integration/test-store-restart.sh \
 	tests/integration/test-store-kill.sh \
+	tests/integration/test-cluster-failover.sh \
 	tests/integration/test-store-expire.sh \
 	tests/integration/test-store-stop.sh \
 	tests/integration/test-store-corrupt.sh \
@@ -106,6 +107,7 @@ EXTRA_DIST += $(INTEGRATION_TESTS) \
 	tests/integration/dtls-lib.sh \
 	tests/integration/resume-lib.sh \
 	tests/integration/store-lib.sh \
+	tests/integration/cluster-lib.sh \
 	tests/integration/occtl-lib.sh \
 	tests/integration/cert-lib.sh \
 	tests/integration/vpn-script.sh \
