@@ -66,9 +66,11 @@ struct key_def {
 };
 
 static key_parse_fn parse_auth, parse_enable_auth, check_oid, parse_device, parse_ipv4_network, parse_ipv4_netmask,
+	parse_ipv6_network, parse_ipv6_prefix,
 	parse_dns, parse_split_dns, parse_select_group, parse_route, parse_rekey_method, parse_socket_mode, parse_metrics_listen,
 	check_tls_priorities, check_session_store, check_gateway_id;
 static key_write_fn write_auth, write_enable_auth, write_device, write_ipv4_network, write_ipv4_netmask, write_dns,
+	write_ipv6_network, write_nothing,
 	write_strings, write_route, write_rekey_method, write_socket_mode, write_metrics_listen;
 
 #define OFF(field) offsetof(struct config, field)
@@ -162,6 +164,15 @@ static const struct key_def keys[] = {
 		parse_ipv4_network, write_ipv4_network),
 	SPECIAL("ipv4-netmask", NULL, false, false, 0, "dotted contiguous mask; unset: from ipv4-network",
 		parse_ipv4_netmask, write_ipv4_netmask),
+	SPECIAL("ipv6-network", NULL, false, false, 0,
+		"an IPv6 network ADDR/N (N 1..127), or ADDR with ipv6-prefix; unset: no IPv6",
+		parse_ipv6_network, write_ipv6_network),
+	SPECIAL("ipv6-prefix", NULL, false, false, 0,
+		"1..127: the /N of an ipv6-network written without one (older ocserv form)",
+		parse_ipv6_prefix, write_nothing),
+	U32("ipv6-subnet-prefix", "128", ipv6_subnet_prefix, 1, 128, false,
+	    "1..128, longer than the ipv6-network's prefix"),
+	BOOL("client-bypass-protocol", "false", client_bypass_protocol),
 	SPECIAL("dns", NULL, false, true, 32, "IPv4 or IPv6 address, up to 32 lines",
 		parse_dns, write_dns),
 	SPECIAL("nbns", NULL, false, true, 32, "IPv4 or IPv6 address, up to 32 lines",
@@ -231,13 +242,13 @@ static const char *const ocserv_only[] = {
 	"no-compress-limit", "server-stats-reset-time", "stats-report-time",
 	"sec-mod-scale", "pre-login-banner",
 	"host-update-script", "use-utmp", "use-dbus", "use-occtl", "log-level", "net-priority",
-	"cgroup", "ipv6-network", "ipv6-subnet-prefix", "ipv6-prefix",
+	"cgroup",
 	"ping-leases", "output-buffer", "rx-data-per-sec", "tx-data-per-sec",
 	"restrict-user-to-ports", "expose-iroutes", "iroute",
 	"explicit-ipv4", "explicit-ipv6", "hostname", "no-udp",
 	"select-group-by-url", "auto-select-group", "route-add-cmd",
 	"route-del-cmd", "proxy-url", "kkdcp", "user-profile",
-	"cisco-svc-client-compat", "client-bypass-protocol",
+	"cisco-svc-client-compat",
 	"custom-header", "included-http-headers", "camouflage", "camouflage_secret",
 	"camouflage_realm", "ban-time", "ban-points-wrong-password",
 	"ban-points-kkdcp", "always-require-cert", "cookie-validity", "ipv4-dns", "ipv6-dns",
@@ -254,6 +265,8 @@ struct parser {
 	unsigned seen[N_KEYS];       /* line a key was (last) set on; 0: not in the file */
 	int net_prefix;              /* /N given with ipv4-network, -1: none */
 	int mask_prefix;             /* prefix of ipv4-netmask, -1: none */
+	int v6_net_prefix;           /* /N given with ipv6-network, -1: none */
+	int v6_key_prefix;           /* ipv6-prefix, -1: none */
 	size_t cap_dns, cap_nbns, cap_split_dns, cap_select_groups, cap_routes, cap_no_routes;
 };
 
@@ -809,6 +822,56 @@ static int write_ipv4_netmask(const struct config *c, const struct key_def *k, F
 	return fprintf(f, "%s = %s\n", k->info.name, a) < 0 ? -EIO : 0;
 }
 
+static int parse_ipv6_network(struct parser *p, const struct key_def *k, const char *v)
+{
+	char buf[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(v, '/');
+	size_t alen = slash ? (size_t)(slash - v) : strlen(v);
+	uint32_t n;
+
+	p->v6_net_prefix = -1;
+	if (alen >= sizeof(buf))
+		return perr(p, k->info.name, "ipv6-network = %s: not an IPv6 address", v);
+	memcpy(buf, v, alen);
+	buf[alen] = '\0';
+	if (inet_pton(AF_INET6, buf, &p->cfg->ipv6_network) != 1)
+		return perr(p, k->info.name, "ipv6-network = %s: not an IPv6 address", v);
+	if (slash == NULL)
+		return 0;
+	if (!parse_uint(slash + 1, 128, &n))
+		return perr(p, k->info.name, "ipv6-network = %s: bad prefix length after '/' "
+			    "(expected 1..127)", v);
+	p->v6_net_prefix = (int)n;
+	return 0;
+}
+
+static int write_ipv6_network(const struct config *c, const struct key_def *k, FILE *f)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (c->ipv6_prefix == 0)
+		return 0;
+	if (!inet_ntop(AF_INET6, &c->ipv6_network, a, sizeof(a)))
+		return -EIO;
+	return fprintf(f, "%s = %s/%u\n", k->info.name, a, c->ipv6_prefix) < 0 ? -EIO : 0;
+}
+
+static int parse_ipv6_prefix(struct parser *p, const struct key_def *k, const char *v)
+{
+	uint32_t n;
+
+	if (!parse_uint(v, 128, &n))
+		return perr(p, k->info.name, "ipv6-prefix = %s: expected 1..127", v);
+	p->v6_key_prefix = (int)n;
+	return 0;
+}
+
+/* A key whose value lives in another one's (ipv6-prefix: in ipv6-network). */
+static int write_nothing(const struct config *c, const struct key_def *k, FILE *f)
+{
+	return 0;
+}
+
 /* dns and nbns: a list of addresses each. */
 static int parse_dns(struct parser *p, const struct key_def *k, const char *v)
 {
@@ -1299,7 +1362,7 @@ static int unknown_key(struct parser *p, const char *key)
  * key of the same name gives range and parser (NULL: special). */
 static const char *const user_keys[CONFIG_USER_N_KEYS] = {
 	"dpd", "mobile-dpd", "keepalive", "idle-timeout", "mobile-idle-timeout", "explicit-ipv4",
-	"route", "no-route", "dns",
+	"route", "no-route", "dns", "explicit-ipv6",
 };
 
 const char *config_user_key_name(enum config_user_key k)
@@ -1354,6 +1417,9 @@ static int user_kv(struct parser *p, const char *key, char *val)
 	if (i == CONFIG_USER_EXPLICIT_IPV4) {
 		if (inet_pton(AF_INET, val, &p->user->explicit_ipv4) != 1)
 			return perr(p, key, "%s = %s: not an IPv4 address", key, val);
+	} else if (i == CONFIG_USER_EXPLICIT_IPV6) {
+		if (inet_pton(AF_INET6, val, &p->user->explicit_ipv6) != 1)
+			return perr(p, key, "%s = %s: not an IPv6 address", key, val);
 	} else if (k->kind == KEY_SPECIAL) {
 		if (parse_generic(p, k, val))  /* the lists: into p->cfg, moved at the end */
 			return -EINVAL;
@@ -1433,6 +1499,49 @@ static unsigned seen_line(const struct parser *p, const char *name)
 	return k ? p->seen[key_index(k)] : 0;
 }
 
+/* ipv6-network with its prefix (its /N or ipv6-prefix) and
+ * ipv6-subnet-prefix: the network's prefix, or an error naming the line. */
+static int finish_ipv6(struct parser *p)
+{
+	struct config *c = p->cfg;
+	unsigned net_line = seen_line(p, "ipv6-network"), pfx_line = seen_line(p, "ipv6-prefix");
+	char a[INET6_ADDRSTRLEN];
+	int pfx = p->v6_net_prefix >= 0 ? p->v6_net_prefix : p->v6_key_prefix;
+
+	c->ipv6_prefix = 0;
+	if (net_line == 0) {
+		if (pfx_line != 0)
+			pwarn_at(p, pfx_line, "ipv6-prefix", "ipv6-prefix without ipv6-network: "
+				 "ignored");
+		return 0;
+	}
+	if (p->v6_net_prefix >= 0 && p->v6_key_prefix >= 0 && p->v6_net_prefix != p->v6_key_prefix)
+		return perr_at(p, pfx_line, "ipv6-prefix", "ipv6-prefix (%d) contradicts the /%d "
+			       "of ipv6-network on line %u", p->v6_key_prefix, p->v6_net_prefix,
+			       net_line);
+	if (pfx < 1 || pfx > 127)
+		return perr_at(p, net_line, "ipv6-network", "ipv6-network needs a prefix of 1..127: "
+			       "write ADDR/N (or add ipv6-prefix)");
+	if (!v6_host_bits_zero(&c->ipv6_network, (unsigned)pfx)) {
+		struct in6_addr fix = c->ipv6_network;
+
+		v6_apply_prefix(&fix, (unsigned)pfx);
+		inet_ntop(AF_INET6, &fix, a, sizeof(a));
+		return perr_at(p, net_line, "ipv6-network", "ipv6-network: host bits are set "
+			       "(the network is %s/%d)", a, pfx);
+	}
+	/* room for N, the server's N + 1 and at least one client subnet */
+	if (c->ipv6_subnet_prefix <= (unsigned)pfx ||
+	    (c->ipv6_subnet_prefix == 128 && pfx > 126))
+		return perr_at(p, seen_line(p, "ipv6-subnet-prefix") ? seen_line(p, "ipv6-subnet-prefix")
+								      : net_line,
+			       "ipv6-subnet-prefix", "ipv6-subnet-prefix = %u leaves no client subnet "
+			       "in a /%d ipv6-network (it must be longer than the network's, and "
+			       "/128 needs a network of /126 or shorter)", c->ipv6_subnet_prefix, pfx);
+	c->ipv6_prefix = (unsigned)pfx;
+	return 0;
+}
+
 /* Certificate authentication needs its CAs and where the user name is. */
 static int finish_cert(struct parser *p)
 {
@@ -1497,6 +1606,8 @@ static int finish(struct parser *p)
 			       "(the network is %s/%u)", a, c->ipv4_prefix);
 	}
 
+	if (finish_ipv6(p))
+		return -EINVAL;
 	if (c->mobile_dpd_s == 0)
 		c->mobile_dpd_s = c->dpd_s;
 
@@ -1592,6 +1703,7 @@ int config_parse_buffer(const char *name, const char *buf, size_t len,
 	p->cfg = out;
 	p->diag = diag;
 	p->net_prefix = p->mask_prefix = -1;
+	p->v6_net_prefix = p->v6_key_prefix = -1;
 
 	out->path = strdup(p->file);
 	if (!out->path) {

@@ -134,6 +134,11 @@ struct config {
 	struct in_addr ipv4_network;    /* required; host bits zero */
 	struct in_addr ipv4_netmask;    /* from ipv4-netmask or the /N of ipv4-network */
 	unsigned ipv4_prefix;           /* 1..30, same mask as ipv4_netmask */
+	struct in6_addr ipv6_network;   /* host bits zero; meaningful when ipv6_prefix != 0 */
+	unsigned ipv6_prefix;           /* 1..127 from ipv6-network's /N or ipv6-prefix;
+					 * 0: no ipv6-network, no IPv6 in the tunnel */
+	uint32_t ipv6_subnet_prefix;    /* each client's IPv6 prefix, > ipv6_prefix, <= 128 */
+	bool client_bypass_protocol;    /* X-CSTP-Client-Bypass-Protocol: true */
 	struct config_addr *dns;        /* dns = ... (repeated), n_dns entries */
 	size_t n_dns;
 	struct config_addr *nbns;       /* nbns = ... (repeated): X-CSTP-NBNS */
@@ -279,6 +284,7 @@ enum config_user_key {
 	CONFIG_USER_ROUTE,                 /* route lines: replace the group's or global list */
 	CONFIG_USER_NO_ROUTE,              /* no-route lines: likewise */
 	CONFIG_USER_DNS,                   /* dns lines: likewise */
+	CONFIG_USER_EXPLICIT_IPV6,         /* explicit-ipv6 = an IPv6 address */
 	CONFIG_USER_N_KEYS,
 };
 
@@ -287,6 +293,7 @@ struct config_user {
 	uint32_t set;                      /* bit (1u << CONFIG_USER_*) per key the file sets */
 	uint32_t dpd_s, mobile_dpd_s, keepalive_s, idle_timeout_s, mobile_idle_timeout_s;
 	struct in_addr explicit_ipv4;
+	struct in6_addr explicit_ipv6;
 	bool route_default;                /* "route = default": full tunnel, routes[] empty */
 	struct config_route *routes, *no_routes;
 	size_t n_routes, n_no_routes;

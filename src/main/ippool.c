@@ -27,6 +27,16 @@ int ippool_init(struct ippool *p, struct in_addr network, unsigned prefix)
 	return 0;
 }
 
+int ippool_init_slots(struct ippool *p, uint32_t first, uint32_t count)
+{
+	memset(p, 0, sizeof(*p));
+	if (count == 0 || first > UINT32_MAX - count)
+		return -EINVAL;
+	p->first = first;
+	p->count = count;
+	return 0;
+}
+
 void ippool_destroy(struct ippool *p)
 {
 	free(p->leases);
@@ -74,14 +84,25 @@ static ssize_t find_key(const struct ippool *p, uint64_t key)
 	return -1;
 }
 
-bool ippool_find(const struct ippool *p, uint64_t key, struct in_addr *out)
+bool ippool_find_slot(const struct ippool *p, uint64_t key, uint32_t *slot)
 {
 	ssize_t i = key ? find_key(p, key) : -1;
 
 	if (i < 0)
 		return false;
+	if (slot)
+		*slot = p->leases[i].addr;
+	return true;
+}
+
+bool ippool_find(const struct ippool *p, uint64_t key, struct in_addr *out)
+{
+	uint32_t a;
+
+	if (!ippool_find_slot(p, key, &a))
+		return false;
 	if (out)
-		out->s_addr = htonl(p->leases[i].addr);
+		out->s_addr = htonl(a);
 	return true;
 }
 
@@ -103,12 +124,22 @@ static uint32_t first_free(const struct ippool *p, uint32_t from, uint32_t end, 
 
 int ippool_lease(struct ippool *p, uint64_t key, uint32_t seed, struct in_addr *out)
 {
+	uint32_t a;
+	int rc = ippool_lease_slot(p, key, seed, &a);
+
+	if (rc == 0)
+		out->s_addr = htonl(a);
+	return rc;
+}
+
+int ippool_lease_slot(struct ippool *p, uint64_t key, uint32_t seed, uint32_t *out)
+{
 	uint32_t start, a;
 	size_t pos;
 
 	if (key == 0)
 		return -EINVAL;
-	if (ippool_find(p, key, out))
+	if (ippool_find_slot(p, key, out))
 		return 0;
 	if (p->n_leases >= p->count)
 		return -ENOSPC;
@@ -131,7 +162,7 @@ int ippool_lease(struct ippool *p, uint64_t key, uint32_t seed, struct in_addr *
 	p->leases[pos].addr = a;
 	p->leases[pos].key = key;
 	p->n_leases++;
-	out->s_addr = htonl(a);
+	*out = a;
 	return 0;
 }
 

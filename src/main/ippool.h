@@ -50,6 +50,17 @@ struct ippool {
  * network must be zero). Returns 0 or -EINVAL. */
 int ippool_init(struct ippool *p, struct in_addr network, unsigned prefix);
 
+/*
+ * The same pool over plain slot numbers first..first+count-1 (count >= 1,
+ * first + count <= 2^32): the IPv6 pool (ip6pool.h) numbers its client
+ * subnets this way. network and broadcast stay 0; use the _slot calls.
+ * Returns 0 or -EINVAL.
+ */
+int ippool_init_slots(struct ippool *p, uint32_t first, uint32_t count);
+/* ippool_lease and ippool_find in slot numbers. */
+int ippool_lease_slot(struct ippool *p, uint64_t key, uint32_t seed, uint32_t *slot);
+bool ippool_find_slot(const struct ippool *p, uint64_t key, uint32_t *slot);
+
 /* Drop every lease and free memory. The pool can be ippool_init()ed again. */
 void ippool_destroy(struct ippool *p);
 

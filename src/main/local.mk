@@ -9,6 +9,7 @@ src_main_libmain_a_SOURCES = \
 	src/main/worker-proc.c src/main/worker-proc.h \
 	src/main/main-session.c src/main/main-session.h \
 	src/main/main-peruser.c src/main/main-peruser.h \
+	src/main/main-lease6.c src/main/main-lease6.h \
 	src/main/main-config.c src/main/main-config.h \
 	src/main/main-listen.c src/main/main-listen.h \
 	src/main/main-proxy.c src/main/main-proxy.h \
@@ -25,6 +26,7 @@ src_main_libmain_a_SOURCES = \
 	src/main/main-metrics.c src/main/main-metrics.h \
 	src/main/main-events.c src/main/main-events.h \
 	src/main/ippool.c src/main/ippool.h \
+	src/main/ip6pool.c src/main/ip6pool.h \
 	src/main/script-env.c src/main/script-env.h
 
 sbin_PROGRAMS += src/main/ocserv-modern

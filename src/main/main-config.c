@@ -180,6 +180,12 @@ static unsigned log_changes(const struct config *o, const struct config *n, bool
 		}
 		U32(ipv4_network.s_addr, "ipv4-network");
 		U32(ipv4_prefix, "ipv4-netmask prefix");
+		U32(ipv6_prefix, "ipv6-network prefix");
+		U32(ipv6_subnet_prefix, "ipv6-subnet-prefix");
+		if (memcmp(&o->ipv6_network, &n->ipv6_network, sizeof(o->ipv6_network)) != 0) {
+			changes++;
+			log_info("reload: ipv6-network changed (needs a restart: kept)");
+		}
 		STR(device, "device");
 		STR(pid_file, "pid-file");
 		STR(occtl_socket_file, "occtl-socket-file");
@@ -298,6 +304,9 @@ static int reload_config(struct server *srv)
 	SWAP(srv->cfg.ipv4_network, n.ipv4_network);
 	SWAP(srv->cfg.ipv4_netmask, n.ipv4_netmask);
 	SWAP(srv->cfg.ipv4_prefix, n.ipv4_prefix);
+	SWAP(srv->cfg.ipv6_network, n.ipv6_network);
+	SWAP(srv->cfg.ipv6_prefix, n.ipv6_prefix);
+	SWAP(srv->cfg.ipv6_subnet_prefix, n.ipv6_subnet_prefix);
 	SWAP(srv->cfg.device, n.device);
 	SWAP(srv->cfg.pid_file, n.pid_file);
 	SWAP(srv->cfg.occtl_socket_file, n.occtl_socket_file);

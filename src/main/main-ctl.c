@@ -38,6 +38,7 @@
 #include "main/main-config.h"
 #include "main/main-ctl.h"
 #include "main/main-events.h"
+#include "main/main-lease6.h"
 #include "main/main-session.h"
 #include "main/main.h"
 #include "main/worker-proc.h"
@@ -460,7 +461,7 @@ static CtlConn *conn_from(struct build *b, const struct worker_proc *w)
 			    ? session_table_find_serial(srv->sessions, w->session_serial) : NULL;
 	struct main_lease *m = main_lease_find(srv, w->session_serial);
 	struct ctl_live *l = live_of(b->ctl, w);
-	char ip[INET_ADDRSTRLEN];
+	char ip[INET_ADDRSTRLEN], ip6[INET6_ADDRSTRLEN], ptp6[INET6_ADDRSTRLEN];
 
 	if (c == NULL)
 		return NULL;
@@ -487,6 +488,10 @@ static CtlConn *conn_from(struct build *b, const struct worker_proc *w)
 		c->vpn_ipv4 = arena_strdup(&b->a, ip);
 		inet_ntop(AF_INET, &ptp, ip, sizeof(ip));
 		c->ptp_ipv4 = arena_strdup(&b->a, ip);
+		if (main_lease6_text(srv, m, ip6, ptp6) != 0) {
+			c->vpn_ipv6 = arena_strdup(&b->a, ip6);
+			c->ptp_ipv6 = arena_strdup(&b->a, ptp6);
+		}
 	}
 	if (w->state != WORKER_AUTH && w->tun.name[0] != '\0')
 		c->device = arena_strdup(&b->a, w->tun.name);
@@ -518,7 +523,7 @@ static CtlSession *session_from(struct build *b, const struct secmod_session *s,
 	vpn_ms_t ended = vpn_session_ended_ms(vs);
 	enum vpn_session_state state = vpn_session_get_state(vs);
 	const struct vpn_session_cfg *cfg = vpn_session_get_cfg(vs);
-	char ip[INET_ADDRSTRLEN];
+	char ip[INET_ADDRSTRLEN], ip6[INET6_ADDRSTRLEN], ptp6[INET6_ADDRSTRLEN];
 
 	if (o == NULL)
 		return NULL;
@@ -532,6 +537,8 @@ static CtlSession *session_from(struct build *b, const struct secmod_session *s,
 		inet_ntop(AF_INET, &m->ipv4, ip, sizeof(ip));
 		o->vpn_ipv4 = arena_strdup(&b->a, ip);
 	}
+	if (m != NULL && main_lease6_text(srv, m, ip6, ptp6) != 0)
+		o->vpn_ipv6 = arena_strdup(&b->a, ip6);
 	o->has_created_ms = true;
 	o->created_ms = to_wall(&b->clk, vpn_session_created_ms(vs));
 	o->has_last_drop_ms = drop != VPN_NEVER;

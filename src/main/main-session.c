@@ -20,6 +20,7 @@
 #include "common/ipc.h"
 #include "common/log.h"
 #include "main/main-events.h"
+#include "main/main-lease6.h"
 #include "main/main-metrics.h"
 #include "main/main-peruser.h"
 #include "main/main-script.h"
@@ -86,6 +87,7 @@ static void lease_free(struct server *srv, struct main_lease *m)
 {
 	if (m->has_lease)
 		ippool_release(&srv->pool, m->serial);
+	main_lease6_release(srv, m);
 	tun_close(&m->tun);
 	if (m->prev)
 		m->prev->next = m->next;
@@ -451,6 +453,7 @@ static void lease_restore(struct server *srv, const struct secmod_session *s)
 	m->packets_in = s->done.packets_in;
 	m->packets_out = s->done.packets_out;
 	snprintf(m->last_remote_ip, sizeof(m->last_remote_ip), "%s", s->last_remote_ip);
+	main_lease6_restore(srv, m, &s->ipv6);
 	inet_ntop(AF_INET, &want, ip, sizeof(ip));
 	if (s->ipv4 == 0 || !ippool_contains(&srv->pool, want)) {
 		log_warn("session %.*s of user '%s' restored without its address %s (%s): a "
@@ -801,6 +804,7 @@ static void send_open_reply(struct server *srv, struct worker_proc *w)
 {
 	SessionOpenReply r = SESSION_OPEN_REPLY__INIT;
 	char ipv4[INET_ADDRSTRLEN], mask[INET_ADDRSTRLEN], local[INET_ADDRSTRLEN];
+	char ipv6[INET6_ADDRSTRLEN], local6[INET6_ADDRSTRLEN];
 	struct secmod_session *s = session_table_find_serial(srv->sessions, w->session_serial);
 	struct main_lease *m = main_lease_find(srv, w->session_serial);
 	struct in_addr nm = ippool_netmask(&srv->pool), l = ippool_server_addr(&srv->pool);
@@ -836,14 +840,21 @@ static void send_open_reply(struct server *srv, struct worker_proc *w)
 	r.mtu = m->tun.mtu;
 	r.has_dtls_port = true;
 	r.dtls_port = main_udp_port(srv);
+	r.ipv6_prefix = main_lease6_text(srv, m, ipv6, local6);
+	r.has_ipv6_prefix = r.ipv6_prefix != 0;
+	r.ipv6 = r.has_ipv6_prefix ? ipv6 : NULL;
+	r.ipv6_local = r.has_ipv6_prefix ? local6 : NULL;
+	r.has_client_bypass_protocol = true;
+	r.client_bypass_protocol = srv->cfg.client_bypass_protocol;
 	reply_timers(srv, w, s, m, &r, &mobile);
 
 	if (w->open_requested_ipv4[0] != '\0' && strcmp(w->open_requested_ipv4, ipv4) != 0)
 		log_info("client %s asked for %s, session %.*s has %s", w->remote_ip,
 			 w->open_requested_ipv4, (int)SESSION_ID_SHORT_LEN, s->sid, ipv4);
-	log_info("%s session %.*s of user '%s' from %s: %s %s peer %s, mtu %u%s%s",
+	log_info("%s session %.*s of user '%s' from %s: %s %s peer %s%s%s, mtu %u%s%s",
 		 vpn_connect_result_str(w->open_result), (int)SESSION_ID_SHORT_LEN, s->sid,
-		 LOG_ESC(s->username), w->remote_ip, m->tun.name, local, ipv4, m->tun.mtu,
+		 LOG_ESC(s->username), w->remote_ip, m->tun.name, local, ipv4,
+		 r.ipv6 != NULL ? " and " : "", r.ipv6 != NULL ? ipv6 : "", m->tun.mtu,
 		 w->open_new_tun ? "" : " (kept device)", mobile ? " (mobile)" : "");
 	worker_proc_send(srv, w, IPC_SESSION_OPEN_REPLY, &r.base, m->tun.fd);
 	free(r.dns);
@@ -958,7 +969,9 @@ static unsigned link_mtu(const struct server *srv, unsigned client_base_mtu)
 static const char *lease_and_tun(struct server *srv, const struct worker_proc *w,
 				 const struct secmod_session *s, struct main_lease *m, bool *new_tun)
 {
-	bool new_lease = false;
+	bool new_lease = false, new_lease6;
+	const char *fail = NULL;
+	struct tun_v6 v6;
 	int rc;
 
 	*new_tun = false;
@@ -972,19 +985,29 @@ static const char *lease_and_tun(struct server *srv, const struct worker_proc *w
 		m->has_lease = true;
 		new_lease = true;
 	}
-	if (m->tun.fd < 0) {
+	new_lease6 = !m->has_lease6;
+	rc = main_lease6_acquire(srv, m, lease_seed(srv, s));
+	if (rc < 0) {
+		log_warn("no IPv6 address for user '%s': %s", LOG_ESC(s->username),
+			 rc == -ENOSPC ? "the pool is exhausted" : strerror(-rc));
+		fail = "no free IP address";
+	} else if (m->tun.fd < 0) {
 		rc = tun_create(srv->tun, srv->cfg.device, ippool_server_addr(&srv->pool), m->ipv4,
+				main_lease6_tun(srv, m, &v6) ? &v6 : NULL,
 				link_mtu(srv, w->open_base_mtu), &m->tun);
-		if (rc < 0) {
-			if (new_lease) {
-				ippool_release(&srv->pool, s->serial);
-				m->has_lease = false;
-			}
-			return "could not create the tun device";
-		}
-		*new_tun = true;
+		if (rc < 0)
+			fail = "could not create the tun device";
+		*new_tun = rc == 0;
 	}
-	return NULL;
+	if (fail != NULL) {
+		if (new_lease) {
+			ippool_release(&srv->pool, s->serial);
+			m->has_lease = false;
+		}
+		if (new_lease6)
+			main_lease6_release(srv, m);
+	}
+	return fail;
 }
 
 /* sec-mod attached w to the session of rep: find it in the mirror, count the
@@ -1131,6 +1154,9 @@ void main_session_tunnel_up(struct server *srv, struct worker_proc *w)
 	/* the lease goes to the session store: a restart gives it back */
 	u.has_ipv4 = m != NULL && m->has_lease;
 	u.ipv4 = u.has_ipv4 ? m->ipv4.s_addr : 0;
+	u.has_ipv6 = m != NULL && m->has_lease6;
+	u.ipv6.len = u.has_ipv6 ? sizeof(m->ipv6) : 0;
+	u.ipv6.data = u.has_ipv6 ? m->ipv6.s6_addr : NULL;
 	(void)main_secmod_send(srv, IPC_SM_TUNNEL_UP, &u.base);
 }
 

@@ -65,6 +65,8 @@ struct main_lease {
 	char *group;
 	bool has_lease;
 	struct in_addr ipv4;         /* the lease while has_lease */
+	bool has_lease6;
+	struct in6_addr ipv6;        /* the IPv6 lease while has_lease6 (ipv6-network) */
 	struct tun tun;              /* main's copy of the device (fd -1: none) */
 	pid_t worker_pid;            /* worker holding the tunnel; 0: none */
 	unsigned tunnels;            /* tunnels attached so far */

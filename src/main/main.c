@@ -410,6 +410,12 @@ static int setup(struct server *srv)
 		log_err("ipv4-network/ipv4-netmask: not a usable pool");
 		return -1;
 	}
+	if (srv->cfg.ipv6_prefix != 0 &&
+	    ip6pool_init(&srv->pool6, &srv->cfg.ipv6_network, srv->cfg.ipv6_prefix,
+			 srv->cfg.ipv6_subnet_prefix) < 0) {
+		log_err("ipv6-network/ipv6-subnet-prefix: not a usable pool");
+		return -1;
+	}
 	main_ban_cfg(&srv->cfg, &bc);
 	main_session_cfg(&srv->cfg, &sc);
 	srv->bans = ban_new(&bc);
@@ -487,6 +493,7 @@ static void teardown(struct server *srv)
 	session_table_free(srv->sessions);
 	ban_free(srv->bans);
 	ippool_destroy(&srv->pool);
+	ip6pool_destroy(&srv->pool6);
 	tun_ctx_close(srv->tun);
 	if (srv->pid_file_written)
 		unlink(srv->cfg.pid_file);

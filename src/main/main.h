@@ -47,6 +47,7 @@
 #include "common/conf.h"
 #include "common/ipc.h"
 #include "main/ban.h"
+#include "main/ip6pool.h"
 #include "main/ippool.h"
 #include "main/main-listen.h"
 #include "main/main-session.h"
@@ -87,6 +88,7 @@ struct server {
 
 	struct ban_table *bans;
 	struct ippool pool;
+	struct ip6pool pool6;         /* ipv6-network; not enabled without one */
 	struct secmod_session_table *sessions;
 	struct tun_ctx *tun;
 	struct main_lease *msessions; /* main's side of the sessions with a lease (main-session.c) */

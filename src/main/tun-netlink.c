@@ -12,6 +12,7 @@
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <netlink/route/route.h>
 
 #include "common/log.h"
 
@@ -74,27 +75,89 @@ void tun_ctx_close(struct tun_ctx *ctx)
 	free(ctx);
 }
 
-/* Address with prefix length 32 as libnl wants it. */
-static struct nl_addr *addr32(struct in_addr a)
+/* An address of family (AF_INET or AF_INET6) with its prefix length, as
+ * libnl wants it. */
+static struct nl_addr *nladdr(int family, const void *a, unsigned prefix)
 {
-	struct nl_addr *n = nl_addr_build(AF_INET, &a, sizeof(a));
+	struct nl_addr *n = nl_addr_build(family, a, family == AF_INET6 ? 16 : 4);
 
 	if (n != NULL)
-		nl_addr_set_prefixlen(n, 32);
+		nl_addr_set_prefixlen(n, (int)prefix);
 	return n;
 }
 
+/* Add local (a host address) to t, with peer/peer_prefix as its
+ * point-to-point peer for IPv4 (libnl sets a peer for IPv4 only: an IPv6
+ * peer gets its route from add_route6). 0 or a negative NLE_* code
+ * (logged). */
+static int add_addr(struct tun_ctx *ctx, const struct tun *t, int family, const void *local,
+		    const void *peer, unsigned peer_prefix)
+{
+	struct rtnl_addr *ra = rtnl_addr_alloc();
+	struct nl_addr *nl_local = nladdr(family, local, family == AF_INET6 ? 128 : 32);
+	struct nl_addr *nl_peer = nladdr(family, peer, peer_prefix);
+	char l[INET6_ADDRSTRLEN], p[INET6_ADDRSTRLEN];
+	int r = -NLE_NOMEM;
+
+	inet_ntop(family, local, l, sizeof(l));
+	inet_ntop(family, peer, p, sizeof(p));
+	if (ra != NULL && nl_local != NULL && nl_peer != NULL) {
+		rtnl_addr_set_ifindex(ra, t->ifindex);
+		rtnl_addr_set_family(ra, family);
+		rtnl_addr_set_local(ra, nl_local);
+		r = family == AF_INET ? rtnl_addr_set_peer(ra, nl_peer) : 0;
+		/* usable at once: nobody else is on a point-to-point link */
+		if (family == AF_INET6)
+			rtnl_addr_set_flags(ra, IFA_F_NODAD);
+		if (r == 0)
+			r = rtnl_addr_add(ctx->sk, ra, 0);
+	}
+	if (r < 0)
+		log_err("%s: setting address %s peer %s/%u: %s", t->name, l, p, peer_prefix,
+			nl_geterror(r));
+	rtnl_addr_put(ra);
+	nl_addr_put(nl_local);
+	nl_addr_put(nl_peer);
+	return r;
+}
+
+/* The route of the client's IPv6 subnet into t. 0 or a negative NLE_* code
+ * (logged). */
+static int add_route6(struct tun_ctx *ctx, const struct tun *t, const struct tun_v6 *v6)
+{
+	struct rtnl_route *rt = rtnl_route_alloc();
+	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+	struct nl_addr *dst = nladdr(AF_INET6, &v6->peer, v6->peer_prefix);
+	char p[INET6_ADDRSTRLEN];
+	int r = -NLE_NOMEM;
+
+	if (rt != NULL && nh != NULL && dst != NULL) {
+		rtnl_route_set_family(rt, AF_INET6);
+		rtnl_route_set_table(rt, RT_TABLE_MAIN);
+		rtnl_route_set_scope(rt, RT_SCOPE_UNIVERSE);
+		r = rtnl_route_set_dst(rt, dst);
+		rtnl_route_nh_set_ifindex(nh, t->ifindex);
+		rtnl_route_add_nexthop(rt, nh);
+		nh = NULL; /* the route's now */
+		if (r == 0)
+			r = rtnl_route_add(ctx->sk, rt, NLM_F_CREATE | NLM_F_REPLACE);
+	}
+	if (r < 0) {
+		inet_ntop(AF_INET6, &v6->peer, p, sizeof(p));
+		log_err("%s: route to %s/%u: %s", t->name, p, v6->peer_prefix, nl_geterror(r));
+	}
+	if (nh != NULL)
+		rtnl_route_nh_free(nh);
+	rtnl_route_put(rt);
+	nl_addr_put(dst);
+	return r;
+}
+
 static int configure(struct tun_ctx *ctx, struct tun *t, struct in_addr local,
-		     struct in_addr peer, unsigned mtu)
+		     struct in_addr peer, const struct tun_v6 *v6, unsigned mtu)
 {
 	struct rtnl_link *link = NULL, *change = NULL;
-	struct rtnl_addr *ra = NULL;
-	struct nl_addr *nl_local = NULL, *nl_peer = NULL;
-	char l[INET_ADDRSTRLEN], p[INET_ADDRSTRLEN];
 	int r;
-
-	inet_ntop(AF_INET, &local, l, sizeof(l));
-	inet_ntop(AF_INET, &peer, p, sizeof(p));
 
 	r = rtnl_link_get_kernel(ctx->sk, 0, t->name, &link);
 	if (r < 0) {
@@ -102,24 +165,11 @@ static int configure(struct tun_ctx *ctx, struct tun *t, struct in_addr local,
 		goto out;
 	}
 	t->ifindex = rtnl_link_get_ifindex(link);
-
-	ra = rtnl_addr_alloc();
-	nl_local = addr32(local);
-	nl_peer = addr32(peer);
-	if (ra == NULL || nl_local == NULL || nl_peer == NULL) {
-		r = -NLE_NOMEM;
-		log_err("%s: %s", t->name, nl_geterror(r));
+	r = add_addr(ctx, t, AF_INET, &local, &peer, 32);
+	if (r == 0 && v6 != NULL)
+		r = add_addr(ctx, t, AF_INET6, &v6->local, &v6->peer, v6->peer_prefix);
+	if (r < 0)
 		goto out;
-	}
-	rtnl_addr_set_ifindex(ra, t->ifindex);
-	rtnl_addr_set_family(ra, AF_INET);
-	rtnl_addr_set_local(ra, nl_local);
-	rtnl_addr_set_peer(ra, nl_peer);
-	r = rtnl_addr_add(ctx->sk, ra, 0);
-	if (r < 0) {
-		log_err("%s: setting address %s peer %s: %s", t->name, l, p, nl_geterror(r));
-		goto out;
-	}
 
 	change = rtnl_link_alloc();
 	if (change == NULL) {
@@ -135,26 +185,25 @@ static int configure(struct tun_ctx *ctx, struct tun *t, struct in_addr local,
 		log_err("%s: setting MTU %u and link up: %s", t->name, mtu, nl_geterror(r));
 		goto out;
 	}
+	if (v6 != NULL && (r = add_route6(ctx, t, v6)) < 0)
+		goto out;
 	t->mtu = mtu;
-	log_debug("%s: %s peer %s, mtu %u, up", t->name, l, p, mtu);
+	log_debug("%s: configured%s, mtu %u, up", t->name, v6 != NULL ? " (with IPv6)" : "", mtu);
 	r = 0;
 out:
 	rtnl_link_put(change);
 	rtnl_link_put(link);
-	rtnl_addr_put(ra);
-	nl_addr_put(nl_local);
-	nl_addr_put(nl_peer);
 	return r < 0 ? nl_to_errno(r) : 0;
 }
 
 int tun_create(struct tun_ctx *ctx, const char *prefix, struct in_addr local,
-	       struct in_addr peer, unsigned mtu, struct tun *out)
+	       struct in_addr peer, const struct tun_v6 *v6, unsigned mtu, struct tun *out)
 {
 	int r = tun_open(prefix, out);
 
 	if (r < 0)
 		return r;
-	r = configure(ctx, out, local, peer, mtu);
+	r = configure(ctx, out, local, peer, v6, mtu);
 	if (r < 0) {
 		/* closing the only fd of a non-persistent device deletes it */
 		tun_close(out);

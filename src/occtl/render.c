@@ -336,6 +336,8 @@ static void conn_fields(struct out *o, const CtlConn *c)
 		f_num(o, "Remote port", c->remote_port);
 	f_str(o, "IPv4", c->vpn_ipv4);
 	f_str(o, "P-t-P IPv4", c->ptp_ipv4);
+	f_opt(o, "IPv6", c->vpn_ipv6);
+	f_opt(o, "P-t-P IPv6", c->ptp_ipv6);
 	f_opt(o, "User-Agent", c->user_agent);
 	f_opt(o, "Hostname", c->hostname);
 	f_time(o, "Connected at", "raw_connected_at", c->has_connected_ms ? c->connected_ms : 0);
@@ -379,6 +381,7 @@ static void session_fields(struct out *o, const CtlSession *s, bool with_conn)
 	f_str(o, "State", s->state);
 	f_str(o, "Remote IP", s->remote_ip);
 	f_str(o, "IPv4", s->vpn_ipv4);
+	f_opt(o, "IPv6", s->vpn_ipv6);
 	f_opt(o, "User-Agent", s->user_agent);
 	f_time(o, "Created", "raw_created", s->has_created_ms ? s->created_ms : 0);
 	f_time(o, "Last drop", "raw_last_drop", s->has_last_drop_ms ? s->last_drop_ms : 0);

@@ -250,6 +250,46 @@ static void put_dtls(struct out *o, const struct cstp_reply *r)
 	put(o, "X-DTLS-MTU: %u\r\n", r->mtu.data);
 }
 
+/* An IPv6 value (an address or a route): it has a ':'. */
+static bool is_v6(const char *v)
+{
+	return strchr(v, ':') != NULL;
+}
+
+/* The headers of a list of addresses or routes, IPv6 ones left out for a
+ * client that wants no IPv6. */
+static void put_list(struct out *o, const char *name, const char *const *v, size_t n,
+		     bool route, bool no_ipv6)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (no_ipv6 && is_v6(v[i]))
+			continue;
+		if (route)
+			put_route(o, name, v[i]);
+		else
+			put_str(o, name, v[i]);
+	}
+}
+
+/* The client's IPv6 address (doc/spec/interop.md §2.2). */
+static void put_ipv6(struct out *o, const struct cstp_reply *r)
+{
+	struct in6_addr a;
+
+	if (r->ipv6 == NULL)
+		return;
+	if (inet_pton(AF_INET6, r->ipv6, &a) != 1 || r->ipv6_prefix == 0 || r->ipv6_prefix > 128) {
+		o->err = -EINVAL;
+		return;
+	}
+	if (r->full_ipv6) {
+		put(o, "X-CSTP-Address-IP6: %s/%u\r\n", r->ipv6, r->ipv6_prefix);
+	} else {
+		put(o, "X-CSTP-Address: %s\r\n", r->ipv6);
+		put(o, "X-CSTP-Netmask: %s/%u\r\n", r->ipv6, r->ipv6_prefix);
+	}
+}
+
 int cstp_connect_reply(char *buf, size_t size, const struct cstp_reply *r)
 {
 	struct out o = { .buf = buf, .size = size };
@@ -271,18 +311,17 @@ int cstp_connect_reply(char *buf, size_t size, const struct cstp_reply *r)
 		put(&o, "X-CSTP-DPD: %u\r\n", r->dpd_s);
 	put_str(&o, "X-CSTP-Address", r->ipv4);
 	put_str(&o, "X-CSTP-Netmask", r->ipv4_netmask);
-	for (size_t i = 0; i < r->n_dns; i++)
-		put_str(&o, "X-CSTP-DNS", r->dns[i]);
-	for (size_t i = 0; i < r->n_nbns; i++)
-		put_str(&o, "X-CSTP-NBNS", r->nbns[i]);
+	put_ipv6(&o, r);
+	put_list(&o, "X-CSTP-DNS", r->dns, r->n_dns, false, r->no_ipv6);
+	put_list(&o, "X-CSTP-NBNS", r->nbns, r->n_nbns, false, r->no_ipv6);
 	for (size_t i = 0; i < r->n_split_dns; i++)
 		put_str(&o, "X-CSTP-Split-DNS", r->split_dns[i]);
-	for (size_t i = 0; i < r->n_routes; i++)
-		put_route(&o, "X-CSTP-Split-Include", r->routes[i]);
+	put_list(&o, "X-CSTP-Split-Include", r->routes, r->n_routes, true, r->no_ipv6);
 	if (r->tunnel_all_dns)
 		put(&o, "X-CSTP-Tunnel-All-DNS: true\r\n");
-	for (size_t i = 0; i < r->n_no_routes; i++)
-		put_route(&o, "X-CSTP-Split-Exclude", r->no_routes[i]);
+	put(&o, "X-CSTP-Client-Bypass-Protocol: %s\r\n",
+	    r->client_bypass_protocol ? "true" : "false");
+	put_list(&o, "X-CSTP-Split-Exclude", r->no_routes, r->n_no_routes, true, r->no_ipv6);
 	if (r->default_domain != NULL && r->default_domain[0] != '\0')
 		put_str(&o, "X-CSTP-Default-Domain", r->default_domain);
 	put(&o, "X-CSTP-Keepalive: %u\r\n", r->keepalive_s);

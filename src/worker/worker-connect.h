@@ -92,6 +92,17 @@ struct cstp_reply {
 	unsigned dpd_s;			/* X-CSTP-DPD; 0 = omit (client never probes) */
 	const char *ipv4;		/* X-CSTP-Address; required */
 	const char *ipv4_netmask;	/* X-CSTP-Netmask; required */
+	/* The client's IPv6 address and prefix (ipv6-network); NULL = none.
+	 * full_ipv6 (it sent X-CSTP-Full-IPv6-Capability: true): one
+	 * X-CSTP-Address-IP6: ADDR/PREFIX; otherwise the older form, a second
+	 * X-CSTP-Address: ADDR and X-CSTP-Netmask: ADDR/PREFIX. */
+	const char *ipv6;
+	unsigned ipv6_prefix;		/* 1..128 */
+	bool full_ipv6;
+	/* The client asked for no IPv6 (X-CSTP-Address-Type without IPv6):
+	 * IPv6 DNS and NBNS servers and IPv6 routes are left out. */
+	bool no_ipv6;
+	bool client_bypass_protocol;	/* X-CSTP-Client-Bypass-Protocol: true, else false */
 	const char *const *dns;		/* X-CSTP-DNS, one header each */
 	size_t n_dns;
 	const char *const *nbns;	/* X-CSTP-NBNS, one header each */
@@ -136,7 +147,8 @@ struct cstp_reply {
  * Write the complete reply (status line, headers, the empty line; CRLF line
  * endings, no body) to buf. The caller sends it as ONE TLS record.
  * Returns its length (buf is also NUL-terminated), -ENOSPC when it does not
- * fit in size bytes, -EINVAL for a missing address/netmask, a malformed
+ * fit in size bytes, -EINVAL for a missing address/netmask, a bad IPv6
+ * address or prefix, a malformed
  * route, a string with control characters, or a DTLS block without a port
  * or with an App-ID that is not 1..32 bytes.
  *

@@ -354,15 +354,22 @@ static void handle_connect(struct worker *w)
 	v = http_header_get(w->http, "X-CSTP-Hostname");
 	if (v != NULL)
 		snprintf(c->hostname, sizeof(c->hostname), "%s", v);
-	/* X-CSTP-Address comes once per family on a reconnect: the IPv4 one. */
+	/* X-CSTP-Address comes once per family on a reconnect. */
 	while ((v = http_header_next(w->http, "X-CSTP-Address", &iter)) != NULL) {
 		struct in_addr a;
+		struct in6_addr a6;
 
-		if (inet_pton(AF_INET, v, &a) == 1) {
+		if (inet_pton(AF_INET, v, &a) == 1)
 			snprintf(c->requested_ipv4, sizeof(c->requested_ipv4), "%s", v);
-			break;
-		}
+		else if (inet_pton(AF_INET6, v, &a6) == 1)
+			snprintf(c->requested_ipv6, sizeof(c->requested_ipv6), "%s", v);
 	}
+	/* IPv6 in the tunnel unless the client asks for other families only
+	 * (openconnect --disable-ipv6 sends "IPv4"); absent: both */
+	v = http_header_get(w->http, "X-CSTP-Address-Type");
+	c->no_ipv6 = v != NULL && strstr(v, "IPv6") == NULL && strstr(v, "ipv6") == NULL;
+	v = http_header_get(w->http, "X-CSTP-Full-IPv6-Capability");
+	c->full_ipv6 = v != NULL && strcasecmp(v, "true") == 0;
 
 	cookie_str = strndup(cookie, clen);
 	if (cookie_str == NULL) {
@@ -380,6 +387,7 @@ static void handle_connect(struct worker *w)
 	}
 	req.user_agent = (char *)http_header_get(w->http, "User-Agent");
 	req.requested_ipv4 = c->requested_ipv4[0] != '\0' ? c->requested_ipv4 : NULL;
+	req.requested_ipv6 = c->requested_ipv6[0] != '\0' ? c->requested_ipv6 : NULL;
 	r = worker_ipc_send(w, IPC_SESSION_OPEN_REQUEST, &req.base);
 	free(cookie_str);
 	if (r < 0) {

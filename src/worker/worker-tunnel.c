@@ -351,6 +351,16 @@ static int start_take_session(struct worker *w, const SessionOpenReply *r, int t
 		log_err("session reply for %s without an IPv4 address", w->remote_ip);
 		return -EINVAL;
 	}
+	/* the IPv6 address is given only to a client that wants IPv6 */
+	w->lease6_prefix = 0;
+	if (r->ipv6 != NULL && !w->conn.no_ipv6) {
+		if (inet_pton(AF_INET6, r->ipv6, &w->lease6) != 1 || !r->has_ipv6_prefix ||
+		    r->ipv6_prefix == 0 || r->ipv6_prefix > 128) {
+			log_err("session reply for %s with a bad IPv6 address", w->remote_ip);
+			return -EINVAL;
+		}
+		w->lease6_prefix = r->ipv6_prefix;
+	}
 	return 0;
 }
 
@@ -424,6 +434,13 @@ static void start_reply_fill(const struct worker *w, const SessionOpenReply *r,
 	rep->dpd_s = r->has_dpd ? r->dpd : 0;
 	rep->ipv4 = r->ipv4;
 	rep->ipv4_netmask = r->ipv4_netmask;
+	if (w->lease6_prefix != 0) {
+		rep->ipv6 = r->ipv6;
+		rep->ipv6_prefix = w->lease6_prefix;
+		rep->full_ipv6 = w->conn.full_ipv6;
+	}
+	rep->client_bypass_protocol = r->has_client_bypass_protocol && r->client_bypass_protocol;
+	rep->no_ipv6 = w->conn.no_ipv6;
 	rep->dns = (const char *const *)r->dns;
 	rep->n_dns = r->n_dns;
 	rep->nbns = (const char *const *)r->nbns;
@@ -584,11 +601,35 @@ enum vpn_frame_kind worker_frame_kind(uint8_t type)
 	}
 }
 
-/* An IPv4 packet whose source is not the lease: the client speaks for an
- * address that is not its own (IPv6 is not leased and not checked). */
-static bool spoofed_ipv4(const struct worker *w, const uint8_t *pkt, size_t len)
+/* Whether the first prefix bits of a and b are equal. */
+static bool same_prefix(const uint8_t *a, const uint8_t *b, unsigned prefix)
 {
-	return (pkt[0] >> 4) == 4 && (len < 20 || memcmp(pkt + 12, &w->lease, 4) != 0);
+	unsigned full = prefix / 8, bits = prefix % 8;
+
+	if (memcmp(a, b, full) != 0)
+		return false;
+	return bits == 0 || ((a[full] ^ b[full]) & (0xffu << (8 - bits)) & 0xffu) == 0;
+}
+
+/* A packet whose source is not the client's: an IPv4 one not from the
+ * lease, an IPv6 one from neither the client's subnet nor a link-local or
+ * unspecified address (the client's kernel sends router and neighbour
+ * solicitations and MLD reports from those); any IPv6 packet but those when
+ * the client was given no IPv6 address. */
+static bool spoofed(const struct worker *w, const uint8_t *pkt, size_t len)
+{
+	static const uint8_t unspec[16];
+	const uint8_t *src = pkt + 8;
+
+	if ((pkt[0] >> 4) == 4)
+		return len < 20 || memcmp(pkt + 12, &w->lease, 4) != 0;
+	if ((pkt[0] >> 4) != 6)
+		return false;
+	if (len < 40)
+		return true;
+	if ((src[0] == 0xfe && (src[1] & 0xc0) == 0x80) || memcmp(src, unspec, 16) == 0)
+		return false;
+	return w->lease6_prefix == 0 || !same_prefix(src, w->lease6.s6_addr, w->lease6_prefix);
 }
 
 /* restrict-user-to-routes: a packet whose destination no route of its
@@ -606,14 +647,8 @@ static bool outside_routes(const struct config *c, const uint8_t *pkt, size_t le
 		return true;
 	for (size_t i = 0; i < c->n_routes; i++) {
 		const struct config_route *r = &c->routes[i];
-		const uint8_t *net = (const uint8_t *)&r->net;
-		unsigned full = r->prefix / 8, bits = r->prefix % 8;
-
-		if (r->family != family || r->prefix > alen * 8)
-			continue;
-		if (memcmp(dst, net, full) != 0)
-			continue;
-		if (bits == 0 || ((dst[full] ^ net[full]) & (0xffu << (8 - bits)) & 0xffu) == 0)
+		if (r->family == family && r->prefix <= alen * 8 &&
+		    same_prefix(dst, (const uint8_t *)&r->net, r->prefix))
 			return false;
 	}
 	return true;
@@ -625,7 +660,7 @@ void worker_tunnel_tun_write(struct worker *w, const uint8_t *pkt, size_t len)
 
 	if (len == 0)
 		return;
-	if (spoofed_ipv4(w, pkt, len)) {
+	if (spoofed(w, pkt, len)) {
 		if (w->spoofed++ == 0 || log_get_level() >= LOG_LVL_DEBUG)
 			log_info("%s (%s) sent a packet from another source than its address %s "
 				 "(dropped and counted%s)", w->remote_ip,

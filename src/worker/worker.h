@@ -80,6 +80,9 @@ struct worker_connect_req {
 	unsigned client_base_mtu;	/* X-CSTP-Base-MTU; 0 = not sent */
 	char hostname[256];		/* X-CSTP-Hostname; "" = not sent */
 	char requested_ipv4[INET_ADDRSTRLEN]; /* X-CSTP-Address hint; "" = none */
+	char requested_ipv6[INET6_ADDRSTRLEN]; /* the IPv6 one; "" = none */
+	bool no_ipv6;			/* X-CSTP-Address-Type without IPv6 (--disable-ipv6) */
+	bool full_ipv6;			/* X-CSTP-Full-IPv6-Capability: true */
 	struct dtls_choice dtls;	/* the DTLS mode from the X-DTLS-* headers (its
 					 * master secret is wiped once the tunnel has it) */
 };
@@ -143,6 +146,9 @@ struct worker {
 	char *username;
 	char ipv4[INET_ADDRSTRLEN];
 	struct in_addr lease;		/* ipv4, parsed: the only IPv4 source let in */
+	struct in6_addr lease6;		/* the IPv6 address the client was given, and */
+	unsigned lease6_prefix;		/* its prefix: its subnet is the only global IPv6
+					 * source let in; 0: none given */
 	uint64_t spoofed;		/* client packets from another IPv4 source: dropped */
 	uint64_t restricted;		/* client packets outside the routes: dropped */
 	char tun_name[64];

@@ -588,7 +588,7 @@ get_cookie() {
 # start_client NAME [--dtls] [OPENCONNECT-ARGS...]: run openconnect from
 # NAME's cookie (--cookie-on-stdin; authenticates first if NAME has none)
 # with a real tun (tun0) in NAME's namespace, configured by vpn-script.sh;
-# IPv4 only, verbose, with --timestamp; CSTP only (--no-dtls) unless --dtls
+# IPv4 only (unless IT_CLIENT_IPV6 is set to another option: ipv6-lib.sh), verbose, with --timestamp; CSTP only (--no-dtls) unless --dtls
 # comes first. Log: NAME.log (NAME-runN.log for later runs).
 start_client() {
 	local name=$1
@@ -623,8 +623,9 @@ spawn_client() {
 	spawn_logged "${CLI_LOG[$name]}" "$IT_WORK/$name.stdin" \
 		ip netns exec "${CLI_NS[$name]}" env \
 		OCSM_ENV_FILE="${CLI_ENV[$name]}" OCSM_VPN_ROUTE="$VPN_NET/$VPN_PREFIX" \
+		OCSM_VPN_ROUTE6="${VPN6_NET:-}" \
 		openconnect --timestamp -v --non-inter --servercert "$PIN" \
-		${dtls:+"$dtls"} --disable-ipv6 --reconnect-timeout 30 \
+		${dtls:+"$dtls"} ${IT_CLIENT_IPV6:---disable-ipv6} --reconnect-timeout 30 \
 		-i tun0 --script "/bin/sh $IT_DIR/vpn-script.sh" "$@" "$URL"
 	CLI_PID[$name]=$SPAWN_PID
 }

@@ -15,6 +15,9 @@
 INTEGRATION_TESTS += \
 	tests/integration/test-connect.sh \
 	tests/integration/test-dns-headers.sh \
+	tests/integration/test-ipv6-tunnel.sh \
+	tests/integration/test-ipv6-transport.sh \
+	tests/integration/test-ipv6-idle.sh \
 	tests/integration/test-restrict-routes.sh \
 	tests/integration/test-auth-fail.sh \
 	tests/integration/test-auth-otp.sh \
@@ -105,6 +108,8 @@ AM_TESTS_ENVIRONMENT = \
 EXTRA_DIST += $(INTEGRATION_TESTS) \
 	tests/integration/lib.sh \
 	tests/integration/dtls-lib.sh \
+	tests/integration/ipv6-lib.sh \
+	tests/integration/nd-chatter.py \
 	tests/integration/resume-lib.sh \
 	tests/integration/store-lib.sh \
 	tests/integration/cluster-lib.sh \

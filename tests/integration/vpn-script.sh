@@ -7,8 +7,10 @@
 # It gives the real tun device the address the gateway assigned
 # (INTERNAL_IP4_ADDRESS), brings it up with the advertised MTU and routes the
 # VPN network (OCSM_VPN_ROUTE, default 192.168.77.0/24, which contains the
-# server's tun address) through it. No DNS, no default route, no IPv6: the
-# namespace is the test's own and nothing else must leak into the tunnel.
+# server's tun address) through it. With an IPv6 address from the gateway
+# (INTERNAL_IP6_ADDRESS, INTERNAL_IP6_NETMASK = ADDR/PREFIX) the same for IPv6,
+# routing OCSM_VPN_ROUTE6 when set. No DNS, no default route: the namespace is
+# the test's own and nothing else must leak into the tunnel.
 #
 # If OCSM_ENV_FILE is set, the environment openconnect passed is saved there,
 # and CISCO_CSTP_OPTIONS (the X-CSTP-* headers of the CONNECT reply, one
@@ -35,6 +37,12 @@ connect)
 	ip link set dev "$TUNDEV" up mtu "${INTERNAL_IP4_MTU:-1400}"
 	ip addr add "$INTERNAL_IP4_ADDRESS/32" dev "$TUNDEV"
 	ip route replace "$route" dev "$TUNDEV"
+	if [ -n "${INTERNAL_IP6_ADDRESS:-}" ]; then
+		ip -6 addr add "${INTERNAL_IP6_NETMASK:-$INTERNAL_IP6_ADDRESS/128}" dev "$TUNDEV" nodad
+		if [ -n "${OCSM_VPN_ROUTE6:-}" ]; then
+			ip -6 route replace "$OCSM_VPN_ROUTE6" dev "$TUNDEV"
+		fi
+	fi
 	;;
 reconnect)
 	# The tun survives a CSTP reconnect; openconnect checked that the

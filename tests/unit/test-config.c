@@ -75,6 +75,10 @@ static const char full[] =
 	"device = tun-vpn\n"
 	"ipv4-network = 10.77.0.0\n"
 	"ipv4-netmask = 255.255.0.0\n"
+	"ipv6-network = fd00:77::\n"
+	"ipv6-prefix = 64\n"
+	"ipv6-subnet-prefix = 96\n"
+	"client-bypass-protocol = true\n"
 	"dns = 10.77.0.1\n"
 	"dns = 2001:DB8::0:53\n"
 	"route = 10.10.0.0/255.255.0.0\n"
@@ -649,6 +653,41 @@ START_TEST(ipv4_network_forms)
 }
 END_TEST
 
+START_TEST(ipv6_network_forms)
+{
+	static const char *const texts[] = {
+		MIN "ipv6-network = fd00:77::/64\n",
+		MIN "ipv6-network = fd00:77::\nipv6-prefix = 64\n",
+		MIN "ipv6-prefix = 64\nipv6-network = fd00:77::\n",
+		MIN "ipv6-network = fd00:77::/64\nipv6-prefix = 64\n",
+		MIN "ipv6-network = \"FD00:77:0::/64\"\n",
+	};
+	struct config c;
+	char a[INET6_ADDRSTRLEN];
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		parse_ok(texts[i], &c);
+		inet_ntop(AF_INET6, &c.ipv6_network, a, sizeof(a));
+		ck_assert_str_eq(a, "fd00:77::");
+		ck_assert_uint_eq(c.ipv6_prefix, 64);
+		ck_assert_uint_eq(c.ipv6_subnet_prefix, 128);
+		ck_assert(!c.client_bypass_protocol);
+		config_free(&c);
+	}
+	/* none: no IPv6 in the tunnel */
+	parse_ok(MIN, &c);
+	ck_assert_uint_eq(c.ipv6_prefix, 0);
+	config_free(&c);
+	parse_ok(MIN "ipv6-network = 2001:db8:77::/48\nipv6-subnet-prefix = 64\n", &c);
+	ck_assert_uint_eq(c.ipv6_prefix, 48);
+	ck_assert_uint_eq(c.ipv6_subnet_prefix, 64);
+	config_free(&c);
+	parse_ok(MIN "ipv6-network = fd00::/126\n", &c);
+	ck_assert_uint_eq(c.ipv6_prefix, 126);
+	config_free(&c);
+}
+END_TEST
+
 START_TEST(route_forms)
 {
 	struct config c;
@@ -747,6 +786,17 @@ static const struct {
 	{ MIN "no-route = default\n", 5, "no-route", "makes no sense" },
 	{ MIN "no-route = 10.1.2.3/16\n", 5, "no-route", "host bits are set (the network is 10.1.0.0/16)" },
 	{ NONET "ipv4-network = 10.0.0.0\n", 4, "ipv4-network", "ipv4-network has no netmask" },
+	{ MIN "ipv6-network = fd00::\n", 5, "ipv6-network", "needs a prefix of 1..127" },
+	{ MIN "ipv6-network = fd00::/128\n", 5, "ipv6-network", "needs a prefix of 1..127" },
+	{ MIN "ipv6-network = fd00::/129\n", 5, "ipv6-network", "bad prefix length" },
+	{ MIN "ipv6-network = 10.0.0.0/8\n", 5, "ipv6-network", "not an IPv6 address" },
+	{ MIN "ipv6-network = fd00::1/64\n", 5, "ipv6-network", "host bits are set (the network is fd00::/64)" },
+	{ MIN "ipv6-network = fd00::/64\nipv6-prefix = 48\n", 6, "ipv6-prefix",
+	  "ipv6-prefix (48) contradicts the /64 of ipv6-network on line 5" },
+	{ MIN "ipv6-network = fd00::/64\nipv6-subnet-prefix = 64\n", 6, "ipv6-subnet-prefix",
+	  "leaves no client subnet" },
+	{ MIN "ipv6-network = fd00::/127\n", 5, "ipv6-subnet-prefix", "leaves no client subnet" },
+	{ MIN "ipv6-subnet-prefix = 0\n", 5, "ipv6-subnet-prefix", "" },
 	{ NONET "ipv4-network = 10.0.0.1/24\n", 4, "ipv4-network", "host bits are set (the network is 10.0.0.0/24)" },
 	{ NONET "ipv4-network = 10.0.0.0/31\n", 4, "ipv4-network", "prefix /31 leaves no room" },
 	{ NONET "ipv4-network = 0.0.0.0/0\n", 4, "ipv4-network", "prefix /0 leaves no room" },
@@ -1029,14 +1079,13 @@ START_TEST(warn_every_ocserv_only_key)
 		"dh-params",
 		"compression", "no-compress-limit",
 		"server-stats-reset-time", "pre-login-banner", "host-update-script",
-		"use-utmp", "ipv6-subnet-prefix", "ping-leases", "expose-iroutes", "route-add-cmd",
+		"use-utmp", "ping-leases", "expose-iroutes", "route-add-cmd",
 		"route-del-cmd", "select-group-by-url", "auto-select-group", "proxy-url", "kkdcp", "user-profile", "cisco-svc-client-compat",
-		"client-bypass-protocol", "custom-header", "stats-report-time",
+		"custom-header", "stats-report-time",
 		"output-buffer", "rx-data-per-sec",
 		"tx-data-per-sec", "use-occtl", "sec-mod-scale",
 		"ban-points-wrong-password", "ban-points-kkdcp", "ban-time",
-		"ipv6-network", "iroute", "explicit-ipv4",
-		"explicit-ipv6", "hostname", "net-priority", "cgroup", "no-udp",
+		"iroute", "explicit-ipv4", "explicit-ipv6", "hostname", "net-priority", "cgroup", "no-udp",
 		"restrict-user-to-ports", "use-seccomp",
 		"session-control", "append-routes", "compression-algo-priority",
 		"debug-no-secmod-stats",
@@ -1255,7 +1304,7 @@ START_TEST(user_keys)
 				    "idle-timeout = 7\nmobile-idle-timeout = 0\n"
 				    "explicit-ipv4 = 10.77.0.42\nroute = 10.1.0.0/16\n"
 				    "route = 10.2.0.0/255.255.0.0\nno-route = 10.2.3.0/24\n"
-				    "dns = 192.0.2.53\n", &u, &d), 0);
+				    "dns = 192.0.2.53\nexplicit-ipv6 = fd00:77::2a\n", &u, &d), 0);
 	ck_assert_uint_eq(warns.n, 0);
 	ck_assert_uint_eq(u.set, (1u << CONFIG_USER_N_KEYS) - 1);
 	ck_assert_uint_eq(u.dpd_s, 2);
@@ -1271,6 +1320,9 @@ START_TEST(user_keys)
 	ck_assert_str_eq(u.no_routes[0].text, "10.2.3.0/255.255.255.0");
 	ck_assert_uint_eq(u.n_dns, 1);
 	ck_assert_str_eq(u.dns[0].text, "192.0.2.53");
+	char a6[INET6_ADDRSTRLEN];
+	inet_ntop(AF_INET6, &u.explicit_ipv6, a6, sizeof(a6));
+	ck_assert_str_eq(a6, "fd00:77::2a");
 	config_user_free(&u);
 	ck_assert_uint_eq(u.set, 0);
 	for (int k = 0; k < CONFIG_USER_N_KEYS; k++)
@@ -1778,6 +1830,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, many_routes);
 	tcase_add_test(tc, too_many_dns);
 	tcase_add_test(tc, ipv4_network_forms);
+	tcase_add_test(tc, ipv6_network_forms);
 	tcase_add_test(tc, route_forms);
 	tcase_add_test(tc, string_limits);
 	suite_add_tcase(s, tc);

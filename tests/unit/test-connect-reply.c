@@ -75,6 +75,7 @@ START_TEST(test_full_reply)
 		"X-CSTP-Split-Include: 172.16.0.0/255.240.0.0\r\n"
 		"X-CSTP-Split-Include-IP6: fd00:1::/64\r\n"
 		"X-CSTP-Tunnel-All-DNS: true\r\n"
+		"X-CSTP-Client-Bypass-Protocol: false\r\n"
 		"X-CSTP-Split-Exclude: 10.10.5.0/255.255.255.0\r\n"
 		"X-CSTP-Default-Domain: example.test\r\n"
 		"X-CSTP-Keepalive: 20\r\n"
@@ -95,6 +96,60 @@ END_TEST
 
 /* Zero means "omit" for DPD and "none" for the timeouts; no routes means no
  * Split-Include at all (default route); default routes are skipped. */
+/* The client's IPv6 address: X-CSTP-Address-IP6 to a client with full IPv6
+ * capability, the older Address/Netmask pair otherwise; a client that wants
+ * no IPv6 gets neither, nor the IPv6 servers and routes. */
+START_TEST(test_ipv6)
+{
+	static const char *const dns[] = { "192.168.77.1", "fd00:77::53" };
+	static const char *const routes[] = { "10.10.0.0/16", "fd00:1::/64" };
+	struct cstp_reply r = base_reply();
+	char buf[2048];
+
+	r.dns = dns;
+	r.n_dns = 2;
+	r.routes = routes;
+	r.n_routes = 2;
+	r.ipv6 = "fd00:77::2";
+	r.ipv6_prefix = 128;
+	r.full_ipv6 = true;
+	r.client_bypass_protocol = true;
+	ck_assert_int_gt(cstp_connect_reply(buf, sizeof(buf), &r), 0);
+	ck_assert_ptr_nonnull(strstr(buf, "X-CSTP-Netmask: 255.255.255.0\r\n"
+					  "X-CSTP-Address-IP6: fd00:77::2/128\r\n"
+					  "X-CSTP-DNS: 192.168.77.1\r\n"
+					  "X-CSTP-DNS: fd00:77::53\r\n"
+					  "X-CSTP-Split-Include: 10.10.0.0/255.255.0.0\r\n"
+					  "X-CSTP-Split-Include-IP6: fd00:1::/64\r\n"
+					  "X-CSTP-Client-Bypass-Protocol: true\r\n"));
+	/* an older client: a second Address and an IPv6 Netmask */
+	r.full_ipv6 = false;
+	r.ipv6_prefix = 64;
+	ck_assert_int_gt(cstp_connect_reply(buf, sizeof(buf), &r), 0);
+	ck_assert_ptr_nonnull(strstr(buf, "X-CSTP-Netmask: 255.255.255.0\r\n"
+					  "X-CSTP-Address: fd00:77::2\r\n"
+					  "X-CSTP-Netmask: fd00:77::2/64\r\n"));
+	ck_assert_ptr_null(strstr(buf, "Address-IP6"));
+	/* no IPv6 wanted */
+	r.ipv6 = NULL;
+	r.no_ipv6 = true;
+	ck_assert_int_gt(cstp_connect_reply(buf, sizeof(buf), &r), 0);
+	ck_assert_ptr_null(strstr(buf, "fd00"));
+	ck_assert_ptr_nonnull(strstr(buf, "X-CSTP-DNS: 192.168.77.1\r\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "X-CSTP-Split-Include: 10.10.0.0/255.255.0.0\r\n"));
+	/* a bad address or prefix is refused */
+	r.no_ipv6 = false;
+	r.ipv6 = "fd00:77::2";
+	r.ipv6_prefix = 0;
+	ck_assert_int_eq(cstp_connect_reply(buf, sizeof(buf), &r), -EINVAL);
+	r.ipv6_prefix = 129;
+	ck_assert_int_eq(cstp_connect_reply(buf, sizeof(buf), &r), -EINVAL);
+	r.ipv6_prefix = 128;
+	r.ipv6 = "192.168.77.2";
+	ck_assert_int_eq(cstp_connect_reply(buf, sizeof(buf), &r), -EINVAL);
+}
+END_TEST
+
 START_TEST(test_zero_values)
 {
 	static const char *const routes[] = { "default", "0.0.0.0/0", "::/0", "0.0.0.0/0.0.0.0" };
@@ -119,6 +174,7 @@ START_TEST(test_zero_values)
 		"X-CSTP-Hostname: client-host\r\n"
 		"X-CSTP-Address: 192.168.77.10\r\n"
 		"X-CSTP-Netmask: 255.255.255.0\r\n"
+		"X-CSTP-Client-Bypass-Protocol: false\r\n"
 		"X-CSTP-Keepalive: 20\r\n"
 		"X-CSTP-Idle-Timeout: none\r\n"
 		"X-CSTP-Rekey-Method: none\r\n"
@@ -325,6 +381,7 @@ START_TEST(test_dtls_block)
 		"X-CSTP-DPD: 30\r\n"
 		"X-CSTP-Address: 192.168.77.10\r\n"
 		"X-CSTP-Netmask: 255.255.255.0\r\n"
+		"X-CSTP-Client-Bypass-Protocol: false\r\n"
 		"X-CSTP-Keepalive: 20\r\n"
 		"X-CSTP-Idle-Timeout: 1800\r\n"
 		"X-CSTP-Rekey-Time: 172800\r\n"
@@ -503,6 +560,7 @@ static Suite *connect_suite(void)
 
 	tcase_add_test(tc, test_full_reply);
 	tcase_add_test(tc, test_zero_values);
+	tcase_add_test(tc, test_ipv6);
 	tcase_add_test(tc, test_prefix_masks);
 	tcase_add_loop_test(tc, test_bad_route, 0, sizeof(bad_routes) / sizeof(bad_routes[0]));
 	tcase_add_test(tc, test_control_chars);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "main/ip6pool.h"
 #include "main/ippool.h"
 #include "test-main.h"
 
@@ -203,6 +204,133 @@ START_TEST(test_many_random)
 }
 END_TEST
 
+/* --- the IPv6 pool ------------------------------------------------------- */
+
+static struct in6_addr a6(const char *s)
+{
+	struct in6_addr a;
+
+	ck_assert_int_eq(inet_pton(AF_INET6, s, &a), 1);
+	return a;
+}
+
+static void assert_a6(const struct in6_addr *a, const char *want)
+{
+	char t[INET6_ADDRSTRLEN];
+
+	ck_assert_ptr_nonnull(inet_ntop(AF_INET6, a, t, sizeof(t)));
+	ck_assert_str_eq(t, want);
+}
+
+START_TEST(test_v6_init)
+{
+	struct ip6pool p;
+	struct in6_addr n = a6("fd00:77::"), bad = a6("fd00:77::1");
+
+	memset(&p, 0xff, sizeof(p));
+	ck_assert_int_eq(ip6pool_init(&p, &bad, 64, 128), -EINVAL); /* host bits */
+	ck_assert(!ip6pool_enabled(&p));
+	ck_assert_int_eq(ip6pool_init(&p, &n, 64, 64), -EINVAL);    /* S must exceed P */
+	ck_assert_int_eq(ip6pool_init(&p, &n, 0, 128), -EINVAL);
+	ck_assert_int_eq(ip6pool_init(&p, &n, 64, 129), -EINVAL);
+	/* /127 of /128s: only N and N + 1, no client */
+	ck_assert_int_eq(ip6pool_init(&p, &n, 127, 128), -EINVAL);
+	ck_assert_int_eq(ip6pool_init(&p, &n, 126, 128), 0);
+	ck_assert(ip6pool_enabled(&p));
+	ck_assert_uint_eq(p.slots.count, 2);
+	ip6pool_destroy(&p);
+	/* a /64 of /128s: capped at 2^32 - 1 subnet numbers */
+	ck_assert_int_eq(ip6pool_init(&p, &n, 64, 128), 0);
+	ck_assert_uint_eq(p.slots.first, 2);
+	ck_assert_uint_eq(p.slots.count, UINT32_MAX - 2);
+	struct in6_addr srv = ip6pool_server_addr(&p);
+	assert_a6(&srv, "fd00:77::1");
+	ip6pool_destroy(&p);
+}
+END_TEST
+
+START_TEST(test_v6_lease_128)
+{
+	struct ip6pool p;
+	struct in6_addr n = a6("fd00:77::"), a, b, again;
+
+	ck_assert_int_eq(ip6pool_init(&p, &n, 64, 128), 0);
+	ck_assert_int_eq(ip6pool_lease(&p, 0, 0, &a), -EINVAL);
+	ck_assert_int_eq(ip6pool_lease(&p, 7, 0, &a), 0);
+	assert_a6(&a, "fd00:77::2");                /* seed 0: the first client */
+	ck_assert_int_eq(ip6pool_lease(&p, 8, 0, &b), 0);
+	assert_a6(&b, "fd00:77::3");                /* the next free one */
+	ck_assert_int_eq(ip6pool_lease(&p, 7, 12345, &again), 0);
+	ck_assert(IN6_ARE_ADDR_EQUAL(&a, &again));  /* same key, same address */
+	ck_assert(ip6pool_find(&p, 8, &again));
+	ck_assert(IN6_ARE_ADDR_EQUAL(&b, &again));
+	ck_assert_uint_eq(ip6pool_used(&p), 2);
+	ck_assert(ip6pool_contains(&p, &a));
+	struct in6_addr srv = ip6pool_server_addr(&p), out = a6("fd00:78::2");
+	ck_assert(!ip6pool_contains(&p, &srv));
+	ck_assert(!ip6pool_contains(&p, &n));
+	ck_assert(!ip6pool_contains(&p, &out));
+	/* a large seed lands high in the network */
+	ck_assert_int_eq(ip6pool_lease(&p, 9, 0xfffffff0u, &a), 0);
+	assert_a6(&a, "fd00:77::ffff:fff2");
+	ck_assert(ip6pool_release(&p, 7));
+	ck_assert(!ip6pool_release(&p, 7));
+	ck_assert(!ip6pool_find(&p, 7, NULL));
+	ip6pool_destroy(&p);
+}
+END_TEST
+
+START_TEST(test_v6_subnets)
+{
+	struct ip6pool p;
+	struct in6_addr n = a6("2001:db8:77::"), a, b, s0 = a6("2001:db8:77::1");
+
+	/* a /48 cut into /64s: subnet 0 holds N and N + 1 */
+	ck_assert_int_eq(ip6pool_init(&p, &n, 48, 64), 0);
+	ck_assert_uint_eq(p.slots.first, 1);
+	ck_assert_uint_eq(p.slots.count, 65535);
+	ck_assert_int_eq(ip6pool_lease(&p, 1, 0, &a), 0);
+	assert_a6(&a, "2001:db8:77:1::1");
+	ck_assert_int_eq(ip6pool_lease(&p, 2, 65534, &b), 0);
+	assert_a6(&b, "2001:db8:77:ffff::1");
+	ck_assert(ip6pool_contains(&p, &a));
+	ck_assert(!ip6pool_contains(&p, &s0));
+	struct in6_addr base = a6("2001:db8:77:1::"), other = a6("2001:db8:77:1::2");
+	ck_assert(!ip6pool_contains(&p, &base));   /* the anycast address is none */
+	ck_assert(!ip6pool_contains(&p, &other));
+	/* every subnet leased: the pool is full */
+	for (uint64_t k = 3; k < 3 + 65533; k++)
+		ck_assert_int_eq(ip6pool_lease(&p, k, (uint32_t)k, &a), 0);
+	ck_assert_int_eq(ip6pool_lease(&p, 999999, 0, &a), -ENOSPC);
+	ip6pool_destroy(&p);
+}
+END_TEST
+
+START_TEST(test_v6_exact)
+{
+	struct ip6pool p;
+	struct in6_addr n = a6("fd00:77::"), want = a6("fd00:77::2a"), got;
+	struct in6_addr srv = a6("fd00:77::1"), far = a6("fd00:78::2a");
+
+	ck_assert_int_eq(ip6pool_init(&p, &n, 120, 128), 0);
+	ck_assert_int_eq(ip6pool_lease_exact(&p, 5, &want), 0);
+	ck_assert(ip6pool_find(&p, 5, &got));
+	ck_assert(IN6_ARE_ADDR_EQUAL(&got, &want));
+	ck_assert_int_eq(ip6pool_lease_exact(&p, 5, &want), 0);          /* again: fine */
+	ck_assert_int_eq(ip6pool_lease_exact(&p, 6, &want), -EADDRINUSE); /* taken */
+	ck_assert(!ip6pool_find(&p, 6, NULL));
+	ck_assert_int_eq(ip6pool_lease_exact(&p, 6, &srv), -EDOM);
+	ck_assert_int_eq(ip6pool_lease_exact(&p, 6, &far), -EDOM);
+	ck_assert_uint_eq(ip6pool_used(&p), 1);
+	ip6pool_destroy(&p);
+	/* no pool: nothing is leased */
+	memset(&p, 0, sizeof(p));
+	ck_assert_int_eq(ip6pool_lease(&p, 1, 0, &got), -EINVAL);
+	ck_assert_int_eq(ip6pool_lease_exact(&p, 1, &want), -EDOM);
+	ck_assert(!ip6pool_find(&p, 1, NULL));
+}
+END_TEST
+
 static Suite *ippool_suite(void)
 {
 	Suite *s = suite_create("ippool");
@@ -215,6 +343,10 @@ static Suite *ippool_suite(void)
 	tcase_add_test(tc, test_slash30);
 	tcase_add_test(tc, test_predictable_seed);
 	tcase_add_test(tc, test_many_random);
+	tcase_add_test(tc, test_v6_init);
+	tcase_add_test(tc, test_v6_lease_128);
+	tcase_add_test(tc, test_v6_subnets);
+	tcase_add_test(tc, test_v6_exact);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,82 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# IPv6 inside the tunnel (ipv6-network, doc/config-reference.md): a
+# dual-stack openconnect client gets an IPv6 address from the pool
+# (X-CSTP-Address-IP6: ADDR/128, since it sends X-CSTP-Full-IPv6-Capability)
+# and X-CSTP-Client-Bypass-Protocol: false; the server's tun device carries
+# fd00:77::1 and the route to the client's address; IPv6 pings go through
+# the tunnel both ways, over DTLS (c1) and over TLS with DTLS off (c2). Then
+# c1's network is cut until the server's DPD ends its tunnel (the session
+# waits with its addresses); once the network is back the same openconnect
+# process reconnects with its cookie, which it only accepts with the same
+# IPv6 address (doc/spec/interop.md §5.4: "Reconnect gave different IPv6
+# address" would make it exit), and IPv6 goes through again.
+. "$(dirname "$0")/ipv6-lib.sh"
+
+D=3
+CUT=12
+ipv6_setup 2
+ipv6_config DPD=$D KEEPALIVE=30 COOKIE_TIMEOUT=120
+start_server
+
+connect_dtls_client c1 --reconnect-timeout 120
+wait_ipv6 c1
+grep -q '> X-CSTP-Full-IPv6-Capability: true' "${CLI_LOG[c1]}"
+verdict "c1 asked for IPv6 (X-CSTP-Full-IPv6-Capability: true)" $?
+expect_eq "X-CSTP-Address-IP6 as c1 saw it" "$(cstp_option c1 X-CSTP-Address-IP6)" \
+	"${CLI_VPNIP6[c1]}/128"
+case ${CLI_VPNIP6[c1]} in fd00:77::*) ok=0 ;; *) ok=1 ;; esac
+verdict "c1's IPv6 address is from ipv6-network $VPN6_NET" $ok "${CLI_VPNIP6[c1]}"
+expect_eq "X-CSTP-Client-Bypass-Protocol" "$(cstp_option c1 X-CSTP-Client-Bypass-Protocol)" false
+dev=$(server_dev_of "${CLI_VPNIP[c1]}")
+line=$(in_server ip -o -6 addr show dev "${dev%/*}" scope global 2> /dev/null | head -n 1)
+ok=1; [[ $line == *"inet6 $SERVER_VPN_IP6/128 "* ]] && ok=0
+verdict "server's ${dev%/*} has $SERVER_VPN_IP6" $ok "$(awk '{ print $4 }' <<< "$line")"
+expect_eq "server routes c1's IPv6 address into ${dev%/*}" \
+	"$(in_server ip -o -6 route get "${CLI_VPNIP6[c1]}" 2> /dev/null | sed -nE 's/.* dev ([^ ]+).*/\1/p')" "${dev%/*}"
+
+ping6_ok c1 10
+verdict "c1 -> server: IPv6 ping through the tunnel (DTLS)" $? "$PING_RESULT"
+ping6_ok c1 5 from-server
+verdict "server -> c1: IPv6 ping through the tunnel (DTLS)" $? "$PING_RESULT"
+ping_ok c1 3
+verdict "c1 -> server: IPv4 still works" $? "$PING_RESULT"
+
+connect_client c2
+wait_ipv6 c2
+ok=1; [ "${CLI_VPNIP6[c2]}" != "${CLI_VPNIP6[c1]}" ] && ok=0
+verdict "c2 got another IPv6 address" $ok "${CLI_VPNIP6[c2]}"
+ping6_ok c2 5
+verdict "c2 -> server: IPv6 ping through the tunnel (TLS, no DTLS)" $? "$PING_RESULT"
+ping6_ok c2 5 from-server
+verdict "server -> c2: IPv6 ping through the tunnel (TLS, no DTLS)" $? "$PING_RESULT"
+
+# The cut: the session waits to resume with both addresses kept.
+ip6=${CLI_VPNIP6[c1]}
+sleep 1
+t_cut=$(now_ms)
+cut_on c1 all
+it_log "network cut for $CUT s"
+server_tunnel_end dpd-timeout $((3 * D + 4)) "${CLI_VPNIP[c1]}" ||
+	fatal "no dpd-timeout tunnel end within $((3 * D + 4)) s of the cut"
+# the DTLS channel carried the data before the cut (its counters)
+ok=1; [[ $END_LINE =~ dtls\ (up|inactive).*rx\ ([0-9]+)\ pkts ]] && [ "${BASH_REMATCH[2]}" -ge 10 ] && ok=0
+verdict "the pings of c1 went over DTLS" $ok "$(grep -oE 'dtls [a-z]+ .*' <<< "$END_LINE" | cut -c1-90)"
+wait_log "$SERVER_LOG" 'waits to resume' 1 3 || fatal "the session is not waiting to resume"
+now=$(now_ms)
+[ $((t_cut + CUT * 1000 - now)) -gt 0 ] && sleep "$(fmt_ms $((t_cut + CUT * 1000 - now)))"
+cut_off c1
+wait_log "${CLI_LOG[c1]}" 'CSTP connected.' 2 40 ||
+	fatal "c1 did not reconnect within 40 s of the restore"
+alive "${CLI_PID[c1]}"
+verdict "the same client process reconnected (no exit)" $?
+grep -q 'Reconnect gave different' "${CLI_LOG[c1]}"
+[ $? = 1 ]
+verdict "c1 saw the same IPv4 and IPv6 addresses after the resume" $?
+wait_log "${CLI_ENV[c1]}.cstp" 'X-CSTP-Address-IP6' 1 5
+expect_eq "X-CSTP-Address-IP6 after the resume" "$(cstp_option c1 X-CSTP-Address-IP6)" "$ip6/128"
+ping6_ok c1 5
+verdict "c1 -> server: IPv6 ping after the resume" $? "$PING_RESULT"
+alive "$SERVER_PID"
+verdict "server still running" $?
