@@ -57,6 +57,11 @@
 #define REC_PREFIX CLUSTER_KEY_PREFIX "s:"
 #define IP_PREFIX CLUSTER_KEY_PREFIX "ip:"
 #define RETRY_S 1.0
+/* A PING each second; no answer within HEALTH_MS (a Redis stopped, or a
+ * partition that leaves the TCP connection open) drops both connections:
+ * what waits for them is answered 503, and they are tried again. */
+#define HEALTH_S 1.0
+#define HEALTH_MS 3000
 #define MAX_PENDING_DELS 4096u
 #define HEX_LEN (2 * STORE_HASH_LEN)
 
@@ -138,6 +143,9 @@ struct secmod_cluster {
 	bool down_logged;
 	char sha[SC_COUNT][41];
 	ev_timer retry;
+	ev_timer health;
+	bool ping_out;			/* a PING is unanswered */
+	vpn_ms_t ping_ms;		/* since then */
 	bool closing;			/* being freed: no reconnect */
 	struct pending_del dels[MAX_PENDING_DELS];
 	size_t n_dels;
@@ -330,6 +338,51 @@ static void retry_cb(struct ev_loop *loop, ev_timer *t, int revents)
 		return;
 	}
 	connect_both(c);
+}
+
+static void ping_cb(redisAsyncContext *ac, void *reply, void *priv)
+{
+	struct secmod_cluster *c = ac->data;
+
+	(void)priv;
+	if (reply != NULL)
+		c->ping_out = false;
+}
+
+/* Close both connections now: the callbacks of what waits on them run
+ * with no reply (503 for the CONNECTs). */
+static void drop_both(struct secmod_cluster *c)
+{
+	redisAsyncContext *cmd = c->cmd, *sub = c->sub;
+
+	c->cmd = c->sub = NULL;
+	c->cmd_ready = c->sub_ready = c->ready = false;
+	c->ping_out = false;
+	if (cmd != NULL)
+		redisAsyncFree(cmd);
+	if (sub != NULL)
+		redisAsyncFree(sub);
+}
+
+static void health_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct secmod_cluster *c = t->data;
+
+	(void)loop;
+	(void)revents;
+	if (c->cmd == NULL || !c->cmd_ready)
+		return;
+	if (!c->ping_out) {
+		c->ping_out = true;
+		c->ping_ms = now_ms();
+		redisAsyncCommand(c->cmd, ping_cb, NULL, "PING");
+		return;
+	}
+	if (now_ms() - c->ping_ms < HEALTH_MS)
+		return;
+	set_down(c, "no answer for 3 s");
+	drop_both(c);
+	after(c);
 }
 
 /* --- commands --------------------------------------------------------------- */
@@ -710,6 +763,9 @@ void secmod_cluster_start(struct secmod_cluster *c, struct ev_loop *loop, struct
 	c->opaque = opaque;
 	ev_timer_init(&c->retry, retry_cb, RETRY_S, RETRY_S);
 	c->retry.data = c;
+	ev_timer_init(&c->health, health_cb, HEALTH_S, HEALTH_S);
+	c->health.data = c;
+	ev_timer_start(loop, &c->health);
 	secmod_set_cluster(core, &ops, c, c->gw);
 	connect_both(c);
 }
@@ -719,13 +775,12 @@ void secmod_cluster_free(struct secmod_cluster *c)
 	if (c == NULL)
 		return;
 	c->closing = true;
-	if (c->loop != NULL)
+	if (c->loop != NULL) {
 		ev_timer_stop(c->loop, &c->retry);
+		ev_timer_stop(c->loop, &c->health);
+	}
 	/* their pending callbacks run with no reply: the core answers 503 */
-	if (c->cmd != NULL)
-		redisAsyncFree(c->cmd);
-	if (c->sub != NULL)
-		redisAsyncFree(c->sub);
+	drop_both(c);
 	explicit_bzero(c->pass, sizeof(c->pass));
 	free(c);
 }

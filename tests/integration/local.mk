@@ -56,6 +56,8 @@ INTEGRATION_TESTS += \
 	tests/integration/test-store-restart.sh \
 	tests/integration/test-store-kill.sh \
 	tests/integration/test-cluster-failover.sh \
+	tests/integration/test-cluster-takeover.sh \
+	tests/integration/test-cluster-redis-down.sh \
 	tests/integration/test-store-expire.sh \
 	tests/integration/test-store-stop.sh \
 	tests/integration/test-store-corrupt.sh \
