@@ -201,8 +201,14 @@ int cert_files_read(const char *ca_file, const char *crl_file, gnutls_datum_t *c
 			 ca->size + crl->size, CERT_FILES_MAX);
 		ret = GNUTLS_E_LARGE_PACKET;
 	}
-	if (ret == 0)
-		ret = cert_trust_new(ca->data, ca->size, crl->data, crl->size, &t, err, errlen);
+	if (ret == 0) {
+		char why[192];
+
+		ret = cert_trust_new(ca->data, ca->size, crl->data, crl->size, &t, why, sizeof(why));
+		if (ret < 0)
+			snprintf(err, errlen, "%s (ca-cert %s%s%s)", why, ca_file,
+				 crl_file != NULL ? ", crl " : "", crl_file != NULL ? crl_file : "");
+	}
 	cert_trust_free(t);
 	if (ret < 0) {
 		gnutls_free(ca->data);

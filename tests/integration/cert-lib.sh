@@ -18,7 +18,6 @@
 #   expect_refused WHAT REASON RC [CLIENT-IP]
 #                                   the attempt got 401 and the reason's log line
 . "$(dirname "${BASH_SOURCE[0]}")/occtl-lib.sh"
-. "$(dirname "${BASH_SOURCE[0]}")/sec-lib.sh"
 
 need_cmd certtool
 

@@ -5,9 +5,9 @@
 # certificate alone (-c/-k, no password asked) and gets its tunnel; the user
 # name comes from the certificate's UID (cert-user-oid) and the group from
 # its OU (cert-group-oid), as occtl-modern shows. A name the client types
-# does not count. When its worker is killed, the client resumes by itself
-# with its cookie: same address, no new login (the CONNECT with the cookie
-# needs no certificate check).
+# does not count. After a silent network cut (dpd = 3) the client resumes by
+# itself with its cookie: same address, no new login (the CONNECT with the
+# cookie needs no certificate check).
 . "$(dirname "$0")/cert-lib.sh"
 
 [ "$OCSM_SERVER" = modern ] || skip "ocserv-modern's log lines and occtl-modern"
@@ -15,7 +15,7 @@
 it_setup 1
 cert_ca test
 cert_client alice test alice eng
-cert_config 'auth = "certificate"' '' DPD=10 COOKIE_TIMEOUT=60
+cert_config 'auth = "certificate"' '' DPD=3 COOKIE_TIMEOUT=60
 start_server
 
 # --authenticate: no form, the certificate is the login
@@ -48,19 +48,26 @@ occtl_json show users
 expect_eq "occtl: user from the certificate's UID" "$(jget '[u["Username"] for u in d]')" '["alice"]'
 expect_eq "occtl: group from the certificate's OU" "$(jget '[u["Groupname"] for u in d]')" '["eng"]'
 
-# a cut of the tunnel: the client resumes with its cookie, no new login
+# a silent network cut: the server's DPD ends the tunnel and the session
+# waits; once the path is back the client resumes by itself with its
+# cookie (the same process, the same address, no new login)
 logins_before=$(server_count ') authenticated from ')
-wpid=$(worker_of_client c1) || hard_error "no worker for c1's connection"
-it_log "killing worker $wpid (c1's tunnel)"
-kill -KILL "$wpid"
-if wait_log "${CLI_LOG[c1]}" 'CSTP connected.' 2 20; then
+cut_on c1 all
+it_log "network cut (all traffic to/from $SERVER_IP dropped)"
+wait_log "$SERVER_LOG" 'waits to resume' 1 $((3 * 3 + 4)) ||
+	fatal "the session is not waiting to resume within 13 s of the cut"
+verdict "the cut: the session waits to resume" 0 "${WAIT_LINE#*: }"
+cut_off c1
+if wait_log "${CLI_LOG[c1]}" 'CSTP connected.' 2 40; then
 	verdict "the client reconnected by itself" 0
 else
-	fatal "no second 'CSTP connected.' within 20 s of the kill"
+	fatal "no second 'CSTP connected.' within 40 s of the restore"
 fi
 alive "${CLI_PID[c1]}"
 verdict "the same client process" $?
 expect_eq "no new login" "$(server_count ') authenticated from ')" "$logins_before"
+grep -qE 'resume session [0-9a-f]{6} ' "$SERVER_LOG"
+verdict "the server resumed the waiting session" $?
 grep -q 'Reconnect gave different' "${CLI_LOG[c1]}"
 [ $? = 1 ]
 verdict "the same address after the resume ($ip1)" $?

@@ -8,7 +8,8 @@
 # twice per run, POST then GET: about 22 points a run): with
 # max-ban-score = 60 the third run bans the address. The CRL is read again
 # on SIGHUP: a certificate accepted before is refused once the new CRL
-# lists it.
+# lists it; a CRL that cannot be used (another CA's) is refused by -t and,
+# on a reload, logged while sec-mod keeps the one it has.
 . "$(dirname "$0")/cert-lib.sh"
 
 [ "$OCSM_SERVER" = modern ] || skip "ocserv-modern's log lines"
@@ -47,6 +48,21 @@ wait_log "$SERVER_LOG" "client certificates: 1 CA(s), 1 CRL(s)" 2 10
 verdict "SIGHUP: sec-mod read the CAs and the new CRL" $? "${WAIT_LINE#*: }"
 cert_authenticate c2 bob
 expect_refused "bob's certificate after the new CRL" "certificate revoked" $? 10.77.0.3
+
+# a CRL the server cannot use: -t names it; a reload keeps the CAs and CRL
+# sec-mod has (bob stays revoked)
+cert_crl other
+sed "s|^crl = .*|crl = $IT_WORK/other-crl.pem|" "$CONFIG" > "$IT_WORK/bad-crl.conf"
+out=$("$SERVER_BIN" -t -c "$IT_WORK/bad-crl.conf" 2>&1)
+rc=$?
+ok=1; [ "$rc" != 0 ] && [[ $out == *"crl: CRL 1 is not signed by a CA of ca-cert"* ]] && ok=0
+verdict "-t: a CRL of another CA is refused, naming it" $ok "exit $rc: $out"
+cp "$IT_WORK/other-crl.pem" "$IT_WORK/test-crl.pem"
+kill -HUP "$SERVER_PID"
+wait_log "$SERVER_LOG" "sec-mod keeps the CAs and CRLs it has" 1 10
+verdict "SIGHUP with an unusable CRL: logged, the previous one kept" $? "${WAIT_LINE#*: }"
+cert_authenticate c2 bob
+expect_refused "bob's certificate after the failed reload" "certificate revoked" $? 10.77.0.3
 
 alive "$SERVER_PID"
 verdict "server still running" $?

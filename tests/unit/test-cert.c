@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Client certificates (src/common/cert.c): OIDs, the names in a subject,
- * and the verification of a chain against ca-cert and crl. The test makes
- * its own CAs, certificates and CRLs with GnuTLS (P-256 keys: fast).
+ * and the verification of a chain against ca-cert and crl; and sec-mod's
+ * certificate factor (src/sec-mod/sec-mod-cert.c) on top of them. The test
+ * makes its own CAs, certificates and CRLs with GnuTLS (P-256 keys: fast).
  */
 #include "config.h"
 
@@ -14,6 +15,7 @@
 #include <time.h>
 
 #include "common/cert.h"
+#include "sec-mod/sec-mod-cert.h"
 #include "test-main.h"
 
 #define OID_UID "0.9.2342.19200300.100.1.1"
@@ -317,6 +319,104 @@ START_TEST(test_trust_errors)
 }
 END_TEST
 
+/* sec-mod's certificate factor (sec-mod-cert.c): which combination of auth
+ * and enable-auth decides what, and a reload that cannot be used. */
+static enum secmod_cert_outcome factor(const struct secmod_cert *sc, const struct pair *c,
+				       bool plain, struct secmod_cert_id *id)
+{
+	ProtobufCBinaryData der = { 0 };
+	AuthRequest a = AUTH_REQUEST__INIT;
+
+	if (c != NULL) {
+		der.data = c->der.data;
+		der.len = c->der.size;
+		a.n_cert_der = 1;
+		a.cert_der = &der;
+	}
+	a.username = "";
+	a.password = "";
+	a.remote_ip = "192.0.2.7";
+	return secmod_cert_check(sc, &a, plain, id);
+}
+
+static void sm_config(struct secmod_cert *sc, bool required, bool sufficient,
+		      const char *user_oid, const gnutls_datum_t *cas, const gnutls_datum_t *crl)
+{
+	SmConfig c = SM_CONFIG__INIT;
+
+	c.has_auth_certificate = c.has_enable_auth_certificate = true;
+	c.auth_certificate = required;
+	c.enable_auth_certificate = sufficient;
+	c.cert_user_oid = (char *)user_oid;
+	c.cert_group_oid = OID_OU;
+	if (cas != NULL) {
+		c.has_ca_cert = true;
+		c.ca_cert.data = cas->data;
+		c.ca_cert.len = cas->size;
+	}
+	if (crl != NULL) {
+		c.has_crl = true;
+		c.crl.data = crl->data;
+		c.crl.len = crl->size;
+	}
+	secmod_cert_config(sc, &c);
+}
+
+START_TEST(test_secmod_factor)
+{
+	struct secmod_cert sc = { 0 };
+	struct secmod_cert_id id;
+	struct pair good, revoked;
+	gnutls_datum_t crl, junk = { .data = (unsigned char *)"junk", .size = 4 };
+	time_t now = time(NULL);
+
+	client(&good, &ca, 40, now - DAY, now + DAY);
+	client(&revoked, &ca, 41, now - DAY, now + DAY);
+	crl_pem(&ca, &revoked, &crl);
+
+	/* auth = certificate alone */
+	sm_config(&sc, true, false, OID_UID, &ca_pem, &crl);
+	ck_assert_int_eq(factor(&sc, &good, false, &id), SECMOD_CERT_ACCEPT);
+	ck_assert_str_eq(id.user, "alice");
+	ck_assert_str_eq(id.groups, "eng,ops");
+	ck_assert_int_eq(factor(&sc, NULL, false, &id), SECMOD_CERT_REJECT);
+	ck_assert_str_eq(id.reason, "no certificate");
+	ck_assert_int_eq(factor(&sc, &revoked, false, &id), SECMOD_CERT_REJECT);
+	ck_assert_str_eq(id.reason, "certificate revoked");
+	/* with a password factor: the certificate is one of two */
+	ck_assert_int_eq(factor(&sc, &good, true, &id), SECMOD_CERT_FACTOR);
+	ck_assert_str_eq(id.user, "alice");
+	ck_assert_int_eq(factor(&sc, NULL, true, &id), SECMOD_CERT_REJECT);
+	/* a reload whose CA text is unusable keeps the trust list */
+	sm_config(&sc, true, false, OID_UID, &junk, NULL);
+	ck_assert_int_eq(factor(&sc, &revoked, false, &id), SECMOD_CERT_REJECT);
+	ck_assert_int_eq(factor(&sc, &good, false, &id), SECMOD_CERT_ACCEPT);
+	/* no such attribute for the user name */
+	sm_config(&sc, true, false, "2.5.4.10", NULL, NULL);
+	ck_assert_int_eq(factor(&sc, &good, false, &id), SECMOD_CERT_REJECT);
+	ck_assert_ptr_nonnull(strstr(id.reason, "names no user"));
+
+	/* enable-auth = certificate: enough alone; without one the password */
+	sm_config(&sc, false, true, OID_UID, NULL, NULL);
+	ck_assert_int_eq(factor(&sc, &good, true, &id), SECMOD_CERT_ACCEPT);
+	ck_assert_int_eq(factor(&sc, NULL, true, &id), SECMOD_CERT_UNUSED);
+	ck_assert_int_eq(factor(&sc, &revoked, true, &id), SECMOD_CERT_REJECT);
+	/* neither: the certificate is not looked at */
+	sm_config(&sc, false, false, OID_UID, NULL, NULL);
+	ck_assert_int_eq(factor(&sc, &revoked, true, &id), SECMOD_CERT_UNUSED);
+	secmod_cert_clear(&sc);
+	/* no trust list at all: every certificate refused */
+	sm_config(&sc, true, false, OID_UID, NULL, NULL);
+	ck_assert_int_eq(factor(&sc, &good, false, &id), SECMOD_CERT_REJECT);
+	ck_assert_ptr_nonnull(strstr(id.reason, "no usable ca-cert"));
+	secmod_cert_clear(&sc);
+
+	gnutls_free(crl.data);
+	drop(&good);
+	drop(&revoked);
+}
+END_TEST
+
 static Suite *cert_suite(void)
 {
 	Suite *s = suite_create("cert");
@@ -330,6 +430,7 @@ static Suite *cert_suite(void)
 	tcase_add_test(tc, test_verify);
 	tcase_add_test(tc, test_verify_chain);
 	tcase_add_test(tc, test_trust_errors);
+	tcase_add_test(tc, test_secmod_factor);
 	suite_add_tcase(s, tc);
 	return s;
 }
