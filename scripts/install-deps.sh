@@ -17,7 +17,7 @@ clang libclang-rt-14-dev
 openconnect libopenconnect-dev iproute2 nftables iputils-ping procps python3 openssl
 haproxy
 debhelper lintian libsystemd-dev systemd
-prometheus curl
+prometheus curl iperf3
 "
 
 if [ "$(id -u)" != 0 ]; then

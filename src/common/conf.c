@@ -19,6 +19,7 @@
 #include "common/cluster-rec.h"
 #include "common/conf.h"
 #include "common/cert.h"
+#include "common/ports.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -68,7 +69,7 @@ struct key_def {
 static key_parse_fn parse_auth, parse_enable_auth, check_oid, parse_device, parse_ipv4_network, parse_ipv4_netmask,
 	parse_ipv6_network, parse_ipv6_prefix,
 	parse_dns, parse_split_dns, parse_select_group, parse_route, parse_rekey_method, parse_socket_mode, parse_metrics_listen,
-	check_tls_priorities, check_session_store, check_gateway_id;
+	check_tls_priorities, check_session_store, check_gateway_id, check_ports;
 static key_write_fn write_auth, write_enable_auth, write_device, write_ipv4_network, write_ipv4_netmask, write_dns,
 	write_ipv6_network, write_nothing,
 	write_strings, write_route, write_rekey_method, write_socket_mode, write_metrics_listen;
@@ -181,6 +182,13 @@ static const struct key_def keys[] = {
 		parse_split_dns, write_strings),
 	BOOL("tunnel-all-dns", "false", tunnel_all_dns),
 	BOOL("restrict-user-to-routes", "false", restrict_user_to_routes),
+	STR_CHECKED("restrict-user-to-ports", NULL, restrict_user_to_ports, 4096,
+		    "tcp(PORT), udp(PORT), sctp(PORT), icmp(), icmpv6(), comma-separated, or !(...) "
+		    "for all but these; unset: no restriction", check_ports),
+	U32("rx-data-per-sec", "0", rx_data_per_sec, 0, UINT32_MAX, false,
+	    "0 (unlimited) or bytes per second up to 4294967295"),
+	U32("tx-data-per-sec", "0", tx_data_per_sec, 0, UINT32_MAX, false,
+	    "0 (unlimited) or bytes per second up to 4294967295"),
 	SPECIAL("route", NULL, false, true, 1024,
 		"default, NET/MASK, NET/PREFIX (IPv4 or IPv6), up to 1024 lines", parse_route, write_route),
 	SPECIAL("no-route", NULL, false, true, 1024, "NET/MASK, NET/PREFIX (IPv4 or IPv6), up to 1024 lines",
@@ -243,8 +251,7 @@ static const char *const ocserv_only[] = {
 	"sec-mod-scale", "pre-login-banner",
 	"host-update-script", "use-utmp", "use-dbus", "use-occtl", "log-level", "net-priority",
 	"cgroup",
-	"ping-leases", "output-buffer", "rx-data-per-sec", "tx-data-per-sec",
-	"restrict-user-to-ports", "expose-iroutes", "iroute",
+	"ping-leases", "output-buffer", "expose-iroutes", "iroute",
 	"explicit-ipv4", "explicit-ipv6", "hostname", "no-udp",
 	"select-group-by-url", "auto-select-group", "route-add-cmd",
 	"route-del-cmd", "proxy-url", "kkdcp", "user-profile",
@@ -740,6 +747,22 @@ static int check_gateway_id(struct parser *p, const struct key_def *k, const cha
 	if (!cluster_gw_valid(v))
 		return perr(p, k->info.name, "%s = %s: 1 to %u of the characters A-Z a-z 0-9 . _ -",
 			    k->info.name, v, CLUSTER_GW_MAX);
+	return 0;
+}
+
+/* restrict-user-to-ports: the worker's parser (ports.h) must take it. */
+static int check_ports(struct parser *p, const struct key_def *k, const char *v)
+{
+	struct ports_filter *f = malloc(sizeof(*f));
+	char err[PORTS_ERR_MAX];
+	int r;
+
+	if (f == NULL)
+		return perr(p, k->info.name, "out of memory");
+	r = ports_parse(v, f, err, sizeof(err));
+	free(f);
+	if (r < 0)
+		return perr(p, k->info.name, "%s = %s: %s", k->info.name, v, err);
 	return 0;
 }
 
@@ -1362,7 +1385,8 @@ static int unknown_key(struct parser *p, const char *key)
  * key of the same name gives range and parser (NULL: special). */
 static const char *const user_keys[CONFIG_USER_N_KEYS] = {
 	"dpd", "mobile-dpd", "keepalive", "idle-timeout", "mobile-idle-timeout", "explicit-ipv4",
-	"route", "no-route", "dns", "explicit-ipv6",
+	"route", "no-route", "dns", "explicit-ipv6", "rx-data-per-sec", "tx-data-per-sec",
+	"restrict-user-to-ports",
 };
 
 const char *config_user_key_name(enum config_user_key k)
@@ -1391,6 +1415,10 @@ static uint32_t *user_field(struct config_user *u, enum config_user_key k)
 		return &u->idle_timeout_s;
 	case CONFIG_USER_MOBILE_IDLE_TIMEOUT:
 		return &u->mobile_idle_timeout_s;
+	case CONFIG_USER_RX_DATA_PER_SEC:
+		return &u->rx_data_per_sec;
+	case CONFIG_USER_TX_DATA_PER_SEC:
+		return &u->tx_data_per_sec;
 	default:
 		return NULL;
 	}
@@ -1420,8 +1448,9 @@ static int user_kv(struct parser *p, const char *key, char *val)
 	} else if (i == CONFIG_USER_EXPLICIT_IPV6) {
 		if (inet_pton(AF_INET6, val, &p->user->explicit_ipv6) != 1)
 			return perr(p, key, "%s = %s: not an IPv6 address", key, val);
-	} else if (k->kind == KEY_SPECIAL) {
-		if (parse_generic(p, k, val))  /* the lists: into p->cfg, moved at the end */
+	} else if (k->kind == KEY_SPECIAL || k->kind == KEY_STR) {
+		/* the lists and strings: into p->cfg, moved at the end */
+		if (parse_generic(p, k, val))
 			return -EINVAL;
 	} else {
 		if (parse_generic(p, k, val))
@@ -1837,6 +1866,8 @@ static void user_take_lists(struct parser *p, struct config_user *out)
 	out->dns = c->dns;
 	out->n_dns = c->n_dns;
 	c->dns = NULL;
+	out->restrict_ports = c->restrict_user_to_ports;
+	c->restrict_user_to_ports = NULL;
 }
 
 void config_user_free(struct config_user *u)
@@ -1846,6 +1877,7 @@ void config_user_free(struct config_user *u)
 	free(u->routes);
 	free(u->no_routes);
 	free(u->dns);
+	free(u->restrict_ports);
 	memset(u, 0, sizeof(*u));
 }
 
@@ -1872,6 +1904,18 @@ void config_session_lists(const struct config *c, const struct config_user *grou
 	u = user_or_group(group, user, CONFIG_USER_DNS);
 	out->dns = u != NULL ? u->dns : c->dns;
 	out->n_dns = u != NULL ? u->n_dns : c->n_dns;
+}
+
+void config_session_datapath(const struct config *c, const struct config_user *group,
+			     const struct config_user *user, struct config_datapath *out)
+{
+	const struct config_user *u = user_or_group(group, user, CONFIG_USER_RX_DATA_PER_SEC);
+
+	out->rx_data_per_sec = u != NULL ? u->rx_data_per_sec : c->rx_data_per_sec;
+	u = user_or_group(group, user, CONFIG_USER_TX_DATA_PER_SEC);
+	out->tx_data_per_sec = u != NULL ? u->tx_data_per_sec : c->tx_data_per_sec;
+	u = user_or_group(group, user, CONFIG_USER_RESTRICT_PORTS);
+	out->restrict_ports = u != NULL ? u->restrict_ports : c->restrict_user_to_ports;
 }
 
 int config_user_parse_buffer(const char *name, const char *buf, size_t len,
@@ -1930,6 +1974,7 @@ void config_free(struct config *c)
 	free(c->metrics_listen);
 	free(c->pid_file);
 	free(c->tls_priorities);
+	free(c->restrict_user_to_ports);
 	free(c->session_store);
 	free(c->session_store_auth_file);
 	free(c->gateway_id);

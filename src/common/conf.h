@@ -147,6 +147,9 @@ struct config {
 	size_t n_split_dns;
 	bool tunnel_all_dns;            /* X-CSTP-Tunnel-All-DNS: true */
 	bool restrict_user_to_routes;   /* the worker drops client packets to other destinations */
+	char *restrict_user_to_ports;   /* ports.h syntax, checked at load; NULL: no restriction */
+	uint32_t rx_data_per_sec;       /* bytes/s from each client; 0: unlimited */
+	uint32_t tx_data_per_sec;       /* bytes/s to each client; 0: unlimited */
 	bool route_default;             /* "route = default" was given: full tunnel, routes[] empty */
 	struct config_route *routes;    /* route = ... ; none and !route_default: full tunnel too */
 	size_t n_routes;
@@ -285,6 +288,9 @@ enum config_user_key {
 	CONFIG_USER_NO_ROUTE,              /* no-route lines: likewise */
 	CONFIG_USER_DNS,                   /* dns lines: likewise */
 	CONFIG_USER_EXPLICIT_IPV6,         /* explicit-ipv6 = an IPv6 address */
+	CONFIG_USER_RX_DATA_PER_SEC,
+	CONFIG_USER_TX_DATA_PER_SEC,
+	CONFIG_USER_RESTRICT_PORTS,        /* restrict-user-to-ports */
 	CONFIG_USER_N_KEYS,
 };
 
@@ -299,6 +305,8 @@ struct config_user {
 	size_t n_routes, n_no_routes;
 	struct config_addr *dns;
 	size_t n_dns;
+	uint32_t rx_data_per_sec, tx_data_per_sec;
+	char *restrict_ports;              /* restrict-user-to-ports, checked */
 };
 
 /* Release the lists of *u and zero it. NULL is fine. */
@@ -314,6 +322,15 @@ struct config_session_lists {
 };
 void config_session_lists(const struct config *cfg, const struct config_user *group,
 			  const struct config_user *user, struct config_session_lists *out);
+
+/* The data-path policy of a session's tunnels (per value: user > group >
+ * global; pointing into the configuration or the files). */
+struct config_datapath {
+	uint32_t rx_data_per_sec, tx_data_per_sec;  /* 0: unlimited */
+	const char *restrict_ports;                 /* NULL: no restriction */
+};
+void config_session_datapath(const struct config *cfg, const struct config_user *group,
+			     const struct config_user *user, struct config_datapath *out);
 
 /* The name of a per-user key as written in a file ("dpd", ...), NULL past
  * the last one. */

@@ -447,6 +447,12 @@ static CtlTunnel *tunnel_from(struct build *b, const struct ctl_live *l,
 	t->spoofed = st->spoofed;
 	t->has_restricted = st->has_restricted;
 	t->restricted = st->restricted;
+	t->has_restricted_ports = st->has_restricted_ports;
+	t->restricted_ports = st->restricted_ports;
+	t->has_rate_dropped_rx = st->has_rate_dropped_rx;
+	t->rate_dropped_rx = st->rate_dropped_rx;
+	t->has_rate_dropped_tx = st->has_rate_dropped_tx;
+	t->rate_dropped_tx = st->rate_dropped_tx;
 	t->tls_cipher = arena_strdup(&b->a, lv->tls_cipher);
 	t->has_fresh = true;
 	t->fresh = b->gather_id != 0 && st->has_request_id && st->request_id == b->gather_id;

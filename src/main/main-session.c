@@ -798,6 +798,19 @@ static void reply_timers(const struct server *srv, const struct worker_proc *w,
 	r->persistent_cookies = scfg->persistent_cookies;
 }
 
+/* The tunnel's data-path policy: the session's files over the configuration. */
+static void reply_datapath(const struct server *srv, const struct main_lease *m,
+			   SessionOpenReply *r)
+{
+	struct config_datapath dp;
+
+	config_session_datapath(&srv->cfg, &m->group_cfg, &m->user_cfg, &dp);
+	r->restrict_ports = (char *)dp.restrict_ports;
+	r->has_rx_data_per_sec = r->has_tx_data_per_sec = true;
+	r->rx_data_per_sec = dp.rx_data_per_sec;
+	r->tx_data_per_sec = dp.tx_data_per_sec;
+}
+
 /* Answer w's CONNECT with 200 and the session's device (it is attached:
  * w->session_serial, its main_lease). */
 static void send_open_reply(struct server *srv, struct worker_proc *w)
@@ -847,6 +860,7 @@ static void send_open_reply(struct server *srv, struct worker_proc *w)
 	r.has_client_bypass_protocol = true;
 	r.client_bypass_protocol = srv->cfg.client_bypass_protocol;
 	reply_timers(srv, w, s, m, &r, &mobile);
+	reply_datapath(srv, m, &r);
 
 	if (w->open_requested_ipv4[0] != '\0' && strcmp(w->open_requested_ipv4, ipv4) != 0)
 		log_info("client %s asked for %s, session %.*s has %s", w->remote_ip,

@@ -130,6 +130,16 @@ void metrics_tunnel_stats(struct metrics *m, struct metrics_seen *seen, const Tu
 	answered[METRICS_DTLS] = grow(&m->dpd_answered[METRICS_DTLS],
 				      &seen->dpd_answered[METRICS_DTLS],
 				      st->has_dtls_dpd_probes_answered, st->dtls_dpd_probes_answered);
+	grow(&m->dropped[METRICS_DROP_SPOOFED], &seen->dropped[METRICS_DROP_SPOOFED],
+	     st->has_spoofed, st->spoofed);
+	grow(&m->dropped[METRICS_DROP_ROUTES], &seen->dropped[METRICS_DROP_ROUTES],
+	     st->has_restricted, st->restricted);
+	grow(&m->dropped[METRICS_DROP_PORTS], &seen->dropped[METRICS_DROP_PORTS],
+	     st->has_restricted_ports, st->restricted_ports);
+	grow(&m->dropped[METRICS_DROP_RATE_RX], &seen->dropped[METRICS_DROP_RATE_RX],
+	     st->has_rate_dropped_rx, st->rate_dropped_rx);
+	grow(&m->dropped[METRICS_DROP_RATE_TX], &seen->dropped[METRICS_DROP_RATE_TX],
+	     st->has_rate_dropped_tx, st->rate_dropped_tx);
 	for (int c = 0; c < METRICS_CHANS; c++) {
 		int64_t rtt = last_rtt(st, (enum metrics_chan)c);
 
@@ -242,6 +252,18 @@ static void render_gauges(FILE *f, const struct metrics_gauges *g)
 	      g->secmod_queue);
 }
 
+static void dropped(FILE *f, const uint64_t v[METRICS_DROPS])
+{
+	static const char *const reason[METRICS_DROPS] = {
+		"spoofed", "outside-routes", "restricted-ports", "rate-rx", "rate-tx",
+	};
+
+	family(f, "dropped_packets_total", "counter",
+	       "Tunnel packets the workers dropped by policy, by reason.");
+	for (int r = 0; r < METRICS_DROPS; r++)
+		sample_l(f, "dropped_packets_total", "reason", reason[r], v[r]);
+}
+
 static void render_counters(FILE *f, const struct metrics *m)
 {
 	counter(f, "logins_succeeded_total", "Logins accepted.", m->logins_succeeded);
@@ -265,6 +287,7 @@ static void render_counters(FILE *f, const struct metrics *m)
 	counter(f, "rx_packets_total", "Packets received from clients in tunnels.", m->rx_packets);
 	counter(f, "tx_packets_total", "Packets sent to clients in tunnels.", m->tx_packets);
 	counter(f, "store_errors_total", "Errors of the session store.", m->store_errors);
+	dropped(f, m->dropped);
 }
 
 int metrics_render(const struct metrics *m, const struct metrics_gauges *g, char **out,

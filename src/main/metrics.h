@@ -38,6 +38,16 @@ enum metrics_chan {
 #define METRICS_RTT_BUCKETS 12
 extern const uint32_t metrics_rtt_bounds_ms[METRICS_RTT_BUCKETS];
 
+/* Why a worker dropped a packet of a tunnel (ocserv_modern_dropped_packets_total). */
+enum metrics_drop {
+	METRICS_DROP_SPOOFED = 0,      /* a client source other than its lease */
+	METRICS_DROP_ROUTES,           /* restrict-user-to-routes */
+	METRICS_DROP_PORTS,            /* restrict-user-to-ports */
+	METRICS_DROP_RATE_RX,          /* rx-data-per-sec */
+	METRICS_DROP_RATE_TX,          /* tx-data-per-sec */
+	METRICS_DROPS,
+};
+
 struct metrics_hist {
 	uint64_t bucket[METRICS_RTT_BUCKETS]; /* samples <= bound[i] and > bound[i-1] */
 	uint64_t count;                       /* every sample, +Inf included */
@@ -54,12 +64,14 @@ struct metrics {
 	uint64_t rx_bytes, tx_bytes, rx_packets, tx_packets; /* rx: from the clients */
 	struct metrics_hist rtt[METRICS_CHANS];
 	uint64_t store_errors;
+	uint64_t dropped[METRICS_DROPS];
 };
 
 /* What one worker reported last (zero for a new worker). */
 struct metrics_seen {
 	uint64_t rx_bytes, tx_bytes, rx_packets, tx_packets;
 	uint64_t dpd_sent[METRICS_CHANS], dpd_answered[METRICS_CHANS];
+	uint64_t dropped[METRICS_DROPS];
 };
 
 /* Read from main's tables when a scrape asks. */

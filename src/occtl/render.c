@@ -296,6 +296,12 @@ static void tunnel_fields(struct out *o, const CtlTunnel *t)
 			json_kv_uint(&o->j, "Spoofed packets", t->spoofed);
 		if (t->has_restricted)
 			json_kv_uint(&o->j, "Restricted packets", t->restricted);
+		if (t->has_restricted_ports)
+			json_kv_uint(&o->j, "Restricted port packets", t->restricted_ports);
+		if (t->has_rate_dropped_rx)
+			json_kv_uint(&o->j, "RX rate-limited packets", t->rate_dropped_rx);
+		if (t->has_rate_dropped_tx)
+			json_kv_uint(&o->j, "TX rate-limited packets", t->rate_dropped_tx);
 	} else {
 		fprintf(o->t, "%sPackets: %" PRIu64 " received, %" PRIu64 " sent\n", o->indent,
 			t->rx_packets, t->tx_packets);
@@ -305,6 +311,13 @@ static void tunnel_fields(struct out *o, const CtlTunnel *t)
 		if (t->has_restricted)
 			fprintf(o->t, "%sOutside the routes: %" PRIu64 " packets (dropped)\n",
 				o->indent, t->restricted);
+		if (t->has_restricted_ports)
+			fprintf(o->t, "%sTo ports not allowed: %" PRIu64 " packets (dropped)\n",
+				o->indent, t->restricted_ports);
+		if (t->has_rate_dropped_rx || t->has_rate_dropped_tx)
+			fprintf(o->t, "%sOver the rate limits: %" PRIu64 " received, %" PRIu64
+				" sent packets (dropped)\n", o->indent, t->rate_dropped_rx,
+				t->rate_dropped_tx);
 	}
 	f_str(o, "TLS ciphersuite", t->tls_cipher);
 	f_str(o, "DTLS cipher", t->dtls_cipher);

@@ -591,7 +591,7 @@ static void on_record(struct worker_dtls *d, struct assoc *a, uint8_t *rec, size
 	case VPN_FRAME_DATA:
 		d->packets_in++;
 		d->bytes_in += pkt.len;
-		worker_tunnel_tun_write(w, pkt.payload, pkt.len);
+		worker_tunnel_tun_write(w, pkt.payload, pkt.len, now);
 		break;
 	case VPN_FRAME_DPD_REQ:
 	case VPN_FRAME_DPD_RESP:

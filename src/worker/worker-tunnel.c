@@ -169,6 +169,12 @@ static void stats_fill(const struct worker *w, const struct vpn_tunnel_snapshot 
 	st->spoofed = w->spoofed;
 	st->has_restricted = w->cfg.restrict_user_to_routes;
 	st->restricted = w->restricted;
+	st->has_restricted_ports = w->ports != NULL;
+	st->restricted_ports = w->restricted_ports;
+	st->has_rate_dropped_rx = w->rx_rate.rate != 0;
+	st->rate_dropped_rx = w->rx_rate.dropped_packets;
+	st->has_rate_dropped_tx = w->tx_rate.rate != 0;
+	st->rate_dropped_tx = w->tx_rate.dropped_packets;
 	if (sn->last_rtt_ms[VPN_CHAN_CSTP] != VPN_NEVER) {
 		st->has_last_dpd_rtt_ms = true;
 		st->last_dpd_rtt_ms = (uint32_t)sn->last_rtt_ms[VPN_CHAN_CSTP];
@@ -423,6 +429,27 @@ static void start_engine_cfg(struct worker *w, const SessionOpenReply *r, vpn_ms
 	tcp_liveness_options(w, tcfg->dpd_ms, vpn_tunnel_cfg_send_stall_ms(tcfg));
 }
 
+/* Step 3b, the data-path policy main sent: the port list (checked by main's
+ * configuration parser: a list the worker cannot parse is an error) and the
+ * rate buckets, full at now. */
+static int start_policy(struct worker *w, const SessionOpenReply *r, vpn_ms_t now)
+{
+	char err[PORTS_ERR_MAX];
+
+	rate_bucket_init(&w->rx_rate, r->has_rx_data_per_sec ? r->rx_data_per_sec : 0, now);
+	rate_bucket_init(&w->tx_rate, r->has_tx_data_per_sec ? r->tx_data_per_sec : 0, now);
+	if (r->restrict_ports == NULL)
+		return 0;
+	w->ports = malloc(sizeof(*w->ports));
+	if (w->ports == NULL)
+		return -ENOMEM;
+	if (ports_parse(r->restrict_ports, w->ports, err, sizeof(err)) < 0) {
+		log_err("restrict-user-to-ports from main: %s", err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* Step 4, what the CONNECT reply says (worker-connect.h), DTLS block
  * included when DTLS is offered. */
 static void start_reply_fill(const struct worker *w, const SessionOpenReply *r,
@@ -569,6 +596,9 @@ int worker_tunnel_start(struct worker *w, const SessionOpenReply *r, int tun_fd)
 	start_choose_mtu(w, r);
 	now = vpn_now_ms();
 	start_engine_cfg(w, r, now, &tcfg);
+	ret = start_policy(w, r, now);
+	if (ret < 0)
+		return ret;
 	start_reply_fill(w, r, &rep);
 	ret = start_reply_send(w, &rep);
 	if (ret < 0)
@@ -654,7 +684,16 @@ static bool outside_routes(const struct config *c, const uint8_t *pkt, size_t le
 	return true;
 }
 
-void worker_tunnel_tun_write(struct worker *w, const uint8_t *pkt, size_t len)
+/* Log the first packet a policy drops (every one at debug level). */
+static void log_policy_drop(const struct worker *w, uint64_t count, const char *what)
+{
+	if (count == 1 || log_get_level() >= LOG_LVL_DEBUG)
+		log_info("%s (%s) sent a packet %s (dropped and counted%s)", w->remote_ip,
+			 LOG_ESC(w->username ? w->username : "?"), what,
+			 log_get_level() >= LOG_LVL_DEBUG ? "" : "; not logged again");
+}
+
+void worker_tunnel_tun_write(struct worker *w, const uint8_t *pkt, size_t len, vpn_ms_t now)
 {
 	ssize_t n;
 
@@ -669,11 +708,17 @@ void worker_tunnel_tun_write(struct worker *w, const uint8_t *pkt, size_t len)
 		return;
 	}
 	if (outside_routes(&w->cfg, pkt, len)) {
-		if (w->restricted++ == 0 || log_get_level() >= LOG_LVL_DEBUG)
-			log_info("%s (%s) sent a packet to a destination outside the routes "
-				 "(restrict-user-to-routes: dropped and counted%s)", w->remote_ip,
-				 LOG_ESC(w->username ? w->username : "?"),
-				 log_get_level() >= LOG_LVL_DEBUG ? "" : "; not logged again");
+		log_policy_drop(w, ++w->restricted, "to a destination outside the routes "
+				"(restrict-user-to-routes)");
+		return;
+	}
+	if (w->ports != NULL && !ports_allow(w->ports, pkt, len)) {
+		log_policy_drop(w, ++w->restricted_ports, "to a port restrict-user-to-ports does "
+				"not allow");
+		return;
+	}
+	if (!rate_bucket_take(&w->rx_rate, len, now)) {
+		log_policy_drop(w, w->rx_rate.dropped_packets, "over rx-data-per-sec");
 		return;
 	}
 	do
@@ -716,7 +761,7 @@ void worker_tunnel_rx(struct worker *w, uint8_t *rec, size_t len, vpn_ms_t now)
 	kind = worker_frame_kind(pkt.type);
 	switch (pkt.type) {
 	case CSTP_DATA:
-		worker_tunnel_tun_write(w, pkt.payload, pkt.len);
+		worker_tunnel_tun_write(w, pkt.payload, pkt.len, now);
 		break;
 	case CSTP_DISCONNECT:
 		log_disconnect(w, &pkt);
@@ -810,6 +855,9 @@ static void tun_cb(struct ev_loop *loop, ev_io *io, int revents)
 			log_trace("tun packet of %zd bytes over MTU %u: dropped", n, w->mtu.data);
 			continue;
 		}
+		/* tx-data-per-sec: over the rate, dropped (counted by the bucket) */
+		if (!rate_bucket_take(&w->tx_rate, (size_t)n, now))
+			continue;
 		/* DTLS carries the data when it is up (and the packet fits). */
 		if (w->dtls != NULL && worker_dtls_send_data(w, pkt, (size_t)n, now))
 			continue;
@@ -937,5 +985,7 @@ void worker_tunnel_cleanup(struct worker *w)
 	worker_dtls_cleanup(w);
 	free(w->session_id);
 	free(w->username);
+	free(w->ports);
+	w->ports = NULL;
 	w->session_id = w->username = NULL;
 }

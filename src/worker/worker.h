@@ -38,6 +38,8 @@
 #include "common/conf.h"
 #include "codec/http.h"
 #include "common/ipc.h"
+#include "common/ports.h"
+#include "common/ratelimit.h"
 #include "common/sendq.h"
 #include "vpn/ev-adapter.h"
 #include "vpn/tunnel.h"
@@ -151,6 +153,10 @@ struct worker {
 					 * source let in; 0: none given */
 	uint64_t spoofed;		/* client packets from another IPv4 source: dropped */
 	uint64_t restricted;		/* client packets outside the routes: dropped */
+	struct ports_filter *ports;	/* restrict-user-to-ports; NULL: none */
+	uint64_t restricted_ports;	/* client packets the port list refused: dropped */
+	struct rate_bucket rx_rate;	/* rx-data-per-sec: client -> tun */
+	struct rate_bucket tx_rate;	/* tx-data-per-sec: tun -> client */
 	char tun_name[64];
 	vpn_ms_t tunnel_start_ms;
 	uint64_t probe_request;		/* main's Probe being answered; 0: none */
@@ -243,7 +249,8 @@ void worker_tunnel_cleanup(struct worker *w);
 /* What a CSTP packet type is to the engine; the DTLS channel carries the
  * same type codes (doc/spec/interop.md §3.5), so both receive paths use it. */
 enum vpn_frame_kind worker_frame_kind(uint8_t cstp_type);
-/* Write one IP packet from the client to tun (a full tun drops it). */
-void worker_tunnel_tun_write(struct worker *w, const uint8_t *pkt, size_t len);
+/* Write one IP packet from the client, received at now, to tun (a full tun
+ * drops it; so do the data-path policies, counted). */
+void worker_tunnel_tun_write(struct worker *w, const uint8_t *pkt, size_t len, vpn_ms_t now);
 
 #endif

@@ -19,6 +19,8 @@ INTEGRATION_TESTS += \
 	tests/integration/test-ipv6-transport.sh \
 	tests/integration/test-ipv6-idle.sh \
 	tests/integration/test-restrict-routes.sh \
+	tests/integration/test-restrict-ports.sh \
+	tests/integration/test-rate-limit.sh \
 	tests/integration/test-auth-fail.sh \
 	tests/integration/test-auth-otp.sh \
 	tests/integration/test-cert-login.sh \

@@ -129,7 +129,10 @@ static const char full[] =
 	"split-dns = corp.example.com\n"
 	"split-dns = lab.example\n"
 	"tunnel-all-dns = true\n"
-	"restrict-user-to-routes = yes\n";
+	"restrict-user-to-routes = yes\n"
+	"restrict-user-to-ports = \"!(tcp(22), udp(53))\"\n"
+	"rx-data-per-sec = 250000\n"
+	"tx-data-per-sec = 125000\n";
 
 /* ---- warning capture */
 
@@ -214,6 +217,9 @@ START_TEST(defaults)
 	ck_assert_uint_eq(c.n_split_dns, 0);
 	ck_assert(!c.tunnel_all_dns);
 	ck_assert(!c.restrict_user_to_routes);
+	ck_assert_ptr_null(c.restrict_user_to_ports);
+	ck_assert_uint_eq(c.rx_data_per_sec, 0);
+	ck_assert_uint_eq(c.tx_data_per_sec, 0);
 	ck_assert_ptr_null(c.connect_script);
 	ck_assert_ptr_null(c.disconnect_script);
 	ck_assert_ptr_null(c.config_per_user);
@@ -346,6 +352,9 @@ START_TEST(every_key)
 	ck_assert_str_eq(c.split_dns[1], "lab.example");
 	ck_assert(c.tunnel_all_dns);
 	ck_assert(c.restrict_user_to_routes);
+	ck_assert_str_eq(c.restrict_user_to_ports, "!(tcp(22), udp(53))");
+	ck_assert_uint_eq(c.rx_data_per_sec, 250000);
+	ck_assert_uint_eq(c.tx_data_per_sec, 125000);
 	ck_assert_str_eq(c.connect_script, "/usr/local/bin/on-connect");
 	ck_assert_str_eq(c.disconnect_script, "/usr/local/bin/on-disconnect");
 	ck_assert_str_eq(c.config_per_user, "/etc/ocserv-modern/users");
@@ -1082,11 +1091,10 @@ START_TEST(warn_every_ocserv_only_key)
 		"use-utmp", "ping-leases", "expose-iroutes", "route-add-cmd",
 		"route-del-cmd", "select-group-by-url", "auto-select-group", "proxy-url", "kkdcp", "user-profile", "cisco-svc-client-compat",
 		"custom-header", "stats-report-time",
-		"output-buffer", "rx-data-per-sec",
-		"tx-data-per-sec", "use-occtl", "sec-mod-scale",
+		"output-buffer", "use-occtl", "sec-mod-scale",
 		"ban-points-wrong-password", "ban-points-kkdcp", "ban-time",
 		"iroute", "explicit-ipv4", "explicit-ipv6", "hostname", "net-priority", "cgroup", "no-udp",
-		"restrict-user-to-ports", "use-seccomp",
+		"use-seccomp",
 		"session-control", "append-routes", "compression-algo-priority",
 		"debug-no-secmod-stats",
 	};
@@ -1304,7 +1312,9 @@ START_TEST(user_keys)
 				    "idle-timeout = 7\nmobile-idle-timeout = 0\n"
 				    "explicit-ipv4 = 10.77.0.42\nroute = 10.1.0.0/16\n"
 				    "route = 10.2.0.0/255.255.0.0\nno-route = 10.2.3.0/24\n"
-				    "dns = 192.0.2.53\nexplicit-ipv6 = fd00:77::2a\n", &u, &d), 0);
+				    "dns = 192.0.2.53\nexplicit-ipv6 = fd00:77::2a\nrx-data-per-sec = 1000\n"
+				    "tx-data-per-sec = 2000\nrestrict-user-to-ports = \"tcp(22)\"\n",
+				    &u, &d), 0);
 	ck_assert_uint_eq(warns.n, 0);
 	ck_assert_uint_eq(u.set, (1u << CONFIG_USER_N_KEYS) - 1);
 	ck_assert_uint_eq(u.dpd_s, 2);
@@ -1323,6 +1333,9 @@ START_TEST(user_keys)
 	char a6[INET6_ADDRSTRLEN];
 	inet_ntop(AF_INET6, &u.explicit_ipv6, a6, sizeof(a6));
 	ck_assert_str_eq(a6, "fd00:77::2a");
+	ck_assert_uint_eq(u.rx_data_per_sec, 1000);
+	ck_assert_uint_eq(u.tx_data_per_sec, 2000);
+	ck_assert_str_eq(u.restrict_ports, "tcp(22)");
 	config_user_free(&u);
 	ck_assert_uint_eq(u.set, 0);
 	for (int k = 0; k < CONFIG_USER_N_KEYS; k++)
@@ -1457,6 +1470,38 @@ START_TEST(user_lists)
 	config_user_free(&g);
 	config_user_free(&u);
 	config_free(&c);
+}
+END_TEST
+
+START_TEST(user_datapath)
+{
+	struct config c;
+	struct config_user g, u;
+	struct config_diag d;
+	struct config_datapath dp;
+
+	parse_ok(MIN "rx-data-per-sec = 100\nrestrict-user-to-ports = icmp()\n", &c);
+	ck_assert_int_eq(user_parse("tx-data-per-sec = 7\nrestrict-user-to-ports = udp(53)\n", &g, &d),
+			 0);
+	ck_assert_int_eq(user_parse("rx-data-per-sec = 0\n", &u, &d), 0);
+	config_session_datapath(&c, NULL, NULL, &dp);
+	ck_assert_uint_eq(dp.rx_data_per_sec, 100);
+	ck_assert_uint_eq(dp.tx_data_per_sec, 0);
+	ck_assert_str_eq(dp.restrict_ports, "icmp()");
+	config_session_datapath(&c, &g, &u, &dp);
+	ck_assert_uint_eq(dp.rx_data_per_sec, 0);   /* the user's 0: unlimited */
+	ck_assert_uint_eq(dp.tx_data_per_sec, 7);   /* the group's */
+	ck_assert_str_eq(dp.restrict_ports, "udp(53)");
+	config_user_free(&g);
+	config_user_free(&u);
+	/* a bad list is an error naming the line, in both kinds of file */
+	ck_assert_int_eq(user_parse("restrict-user-to-ports = tcp(80), gre()\n", &u, &d), -EINVAL);
+	ck_assert_str_eq(d.msg, "alice:1: restrict-user-to-ports = tcp(80), gre(): unknown protocol "
+				"'gre' (tcp, udp, sctp, icmp, icmpv6)");
+	config_free(&c);
+	ck_assert_int_eq(parse(MIN "restrict-user-to-ports = \"!(tcp(0))\"\n", &c, &d), -EINVAL);
+	ck_assert_str_eq(d.key, "restrict-user-to-ports");
+	ck_assert_uint_eq(d.line, 5);
 }
 END_TEST
 
@@ -1870,6 +1915,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, user_errors);
 	tcase_add_test(tc, user_precedence);
 	tcase_add_test(tc, user_lists);
+	tcase_add_test(tc, user_datapath);
 	tcase_add_test(tc, user_load_file);
 	suite_add_tcase(s, tc);
 
