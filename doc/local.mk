@@ -19,6 +19,18 @@ doc/ocserv-modern.service: $(top_srcdir)/doc/ocserv-modern.service.in Makefile
 EXTRA_DIST += doc/ocserv-modern.service.in
 CLEANFILES += doc/ocserv-modern.service
 
+# The PAM service of auth = pam: a sample stack, installed as
+# $(sysconfdir)/pam.d/ocserv-modern (the service name is fixed).
+EXTRA_DIST += doc/ocserv-modern.pam
+install-data-local: install-pam-service
+uninstall-local: uninstall-pam-service
+install-pam-service:
+	$(MKDIR_P) '$(DESTDIR)$(sysconfdir)/pam.d'
+	$(INSTALL_DATA) $(top_srcdir)/doc/ocserv-modern.pam '$(DESTDIR)$(sysconfdir)/pam.d/ocserv-modern'
+uninstall-pam-service:
+	rm -f '$(DESTDIR)$(sysconfdir)/pam.d/ocserv-modern'
+.PHONY: install-pam-service uninstall-pam-service
+
 # The per-connection worker's manual page.
 dist_man_MANS += doc/ocserv-modern-worker.8
 

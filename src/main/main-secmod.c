@@ -288,7 +288,7 @@ int main_secmod_fork(struct server *srv)
 	secmod_set_cluster_params(srv->cfg.session_store_auth_file, main_gateway_id(srv));
 	pid = secmod_fork(srv->log_level, srv->cfg.server_key,
 				config_session_store(&srv->cfg), srv->cfg.run_as_user,
-				srv->cfg.run_as_group, &fd);
+				srv->cfg.run_as_group, srv->cfg.auth_pam, &fd);
 
 	if (pid < 0)
 		return (int)pid;

@@ -238,6 +238,11 @@ void *auth_step_config(const struct auth_step *st)
 	return l->chain->f[l->factor].config;
 }
 
+struct ev_loop *auth_step_loop(const struct auth_step *st)
+{
+	return st->login->chain->exec.loop;
+}
+
 void **auth_step_state(struct auth_step *st)
 {
 	return &st->state;

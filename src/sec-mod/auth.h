@@ -98,13 +98,21 @@ int auth_step_submit(struct auth_step *st, offload_work_fn work, offload_done_fn
 void auth_step_done(struct auth_step *st, const struct auth_result *r);
 
 /* How auth_step_submit() runs work: on sec-mod's pool, or (submit NULL,
- * unit tests) at once: work then done, inside auth_step_submit(). */
+ * unit tests) at once: work then done, inside auth_step_submit(). loop:
+ * sec-mod's event loop, for a backend that waits for a socket (PAM); NULL
+ * in the unit tests. */
 struct auth_exec {
 	int (*submit)(void *opaque, offload_work_fn work, offload_done_fn done, void *arg,
 		      uint64_t *id);
 	void (*cancel)(void *opaque, uint64_t id);
 	void *opaque;
+	struct ev_loop *loop;
 };
+
+/* The loop of the chain's auth_exec (NULL: none). A backend that watches a
+ * descriptor answers from its watcher's callback with auth_step_done(),
+ * and must not touch its state after that call (the login may be gone). */
+struct ev_loop *auth_step_loop(const struct auth_step *st);
 
 struct auth_factor {
 	const struct auth_backend *backend;
@@ -156,5 +164,13 @@ struct auth_otp_cfg {
 	const char *users_file;
 };
 extern const struct auth_backend auth_backend_otp;
+
+/* --- PAM: auth = pam[gid-min=N] (auth-pam.c, pam-helper.h) ------------------------- */
+
+struct auth_pam_cfg {
+	int helper_fd;		/* sec-mod's socket to the PAM helper; -1: none */
+	unsigned gid_min;	/* the session's groups: gid >= gid_min */
+};
+extern const struct auth_backend auth_backend_pam;
 
 #endif

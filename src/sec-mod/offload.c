@@ -49,8 +49,6 @@ struct offload {
 	unsigned max_queued;
 	uint64_t next_id;
 	bool stopping;
-	void (*after)(void *opaque);
-	void *after_opaque;
 	unsigned n_threads;
 	pthread_t threads[OFFLOAD_MAX_THREADS];
 };
@@ -161,19 +159,9 @@ static void deliver(struct offload *o, bool all_cancelled)
 
 static void async_cb(struct ev_loop *loop, ev_async *w, int revents)
 {
-	struct offload *o = w->data;
-
 	(void)loop;
 	(void)revents;
-	deliver(o, false);
-	if (o->after != NULL)
-		o->after(o->after_opaque);
-}
-
-void offload_set_after(struct offload *o, void (*after)(void *opaque), void *opaque)
-{
-	o->after = after;
-	o->after_opaque = opaque;
+	deliver(w->data, false);
 }
 
 struct offload *offload_new(struct ev_loop *loop, unsigned threads, unsigned max_queued)

@@ -53,10 +53,6 @@ struct offload *offload_new(struct ev_loop *loop, unsigned threads, unsigned max
  * joined. NULL is a no-op. */
 void offload_free(struct offload *o);
 
-/* Call after(opaque) on the loop after each batch of done callbacks (the
- * process updates its timer there: a done may change deadlines). */
-void offload_set_after(struct offload *o, void (*after)(void *opaque), void *opaque);
-
 /* Queue work(arg). 0 and *id (never 0) for offload_cancel; -EBUSY when the
  * queue is full; -ENOMEM. */
 int offload_submit(struct offload *o, offload_work_fn work, offload_done_fn done, void *arg,

@@ -33,6 +33,7 @@
 #include "common/privs.h"
 #include "sec-mod/sec-mod.h"
 #include "sec-mod/offload.h"
+#include "sec-mod/pam-helper.h"
 #include "sec-mod/sec-mod-key.h"
 #include "sec-mod/sec-mod-cluster.h"
 #include "common/cluster-rec.h"
@@ -116,9 +117,10 @@ static int check_password_cb(void *opaque, const char *file, int fd, const char 
 	return passwd_check(file, user, password, groups, len);
 }
 
-/* After finished jobs: their done may have changed deadlines (a login
- * accepted creates a session). */
-static void after_jobs_cb(void *opaque)
+/* An answer of an authentication backend came between messages (a
+ * finished job, the PAM helper): deadlines may have changed (a login
+ * accepted creates a session, a further form waits). */
+static void changed_cb(void *opaque)
 {
 	struct smproc *p = opaque;
 
@@ -228,14 +230,15 @@ static void cluster_after_cb(void *opaque)
 }
 
 static int secmod_run(int fd, struct secmod_keys *keys, struct store *store,
-		      struct secmod_cluster *cluster)
+		      struct secmod_cluster *cluster, int pam_fd)
 {
 	struct smproc p = { .fd = fd, .keys = keys };
-	const struct secmod_ops ops = {
+	struct secmod_ops ops = {
 		.send = send_cb,
 		.check_password = check_password_cb,
 		.exec = { .submit = submit_cb, .cancel = cancel_cb, .opaque = &p },
 		.user_seed = ippool_user_seed,
+		.changed = changed_cb,
 	};
 
 	p.loop = ev_default_loop(EVFLAG_AUTO);
@@ -243,17 +246,17 @@ static int secmod_run(int fd, struct secmod_keys *keys, struct store *store,
 		log_err("sec-mod: libev: no usable backend");
 		return 1;
 	}
+	ops.exec.loop = p.loop;
 	/* password checks and other slow work run here, never on the loop
 	 * that signs the workers' handshakes */
 	p.pool = offload_new(p.loop, OFFLOAD_THREADS, OFFLOAD_MAX_QUEUED);
-	if (p.pool != NULL)
-		offload_set_after(p.pool, after_jobs_cb, &p);
 	p.core = p.pool != NULL ? secmod_new(&ops, &p) : NULL;
 	if (p.core == NULL) {
 		log_err("sec-mod: %s", p.pool == NULL ? "no offload threads" : "out of memory");
 		return 1;
 	}
 	secmod_set_store(p.core, store);
+	secmod_set_pam(p.core, pam_fd);
 	secmod_keys_start(keys, p.loop);
 	ev_io_init(&p.io, io_cb, fd, EV_READ);
 	p.io.data = &p;
@@ -276,6 +279,8 @@ static int secmod_run(int fd, struct secmod_keys *keys, struct store *store,
 	secmod_cluster_free(cluster);
 	secmod_free(p.core);
 	offload_free(p.pool);
+	if (pam_fd >= 0)
+		close(pam_fd); /* the PAM helper exits */
 	close(fd);
 	return p.exit_code;
 }
@@ -297,7 +302,7 @@ static int child_fds(int sock)
 }
 
 pid_t secmod_fork(int log_level, const char *key_path, const char *store_path, const char *user,
-		  const char *group, int *fd)
+		  const char *group, bool pam, int *fd)
 {
 	int sp[2], err;
 	pid_t pid;
@@ -320,7 +325,7 @@ pid_t secmod_fork(int log_level, const char *key_path, const char *store_path, c
 		struct store *store = NULL;
 		struct secmod_cluster *cluster = NULL;
 		sigset_t none;
-		int sock;
+		int sock, pam_fd = -1;
 
 		log_init("ocserv-modern-sm", (enum log_level)log_level);
 		close(sp[0]);
@@ -338,6 +343,10 @@ pid_t secmod_fork(int log_level, const char *key_path, const char *store_path, c
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		(void)fcntl(sock, F_SETFL, O_NONBLOCK);
 		(void)fcntl(sock, F_SETFD, FD_CLOEXEC);
+		/* the PAM helper stays root (without capabilities): forked
+		 * before the key is loaded, it never has it in its memory */
+		if (pam && pamh_fork(log_level, &pam_fd) < 0)
+			_exit(1);
 		/* only here, in sec-mod, is the private key ever loaded */
 		keys = secmod_keys_load(key_path);
 		if (keys == NULL)
@@ -358,7 +367,7 @@ pid_t secmod_fork(int log_level, const char *key_path, const char *store_path, c
 		/* no core dumps, no ptrace, no /proc/PID/mem for the workers,
 		 * which run as the same user */
 		(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-		_exit(secmod_run(sock, keys, store, cluster));
+		_exit(secmod_run(sock, keys, store, cluster, pam_fd));
 	}
 	close(sp[1]);
 	if (fcntl(sp[0], F_SETFL, O_NONBLOCK) < 0)

@@ -96,6 +96,7 @@ struct secmod {
 	struct auth_plain_cfg plain;
 	struct auth_otp_cfg otp;
 	char *otp_file;
+	struct auth_pam_cfg pam;
 	struct auth_chain *chain;	/* NULL until the first SmConfig */
 	struct sm_auth *auths;
 	size_t n_auths;
@@ -344,6 +345,7 @@ struct secmod *secmod_new(const struct secmod_ops *ops, void *opaque)
 	sm->plain = (struct auth_plain_cfg){ .passwd_file = "", .check = sm->ops.check_password,
 					     .opaque = opaque };
 	sm->otp.users_file = "";
+	sm->pam.helper_fd = -1;
 	return sm;
 }
 
@@ -423,9 +425,13 @@ static bool chain_build(struct secmod *sm, const SmConfig *c)
 	size_t n = 0;
 	bool cert_only;
 
-	if (c->passwd_file[0] != '\0')
+	if (c->has_pam && c->pam) {
+		sm->pam.gid_min = c->has_pam_gid_min ? c->pam_gid_min : 0;
+		f[n++] = (struct auth_factor){ &auth_backend_pam, &sm->pam };
+	} else if (c->passwd_file[0] != '\0') {
 		f[n++] = (struct auth_factor){ &auth_backend_plain, &sm->plain };
-	if (c->otp_file != NULL && c->otp_file[0] != '\0') {
+	}
+	if (n < AUTH_MAX_FACTORS && c->otp_file != NULL && c->otp_file[0] != '\0') {
 		otp = strdup(c->otp_file);
 		if (otp == NULL)
 			return false;
@@ -729,16 +735,26 @@ static void auth_more(struct secmod *sm, struct sm_auth *a, const struct auth_re
 	sm->ops.send(sm->opaque, IPC_SM_AUTH_REPLY, &rep.base);
 }
 
+static void auth_verdict(struct secmod *sm, struct sm_auth *a, const struct auth_result *r);
+
 /* The chain's verdict on the login of a (auth_done_fn). */
 static void on_auth_done(void *opaque, struct auth_login *l, const struct auth_result *r)
 {
 	struct sm_auth *a = opaque;
 	struct secmod *sm = a->sm;
-	uint64_t id = a->request_id;
 
 	(void)l;
 	if (!sm->in_message)
 		sm->now = sm->ops.mono_ms != NULL ? sm->ops.mono_ms(sm->opaque) : vpn_now_ms();
+	auth_verdict(sm, a, r);
+	if (!sm->in_message && sm->ops.changed != NULL)
+		sm->ops.changed(sm->opaque);
+}
+
+static void auth_verdict(struct secmod *sm, struct sm_auth *a, const struct auth_result *r)
+{
+	uint64_t id = a->request_id;
+
 	switch (r->verdict) {
 	case AUTH_CONTINUE:
 		auth_more(sm, a, r);
@@ -1390,6 +1406,11 @@ int secmod_store_open(const char *path, struct store **out)
 		return SECMOD_E_STORE;
 	}
 	return 0;
+}
+
+void secmod_set_pam(struct secmod *sm, int fd)
+{
+	sm->pam.helper_fd = fd;
 }
 
 void secmod_set_store(struct secmod *sm, struct store *st)

@@ -85,6 +85,9 @@ struct secmod_ops {
 	/* The monotonic clock, for answers that come between messages (a
 	 * finished job). NULL: vpn_now_ms(). */
 	vpn_ms_t (*mono_ms)(void *opaque);
+	/* Such an answer changed what secmod_expiry() returns (the process
+	 * updates its timer). NULL: nothing to do. */
+	void (*changed)(void *opaque);
 	/* The wall clock, Unix ms (the session store keeps absolute times).
 	 * NULL: CLOCK_REALTIME. */
 	int64_t (*wall_ms)(void *opaque);
@@ -131,6 +134,10 @@ int secmod_store_open(const char *path, struct store **out);
 /* Hand an open store to the core (before the first SmConfig, which then
  * restores its records instead of opening SmConfig.session_store). */
 void secmod_set_store(struct secmod *sm, struct store *st);
+
+/* Hand the socket to the PAM helper (pam-helper.h) to the core, before the
+ * first SmConfig; auth = pam uses it. The core does not close it. */
+void secmod_set_pam(struct secmod *sm, int fd);
 
 /* How often sec-mod writes that it is alive (a session still active in the
  * file after a crash counts as dropped then). */
@@ -231,8 +238,9 @@ void secmod_set_cluster_params(const char *auth_file, const char *gw);
  * exits with status 1 if it cannot be used). In main: returns the child's
  * PID and sets *fd to main's end of the SOCK_SEQPACKET socketpair
  * (non-blocking, close-on-exec); -errno on failure (logged). Call before
- * main creates its libev loop. */
+ * main creates its libev loop. With pam (auth = pam), the child first forks
+ * the PAM helper (pam-helper.h), before it loads the key. */
 pid_t secmod_fork(int log_level, const char *key_path, const char *store_path, const char *user,
-		  const char *group, int *fd);
+		  const char *group, bool pam, int *fd);
 
 #endif

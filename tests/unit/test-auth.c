@@ -364,7 +364,7 @@ START_TEST(test_plain_on_the_pool)
 	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
 	const struct auth_plain_cfg cfg = { .passwd_file = "/etc/x", .check = check_pw };
 	const struct auth_factor f = { &auth_backend_plain, (void *)&cfg };
-	struct auth_exec x = { submit, cancel, NULL };
+	struct auth_exec x = { submit, cancel, NULL, NULL };
 	struct auth_chain *c;
 	struct verdicts v = { .free_in_callback = true }, v2 = { 0 };
 	struct auth_info gated = info;
@@ -416,7 +416,7 @@ START_TEST(test_plain_busy)
 	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
 	const struct auth_plain_cfg cfg = { .passwd_file = "/etc/x", .check = check_pw };
 	const struct auth_factor f = { &auth_backend_plain, (void *)&cfg };
-	struct auth_exec x = { submit, cancel, NULL };
+	struct auth_exec x = { submit, cancel, NULL, NULL };
 	struct auth_chain *c;
 	struct verdicts v = { 0 };
 	struct auth_info gated = info;
