@@ -32,6 +32,29 @@ front_preconditions() {
 
 in_gw() { local n=$1; shift; ip netns exec "${GW_NS[$n]}" "$@"; }
 
+# started_when WHAT PID SECONDS CMD...: wait until CMD succeeds; the test
+# fails if process PID (WHAT) exits first or SECONDS pass.
+started_when() {
+	local what=$1 pid=$2 secs=$3 deadline
+	deadline=$(deadline_after "$secs")
+	shift 3
+	until "$@"; do
+		alive "$pid" || fatal "$what exited during startup"
+		[ "$(now_ms)" -lt "$deadline" ] || fatal "$what not ready after $(wait_s "$secs")"
+		sleep 0.05
+	done
+}
+
+# listening NS: something listens on TCP $PORT in namespace NS.
+listening() { [ -n "$(ip netns exec "$1" ss -Hltn "sport = :$PORT" 2> /dev/null)" ]; }
+
+# log_has FILE ERE LABEL: a verdict: FILE has at least one line matching ERE.
+log_has() {
+	local n
+	n=$(log_count -E "$1" "$2")
+	verdict "$3" "$([ "$n" -ge 1 ]; echo $?)" "$n line(s)"
+}
+
 # front_setup GATEWAYS: the back network and GATEWAYS gateway namespaces
 # g1, g2, ... (after it_setup).
 front_setup() {
@@ -73,11 +96,13 @@ front_setup() {
 # keeps lib.sh's names (server.conf, occtl.sock), so lib.sh's and
 # occtl-lib.sh's helpers see it as "the server".
 gw_config() {
-	local name=$1 conf
+	local name=$1 conf=$IT_WORK/server.conf
 	shift
+	# write_config writes server.conf: g1's file (its workers read it) is
+	# kept aside while another gateway's is written
+	[ "$name" != g1 ] && [ -f "$conf" ] && mv "$conf" "$IT_WORK/g1.conf.keep"
 	dtls_config "$@"
 	echo "listen-proxy-proto = true" >> "$CONFIG" || hard_error "writing $CONFIG"
-	conf=$CONFIG
 	GW_OCCTL[$name]=$IT_WORK/occtl.sock
 	if [ "$name" != g1 ]; then
 		conf=$IT_WORK/$name.conf
@@ -86,6 +111,8 @@ gw_config() {
 			-e "s|$IT_WORK/occtl.sock|${GW_OCCTL[$name]}|" \
 			-e "s|$IT_WORK/server.pid|$IT_WORK/$name.pid|" "$CONFIG" > "$conf" ||
 			hard_error "writing $conf"
+		rm -f "$CONFIG"
+		[ -f "$IT_WORK/g1.conf.keep" ] && mv "$IT_WORK/g1.conf.keep" "$CONFIG"
 	fi
 	sed -i "s|^listen-host = .*|listen-host = ${GW_IP[$name]}|" "$conf"
 	GW_CONF[$name]=$conf
@@ -94,7 +121,7 @@ gw_config() {
 # start_gateway NAME: the gateway in its namespace, logging into NAME.log
 # (g1: server.log, and SERVER_PID/SERVER_LOG name it); waits until it listens.
 start_gateway() {
-	local name=$1 log deadline
+	local name=$1 log
 	log=$IT_WORK/$name.log
 	[ "$name" = g1 ] && log=$IT_WORK/server.log
 	it_log "starting gateway $name: $SERVER_BIN -f -c ${GW_CONF[$name]}"
@@ -106,12 +133,7 @@ start_gateway() {
 		SERVER_PID=$SPAWN_PID
 		SERVER_LOG=$log
 	fi
-	deadline=$(( $(now_ms) + 15000 ))
-	until [ -n "$(in_gw "$name" ss -Hltn "sport = :$PORT" 2> /dev/null)" ]; do
-		alive "${GW_PID[$name]}" || fatal "gateway $name exited during startup"
-		[ "$(now_ms)" -lt "$deadline" ] || fatal "gateway $name not listening after 15 s"
-		sleep 0.05
-	done
+	started_when "gateway $name" "${GW_PID[$name]}" 15 listening "${GW_NS[$name]}"
 	it_log "gateway $name pid ${GW_PID[$name]} listening on ${GW_IP[$name]}:$PORT"
 }
 
@@ -120,7 +142,7 @@ start_gateway() {
 # (send-proxy-v2 plus the options given, e.g. "check inter 1s"), with a
 # configuration the test writes (never /etc/haproxy); log: haproxy.log.
 start_haproxy() {
-	local opts=() name deadline cfg=$IT_WORK/haproxy.cfg
+	local opts=() name cfg=$IT_WORK/haproxy.cfg
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do
 		opts+=("$1")
 		shift
@@ -135,6 +157,11 @@ start_haproxy() {
 			    mode tcp
 			    log global
 			    option tcplog
+			    # each connection logged when it is set up, not at its end
+			    option logasap
+			    # a connection refused by a dead server is tried on another
+			    option redispatch
+			    retries 2
 			    timeout connect 2s
 			    timeout client 1h
 			    timeout server 1h
@@ -153,12 +180,7 @@ start_haproxy() {
 	HAPROXY_LOG=$IT_WORK/haproxy.log
 	spawn_logged "$HAPROXY_LOG" /dev/null ip netns exec "$NS_S" haproxy -db -f "$cfg"
 	HAPROXY_PID=$SPAWN_PID
-	deadline=$(( $(now_ms) + 10000 ))
-	until [ -n "$(in_server ss -Hltn "sport = :$PORT" 2> /dev/null)" ]; do
-		alive "$HAPROXY_PID" || fatal "haproxy exited during startup"
-		[ "$(now_ms)" -lt "$deadline" ] || fatal "haproxy not listening after 10 s"
-		sleep 0.05
-	done
+	started_when haproxy "$HAPROXY_PID" 10 listening "$NS_S"
 	it_log "haproxy pid $HAPROXY_PID on $SERVER_IP:$PORT -> $*"
 }
 
@@ -192,4 +214,70 @@ proxysend() {
 # (the first packet of each flow; the rest follow its conntrack entry).
 front_udp_packets() {
 	in_server nft list table ip ocsm_front | sed -n 's/.*counter packets \([0-9]*\) .*/\1/p'
+}
+
+# --- the shared session store ------------------------------------------------
+
+REDIS_NS=
+REDIS_IP=$BACK_NET.9
+REDIS_PORT=6390
+REDIS_PID=
+REDIS_USER=ocsm
+
+# start_redis: redis-server in a namespace of its own on the back network
+# ($REDIS_IP:$REDIS_PORT), without persistence, with the ACL of
+# doc/cluster.md (user $REDIS_USER, the default user off); the credentials in
+# $IT_WORK/redis.auth (session-store-auth-file). Log: redis.log.
+start_redis() {
+	local pw
+	command -v redis-server > /dev/null 2>&1 || skip "redis-server not found (apt-get install redis-server)"
+	REDIS_NS=ocsm-r-$$
+	ip netns add "$REDIS_NS" || hard_error "netns add $REDIS_NS"
+	IT_NETNS+=("$REDIS_NS")
+	no_ipv6 "$REDIS_NS"
+	ip link add eth0 netns "$REDIS_NS" type veth peer name rveth netns "$NS_S" ||
+		hard_error "veth for $REDIS_NS"
+	ip -n "$NS_S" link set rveth master br1 up || hard_error "rveth up"
+	ip -n "$REDIS_NS" link set lo up || hard_error "$REDIS_NS: lo"
+	ip -n "$REDIS_NS" addr add "$REDIS_IP/24" dev eth0 || hard_error "$REDIS_NS: address"
+	ip -n "$REDIS_NS" link set eth0 up || hard_error "$REDIS_NS: eth0 up"
+	pw=$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')
+	printf '%s %s\n' "$REDIS_USER" "$pw" > "$IT_WORK/redis.auth"
+	chmod 640 "$IT_WORK/redis.auth"
+	chgrp nogroup "$IT_WORK/redis.auth" 2> /dev/null || true
+	mkdir -p "$IT_WORK/redis"
+	cat > "$IT_WORK/redis.conf" <<-EOF || hard_error "writing redis.conf"
+		bind $REDIS_IP
+		port $REDIS_PORT
+		daemonize no
+		save ""
+		appendonly no
+		dir $IT_WORK/redis
+		user default off
+		$(redis_acl_line "$pw")
+	EOF
+	spawn_logged "$IT_WORK/redis.log" /dev/null ip netns exec "$REDIS_NS" \
+		redis-server "$IT_WORK/redis.conf"
+	REDIS_PID=$SPAWN_PID
+	started_when redis-server "$REDIS_PID" 10 redis_answers
+	it_log "redis-server pid $REDIS_PID on $REDIS_IP:$REDIS_PORT (user $REDIS_USER)"
+}
+
+# redis_acl_line PASSWORD: the ACL user of doc/cluster.md: its own keys
+# (ocsm:*, and the empty key name its scripts get for "no address") and
+# channels (ocsm:*), and only the commands the gateways send, their scripts'
+# calls included (Redis checks those against the same user); PING and SCAN
+# for this harness.
+redis_acl_line() {
+	echo "user $REDIS_USER on >$1 resetkeys ~ocsm:* ~ resetchannels &ocsm:* -@all" \
+		"+auth +select +script|load +evalsha +publish +subscribe" \
+		"+get +set +del +hget +hset +hgetall +pexpireat +ping +scan"
+}
+
+redis_answers() { [ "$(redis_cli PING 2> /dev/null)" = PONG ]; }
+
+# redis_cli ARGS...: redis-cli as the gateways' user.
+redis_cli() {
+	ip netns exec "$REDIS_NS" env REDISCLI_AUTH="$(cut -d' ' -f2 "$IT_WORK/redis.auth")" \
+		redis-cli -h "$REDIS_IP" -p "$REDIS_PORT" --user "$REDIS_USER" --no-auth-warning "$@"
 }

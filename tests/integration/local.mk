@@ -94,7 +94,8 @@ INTEGRATION_TESTS += \
 # the cluster front (doc/cluster.md)
 INTEGRATION_TESTS += \
 	tests/integration/test-proxy-haproxy.sh \
-	tests/integration/test-proxy-dtls.sh
+	tests/integration/test-proxy-dtls.sh \
+	tests/integration/test-cluster-haproxy.sh
 
 if ENABLE_INTEGRATION
 TESTS += $(INTEGRATION_TESTS)
