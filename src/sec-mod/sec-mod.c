@@ -1671,8 +1671,8 @@ static void cluster_open(struct secmod *sm, const SmOpenRequest *r, struct secmo
 			open_lease(sm, o, s, now);
 		return;
 	}
-	if (cookie_hash(r->cookie, o->hash) < 0)
-		open_end(sm, o, NULL, false, now);
+	if (!cookie_is_wellformed(r->cookie) || cookie_hash(r->cookie, o->hash) < 0)
+		open_end(sm, o, NULL, false, now); /* no use asking the store */
 	else if (sm->cl->claim(sm->cl_b, o->hash, o->id) < 0)
 		open_end(sm, o, NULL, true, now);
 }

@@ -40,6 +40,7 @@ UNIT_TESTS += \
 	tests/unit/test-auth \
 	tests/unit/test-store \
 	tests/unit/test-cluster-rec \
+	tests/unit/test-secmod-cluster \
 	tests/unit/test-secmod-key \
 	tests/unit/test-connect-reply \
 	tests/unit/test-worker-reply \
