@@ -62,7 +62,7 @@ static void send_cb(void *opaque, enum ipc_type type, const ProtobufCMessage *ms
 	(*(size_t *)opaque)++;
 }
 
-static int check_pw(void *opaque, const char *file, const char *user, const char *pw,
+static int check_pw(void *opaque, const char *file, int fd, const char *user, const char *pw,
 		    char *groups, size_t len)
 {
 	if (strcmp(user, "x") == 0)
