@@ -247,11 +247,24 @@ static void tunnel_detached(struct server *srv, struct worker_proc *w, enum vpn_
 
 static void open_continue(struct server *srv, uint64_t serial, pid_t worker_pid, bool ok);
 
+/* The IPV6_* of the scripts, when m has an IPv6 lease (buffers of
+ * INET6_ADDRSTRLEN). */
+static void script_ipv6(const struct server *srv, const struct main_lease *m,
+			struct script_info *in, char *ip6, char *local6)
+{
+	in->ipv6_prefix = main_lease6_text(srv, m, ip6, local6);
+	if (in->ipv6_prefix != 0) {
+		in->ipv6_remote = ip6;
+		in->ipv6_local = local6;
+	}
+}
+
 /* The session's connect-script for w's CONNECT (main-script.h). */
 static int run_connect_script(struct server *srv, struct worker_proc *w,
 			      const struct secmod_session *s, const struct main_lease *m)
 {
 	char ip[INET_ADDRSTRLEN], local[INET_ADDRSTRLEN];
+	char ip6[INET6_ADDRSTRLEN], local6[INET6_ADDRSTRLEN];
 	struct in_addr l = ippool_server_addr(&srv->pool);
 	struct config_session_lists lists;
 	struct script_info in = {
@@ -266,6 +279,7 @@ static int run_connect_script(struct server *srv, struct worker_proc *w,
 	config_session_lists(&srv->cfg, &m->group_cfg, &m->user_cfg, &lists);
 	inet_ntop(AF_INET, &m->ipv4, ip, sizeof(ip));
 	inet_ntop(AF_INET, &l, local, sizeof(local));
+	script_ipv6(srv, m, &in, ip6, local6);
 	env = script_env_build(&in);
 	if (env == NULL)
 		return -ENOMEM;
@@ -280,6 +294,7 @@ static void run_disconnect_script(struct server *srv, const struct main_lease *m
 				  const struct secmod_session *s, uint64_t bytes_in, uint64_t bytes_out)
 {
 	char ip[INET_ADDRSTRLEN], local[INET_ADDRSTRLEN];
+	char ip6[INET6_ADDRSTRLEN], local6[INET6_ADDRSTRLEN];
 	struct in_addr l = ippool_server_addr(&srv->pool);
 	vpn_ms_t now = vpn_now_ms();
 	struct config_session_lists lists;
@@ -302,6 +317,7 @@ static void run_disconnect_script(struct server *srv, const struct main_lease *m
 	config_session_lists(&srv->cfg, &m->group_cfg, &m->user_cfg, &lists);
 	inet_ntop(AF_INET, &m->ipv4, ip, sizeof(ip));
 	inet_ntop(AF_INET, &l, local, sizeof(local));
+	script_ipv6(srv, m, &in, ip6, local6);
 	env = script_env_build(&in);
 	if (env == NULL) {
 		log_err("disconnect-script of session %.*s: out of memory",

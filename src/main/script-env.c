@@ -124,6 +124,11 @@ static void build(struct env_builder *b, const struct script_info *in)
 	var(b, "REMOTE_HOSTNAME", in->remote_hostname);
 	var(b, "IP_LOCAL", in->ip_local);
 	var(b, "IP_REMOTE", in->ip_remote);
+	if (in->ipv6_remote != NULL) {
+		var(b, "IPV6_LOCAL", in->ipv6_local);
+		var(b, "IPV6_REMOTE", in->ipv6_remote);
+		var_u64(b, "IPV6_PREFIX", in->ipv6_prefix);
+	}
 	var_u64(b, "ID", in->id);
 	var(b, "SESSION_ID", in->session_id);
 	if (l == NULL) {

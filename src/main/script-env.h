@@ -35,7 +35,9 @@
  *                      session-timeout, idle-timeout, superseded, ...)
  *   SESSION_RESUMES    disconnect only: how often it was resumed
  *
- * IPV6_LOCAL, IPV6_REMOTE and IPV6_PREFIX are not set: no IPv6 pool yet.
+ *   IPV6_LOCAL, IPV6_REMOTE, IPV6_PREFIX  only for a session with an IPv6
+ *                    lease (ipv6-network): the server's and the client's
+ *                    IPv6 addresses and the client's prefix length
  */
 
 #include <stdbool.h>
@@ -54,6 +56,9 @@ struct script_info {
 	const char *remote_hostname;	/* NULL: "" */
 	const char *ip_local;
 	const char *ip_remote;
+	const char *ipv6_local;		/* NULL: no IPv6 lease, the IPV6_* are not set */
+	const char *ipv6_remote;
+	unsigned ipv6_prefix;
 	uint64_t id;
 	const char *session_id;
 	const struct config *cfg;	/* routes, no-routes, dns; NULL: none */

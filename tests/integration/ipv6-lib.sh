@@ -55,7 +55,13 @@ ipv6_setup() {
 # ipv6_config [NAME=VALUE ...] [-- "key = value" ...]: dtls_config with an
 # IPv6 pool ($VPN6_NET) and the listen-host line removed (both families).
 ipv6_config() {
-	dtls_config "$@" -- "ipv6-network = $VPN6_NET"
+	local subst=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		subst+=("$1")
+		shift
+	done
+	[ "${1:-}" = -- ] && shift
+	dtls_config "${subst[@]}" -- "ipv6-network = $VPN6_NET" "$@"
 	sed -i '/^listen-host = /d' "$CONFIG" || hard_error "writing $CONFIG"
 }
 

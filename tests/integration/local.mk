@@ -18,6 +18,8 @@ INTEGRATION_TESTS += \
 	tests/integration/test-ipv6-tunnel.sh \
 	tests/integration/test-ipv6-transport.sh \
 	tests/integration/test-ipv6-idle.sh \
+	tests/integration/test-ipv6-restart.sh \
+	tests/integration/test-ipv6-bypass.sh \
 	tests/integration/test-restrict-routes.sh \
 	tests/integration/test-restrict-ports.sh \
 	tests/integration/test-rate-limit.sh \

@@ -6,8 +6,10 @@
 # IPv6 address), logs in, and gets DTLS over IPv6; main routes its
 # ClientHello from an IPv6 source to its worker. Its tunnel carries IPv4 and
 # IPv6. c2 reaches the same server over IPv4 at the same time.
-# occtl-modern shows c1's IPv6 source address and its VPN IPv6 address, and
-# a wrong password from an IPv6 source is banned by that address.
+# c1's packets from an IPv6 source other than its address are dropped and
+# counted. occtl-modern shows c1's IPv6 source address and its VPN IPv6
+# address, and a wrong password from an IPv6 source is banned by that
+# address.
 . "$(dirname "$0")/occtl-lib.sh"
 . "$(dirname "$0")/ipv6-lib.sh"
 
@@ -37,6 +39,14 @@ verdict "c1: IPv6 through the tunnel, DTLS over IPv6" $? "$PING_RESULT"
 ping_ok c1 5
 verdict "c1: IPv4 through the tunnel, DTLS over IPv6" $? "$PING_RESULT"
 
+# an IPv6 source that is not c1's address: dropped and counted by the worker
+fake6=fd00:77::dead
+in_client c1 ip -6 addr add "$fake6/128" dev tun0 nodad || hard_error "ip addr add $fake6 on c1's tun0"
+in_client c1 timeout 20 ping -6 -n -c 5 -i 0.2 -W 1 -I "$fake6" "$SERVER_VPN_IP6" \
+	>> "$IT_WORK/spoof-ping.log" 2>&1
+read -r tx rx <<< "$(ping_summary "$IT_WORK/spoof-ping.log")"
+expect_eq "IPv6 pings from $fake6 answered (of ${tx:-0})" "${rx:-0}" 0
+
 connect_client c2
 ping_ok c2 3
 verdict "c2 over IPv4 on the same server" $? "$PING_RESULT"
@@ -48,6 +58,9 @@ expect_eq "occtl: c2's remote address" \
 	"$(jget "[u['Remote IP'] for u in d if u.get('IPv4') == '${CLI_VPNIP[c2]}'][0]")" "${CLI_IP[c2]}"
 expect_eq "occtl: c1's VPN IPv6 address" \
 	"$(jget "[u.get('IPv6', '') for u in d if u.get('IPv4') == '${CLI_VPNIP[c1]}'][0]")" "${CLI_VPNIP6[c1]}"
+occtl_json show user "$TEST_USER" || fatal "occtl show user failed"
+expect_eq "occtl: c1's Spoofed packets (the IPv6 ones from $fake6)" \
+	"$(jget "[u['Spoofed packets'] for u in d if u.get('IPv4') == '${CLI_VPNIP[c1]}'][0]")" 5
 
 # A wrong password from c1's IPv6 address, twice (10 points each, ban at
 # 20): that address is banned, c2's IPv4 is not.

@@ -3,8 +3,9 @@
 #
 # IPv6 inside the tunnel (ipv6-network, doc/config-reference.md): a
 # dual-stack openconnect client gets an IPv6 address from the pool
-# (X-CSTP-Address-IP6: ADDR/128, since it sends X-CSTP-Full-IPv6-Capability)
-# and X-CSTP-Client-Bypass-Protocol: false; the server's tun device carries
+# (X-CSTP-Address-IP6: ADDR/128, since it sends X-CSTP-Full-IPv6-Capability),
+# its IPv6 routes and DNS server, and X-CSTP-Client-Bypass-Protocol: false
+# (the connect-script gets IPV6_REMOTE, IPV6_PREFIX and IPV6_LOCAL); the server's tun device carries
 # fd00:77::1 and the route to the client's address; IPv6 pings go through
 # the tunnel both ways, over DTLS (c1) and over TLS with DTLS off (c2). Then
 # c1's network is cut until the server's DPD ends its tunnel (the session
@@ -17,7 +18,11 @@
 D=3
 CUT=12
 ipv6_setup 2
-ipv6_config DPD=$D KEEPALIVE=30 COOKIE_TIMEOUT=120
+ipv6_config DPD=$D KEEPALIVE=30 COOKIE_TIMEOUT=120 -- "dns = fd00:77::53" "dns = 192.168.77.53" \
+	"route = 192.168.77.0/24" "route = fd00:77::/64" "route = fd00:99::/48" \
+	"connect-script = $IT_WORK/connect.sh"
+printf '#!/bin/sh\nenv > "%s/connect.env.$$"\n' "$IT_WORK" > "$IT_WORK/connect.sh"
+chmod 755 "$IT_WORK/connect.sh"
 start_server
 
 connect_dtls_client c1 --reconnect-timeout 120
@@ -29,6 +34,19 @@ expect_eq "X-CSTP-Address-IP6 as c1 saw it" "$(cstp_option c1 X-CSTP-Address-IP6
 case ${CLI_VPNIP6[c1]} in fd00:77::*) ok=0 ;; *) ok=1 ;; esac
 verdict "c1's IPv6 address is from ipv6-network $VPN6_NET" $ok "${CLI_VPNIP6[c1]}"
 expect_eq "X-CSTP-Client-Bypass-Protocol" "$(cstp_option c1 X-CSTP-Client-Bypass-Protocol)" false
+expect_eq "IPv6 routes as X-CSTP-Split-Include-IP6 (CISCO_IPV6_SPLIT_INC_*)" \
+	"$(awk -F= '/^CISCO_IPV6_SPLIT_INC_[0-9]+_(ADDR|MASKLEN)=/ { split($1, k, "_");
+		if ($1 ~ /ADDR$/) a[k[5]] = $2; else m[k[5]] = $2 }
+		END { for (i = 0; i in a; i++) print a[i] "/" m[i] }' "${CLI_ENV[c1]}" | sort | paste -sd' ')" \
+	"fd00:77::/64 fd00:99::/48"
+expect_eq "IPv4 routes still as X-CSTP-Split-Include" \
+	"$(sed -n 's/^X-CSTP-Split-Include=//p' "${CLI_ENV[c1]}.cstp" | paste -sd' ')" "192.168.77.0/255.255.255.0"
+expect_eq "IPv6 and IPv4 DNS servers as X-CSTP-DNS" \
+	"$(sed -n 's/^X-CSTP-DNS=//p' "${CLI_ENV[c1]}.cstp" | paste -sd' ')" "fd00:77::53 192.168.77.53"
+cenv=$(grep -lF "IP_REMOTE=${CLI_VPNIP[c1]}" "$IT_WORK"/connect.env.* | head -n 1)
+expect_eq "connect-script: IPV6_REMOTE IPV6_PREFIX IPV6_LOCAL" \
+	"$(for v in IPV6_REMOTE IPV6_PREFIX IPV6_LOCAL; do sed -n "s/^$v=//p" "$cenv"; done | paste -sd' ')" \
+	"${CLI_VPNIP6[c1]} 128 $SERVER_VPN_IP6"
 dev=$(server_dev_of "${CLI_VPNIP[c1]}")
 line=$(in_server ip -o -6 addr show dev "${dev%/*}" scope global 2> /dev/null | head -n 1)
 ok=1; [[ $line == *"inet6 $SERVER_VPN_IP6/128 "* ]] && ok=0

@@ -81,6 +81,18 @@ START_TEST(test_connect)
 	ck_assert_ptr_null(script_env_get(env, "DISCONNECT_REASON"));
 	/* no prefix confusion: "ID" is not "IP_REAL" */
 	ck_assert_ptr_null(script_env_get(env, "IP"));
+	/* no IPv6 lease: no IPV6_* */
+	ck_assert_ptr_null(script_env_get(env, "IPV6_REMOTE"));
+	ck_assert_ptr_null(script_env_get(env, "IPV6_PREFIX"));
+	free(env);
+	in.ipv6_local = "fd00:77::1";
+	in.ipv6_remote = "fd00:77::2a";
+	in.ipv6_prefix = 128;
+	env = script_env_build(&in);
+	ck_assert_ptr_nonnull(env);
+	ck_assert_str_eq(script_env_get(env, "IPV6_LOCAL"), "fd00:77::1");
+	ck_assert_str_eq(script_env_get(env, "IPV6_REMOTE"), "fd00:77::2a");
+	ck_assert_str_eq(script_env_get(env, "IPV6_PREFIX"), "128");
 	free(env);
 }
 END_TEST
