@@ -104,17 +104,22 @@ server_tun_of() {
 # fails its handshake at once and retries only 60 s later), the client's
 # datagrams leave and vanish, as with a firewall on the path (doc/spec/interop.md
 # §9.7: drop, never reject).
-udp_blackhole_on() {
+udp_blackhole_on() { wire_blackhole_on "$1" udp; }
+udp_blackhole_off() { wire_blackhole_off "$1" udp; }
+
+# wire_blackhole_on NAME PROTO / wire_blackhole_off NAME PROTO: the same for
+# PROTO (udp: DTLS, tcp: TLS) to and from the server's $PORT.
+wire_blackhole_on() {
 	in_client "$1" nft -f - <<-EOF || hard_error "nft in ${CLI_NS[$1]}"
-		table netdev ocsm_udp {
-			chain in { type filter hook ingress device eth0 priority 0; policy accept; ip saddr $SERVER_IP udp sport $PORT drop; }
-			chain out { type filter hook egress device eth0 priority 0; policy accept; ip daddr $SERVER_IP udp dport $PORT drop; }
+		table netdev ocsm_$2 {
+			chain in { type filter hook ingress device eth0 priority 0; policy accept; ip saddr $SERVER_IP $2 sport $PORT drop; }
+			chain out { type filter hook egress device eth0 priority 0; policy accept; ip daddr $SERVER_IP $2 dport $PORT drop; }
 		}
 	EOF
 }
 
-udp_blackhole_off() {
-	in_client "$1" nft delete table netdev ocsm_udp || hard_error "nft in ${CLI_NS[$1]}"
+wire_blackhole_off() {
+	in_client "$1" nft delete table netdev "ocsm_$2" || hard_error "nft in ${CLI_NS[$1]}"
 }
 
 # dtls_option NAME HEADER: an X-DTLS-* header of the CONNECT reply as NAME's
