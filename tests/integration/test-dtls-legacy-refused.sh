@@ -9,7 +9,8 @@
 # carries an ICMP echo over TLS. The secret never reaches the log. From c2,
 # openconnect 9.01 offering only DES-CBC3-SHA (which we do not accept) gets
 # no DTLS and pings over TLS; with dtls-legacy = false and dtls-psk = false
-# (after a reload), openconnect gets no DTLS either.
+# (after a reload), openconnect gets no DTLS either, until
+# cisco-client-compat = true (which implies dtls-legacy) brings legacy back.
 . "$(dirname "$0")/dtls-lib.sh"
 
 PY=/usr/bin/python3
@@ -87,5 +88,20 @@ grep -qE 'tunnel up: .*client=10\.77\.0\.3 .*dtls=off \(disabled\)' "$SERVER_LOG
 verdict "server: DTLS disabled by the configuration" $?
 ping_ok c2 5
 verdict "both modes off: ping over TLS" $? "$PING_RESULT"
+kill -TERM "${CLI_PID[c2]}"
+wait_exit "${CLI_PID[c2]}" 10 || verdict "client c2 exits after SIGTERM" 1
+
+# cisco-client-compat = true implies dtls-legacy = true.
+echo "cisco-client-compat = true" >> "$CONFIG"
+kill -HUP "$SERVER_PID"
+wait_log "$SERVER_LOG" 'reload: cisco-client-compat false -> true' 1 5
+verdict "reload: cisco-client-compat logged" $?
+CLI_COOKIE[c2]=
+connect_dtls_client c2
+line=$(grep -F 'Established DTLS connection' "${CLI_LOG[c2]}" | head -n 1)
+ok=1; [[ $line == *'(DTLS1.2)-(ECDHE-RSA)-(AES-256-GCM)'* ]] && ok=0
+verdict "cisco-client-compat with dtls-legacy = false: legacy DTLS" $ok "${line#*Established }"
+ping_ok c2 5
+verdict "cisco-client-compat: ping" $? "$PING_RESULT"
 alive "$SERVER_PID"
 verdict "server still running" $?
