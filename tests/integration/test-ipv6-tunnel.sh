@@ -5,7 +5,8 @@
 # dual-stack openconnect client gets an IPv6 address from the pool
 # (X-CSTP-Address-IP6: ADDR/128, since it sends X-CSTP-Full-IPv6-Capability),
 # its IPv6 routes and DNS server, and X-CSTP-Client-Bypass-Protocol: false
-# (the connect-script gets IPV6_REMOTE, IPV6_PREFIX and IPV6_LOCAL); the server's tun device carries
+# (the connect-script gets IPV6_REMOTE, IPV6_PREFIX and IPV6_LOCAL), and
+# restrict-user-to-routes drops an IPv6 destination outside the routes; the server's tun device carries
 # fd00:77::1 and the route to the client's address; IPv6 pings go through
 # the tunnel both ways, over DTLS (c1) and over TLS with DTLS off (c2). Then
 # c1's network is cut until the server's DPD ends its tunnel (the session
@@ -13,14 +14,16 @@
 # process reconnects with its cookie, which it only accepts with the same
 # IPv6 address (doc/spec/interop.md §5.4: "Reconnect gave different IPv6
 # address" would make it exit), and IPv6 goes through again.
+. "$(dirname "$0")/occtl-lib.sh"
 . "$(dirname "$0")/ipv6-lib.sh"
 
 D=3
 CUT=12
+occtl_preconditions
 ipv6_setup 2
 ipv6_config DPD=$D KEEPALIVE=30 COOKIE_TIMEOUT=120 -- "dns = fd00:77::53" "dns = 192.168.77.53" \
 	"route = 192.168.77.0/24" "route = fd00:77::/64" "route = fd00:99::/48" \
-	"connect-script = $IT_WORK/connect.sh"
+	"connect-script = $IT_WORK/connect.sh" "restrict-user-to-routes = true"
 printf '#!/bin/sh\nenv > "%s/connect.env.$$"\n' "$IT_WORK" > "$IT_WORK/connect.sh"
 chmod 755 "$IT_WORK/connect.sh"
 start_server
@@ -69,6 +72,21 @@ ping6_ok c2 5
 verdict "c2 -> server: IPv6 ping through the tunnel (TLS, no DTLS)" $? "$PING_RESULT"
 ping6_ok c2 5 from-server
 verdict "server -> c2: IPv6 ping through the tunnel (TLS, no DTLS)" $? "$PING_RESULT"
+
+# restrict-user-to-routes: an IPv6 destination outside the routes is dropped
+# (c2's kernel's own MLD reports to ff02::16 are outside them too: the
+# count is read before and after)
+restricted() {
+	occtl -j show users > /dev/null
+	jget "[u['Restricted packets'] for u in d if u.get('IPv4') == '${CLI_VPNIP[c2]}'][0]"
+}
+in_client c2 ip -6 route add fd00:98::/64 dev tun0 || hard_error "c2: route to fd00:98::/64"
+r0=$(restricted)
+in_client c2 timeout 10 ping -6 -n -c 3 -i 0.2 -W 1 fd00:98::1 >> "$IT_WORK/restrict-ping.log" 2>&1
+r1=$(restricted)
+ok=1; [ "$((r1 - r0))" -ge 3 ] && ok=0
+verdict "c2's 3 IPv6 pings to fd00:98::1 (outside the routes) dropped by restrict-user-to-routes" $ok \
+	"Restricted packets $r0 -> $r1"
 
 # The cut: the session waits to resume with both addresses kept.
 ip6=${CLI_VPNIP6[c1]}
