@@ -1,7 +1,7 @@
 # doc/: documentation for administrators and packagers, the man pages and
 # the systemd unit.
 dist_doc_DATA += doc/liveness.md doc/sessions.md doc/liveness-library.md doc/session-store.md \
-	doc/security.md doc/cluster.md \
+	doc/security.md doc/cluster.md doc/radius.md \
 	doc/metrics.md doc/grafana-dashboard.json
 dist_man_MANS += doc/ocserv-modern.8
 # The normative specification the code cites (doc/spec/<file> §N).

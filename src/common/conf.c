@@ -66,11 +66,11 @@ struct key_def {
 	key_write_fn *write;  /* KEY_SPECIAL only */
 };
 
-static key_parse_fn parse_auth, parse_enable_auth, check_oid, parse_device, parse_ipv4_network, parse_ipv4_netmask,
+static key_parse_fn parse_auth, parse_acct, parse_enable_auth, check_oid, parse_device, parse_ipv4_network, parse_ipv4_netmask,
 	parse_ipv6_network, parse_ipv6_prefix,
 	parse_dns, parse_split_dns, parse_select_group, parse_route, parse_rekey_method, parse_socket_mode, parse_metrics_listen,
 	check_tls_priorities, check_session_store, check_gateway_id, check_ports;
-static key_write_fn write_auth, write_enable_auth, write_device, write_ipv4_network, write_ipv4_netmask, write_dns,
+static key_write_fn write_auth, write_acct, write_enable_auth, write_device, write_ipv4_network, write_ipv4_netmask, write_dns,
 	write_ipv6_network, write_nothing,
 	write_strings, write_route, write_rekey_method, write_socket_mode, write_metrics_listen;
 
@@ -105,7 +105,10 @@ static key_write_fn write_auth, write_enable_auth, write_device, write_ipv4_netw
  */
 static const struct key_def keys[] = {
 	SPECIAL("auth", NULL, true, false, 0,
-		"plain[passwd=FILE,otp=FILE], pam[gid-min=N], certificate", parse_auth, write_auth),
+		"plain[passwd=FILE,otp=FILE], pam[gid-min=N], certificate, "
+		"radius[config=FILE,groupconfig=BOOL,nas-identifier=NAME]", parse_auth, write_auth),
+	SPECIAL("acct", NULL, false, false, 0, "radius[config=FILE]; unset: no accounting",
+		parse_acct, write_acct),
 	SPECIAL("enable-auth", NULL, false, false, 0, "certificate; unset: none",
 		parse_enable_auth, write_enable_auth),
 	STR("ca-cert", NULL, ca_cert, false, PATH_MAX, "file name; unset: none"),
@@ -244,7 +247,7 @@ static const struct key_def keys[] = {
  * plus the accounting/RADIUS, camouflage and renamed ones.
  */
 static const char *const ocserv_only[] = {
-	"acct", "udp-listen-host", "listen-host-is-dyndns", "listen-netns",
+	"udp-listen-host", "listen-host-is-dyndns", "listen-netns",
 	"listen-clear-file", "dh-params",
 	"pin-file", "srk-pin-file", "key-pin", "srk-pin", "ocsp-response", "compression",
 	"no-compress-limit", "server-stats-reset-time", "stats-report-time",
@@ -384,6 +387,18 @@ static bool parse_uint(const char *s, uint32_t max, uint32_t *out)
 }
 
 /* All digits (a number that may be too large), for a better message. */
+/* true/false, yes/no (any case), 1/0: 0, else -EINVAL. */
+static int parse_bool_text(const char *v, bool *out)
+{
+	if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcmp(v, "1"))
+		*out = true;
+	else if (!strcasecmp(v, "false") || !strcasecmp(v, "no") || !strcmp(v, "0"))
+		*out = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 static bool all_digits(const char *s)
 {
 	if (!*s)
@@ -397,6 +412,20 @@ static bool all_digits(const char *s)
 static uint32_t prefix_to_mask(unsigned prefix)
 {
 	return prefix ? htonl(0xffffffffu << (32 - prefix)) : 0;
+}
+
+void config_route_ipv4(struct in_addr net, unsigned prefix, struct config_route *out)
+{
+	struct in_addr m = { .s_addr = prefix_to_mask(prefix > 32 ? 32 : prefix) };
+	char a[INET_ADDRSTRLEN], mk[INET_ADDRSTRLEN];
+
+	memset(out, 0, sizeof(*out));
+	out->family = AF_INET;
+	out->prefix = prefix > 32 ? 32 : prefix;
+	out->net.v4.s_addr = net.s_addr & m.s_addr;
+	inet_ntop(AF_INET, &out->net.v4, a, sizeof(a));
+	inet_ntop(AF_INET, &m, mk, sizeof(mk));
+	snprintf(out->text, sizeof(out->text), "%s/%s", a, mk);
 }
 
 /* Prefix length of a contiguous dotted netmask, or -1. */
@@ -488,11 +517,7 @@ static int parse_generic(struct parser *p, const struct key_def *k, const char *
 			*(uint32_t *)field(p->cfg, k) = n;
 		return 0;
 	case KEY_BOOL:
-		if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcmp(v, "1"))
-			*(bool *)field(p->cfg, k) = true;
-		else if (!strcasecmp(v, "false") || !strcasecmp(v, "no") || !strcmp(v, "0"))
-			*(bool *)field(p->cfg, k) = false;
-		else
+		if (parse_bool_text(v, (bool *)field(p->cfg, k)))
 			return perr(p, name, "%s = %s: not a boolean (expected true/false, yes/no or 1/0)%s",
 				    name, v,
 				    strchr(v, '#') ? "; '#' starts a comment only at the "
@@ -562,7 +587,8 @@ static char *method_opts(struct parser *p, const char *name, const char *v, cons
 /* A second auth line: ocserv ANDs several, we take one method. */
 static int auth_twice(struct parser *p, const struct key_def *k)
 {
-	if ((p->cfg->auth_passwd_file || p->cfg->auth_otp_file || p->cfg->auth_pam) && p->line)
+	if ((p->cfg->auth_passwd_file || p->cfg->auth_otp_file || p->cfg->auth_pam ||
+	     p->cfg->auth_radius_config) && p->line)
 		return perr(p, k->info.name, "auth given twice (first at line %u); only one method "
 			    "is supported", p->seen[key_index(k)]);
 	return 0;
@@ -609,8 +635,112 @@ static int parse_auth_certificate(struct parser *p, const struct key_def *k)
 	return 0;
 }
 
+/* The options of radius[...] (auth, or acct when out->groupconfig is NULL):
+ * config=FILE (required), and for auth groupconfig=BOOL and
+ * nas-identifier=NAME. */
+struct radius_opts {
+	char *config, *nas_id;
+	bool *groupconfig;
+};
+
+static int radius_opt(struct parser *p, const char *name, const char *v, char *o,
+		      struct radius_opts *out)
+{
+	char *eq = strchr(o, '=');
+	size_t klen = eq ? (size_t)(eq - o) : strlen(o);
+	char **dst = NULL;
+
+	if (!eq || !eq[1])
+		return perr(p, name, "%s = %s: option '%s' needs a value (NAME=VALUE)", name, v, o);
+	if (klen == 6 && !strncmp(o, "config", 6))
+		dst = &out->config;
+	else if (out->groupconfig && klen == 14 && !strncmp(o, "nas-identifier", 14))
+		dst = &out->nas_id;
+	else if (out->groupconfig && klen == 11 && !strncmp(o, "groupconfig", 11)) {
+		bool b;
+
+		if (parse_bool_text(eq + 1, &b))
+			return perr(p, name, "%s = %s: groupconfig: expected true or false", name, v);
+		*out->groupconfig = b;
+		return 0;
+	}
+	if (!dst)
+		return perr(p, name, "%s = %s: option '%.*s' of radius is not supported (%s)", name, v,
+			    (int)klen, o, out->groupconfig ? "config, groupconfig, nas-identifier"
+							   : "config");
+	if (*dst)
+		return perr(p, name, "%s = %s: '%.*s' given twice", name, v, (int)klen, o);
+	if (strlen(eq + 1) > PATH_MAX)
+		return perr(p, name, "%s: '%.*s' longer than %d bytes", name, (int)klen, o, PATH_MAX);
+	*dst = strdup(eq + 1);
+	return *dst ? 0 : perr(p, name, "out of memory");
+}
+
+static int parse_radius_opts(struct parser *p, const char *name, const char *v,
+			     const char *open, struct radius_opts *out)
+{
+	char *opts, *save = NULL;
+	int r = 0;
+
+	if (!open || v[strlen(v) - 1] != ']')
+		return perr(p, name, "%s = %s: expected radius[config=FILE%s]", name, v,
+			    out->groupconfig ? ",..." : "");
+	opts = strndup(open + 1, strlen(open + 1) - 1);
+	if (!opts)
+		return perr(p, name, "out of memory");
+	for (char *o = strtok_r(opts, ",", &save); o && !r; o = strtok_r(NULL, ",", &save))
+		r = radius_opt(p, name, v, o, out);
+	free(opts);
+	if (!r && !out->config)
+		r = perr(p, name, "%s = %s: radius needs its radcli configuration: config=FILE", name, v);
+	if (r) {
+		free(out->config);
+		free(out->nas_id);
+		out->config = out->nas_id = NULL;
+	}
+	return r;
+}
+
+static int parse_auth_radius(struct parser *p, const struct key_def *k, const char *v,
+			     const char *open)
+{
+	struct config *c = p->cfg;
+	bool groupconfig = false;
+	struct radius_opts o = { .groupconfig = &groupconfig };
+
+	if (auth_twice(p, k) || parse_radius_opts(p, k->info.name, v, open, &o))
+		return -EINVAL;
+	c->auth_radius_config = o.config;
+	c->auth_radius_nas_id = o.nas_id;
+	c->auth_radius_groupconfig = groupconfig;
+	return 0;
+}
+
+static int parse_acct(struct parser *p, const struct key_def *k, const char *v)
+{
+	const char *open = strchr(v, '[');
+	struct radius_opts o = { 0 };
+
+	if (!open || open - v != 6 || strncmp(v, "radius", 6))
+		return perr(p, k->info.name, "acct = %s: method not supported; the only method is "
+			    "radius[config=FILE]", v);
+	if (parse_radius_opts(p, k->info.name, v, open, &o))
+		return -EINVAL;
+	free(p->cfg->acct_radius_config);
+	p->cfg->acct_radius_config = o.config;
+	return 0;
+}
+
+static int write_acct(const struct config *c, const struct key_def *k, FILE *f)
+{
+	if (!c->acct_radius_config)
+		return fprintf(f, "#%s =\n", k->info.name) < 0 ? -EIO : 0;
+	return fprintf(f, "%s = \"radius[config=%s]\"\n", k->info.name, c->acct_radius_config) < 0
+		? -EIO : 0;
+}
+
 /* auth = plain[passwd=FILE,otp=FILE] (also ocserv's older plain[FILE]),
- * pam[gid-min=N], or certificate; a certificate line and one of the others
+ * pam[gid-min=N], certificate or radius[...]; a certificate line and one of the others
  * are both required. */
 static int parse_auth(struct parser *p, const struct key_def *k, const char *v)
 {
@@ -624,9 +754,12 @@ static int parse_auth(struct parser *p, const struct key_def *k, const char *v)
 		return parse_auth_certificate(p, k);
 	if (mlen == 3 && !strncmp(v, "pam", 3))
 		return parse_auth_pam(p, k, v, open);
+	if (mlen == 6 && !strncmp(v, "radius", 6))
+		return parse_auth_radius(p, k, v, open);
 	if (mlen != 5 || strncmp(v, "plain", 5))
 		return perr(p, name, "auth = %s: method '%.*s' is not supported; the methods are "
-			    "plain[passwd=FILE,otp=FILE], pam[gid-min=N] and certificate", v,
+			    "plain[passwd=FILE,otp=FILE], pam[gid-min=N], certificate and "
+			    "radius[config=FILE,...]", v,
 			    (int)mlen, v);
 	if (!open)
 		return perr(p, name, "auth = %s: the plain method needs its password file: "
@@ -663,7 +796,12 @@ static int write_auth(const struct config *c, const struct key_def *k, FILE *f)
 		r = fprintf(f, "%s = \"certificate\"\n", k->info.name);
 	if (r < 0)
 		return -EIO;
-	if (c->auth_pam)
+	if (c->auth_radius_config)
+		r = fprintf(f, "%s = \"radius[config=%s,groupconfig=%s%s%s]\"\n", k->info.name,
+			    c->auth_radius_config, c->auth_radius_groupconfig ? "true" : "false",
+			    c->auth_radius_nas_id ? ",nas-identifier=" : "",
+			    c->auth_radius_nas_id ? c->auth_radius_nas_id : "");
+	else if (c->auth_pam)
 		r = fprintf(f, "%s = \"pam[gid-min=%u]\"\n", k->info.name, c->auth_pam_gid_min);
 	else if (!c->auth_passwd_file && !c->auth_otp_file && !c->auth_certificate)
 		r = fprintf(f, "#%s =\n", k->info.name);
@@ -1023,18 +1161,15 @@ static int parse_route(struct parser *p, const struct key_def *k, const char *v)
 
 		if (parse_v4_net(p, name, v, &r.net.v4, &pfx))
 			return -EINVAL;
-		r.family = AF_INET;
-		r.prefix = (unsigned)pfx;
-		m = prefix_to_mask(r.prefix);
-		struct in_addr fix = { .s_addr = r.net.v4.s_addr & m }, ma = { .s_addr = m };
-		char a[INET_ADDRSTRLEN], mk[INET_ADDRSTRLEN];
+		m = prefix_to_mask((unsigned)pfx);
+		struct in_addr fix = { .s_addr = r.net.v4.s_addr & m };
+		char a[INET_ADDRSTRLEN];
 
 		inet_ntop(AF_INET, &fix, a, sizeof(a));
 		if (fix.s_addr != r.net.v4.s_addr)
-			return perr(p, name, "%s = %s: host bits are set (the network is %s/%u)",
-				    name, v, a, r.prefix);
-		inet_ntop(AF_INET, &ma, mk, sizeof(mk));
-		snprintf(r.text, sizeof(r.text), "%s/%s", a, mk);
+			return perr(p, name, "%s = %s: host bits are set (the network is %s/%d)",
+				    name, v, a, pfx);
+		config_route_ipv4(fix, (unsigned)pfx, &r);
 	} else if (inet_pton(AF_INET6, buf, &r.net.v6) == 1) {
 		uint32_t pfx;
 		char a[INET6_ADDRSTRLEN];
@@ -1387,6 +1522,7 @@ static const char *const user_keys[CONFIG_USER_N_KEYS] = {
 	"dpd", "mobile-dpd", "keepalive", "idle-timeout", "mobile-idle-timeout", "explicit-ipv4",
 	"route", "no-route", "dns", "explicit-ipv6", "rx-data-per-sec", "tx-data-per-sec",
 	"restrict-user-to-ports",
+	"session-timeout", "cookie-timeout",
 };
 
 const char *config_user_key_name(enum config_user_key k)
@@ -1419,6 +1555,10 @@ static uint32_t *user_field(struct config_user *u, enum config_user_key k)
 		return &u->rx_data_per_sec;
 	case CONFIG_USER_TX_DATA_PER_SEC:
 		return &u->tx_data_per_sec;
+	case CONFIG_USER_SESSION_TIMEOUT:
+		return &u->session_timeout_s;
+	case CONFIG_USER_COOKIE_TIMEOUT:
+		return &u->cookie_timeout_s;
 	default:
 		return NULL;
 	}
@@ -1585,9 +1725,9 @@ static int finish_cert(struct parser *p)
 	if (c->cert_user_oid == NULL)
 		return perr_at(p, 0, "cert-user-oid", "%s needs cert-user-oid "
 			       "(where the certificate names its user, e.g. 2.5.4.3 for CN)", how);
-	if (c->auth_certificate && c->auth_pam)
-		return perr_at(p, 0, "auth", "auth = certificate with pam is not supported; "
-			       "certificate goes with plain[...]");
+	if (c->auth_certificate && (c->auth_pam || c->auth_radius_config))
+		return perr_at(p, 0, "auth", "auth = certificate with %s is not supported; "
+			       "certificate goes with plain[...]", c->auth_pam ? "pam" : "radius");
 	if (c->auth_certificate && c->enable_auth_certificate)
 		pwarn_at(p, seen_line(p, "enable-auth"), "enable-auth", "enable-auth = certificate "
 			 "changes nothing: auth = certificate already requires a certificate");
@@ -1962,6 +2102,9 @@ void config_free(struct config *c)
 	free(c->crl);
 	free(c->cert_user_oid);
 	free(c->cert_group_oid);
+	free(c->auth_radius_config);
+	free(c->auth_radius_nas_id);
+	free(c->acct_radius_config);
 	free(c->listen_host);
 	free(c->server_cert);
 	free(c->server_key);
@@ -2055,6 +2198,8 @@ const char *config_origin_str(enum config_origin o)
 		return "group";
 	case CONFIG_ORIGIN_USER:
 		return "user";
+	case CONFIG_ORIGIN_RADIUS:
+		return "radius";
 	case CONFIG_ORIGIN_GLOBAL:
 		break;
 	}
@@ -2068,7 +2213,9 @@ static void pick_user(const struct config_user *group, const struct config_user 
 {
 	const struct config_user *u = user_or_group(group, user, k);
 
-	*from = u == NULL ? CONFIG_ORIGIN_GLOBAL : u == user ? CONFIG_ORIGIN_USER : CONFIG_ORIGIN_GROUP;
+	*from = u == NULL ? CONFIG_ORIGIN_GLOBAL
+		: u == user ? ((user->radius_set & (1u << k)) ? CONFIG_ORIGIN_RADIUS : CONFIG_ORIGIN_USER)
+		: CONFIG_ORIGIN_GROUP;
 	if (u != NULL)
 		*val = *user_field((struct config_user *)u, k);
 }

@@ -79,8 +79,8 @@ struct config_route {
 struct config {
 	char *path;                     /* file it was loaded from ("<buffer name>" for buffers) */
 
-	/* authentication (required): auth = plain[passwd=FILE,otp=FILE] or
-	 * pam[gid-min=N] */
+	/* authentication (required): auth = plain[passwd=FILE,otp=FILE],
+	 * pam[gid-min=N] or radius[config=FILE,...] */
 	char *auth_passwd_file;         /* the ocpasswd file; NULL: none */
 	char *auth_otp_file;            /* plain's liboath users file; NULL: none */
 	bool auth_pam;                  /* pam: the PAM service ocserv-modern */
@@ -93,6 +93,11 @@ struct config {
 	char *crl;                      /* their revocation lists; NULL: none */
 	char *cert_user_oid;            /* subject attribute naming the user */
 	char *cert_group_oid;           /* ... the user's groups; NULL: none */
+	char *auth_radius_config;       /* radius: the radcli configuration file; NULL: none */
+	bool auth_radius_groupconfig;   /* radius: groups from Class (OU=) and Filter-Id */
+	char *auth_radius_nas_id;       /* radius: NAS-Identifier; NULL: none sent */
+	/* accounting: acct = radius[config=FILE] */
+	char *acct_radius_config;       /* the radcli configuration file; NULL: no accounting */
 
 	/* listening */
 	char *listen_host;              /* NULL: every address */
@@ -291,13 +296,18 @@ enum config_user_key {
 	CONFIG_USER_RX_DATA_PER_SEC,
 	CONFIG_USER_TX_DATA_PER_SEC,
 	CONFIG_USER_RESTRICT_PORTS,        /* restrict-user-to-ports */
+	CONFIG_USER_SESSION_TIMEOUT,       /* enforced by sec-mod from the login */
+	CONFIG_USER_COOKIE_TIMEOUT,        /* likewise */
 	CONFIG_USER_N_KEYS,
 };
 
 /* Owns its lists: release with config_user_free. */
 struct config_user {
 	uint32_t set;                      /* bit (1u << CONFIG_USER_*) per key the file sets */
+	uint32_t radius_set;               /* the keys among them whose value RADIUS gave
+					    * (the user file's values replaced: origin radius) */
 	uint32_t dpd_s, mobile_dpd_s, keepalive_s, idle_timeout_s, mobile_idle_timeout_s;
+	uint32_t session_timeout_s, cookie_timeout_s;
 	struct in_addr explicit_ipv4;
 	struct in6_addr explicit_ipv6;
 	bool route_default;                /* "route = default": full tunnel, routes[] empty */
@@ -348,8 +358,13 @@ enum config_origin {
 	CONFIG_ORIGIN_GLOBAL = 0,
 	CONFIG_ORIGIN_GROUP,
 	CONFIG_ORIGIN_USER,
+	CONFIG_ORIGIN_RADIUS,              /* the RADIUS server's reply (doc/radius.md) */
 };
-const char *config_origin_str(enum config_origin o);  /* "global", "group", "user" */
+/* "global", "group", "user", "radius" */
+const char *config_origin_str(enum config_origin o);
+
+/* The route NET/PREFIX (host bits cleared) with its text form. */
+void config_route_ipv4(struct in_addr net, unsigned prefix, struct config_route *out);
 
 struct config_timer_origins {
 	enum config_origin dpd, keepalive, idle_timeout;

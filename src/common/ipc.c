@@ -49,6 +49,7 @@ static const struct {
 	[IPC_KEY_OP_REQUEST] = { "key-op-request", &key_op_request__descriptor },
 	[IPC_KEY_OP_REPLY] = { "key-op-reply", &key_op_reply__descriptor },
 	[IPC_SANDBOX_VIOLATION] = { "sandbox-violation", &sandbox_violation__descriptor },
+	[IPC_SM_SESSION_TIMERS] = { "sm-session-timers", &sm_session_timers__descriptor },
 };
 
 const char *ipc_type_str(enum ipc_type type)

@@ -81,9 +81,10 @@ enum ipc_type {
 	IPC_KEY_OP_REQUEST = 29,      /* worker -> sec-mod, KeyOpRequest */
 	IPC_KEY_OP_REPLY = 30,        /* sec-mod -> worker, KeyOpReply */
 	IPC_SANDBOX_VIOLATION = 31,   /* worker -> main, SandboxViolation */
-	/* the next new type is 32 */
+	IPC_SM_SESSION_TIMERS = 32,   /* main -> sec-mod, SmSessionTimers */
+	/* the next new type is 33 */
 };
-#define IPC_TYPE_MAX IPC_SANDBOX_VIOLATION
+#define IPC_TYPE_MAX IPC_SM_SESSION_TIMERS
 
 /* Protocol errors: far below the errno range so both share one int. */
 enum ipc_error {
@@ -137,6 +138,7 @@ struct ipc_msg {
 		KeyOpRequest *key_op_request;
 		KeyOpReply *key_op_reply;
 		SandboxViolation *sandbox_violation;
+		SmSessionTimers *sm_session_timers;
 	};
 	int fd; /* received descriptor (O_CLOEXEC), or -1; owned by the receiver */
 };

@@ -200,6 +200,9 @@ static unsigned log_changes(const struct config *o, const struct config *n, bool
 		STR(session_store, "session-store");
 		STR(session_store_auth_file, "session-store-auth-file");
 		STR(gateway_id, "gateway-id");
+		STR(auth_radius_config, "auth radius config");
+		STR(auth_radius_nas_id, "auth radius nas-identifier");
+		STR(acct_radius_config, "acct radius config");
 		return changes;
 	}
 	STR(auth_passwd_file, "auth passwd file");
@@ -317,6 +320,13 @@ static int reload_config(struct server *srv)
 	SWAP(srv->cfg.session_store, n.session_store);
 	SWAP(srv->cfg.session_store_auth_file, n.session_store_auth_file);
 	SWAP(srv->cfg.gateway_id, n.gateway_id);
+	/* sec-mod read the radcli files at its start: the method stays */
+	SWAP(srv->cfg.auth_radius_config, n.auth_radius_config);
+	SWAP(srv->cfg.auth_radius_nas_id, n.auth_radius_nas_id);
+	SWAP(srv->cfg.auth_radius_groupconfig, n.auth_radius_groupconfig);
+	SWAP(srv->cfg.acct_radius_config, n.acct_radius_config);
+	if (srv->cfg.auth_radius_config != NULL || n.auth_radius_config != NULL)
+		SWAP(srv->cfg.auth_passwd_file, n.auth_passwd_file);
 	SWAP(srv->cfg, n);
 	config_free(&n);
 

@@ -378,13 +378,18 @@ static uint32_t ms_to_s(uint32_t ms)
 }
 
 /* Where the tunnel's dpd, keepalive and idle timeout came from: the
- * session's per-user and per-group files (m; NULL: none), else the global
- * set or its mobile-* variant. */
+ * session's RADIUS reply, per-user and per-group files (m; NULL: none),
+ * else the global set or its mobile-* variant; and the session's session-
+ * and cookie-timeout when they are not the global ones. */
 static void timers_from(struct build *b, CtlTunnel *t, const struct main_lease *m, bool mobile)
 {
 	struct config_tunnel_timers tt;
 	struct config_timer_origins o = { 0 };
-	char text[128];
+	enum config_origin st_from = CONFIG_ORIGIN_GLOBAL, ct_from = CONFIG_ORIGIN_GLOBAL;
+	const struct secmod_session *s =
+		m != NULL ? session_table_find_serial(b->ctl->srv->sessions, m->serial) : NULL;
+	char text[192];
+	int n;
 
 	if (m != NULL)
 		config_tunnel_timers_user(&b->ctl->srv->cfg, &m->group_cfg, &m->user_cfg, mobile,
@@ -392,13 +397,25 @@ static void timers_from(struct build *b, CtlTunnel *t, const struct main_lease *
 	t->dpd_from = (char *)config_origin_str(o.dpd);
 	t->keepalive_from = (char *)config_origin_str(o.keepalive);
 	t->idle_timeout_from = (char *)config_origin_str(o.idle_timeout);
+	/* the session and cookie timeouts are sec-mod's, fixed at the login */
+	if (s != NULL && s->attrs != NULL) {
+		st_from = (enum config_origin)s->attrs->session_timeout_from;
+		ct_from = (enum config_origin)s->attrs->cookie_timeout_from;
+	}
 	if (o.dpd == CONFIG_ORIGIN_GLOBAL && o.keepalive == CONFIG_ORIGIN_GLOBAL &&
-	    o.idle_timeout == CONFIG_ORIGIN_GLOBAL) {
+	    o.idle_timeout == CONFIG_ORIGIN_GLOBAL && st_from == CONFIG_ORIGIN_GLOBAL &&
+	    ct_from == CONFIG_ORIGIN_GLOBAL) {
 		t->timers_from = mobile ? "mobile" : "global";
 		return;
 	}
-	snprintf(text, sizeof(text), "%sdpd %s, keepalive %s, idle-timeout %s",
-		 mobile ? "mobile: " : "", t->dpd_from, t->keepalive_from, t->idle_timeout_from);
+	n = snprintf(text, sizeof(text), "%sdpd %s, keepalive %s, idle-timeout %s",
+		     mobile ? "mobile: " : "", t->dpd_from, t->keepalive_from, t->idle_timeout_from);
+	if (st_from != CONFIG_ORIGIN_GLOBAL && n > 0 && (size_t)n < sizeof(text))
+		n += snprintf(text + n, sizeof(text) - (size_t)n, ", session-timeout %s",
+			      config_origin_str(st_from));
+	if (ct_from != CONFIG_ORIGIN_GLOBAL && n > 0 && (size_t)n < sizeof(text))
+		snprintf(text + n, sizeof(text) - (size_t)n, ", cookie-timeout %s",
+			 config_origin_str(ct_from));
 	t->timers_from = arena_strdup(&b->a, text);
 }
 

@@ -8,8 +8,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <stdlib.h>
+
 #include "common/log.h"
 #include "main/main-peruser.h"
+#include "sec-mod/session-table.h"
 
 static void on_warn(void *opaque, unsigned line, const char *key, const char *msg)
 {
@@ -83,4 +87,61 @@ void main_peruser_load(const struct config *cfg, const char *username, const cha
 	memset(grp, 0, sizeof(*grp));
 	if (group != NULL && group[0] != '\0')
 		load_one("per-group", cfg->config_per_group, group, cfg->default_group_config, grp);
+}
+
+static void take(struct config_user *u, enum config_user_key k)
+{
+	u->set |= 1u << k;
+	u->radius_set |= 1u << k;
+}
+
+static int attrs_lists(struct config_user *u, const struct session_attrs *a)
+{
+	struct config_route *r = NULL;
+	struct config_addr *d = NULL;
+
+	if ((a->set & SESSION_ATTR_ROUTES) && a->n_routes > 0 &&
+	    (r = calloc(a->n_routes, sizeof(*r))) == NULL)
+		return -ENOMEM;
+	if ((a->set & SESSION_ATTR_DNS) && a->n_dns > 0 && (d = calloc(a->n_dns, sizeof(*d))) == NULL) {
+		free(r);
+		return -ENOMEM;
+	}
+	if (r != NULL) {
+		for (size_t i = 0; i < a->n_routes; i++)
+			config_route_ipv4(a->routes[i].net, a->routes[i].prefix, &r[i]);
+		free(u->routes);
+		u->routes = r;
+		u->n_routes = a->n_routes;
+		u->route_default = false;
+		take(u, CONFIG_USER_ROUTE);
+	}
+	if (d != NULL) {
+		for (size_t i = 0; i < a->n_dns; i++) {
+			d[i].family = AF_INET;
+			d[i].addr.v4 = a->dns[i];
+			inet_ntop(AF_INET, &d[i].addr.v4, d[i].text, sizeof(d[i].text));
+		}
+		free(u->dns);
+		u->dns = d;
+		u->n_dns = a->n_dns;
+		take(u, CONFIG_USER_DNS);
+	}
+	return 0;
+}
+
+int main_peruser_apply_attrs(struct config_user *user, const struct session_attrs *a)
+{
+	if (a == NULL)
+		return 0;
+	if (a->set & SESSION_ATTR_IPV4) {
+		user->explicit_ipv4 = a->ipv4;
+		take(user, CONFIG_USER_EXPLICIT_IPV4);
+	}
+	if (a->set & SESSION_ATTR_IDLE_TIMEOUT) {
+		user->idle_timeout_s = user->mobile_idle_timeout_s = a->idle_timeout_s;
+		take(user, CONFIG_USER_IDLE_TIMEOUT);
+		take(user, CONFIG_USER_MOBILE_IDLE_TIMEOUT);
+	}
+	return attrs_lists(user, a);
 }

@@ -23,4 +23,12 @@
 void main_peruser_load(const struct config *cfg, const char *username, const char *group,
 		       struct config_user *user, struct config_user *grp);
 
+/* The session's own values (its RADIUS reply: doc/radius.md) over the
+ * user's file: Framed-IP-Address as explicit-ipv4, Idle-Timeout as
+ * idle-timeout and mobile-idle-timeout, Framed-Route as route, the DNS
+ * servers as dns; each key taken is marked in user->radius_set (origin
+ * radius). NULL a: nothing. -ENOMEM (user unchanged for the lists). */
+struct session_attrs;
+int main_peruser_apply_attrs(struct config_user *user, const struct session_attrs *a);
+
 #endif

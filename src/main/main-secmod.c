@@ -239,6 +239,11 @@ void main_secmod_config(struct server *srv)
 	c.has_pam_gid_min = true;
 	c.pam_gid_min = srv->cfg.auth_pam_gid_min;
 	secmod_cert_config(&srv->cfg, &c, &ca, &crl);
+	c.has_auth_radius = c.has_acct_radius = c.has_radius_groupconfig = true;
+	c.auth_radius = srv->cfg.auth_radius_config != NULL;
+	c.radius_groupconfig = srv->cfg.auth_radius_groupconfig;
+	c.radius_nas_identifier = srv->cfg.auth_radius_nas_id;
+	c.acct_radius = srv->cfg.acct_radius_config != NULL;
 	c.cookie_timeout = srv->cfg.cookie_timeout_s;
 	c.session_timeout = srv->cfg.session_timeout_s;
 	c.persistent_cookies = srv->cfg.persistent_cookies;
@@ -286,6 +291,7 @@ int main_secmod_fork(struct server *srv)
 	pid_t pid;
 
 	secmod_set_cluster_params(srv->cfg.session_store_auth_file, main_gateway_id(srv));
+	secmod_fork_radius(srv->cfg.auth_radius_config, srv->cfg.acct_radius_config);
 	pid = secmod_fork(srv->log_level, srv->cfg.server_key,
 				config_session_store(&srv->cfg), srv->cfg.run_as_user,
 				srv->cfg.run_as_group, srv->cfg.auth_pam, &fd);
@@ -427,7 +433,7 @@ bool main_secmod_exited(struct server *srv, pid_t pid, int status)
 void main_secmod_stop(struct server *srv)
 {
 	struct main_sm_list *l;
-	int waited = 0;
+	int waited = 0, limit;
 
 	srv->secmod_stopping = true;
 	while ((l = srv->secmod_lists) != NULL) {
@@ -446,7 +452,10 @@ void main_secmod_stop(struct server *srv)
 		srv->secmod_fd = -1;
 	}
 	/* it exits on EOF; reap it so nothing outlives main */
-	while (srv->secmod_pid > 0 && waited < MAIN_SECMOD_EXIT_WAIT_MS) {
+	/* with accounting, sec-mod may still send the last Stops for a while */
+	limit = MAIN_SECMOD_EXIT_WAIT_MS +
+		(srv->cfg.acct_radius_config != NULL ? SECMOD_ACCT_FLUSH_MS : 0);
+	while (srv->secmod_pid > 0 && waited < limit) {
 		int st;
 		pid_t r = waitpid(srv->secmod_pid, &st, WNOHANG);
 
@@ -463,7 +472,7 @@ void main_secmod_stop(struct server *srv)
 	}
 	if (srv->secmod_pid > 0) {
 		log_warn("sec-mod (pid %ld) still running %d ms after main closed its socket: "
-			 "SIGKILL", (long)srv->secmod_pid, MAIN_SECMOD_EXIT_WAIT_MS);
+			 "SIGKILL", (long)srv->secmod_pid, limit);
 		kill(srv->secmod_pid, SIGKILL);
 		(void)waitpid(srv->secmod_pid, NULL, 0);
 		srv->secmod_pid = 0;

@@ -67,6 +67,9 @@ static struct main_lease *lease_new(struct server *srv, const struct secmod_sess
 	m->tun.fd = -1;
 	m->first_attach_ms = VPN_NEVER;
 	main_peruser_load(&srv->cfg, m->username, m->group, &m->user_cfg, &m->group_cfg);
+	if (main_peruser_apply_attrs(&m->user_cfg, s->attrs) < 0)
+		log_err("session %.*s: its RADIUS routes and DNS servers not applied: out of memory",
+			(int)SESSION_ID_SHORT_LEN, s->sid);
 	m->next = srv->msessions;
 	if (srv->msessions != NULL)
 		srv->msessions->prev = m;
@@ -654,6 +657,46 @@ void main_session_auth(struct server *srv, struct worker_proc *w, AuthRequest *r
 	w->sm_request = q.request_id;
 }
 
+/* The value of key k (a session or cookie timeout) of the user's file,
+ * else the group's, into *val and *from; false when neither sets it. */
+static bool file_timer(const struct config_user *u, const struct config_user *g,
+		       enum config_user_key k, uint32_t *val, uint32_t *from)
+{
+	const struct config_user *f = (u->set & (1u << k)) ? u : (g->set & (1u << k)) ? g : NULL;
+
+	if (f == NULL)
+		return false;
+	*val = k == CONFIG_USER_SESSION_TIMEOUT ? f->session_timeout_s : f->cookie_timeout_s;
+	*from = f == u ? CONFIG_ORIGIN_USER : CONFIG_ORIGIN_GROUP;
+	return true;
+}
+
+/* A new session's session-timeout and cookie-timeout from its per-user or
+ * per-group file: sec-mod enforces them, so it hears of them before the
+ * cookie reaches the worker (nothing can use the cookie earlier). */
+static void send_session_timers(struct server *srv, const SmAuthReply *r)
+{
+	const struct config *c = &srv->cfg;
+	SmSessionTimers t = SM_SESSION_TIMERS__INIT;
+	struct config_user u, g;
+
+	if (!r->has_serial || (c->config_per_user == NULL && c->default_user_config == NULL &&
+			       c->config_per_group == NULL && c->default_group_config == NULL))
+		return;
+	main_peruser_load(c, r->reply->username, r->reply->group, &u, &g);
+	t.serial = r->serial;
+	t.has_session_timeout = t.has_session_timeout_from =
+		file_timer(&u, &g, CONFIG_USER_SESSION_TIMEOUT, &t.session_timeout,
+			   &t.session_timeout_from);
+	t.has_cookie_timeout = t.has_cookie_timeout_from =
+		file_timer(&u, &g, CONFIG_USER_COOKIE_TIMEOUT, &t.cookie_timeout,
+			   &t.cookie_timeout_from);
+	if (t.has_session_timeout || t.has_cookie_timeout)
+		(void)main_secmod_send(srv, IPC_SM_SESSION_TIMERS, &t.base);
+	config_user_free(&u);
+	config_user_free(&g);
+}
+
 void main_session_on_sm_auth_reply(struct server *srv, const SmAuthReply *r)
 {
 	struct worker_proc *w = worker_proc_by_request(srv, r->request_id);
@@ -687,6 +730,7 @@ void main_session_on_sm_auth_reply(struct server *srv, const SmAuthReply *r)
 		return;
 	}
 	count_auth(srv, true);
+	send_session_timers(srv, r);
 	worker_proc_send(srv, w, IPC_AUTH_REPLY, &r->reply->base, -1);
 }
 
@@ -852,6 +896,8 @@ static void send_open_reply(struct server *srv, struct worker_proc *w)
 		worker_proc_kill(srv, w, "out of memory");
 		return;
 	}
+	if (s->attrs != NULL && (s->attrs->set & SESSION_ATTR_NETMASK))
+		nm = s->attrs->netmask;  /* Framed-IP-Netmask */
 	inet_ntop(AF_INET, &m->ipv4, ipv4, sizeof(ipv4));
 	inet_ntop(AF_INET, &nm, mask, sizeof(mask));
 	inet_ntop(AF_INET, &l, local, sizeof(local));
@@ -971,7 +1017,9 @@ static int lease_new_ipv4(struct server *srv, const struct secmod_session *s,
 			rc = lease_exact(srv, s->serial, u->explicit_ipv4, &m->ipv4);
 		if (rc == 0)
 			return 0;
-		log_warn("explicit-ipv4 %s of user '%s' %s: the pool chooses its address", ip,
+		log_warn("%s %s of user '%s' %s: the pool chooses its address",
+			 (u->radius_set & (1u << CONFIG_USER_EXPLICIT_IPV4)) ? "Framed-IP-Address"
+									      : "explicit-ipv4", ip,
 			 LOG_ESC(s->username), rc == -EDOM ? "is not in ipv4-network"
 				: rc == -EADDRINUSE ? "is taken" : strerror(-rc));
 	}

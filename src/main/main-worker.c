@@ -234,6 +234,7 @@ static void ipc_cb(struct ev_loop *loop, ev_io *io, int revents)
 		case IPC_SM_LIST_REQUEST:
 		case IPC_SM_LIST_REPLY:
 		case IPC_SM_KEY_CHANNEL:
+		case IPC_SM_SESSION_TIMERS:
 		case IPC_KEY_OP_REQUEST:
 		case IPC_KEY_OP_REPLY:
 		case IPC_INVALID:

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "sec-mod/session-table.h"
 
 struct auth_chain {
 	struct auth_factor f[AUTH_MAX_FACTORS];
@@ -43,6 +44,7 @@ struct auth_login {
 	size_t factor;		/* the one running */
 	struct auth_step step;
 	char *groups;		/* from the first factor that knew them */
+	struct session_attrs *attrs;	/* likewise, the session's own values */
 	auth_done_fn done;
 	void *opaque;
 	uint64_t job;		/* the job running for it; 0: none */
@@ -156,6 +158,7 @@ static void login_destroy(struct auth_login *l)
 	free((char *)l->info.group);
 	free((char *)l->info.remote_ip);
 	free(l->groups);
+	free(l->attrs);
 	if (l->chain != NULL && --l->chain->refs == 0 && l->chain->dropped)
 		free(l->chain);
 	free(l);
@@ -208,6 +211,9 @@ void auth_step_done(struct auth_step *st, const struct auth_result *r)
 	if (r->verdict == AUTH_ACCEPT) {
 		if (l->groups == NULL && r->groups != NULL)
 			l->groups = strdup(r->groups);
+		if (l->attrs == NULL && r->attrs != NULL &&
+		    (l->attrs = malloc(sizeof(*l->attrs))) != NULL)
+			*l->attrs = *r->attrs;
 		release_step(l);
 		if (l->factor + 1 < l->chain->n) {
 			l->factor++;
@@ -216,6 +222,7 @@ void auth_step_done(struct auth_step *st, const struct auth_result *r)
 			return;
 		}
 		out.groups = l->groups != NULL ? l->groups : "";
+		out.attrs = l->attrs;
 	}
 	if (r->verdict != AUTH_CONTINUE) {
 		if (r->verdict != AUTH_ACCEPT)

@@ -63,9 +63,14 @@ enum auth_verdict {
 #define AUTH_PROMPT_MAX 256u
 #define AUTH_MESSAGE_MAX 512u
 
+struct session_attrs;
 struct auth_result {
 	enum auth_verdict verdict;
 	const char *groups;	/* ACCEPT: "g1,g2", the user's groups; NULL: not known */
+	/* ACCEPT: the session's own values this factor gives (RADIUS reply
+	 * attributes, session-table.h); NULL: none. The chain keeps the first
+	 * factor's and hands them to its final ACCEPT. */
+	const struct session_attrs *attrs;
 	const char *prompt;	/* CONTINUE: the field's label; NULL: "Password:" */
 	const char *message;	/* CONTINUE: shown on the form; otherwise: why, for the log */
 };

@@ -14,4 +14,7 @@ src_sec_mod_libsecmod_a_SOURCES = \
 	src/sec-mod/offload.c src/sec-mod/offload.h \
 	src/sec-mod/auth.c src/sec-mod/auth.h src/sec-mod/auth-otp.c \
 	src/sec-mod/sec-mod-cluster.c src/sec-mod/sec-mod-cluster.h \
-	src/sec-mod/auth-pam.c src/sec-mod/pam-helper.c src/sec-mod/pam-helper.h
+	src/sec-mod/auth-pam.c src/sec-mod/pam-helper.c src/sec-mod/pam-helper.h \
+	src/sec-mod/session-attrs.c src/sec-mod/session-attrs.h \
+	src/sec-mod/acct.c src/sec-mod/acct.h \
+	src/sec-mod/radius.c src/sec-mod/radius.h

@@ -77,21 +77,16 @@ static void class_groups(struct radius_reply *r, const uint8_t *v, size_t len)
 	}
 }
 
-static uint32_t prefix_mask(unsigned prefix)
-{
-	return prefix == 0 ? 0 : htonl(~(uint32_t)0 << (32 - prefix));
-}
-
 /* Framed-Route "NET/PREFIX [GATEWAY [METRIC ...]]" or "NET [...]" (a host);
  * host bits are cleared. IPv4 only (Framed-IPv6-Route is another
  * attribute). */
 static bool parse_framed_route(const char *t, struct config_route *out)
 {
-	char net[INET_ADDRSTRLEN + 4], a[INET_ADDRSTRLEN], m[INET_ADDRSTRLEN];
+	char net[INET_ADDRSTRLEN + 4];
 	size_t n = strcspn(t, " ");
 	char *slash, *end;
 	unsigned long pfx = 32;
-	struct in_addr mask;
+	struct in_addr a;
 
 	if (n == 0 || n >= sizeof(net))
 		return false;
@@ -106,16 +101,9 @@ static bool parse_framed_route(const char *t, struct config_route *out)
 		if (*end != '\0' || pfx > 32)
 			return false;
 	}
-	memset(out, 0, sizeof(*out));
-	if (inet_pton(AF_INET, net, &out->net.v4) != 1)
+	if (inet_pton(AF_INET, net, &a) != 1)
 		return false;
-	out->family = AF_INET;
-	out->prefix = (unsigned)pfx;
-	mask.s_addr = prefix_mask(out->prefix);
-	out->net.v4.s_addr &= mask.s_addr;
-	inet_ntop(AF_INET, &out->net.v4, a, sizeof(a));
-	inet_ntop(AF_INET, &mask, m, sizeof(m));
-	snprintf(out->text, sizeof(out->text), "%s/%s", a, m);
+	config_route_ipv4(a, (unsigned)pfx, out);
 	return true;
 }
 

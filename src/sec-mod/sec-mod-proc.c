@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -34,6 +35,7 @@
 #include "sec-mod/sec-mod.h"
 #include "sec-mod/offload.h"
 #include "sec-mod/pam-helper.h"
+#include "sec-mod/radius.h"
 #include "sec-mod/sec-mod-key.h"
 #include "sec-mod/sec-mod-cluster.h"
 #include "common/cluster-rec.h"
@@ -45,6 +47,17 @@
 #define SECMOD_SEND_TIMEOUT_MS 5000
 /* Messages handled per wake-up before the timer gets its turn. */
 #define SECMOD_RX_BATCH 64
+#define SECMOD_ACCT_FLUSH_S (SECMOD_ACCT_FLUSH_MS / 1000.0)
+
+/* The radcli configurations (secmod_fork_radius), read in the child before
+ * it gives up root. */
+static struct {
+	char *auth, *acct;
+} radius_paths;
+
+struct radius_clients {
+	struct radius_client *auth, *acct;
+};
 
 struct smproc {
 	struct ev_loop *loop;
@@ -57,6 +70,9 @@ struct smproc {
 	int exit_code;
 	bool main_gone;		/* main closed its end: it is exiting, so do we */
 	struct offload *pool;	/* blocking work of the logins (offload.h) */
+	struct offload *acct_pool;	/* one thread: accounting requests, in order */
+	struct radius_clients radius;
+	bool flushing;		/* sending the last accounting records */
 	bool ending;		/* the loop is over: no more timer updates */
 };
 
@@ -229,16 +245,103 @@ static void cluster_after_cb(void *opaque)
 	vpn_ev_timer_update(&p->timer);
 }
 
-static int secmod_run(int fd, struct secmod_keys *keys, struct store *store,
-		      struct secmod_cluster *cluster, int pam_fd)
+/* --- accounting: one request at a time on a thread of its own ------------ */
+
+struct acct_job {
+	struct smproc *p;
+	struct acct_record r;
+	bool ok;
+	char err[128];
+};
+
+static void acct_work(void *arg)
 {
-	struct smproc p = { .fd = fd, .keys = keys };
+	struct acct_job *j = arg;
+
+	j->ok = radius_acct_send(j->p->radius.acct, NULL, &j->r, vpn_now_ms(), j->err,
+				 sizeof(j->err));
+}
+
+static void acct_job_done(void *arg, bool cancelled)
+{
+	struct acct_job *j = arg;
+
+	if (!cancelled) {
+		if (!j->ok)
+			log_debug("accounting: %s", j->err);
+		secmod_acct_done(j->p->core, j->ok, vpn_now_ms());
+		changed_cb(j->p);
+	}
+	free(j);
+}
+
+static void acct_retry_cb(int revents, void *arg)
+{
+	struct smproc *p = arg;
+
+	secmod_acct_done(p->core, false, vpn_now_ms());
+	changed_cb(p);
+}
+
+static void acct_send_cb(void *opaque, const struct acct_record *r)
+{
+	struct smproc *p = opaque;
+	struct acct_job *j = malloc(sizeof(*j));
+	uint64_t id;
+
+	if (j != NULL) {
+		*j = (struct acct_job){ .p = p, .r = *r };
+		if (offload_submit(p->acct_pool, acct_work, acct_job_done, j, &id) == 0)
+			return;
+		free(j);
+	}
+	/* out of memory: a failed attempt, a second from now (never from
+	 * inside this call) */
+	ev_once(p->loop, -1, 0, 1.0, acct_retry_cb, p);
+}
+
+static void flush_giveup_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct smproc *p = t->data;
+
+	p->flushing = false;
+}
+
+/* Main is gone: the accounting records still waiting (the Stops of the
+ * sessions the shutdown ended) get SECMOD_ACCT_FLUSH_S more. */
+static void acct_flush(struct smproc *p)
+{
+	ev_timer giveup;
+	size_t n = secmod_acct_pending(p->core);
+
+	if (n == 0)
+		return;
+	log_info("sec-mod: %zu accounting record%s to send: waiting %.0f s at most", n,
+		 n == 1 ? "" : "s", SECMOD_ACCT_FLUSH_S);
+	ev_io_stop(p->loop, &p->io);
+	ev_timer_init(&giveup, flush_giveup_cb, SECMOD_ACCT_FLUSH_S, 0);
+	giveup.data = p;
+	ev_timer_start(p->loop, &giveup);
+	for (p->flushing = true; p->flushing && secmod_acct_pending(p->core) > 0;)
+		ev_run(p->loop, EVRUN_ONCE);
+	ev_timer_stop(p->loop, &giveup);
+	n = secmod_acct_pending(p->core);
+	if (n > 0)
+		log_err("sec-mod: %zu accounting record%s not answered by the RADIUS server: "
+			"dropped", n, n == 1 ? "" : "s");
+}
+
+static int secmod_run(int fd, struct secmod_keys *keys, struct store *store,
+		      struct secmod_cluster *cluster, int pam_fd, struct radius_clients radius)
+{
+	struct smproc p = { .fd = fd, .keys = keys, .radius = radius };
 	struct secmod_ops ops = {
 		.send = send_cb,
 		.check_password = check_password_cb,
 		.exec = { .submit = submit_cb, .cancel = cancel_cb, .opaque = &p },
 		.user_seed = ippool_user_seed,
 		.changed = changed_cb,
+		.acct_send = radius.acct != NULL ? acct_send_cb : NULL,
 	};
 
 	p.loop = ev_default_loop(EVFLAG_AUTO);
@@ -250,13 +353,17 @@ static int secmod_run(int fd, struct secmod_keys *keys, struct store *store,
 	/* password checks and other slow work run here, never on the loop
 	 * that signs the workers' handshakes */
 	p.pool = offload_new(p.loop, OFFLOAD_THREADS, OFFLOAD_MAX_QUEUED);
-	p.core = p.pool != NULL ? secmod_new(&ops, &p) : NULL;
+	if (p.pool != NULL && radius.acct != NULL)
+		p.acct_pool = offload_new(p.loop, 1, ACCT_QUEUE_MAX);
+	p.core = p.pool != NULL && (radius.acct == NULL || p.acct_pool != NULL)
+			 ? secmod_new(&ops, &p) : NULL;
 	if (p.core == NULL) {
 		log_err("sec-mod: %s", p.pool == NULL ? "no offload threads" : "out of memory");
 		return 1;
 	}
 	secmod_set_store(p.core, store);
 	secmod_set_pam(p.core, pam_fd);
+	secmod_set_radius(p.core, radius.auth);
 	secmod_keys_start(keys, p.loop);
 	ev_io_init(&p.io, io_cb, fd, EV_READ);
 	p.io.data = &p;
@@ -269,6 +376,7 @@ static int secmod_run(int fd, struct secmod_keys *keys, struct store *store,
 	ev_timer_start(p.loop, &p.alive);
 	log_debug("sec-mod running");
 	ev_run(p.loop, 0);
+	acct_flush(&p);
 	p.ending = true;
 	vpn_ev_timer_stop(&p.timer);
 	secmod_keys_free(keys);
@@ -281,8 +389,40 @@ static int secmod_run(int fd, struct secmod_keys *keys, struct store *store,
 	offload_free(p.pool);
 	if (pam_fd >= 0)
 		close(pam_fd); /* the PAM helper exits */
+	offload_free(p.acct_pool);
+	radius_client_close(radius.auth);
+	radius_client_close(radius.acct);
 	close(fd);
 	return p.exit_code;
+}
+
+void secmod_fork_radius(const char *auth_config, const char *acct_config)
+{
+	free(radius_paths.auth);
+	free(radius_paths.acct);
+	radius_paths.auth = auth_config != NULL ? strdup(auth_config) : NULL;
+	radius_paths.acct = acct_config != NULL ? strdup(acct_config) : NULL;
+}
+
+/* In the child, as root: the radcli clients. false: logged, sec-mod cannot
+ * run. */
+static bool radius_open(struct radius_clients *out)
+{
+	char err[PATH_MAX + 256];
+
+	*out = (struct radius_clients){ 0 };
+	if (radius_paths.auth != NULL &&
+	    (out->auth = radius_client_open(radius_paths.auth, OFFLOAD_THREADS, err,
+					    sizeof(err))) == NULL) {
+		log_err("sec-mod: auth = radius: %s", err);
+		return false;
+	}
+	if (radius_paths.acct != NULL &&
+	    (out->acct = radius_client_open(radius_paths.acct, 1, err, sizeof(err))) == NULL) {
+		log_err("sec-mod: acct = radius: %s", err);
+		return false;
+	}
+	return true;
 }
 
 /* In the child: the socket to main becomes fd 3 and every other descriptor
@@ -324,6 +464,7 @@ pid_t secmod_fork(int log_level, const char *key_path, const char *store_path, c
 		struct secmod_keys *keys;
 		struct store *store = NULL;
 		struct secmod_cluster *cluster = NULL;
+		struct radius_clients radius;
 		sigset_t none;
 		int sock, pam_fd = -1;
 
@@ -361,13 +502,16 @@ pid_t secmod_fork(int log_level, const char *key_path, const char *store_path, c
 		} else if (store_path != NULL && secmod_store_open(store_path, &store) != 0) {
 			_exit(1);
 		}
+		/* the radcli configurations and their secrets likewise */
+		if (!radius_open(&radius))
+			_exit(1);
 		/* Whatever sec-mod needs from root is opened above this line. */
 		if (privs_drop("sec-mod", user, group) < 0)
 			_exit(1);
 		/* no core dumps, no ptrace, no /proc/PID/mem for the workers,
 		 * which run as the same user */
 		(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-		_exit(secmod_run(sock, keys, store, cluster, pam_fd));
+		_exit(secmod_run(sock, keys, store, cluster, pam_fd, radius));
 	}
 	close(sp[1]);
 	if (fcntl(sp[0], F_SETFL, O_NONBLOCK) < 0)

@@ -36,8 +36,10 @@
 #include "common/log.h"
 #include "sec-mod/cookie.h"
 #include "vpn/ev-adapter.h"
+#include "sec-mod/radius.h"
 #include "sec-mod/sec-mod.h"
 #include "sec-mod/sec-mod-cert.h"
+#include "sec-mod/session-attrs.h"
 #include "sec-mod/store.h"
 #include "common/cluster-rec.h"
 
@@ -59,6 +61,7 @@ struct sm_login {
 	char *username;
 	char *group;
 	char *remote_ip;
+	struct session_attrs *attrs;	/* the session's own values (RADIUS); NULL: none */
 	vpn_ms_t probed_ms;		/* the current round's probes left at this time */
 	unsigned rounds;
 	size_t n_probes;
@@ -97,7 +100,9 @@ struct secmod {
 	struct auth_otp_cfg otp;
 	char *otp_file;
 	struct auth_pam_cfg pam;
+	struct auth_radius_cfg radius;	/* auth = radius[...]: client NULL when none */
 	struct auth_chain *chain;	/* NULL until the first SmConfig */
+	struct acct acct;		/* acct = radius[...]: off when none */
 	struct sm_auth *auths;
 	size_t n_auths;
 	bool in_message;		/* now is the message's time */
@@ -180,6 +185,13 @@ void secmod_session_to_msg(const struct secmod_session *s, SmSession *msg, Tunne
 	msg->ipv6.len = msg->has_ipv6 ? sizeof(s->ipv6) : 0;
 	msg->has_restarts = s->restarts != 0;
 	msg->restarts = s->restarts;
+	if (s->attrs != NULL) {
+		/* one message at a time: the core sends each before the next */
+		static struct session_attrs_msg am;
+
+		session_attrs_to_msg(s->attrs, &am);
+		msg->attrs = &am.msg;
+	}
 }
 
 static bool sid_wellformed(const char *sid)
@@ -244,6 +256,12 @@ int secmod_session_from_msg(const SmSession *msg, struct secmod_session *out)
 	if (!ipv6_from_bytes(msg->has_ipv6, &msg->ipv6, &out->ipv6))
 		return -EINVAL;
 	out->restarts = msg->has_restarts ? msg->restarts : 0;
+	if (msg->attrs != NULL) {
+		static struct session_attrs attrs;  /* valid until the next call */
+
+		session_attrs_from_msg(msg->attrs, &attrs);
+		out->attrs = &attrs;
+	}
 	return 0;
 }
 
@@ -275,6 +293,7 @@ static void on_end_hook(void *opaque, struct secmod_session *s)
 	log_info("session %.*s of user '%s' ended: %s (%u resume%s)", (int)SESSION_ID_SHORT_LEN,
 		 s->sid, LOG_ESC(s->username), vpn_end_reason_str(s->m.end_reason), s->m.resumes,
 		 s->m.resumes == 1 ? "" : "s");
+	acct_session_stop(&sm->acct, s, sm->now);
 	emit_session(sm, s, false);
 }
 
@@ -377,6 +396,7 @@ static void login_free(struct secmod *sm, struct sm_login *l)
 	if (l->next)
 		l->next->prev = l->prev;
 	sm->n_logins--;
+	free(l->attrs);
 	free(l->username);
 	free(l->group);
 	free(l->remote_ip);
@@ -399,6 +419,8 @@ void secmod_free(struct secmod *sm)
 		sm->opens = o->next;
 		free(o);
 	}
+	acct_fini(&sm->acct);
+	free((char *)sm->radius.nas_id);
 	store_close(sm->store);
 	session_table_free(sm->table);
 	free(sm->passwd_file);
@@ -412,6 +434,61 @@ const struct secmod_session_table *secmod_sessions(const struct secmod *sm)
 }
 
 static int store_start(struct secmod *sm, const char *path, vpn_ms_t now);
+
+static void acct_send_cb(void *opaque, const struct acct_record *r)
+{
+	struct secmod *sm = opaque;
+
+	sm->ops.acct_send(sm->opaque, r);
+}
+
+/* The first SmConfig: accounting starts (before the store's records come
+ * back: those that ended while the server was down get their Stop). */
+static int acct_config(struct secmod *sm, const SmConfig *c)
+{
+	if (c->has_acct_radius && c->acct_radius && sm->ops.acct_send != NULL &&
+	    acct_init(&sm->acct, acct_send_cb, sm) < 0) {
+		log_err("sec-mod: accounting: out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void secmod_set_radius(struct secmod *sm, struct radius_client *auth)
+{
+	sm->radius.client = auth;
+}
+
+void secmod_acct_done(struct secmod *sm, bool ok, vpn_ms_t now)
+{
+	sm->now = now;
+	acct_sent(&sm->acct, ok, now);
+}
+
+size_t secmod_acct_pending(const struct secmod *sm)
+{
+	return acct_on(&sm->acct) ? acct_queue_len(sm->acct.q) : 0;
+}
+
+/* auth = radius[...]: the factor on the radcli client the process read at
+ * start. false (logged) without one. */
+static bool radius_factor(struct secmod *sm, const SmConfig *c, struct auth_factor *f)
+{
+	char *nas = NULL;
+
+	if (sm->radius.client == NULL) {
+		log_err("sec-mod: auth = radius, but no radcli configuration was read at start");
+		return false;
+	}
+	if (c->radius_nas_identifier != NULL && c->radius_nas_identifier[0] != '\0' &&
+	    (nas = strdup(c->radius_nas_identifier)) == NULL)
+		return false;
+	free((char *)sm->radius.nas_id);
+	sm->radius.nas_id = nas;
+	sm->radius.groupconfig = c->has_radius_groupconfig && c->radius_groupconfig;
+	*f = (struct auth_factor){ &auth_backend_radius, &sm->radius };
+	return true;
+}
 
 /* The factors auth names: plain's password file, then its OTP file; or
  * PAM; none with auth = certificate alone (sm->chain NULL then). Logins in
@@ -431,6 +508,9 @@ static bool chain_build(struct secmod *sm, const SmConfig *c)
 	} else if (c->passwd_file[0] != '\0') {
 		f[n++] = (struct auth_factor){ &auth_backend_plain, &sm->plain };
 	}
+	if (n < AUTH_MAX_FACTORS && c->has_auth_radius && c->auth_radius &&
+	    !radius_factor(sm, c, &f[n++]))
+		return false;
 	if (n < AUTH_MAX_FACTORS && c->otp_file != NULL && c->otp_file[0] != '\0') {
 		otp = strdup(c->otp_file);
 		if (otp == NULL)
@@ -487,8 +567,10 @@ static int on_config(struct secmod *sm, const SmConfig *c, vpn_ms_t now)
 			  c->max_same_clients);
 	sm->configured = true;
 	if (sm->store_tried)
-		return 0; /* a reload: the file stays what it was at start */
+		return 0; /* a reload: the file, RADIUS and accounting stay as at start */
 	sm->store_tried = true;
+	if (acct_config(sm, c) < 0)
+		return SECMOD_E_STORE;
 	if (sm->cl != NULL)
 		return 0; /* the cluster's records come when asked for */
 	return c->session_store != NULL && c->session_store[0] != '\0'
@@ -532,20 +614,26 @@ static struct sm_probe *login_probe(struct sm_login *l, uint64_t serial)
 	return NULL;
 }
 
-static void login_accept(struct secmod *sm, uint64_t request_id, const char *user,
-			 const char *group, const char *remote_ip, vpn_ms_t now)
+/* A new session for the login l, with its own values (RADIUS). */
+static void login_accept(struct secmod *sm, const struct sm_login *l, vpn_ms_t now)
 {
-	struct secmod_session *s = session_table_create(sm->table, user, group, remote_ip, now);
+	struct secmod_session *s = session_table_create(sm->table, l->username, l->group,
+							l->remote_ip, now);
 
-	if (s == NULL) {
-		log_err("creating a session for '%s': %s", user, strerror(errno));
-		auth_reply(sm, request_id, NULL, "Internal error", false, false);
+	if (s == NULL || session_table_set_attrs(s, l->attrs) < 0) {
+		log_err("creating a session for '%s': %s", LOG_ESC(l->username),
+			s == NULL ? strerror(errno) : "out of memory");
+		if (s != NULL)
+			session_table_forget(sm->table, s);
+		auth_reply(sm, l->request_id, NULL, "Internal error", false, false);
 		return;
 	}
+	if (s->attrs != NULL && s->attrs->session_timeout_from == CONFIG_ORIGIN_RADIUS)
+		s->m.cfg.session_timeout_ms = vpn_s_to_ms(s->attrs->session_timeout_s);
 	log_info("user '%s' (group '%s') authenticated from %s: session %.*s", LOG_ESC(s->username),
-		 LOG_ESC(s->group), remote_ip, (int)SESSION_ID_SHORT_LEN, s->sid);
+		 LOG_ESC(s->group), l->remote_ip, (int)SESSION_ID_SHORT_LEN, s->sid);
 	emit_session(sm, s, false);
-	auth_reply(sm, request_id, s, NULL, false, false);
+	auth_reply(sm, l->request_id, s, NULL, false, false);
 }
 
 static void login_refuse_too_many(struct secmod *sm, uint64_t request_id, const char *user,
@@ -575,7 +663,7 @@ static enum login_outcome login_decide(struct secmod *sm, struct sm_login *l, vp
 	size_t n = 0;
 
 	if (sm->max_same == 0) {
-		login_accept(sm, l->request_id, l->username, l->group, l->remote_ip, now);
+		login_accept(sm, l, now);
 		return LOGIN_DONE;
 	}
 	for (struct secmod_session *s = session_table_first(sm->table); s != NULL; s = s->next) {
@@ -625,7 +713,7 @@ static enum login_outcome login_decide(struct secmod *sm, struct sm_login *l, vp
 		}
 	}
 	if (v == VPN_SAME_ALLOW) {
-		login_accept(sm, l->request_id, l->username, l->group, l->remote_ip, now);
+		login_accept(sm, l, now);
 		return LOGIN_DONE;
 	}
 	/* VPN_SAME_WAIT */
@@ -662,7 +750,7 @@ static enum login_outcome login_decide(struct secmod *sm, struct sm_login *l, vp
  * max-same-clients, then the session. */
 static void login_granted(struct secmod *sm, uint64_t request_id, const char *user,
 			  const char *groups, const char *requested, const char *remote_ip,
-			  vpn_ms_t now)
+			  const struct session_attrs *attrs, vpn_ms_t now)
 {
 	char group[256];
 	struct sm_login *l;
@@ -685,9 +773,13 @@ static void login_granted(struct secmod *sm, uint64_t request_id, const char *us
 		l->username = strdup(user);
 		l->group = strdup(group);
 		l->remote_ip = strdup(remote_ip);
+		if (attrs != NULL && (l->attrs = malloc(sizeof(*l->attrs))) != NULL)
+			*l->attrs = *attrs;
 	}
-	if (l == NULL || l->username == NULL || l->group == NULL || l->remote_ip == NULL) {
+	if (l == NULL || l->username == NULL || l->group == NULL || l->remote_ip == NULL ||
+	    (attrs != NULL && l->attrs == NULL)) {
 		if (l != NULL) {
+			free(l->attrs);
 			free(l->username);
 			free(l->group);
 			free(l->remote_ip);
@@ -761,7 +853,7 @@ static void auth_verdict(struct secmod *sm, struct sm_auth *a, const struct auth
 		return;
 	case AUTH_ACCEPT:
 		login_granted(sm, id, a->username, a->cert_groups != NULL ? a->cert_groups : r->groups,
-			      a->group, a->remote_ip, sm->now);
+			      a->group, a->remote_ip, r->attrs, sm->now);
 		break;
 	case AUTH_REJECT:
 		log_info("login of '%s' from %s failed: %s", LOG_ESC(a->username), a->remote_ip,
@@ -867,7 +959,8 @@ static bool cert_decides(struct secmod *sm, const SmAuthRequest *r, char **group
 		return false;
 	case SECMOD_CERT_ACCEPT:
 		log_info("certificate of '%s' from %s accepted", LOG_ESC(id.user), q->remote_ip);
-		login_granted(sm, r->request_id, id.user, id.groups, q->group, q->remote_ip, sm->now);
+		login_granted(sm, r->request_id, id.user, id.groups, q->group, q->remote_ip, NULL,
+			      sm->now);
 		return true;
 	case SECMOD_CERT_FACTOR:
 		if (strcmp(q->username, id.user) == 0) {
@@ -1094,6 +1187,9 @@ static void on_tunnel_up(struct secmod *sm, const SmTunnelUp *u)
 		s->ipv4 = u->ipv4;
 		changed = true;
 	}
+	/* the session begins for accounting once its first tunnel is up */
+	if (s->m.state == VPN_SESSION_ACTIVE && acct_session_start(&sm->acct, s, sm->now))
+		changed = true;
 	if (changed)
 		persist(sm, s);
 }
@@ -1120,6 +1216,42 @@ static void on_terminate(struct secmod *sm, const SmTerminate *t, vpn_ms_t now)
 		if (s->m.state != VPN_SESSION_ENDED)
 			session_table_terminate(sm->table, s, r, now);
 	}
+}
+
+/* The session's per-user or per-group file sets its session-timeout or
+ * cookie-timeout (main, right after the login): applied unless RADIUS set
+ * that value (RADIUS > user > group > global). */
+static void on_session_timers(struct secmod *sm, const SmSessionTimers *t)
+{
+	struct secmod_session *s = session_table_find_serial(sm->table, t->serial);
+	struct session_attrs a = { 0 };
+	bool changed = false;
+
+	if (s == NULL || s->m.state == VPN_SESSION_ENDED)
+		return;
+	if (s->attrs != NULL)
+		a = *s->attrs;
+	if (t->has_session_timeout_from && a.session_timeout_from != CONFIG_ORIGIN_RADIUS) {
+		s->m.cfg.session_timeout_ms = vpn_s_to_ms(t->session_timeout);
+		a.session_timeout_from = (uint8_t)t->session_timeout_from;
+		changed = true;
+	}
+	if (t->has_cookie_timeout_from && t->cookie_timeout > 0) {
+		s->m.cfg.cookie_timeout_ms = vpn_s_to_ms(t->cookie_timeout);
+		a.cookie_timeout_from = (uint8_t)t->cookie_timeout_from;
+		changed = true;
+	}
+	if (!changed)
+		return;
+	if (session_table_set_attrs(s, &a) < 0)
+		log_err("session %.*s: out of memory", (int)SESSION_ID_SHORT_LEN, s->sid);
+	log_info("session %.*s of user '%s': session-timeout %llu s, cookie-timeout %llu s "
+		 "(from its %s file)", (int)SESSION_ID_SHORT_LEN, s->sid, LOG_ESC(s->username),
+		 (unsigned long long)(s->m.cfg.session_timeout_ms / 1000),
+		 (unsigned long long)(s->m.cfg.cookie_timeout_ms / 1000),
+		 config_origin_str((enum config_origin)(t->has_session_timeout_from
+					? t->session_timeout_from : t->cookie_timeout_from)));
+	emit_session(sm, s, false);
 }
 
 static void on_list(struct secmod *sm, const SmListRequest *q)
@@ -1183,6 +1315,9 @@ int secmod_on_message(struct secmod *sm, const struct ipc_msg *m, vpn_ms_t now)
 	case IPC_SM_LIST_REQUEST:
 		on_list(sm, m->sm_list_request);
 		return 0;
+	case IPC_SM_SESSION_TIMERS:
+		on_session_timers(sm, m->sm_session_timers);
+		return 0;
 	default:
 		return -EPROTO;
 	}
@@ -1204,7 +1339,7 @@ vpn_ms_t secmod_expiry(const struct secmod *sm)
 	for (const struct sm_auth *a = sm->auths; a != NULL; a = a->next)
 		if (a->request_id == 0)
 			e = vpn_ms_min(e, a->deadline);
-	return e;
+	return vpn_ms_min(e, acct_expiry(&sm->acct, sm->table));
 }
 
 void secmod_handle_expiry(struct secmod *sm, vpn_ms_t now)
@@ -1213,6 +1348,7 @@ void secmod_handle_expiry(struct secmod *sm, vpn_ms_t now)
 
 	sm->now = now;
 	session_table_handle_expiry(sm->table, now);
+	acct_tick(&sm->acct, sm->table, now);
 	for (struct sm_auth *a = sm->auths, *an; a != NULL; a = an) {
 		an = a->next;
 		if (a->request_id == 0 && vpn_ms_reached(a->deadline, now)) {
@@ -1282,6 +1418,13 @@ static void record_of(const struct secmod_session *s, struct store_clock now, st
 	memcpy(r->sid, s->sid, sizeof(r->sid));
 	memcpy(r->cookie_hash, s->cookie_hash, sizeof(r->cookie_hash));
 	memcpy(r->ipv6, s->ipv6.s6_addr, sizeof(r->ipv6));
+	if (s->attrs != NULL) {
+		/* valid until the next call: each record is written before the next */
+		static uint8_t blob[STORE_ATTRS_MAX];
+
+		r->attrs_len = session_attrs_pack(s->attrs, blob, sizeof(blob));
+		r->attrs = blob;
+	}
 }
 
 static void cluster_persist(struct secmod *sm, const struct secmod_session *s);
@@ -1341,6 +1484,12 @@ static int64_t snap_of_record(const struct store_record *r, int64_t alive_ms, st
 	snap->restarts = r->restarts;
 	snap->done = (struct session_table_counters){ r->totals.bytes_in, r->totals.bytes_out,
 						 r->totals.packets_in, r->totals.packets_out };
+	if (r->attrs_len > 0) {
+		static struct session_attrs attrs;  /* valid until the next call */
+
+		if (session_attrs_unpack(r->attrs, r->attrs_len, &attrs) == 0)
+			snap->attrs = &attrs;
+	}
 	return store_to_machine(r, alive_ms, now, &snap->m);
 }
 

@@ -44,6 +44,7 @@
 #include <sys/types.h>
 
 #include "common/ipc.h"
+#include "sec-mod/acct.h"
 #include "sec-mod/auth.h"
 #include "sec-mod/session-table.h"
 #include "vpn/time.h"
@@ -95,6 +96,10 @@ struct secmod_ops {
 	 * starts (main/ippool.h's ippool_user_seed in the process). NULL: the
 	 * search starts at a random place. */
 	uint32_t (*user_seed)(const char *username);
+	/* Accounting (acct = radius[...]): send r now, off the loop, and call
+	 * secmod_acct_done() with the outcome later (never from inside this
+	 * call). NULL: no accounting. */
+	void (*acct_send)(void *opaque, const struct acct_record *r);
 };
 
 struct secmod;
@@ -114,6 +119,22 @@ void secmod_free(struct secmod *sm);
  */
 #define SECMOD_E_STORE (-20001)
 int secmod_on_message(struct secmod *sm, const struct ipc_msg *m, vpn_ms_t now);
+
+/* --- RADIUS (doc/radius.md) ------------------------------------------------
+ *
+ * The radcli client the process opened before it gave up root for
+ * auth = radius[...] (NULL: none): the first SmConfig with auth_radius
+ * makes it the login chain's backend. */
+struct radius_client;
+void secmod_set_radius(struct secmod *sm, struct radius_client *auth);
+/* When sec-mod ends (main closed its end) with accounting records not yet
+ * answered, it goes on sending them this long at most. */
+#define SECMOD_ACCT_FLUSH_MS 5000
+/* The record acct_send was given was answered (ok) or not, at now. */
+void secmod_acct_done(struct secmod *sm, bool ok, vpn_ms_t now);
+/* Accounting records waiting to be sent (the process flushes them for a
+ * while when it ends). */
+size_t secmod_acct_pending(const struct secmod *sm);
 
 /* --- the session store (doc/session-store.md, sec-mod/store.h) -------------
  *
@@ -240,6 +261,12 @@ void secmod_set_cluster_params(const char *auth_file, const char *gw);
  * (non-blocking, close-on-exec); -errno on failure (logged). Call before
  * main creates its libev loop. With pam (auth = pam), the child first forks
  * the PAM helper (pam-helper.h), before it loads the key. */
+/* The radcli configuration files of auth = radius[...] and acct =
+ * radius[...] (NULL: none), for the next secmod_fork(): the child reads
+ * them, and the secrets they name, before it gives up root, and exits with
+ * status 1 if it cannot. */
+void secmod_fork_radius(const char *auth_config, const char *acct_config);
+
 pid_t secmod_fork(int log_level, const char *key_path, const char *store_path, const char *user,
 		  const char *group, bool pam, int *fd);
 

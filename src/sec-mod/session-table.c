@@ -50,6 +50,7 @@ static void free_record(struct secmod_session *s)
 {
 	/* the cookie is a credential: do not leave it in freed memory */
 	memset(s->cookie, 0, sizeof(s->cookie));
+	free(s->attrs);
 	free(s->username);
 	free(s->group);
 	free(s);
@@ -304,12 +305,26 @@ struct session_table_counters session_table_totals(const struct secmod_session *
 
 /* Make s look like snap: identity, state, counters, lease (the cookie and
  * its hash are not copied). 0, or -ENOMEM (s unchanged). */
+int session_table_set_attrs(struct secmod_session *s, const struct session_attrs *a)
+{
+	if (a == NULL) {
+		free(s->attrs);
+		s->attrs = NULL;
+		return 0;
+	}
+	if (s->attrs == NULL && (s->attrs = malloc(sizeof(*s->attrs))) == NULL)
+		return -ENOMEM;
+	if (s->attrs != a)
+		*s->attrs = *a;
+	return 0;
+}
+
 static int record_fill(struct secmod_session *s, const struct secmod_session *snap)
 {
 	char *u = strdup(snap->username ? snap->username : "");
 	char *g = strdup(snap->group ? snap->group : "");
 
-	if (u == NULL || g == NULL) {
+	if (u == NULL || g == NULL || session_table_set_attrs(s, snap->attrs) < 0) {
 		free(u);
 		free(g);
 		return -ENOMEM;

@@ -35,6 +35,47 @@
 
 #define SESSIONS_ENDED_KEEP_MS (300u * 1000u)
 
+/* A session's own values from its authentication (RADIUS reply attributes,
+ * doc/radius.md) and where its session and cookie timeouts came from.
+ * sec-mod sets them at the login and keeps them (in the session store too);
+ * main applies them over the per-user, per-group and global values. */
+#define SESSION_ATTRS_MAX_CLASS 4u
+#define SESSION_ATTRS_MAX_ROUTES 64u
+#define SESSION_ATTRS_MAX_DNS 4u
+#define SESSION_ATTRS_CLASS_MAX 253u
+enum session_attr_bits {
+	SESSION_ATTR_IPV4 = 1u << 0,            /* Framed-IP-Address */
+	SESSION_ATTR_NETMASK = 1u << 1,         /* Framed-IP-Netmask */
+	SESSION_ATTR_IDLE_TIMEOUT = 1u << 2,    /* Idle-Timeout */
+	SESSION_ATTR_ROUTES = 1u << 3,          /* Framed-Route */
+	SESSION_ATTR_DNS = 1u << 4,             /* MS-Primary/Secondary-DNS-Server */
+};
+struct session_attrs {
+	uint32_t set;                           /* SESSION_ATTR_* */
+	struct in_addr ipv4, netmask;
+	uint32_t idle_timeout_s;
+	uint32_t session_timeout_s;             /* with session_timeout_from radius: its
+						 * value (the record's cfg has it too) */
+	uint32_t interim_s;                     /* Acct-Interim-Interval; 0: none */
+	uint8_t session_timeout_from;           /* enum config_origin of the session's */
+	uint8_t cookie_timeout_from;            /* session- and cookie-timeout */
+	bool radius;                            /* authenticated by RADIUS: accounted */
+	bool acct_started;                      /* its Accounting-Start was queued */
+	struct {
+		uint8_t v[SESSION_ATTRS_CLASS_MAX];
+		uint8_t len;
+	} cls[SESSION_ATTRS_MAX_CLASS];         /* Class, echoed in accounting */
+	size_t n_class;
+	struct {
+		struct in_addr net;
+		uint8_t prefix;
+	} routes[SESSION_ATTRS_MAX_ROUTES];
+	size_t n_routes;
+	struct in_addr dns[SESSION_ATTRS_MAX_DNS];
+	size_t n_dns;
+	vpn_ms_t next_interim_ms;               /* sec-mod only: next Interim-Update */
+};
+
 struct secmod_session {
 	uint64_t serial;                 /* unique, never 0: the IP pool key */
 	char cookie[COOKIE_LEN + 1];     /* the bearer token: never log or list it;
@@ -55,6 +96,7 @@ struct secmod_session {
 	uint32_t ipv4;                   /* its lease (network byte order); 0: none yet */
 	struct in6_addr ipv6;            /* its IPv6 lease; :: (all zero): none */
 	uint32_t restarts;               /* daemon restarts it survived (session store) */
+	struct session_attrs *attrs;     /* its own values; NULL: none (owned) */
 	/* Counters of the session's tunnels, continued across resumes: the
 	 * ended tunnels' sum, and the current tunnel's latest report. */
 	struct session_table_counters {
@@ -166,6 +208,8 @@ struct secmod_session *session_table_restore(struct secmod_session_table *t, con
 /* The serial the next new record gets (a record taken from the cluster's
  * store is restored under it). */
 uint64_t session_table_next_serial(const struct secmod_session_table *t);
+/* Give s a copy of a (NULL: none). 0 or -ENOMEM (s unchanged). */
+int session_table_set_attrs(struct secmod_session *s, const struct session_attrs *a);
 
 /* Remove and free one record now (no hook runs). */
 void session_table_forget(struct secmod_session_table *t, struct secmod_session *s);

@@ -11,6 +11,8 @@
  *   2  + last_remote_ip, ipv4, restarts and the four counters on sessions;
  *      + meta(key, value) with the writer's last alive time
  *   3  + ipv6 on sessions (the IPv6 lease: 16 bytes, NULL when none)
+ *   4  + attrs on sessions (the session's own values, a packed SessionAttrs
+ *      of ipc.proto; NULL when none)
  * A new version appends a step to migrations[] and never edits an old one.
  */
 
@@ -67,18 +69,19 @@ static const char migrate_1_to_2[] =
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER);";
 
 static const char migrate_2_to_3[] = "ALTER TABLE sessions ADD COLUMN ipv6 BLOB;";
+static const char migrate_3_to_4[] = "ALTER TABLE sessions ADD COLUMN attrs BLOB;";
 
 /* migrations[v] takes a file from version v to v + 1; [0] creates v1. */
 static const char *const migrations[STORE_SCHEMA_VERSION] = { schema_v1, migrate_1_to_2,
-							      migrate_2_to_3 };
+							      migrate_2_to_3, migrate_3_to_4 };
 
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_PUT] = "INSERT OR REPLACE INTO sessions (serial, sid, cookie_hash, username,"
 		   " groupname, remote_ip, state, drop_reason, authenticated_at, drop_at,"
 		   " resumes, attaches, cookie_timeout_ms, session_timeout_ms,"
 		   " persistent_cookies, last_remote_ip, ipv4, restarts, bytes_in, bytes_out,"
-		   " packets_in, packets_out, ipv6) VALUES"
-		   " (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		   " packets_in, packets_out, ipv6, attrs) VALUES"
+		   " (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_DELETE] = "DELETE FROM sessions WHERE serial = ?",
 	[ST_SET_ALIVE] = "INSERT OR REPLACE INTO meta (key, value) VALUES ('alive_at', ?)",
 	/* ?1 the crash drop time, ?2 server-restart; state 1 active, 2 waiting */
@@ -94,7 +97,7 @@ static const char load_sql[] =
 	"SELECT serial, sid, cookie_hash, username, groupname, remote_ip, state,"
 	" drop_reason, authenticated_at, drop_at, resumes, attaches, cookie_timeout_ms,"
 	" session_timeout_ms, persistent_cookies, last_remote_ip, ipv4, restarts, bytes_in,"
-	" bytes_out, packets_in, packets_out, ipv6 FROM sessions ORDER BY serial";
+	" bytes_out, packets_in, packets_out, ipv6, attrs FROM sessions ORDER BY serial";
 
 const char *store_errmsg(const struct store *st)
 {
@@ -313,7 +316,11 @@ int store_put(struct store *st, const struct store_record *r)
 	sqlite3_bind_int64(s, i++, u64(r->totals.packets_in));
 	sqlite3_bind_int64(s, i++, u64(r->totals.packets_out));
 	if (store_has_ipv6(r))
-		sqlite3_bind_blob(s, i, r->ipv6, STORE_IPV6_LEN, SQLITE_STATIC);
+		sqlite3_bind_blob(s, i++, r->ipv6, STORE_IPV6_LEN, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i++);
+	if (r->attrs_len > 0 && r->attrs_len <= STORE_ATTRS_MAX)
+		sqlite3_bind_blob(s, i, r->attrs, (int)r->attrs_len, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(s, i);
 	return run(s);
@@ -449,6 +456,12 @@ static bool row_to_record(sqlite3_stmt *s, struct store_record *r)
 	if (sqlite3_column_type(s, 22) == SQLITE_BLOB &&
 	    sqlite3_column_bytes(s, 22) == (int)STORE_IPV6_LEN)
 		memcpy(r->ipv6, sqlite3_column_blob(s, 22), STORE_IPV6_LEN);
+	/* NULL before version 4, or none: no values of its own */
+	if (sqlite3_column_type(s, 23) == SQLITE_BLOB && sqlite3_column_bytes(s, 23) > 0 &&
+	    sqlite3_column_bytes(s, 23) <= (int)STORE_ATTRS_MAX) {
+		r->attrs = sqlite3_column_blob(s, 23);
+		r->attrs_len = (size_t)sqlite3_column_bytes(s, 23);
+	}
 	return true;
 }
 

@@ -37,12 +37,13 @@
 #include "vpn/session.h"
 #include "vpn/time.h"
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 #define STORE_HASH_LEN 32u          /* SHA-256 of the cookie */
 #define STORE_SID_LEN 32u           /* the session id: lower-case hex */
 #define STORE_IPV6_LEN 16u          /* an IPv6 address, network byte order */
 #define STORE_TEXT_MAX 255u         /* longest user, group or address kept */
-#define STORE_NO_TIME INT64_MIN     /* "never" (SQL NULL in the file) */
+#define STORE_NO_TIME INT64_MIN
+#define STORE_ATTRS_MAX 8192u       /* longest attrs blob kept */     /* "never" (SQL NULL in the file) */
 
 /* store_open() results besides 0 and -errno. */
 #define STORE_E_NEWER (-10001)      /* schema newer than this binary: refused */
@@ -61,6 +62,9 @@ struct store_record {
 	const char *remote_ip;               /* the address that authenticated */
 	const char *last_remote_ip;          /* of the latest tunnel; "" before */
 	uint32_t ipv4;                       /* the lease, network byte order; 0: none */
+	const uint8_t *attrs;                /* the session's own values (packed
+					      * SessionAttrs); NULL, 0: none */
+	size_t attrs_len;                    /* at most STORE_ATTRS_MAX */
 	uint8_t ipv6[STORE_IPV6_LEN];        /* the IPv6 lease (its first address); all
 					      * zero: none */
 	enum vpn_session_state state;        /* authenticated, active or waiting */

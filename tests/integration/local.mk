@@ -32,6 +32,7 @@ INTEGRATION_TESTS += \
 	tests/integration/test-dpd-frozen.sh \
 	tests/integration/test-idle-timeout.sh \
 	tests/integration/test-peruser.sh \
+	tests/integration/test-radius-login.sh \
 	tests/integration/test-session-timeout.sh \
 	tests/integration/test-malformed.sh \
 	tests/integration/test-sigterm.sh \
@@ -124,6 +125,7 @@ EXTRA_DIST += $(INTEGRATION_TESTS) \
 	tests/integration/cluster-lib.sh \
 	tests/integration/occtl-lib.sh \
 	tests/integration/cert-lib.sh \
+	tests/integration/radius-lib.sh \
 	tests/integration/vpn-script.sh \
 	tests/integration/rawtls.py \
 	tests/integration/legacyconnect.py \

@@ -30,9 +30,11 @@ occtl_preconditions
 it_setup 1
 write_config DPD=30 KEEPALIVE=30 IDLE_TIMEOUT=0
 mkdir -p "$IT_WORK/users" "$IT_WORK/groups" || hard_error "mkdir"
-printf 'dpd = 2\nexplicit-ipv4 = %s\nroute = 10.99.0.0/16\n' "$WANT_IP" > "$IT_WORK/users/$TEST_USER"
+printf 'dpd = 2\nexplicit-ipv4 = %s\nroute = 10.99.0.0/16\nsession-timeout = 600\n' "$WANT_IP" \
+	> "$IT_WORK/users/$TEST_USER"
 printf 'dpd = 9\nidle-timeout = %s\nmax-clients = 1\nroute = 10.98.0.0/16\ndns = 192.0.2.53\n' \
 	"$I" > "$IT_WORK/groups/users"
+printf 'cookie-timeout = 90\n' >> "$IT_WORK/groups/users"
 printf 'config-per-user = %s/users\nconfig-per-group = %s/groups\n' "$IT_WORK" "$IT_WORK" >> "$CONFIG"
 printf 'route = 10.97.0.0/16\ndns = 192.0.2.1\n' >> "$CONFIG"
 # the user is in two groups; the login form offers them
@@ -58,6 +60,8 @@ connect_client c1
 expect_eq "X-CSTP-DPD from the user's file" "$(cstp_option c1 X-CSTP-DPD)" 2
 expect_eq "X-CSTP-Idle-Timeout from the group's file" "$(cstp_option c1 X-CSTP-Idle-Timeout)" "$I"
 expect_eq "X-CSTP-Keepalive from the global file" "$(cstp_option c1 X-CSTP-Keepalive)" 30
+expect_eq "X-CSTP-Session-Timeout from the user's file (enforced by sec-mod)" \
+	"$(cstp_option c1 X-CSTP-Session-Timeout)" 600
 expect_eq "the tun address is the user's explicit-ipv4" "${CLI_VPNIP[c1]}" "$WANT_IP"
 expect_eq "the user's route replaces the group's and the global ones" \
 	"$(sed -n 's/^X-CSTP-Split-Include=//p' "${CLI_ENV[c1]}.cstp" | tr '\n' ' ')" "10.99.0.0/255.255.0.0 "
@@ -74,9 +78,9 @@ expect_eq "occtl: idle timeout" "$(jget 'd[0]["Idle timeout"]')" "$I"
 expect_eq "occtl: idle timeout from" "$(jget 'd[0]["Idle timeout from"]')" group
 expect_eq "occtl: keepalive from" "$(jget 'd[0]["KeepAlive from"]')" global
 expect_eq "occtl: timers from" "$(jget 'd[0]["Timers from"]')" \
-	"dpd user, keepalive global, idle-timeout group"
+	"dpd user, keepalive global, idle-timeout group, session-timeout user, cookie-timeout group"
 occtl show user "$TEST_USER"
-grep -q "Timers from: dpd user, keepalive global, idle-timeout group" "$OCCTL_OUT"
+grep -q "Timers from: dpd user, keepalive global, idle-timeout group, session-timeout user" "$OCCTL_OUT"
 verdict "occtl (text): timers from, per value" $?
 
 client_ping c1 3 || verdict "ping through the tunnel" 1

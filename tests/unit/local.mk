@@ -38,6 +38,7 @@ UNIT_TESTS += \
 	tests/unit/test-sec-mod \
 	tests/unit/test-radius-map \
 	tests/unit/test-auth \
+	tests/unit/test-acct \
 	tests/unit/test-store \
 	tests/unit/test-cluster-rec \
 	tests/unit/test-secmod-cluster \

@@ -48,6 +48,7 @@ static const char full[] =
 	"crl = /etc/ocserv-modern/crl.pem\n"
 	"cert-user-oid = 0.9.2342.19200300.100.1.1\n"
 	"cert-group-oid = 2.5.4.11\n"
+	"acct = \"radius[config=/etc/radcli/radiusclient.conf]\"\n"
 	"listen-host = 192.0.2.10\n"
 	"tcp-port = 4443\n"
 	"udp-port = 4444\n"
@@ -561,6 +562,20 @@ START_TEST(auth_forms)
 	ck_assert(c.auth_pam);
 	ck_assert_uint_eq(c.auth_pam_gid_min, 1000);
 	config_free(&c);
+	/* RADIUS, ocserv's spelling */
+	parse_ok(NOAUTH "auth = \"radius[config=/etc/radcli/radiusclient.conf,groupconfig=true,"
+		 "nas-identifier=vpn1]\"\nacct = \"radius[config=/etc/radcli/acct.conf]\"\n", &c);
+	ck_assert_ptr_null(c.auth_passwd_file);
+	ck_assert_str_eq(c.auth_radius_config, "/etc/radcli/radiusclient.conf");
+	ck_assert(c.auth_radius_groupconfig);
+	ck_assert_str_eq(c.auth_radius_nas_id, "vpn1");
+	ck_assert_str_eq(c.acct_radius_config, "/etc/radcli/acct.conf");
+	config_free(&c);
+	parse_ok(NOAUTH "auth = radius[config=/r]\n", &c);
+	ck_assert(!c.auth_radius_groupconfig);
+	ck_assert_ptr_null(c.auth_radius_nas_id);
+	ck_assert_ptr_null(c.acct_radius_config);
+	config_free(&c);
 }
 END_TEST
 
@@ -824,12 +839,11 @@ static const struct {
 	{ MIN "rekey-method = renegotiate\n", 5, "rekey-method", "expected ssl or new-tunnel" },
 	{ MIN "rekey-method = SSL\n", 5, "rekey-method", "expected ssl or new-tunnel" },
 	/* auth */
-	{ NOAUTH "auth = pamx\n", 4, "auth", "method 'pamx' is not supported; the methods are plain[passwd=FILE,otp=FILE], pam[gid-min=N] and certificate" },
+	{ NOAUTH "auth = pamx\n", 4, "auth", "method 'pamx' is not supported; the methods are plain[passwd=FILE,otp=FILE], pam[gid-min=N], certificate and radius" },
 	{ NOAUTH "auth = pam[gid-min=x]\n", 4, "auth", "gid-min: expected a number" },
 	{ NOAUTH "auth = pam[service=x]\n", 4, "auth", "option 'service=x' of pam is not supported" },
 	{ NOAUTH "auth = pam[gid-min=1\n", 4, "auth", "missing ']'" },
 	{ MIN "auth = pam\n", 5, "auth", "auth given twice (first at line 1)" },
-	{ NOAUTH "auth = \"radius[config=/etc/radcli/radiusclient.conf]\"\n", 4, "auth", "method 'radius'" },
 	{ NOAUTH "auth = certificate\n", 0, "ca-cert", "auth = certificate needs ca-cert" },
 	{ NOAUTH "auth = certificate\nca-cert = /ca\n", 0, "cert-user-oid",
 	  "auth = certificate needs cert-user-oid" },
@@ -841,6 +855,18 @@ static const struct {
 	  "auth = certificate given twice" },
 	{ NOAUTH "auth = certificate\nauth = pam\nca-cert = /ca\ncert-user-oid = 2.5.4.3\n", 0, "auth",
 	  "auth = certificate with pam is not supported" },
+	{ NOAUTH "auth = radius\n", 4, "auth", "expected radius[config=FILE,...]" },
+	{ NOAUTH "auth = radius[groupconfig=true]\n", 4, "auth", "radius needs its radcli configuration" },
+	{ NOAUTH "auth = radius[config=/r,groupconfig=maybe]\n", 4, "auth", "groupconfig: expected true or false" },
+	{ NOAUTH "auth = radius[config=/r,config=/s]\n", 4, "auth", "'config' given twice" },
+	{ NOAUTH "auth = radius[config=/r,override-interim-updates=true]\n", 4, "auth",
+	  "option 'override-interim-updates' of radius is not supported" },
+	{ NOAUTH "auth = radius[config]\n", 4, "auth", "option 'config' needs a value" },
+	{ MIN "acct = pam[config=/r]\n", 5, "acct", "the only method is radius[config=FILE]" },
+	{ MIN "acct = radius[config=/r,groupconfig=true]\n", 5, "acct", "option 'groupconfig' of radius is not supported (config)" },
+	{ MIN "acct = radius[]\n", 5, "acct", "radius needs its radcli configuration" },
+	{ NOAUTH "auth = certificate\nauth = radius[config=/r]\nca-cert = /ca\ncert-user-oid = 2.5.4.3\n", 0,
+	  "auth", "auth = certificate with radius is not supported" },
 	{ NOAUTH "auth = plain\n", 4, "auth", "needs its password file" },
 	{ NOAUTH "auth = plain[]\n", 4, "auth", "needs its password file" },
 	{ NOAUTH "auth = plainx[passwd=/p]\n", 4, "auth", "method 'plainx'" },
@@ -1084,7 +1110,7 @@ START_TEST(warn_every_ocserv_only_key)
 	ck_assert_uint_eq(warns.n, count);
 	/* the names doc/spec/interop.md §7.9 lists that we do not implement are among them */
 	static const char *const listed[] = {
-		"acct", "udp-listen-host", "listen-host-is-dyndns",
+		"udp-listen-host", "listen-host-is-dyndns",
 		"dh-params",
 		"compression", "no-compress-limit",
 		"server-stats-reset-time", "pre-login-banner", "host-update-script",
@@ -1264,8 +1290,8 @@ START_TEST(warn_cross_checks)
 	config_free(&c);
 
 	/* without a callback warnings are still counted */
-	ck_assert_int_eq(config_parse_buffer(NAME, MIN "dh-params = /x\nacct = y\n",
-					     strlen(MIN "dh-params = /x\nacct = y\n"), &c, &d), 0);
+	ck_assert_int_eq(config_parse_buffer(NAME, MIN "dh-params = /x\ncgroup = y\n",
+					     strlen(MIN "dh-params = /x\ncgroup = y\n"), &c, &d), 0);
 	ck_assert_uint_eq(d.n_warnings, 2);
 	ck_assert_str_eq(d.msg, "");
 	config_free(&c);
@@ -1313,10 +1339,12 @@ START_TEST(user_keys)
 				    "explicit-ipv4 = 10.77.0.42\nroute = 10.1.0.0/16\n"
 				    "route = 10.2.0.0/255.255.0.0\nno-route = 10.2.3.0/24\n"
 				    "dns = 192.0.2.53\nexplicit-ipv6 = fd00:77::2a\nrx-data-per-sec = 1000\n"
-				    "tx-data-per-sec = 2000\nrestrict-user-to-ports = \"tcp(22)\"\n",
-				    &u, &d), 0);
+				    "tx-data-per-sec = 2000\nrestrict-user-to-ports = \"tcp(22)\"\n"
+				    "session-timeout = 600\ncookie-timeout = 90\n", &u, &d), 0);
 	ck_assert_uint_eq(warns.n, 0);
 	ck_assert_uint_eq(u.set, (1u << CONFIG_USER_N_KEYS) - 1);
+	ck_assert_uint_eq(u.session_timeout_s, 600);
+	ck_assert_uint_eq(u.cookie_timeout_s, 90);
 	ck_assert_uint_eq(u.dpd_s, 2);
 	ck_assert_uint_eq(u.mobile_dpd_s, 0);
 	ck_assert_uint_eq(u.keepalive_s, 30);
@@ -1354,13 +1382,13 @@ START_TEST(user_other_keys_warn)
 	struct config_diag d;
 
 	/* a global key, an ocserv per-user key: warned and ignored */
-	ck_assert_int_eq(user_parse("max-clients = 3\nsession-timeout = 9\niroute = 10.1.0.0/16\n"
+	ck_assert_int_eq(user_parse("max-clients = 3\nrekey-time = 9\niroute = 10.1.0.0/16\n"
 				    "dpd = 5\ndpd = 6\n", &u, &d), 0);
 	ck_assert_uint_eq(warns.n, 4);
 	ck_assert_str_eq(warns.key[0], "max-clients");
 	ck_assert_str_eq(warns.msg[0],
 			 "alice:1: max-clients: not accepted in a per-user or per-group file; ignored");
-	ck_assert_str_eq(warns.key[1], "session-timeout");
+	ck_assert_str_eq(warns.key[1], "rekey-time");
 	ck_assert_str_eq(warns.key[2], "iroute");
 	ck_assert_str_eq(warns.key[3], "dpd");
 	ck_assert_uint_eq(warns.line[3], 5);

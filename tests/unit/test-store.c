@@ -63,6 +63,8 @@ static struct store_record sample(uint64_t serial)
 		.ipv4 = 0x5a4da8c0u, /* an address, network byte order */
 		/* 2001:db8:77::2a */
 		.ipv6 = { 0x20, 0x01, 0x0d, 0xb8, 0, 0x77, [15] = 0x2a },
+		.attrs = (const uint8_t *)"\x08\x01",   /* radius = true */
+		.attrs_len = 2,
 		.state = VPN_SESSION_WAITING,
 		.drop_reason = VPN_END_DPD_TIMEOUT,
 		.authenticated_ms = 1764700000123,
@@ -88,6 +90,7 @@ struct loaded {
 	size_t n;
 	struct store_record r[8];
 	char text[8][4][STORE_TEXT_MAX + 1];
+	uint8_t attrs[8][64];
 };
 
 static int collect(void *opaque, const struct store_record *r)
@@ -105,6 +108,10 @@ static int collect(void *opaque, const struct store_record *r)
 	l->r[i].group = l->text[i][1];
 	l->r[i].remote_ip = l->text[i][2];
 	l->r[i].last_remote_ip = l->text[i][3];
+	ck_assert_uint_le(r->attrs_len, sizeof(l->attrs[i]));
+	if (r->attrs_len > 0)
+		memcpy(l->attrs[i], r->attrs, r->attrs_len);
+	l->r[i].attrs = l->attrs[i];
 	return 0;
 }
 
@@ -120,6 +127,9 @@ static void assert_same(const struct store_record *a, const struct store_record 
 	ck_assert_uint_eq(a->ipv4, b->ipv4);
 	ck_assert_mem_eq(a->ipv6, b->ipv6, STORE_IPV6_LEN);
 	ck_assert(store_has_ipv6(a) == store_has_ipv6(b));
+	ck_assert_uint_eq(a->attrs_len, b->attrs_len);
+	if (a->attrs_len > 0)
+		ck_assert_mem_eq(a->attrs, b->attrs, a->attrs_len);
 	ck_assert_int_eq(a->state, b->state);
 	ck_assert_int_eq(a->drop_reason, b->drop_reason);
 	ck_assert_int_eq(a->authenticated_ms, b->authenticated_ms);
@@ -309,23 +319,23 @@ START_TEST(test_invalid_rows_skipped)
 	raw_sql("INSERT INTO sessions SELECT 3, 'ffffffffffffffffffffffffffffffff', cookie_hash,"
 		" username, groupname, remote_ip, 3, drop_reason, authenticated_at, drop_at,"
 		" resumes, attaches, cookie_timeout_ms, session_timeout_ms, persistent_cookies,"
-		" last_remote_ip, ipv4, restarts, bytes_in, bytes_out, packets_in, packets_out, ipv6"
+		" last_remote_ip, ipv4, restarts, bytes_in, bytes_out, packets_in, packets_out, ipv6, attrs"
 		" FROM sessions WHERE serial = 1;"
 		"UPDATE sessions SET drop_reason = 200 WHERE serial = 2;"
 		"INSERT INTO sessions SELECT 4, 'FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF', cookie_hash,"
 		" username, groupname, remote_ip, state, drop_reason, authenticated_at, drop_at,"
 		" resumes, attaches, cookie_timeout_ms, session_timeout_ms, persistent_cookies,"
-		" last_remote_ip, ipv4, restarts, bytes_in, bytes_out, packets_in, packets_out, ipv6"
+		" last_remote_ip, ipv4, restarts, bytes_in, bytes_out, packets_in, packets_out, ipv6, attrs"
 		" FROM sessions WHERE serial = 1;"
 		"INSERT INTO sessions SELECT 5, 'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee', x'00',"
 		" username, groupname, remote_ip, state, drop_reason, authenticated_at, drop_at,"
 		" resumes, attaches, cookie_timeout_ms, session_timeout_ms, persistent_cookies,"
-		" last_remote_ip, ipv4, restarts, bytes_in, bytes_out, packets_in, packets_out, ipv6"
+		" last_remote_ip, ipv4, restarts, bytes_in, bytes_out, packets_in, packets_out, ipv6, attrs"
 		" FROM sessions WHERE serial = 1;"
 		"INSERT INTO sessions SELECT 6, 'dddddddddddddddddddddddddddddddd', cookie_hash,"
 		" username, groupname, remote_ip, state, drop_reason, authenticated_at, drop_at,"
 		" -1, attaches, cookie_timeout_ms, session_timeout_ms, persistent_cookies,"
-		" last_remote_ip, ipv4, restarts, bytes_in, bytes_out, packets_in, packets_out, ipv6"
+		" last_remote_ip, ipv4, restarts, bytes_in, bytes_out, packets_in, packets_out, ipv6, attrs"
 		" FROM sessions WHERE serial = 1;");
 	st = open_ok();
 	load(st, &l, 5);
@@ -401,14 +411,14 @@ START_TEST(test_refuse_newer)
 	struct store *st = (struct store *)&st;
 	char err[512] = "";
 
-	raw_sql("CREATE TABLE future (x); PRAGMA user_version = 4;");
+	raw_sql("CREATE TABLE future (x); PRAGMA user_version = 5;");
 	ck_assert_int_eq(store_open(&st, db_path, err, sizeof(err)), STORE_E_NEWER);
 	ck_assert_ptr_null(st);
 	ck_assert_ptr_nonnull(strstr(err, db_path));
 	ck_assert_ptr_nonnull(strstr(err, "newer"));
-	ck_assert_ptr_nonnull(strstr(err, "version 4"));
+	ck_assert_ptr_nonnull(strstr(err, "version 5"));
 	/* left as it is */
-	ck_assert_int_eq(raw_user_version(), 4);
+	ck_assert_int_eq(raw_user_version(), 5);
 }
 END_TEST
 
