@@ -5,7 +5,9 @@
 # doc/config-reference.md): c1 reaches it at [fd77::1] only (the URL is the
 # IPv6 address), logs in, and gets DTLS over IPv6; main routes its
 # ClientHello from an IPv6 source to its worker. Its tunnel carries IPv4 and
-# IPv6. c2 reaches the same server over IPv4 at the same time.
+# IPv6, and its IPv6 address is its user's explicit-ipv6 (config-per-user).
+# c2 (the same user) reaches the same server over IPv4 at the same time and
+# gets another IPv6 address, that one being taken.
 # c1's packets from an IPv6 source other than its address are dropped and
 # counted. occtl-modern shows c1's IPv6 source address and its VPN IPv6
 # address, and a wrong password from an IPv6 source is banned by that
@@ -15,7 +17,9 @@
 
 occtl_preconditions
 ipv6_setup 2
-ipv6_config DPD=10 KEEPALIVE=30 MAX_BAN_SCORE=20
+ipv6_config DPD=10 KEEPALIVE=30 MAX_BAN_SCORE=20 -- "config-per-user = $IT_WORK/users"
+mkdir -p "$IT_WORK/users" && echo "explicit-ipv6 = fd00:77::42" > "$IT_WORK/users/$TEST_USER" ||
+	hard_error "writing the per-user file"
 start_server
 
 for l in "TCP [::]:$PORT" "TCP 0.0.0.0:$PORT"; do
@@ -29,6 +33,7 @@ done
 
 URL=$URL6 connect_dtls_client c1
 wait_ipv6 c1
+expect_eq "c1's IPv6 address: the user's explicit-ipv6" "${CLI_VPNIP6[c1]}" fd00:77::42
 grep -qF "Connected to [$SERVER_IP6]:$PORT" "${CLI_LOG[c1]}" ||
 	grep -qF "Connected to $SERVER_IP6:$PORT" "${CLI_LOG[c1]}"
 verdict "c1 connected to the gateway over IPv6" $? "$(grep -m1 -F 'Connected to' "${CLI_LOG[c1]}" | sed 's/.*Connected/Connected/')"
@@ -50,6 +55,11 @@ expect_eq "IPv6 pings from $fake6 answered (of ${tx:-0})" "${rx:-0}" 0
 connect_client c2
 ping_ok c2 3
 verdict "c2 over IPv4 on the same server" $? "$PING_RESULT"
+wait_ipv6 c2
+ok=1; [ "${CLI_VPNIP6[c2]}" != fd00:77::42 ] && ok=0
+verdict "c2, the same user, gets another IPv6 address: explicit-ipv6 is taken" $ok "${CLI_VPNIP6[c2]}"
+grep -qF "explicit-ipv6 fd00:77::42 of user '$TEST_USER' is taken" "$SERVER_LOG"
+verdict "the server logged why" $?
 
 occtl_json show users
 expect_eq "occtl: c1's remote address" \
