@@ -15,6 +15,7 @@ CASE is one of:
   v1-split  the v1 header in three pieces 0.3 s apart, then TLS (a slow front)
   silent    connect and send nothing
   partial   the first 10 bytes of a v1 header, then nothing
+  empty     connect and close at once (a TCP health check)
 
 Output: one line "CASE: <HTTP status line, or how it ended> after N ms"
 (N: from the connect to that event). Exit status: 0 served (an HTTP reply
@@ -94,7 +95,7 @@ def main():
     p.add_argument("--client-port", type=int, default=40000)
     p.add_argument("--wait", type=float, default=15.0)
     p.add_argument("case", choices=["v1", "v2", "local", "none", "malformed", "v1-split",
-                                    "silent", "partial"])
+                                    "silent", "partial", "empty"])
     a = p.parse_args()
 
     try:
@@ -109,6 +110,9 @@ def main():
         print(f"{a.case}: {what} after {int((time.monotonic() - t0) * 1000)} ms", flush=True)
         return rc
 
+    if a.case == "empty":
+        sock.close()
+        return done("closed", 0)
     head = {
         "v1": v1_header(a), "v2": v2_header(a), "local": v2_header(a, local=True),
         "none": b"", "v1-split": v1_header(a),

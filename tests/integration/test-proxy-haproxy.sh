@@ -15,7 +15,8 @@
 #  - direct connections that bypass haproxy: without a header (TLS at once) or
 #    with a malformed one they are refused at once and logged; a v1 or a v2
 #    header written by hand, also one arriving in pieces or naming an IPv6
-#    client, is served under the address it names; a silent connection and
+#    client, is served under the address it names; one closed before its
+#    first byte is not logged as refused; a silent connection and
 #    one that sends part of a header are closed 5 s after they were accepted,
 #    and a client connecting through haproxy meanwhile is served at once.
 . "$(dirname "$0")/occtl-lib.sh"
@@ -94,6 +95,13 @@ proxysend --host "$GW" --port "$PORT" --client 192.0.2.43 --client-port 43043 v1
 ok=1; [ "$PS_RC" = 0 ] && [[ $PS_OUT == *HTTP/1.1* ]] && ok=0
 verdict "a v1 header in three pieces 0.3 s apart: served" $ok "$PS_OUT"
 expect_eq "... under its address" "$(server_count "connection from 192.0.2.43 port 43043: worker")" 1
+
+sleep 1.1 # past the once-a-second limit of refusal lines: one would show
+refused0=$(server_count "refused")
+proxysend --host "$GW" --port "$PORT" empty
+sleep 0.5
+expect_eq "a connection closed before its first byte (a TCP health check) is not logged as refused" \
+	"$(server_count "refused")" "$refused0"
 
 # --- silent and partial headers do not hold anyone up ------------------------
 PS_FROM=c2
