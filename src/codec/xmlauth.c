@@ -1060,7 +1060,16 @@ int xmlauth_write_complete(char *buf, size_t buf_len,
 	       "</title>\n");
 	if (c->banner != NULL)
 		w_elem(&w, "<banner>", c->banner, "</banner>\n");
-	w_raw(&w, "</auth>\n</config-auth>\n");
+	w_raw(&w, "</auth>\n");
+	if (c->profile_uri != NULL && c->profile_sha1 != NULL) {
+		/* the client profile's manifest (doc/spec/interop.md §1.2) */
+		w_raw(&w, "<config client=\"vpn\" type=\"private\">\n<vpn-profile-manifest>\n"
+			  "<vpn rev=\"1.0\">\n<file type=\"profile\" service-type=\"user\">\n");
+		w_elem(&w, "<uri>", c->profile_uri, "</uri>\n");
+		w_elem(&w, "<hash type=\"sha1\">", c->profile_sha1, "</hash>\n");
+		w_raw(&w, "</file>\n</vpn>\n</vpn-profile-manifest>\n</config>\n");
+	}
+	w_raw(&w, "</config-auth>\n");
 	return w_finish(&w);
 }
 

@@ -131,6 +131,8 @@ struct xmlauth_complete {
 	const char *server_version; /* NULL: PACKAGE_VERSION */
 	const char *title;          /* NULL: "SSL VPN Service" */
 	const char *banner;         /* NULL: no <banner> */
+	const char *profile_uri;    /* user-profile: its download path; NULL: none */
+	const char *profile_sha1;   /* ... and its SHA-1 in hex (with profile_uri) */
 };
 
 /* Writers: write the whole body, NUL-terminated, into buf. Return its length

@@ -192,6 +192,8 @@ static const struct key_def keys[] = {
 	    "0 (unlimited) or bytes per second up to 4294967295"),
 	U32("tx-data-per-sec", "0", tx_data_per_sec, 0, UINT32_MAX, false,
 	    "0 (unlimited) or bytes per second up to 4294967295"),
+	STR("user-profile", NULL, user_profile, false, PATH_MAX,
+	    "file name of the XML client profile; unset: none"),
 	SPECIAL("route", NULL, false, true, 1024,
 		"default, NET/MASK, NET/PREFIX (IPv4 or IPv6), up to 1024 lines", parse_route, write_route),
 	SPECIAL("no-route", NULL, false, true, 1024, "NET/MASK, NET/PREFIX (IPv4 or IPv6), up to 1024 lines",
@@ -257,7 +259,7 @@ static const char *const ocserv_only[] = {
 	"ping-leases", "output-buffer", "expose-iroutes", "iroute",
 	"explicit-ipv4", "explicit-ipv6", "hostname", "no-udp",
 	"select-group-by-url", "auto-select-group", "route-add-cmd",
-	"route-del-cmd", "proxy-url", "kkdcp", "user-profile",
+	"route-del-cmd", "proxy-url", "kkdcp",
 	"cisco-svc-client-compat",
 	"custom-header", "included-http-headers", "camouflage", "camouflage_secret",
 	"camouflage_realm", "ban-time", "ban-points-wrong-password",
@@ -2118,6 +2120,7 @@ void config_free(struct config *c)
 	free(c->pid_file);
 	free(c->tls_priorities);
 	free(c->restrict_user_to_ports);
+	free(c->user_profile);
 	free(c->session_store);
 	free(c->session_store_auth_file);
 	free(c->gateway_id);

@@ -155,6 +155,7 @@ struct config {
 	char *restrict_user_to_ports;   /* ports.h syntax, checked at load; NULL: no restriction */
 	uint32_t rx_data_per_sec;       /* bytes/s from each client; 0: unlimited */
 	uint32_t tx_data_per_sec;       /* bytes/s to each client; 0: unlimited */
+	char *user_profile;             /* the XML client profile offered at login; NULL: none */
 	bool route_default;             /* "route = default" was given: full tunnel, routes[] empty */
 	struct config_route *routes;    /* route = ... ; none and !route_default: full tunnel too */
 	size_t n_routes;

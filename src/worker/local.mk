@@ -7,6 +7,7 @@ src_worker_libworker_a_SOURCES = \
 	src/worker/worker-connect.c src/worker/worker-connect.h \
 	src/worker/worker-reply.c src/worker/worker-reply.h \
 	src/worker/worker-http.c \
+	src/worker/worker-profile.c src/worker/worker-profile.h \
 	src/worker/worker-tunnel.c \
 	src/worker/worker-dtls.c src/worker/worker-dtls.h \
 	src/worker/worker-key.c src/worker/worker-key.h \

@@ -282,7 +282,11 @@ static void handle_login(struct worker *w)
 void worker_http_on_auth_reply(struct worker *w, struct ipc_msg *msg)
 {
 	const AuthReply *a = msg->auth_reply;
-	const struct xmlauth_complete c = { .banner = w->cfg.banner };
+	const struct xmlauth_complete c = {
+		.banner = w->cfg.banner,
+		.profile_uri = w->profile.data != NULL ? w->profile.uri : NULL,
+		.profile_sha1 = w->profile.sha1,
+	};
 	char *body;
 
 	if (!a->ok && a->has_busy && a->busy) {
@@ -314,6 +318,42 @@ void worker_http_on_auth_reply(struct worker *w, struct ipc_msg *msg)
 	send_page(w, body,
 		  body != NULL ? xmlauth_write_complete(body, XML_BODY_MAX, &c) : XMLAUTH_ERR_NO_SPACE,
 		  a->cookie, "the login reply");
+}
+
+/* The target names the profile: its URI, or (openconnect 9.01, which
+ * appends the server's port to the path it was given) the URI and ":PORT". */
+static bool profile_target(const struct worker *w, const char *target)
+{
+	size_t n = strlen(w->profile.uri);
+
+	if (strncmp(target, w->profile.uri, n) != 0)
+		return false;
+	if (target[n] == '\0')
+		return true;
+	if (target[n] != ':' || target[n + 1] == '\0')
+		return false;
+	return strspn(target + n + 1, "0123456789") == strlen(target + n + 1);
+}
+
+/* GET /profiles/NAME: the user-profile file, to anyone (as the login form);
+ * any other name, or none configured: 404. */
+static void send_profile(struct worker *w)
+{
+	const char *target = http_req_target(w->http);
+
+	if (w->profile.data == NULL || !profile_target(w, target)) {
+		log_info("GET %s from %s: no such profile", LOG_ESC(target), w->remote_ip);
+		reply_and_close(w, "404 Not Found", NULL);
+		return;
+	}
+	log_info("GET %s from %s: the user-profile (%zu bytes)", LOG_ESC(target), w->remote_ip,
+		 w->profile.len);
+	if (reply_xml(w, w->profile.data, w->profile.len, NULL) < 0) {
+		if (w->phase != W_CLOSING)
+			reply_and_close(w, "500 Internal Server Error", NULL);
+		return;
+	}
+	request_done(w);
 }
 
 /* --- CONNECT ------------------------------------------------------------- */
@@ -447,6 +487,10 @@ static void handle_request(struct worker *w)
 		  w->remote_ip, w->requests);
 	if (m == HTTP_METHOD_CONNECT)
 		handle_connect(w);
+	else if (m == HTTP_METHOD_GET &&
+		 strncmp(http_req_target(w->http), WORKER_PROFILE_PREFIX,
+			 strlen(WORKER_PROFILE_PREFIX)) == 0)
+		send_profile(w);
 	else
 		handle_login(w);
 }

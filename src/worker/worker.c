@@ -716,6 +716,7 @@ static void worker_free(struct worker *w)
 	free(w->xml);
 	free(w->rxbuf);
 	free(w->txbuf);
+	worker_profile_free(&w->profile);
 	free(w);
 }
 
@@ -796,6 +797,12 @@ static struct worker *worker_new(const char *cfg_path, const char *client)
 	}
 	if (check_fds(w) < 0)
 		goto fail_fds;
+	if (w->cfg.user_profile != NULL) {
+		char err[PATH_MAX + 128];
+
+		if (worker_profile_load(w->cfg.user_profile, &w->profile, err, sizeof(err)) < 0)
+			log_err("%s: not offered to clients", err);
+	}
 	peer_address(w);
 	if (client != NULL) /* the TCP peer is the front: main read the client's address */
 		snprintf(w->remote_ip, sizeof(w->remote_ip), "%s", client);

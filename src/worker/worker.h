@@ -45,6 +45,7 @@
 #include "vpn/tunnel.h"
 #include "worker/worker-connect.h"
 #include "worker/worker-dtls.h"
+#include "worker/worker-profile.h"
 #include "codec/dtls-legacy.h"
 
 #define WORKER_TCP_FD 3
@@ -137,6 +138,7 @@ struct worker {
 	unsigned requests;		/* requests answered on this connection */
 	bool close_after_reply;		/* Connection: close or request limit */
 	struct worker_connect_req conn;
+	struct worker_profile profile;	/* user-profile; data NULL: none offered */
 
 	/* tunnel */
 	bool tunnel_up;

@@ -133,7 +133,8 @@ static const char full[] =
 	"restrict-user-to-routes = yes\n"
 	"restrict-user-to-ports = \"!(tcp(22), udp(53))\"\n"
 	"rx-data-per-sec = 250000\n"
-	"tx-data-per-sec = 125000\n";
+	"tx-data-per-sec = 125000\n"
+	"user-profile = /etc/ocserv-modern/profile.xml\n";
 
 /* ---- warning capture */
 
@@ -221,6 +222,7 @@ START_TEST(defaults)
 	ck_assert_ptr_null(c.restrict_user_to_ports);
 	ck_assert_uint_eq(c.rx_data_per_sec, 0);
 	ck_assert_uint_eq(c.tx_data_per_sec, 0);
+	ck_assert_ptr_null(c.user_profile);
 	ck_assert_ptr_null(c.connect_script);
 	ck_assert_ptr_null(c.disconnect_script);
 	ck_assert_ptr_null(c.config_per_user);
@@ -356,6 +358,7 @@ START_TEST(every_key)
 	ck_assert_str_eq(c.restrict_user_to_ports, "!(tcp(22), udp(53))");
 	ck_assert_uint_eq(c.rx_data_per_sec, 250000);
 	ck_assert_uint_eq(c.tx_data_per_sec, 125000);
+	ck_assert_str_eq(c.user_profile, "/etc/ocserv-modern/profile.xml");
 	ck_assert_str_eq(c.connect_script, "/usr/local/bin/on-connect");
 	ck_assert_str_eq(c.disconnect_script, "/usr/local/bin/on-disconnect");
 	ck_assert_str_eq(c.config_per_user, "/etc/ocserv-modern/users");
@@ -1115,7 +1118,7 @@ START_TEST(warn_every_ocserv_only_key)
 		"compression", "no-compress-limit",
 		"server-stats-reset-time", "pre-login-banner", "host-update-script",
 		"use-utmp", "ping-leases", "expose-iroutes", "route-add-cmd",
-		"route-del-cmd", "select-group-by-url", "auto-select-group", "proxy-url", "kkdcp", "user-profile", "cisco-svc-client-compat",
+		"route-del-cmd", "select-group-by-url", "auto-select-group", "proxy-url", "kkdcp", "cisco-svc-client-compat",
 		"custom-header", "stats-report-time",
 		"output-buffer", "use-occtl", "sec-mod-scale",
 		"ban-points-wrong-password", "ban-points-kkdcp", "ban-time",

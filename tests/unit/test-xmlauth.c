@@ -640,6 +640,16 @@ START_TEST(test_write_complete)
 	ck_assert_ptr_nonnull(strstr(buf, "<auth id=\"success\">\n<title>Welcome &amp; hello"
 				     "</title>\n<banner>Authorised &lt;users&gt; only"
 				     "</banner>\n</auth>\n"));
+	/* user-profile: the manifest after the auth element */
+	c.profile_uri = "/profiles/corp.xml";
+	c.profile_sha1 = "0123456789abcdef0123456789abcdef01234567";
+	ck_assert_int_gt(xmlauth_write_complete(buf, sizeof(buf), &c), 0);
+	ck_assert_ptr_nonnull(strstr(buf, "</auth>\n<config client=\"vpn\" type=\"private\">\n"
+				     "<vpn-profile-manifest>\n<vpn rev=\"1.0\">\n"
+				     "<file type=\"profile\" service-type=\"user\">\n"
+				     "<uri>/profiles/corp.xml</uri>\n<hash type=\"sha1\">"
+				     "0123456789abcdef0123456789abcdef01234567</hash>\n</file>\n"
+				     "</vpn>\n</vpn-profile-manifest>\n</config>\n</config-auth>\n"));
 	c.banner = "\x01";
 	ck_assert_int_eq(xmlauth_write_complete(buf, sizeof(buf), &c), XMLAUTH_ERR_CHAR);
 	ck_assert_int_eq(xmlauth_write_complete(buf, sizeof(buf), NULL), XMLAUTH_ERR_INVAL);
