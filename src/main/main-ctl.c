@@ -32,12 +32,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/cluster-rec.h"
 #include "common/log.h"
 #include "common/privs.h"
 #include "main/ctl-access.h"
 #include "main/main-config.h"
 #include "main/main-ctl.h"
 #include "main/main-events.h"
+#include "main/main-secmod.h"
 #include "main/main-lease6.h"
 #include "main/main-session.h"
 #include "main/main.h"
@@ -73,6 +75,8 @@ struct ctl_client {
 	CtlRequest *req;
 	uint64_t gather_id;
 	unsigned gather_pending;
+	SmSession **remote;          /* other gateways' sessions (a Redis store) */
+	size_t n_remote;
 	const char *bad;             /* the request cannot run: answer this error */
 	struct ctl_peer peer;        /* who connected, and what it may do */
 	struct ctl_client *prev, *next;
@@ -313,6 +317,8 @@ struct build {
 	struct ctl_clock clk;
 	CtlReply rep;
 	uint64_t gather_id;          /* fresh = answered this id */
+	SmSession *const *remote;    /* other gateways' sessions to list */
+	size_t n_remote;
 	size_t cap_conns, cap_sessions, cap_bans;
 };
 
@@ -585,6 +591,8 @@ static CtlSession *session_from(struct build *b, const struct secmod_session *s,
 	o->cookie_timeout = (uint32_t)(cfg->cookie_timeout_ms / 1000);
 	o->session_timeout = (uint32_t)(cfg->session_timeout_ms / 1000);
 	o->persistent_cookies = cfg->persistent_cookies;
+	if (cluster_is_url(srv->cfg.session_store))
+		o->gateway = (char *)main_gateway_id(srv);
 	if (s->worker_pid != 0) {
 		struct worker_proc *w = worker_by_pid(srv, (uint32_t)s->worker_pid);
 
@@ -815,6 +823,61 @@ static void terminate_session(struct server *srv, struct secmod_session *s, vpn_
 }
 
 /* The commands that only read: true if cmd is one (answered in b). */
+/* A session another gateway holds, for the reply. */
+static void add_remote(struct build *b, const SmSession *s)
+{
+	CtlSession *o = arena_alloc(&b->a, sizeof(*o));
+	struct in_addr a = { .s_addr = s->ipv4 };
+	char ip[INET_ADDRSTRLEN];
+
+	if (o == NULL)
+		return;
+	ctl_session__init(o);
+	o->session_id = arena_strdup(&b->a, s->session_id);
+	o->username = arena_strdup(&b->a, s->username ? s->username : "");
+	o->groupname = arena_strdup(&b->a, s->group ? s->group : "");
+	o->state = (char *)vpn_session_state_str((enum vpn_session_state)s->state);
+	o->remote_ip = arena_strdup(&b->a, s->remote_ip ? s->remote_ip : "");
+	if (s->has_ipv4 && s->ipv4 != 0 && inet_ntop(AF_INET, &a, ip, sizeof(ip)) != NULL)
+		o->vpn_ipv4 = arena_strdup(&b->a, ip);
+	o->has_created_ms = s->has_created_ms;
+	o->created_ms = to_wall(&b->clk, s->created_ms);
+	o->has_last_drop_ms = s->has_drop_ms;
+	o->last_drop_ms = to_wall(&b->clk, s->drop_ms);
+	o->drop_reason = (char *)vpn_end_reason_str((enum vpn_end_reason)s->drop_reason);
+	o->end_reason = (char *)vpn_end_reason_str(VPN_END_NONE);
+	o->has_resumes = o->has_attaches = o->has_restarts = true;
+	o->resumes = s->resumes;
+	o->attaches = s->attaches;
+	o->restarts = s->restarts;
+	o->has_cookie_timeout = o->has_session_timeout = true;
+	o->cookie_timeout = (uint32_t)(s->cookie_timeout_ms / 1000);
+	o->session_timeout = (uint32_t)(s->session_timeout_ms / 1000);
+	o->gateway = arena_strdup(&b->a, s->gateway);
+	PUSH(b, sessions, n_sessions, cap_sessions, o);
+}
+
+/* show session ID: this gateway's, else (a Redis store) another gateway's. */
+static void session_info(struct build *b, const char *id)
+{
+	struct secmod_session *s;
+
+	if (strlen(id) >= SESSION_ID_SHORT_LEN) {
+		s = session_table_find_sid(b->ctl->srv->sessions, id);
+		if (s != NULL) {
+			add_session(b, s, true);
+			return;
+		}
+		for (size_t i = 0; i < b->n_remote; i++) {
+			if (strncmp(b->remote[i]->session_id, id, strlen(id)) == 0) {
+				add_remote(b, b->remote[i]);
+				return;
+			}
+		}
+	}
+	(void)session_by_id(b, id); /* the error */
+}
+
 static bool run_show(struct build *b, uint8_t cmd, const CtlRequest *req)
 {
 	struct server *srv = b->ctl->srv;
@@ -849,14 +912,12 @@ static bool run_show(struct build *b, uint8_t cmd, const CtlRequest *req)
 		for (struct secmod_session *s = session_table_first(srv->sessions); s != NULL; s = s->next)
 			if (req->all || vpn_session_get_state(&s->m) != VPN_SESSION_ENDED)
 				add_session(b, s, false);
+		for (size_t i = 0; i < b->n_remote; i++)
+			add_remote(b, b->remote[i]);
 		break;
-	case CTL_CMD_SESSION_INFO: {
-		struct secmod_session *s = session_by_id(b, req->name);
-
-		if (s != NULL)
-			add_session(b, s, true);
+	case CTL_CMD_SESSION_INFO:
+		session_info(b, req->name);
 		break;
-	}
 	case CTL_CMD_LIST_BANNED: {
 		struct ban_visit v = { b, req->all };
 
@@ -967,6 +1028,15 @@ static void run_command(struct build *b, uint8_t cmd, const CtlRequest *req)
 
 /* --- clients ---------------------------------------------------------------- */
 
+static void remote_free(struct ctl_client *c)
+{
+	for (size_t i = 0; i < c->n_remote; i++)
+		sm_session__free_unpacked(c->remote[i], NULL);
+	free(c->remote);
+	c->remote = NULL;
+	c->n_remote = 0;
+}
+
 static void client_close(struct ctl_client *c)
 {
 	struct main_ctl *ctl = c->ctl;
@@ -980,6 +1050,7 @@ static void client_close(struct ctl_client *c)
 		close(c->fd);
 	if (c->req != NULL)
 		ctl_request__free_unpacked(c->req, NULL);
+	remote_free(c);
 	free(c->out);
 	if (c->prev)
 		c->prev->next = c->next;
@@ -1046,6 +1117,8 @@ static void answer(struct ctl_client *c)
 	b.clk.wall = wall_now_ms();
 	b.rep.now_ms = b.clk.wall;
 	b.gather_id = c->gather_id;
+	b.remote = c->remote;
+	b.n_remote = c->n_remote;
 	live_purge(c->ctl);
 	if (c->bad != NULL)
 		fail(&b, "%s (%s, type %u)", c->bad, ctl_cmd_str(c->cmd), c->cmd);
@@ -1061,6 +1134,7 @@ static void answer(struct ctl_client *c)
 	}
 	n = ctl_frame_encode(CTL_REPLY(c->cmd), &b.rep.base, &c->out);
 	arena_free(&b.a);
+	remote_free(c);
 	ctl_request__free_unpacked(c->req, NULL);
 	c->req = NULL;
 	c->gathering = false;
@@ -1090,6 +1164,85 @@ static void gather_timeout_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	answer(c);
 }
 
+/* --- the cluster's other gateways (session-store = redis://...) ------------ */
+
+struct remote_req {
+	struct main_ctl *ctl;
+	uint64_t gather_id;
+};
+
+static struct ctl_client *client_by_gather(struct main_ctl *ctl, uint64_t id)
+{
+	for (struct ctl_client *c = ctl->clients; c != NULL; c = c->next)
+		if (c->gathering && c->gather_id == id)
+			return c;
+	return NULL;
+}
+
+/* A deep copy of s (packed and unpacked again), or NULL. */
+static SmSession *session_copy(const SmSession *s)
+{
+	size_t len = sm_session__get_packed_size(s);
+	uint8_t *buf = malloc(len ? len : 1);
+	SmSession *cp = NULL;
+
+	if (buf != NULL) {
+		sm_session__pack(s, buf);
+		cp = sm_session__unpack(NULL, len, buf);
+		free(buf);
+	}
+	return cp;
+}
+
+static void remote_cb(void *opaque, const SmSession *const *ss, size_t n, bool last)
+{
+	struct remote_req *q = opaque;
+	struct ctl_client *c = client_by_gather(q->ctl, q->gather_id);
+	SmSession **more;
+
+	if (c != NULL && n > 0) {
+		more = realloc(c->remote, (c->n_remote + n) * sizeof(*more));
+		if (more != NULL) {
+			c->remote = more;
+			for (size_t i = 0; i < n; i++)
+				if ((more[c->n_remote] = session_copy(ss[i])) != NULL)
+					c->n_remote++;
+		}
+	}
+	if (!last)
+		return;
+	free(q);
+	if (c == NULL)
+		return;
+	if (c->gather_pending > 0)
+		c->gather_pending--;
+	if (c->gather_pending == 0)
+		gather_done(c);
+}
+
+/* show sessions / show session with a Redis store: the sessions of the
+ * other gateways come from sec-mod, which reads them from the store. */
+static bool remote_ask(struct ctl_client *c)
+{
+	struct server *srv = c->ctl->srv;
+	struct remote_req *q;
+
+	if ((c->cmd != CTL_CMD_LIST_SESSIONS && c->cmd != CTL_CMD_SESSION_INFO) ||
+	    !cluster_is_url(srv->cfg.session_store))
+		return false;
+	q = malloc(sizeof(*q));
+	if (q == NULL)
+		return false;
+	*q = (struct remote_req){ .ctl = c->ctl, .gather_id = c->gather_id };
+	c->gathering = true; /* remote_cb finds the client by its gather id */
+	if (main_secmod_list(srv, false, true, remote_cb, q) < 0) {
+		free(q);
+		c->gathering = false;
+		return false;
+	}
+	return true;
+}
+
 /* A complete request: ask the workers concerned for a fresh snapshot, or
  * answer at once. */
 static void on_request(struct ctl_client *c)
@@ -1113,6 +1266,8 @@ static void on_request(struct ctl_client *c)
 		if (ipc_send(w->ipc_fd, IPC_TUNNEL_STATS_REQUEST, &tr.base, -1) == 0)
 			c->gather_pending++;
 	}
+	if (remote_ask(c))
+		c->gather_pending++;
 	if (c->gather_pending == 0) {
 		answer(c);
 		return;

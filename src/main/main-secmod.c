@@ -270,7 +270,7 @@ void main_secmod_config(struct server *srv)
 
 /* gateway-id, else the host name (its characters outside A-Z a-z 0-9 . _ -
  * replaced by '-', cut at 64). */
-static const char *main_gateway_id(const struct server *srv)
+const char *main_gateway_id(const struct server *srv)
 {
 	static char gw[CLUSTER_GW_MAX + 1];
 
@@ -479,7 +479,8 @@ void main_secmod_stop(struct server *srv)
 	}
 }
 
-int main_secmod_list(struct server *srv, bool all, main_secmod_list_fn *cb, void *opaque)
+int main_secmod_list(struct server *srv, bool all, bool cluster, main_secmod_list_fn *cb,
+		     void *opaque)
 {
 	SmListRequest q = SM_LIST_REQUEST__INIT;
 	struct main_sm_list *l = calloc(1, sizeof(*l));
@@ -490,6 +491,8 @@ int main_secmod_list(struct server *srv, bool all, main_secmod_list_fn *cb, void
 	q.request_id = main_secmod_request_id(srv);
 	q.has_all = true;
 	q.all = all;
+	q.has_cluster = cluster;
+	q.cluster = cluster;
 	r = main_secmod_send(srv, IPC_SM_LIST_REQUEST, &q.base);
 	if (r < 0) {
 		free(l);

@@ -86,6 +86,12 @@ uint64_t main_secmod_request_id(struct server *srv);
  */
 typedef void main_secmod_list_fn(void *opaque, const SmSession *const *sessions, size_t n,
 				 bool last);
-int main_secmod_list(struct server *srv, bool all, main_secmod_list_fn *cb, void *opaque);
+int main_secmod_list(struct server *srv, bool all, bool cluster, main_secmod_list_fn *cb,
+		     void *opaque);
+/* cluster: instead, the sessions other gateways hold in the cluster's
+ * session store (session-store = redis://...), SmSession.gateway set. */
+
+/* This gateway's name in a cluster: gateway-id, else the host name. */
+const char *main_gateway_id(const struct server *srv);
 
 #endif

@@ -392,6 +392,7 @@ static void session_fields(struct out *o, const CtlSession *s, bool with_conn)
 	f_str(o, "Username", s->username);
 	f_str(o, "Groupname", o->json ? s->groupname : or_none(s->groupname));
 	f_str(o, "State", s->state);
+	f_opt(o, "Gateway", s->gateway);
 	f_str(o, "Remote IP", s->remote_ip);
 	f_str(o, "IPv4", s->vpn_ipv4);
 	f_opt(o, "IPv6", s->vpn_ipv6);
@@ -503,10 +504,16 @@ static void users_table(struct out *o, const CtlReply *r)
 
 static void sessions_table(struct out *o, const CtlReply *r)
 {
+	bool gw = false;
+
 	if (r->n_sessions == 0)
 		return;
-	fprintf(o->t, "%-8s %12s %-18s %16s %16s %19s %10s %7s %8s %s\n", "session", "user",
-		"state", "ip", "vpn-ip", "created", "expires in", "resumes", "restored", "reason");
+	/* a gateway column with a Redis store, where a list spans the cluster */
+	for (size_t i = 0; i < r->n_sessions; i++)
+		gw = gw || r->sessions[i]->gateway != NULL;
+	fprintf(o->t, "%-8s %12s %-18s %16s %16s %19s %10s %7s %8s %s%s\n", "session", "user",
+		"state", "ip", "vpn-ip", "created", "expires in", "resumes", "restored", "reason",
+		gw ? "  gateway" : "");
 	for (size_t i = 0; i < r->n_sessions; i++) {
 		const CtlSession *s = r->sessions[i];
 		char created[32] = "-", left[32] = "-";
@@ -518,10 +525,11 @@ static void sessions_table(struct out *o, const CtlReply *r)
 			render_time(s->created_ms, created, sizeof(created));
 		if (s->has_expires_ms && s->expires_ms > 0)
 			render_duration(secs_left(s->expires_ms, o->now) * 1000, left, sizeof(left));
-		fprintf(o->t, "%-8.6s %12s %-18s %16s %16s %19s %10s %7" PRIu32 " %8s %s\n",
+		fprintf(o->t, "%-8.6s %12s %-18s %16s %16s %19s %10s %7" PRIu32 " %8s %s%s%s\n",
 			s->session_id, s->username, s->state, s->remote_ip ? s->remote_ip : "-",
 			s->vpn_ipv4 ? s->vpn_ipv4 : "-", created, left, s->resumes,
-			s->restarts > 0 ? "yes" : "no", reason);
+			s->restarts > 0 ? "yes" : "no", reason, gw ? "  " : "",
+			gw ? (s->gateway != NULL ? s->gateway : "-") : "");
 	}
 }
 

@@ -629,6 +629,129 @@ static void be_tell(void *b, const char *gw, const uint8_t *hash)
 	redisAsyncCommand(c->cmd, del_cb, NULL, "PUBLISH %s %s", ch, msg);
 }
 
+/* --- the cluster's list: SCAN, then HGETALL of each record, pipelined ------ */
+
+#define LIST_MAX 10000u         /* records one list reads at most */
+
+struct list_job {
+	struct secmod_cluster *c;
+	uint64_t id;
+	struct cluster_rec *recs;
+	size_t n, cap;
+	unsigned outstanding;
+	bool failed;
+};
+
+static void list_step(struct list_job *j)
+{
+	if (j->outstanding > 0)
+		return;
+	secmod_cluster_listed(j->c->core, j->id, j->recs, j->n, j->failed ? -EIO : 0);
+	after(j->c);
+	free(j->recs);
+	free(j);
+}
+
+/* Room for one more record (grown by doubling up to LIST_MAX). */
+static bool list_room(struct list_job *j)
+{
+	struct cluster_rec *more;
+
+	if (j->n < j->cap)
+		return true;
+	if (j->cap >= LIST_MAX)
+		return false;
+	more = realloc(j->recs, sizeof(*more) * j->cap * 2);
+	if (more == NULL)
+		return false;
+	j->recs = more;
+	j->cap *= 2;
+	return true;
+}
+
+static void list_rec_cb(redisAsyncContext *ac, void *reply, void *priv)
+{
+	struct list_job *j = priv;
+	redisReply *r = reply;
+	const char *kv[2 * CLUSTER_REC_FIELDS + 32];
+	size_t lens[2 * CLUSTER_REC_FIELDS + 32];
+	char err[256];
+
+	j->outstanding--;
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+		j->failed = j->failed || r == NULL;
+	} else if (r->elements > 0 && r->elements <= sizeof(kv) / sizeof(kv[0]) && list_room(j)) {
+		for (size_t i = 0; i < r->elements; i++) {
+			bool str = r->element[i]->type == REDIS_REPLY_STRING;
+
+			kv[i] = str ? r->element[i]->str : "";
+			lens[i] = str ? r->element[i]->len : 0;
+		}
+		if (cluster_rec_decode(kv, lens, r->elements, &j->recs[j->n], err, sizeof(err)) == 0)
+			j->n++;
+		else
+			log_warn("session store: a record read back is not valid (%s): skipped", err);
+	}
+	list_step(j);
+}
+
+static int list_scan(struct list_job *j, const char *cursor);
+
+static void list_scan_cb(redisAsyncContext *ac, void *reply, void *priv)
+{
+	struct list_job *j = priv;
+	redisReply *r = reply, *keys;
+
+	j->outstanding--;
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_ARRAY) {
+		j->failed = true;
+		list_step(j);
+		return;
+	}
+	keys = r->element[1];
+	for (size_t i = 0; i < keys->elements && j->n + j->outstanding < LIST_MAX; i++) {
+		if (keys->element[i]->type != REDIS_REPLY_STRING || j->c->cmd == NULL)
+			continue;
+		if (redisAsyncCommand(j->c->cmd, list_rec_cb, j, "HGETALL %b", keys->element[i]->str,
+				      keys->element[i]->len) == REDIS_OK)
+			j->outstanding++;
+	}
+	if (strcmp(r->element[0]->str, "0") != 0 && j->n + j->outstanding < LIST_MAX &&
+	    list_scan(j, r->element[0]->str) < 0)
+		j->failed = true;
+	list_step(j);
+}
+
+static int list_scan(struct list_job *j, const char *cursor)
+{
+	if (j->c->cmd == NULL ||
+	    redisAsyncCommand(j->c->cmd, list_scan_cb, j, "SCAN %s MATCH %s COUNT 1000", cursor,
+			      REC_PREFIX "*") != REDIS_OK)
+		return -1;
+	j->outstanding++;
+	return 0;
+}
+
+static int be_list(void *b, uint64_t id)
+{
+	struct secmod_cluster *c = b;
+	struct list_job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL)
+		return -1;
+	j->c = c;
+	j->id = id;
+	j->cap = 64;
+	j->recs = malloc(sizeof(*j->recs) * j->cap);
+	if (j->recs == NULL || !c->ready || list_scan(j, "0") < 0) {
+		free(j->recs);
+		free(j);
+		return -1;
+	}
+	return 0;
+}
+
 static bool be_ready(void *b)
 {
 	return ((struct secmod_cluster *)b)->ready;
@@ -641,6 +764,7 @@ static const struct secmod_cluster_ops ops = {
 	.claim = be_claim,
 	.lease = be_lease,
 	.tell_takeover = be_tell,
+	.list = be_list,
 };
 
 /* "takeover <hash hex> <gw>" on this gateway's channel. */

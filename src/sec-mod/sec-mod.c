@@ -1254,7 +1254,21 @@ static void on_session_timers(struct secmod *sm, const SmSessionTimers *t)
 	emit_session(sm, s, false);
 }
 
+static void on_list_local(struct secmod *sm, const SmListRequest *q);
+
 static void on_list(struct secmod *sm, const SmListRequest *q)
+{
+	if (q->has_cluster && q->cluster) {
+		/* none without a store that can be asked */
+		if (sm->cl == NULL || !sm->cl->ready(sm->cl_b) ||
+		    sm->cl->list(sm->cl_b, q->request_id) < 0)
+			secmod_cluster_listed(sm, q->request_id, NULL, 0, -EIO);
+		return;
+	}
+	on_list_local(sm, q);
+}
+
+static void on_list_local(struct secmod *sm, const SmListRequest *q)
 {
 	SmSession msgs[SECMOD_LIST_CHUNK];
 	TunnelStats tots[SECMOD_LIST_CHUNK];
@@ -1898,4 +1912,49 @@ void secmod_cluster_leased(struct secmod *sm, uint64_t id, uint32_t ipv4, int er
 	if (s != NULL && s->m.state != VPN_SESSION_ENDED)
 		s->ipv4 = ipv4;
 	open_end(sm, o, s, false, now);
+}
+
+/* A stored record as a list entry: its state as written (an active one is
+ * not taken for dropped, as a claim would), its times on this clock. */
+static void listed_msg(struct secmod *sm, const struct cluster_rec *rec, struct secmod_session *snap,
+		       SmSession *msg, TunnelStats *tot)
+{
+	(void)snap_of_record(&rec->r, rec->seen_ms, store_now(sm), snap);
+	snap->m.state = rec->r.state;
+	snap->m.drop_reason = rec->r.drop_reason;
+	if (rec->r.state == VPN_SESSION_ACTIVE)
+		snap->m.drop_ms = VPN_NEVER;
+	secmod_session_to_msg(snap, msg, tot);
+	msg->gateway = (char *)rec->gw;
+}
+
+void secmod_cluster_listed(struct secmod *sm, uint64_t id, const struct cluster_rec *recs,
+			   size_t n, int err)
+{
+	static struct secmod_session snaps[SECMOD_LIST_CHUNK];
+	SmSession msgs[SECMOD_LIST_CHUNK];
+	TunnelStats tots[SECMOD_LIST_CHUNK];
+	SmSession *ptrs[SECMOD_LIST_CHUNK];
+	size_t i = 0;
+
+	if (err < 0)
+		log_warn("session store: listing the cluster's sessions: the store did not answer "
+			 "(%zu read)", n);
+	do {
+		SmListReply r = SM_LIST_REPLY__INIT;
+		size_t k = 0;
+
+		for (; i < n && k < SECMOD_LIST_CHUNK; i++) {
+			if (strcmp(recs[i].gw, sm->gw) == 0)
+				continue; /* main shows its own from its mirror */
+			listed_msg(sm, &recs[i], &snaps[k], &msgs[k], &tots[k]);
+			ptrs[k] = &msgs[k];
+			k++;
+		}
+		r.request_id = id;
+		r.n_sessions = k;
+		r.sessions = ptrs;
+		r.last = i >= n;
+		sm->ops.send(sm->opaque, IPC_SM_LIST_REPLY, &r.base);
+	} while (i < n);
 }

@@ -198,6 +198,8 @@ struct secmod_cluster_ops {
 		     uint32_t start, int64_t expire_ms, uint64_t id);
 	/* Tell gateway gw that this one took over the session of hash. */
 	void (*tell_takeover)(void *b, const char *gw, const uint8_t *hash);
+	/* Every record in the store: secmod_cluster_listed(). */
+	int (*list)(void *b, uint64_t id);
 };
 
 /* Use the cluster backend (before the first SmConfig); gw: this gateway. */
@@ -218,6 +220,11 @@ void secmod_cluster_leased(struct secmod *sm, uint64_t id, uint32_t ipv4, int er
 void secmod_cluster_put_result(struct secmod *sm, const uint8_t *hash, int result, vpn_ms_t now);
 /* Gateway from took over the session of hash: its tunnel here ends. */
 void secmod_cluster_taken(struct secmod *sm, const uint8_t *hash, const char *from, vpn_ms_t now);
+/* The answer to list (err < 0: the store did not answer; what was read
+ * comes anyway): the sessions other gateways hold go to main as the
+ * SmListReply of request id. */
+void secmod_cluster_listed(struct secmod *sm, uint64_t id, const struct cluster_rec *recs,
+			   size_t n, int err);
 /* The store is back (or new): write every session this gateway holds. */
 void secmod_cluster_republish(struct secmod *sm);
 

@@ -66,6 +66,7 @@ INTEGRATION_TESTS += \
 	tests/integration/test-cluster-takeover.sh \
 	tests/integration/test-cluster-redis-down.sh \
 	tests/integration/test-cluster-ocload.sh \
+	tests/integration/test-cluster-occtl.sh \
 	tests/integration/test-store-expire.sh \
 	tests/integration/test-store-stop.sh \
 	tests/integration/test-store-corrupt.sh \

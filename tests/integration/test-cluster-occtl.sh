@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# occtl-modern over a cluster (doc/session-store.md): c1 has a tunnel
+# through gateway a, c2 through gateway b. On either gateway, `show sessions`
+# lists both sessions with the gateway that holds each (a gateway column;
+# "Gateway" in --json), and `show session ID` shows the other gateway's
+# session with its Gateway field.
+. "$(dirname "$0")/cluster-lib.sh"
+
+OCCTL_BIN=$top_builddir/src/occtl/occtl-modern
+[ -x "$OCCTL_BIN" ] || hard_error "$OCCTL_BIN not built"
+
+cluster_setup 2
+start_redis
+gw_config DPD=10 KEEPALIVE=30 COOKIE_TIMEOUT=120
+start_gw a
+start_gw b
+
+connect_client c1
+vip_to b
+connect_client c2
+
+# gw_occtl NAME ARGS...: occtl-modern on gateway NAME's socket, output in OUT.
+gw_occtl() {
+	local g=$1
+	shift
+	OUT=$IT_WORK/occtl-$g-$RANDOM.out
+	timeout 20 "$OCCTL_BIN" -s "$IT_WORK/occtl-$g.sock" "$@" > "$OUT" 2>&1 < /dev/null
+}
+
+for g in a b; do
+	gw_occtl $g show sessions
+	verdict "$g: show sessions runs" $? "$(tr '\n' '|' < "$OUT")"
+	n=$(grep -cE 'active .* gw-a$' "$OUT")
+	m=$(grep -cE 'active .* gw-b$' "$OUT")
+	ok=1; [ "$n" = 1 ] && [ "$m" = 1 ] && ok=0
+	verdict "$g: both sessions listed with their gateway" $ok "gw-a: $n, gw-b: $m"
+	gw_occtl $g --json show sessions
+	python3 - "$OUT" "${CLI_VPNIP[c1]}" "${CLI_VPNIP[c2]}" > "$IT_WORK/json-$g.out" <<'PY'
+import json, sys
+rows = json.load(open(sys.argv[1]))
+got = sorted((r.get("Gateway"), r.get("IPv4")) for r in rows)
+print("ok" if got == [("gw-a", sys.argv[2]), ("gw-b", sys.argv[3])] else "bad %r" % (got,))
+PY
+	expect_eq "$g: --json lists each session's Gateway and address" "$(cat "$IT_WORK/json-$g.out")" ok
+done
+sid2=$(rcli --scan --pattern 'ocsm:s:*' | while read -r k; do
+	[ "$(rcli hget "$k" gw)" = gw-b ] && rcli hget "$k" sid; done)
+gw_occtl a show session "${sid2:0:6}"
+grep -qE 'Gateway: gw-b' "$OUT"
+verdict "a: show session of b's session names gw-b" $? "$(grep -E 'Gateway|State' "$OUT" | tr '\n' '|')"
