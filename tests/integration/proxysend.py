@@ -12,6 +12,7 @@ CASE is one of:
   local     a version 2 LOCAL header (the front's own connection), then TLS
   none      no header at all: TLS right away (a client that bypassed the front)
   malformed "PROXY TCP4 A H 99999 P" (a port out of range), then TLS
+  unknown   "PROXY UNKNOWN" (no address: refused by the gateway), then TLS
   v1-split  the v1 header in three pieces 0.3 s apart, then TLS (a slow front)
   silent    connect and send nothing
   partial   the first 10 bytes of a v1 header, then nothing
@@ -94,7 +95,7 @@ def main():
     p.add_argument("--client", default="192.0.2.7")
     p.add_argument("--client-port", type=int, default=40000)
     p.add_argument("--wait", type=float, default=15.0)
-    p.add_argument("case", choices=["v1", "v2", "local", "none", "malformed", "v1-split",
+    p.add_argument("case", choices=["v1", "v2", "local", "none", "malformed", "unknown", "v1-split",
                                     "silent", "partial", "empty"])
     a = p.parse_args()
 
@@ -117,7 +118,7 @@ def main():
         "v1": v1_header(a), "v2": v2_header(a), "local": v2_header(a, local=True),
         "none": b"", "v1-split": v1_header(a),
         "malformed": v1_header(a).replace(str(a.client_port).encode(), b"99999", 1),
-        "silent": b"", "partial": v1_header(a)[:10],
+        "unknown": b"PROXY UNKNOWN\r\n", "silent": b"", "partial": v1_header(a)[:10],
     }[a.case]
     try:
         if a.case == "v1-split":

@@ -13,7 +13,8 @@
 #  - haproxy's health checks (PROXY v2 LOCAL, every 0.3 s: about 50 during the test
 #    at max-ban-score 25) cost the front no ban points;
 #  - direct connections that bypass haproxy: without a header (TLS at once) or
-#    with a malformed one they are refused at once and logged; a v1 or a v2
+#    with a malformed one or UNKNOWN they are refused at once and logged; a v2
+#    LOCAL header is served; a v1 or a v2
 #    header written by hand, also one arriving in pieces or naming an IPv6
 #    client, is served under the address it names; one closed before its
 #    first byte is not logged as refused; a silent connection and
@@ -77,6 +78,17 @@ sleep 1.1 # refusals are logged at most once a second
 proxysend --host "$GW" --port "$PORT" malformed
 wait_log -E "$SERVER_LOG" "connection from 10\.77\.0\.3 port [0-9]+ refused: malformed PROXY header" 1 5
 verdict "the server logs the malformed header" $?
+sleep 1.1
+proxysend --host "$GW" --port "$PORT" unknown
+ok=1; [ "$PS_RC" = 1 ] && ok=0
+verdict "a v1 UNKNOWN header (no address): refused" $ok "$PS_OUT"
+wait_log -E "$SERVER_LOG" "refused: PROXY header with an unsupported address family" 1 5
+verdict "the server logs the unsupported family" $?
+# (from c1: c2's own address is banned by now, and a LOCAL connection is
+# its peer's)
+PS_FROM=c1 proxysend --host "$GW" --port "$PORT" local
+ok=1; [ "$PS_RC" = 0 ] && [[ $PS_OUT == *HTTP/1.1* ]] && ok=0
+verdict "a v2 LOCAL header: served, as the connection's own peer" $ok "$PS_OUT"
 proxysend --host "$GW" --port "$PORT" --client 192.0.2.41 --client-port 41041 v1
 ok=1; [ "$PS_RC" = 0 ] && [[ $PS_OUT == *HTTP/1.1* ]] && ok=0
 verdict "a v1 header: the connection is served" $ok "$PS_OUT"
