@@ -14,9 +14,8 @@
  * logins are answered 503 without asking sec-mod (main_secmod_busy), and a
  * message the full queue cannot take is refused to its sender alone.
  *
- * Nothing here waits on sec-mod. A password check makes sec-mod busy for as
- * long as the hash takes, so a burst of logins (or a slow disk under the
- * password file) can fill the socket; what it does not take waits in
+ * Nothing here waits on sec-mod. sec-mod checks passwords on its own threads
+ * (sec-mod/offload.h), yet a burst of logins can still fill the socket; what it does not take waits in
  * srv->secmod_q, in order, and leaves as sec-mod reads (the write watcher).
  * Waiting in poll() instead would stop main's loop for every worker and,
  * while sec-mod itself waits for main to read its replies, deadlock both.

@@ -709,8 +709,11 @@ void main_session_on_sm_auth_reply(struct server *srv, const SmAuthReply *r)
 	w->sm_request = 0;
 	if (w->exited || w->sigterm_sent)
 		return;
+	w->login_token[0] = '\0';
 	if (!r->reply->ok && r->reply->has_more && r->reply->more) {
 		/* another login form: neither a success nor a failure yet */
+		if (r->reply->login_token != NULL)
+			snprintf(w->login_token, sizeof(w->login_token), "%s", r->reply->login_token);
 		worker_proc_send(srv, w, IPC_AUTH_REPLY, &r->reply->base, -1);
 		return;
 	}
@@ -1300,8 +1303,29 @@ void main_session_probe_reply(struct server *srv, struct worker_proc *w, const P
 	probe_result(srv, w->probe_serial, r->alive);
 }
 
+/* A worker that goes away while its login is checked, or waits for the
+ * answer to a further form: sec-mod drops that login (its check or PAM
+ * conversation ends now rather than at its deadline). */
+static void auth_cancel(struct server *srv, struct worker_proc *w)
+{
+	SmAuthRequest q = SM_AUTH_REQUEST__INIT;
+	AuthRequest a = AUTH_REQUEST__INIT;
+
+	if (w->state != WORKER_AUTH || (w->sm_request == 0 && w->login_token[0] == '\0'))
+		return;
+	a.username = "";
+	a.password = "";
+	a.remote_ip = w->remote_ip;
+	a.login_token = w->login_token[0] != '\0' ? w->login_token : NULL;
+	a.has_cancel = a.cancel = true;
+	q.request_id = w->sm_request;
+	q.auth = &a;
+	(void)main_secmod_send(srv, IPC_SM_AUTH_REQUEST, &q.base);
+}
+
 void main_session_worker_gone(struct server *srv, struct worker_proc *w)
 {
+	auth_cancel(srv, w);
 	if (w->state == WORKER_OPENING || w->state == WORKER_TUNNEL) {
 		count_tunnel_end(srv, VPN_END_WORKER_CRASHED);
 		main_events_tunnel_down(srv, w, VPN_END_WORKER_CRASHED);

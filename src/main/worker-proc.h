@@ -57,6 +57,8 @@ struct worker_proc {
 	char dtls_cipher[128];       /* e.g. "(DTLS1.2)-(PSK)-(AES-256-GCM)"; "": none */
 	/* sec-mod (main-secmod.h) */
 	uint64_t sm_request;         /* its SmAuthRequest/SmOpenRequest in flight; 0: none */
+	char login_token[40];        /* its login waits for a further form's answer: the
+				      * token sec-mod gave (to cancel it); "": none */
 	bool open_mobile;            /* the CONNECT waiting for sec-mod's answer: */
 	unsigned open_base_mtu;      /* X-CSTP-Base-MTU (0: not sent) */
 	char open_requested_ipv4[INET_ADDRSTRLEN]; /* X-CSTP-Address hint ("": none) */

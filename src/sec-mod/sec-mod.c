@@ -980,6 +980,22 @@ static bool cert_decides(struct secmod *sm, const SmAuthRequest *r, char **group
 	return true;
 }
 
+/* main's word that the worker of a login went away: drop it (a running
+ * job is cancelled, a PAM conversation closed). No reply. */
+static void on_auth_cancel(struct secmod *sm, const SmAuthRequest *r)
+{
+	struct sm_auth *a = auth_by_token(sm, r->auth->login_token);
+
+	for (struct sm_auth *c = sm->auths; a == NULL && c != NULL && r->request_id != 0; c = c->next)
+		if (c->request_id == r->request_id)
+			a = c;
+	if (a == NULL)
+		return;
+	log_info("login of '%s' from %s dropped: its connection is gone", LOG_ESC(a->username),
+		 a->remote_ip);
+	sm_auth_free(a);
+}
+
 static void on_auth(struct secmod *sm, const SmAuthRequest *r, int passwd_fd)
 {
 	AuthRequest *q = r->auth;
@@ -987,7 +1003,9 @@ static void on_auth(struct secmod *sm, const SmAuthRequest *r, int passwd_fd)
 	char *cert_groups;
 	int fd;
 
-	if (!sm->configured) {
+	if (q->has_cancel && q->cancel) {
+		on_auth_cancel(sm, r);
+	} else if (!sm->configured) {
 		auth_reply(sm, r->request_id, NULL, "Server not ready", false, false);
 	} else if (sm->cl != NULL && !sm->cl->ready(sm->cl_b)) {
 		log_warn("login of '%s' from %s refused (503): the session store (Redis) is "

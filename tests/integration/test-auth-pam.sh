@@ -23,6 +23,8 @@
 #  - the PAM helper: uid 0 with no capability at all (effective, permitted,
 #    bounding), no_new_privs, and what a module executes (pam_exec's sleep)
 #    has none either;
+#  - a client that gives up at the further form: main tells sec-mod, which
+#    drops the login and ends its PAM conversation process;
 #  - sec-mod never waits for PAM: while the slow user's PAM stack sleeps,
 #    another user logs in, start to cookie, and the slow login then
 #    completes too (order only, no timing).
@@ -131,6 +133,21 @@ grep -q 'One-time password' "$AUTH_LOG"
 verdict "the client showed pam_oath's prompt" $? "$(grep -m1 -i 'password' "$AUTH_LOG")"
 grep -q '^COOKIE=' "$AUTH_LOG.out"
 verdict "password + code: a cookie" $?
+
+# --- a client that leaves at the further form: its conversation ends ---
+conversations() { ps -o pid= --ppid "$HELPER" | wc -l; }
+AUTH_LOG=$IT_WORK/c2-leave.log
+printf '%s\n' "$PW_OK" | timeout 30 ip netns exec "${CLI_NS[c2]}" \
+	openconnect --passwd-on-stdin -u "$U_OTP" --authenticate \
+	--servercert "$PIN" "$URL" > /dev/null 2> "$AUTH_LOG"
+rc=$?
+ok=1; [ $rc != 0 ] && grep -q 'One-time password' "$AUTH_LOG" && ok=0
+verdict "a client without an answer to pam_oath's prompt gives up" $ok "exit $rc"
+wait_log "$SERVER_LOG" "login of '$U_OTP' from 10.77.0.3 dropped: its connection is gone" 1 10
+verdict "main told sec-mod, which dropped the login" $?
+deadline=$(deadline_after 10)
+while [ "$(conversations)" != 0 ] && [ "$(now_ms)" -lt "$deadline" ]; do sleep 0.05; done
+expect_eq "its PAM conversation process ended" "$(conversations)" 0
 
 # --- a slow PAM module does not hold other logins up ---
 SLOW_LOG=$IT_WORK/c2-slow.log

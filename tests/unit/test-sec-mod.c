@@ -377,6 +377,26 @@ START_TEST(test_multi_round_otp)
 	ck_assert_uint_eq(session_table_count(secmod_sessions(sm)), 1);
 	clear_out();
 
+	/* main cancels a login whose worker went away */
+	auth(11, "alice", "secret", NULL, T0);
+	expect_more(11, t3);
+	{
+		SmAuthRequest q = SM_AUTH_REQUEST__INIT;
+		AuthRequest a = AUTH_REQUEST__INIT;
+
+		a.username = "";
+		a.password = "";
+		a.remote_ip = "192.0.2.7";
+		a.login_token = t3;
+		a.has_cancel = a.cancel = true;
+		q.request_id = 0;
+		q.auth = &a;
+		ck_assert_int_eq(feed(IPC_SM_AUTH_REQUEST, &q.base, T0), 0);
+	}
+	ck_assert_uint_eq(count(IPC_SM_AUTH_REPLY), 0); /* no reply */
+	answer(12, "alice", "000000", t3, T0);
+	expect_refused(12, false, "Login expired");
+
 	/* a further form left unanswered expires */
 	auth(9, "alice", "secret", NULL, T0);
 	expect_more(9, t3);
