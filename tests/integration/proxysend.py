@@ -16,6 +16,7 @@ CASE is one of:
   v1-split  the v1 header in three pieces 0.3 s apart, then TLS (a slow front)
   silent    connect and send nothing
   partial   the first 10 bytes of a v1 header, then nothing
+  hold      a whole v1 header, then nothing (a client that never starts TLS)
   empty     connect and close at once (a TCP health check)
 
 Output: one line "CASE: <HTTP status line, or how it ended> after N ms"
@@ -96,7 +97,7 @@ def main():
     p.add_argument("--client-port", type=int, default=40000)
     p.add_argument("--wait", type=float, default=15.0)
     p.add_argument("case", choices=["v1", "v2", "local", "none", "malformed", "unknown", "v1-split",
-                                    "silent", "partial", "empty"])
+                                    "silent", "partial", "hold", "empty"])
     a = p.parse_args()
 
     try:
@@ -119,6 +120,7 @@ def main():
         "none": b"", "v1-split": v1_header(a),
         "malformed": v1_header(a).replace(str(a.client_port).encode(), b"99999", 1),
         "unknown": b"PROXY UNKNOWN\r\n", "silent": b"", "partial": v1_header(a)[:10],
+        "hold": v1_header(a),
     }[a.case]
     try:
         if a.case == "v1-split":
@@ -128,7 +130,7 @@ def main():
                 time.sleep(0.3)
         elif head:
             sock.sendall(head)
-        if a.case in ("silent", "partial"):
+        if a.case in ("silent", "partial", "hold"):
             if wait_close(sock, deadline):
                 return done("closed by the server", 1)
             return done("still open", 3)

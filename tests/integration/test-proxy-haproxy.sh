@@ -10,6 +10,7 @@
 #  - failed logins through haproxy ban the client's address, not the front's:
 #    that client is refused while another one behind the same front logs in,
 #    and occtl-modern lists only the client's address;
+#  - max-unauth-per-ip counts the address a header names, not the peer's;
 #  - haproxy's health checks (PROXY v2 LOCAL, every 0.3 s: about 50 during the test
 #    at max-ban-score 25) cost the front no ban points;
 #  - direct connections that bypass haproxy: without a header (TLS at once) or
@@ -64,6 +65,25 @@ log_has "$SERVER_LOG" "connection from 10\.77\.0\.3 refused: address banned" \
 CLI_COOKIE[c1]=
 authenticate c1
 expect_eq "c1 behind the same front still logs in" "$?" 0
+
+# --- max-unauth-per-ip counts the address of the header ----------------------
+# 9 connections from c1's namespace, each with a v1 header naming 192.0.2.50
+# and then silent: the 9th is over max-unauth-per-ip (8), while one naming
+# 192.0.2.51 from the same namespace is served.
+hold_pids=()
+for i in 1 2 3 4 5 6 7 8 9; do
+	in_client c1 python3 "$IT_DIR/proxysend.py" --host "${GW_IP[g1]}" --port "$PORT" \
+		--client 192.0.2.50 --client-port $((50000 + i)) --wait 4 hold > /dev/null 2>&1 &
+	hold_pids+=($!)
+	track $!
+	sleep 0.1
+done
+wait_log -E "$SERVER_LOG" "connection from 192\.0\.2\.50 refused: max-unauth-per-ip reached" 1 5
+verdict "the 9th connection naming 192.0.2.50 is refused: max-unauth-per-ip" $?
+PS_FROM=c1 proxysend --host "${GW_IP[g1]}" --port "$PORT" --client 192.0.2.51 v1
+ok=1; [ "$PS_RC" = 0 ] && [[ $PS_OUT == *HTTP/1.1* ]] && ok=0
+verdict "... while one naming 192.0.2.51, from the same peer, is served" $ok "$PS_OUT"
+for p in "${hold_pids[@]}"; do wait_exit "$p" 10; done
 
 # --- direct connections, headers written by hand -----------------------------
 proxysend --host "$GW" --port "$PORT" none
