@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # client-bypass-protocol (doc/config-reference.md) with a dual-stack
-# openconnect client and no ipv6-network: the client asks for IPv6 but gets
+# openconnect client and no ipv6-network, on a server whose listen-host is
+# an IPv6 address (it listens there only, TCP and UDP): the client asks for IPv6 but gets
 # no IPv6 address (no X-CSTP-Address-IP6, no INTERNAL_IP6_ADDRESS, no IPv6
 # address on tun0), and the CONNECT reply tells it what to do with its IPv6
 # traffic: X-CSTP-Client-Bypass-Protocol: true here (send it outside the
@@ -13,8 +14,14 @@
 
 ipv6_setup 1
 dtls_config DPD=10 KEEPALIVE=30 -- "client-bypass-protocol = true"
+# listen-host an IPv6 address: the server listens there only
+sed -i "s/^listen-host = .*/listen-host = $SERVER_IP6/" "$CONFIG" || hard_error "writing $CONFIG"
 start_server
-connect_client c1
+expect_eq "TCP listener" "$(in_server ss -Hltn "sport = :$PORT" | awk '{ print $4 }' | paste -sd' ')" \
+	"[$SERVER_IP6]:$PORT"
+expect_eq "UDP listener" "$(in_server ss -Hlun "sport = :$PORT" | awk '{ print $4 }' | paste -sd' ')" \
+	"[$SERVER_IP6]:$PORT"
+URL=$URL6 connect_client c1
 grep -q '> X-CSTP-Address-Type: IPv6,IPv4' "${CLI_LOG[c1]}"
 verdict "c1 asked for IPv6 and IPv4" $?
 expect_eq "X-CSTP-Client-Bypass-Protocol in CISCO_CSTP_OPTIONS" \
