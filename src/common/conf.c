@@ -1132,6 +1132,34 @@ static int write_strings(const struct config *c, const struct key_def *k, FILE *
 	return 0;
 }
 
+int config_route_from_text(const char *text, struct config_route *out)
+{
+	const char *slash = strchr(text, '/');
+	char a[INET6_ADDRSTRLEN];
+	struct in_addr net, mask;
+	uint32_t pfx;
+	int mp;
+
+	memset(out, 0, sizeof(*out));
+	if (slash == NULL || (size_t)(slash - text) >= sizeof(a))
+		return -EINVAL;
+	memcpy(a, text, (size_t)(slash - text));
+	a[slash - text] = '\0';
+	if (inet_pton(AF_INET, a, &net) == 1) {
+		if (inet_pton(AF_INET, slash + 1, &mask) != 1 || (mp = mask_to_prefix(mask)) < 0)
+			return -EINVAL;
+		config_route_ipv4(net, (unsigned)mp, out);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, a, &out->net.v6) != 1 || !parse_uint(slash + 1, 128, &pfx))
+		return -EINVAL;
+	out->family = AF_INET6;
+	out->prefix = pfx;
+	v6_apply_prefix(&out->net.v6, pfx);
+	snprintf(out->text, sizeof(out->text), "%s", text);
+	return 0;
+}
+
 static int parse_route(struct parser *p, const struct key_def *k, const char *v)
 {
 	const char *name = k->info.name;

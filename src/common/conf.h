@@ -367,6 +367,11 @@ const char *config_origin_str(enum config_origin o);
 /* The route NET/PREFIX (host bits cleared) with its text form. */
 void config_route_ipv4(struct in_addr net, unsigned prefix, struct config_route *out);
 
+/* The route of its text form (struct config_route's text: "NET/MASK" for
+ * IPv4, "NET/PREFIX" for IPv6, as the session reply carries them) into
+ * *out. 0, or -EINVAL for anything else. */
+int config_route_from_text(const char *text, struct config_route *out);
+
 struct config_timer_origins {
 	enum config_origin dpd, keepalive, idle_timeout;
 };

@@ -438,6 +438,18 @@ static int start_policy(struct worker *w, const SessionOpenReply *r, vpn_ms_t no
 
 	rate_bucket_init(&w->rx_rate, r->has_rx_data_per_sec ? r->rx_data_per_sec : 0, now);
 	rate_bucket_init(&w->tx_rate, r->has_tx_data_per_sec ? r->tx_data_per_sec : 0, now);
+	/* restrict-user-to-routes: the session's own routes (its files' over
+	 * the configuration's; none: full tunnel, nothing restricted) */
+	if (w->cfg.restrict_user_to_routes && r->n_routes > 0) {
+		w->routes = calloc(r->n_routes, sizeof(*w->routes));
+		if (w->routes == NULL)
+			return -ENOMEM;
+		for (size_t i = 0; i < r->n_routes; i++, w->n_routes++)
+			if (config_route_from_text(r->routes[i], &w->routes[i]) < 0) {
+				log_err("route %s from main: not understood", LOG_ESC(r->routes[i]));
+				return -EINVAL;
+			}
+	}
 	if (r->restrict_ports == NULL)
 		return 0;
 	w->ports = malloc(sizeof(*w->ports));
@@ -664,19 +676,20 @@ static bool spoofed(const struct worker *w, const uint8_t *pkt, size_t len)
 
 /* restrict-user-to-routes: a packet whose destination no route of its
  * family covers (no routes, or route = default: every destination is
- * allowed). A loop over the configured routes, no system call. */
-static bool outside_routes(const struct config *c, const uint8_t *pkt, size_t len)
+ * allowed). A loop over the session's routes (its per-user or per-group
+ * files' when they set route), no system call. */
+static bool outside_routes(const struct worker *w, const uint8_t *pkt, size_t len)
 {
 	int family = (pkt[0] >> 4) == 6 ? AF_INET6 : AF_INET;
 	size_t alen = family == AF_INET6 ? 16 : 4;
 	const uint8_t *dst = pkt + (family == AF_INET6 ? 24 : 16);
 
-	if (!c->restrict_user_to_routes || c->route_default || c->n_routes == 0)
+	if (w->n_routes == 0)
 		return false;
 	if (len < (family == AF_INET6 ? 40u : 20u))
 		return true;
-	for (size_t i = 0; i < c->n_routes; i++) {
-		const struct config_route *r = &c->routes[i];
+	for (size_t i = 0; i < w->n_routes; i++) {
+		const struct config_route *r = &w->routes[i];
 		if (r->family == family && r->prefix <= alen * 8 &&
 		    same_prefix(dst, (const uint8_t *)&r->net, r->prefix))
 			return false;
@@ -707,7 +720,7 @@ void worker_tunnel_tun_write(struct worker *w, const uint8_t *pkt, size_t len, v
 				 w->ipv4, log_get_level() >= LOG_LVL_DEBUG ? "" : "; not logged again");
 		return;
 	}
-	if (outside_routes(&w->cfg, pkt, len)) {
+	if (outside_routes(w, pkt, len)) {
 		log_policy_drop(w, ++w->restricted, "to a destination outside the routes "
 				"(restrict-user-to-routes)");
 		return;
@@ -987,5 +1000,8 @@ void worker_tunnel_cleanup(struct worker *w)
 	free(w->username);
 	free(w->ports);
 	w->ports = NULL;
+	free(w->routes);
+	w->routes = NULL;
+	w->n_routes = 0;
 	w->session_id = w->username = NULL;
 }

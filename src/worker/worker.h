@@ -156,6 +156,8 @@ struct worker {
 	uint64_t spoofed;		/* client packets from another IPv4 source: dropped */
 	uint64_t restricted;		/* client packets outside the routes: dropped */
 	struct ports_filter *ports;	/* restrict-user-to-ports; NULL: none */
+	struct config_route *routes;	/* restrict-user-to-routes: the session's routes */
+	size_t n_routes;		/* 0: nothing restricted */
 	uint64_t restricted_ports;	/* client packets the port list refused: dropped */
 	struct rate_bucket rx_rate;	/* rx-data-per-sec: client -> tun */
 	struct rate_bucket tx_rate;	/* tx-data-per-sec: tun -> client */

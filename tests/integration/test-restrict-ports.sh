@@ -11,7 +11,12 @@
 #    (occtl-modern's "Restricted port packets" = 5, and the metric
 #    ocserv_modern_dropped_packets_total{reason="restricted-ports"} = 5);
 #  - a TCP connection to 7002 is never established;
-#  - the tunnel still carries what the list allows afterwards.
+#  - the tunnel still carries what the list allows afterwards;
+#  - restrict-user-to-routes follows the session's routes: the global route
+#    is 10.99.0.0/16, the user's file replaces it with the VPN network, so the
+#    pings to the gateway's VPN address pass while 3 pings the client sends
+#    into the tunnel to 10.99.0.1 (inside the global route only) are dropped
+#    and counted ("Restricted packets").
 . "$(dirname "$0")/occtl-lib.sh"
 
 MPORT=9109
@@ -21,9 +26,11 @@ need_cmd curl
 it_setup 1
 write_config DPD=30 KEEPALIVE=30
 mkdir -p "$IT_WORK/users" || hard_error "mkdir"
-printf 'restrict-user-to-ports = "tcp(7001), udp(7001), icmp()"\n' > "$IT_WORK/users/$TEST_USER"
+printf 'restrict-user-to-ports = "tcp(7001), udp(7001), icmp()"\nroute = %s/%s\n' \
+	"$VPN_NET" "$VPN_PREFIX" > "$IT_WORK/users/$TEST_USER"
 printf 'config-per-user = %s/users\nmetrics-listen = %s:%s\n' "$IT_WORK" "$SERVER_IP" "$MPORT" \
 	>> "$CONFIG"
+printf 'restrict-user-to-routes = true\nroute = 10.99.0.0/16\n' >> "$CONFIG"
 
 # listeners in the gateway's namespace: TCP echo and UDP receipt on 7001 and
 # 7002, each event one line in listener.log
@@ -96,3 +103,9 @@ expect_eq "TCP to port 7002 (not allowed)" "$out" "refused or timed out"
 expect_eq "TCP connections that reached port 7002" "$(grep -c 'tcp 7002' "$IT_WORK/listener.log")" 0
 ping_ok c1 3
 verdict "the tunnel still carries what the list allows" $? "$PING_RESULT"
+
+in_client c1 ip route add 10.99.0.1/32 dev tun0 || hard_error "client route to 10.99.0.1"
+in_client c1 timeout 10 ping -n -c 3 -i 0.2 -W 1 10.99.0.1 > "$IT_WORK/outside.log" 2>&1
+occtl -j show id "$id" && n=$(jget 'd[0].get("Restricted packets", "absent")')
+expect_eq "restrict-user-to-routes: the 3 pings to 10.99.0.1 (outside the user's routes) dropped" \
+	"$n" 3

@@ -1536,6 +1536,26 @@ START_TEST(user_datapath)
 }
 END_TEST
 
+START_TEST(route_from_text)
+{
+	struct config_route r;
+
+	ck_assert_int_eq(config_route_from_text("10.1.0.0/255.255.0.0", &r), 0);
+	ck_assert_int_eq(r.family, AF_INET);
+	ck_assert_uint_eq(r.prefix, 16);
+	ck_assert_str_eq(r.text, "10.1.0.0/255.255.0.0");
+	ck_assert_int_eq(config_route_from_text("2001:db8::/32", &r), 0);
+	ck_assert_int_eq(r.family, AF_INET6);
+	ck_assert_uint_eq(r.prefix, 32);
+	ck_assert_int_eq(config_route_from_text("0.0.0.0/0.0.0.0", &r), 0);
+	ck_assert_uint_eq(r.prefix, 0);
+	ck_assert_int_eq(config_route_from_text("10.1.0.0/255.0.255.0", &r), -EINVAL);
+	ck_assert_int_eq(config_route_from_text("10.1.0.0", &r), -EINVAL);
+	ck_assert_int_eq(config_route_from_text("2001:db8::/129", &r), -EINVAL);
+	ck_assert_int_eq(config_route_from_text("x/8", &r), -EINVAL);
+}
+END_TEST
+
 START_TEST(user_load_file)
 {
 	char path[] = "/tmp/test-config-user-XXXXXX";
@@ -1947,6 +1967,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, user_precedence);
 	tcase_add_test(tc, user_lists);
 	tcase_add_test(tc, user_datapath);
+	tcase_add_test(tc, route_from_text);
 	tcase_add_test(tc, user_load_file);
 	suite_add_tcase(s, tc);
 
