@@ -35,6 +35,10 @@ INTEGRATION_TESTS += \
 	tests/integration/test-idle-timeout.sh \
 	tests/integration/test-peruser.sh \
 	tests/integration/test-radius-login.sh \
+	tests/integration/test-radius-challenge.sh \
+	tests/integration/test-radius-down.sh \
+	tests/integration/test-radius-acct.sh \
+	tests/integration/test-radius-session-timeout.sh \
 	tests/integration/test-session-timeout.sh \
 	tests/integration/test-malformed.sh \
 	tests/integration/test-sigterm.sh \

@@ -163,26 +163,52 @@ radius_detail() {
 	cat "$RADIUS_DETAIL_DIR"/127.0.0.1/detail-* 2> /dev/null
 }
 
-# radius_acct_count TYPE [SESSION-ID]: how many accounting requests of
-# Acct-Status-Type TYPE (Start, Interim-Update, Stop) were logged (for one
-# Acct-Session-Id).
+# radius_acct_count TYPE [SESSION-ID|USER]: how many accounting requests
+# of Acct-Status-Type TYPE (Start, Interim-Update, Stop) were logged (for
+# one Acct-Session-Id or User-Name).
 radius_acct_count() {
-	radius_detail | awk -v t="$1" -v sid="${2:-}" '
-		/^[A-Z][a-z][a-z] / { if (n) done(); n = 1; st = ""; id = ""; next }
+	radius_detail | awk -v t="$1" -v who="${2:-}" '
+		/^[A-Z][a-z][a-z] / { if (n) done(); n = 1; st = ""; id = ""; u = ""; next }
 		/Acct-Status-Type = / { st = $3 }
 		/Acct-Session-Id = / { id = $3; gsub(/"/, "", id) }
-		function done() { if (st == t && (sid == "" || id == sid)) c++ }
+		/User-Name = / { u = $3; gsub(/"/, "", u) }
+		function done() { if (st == t && (who == "" || id == who || u == who)) c++ }
 		END { if (n) done(); print c + 0 }'
 }
 
-# radius_acct_field TYPE ATTRIBUTE: the value of ATTRIBUTE in the last
-# accounting request of type TYPE (quotes removed).
+# radius_acct_field TYPE ATTRIBUTE [USER]: the value of ATTRIBUTE in the
+# last accounting request of type TYPE (of User-Name USER), quotes removed.
 radius_acct_field() {
-	radius_detail | awk -v t="$1" -v a="$2" '
-		/^[A-Z][a-z][a-z] / { if (st == t) last = v; st = ""; v = ""; next }
+	radius_detail | awk -v t="$1" -v a="$2" -v who="${3:-}" '
+		function done() { if (st == t && (who == "" || u == who)) last = v }
+		/^[A-Z][a-z][a-z] / { done(); st = ""; v = ""; u = ""; next }
 		/Acct-Status-Type = / { st = $3 }
+		/User-Name = / { u = $3; gsub(/"/, "", u) }
 		$1 == a { v = $0; sub(/^[^=]*= /, "", v); gsub(/"/, "", v) }
-		END { if (st == t) last = v; print last }'
+		END { done(); print last }'
+}
+
+# radius_acct_values TYPE ATTRIBUTE USER: the values of ATTRIBUTE in every
+# accounting request of type TYPE of User-Name USER, one per line.
+radius_acct_values() {
+	radius_detail | awk -v t="$1" -v a="$2" -v who="$3" '
+		function done() { if (st == t && u == who && v != "") print v }
+		/^[A-Z][a-z][a-z] / { done(); st = ""; v = ""; u = ""; next }
+		/Acct-Status-Type = / { st = $3 }
+		/User-Name = / { u = $3; gsub(/"/, "", u) }
+		$1 == a { v = $0; sub(/^[^=]*= /, "", v); gsub(/"/, "", v) }
+		END { done() }'
+}
+
+# radius_wait_acct TYPE WHO COUNT TIMEOUT_S: wait until COUNT requests of
+# TYPE for WHO (session id or user) are logged; 1 if not in time.
+radius_wait_acct() {
+	local deadline
+	deadline=$(deadline_after "$4")
+	until [ "$(radius_acct_count "$1" "$2")" -ge "$3" ]; do
+		[ "$(now_ms)" -lt "$deadline" ] || return 1
+		sleep 0.1
+	done
 }
 
 # radius_auth_config [OPTS]: the gateway's auth and acct lines.
