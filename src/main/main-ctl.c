@@ -857,6 +857,40 @@ static void add_remote(struct build *b, const SmSession *s)
 	PUSH(b, sessions, n_sessions, cap_sessions, o);
 }
 
+/* The session of another gateway whose id starts with id (at least the
+ * short form), or NULL. */
+static const SmSession *remote_by_id(const struct build *b, const char *id)
+{
+	if (strlen(id) < SESSION_ID_SHORT_LEN)
+		return NULL;
+	for (size_t i = 0; i < b->n_remote; i++)
+		if (strncmp(b->remote[i]->session_id, id, strlen(id)) == 0)
+			return b->remote[i];
+	return NULL;
+}
+
+/* terminate ID of another gateway's session: that gateway is asked (through
+ * sec-mod and Redis). True if id named one. */
+static bool terminate_remote(struct build *b, const char *id)
+{
+	const SmSession *r = remote_by_id(b, id);
+	SmTerminate t = SM_TERMINATE__INIT;
+
+	if (r == NULL || r->gateway == NULL)
+		return false;
+	t.serial = 0;
+	t.reason = VPN_END_ADMIN_TERMINATE;
+	t.session_id = r->session_id;
+	t.gateway = r->gateway;
+	if (main_secmod_send(b->ctl->srv, IPC_SM_TERMINATE, &t.base) < 0)
+		fail(b, "session %.*s of gateway %s: sec-mod cannot be asked", (int)SESSION_ID_SHORT_LEN,
+		     r->session_id, r->gateway);
+	else
+		say(b, 1, "session %.*s terminated (asked its gateway, %s)", (int)SESSION_ID_SHORT_LEN,
+		    r->session_id, r->gateway);
+	return true;
+}
+
 /* show session ID: this gateway's, else (a Redis store) another gateway's. */
 static void session_info(struct build *b, const char *id)
 {
@@ -868,11 +902,9 @@ static void session_info(struct build *b, const char *id)
 			add_session(b, s, true);
 			return;
 		}
-		for (size_t i = 0; i < b->n_remote; i++) {
-			if (strncmp(b->remote[i]->session_id, id, strlen(id)) == 0) {
-				add_remote(b, b->remote[i]);
-				return;
-			}
+		if (remote_by_id(b, id) != NULL) {
+			add_remote(b, remote_by_id(b, id));
+			return;
 		}
 	}
 	(void)session_by_id(b, id); /* the error */
@@ -972,8 +1004,12 @@ static bool run_action(struct build *b, uint8_t cmd, const CtlRequest *req)
 		break;
 	}
 	case CTL_CMD_TERMINATE_SESSION: {
-		struct secmod_session *s = session_by_id(b, req->name);
+		struct secmod_session *s = session_table_find_sid(srv->sessions, req->name);
 
+		if (s == NULL && terminate_remote(b, req->name))
+			break;
+		if (s == NULL)
+			s = session_by_id(b, req->name);
 		if (s == NULL)
 			break;
 		if (vpn_session_get_state(&s->m) == VPN_SESSION_ENDED) {
@@ -1227,7 +1263,8 @@ static bool remote_ask(struct ctl_client *c)
 	struct server *srv = c->ctl->srv;
 	struct remote_req *q;
 
-	if ((c->cmd != CTL_CMD_LIST_SESSIONS && c->cmd != CTL_CMD_SESSION_INFO) ||
+	if ((c->cmd != CTL_CMD_LIST_SESSIONS && c->cmd != CTL_CMD_SESSION_INFO &&
+	     c->cmd != CTL_CMD_TERMINATE_SESSION) ||
 	    !cluster_is_url(srv->cfg.session_store))
 		return false;
 	q = malloc(sizeof(*q));

@@ -497,7 +497,8 @@ static void del_cb(redisAsyncContext *ac, void *reply, void *priv)
 	(void)reply_error(ac->data, reply, "deleting a session");
 }
 
-static int send_del(struct secmod_cluster *c, const char *hex, uint32_t ipv4)
+/* Delete the record of hex and its address if gw still holds it. */
+static int send_del_as(struct secmod_cluster *c, const char *hex, uint32_t ipv4, const char *gw)
 {
 	char key[sizeof(REC_PREFIX) + HEX_LEN], lkey[sizeof(IP_PREFIX) + INET_ADDRSTRLEN];
 	const char *args[4];
@@ -506,9 +507,14 @@ static int send_del(struct secmod_cluster *c, const char *hex, uint32_t ipv4)
 	lease_key(lkey, sizeof(lkey), ipv4);
 	args[0] = key;
 	args[1] = lkey;
-	args[2] = c->gw;
+	args[2] = gw;
 	args[3] = hex;
 	return eval(c, SC_DEL, del_cb, NULL, 2, args, 4);
+}
+
+static int send_del(struct secmod_cluster *c, const char *hex, uint32_t ipv4)
+{
+	return send_del_as(c, hex, ipv4, c->gw);
 }
 
 /* An end must reach the store (else the cookie would still resume on
@@ -636,6 +642,9 @@ static void be_tell(void *b, const char *gw, const uint8_t *hash)
 struct list_job {
 	struct secmod_cluster *c;
 	uint64_t id;
+	char match[sizeof(REC_PREFIX) + HEX_LEN + 1];	/* SCAN MATCH pattern */
+	char gw[CLUSTER_GW_MAX + 1];	/* a terminate: the holder it names */
+	void (*done)(struct list_job *j);
 	struct cluster_rec *recs;
 	size_t n, cap;
 	unsigned outstanding;
@@ -646,10 +655,15 @@ static void list_step(struct list_job *j)
 {
 	if (j->outstanding > 0)
 		return;
-	secmod_cluster_listed(j->c->core, j->id, j->recs, j->n, j->failed ? -EIO : 0);
+	j->done(j);
 	after(j->c);
 	free(j->recs);
 	free(j);
+}
+
+static void listed_done(struct list_job *j)
+{
+	secmod_cluster_listed(j->c->core, j->id, j->recs, j->n, j->failed ? -EIO : 0);
 }
 
 /* Room for one more record (grown by doubling up to LIST_MAX). */
@@ -703,7 +717,8 @@ static void list_scan_cb(redisAsyncContext *ac, void *reply, void *priv)
 	redisReply *r = reply, *keys;
 
 	j->outstanding--;
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	if (reply_error(j->c, r, "listing the sessions") || r->type != REDIS_REPLY_ARRAY ||
+	    r->elements != 2 ||
 	    r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_ARRAY) {
 		j->failed = true;
 		list_step(j);
@@ -727,29 +742,91 @@ static int list_scan(struct list_job *j, const char *cursor)
 {
 	if (j->c->cmd == NULL ||
 	    redisAsyncCommand(j->c->cmd, list_scan_cb, j, "SCAN %s MATCH %s COUNT 1000", cursor,
-			      REC_PREFIX "*") != REDIS_OK)
+			      j->match) != REDIS_OK)
 		return -1;
 	j->outstanding++;
 	return 0;
 }
 
-static int be_list(void *b, uint64_t id)
+/* A list job over the records whose key matches REC_PREFIX + prefix + "*". */
+static struct list_job *list_start(struct secmod_cluster *c, const char *prefix,
+				   void (*done)(struct list_job *j))
 {
-	struct secmod_cluster *c = b;
 	struct list_job *j = calloc(1, sizeof(*j));
 
 	if (j == NULL)
-		return -1;
+		return NULL;
 	j->c = c;
-	j->id = id;
+	j->done = done;
+	snprintf(j->match, sizeof(j->match), REC_PREFIX "%s*", prefix);
 	j->cap = 64;
 	j->recs = malloc(sizeof(*j->recs) * j->cap);
 	if (j->recs == NULL || !c->ready || list_scan(j, "0") < 0) {
 		free(j->recs);
 		free(j);
-		return -1;
+		return NULL;
 	}
+	return j;
+}
+
+static int be_list(void *b, uint64_t id)
+{
+	struct list_job *j = list_start(b, "", listed_done);
+
+	if (j == NULL)
+		return -1;
+	j->id = id;
 	return 0;
+}
+
+/* The records of a terminate's session id read: the one still held by the
+ * gateway that was told (and did not hear: it is gone) is deleted here. */
+static void terminate_done(struct list_job *j)
+{
+	for (size_t i = 0; i < j->n; i++) {
+		char hex[HEX_LEN + 1];
+
+		if (strcmp(j->recs[i].gw, j->gw) != 0)
+			continue;
+		cluster_hash_hex(j->recs[i].r.cookie_hash, hex);
+		(void)send_del_as(j->c, hex, j->recs[i].r.ipv4, j->gw);
+		log_info("session store: session %.*s of gateway %s, which is not listening, "
+			 "deleted from the store", (int)SESSION_ID_SHORT_LEN, hex, j->gw);
+	}
+}
+
+static void publish_cb(redisAsyncContext *ac, void *reply, void *priv)
+{
+	struct list_job *j = priv;
+	redisReply *r = reply;
+
+	if (r != NULL && r->type == REDIS_REPLY_INTEGER && r->integer == 0) {
+		/* nobody listens on that gateway's channel: delete it here */
+		struct list_job *k = list_start(ac->data, j->match, terminate_done);
+
+		if (k != NULL)
+			snprintf(k->gw, sizeof(k->gw), "%s", j->gw);
+	}
+	free(j);
+}
+
+static void be_terminate(void *b, const char *sid, const char *gw)
+{
+	struct secmod_cluster *c = b;
+	char ch[CLUSTER_GW_MAX + 32], msg[HEX_LEN + CLUSTER_GW_MAX + 16];
+	struct list_job *j;
+
+	if (c->cmd == NULL || !cluster_gw_valid(gw) || strlen(sid) != STORE_SID_LEN)
+		return;
+	j = calloc(1, sizeof(*j)); /* only match (the id) and gw are used */
+	if (j == NULL)
+		return;
+	snprintf(j->match, sizeof(j->match), "%s", sid);
+	snprintf(j->gw, sizeof(j->gw), "%s", gw);
+	snprintf(ch, sizeof(ch), CLUSTER_KEY_PREFIX "%u:gw:%s", c->url.db, gw);
+	snprintf(msg, sizeof(msg), "terminate %s %s", sid, c->gw);
+	if (redisAsyncCommand(c->cmd, publish_cb, j, "PUBLISH %s %s", ch, msg) != REDIS_OK)
+		free(j);
 }
 
 static bool be_ready(void *b)
@@ -765,6 +842,7 @@ static const struct secmod_cluster_ops ops = {
 	.lease = be_lease,
 	.tell_takeover = be_tell,
 	.list = be_list,
+	.terminate = be_terminate,
 };
 
 /* "takeover <hash hex> <gw>" on this gateway's channel. */
@@ -789,9 +867,16 @@ static void message_cb(redisAsyncContext *ac, void *reply, void *priv)
 		return;
 	memcpy(text, r->element[2]->str, r->element[2]->len);
 	text[r->element[2]->len] = '\0';
+	if (sscanf(text, "terminate %32s %64s", hex, from) == 2 && strlen(hex) == STORE_SID_LEN &&
+	    cluster_gw_valid(from)) {
+		secmod_cluster_terminate(c->core, hex, from, now_ms());
+		after(c);
+		return;
+	}
 	if (sscanf(text, "takeover %64s %64s", hex, from) != 2 || strlen(hex) != HEX_LEN ||
 	    !cluster_gw_valid(from)) {
-		log_warn("session store: a message on %s that is not a takeover: ignored", c->channel);
+		log_warn("session store: a message on %s that is neither a takeover nor a "
+			 "terminate: ignored", c->channel);
 		return;
 	}
 	for (size_t i = 0; i < STORE_HASH_LEN; i++) {

@@ -1226,6 +1226,12 @@ static void on_terminate(struct secmod *sm, const SmTerminate *t, vpn_ms_t now)
 {
 	enum vpn_end_reason r = (enum vpn_end_reason)t->reason;
 
+	if (t->session_id != NULL) {
+		/* another gateway's session: asked there */
+		if (sm->cl != NULL && t->gateway != NULL)
+			sm->cl->terminate(sm->cl_b, t->session_id, t->gateway);
+		return;
+	}
 	if (r != VPN_END_SERVER_SHUTDOWN && r != VPN_END_SUPERSEDED)
 		r = VPN_END_ADMIN_TERMINATE;
 	for (struct secmod_session *s = session_table_first(sm->table); s != NULL; s = s->next) {
@@ -1975,4 +1981,16 @@ void secmod_cluster_listed(struct secmod *sm, uint64_t id, const struct cluster_
 		r.last = i >= n;
 		sm->ops.send(sm->opaque, IPC_SM_LIST_REPLY, &r.base);
 	} while (i < n);
+}
+
+void secmod_cluster_terminate(struct secmod *sm, const char *sid, const char *from, vpn_ms_t now)
+{
+	struct secmod_session *s = session_table_find_sid(sm->table, sid);
+
+	sm->now = now;
+	if (s == NULL || s->m.state == VPN_SESSION_ENDED || strcmp(s->sid, sid) != 0)
+		return;
+	log_info("session %.*s of user '%s' terminated by occtl-modern on gateway %s",
+		 (int)SESSION_ID_SHORT_LEN, s->sid, LOG_ESC(s->username), from);
+	session_table_terminate(sm->table, s, VPN_END_ADMIN_TERMINATE, now);
 }

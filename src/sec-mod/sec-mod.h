@@ -200,6 +200,10 @@ struct secmod_cluster_ops {
 	void (*tell_takeover)(void *b, const char *gw, const uint8_t *hash);
 	/* Every record in the store: secmod_cluster_listed(). */
 	int (*list)(void *b, uint64_t id);
+	/* Ask gateway gw to end its session sid (occtl-modern terminate on
+	 * another gateway); a gateway that does not hear (gone) has the
+	 * record deleted from the store instead. */
+	void (*terminate)(void *b, const char *sid, const char *gw);
 };
 
 /* Use the cluster backend (before the first SmConfig); gw: this gateway. */
@@ -225,6 +229,8 @@ void secmod_cluster_taken(struct secmod *sm, const uint8_t *hash, const char *fr
  * SmListReply of request id. */
 void secmod_cluster_listed(struct secmod *sm, uint64_t id, const struct cluster_rec *recs,
 			   size_t n, int err);
+/* Gateway from asks this one to end its session sid (occtl-modern). */
+void secmod_cluster_terminate(struct secmod *sm, const char *sid, const char *from, vpn_ms_t now);
 /* The store is back (or new): write every session this gateway holds. */
 void secmod_cluster_republish(struct secmod *sm);
 

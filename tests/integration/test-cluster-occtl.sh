@@ -5,7 +5,8 @@
 # through gateway a, c2 through gateway b. On either gateway, `show sessions`
 # lists both sessions with the gateway that holds each (a gateway column;
 # "Gateway" in --json), and `show session ID` shows the other gateway's
-# session with its Gateway field.
+# session with its Gateway field; `terminate session ID` on a ends the session
+# b holds (b is told through Redis; its client is told by b).
 . "$(dirname "$0")/cluster-lib.sh"
 
 OCCTL_BIN=$top_builddir/src/occtl/occtl-modern
@@ -50,3 +51,23 @@ sid2=$(rcli --scan --pattern 'ocsm:s:*' | while read -r k; do
 gw_occtl a show session "${sid2:0:6}"
 grep -qE 'Gateway: gw-b' "$OUT"
 verdict "a: show session of b's session names gw-b" $? "$(grep -E 'Gateway|State' "$OUT" | tr '\n' '|')"
+
+# terminate on a, of the session b holds: b is told, ends it, c2 is told
+# by the server, and the record leaves Redis
+key2=$(rcli --scan --pattern "ocsm:s:$sid2*" | head -n 1)
+gw_occtl a terminate session "${sid2:0:6}"
+verdict "a: terminate of b's session accepted" $? "$(tr '\n' '|' < "$OUT")"
+if wait_log -E "${GW_LOG[b]}" "session ${sid2:0:6} of user .* terminated by occtl-modern on gateway gw-a" 1 5; then
+	verdict "b ended it" 0 "$(cut -c 25- <<< "$WAIT_LINE")"
+else
+	verdict "b ended it" 1 "no log line within 5 s"
+fi
+if wait_exit "${CLI_PID[c2]}" 10; then
+	grep -qE 'Received server disconnect|Session terminated by server|received server terminate' "${CLI_LOG[c2]}"
+	verdict "c2 was told by the server and exited" $? "exit $EXIT_RC"
+else
+	verdict "c2 was told by the server and exited" 1 "still running"
+fi
+deadline=$(deadline_after 5)
+while [ "$(rcli exists "$key2")" != 0 ] && [ "$(now_ms)" -lt "$deadline" ]; do sleep 0.05; done
+expect_eq "its record left Redis" "$(rcli exists "$key2")" 0
