@@ -23,9 +23,12 @@
  * (the handshake is a resumption), so it only has to be the one the
  * client's own session will have: the names say which. */
 static const struct dtls_legacy_cipher table[] = {
-	/* Cisco DTLS 1.2 (X-DTLS12-CipherSuite: AnyConnect 4.x, Secure Client 5) */
+	/* Cisco DTLS 1.2 (X-DTLS12-CipherSuite: AnyConnect 4.x, Secure Client 5;
+	 * the ECDSA names are for gateways with an ECDSA certificate) */
 	GCM12("ECDHE-RSA-AES256-GCM-SHA384", true, GNUTLS_CIPHER_AES_256_GCM, "AES-256-GCM",
 	      GNUTLS_KX_ECDHE_RSA, "ECDHE-RSA"),
+	GCM12("ECDHE-ECDSA-AES256-GCM-SHA384", true, GNUTLS_CIPHER_AES_256_GCM, "AES-256-GCM",
+	      GNUTLS_KX_ECDHE_ECDSA, "ECDHE-ECDSA"),
 	GCM12("AES256-GCM-SHA384", true, GNUTLS_CIPHER_AES_256_GCM, "AES-256-GCM", GNUTLS_KX_RSA,
 	      "RSA"),
 	/* OpenConnect's DTLS 1.2 names (X-DTLS-CipherSuite) */
@@ -33,6 +36,8 @@ static const struct dtls_legacy_cipher table[] = {
 	      GNUTLS_KX_RSA, "RSA"),
 	GCM12("ECDHE-RSA-AES128-GCM-SHA256", true, GNUTLS_CIPHER_AES_128_GCM, "AES-128-GCM",
 	      GNUTLS_KX_ECDHE_RSA, "ECDHE-RSA"),
+	GCM12("ECDHE-ECDSA-AES128-GCM-SHA256", true, GNUTLS_CIPHER_AES_128_GCM, "AES-128-GCM",
+	      GNUTLS_KX_ECDHE_ECDSA, "ECDHE-ECDSA"),
 	GCM12("AES128-GCM-SHA256", true, GNUTLS_CIPHER_AES_128_GCM, "AES-128-GCM", GNUTLS_KX_RSA,
 	      "RSA"),
 	GCM12("OC-DTLS1_2-AES128-GCM", false, GNUTLS_CIPHER_AES_128_GCM, "AES-128-GCM",

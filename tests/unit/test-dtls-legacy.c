@@ -139,6 +139,14 @@ START_TEST(test_choose_each)
 		  GNUTLS_DTLS1_2, GNUTLS_CIPHER_AES_128_GCM },
 		{ NULL, "AES128-GCM-SHA256", "AES128-GCM-SHA256", true, GNUTLS_DTLS1_2,
 		  GNUTLS_CIPHER_AES_128_GCM },
+		/* an AnyConnect-like offer with ECDSA names first: RSA name preferred,
+		 * an ECDSA-only offer gets its ECDSA name */
+		{ NULL, "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384",
+		  "ECDHE-RSA-AES256-GCM-SHA384", true, GNUTLS_DTLS1_2, GNUTLS_CIPHER_AES_256_GCM },
+		{ NULL, "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256",
+		  "ECDHE-ECDSA-AES256-GCM-SHA384", true, GNUTLS_DTLS1_2, GNUTLS_CIPHER_AES_256_GCM },
+		{ NULL, "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256", true,
+		  GNUTLS_DTLS1_2, GNUTLS_CIPHER_AES_128_GCM },
 		{ "OC-DTLS1_2-AES128-GCM", NULL, "OC-DTLS1_2-AES128-GCM", false, GNUTLS_DTLS1_2,
 		  GNUTLS_CIPHER_AES_128_GCM },
 		{ NULL, "AES256-SHA", "AES256-SHA", true, GNUTLS_DTLS1_2, GNUTLS_CIPHER_AES_256_CBC },
@@ -187,7 +195,7 @@ START_TEST(test_choose_none)
 	dtls_choose(NULL, OC_CS12, MASTER, true, false, &c);
 	ck_assert_int_eq(c.why, DTLS_WHY_DISABLED);
 	/* nothing we take: 3DES, ChaCha20 resume, unknown names */
-	dtls_choose("DES-CBC3-SHA:OC2-DTLS1_2-CHACHA20-POLY1305:FOO", "ECDHE-ECDSA-AES256-GCM-SHA384",
+	dtls_choose("DES-CBC3-SHA:OC2-DTLS1_2-CHACHA20-POLY1305:FOO", "DHE-RSA-AES256-GCM-SHA384",
 		    MASTER, true, true, &c);
 	ck_assert_int_eq(c.mode, DTLS_MODE_NONE);
 	ck_assert_str_eq(dtls_choice_why_str(c.why), "no-common-cipher");
@@ -230,7 +238,7 @@ START_TEST(test_table)
 		ck_assert(c->overhead == DTLS_LEGACY_OVERHEAD_GCM ||
 			  c->overhead == DTLS_LEGACY_OVERHEAD_CBC_SHA1);
 	}
-	ck_assert_int_eq(i, 14);
+	ck_assert_int_eq(i, 16);
 	ck_assert_ptr_null(dtls_legacy_cipher_find("AES256-GCM-SHA384", false));
 	ck_assert_ptr_null(dtls_legacy_cipher_find(NULL, true));
 }
@@ -372,7 +380,7 @@ static Suite *dtls_legacy_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("handshake");
-	tcase_add_loop_test(tc, test_resume_every_suite, 0, 14);
+	tcase_add_loop_test(tc, test_resume_every_suite, 0, 16);
 	tcase_add_test(tc, test_resume_needs_both);
 	suite_add_tcase(s, tc);
 	return s;
