@@ -122,6 +122,26 @@ wire_blackhole_off() {
 	in_client "$1" nft delete table netdev "ocsm_$2" || hard_error "nft in ${CLI_NS[$1]}"
 }
 
+# check_dtls_dpd_inactive IP CUT_MS D: after an idle client's UDP path
+# (client address IP) was black-holed at CUT_MS, wait (3D + 5 s) for the
+# server's "DTLS inactive" line of that client and check it: its own DTLS
+# DPD found the silence, within 3D + 1 s of the cut, L + 3D after the last
+# DTLS record. Sets INACTIVE_LINE; a missing line is fatal.
+check_dtls_dpd_inactive() {
+	local ip=$1 cut=$2 d=$3 t ago='' reason
+	wait_log -E "$SERVER_LOG" "DTLS inactive: reason=[a-z-]+ client=${ip//./\\.}:" 1 $((3 * d + 5)) ||
+		fatal "server: DTLS not declared inactive within $((3 * d + 5)) s of the cut"
+	INACTIVE_LINE=$WAIT_LINE
+	t=$(line_ms "$INACTIVE_LINE")
+	[[ $INACTIVE_LINE =~ last\ DTLS\ rx\ ([0-9]+)\ ms\ ago ]] && ago=${BASH_REMATCH[1]}
+	reason=$(sed -nE 's/.*DTLS inactive: reason=([a-z-]+).*/\1/p' <<< "$INACTIVE_LINE")
+	it_log "server: DTLS inactive ($reason) $(fmt_ms $((t - cut))) s after the cut, last DTLS rx ${ago:-?} ms before"
+	expect_eq "the server's own DTLS DPD found the silence (the client sent no data)" "$reason" dpd-timeout
+	expect_range "DTLS inactive after the cut" $((t - cut)) 0 $((3 * d * 1000 + 1000)) "3D + 1 s"
+	expect_range "DTLS inactive after the last DTLS record (L + 3D)" "$ago" \
+		$((3 * d * 1000 - 50)) $((3 * d * 1000 + 1000))
+}
+
 # dtls_option NAME HEADER: an X-DTLS-* header of the CONNECT reply as NAME's
 # client logged it (-v prints each reply header; CISCO_CSTP_OPTIONS has only
 # the X-CSTP-* ones); the first one, empty if absent.
