@@ -372,7 +372,8 @@ static void connect_refused(struct server *srv, struct worker_proc *w, const cha
 /* sec-mod ended the session s (a snapshot): free what main holds for it,
  * run the disconnect-script, and tell its worker, if one still has the
  * tunnel, to say goodbye. */
-static void session_released(struct server *srv, const struct secmod_session *s)
+static void session_released(struct server *srv, const struct secmod_session *s,
+			     const char *bye_text)
 {
 	struct worker_proc *w = worker_proc_by_session(srv, s->serial);
 	struct main_lease *m = main_lease_find(srv, s->serial);
@@ -404,7 +405,7 @@ static void session_released(struct server *srv, const struct secmod_session *s)
 			 * goodbye to the client. It stays attached until its
 			 * TunnelDown, which tells sec-mod that no worker holds the
 			 * ended record any more (it is then reaped). */
-			worker_proc_terminate(srv, w, vpn_session_end_reason(&s->m));
+			worker_proc_terminate_text(srv, w, vpn_session_end_reason(&s->m), bye_text);
 		}
 	}
 }
@@ -528,7 +529,7 @@ int main_session_on_sm_session(struct server *srv, const SmSession *msg)
 	case VPN_SESSION_ENDED:
 		if (!was_ended)
 			count_session_end(srv, vpn_session_end_reason(&snap.m));
-		session_released(srv, &snap);
+		session_released(srv, &snap, msg->end_text);
 		break;
 	case VPN_SESSION_WAITING:
 		if (m != NULL && m->worker_pid == 0 && !m->waiting) {

@@ -109,9 +109,16 @@ int worker_proc_send(struct server *srv, struct worker_proc *w, enum ipc_type ty
 
 void worker_proc_terminate(struct server *srv, struct worker_proc *w, enum vpn_end_reason reason)
 {
+	worker_proc_terminate_text(srv, w, reason, NULL);
+}
+
+void worker_proc_terminate_text(struct server *srv, struct worker_proc *w,
+				enum vpn_end_reason reason, const char *text)
+{
 	Terminate t = TERMINATE__INIT;
 
 	t.reason = (uint32_t)reason;
+	t.text = (char *)text;
 	if (worker_proc_send(srv, w, IPC_TERMINATE, &t.base, -1) == 0 && !w->sigterm_sent) {
 		w->terminate_sent = true;
 		worker_proc_timer_start(srv, w, MAIN_EXIT_GRACE_S);

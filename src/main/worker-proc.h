@@ -92,6 +92,9 @@ int worker_proc_send(struct server *srv, struct worker_proc *w, enum ipc_type ty
 
 /* Tell w to finish with reason (Terminate) and give it MAIN_EXIT_GRACE_S. */
 void worker_proc_terminate(struct server *srv, struct worker_proc *w, enum vpn_end_reason reason);
+/* The same, the client's goodbye saying text (NULL: the reason's text). */
+void worker_proc_terminate_text(struct server *srv, struct worker_proc *w,
+				enum vpn_end_reason reason, const char *text);
 
 /* SIGTERM a worker by PID and arm the SIGKILL backstop; why (or NULL) is
  * logged. Nothing for a worker already signalled or reaped. */

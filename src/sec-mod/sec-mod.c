@@ -118,6 +118,7 @@ struct secmod {
 	uint32_t pool_first, pool_count; /* the address pool (host byte order) */
 	bool predictable_ips;
 	struct sm_open *opens;		/* CONNECTs waiting for the store */
+	char bye_text[96];		/* the goodbye of the end being reported; "": none */
 	uint64_t next_open_id;
 };
 
@@ -279,6 +280,8 @@ static void emit_session(struct secmod *sm, const struct secmod_session *s, bool
 	secmod_session_to_msg(s, &msg, &tot);
 	msg.has_store_errors = true;
 	msg.store_errors = sm->store_errors;
+	if (!forget && s->m.state == VPN_SESSION_ENDED && sm->bye_text[0] != '\0')
+		msg.end_text = sm->bye_text;
 	if (forget) {
 		msg.has_forget = true;
 		msg.forget = true;
@@ -1742,10 +1745,13 @@ static struct secmod_session *find_hash(const struct secmod *sm, const uint8_t *
 
 /* This gateway no longer holds s: its tunnel here ends (main is told), and
  * the record goes at once, so that a CONNECT here asks the store again. */
-static void cluster_drop_local(struct secmod *sm, struct secmod_session *s, vpn_ms_t now)
+static void cluster_drop_local(struct secmod *sm, struct secmod_session *s, const char *bye,
+			       vpn_ms_t now)
 {
+	snprintf(sm->bye_text, sizeof(sm->bye_text), "%s", bye != NULL ? bye : "");
 	if (s->m.state != VPN_SESSION_ENDED)
 		session_table_terminate(sm->table, s, VPN_END_SUPERSEDED, now);
+	sm->bye_text[0] = '\0';
 	emit_session(sm, s, true);
 	session_table_forget(sm->table, s);
 }
@@ -1753,6 +1759,7 @@ static void cluster_drop_local(struct secmod *sm, struct secmod_session *s, vpn_
 void secmod_cluster_taken(struct secmod *sm, const uint8_t *hash, const char *from, vpn_ms_t now)
 {
 	struct secmod_session *s = find_hash(sm, hash);
+	char bye[96];
 
 	sm->now = now;
 	if (s == NULL)
@@ -1760,7 +1767,8 @@ void secmod_cluster_taken(struct secmod *sm, const uint8_t *hash, const char *fr
 	log_info("session %.*s of user '%s' (%s) taken over by gateway %s: it ends here",
 		 (int)SESSION_ID_SHORT_LEN, s->sid, LOG_ESC(s->username),
 		 vpn_session_state_str(s->m.state), from);
-	cluster_drop_local(sm, s, now);
+	snprintf(bye, sizeof(bye), "taken over by gateway %s", from);
+	cluster_drop_local(sm, s, bye, now);
 }
 
 void secmod_cluster_put_result(struct secmod *sm, const uint8_t *hash, int result, vpn_ms_t now)
@@ -1779,7 +1787,7 @@ void secmod_cluster_put_result(struct secmod *sm, const uint8_t *hash, int resul
 		log_warn("session %.*s of user '%s': its address %s is another session's in the "
 			 "session store (the store lost its data meanwhile): it ends here",
 			 (int)SESSION_ID_SHORT_LEN, s->sid, LOG_ESC(s->username), ip);
-	cluster_drop_local(sm, s, now);
+	cluster_drop_local(sm, s, NULL, now);
 }
 
 static struct sm_open *open_find(struct secmod *sm, uint64_t id, struct sm_open ***link)

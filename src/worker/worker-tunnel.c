@@ -945,7 +945,8 @@ static void tunnel_finish(struct worker *w, vpn_ms_t now)
 		sendq_purge_data(&w->sq);
 	if (bye == VPN_BYE_DISCONNECT)
 		len = cstp_encode_disconnect(pkt, sizeof(pkt), VPN_BYE_USER_DISCONNECT,
-					     vpn_end_reason_text(reason));
+					     w->bye_text[0] != '\0' ? w->bye_text
+								    : vpn_end_reason_text(reason));
 	else if (bye == VPN_BYE_TERMINATE)
 		len = cstp_encode_terminate(pkt, sizeof(pkt));
 	if (len < 0)

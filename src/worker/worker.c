@@ -276,11 +276,15 @@ static void main_gone(struct worker *w)
 	worker_close(w, false, 1);
 }
 
-static void on_terminate(struct worker *w, uint32_t reason)
+static void on_terminate(struct worker *w, uint32_t reason, const char *text)
 {
 	enum vpn_end_reason r = reason < VPN_END_REASON_COUNT && reason != VPN_END_NONE
 				? (enum vpn_end_reason)reason : VPN_END_SERVER_SHUTDOWN;
 
+	/* main's own text for the goodbye (printable, bounded: it goes on the wire) */
+	w->bye_text[0] = '\0';
+	if (text != NULL && strlen(text) < sizeof(w->bye_text) && !log_text_suspect(text))
+		snprintf(w->bye_text, sizeof(w->bye_text), "%s", text);
 	if (w->tunnel_up) {
 		log_debug("main asks to end the tunnel: %s", vpn_end_reason_str(r));
 		worker_tunnel_end(w, r, vpn_now_ms());
@@ -325,7 +329,7 @@ static void ipc_cb(struct ev_loop *loop, ev_io *io, int revents)
 				log_warn("unexpected %s from main: ignored", ipc_type_str(m.type));
 			break;
 		case IPC_TERMINATE:
-			on_terminate(w, m.terminate->reason);
+			on_terminate(w, m.terminate->reason, m.terminate->text);
 			break;
 		case IPC_DTLS_SOCKET:
 			worker_dtls_on_socket(w, &m);
@@ -624,7 +628,7 @@ static void signal_cb(struct ev_loop *loop, ev_signal *s, int revents)
 	struct worker *w = s->data;
 
 	log_debug("signal %d", s->signum);
-	on_terminate(w, stop_reason(w));
+	on_terminate(w, stop_reason(w), NULL);
 }
 
 /* --- process ------------------------------------------------------------- */

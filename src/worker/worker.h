@@ -142,6 +142,7 @@ struct worker {
 
 	/* tunnel */
 	bool tunnel_up;
+	char bye_text[96];		/* main's text for the goodbye; "": the reason's */
 	struct vpn_tunnel t;
 	struct vpn_ev_timer timer;
 	struct cstp_mtu mtu;
