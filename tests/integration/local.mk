@@ -35,6 +35,7 @@ INTEGRATION_TESTS += \
 	tests/integration/test-idle-timeout.sh \
 	tests/integration/test-peruser.sh \
 	tests/integration/test-radius-login.sh \
+	tests/integration/test-radius-causes.sh \
 	tests/integration/test-radius-restart.sh \
 	tests/integration/test-radius-challenge.sh \
 	tests/integration/test-radius-down.sh \

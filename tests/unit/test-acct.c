@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sec-mod/acct.h"
+#include "sec-mod/radius-map.h"
 #include "test-main.h"
 
 static struct acct_record rec(enum acct_kind k, const char *sid)
@@ -154,6 +155,98 @@ START_TEST(test_record_of_session)
 }
 END_TEST
 
+/* --- sec-mod's accounting on a session table ------------------------------------ */
+
+#define ACCT_MAX_SENT 32
+static struct acct_record sent[ACCT_MAX_SENT];
+static size_t n_sent;
+
+static void capture(void *opaque, const struct acct_record *r)
+{
+	ck_assert_uint_lt(n_sent, ACCT_MAX_SENT);
+	sent[n_sent++] = *r;
+}
+
+START_TEST(test_session_accounting)
+{
+	struct vpn_session_cfg cfg = { .cookie_timeout_ms = 10000 };
+	struct secmod_session_table *t = session_table_new(&cfg, NULL, NULL);
+	struct session_attrs at = { .interim_s = 2, .radius = true };
+	struct secmod_session *s;
+	struct acct a = { 0 };
+	vpn_ms_t t0 = 1000000;
+
+	n_sent = 0;
+	ck_assert_int_eq(acct_init(&a, capture, NULL), 0);
+	s = session_table_create(t, "alice", "staff", "192.0.2.7", t0);
+	ck_assert_int_eq(session_table_set_attrs(s, &at), 0);
+	ck_assert_int_eq(session_table_connect(t, s, t0 + 100), VPN_CONNECT_FIRST);
+	/* Start once, when the first tunnel is up */
+	ck_assert(acct_session_start(&a, s, t0 + 200));
+	ck_assert(!acct_session_start(&a, s, t0 + 300));
+	ck_assert_uint_eq(n_sent, 1);
+	ck_assert_int_eq(sent[0].kind, ACCT_START);
+	/* the Start in flight: only the first Interim-Update's time */
+	ck_assert_uint_eq(acct_expiry(&a, t), t0 + 2200);
+	acct_sent(&a, true, t0 + 250);
+	ck_assert_uint_eq(acct_expiry(&a, t), t0 + 2200);
+	acct_tick(&a, t, t0 + 2200);
+	ck_assert_uint_eq(n_sent, 2);
+	ck_assert_int_eq(sent[1].kind, ACCT_INTERIM);
+	ck_assert(!sent[1].waiting);
+	/* the server does not answer: retried after 1 s, the next one waits */
+	acct_sent(&a, false, t0 + 3200);
+	ck_assert_uint_eq(acct_expiry(&a, t), t0 + 4200);
+	acct_tick(&a, t, t0 + 4200);    /* the retry, and the next Interim-Update queued */
+	ck_assert_uint_eq(n_sent, 3);
+	ck_assert_int_eq(sent[2].kind, ACCT_INTERIM);
+	ck_assert_uint_eq(acct_queue_len(a.q), 2);
+	acct_sent(&a, true, t0 + 4300);
+	acct_sent(&a, true, t0 + 4400);
+	ck_assert_uint_eq(acct_queue_len(a.q), 0);
+	/* the tunnel drops: the session waits, its Interim-Updates say so */
+	session_table_tunnel_end(t, s, VPN_END_DPD_TIMEOUT, t0 + 5000);
+	acct_tick(&a, t, t0 + 6200);
+	ck_assert_int_eq(sent[n_sent - 1].kind, ACCT_INTERIM);
+	ck_assert(sent[n_sent - 1].waiting);
+	acct_sent(&a, true, t0 + 6300);
+	/* cookie-timeout after the drop: Stop, Lost-Carrier */
+	session_table_handle_expiry(t, t0 + 15000);
+	ck_assert_int_eq(s->m.state, VPN_SESSION_ENDED);
+	acct_session_stop(&a, s, t0 + 15000);
+	ck_assert_int_eq(sent[n_sent - 1].kind, ACCT_STOP);
+	ck_assert_uint_eq(sent[n_sent - 1].cause, RADIUS_TC_LOST_CARRIER);
+	ck_assert_uint_eq(sent[n_sent - 1].session_time_s, 15);
+	acct_sent(&a, true, t0 + 15100);
+	/* once stopped: no more Interim-Update, no second Stop */
+	ck_assert_uint_eq(acct_expiry(&a, t), VPN_NEVER);
+	acct_session_stop(&a, s, t0 + 16000);
+	ck_assert_int_eq(sent[n_sent - 1].kind, ACCT_STOP);
+	ck_assert_uint_eq(acct_queue_len(a.q), 0);
+	acct_fini(&a);
+	session_table_free(t);
+}
+END_TEST
+
+START_TEST(test_accounting_off)
+{
+	struct vpn_session_cfg cfg = { .cookie_timeout_ms = 10000 };
+	struct secmod_session_table *t = session_table_new(&cfg, NULL, NULL);
+	struct secmod_session *s = session_table_create(t, "bob", "", "192.0.2.8", 0);
+	struct acct a = { 0 };
+
+	n_sent = 0;
+	ck_assert(!acct_session_start(&a, s, 10));
+	acct_session_stop(&a, s, 20);
+	acct_tick(&a, t, 30);
+	acct_sent(&a, false, 40);
+	ck_assert_uint_eq(acct_expiry(&a, t), VPN_NEVER);
+	ck_assert_ptr_null(s->attrs);
+	ck_assert_uint_eq(n_sent, 0);
+	session_table_free(t);
+}
+END_TEST
+
 static Suite *acct_suite(void)
 {
 	Suite *s = suite_create("acct");
@@ -164,6 +257,8 @@ static Suite *acct_suite(void)
 	tcase_add_test(tc, test_full_drops_interim_first);
 	tcase_add_test(tc, test_full_head_not_in_flight);
 	tcase_add_test(tc, test_record_of_session);
+	tcase_add_test(tc, test_session_accounting);
+	tcase_add_test(tc, test_accounting_off);
 	suite_add_tcase(s, tc);
 	return s;
 }

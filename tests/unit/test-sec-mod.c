@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/conf.h"
 #include "sec-mod/sec-mod.h"
 #include "test-main.h"
 
@@ -1011,6 +1012,52 @@ START_TEST(test_store_newer_refused)
 }
 END_TEST
 
+/* session-timeout and cookie-timeout of a per-user or per-group file: main
+ * sends them right after the login; sec-mod enforces them from then on. */
+START_TEST(test_session_timers_from_files)
+{
+	char cookie[COOKIE_LEN + 1];
+	uint64_t serial;
+	SmSessionTimers t = SM_SESSION_TIMERS__INIT;
+	const SmSession *s;
+
+	login_ok(1, T0, cookie, &serial);
+	clear_out();
+	t.serial = serial;
+	t.has_session_timeout = t.has_session_timeout_from = true;
+	t.session_timeout = 100;
+	t.session_timeout_from = CONFIG_ORIGIN_USER;
+	t.has_cookie_timeout = t.has_cookie_timeout_from = true;
+	t.cookie_timeout = 50;
+	t.cookie_timeout_from = CONFIG_ORIGIN_GROUP;
+	ck_assert_int_eq(feed(IPC_SM_SESSION_TIMERS, &t.base, T0 + 10), 0);
+	s = last_session(serial);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(s->session_timeout_ms, 100000);
+	ck_assert_uint_eq(s->cookie_timeout_ms, 50000);
+	ck_assert_ptr_nonnull(s->attrs);
+	ck_assert_uint_eq(s->attrs->session_timeout_from, CONFIG_ORIGIN_USER);
+	ck_assert_uint_eq(s->attrs->cookie_timeout_from, CONFIG_ORIGIN_GROUP);
+	ck_assert(!s->attrs->radius);
+	/* a CONNECT, then the session's own timeout, counted from the login */
+	ck_assert_uint_eq(open_cookie(2, cookie, T0 + 1000)->sm_open_reply->status, 200);
+	ck_assert_uint_eq(secmod_expiry(sm), T0 + 100000);
+	clear_out();
+	secmod_handle_expiry(sm, T0 + 100000);
+	s = last_session(serial);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(s->state, VPN_SESSION_ENDED);
+	ck_assert_uint_eq(s->end_reason, VPN_END_SESSION_TIMEOUT);
+	/* an unknown or ended session: nothing */
+	clear_out();
+	t.serial = 999;
+	ck_assert_int_eq(feed(IPC_SM_SESSION_TIMERS, &t.base, T0 + 100001), 0);
+	t.serial = serial;
+	ck_assert_int_eq(feed(IPC_SM_SESSION_TIMERS, &t.base, T0 + 100002), 0);
+	ck_assert_uint_eq(n_out, 0);
+}
+END_TEST
+
 static Suite *sec_mod_suite(void)
 {
 	Suite *s = suite_create("sec-mod");
@@ -1037,6 +1084,7 @@ static Suite *sec_mod_suite(void)
 	tcase_add_test(tc, test_snapshot_roundtrip);
 	tcase_add_test(tc, test_store_restart);
 	tcase_add_test(tc, test_store_newer_refused);
+	tcase_add_test(tc, test_session_timers_from_files);
 	suite_add_tcase(s, tc);
 	return s;
 }
