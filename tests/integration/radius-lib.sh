@@ -15,7 +15,8 @@
 #
 # The Debian system instance is never used or started. The gateway's radcli
 # configuration ($RADIUS_CONF) points at 127.0.0.1 with the secret
-# $RADIUS_SECRET, a 1 s timeout and one retry.
+# $RADIUS_SECRET in its servers file, a 1 s timeout and one retry; both
+# files, and the dictionary, are readable by root only.
 
 declare -F it_setup > /dev/null || . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -122,6 +123,9 @@ radius_setup() {
 	radius_retries 1
 	bindaddr *
 	EOF
+	# root's alone: sec-mod reads them before it gives up root
+	chmod 600 "$RADIUS_CONF" "$IT_WORK/radius-servers" "$IT_WORK/radius-dictionary" ||
+		hard_error "chmod"
 }
 
 # radius_user NAME PASSWORD [REPLY-ATTRIBUTE...]: a users file entry, e.g.

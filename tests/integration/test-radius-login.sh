@@ -6,7 +6,8 @@
 # file written here: the test user gets Framed-IP-Address, Framed-Route,
 # the Microsoft DNS attributes, Class "OU=admins" (groupconfig: the group
 # admins, whose per-group file gives keepalive 13), Idle-Timeout 60 and
-# Acct-Interim-Interval 2.
+# Acct-Interim-Interval 2. The radcli configuration and its servers file
+# (the secret) are readable by root only.
 #
 # Shown with the real openconnect client:
 #  - a wrong password gets 401 (Access-Reject), the right one a session;
@@ -39,6 +40,11 @@ printf 'keepalive = 13\n' > "$IT_WORK/groups/admins"
 printf 'config-per-group = %s/groups\n' "$IT_WORK" >> "$CONFIG"
 radius_start
 start_server
+
+# sec-mod runs as nobody: it read the radcli files, and the secret, before
+# it gave up root
+! runuser -u nobody -- cat "$RADIUS_CONF" "$IT_WORK/radius-servers" > /dev/null 2>&1
+verdict "the radcli configuration and its servers file are not readable by run-as-user" $?
 
 authenticate c1 "$TEST_USER" wrong
 rc=$?
