@@ -766,6 +766,8 @@ void main_session_open(struct server *srv, struct worker_proc *w, const SessionO
 	w->open_base_mtu = req->has_client_base_mtu ? req->client_base_mtu : 0;
 	snprintf(w->open_requested_ipv4, sizeof(w->open_requested_ipv4), "%s",
 		 req->requested_ipv4 != NULL ? req->requested_ipv4 : "");
+	snprintf(w->open_requested_ipv6, sizeof(w->open_requested_ipv6), "%s",
+		 req->requested_ipv6 != NULL ? req->requested_ipv6 : "");
 	q.request_id = main_secmod_request_id(srv);
 	q.cookie = req->cookie;
 	q.remote_ip = w->remote_ip;
@@ -875,6 +877,22 @@ static void reply_datapath(const struct server *srv, const struct main_lease *m,
 	r->tx_data_per_sec = dp.tx_data_per_sec;
 }
 
+/* The IPv6 address a client asked for (its previous one: X-CSTP-Address),
+ * logged when it is not the session's (has: NULL when none). */
+static void log_asked_ipv6(const struct worker_proc *w, const struct secmod_session *s,
+			   const char *has)
+{
+	struct in6_addr x, y;
+	char t[INET6_ADDRSTRLEN];
+
+	if (inet_pton(AF_INET6, w->open_requested_ipv6, &x) != 1 ||
+	    (has != NULL && inet_pton(AF_INET6, has, &y) == 1 && IN6_ARE_ADDR_EQUAL(&x, &y)))
+		return;
+	inet_ntop(AF_INET6, &x, t, sizeof(t));
+	log_info("client %s asked for %s, session %.*s has %s", w->remote_ip, t,
+		 (int)SESSION_ID_SHORT_LEN, s->sid, has != NULL ? has : "no IPv6 address");
+}
+
 /* Answer w's CONNECT with 200 and the session's device (it is attached:
  * w->session_serial, its main_lease). */
 static void send_open_reply(struct server *srv, struct worker_proc *w)
@@ -931,6 +949,7 @@ static void send_open_reply(struct server *srv, struct worker_proc *w)
 	if (w->open_requested_ipv4[0] != '\0' && strcmp(w->open_requested_ipv4, ipv4) != 0)
 		log_info("client %s asked for %s, session %.*s has %s", w->remote_ip,
 			 w->open_requested_ipv4, (int)SESSION_ID_SHORT_LEN, s->sid, ipv4);
+	log_asked_ipv6(w, s, r.ipv6);
 	log_info("%s session %.*s of user '%s' from %s: %s %s peer %s%s%s, mtu %u%s%s",
 		 vpn_connect_result_str(w->open_result), (int)SESSION_ID_SHORT_LEN, s->sid,
 		 LOG_ESC(s->username), w->remote_ip, m->tun.name, local, ipv4,

@@ -62,6 +62,7 @@ struct worker_proc {
 	bool open_mobile;            /* the CONNECT waiting for sec-mod's answer: */
 	unsigned open_base_mtu;      /* X-CSTP-Base-MTU (0: not sent) */
 	char open_requested_ipv4[INET_ADDRSTRLEN]; /* X-CSTP-Address hint ("": none) */
+	char open_requested_ipv6[INET6_ADDRSTRLEN]; /* the IPv6 one ("": none) */
 	uint32_t attach;             /* the session's attach count when it got the tunnel */
 	uint64_t taken_serial;       /* session taken over from this worker; 0: none */
 	uint64_t probe_request;      /* Probe in flight (max-same-clients); 0: none */

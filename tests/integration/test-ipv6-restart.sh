@@ -40,6 +40,9 @@ grep -q 'Reconnect gave different' "${CLI_LOG[c1]}"
 [ $? = 1 ]
 verdict "3. c1 saw the same IPv4 and IPv6 addresses" $?
 expect_eq "3. no new login request from the client" "$(client_auth_posts c1)" "$posts"
+grep -q 'asked for .*, session .* has' "$SERVER_LOG"
+[ $? = 1 ]
+verdict "3. the server gave it the address it asked for (no 'asked for' line)" $?
 wait_log "${CLI_ENV[c1]}.cstp" 'X-CSTP-Address-IP6' 1 5
 expect_eq "3. X-CSTP-Address-IP6 after the restart" "$(cstp_option c1 X-CSTP-Address-IP6)" "$ip6/128"
 ping6_ok c1 3
