@@ -28,6 +28,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -979,6 +980,24 @@ void secmod_cluster_start(struct secmod_cluster *c, struct ev_loop *loop, struct
 	connect_both(c);
 }
 
+/* What is queued on the command connection goes out before it closes (the
+ * ends of sessions at a stop), within FLUSH_MS; nothing waits for replies. */
+#define FLUSH_MS 1000
+static void flush_cmd(struct secmod_cluster *c)
+{
+	int done = 0, waited = 0;
+
+	while (c->cmd != NULL && c->cmd_ready && waited < FLUSH_MS) {
+		struct pollfd pfd = { .fd = c->cmd->c.fd, .events = POLLOUT };
+
+		if (redisBufferWrite(&c->cmd->c, &done) != REDIS_OK || done)
+			return;
+		if (poll(&pfd, 1, 50) < 0 && errno != EINTR)
+			return;
+		waited += 50;
+	}
+}
+
 void secmod_cluster_free(struct secmod_cluster *c)
 {
 	if (c == NULL)
@@ -988,6 +1007,7 @@ void secmod_cluster_free(struct secmod_cluster *c)
 		ev_timer_stop(c->loop, &c->retry);
 		ev_timer_stop(c->loop, &c->health);
 	}
+	flush_cmd(c);
 	/* their pending callbacks run with no reply: the core answers 503 */
 	drop_both(c);
 	explicit_bzero(c->pass, sizeof(c->pass));

@@ -6,7 +6,8 @@
 # lists both sessions with the gateway that holds each (a gateway column;
 # "Gateway" in --json), and `show session ID` shows the other gateway's
 # session with its Gateway field; `terminate session ID` on a ends the session
-# b holds (b is told through Redis; its client is told by b).
+# b holds (b is told through Redis; its client is told by b); `stop now` on
+# a removes a's records from Redis before a is gone.
 . "$(dirname "$0")/cluster-lib.sh"
 
 OCCTL_BIN=$top_builddir/src/occtl/occtl-modern
@@ -71,3 +72,12 @@ fi
 deadline=$(deadline_after 5)
 while [ "$(rcli exists "$key2")" != 0 ] && [ "$(now_ms)" -lt "$deadline" ]; do sleep 0.05; done
 expect_eq "its record left Redis" "$(rcli exists "$key2")" 0
+
+# stop now on a: its sessions end, and their records leave Redis before
+# the gateway is gone
+key1=$(rcli --scan --pattern 'ocsm:s:*' | while read -r k; do
+	[ "$(rcli hget "$k" gw)" = gw-a ] && echo "$k"; done)
+[ -n "$key1" ] || fatal "no record of gw-a before stop now"
+gw_occtl a stop now
+wait_exit "${GW_PID[a]}" 15 || fatal "gateway a still running 15 s after stop now"
+expect_eq "stop now: gw-a's record left Redis with it" "$(rcli exists "$key1")" 0
