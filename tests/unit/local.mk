@@ -25,6 +25,7 @@ UNIT_TESTS += \
 	tests/unit/test-dtls-record \
 	tests/unit/test-dtls-legacy \
 	tests/unit/test-proxy \
+	tests/unit/test-main-proxy \
 	tests/unit/test-http \
 	tests/unit/test-xmlauth \
 	tests/unit/test-ban \
