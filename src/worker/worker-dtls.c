@@ -284,7 +284,10 @@ static void set_data_mtu(struct worker_dtls *d, unsigned mtu, const char *why, s
 static void path_mtu_refused(struct worker_dtls *d, struct assoc *a, size_t size,
 			     vpn_ms_t now)
 {
-	unsigned floor = d->ipv6 ? WORKER_DTLS_MTU_FLOOR_V6 : WORKER_DTLS_MTU_FLOOR_V4;
+	/* IPv6 in use, on the path or in the tunnel (a tun device under 1280
+	 * loses its IPv6 address) */
+	unsigned floor = d->ipv6 || d->w->lease6_prefix != 0 ? WORKER_DTLS_MTU_FLOOR_V6
+							     : WORKER_DTLS_MTU_FLOOR_V4;
 	unsigned pmtu = kernel_path_mtu(a), mtu;
 	char why[64];
 

@@ -20,6 +20,7 @@ INTEGRATION_TESTS += \
 	tests/integration/test-ipv6-idle.sh \
 	tests/integration/test-ipv6-restart.sh \
 	tests/integration/test-ipv6-bypass.sh \
+	tests/integration/test-ipv6-mtu.sh \
 	tests/integration/test-restrict-routes.sh \
 	tests/integration/test-restrict-ports.sh \
 	tests/integration/test-rate-limit.sh \
