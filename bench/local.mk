@@ -35,6 +35,7 @@ bench-store: bench/store-bench
 
 EXTRA_DIST += \
 	bench/run \
+	bench/cluster-resume \
 	bench/scale \
 	bench/store \
 	bench/README.md \
