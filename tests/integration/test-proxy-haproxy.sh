@@ -39,9 +39,10 @@ wait_connected c1
 ping_ok c1 5
 verdict "c1 through haproxy: ping through the tunnel" $? "$PING_RESULT"
 occtl_json show users
+# (a health check's connection may be listed too, "authenticating")
 expect_eq "occtl show users: c1's Remote IP is its own address" \
-	"$(jget '[u["Remote IP"] for u in d]')" '["10.77.0.2"]'
-sid=$(jget 'd[0]["Session"]')
+	"$(jget '[u["Remote IP"] for u in d if u["State"] == "connected"]')" '["10.77.0.2"]'
+sid=$(jget '[u["Session"] for u in d if u["State"] == "connected"][0]')
 occtl show session "$sid"
 rip=$(sed -n 's/^[[:space:]]*Remote IP: //p' "$OCCTL_OUT" | sort -u | tr '\n' ' ')
 expect_eq "occtl show session $sid: every Remote IP line" "$rip" "10.77.0.2 "
