@@ -261,11 +261,12 @@ static int helper_drop_caps(void)
 	return 0;
 }
 
-/* START's text: "user\0rhost\0gid-min". 0 or -1. */
-static int parse_start(char *buf, ssize_t n, const char **user, const char **rhost, gid_t *gid_min)
+int pamh_parse_start(const char *buf, size_t n, const char **user, const char **rhost,
+		     gid_t *gid_min)
 {
-	char *p = buf, *end = buf + n, *e;
+	const char *p = buf, *end = buf + n;
 	const char *f[3];
+	char *e;
 	unsigned long v;
 
 	for (int i = 0; i < 3; i++) {
@@ -300,8 +301,8 @@ static void helper_main(int sock)
 			continue;
 		if (n < 0 && n != -EPROTO)
 			_exit(0); /* sec-mod is gone */
-		if (n < 0 || t != PAMH_START || lfd < 0 || parse_start(buf, n, &user, &rhost,
-								       &gid_min) < 0) {
+		if (n < 0 || t != PAMH_START || lfd < 0 ||
+		    pamh_parse_start(buf, (size_t)n, &user, &rhost, &gid_min) < 0) {
 			log_warn("PAM helper: a malformed request from sec-mod ignored");
 			if (lfd >= 0)
 				close(lfd);

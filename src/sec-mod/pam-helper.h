@@ -60,6 +60,12 @@ int pamh_send(int sock, enum pamh_type type, const char *text, size_t len, int f
  * closed, -EPROTO for an empty or oversized datagram, or -errno. */
 ssize_t pamh_recv(int sock, enum pamh_type *type, char *buf, size_t cap, int *fd);
 
+/* Split START's text (n bytes, NUL-terminated at buf[n] as pamh_recv
+ * leaves it): a non-empty user, the client's address, gid-min in decimal.
+ * 0 (the pointers into buf) or -1. */
+int pamh_parse_start(const char *buf, size_t n, const char **user, const char **rhost,
+		     gid_t *gid_min);
+
 /* Fork the helper (root, in sec-mod's child before it gives up root; the
  * helper closes every descriptor but its own). Returns its PID and sets
  * *fd to sec-mod's end (non-blocking, close-on-exec); -errno on failure

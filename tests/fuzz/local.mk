@@ -23,6 +23,7 @@ FUZZ_TARGETS += \
 	tests/fuzz/fuzz-cluster-rec \
 	tests/fuzz/fuzz-occtl \
 	tests/fuzz/fuzz-passwd \
+	tests/fuzz/fuzz-pamh \
 	tests/fuzz/fuzz-cert \
 	tests/fuzz/fuzz-main-worker
 EXTRA_DIST += $(FUZZ_TARGETS:=.c) tests/fuzz/seeds
@@ -48,6 +49,7 @@ tests_fuzz_fuzz_store_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_cluster_rec_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_occtl_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_passwd_LDFLAGS = $(LIBFUZZER_FLAGS)
+tests_fuzz_fuzz_pamh_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_cert_LDFLAGS = $(LIBFUZZER_FLAGS)
 tests_fuzz_fuzz_main_worker_LDFLAGS = $(LIBFUZZER_FLAGS)
 endif

@@ -13,10 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "sec-mod/auth.h"
 #include "sec-mod/offload.h"
+#include "sec-mod/pam-helper.h"
 
 #include "test-main.h"
 
@@ -447,6 +449,57 @@ START_TEST(test_plain_busy)
 }
 END_TEST
 
+/* The PAM helper's START text (pam-helper.h). */
+START_TEST(test_pamh_parse_start)
+{
+	static const char good[] = "alice\0" "192.0.2.7\0" "1000";
+	const char *user, *rhost;
+	gid_t g;
+
+	ck_assert_int_eq(pamh_parse_start(good, sizeof(good) - 1, &user, &rhost, &g), 0);
+	ck_assert_str_eq(user, "alice");
+	ck_assert_str_eq(rhost, "192.0.2.7");
+	ck_assert_uint_eq(g, 1000);
+	/* no user; two fields; gid-min not a number, negative, too large */
+	ck_assert_int_eq(pamh_parse_start("\0" "a\0" "1", 4, &user, &rhost, &g), -1);
+	ck_assert_int_eq(pamh_parse_start("u\0" "a", 3, &user, &rhost, &g), -1);
+	ck_assert_int_eq(pamh_parse_start("u\0" "a\0" "x", 5, &user, &rhost, &g), -1);
+	ck_assert_int_eq(pamh_parse_start("u\0" "a\0" "-1", 6, &user, &rhost, &g), -1);
+	ck_assert_int_eq(pamh_parse_start("u\0" "a\0" "99999999999", 15, &user, &rhost, &g), -1);
+	ck_assert_int_eq(pamh_parse_start("u\0" "a\0" "", 4, &user, &rhost, &g), -1);
+}
+END_TEST
+
+/* Messages through a real socketpair, with a descriptor along. */
+START_TEST(test_pamh_messages)
+{
+	int sp[2], fd = -1, pass[2];
+	char buf[PAMH_MAX_MSG + 1], big[PAMH_MAX_MSG + 1];
+	enum pamh_type t;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp), 0);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pass), 0);
+	ck_assert_int_eq(pamh_send(sp[0], PAMH_PROMPT, "Password: ", 10, pass[1]), 0);
+	ck_assert_int_eq(pamh_recv(sp[1], &t, buf, sizeof(buf), &fd), 10);
+	ck_assert_int_eq(t, PAMH_PROMPT);
+	ck_assert_str_eq(buf, "Password: ");
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	memset(big, 'x', sizeof(big));
+	ck_assert_int_eq(pamh_send(sp[0], PAMH_INFO, big, sizeof(big), -1), -EMSGSIZE);
+	ck_assert_int_eq(pamh_send(sp[0], PAMH_INFO, big, PAMH_MAX_MSG, -1), 0);
+	ck_assert_int_eq(pamh_recv(sp[1], &t, buf, sizeof(buf), NULL), PAMH_MAX_MSG);
+	/* a buffer too small for it */
+	ck_assert_int_eq(pamh_send(sp[0], PAMH_INFO, "abc", 3, -1), 0);
+	ck_assert_int_eq(pamh_recv(sp[1], &t, buf, 3, NULL), -EPROTO);
+	close(sp[0]);
+	ck_assert_int_eq(pamh_recv(sp[1], &t, buf, sizeof(buf), NULL), -EPIPE);
+	close(sp[1]);
+	close(pass[0]);
+	close(pass[1]);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("auth");
@@ -459,6 +512,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_chain_rejects);
 	tcase_add_test(tc, test_plain_on_the_pool);
 	tcase_add_test(tc, test_plain_busy);
+	tcase_add_test(tc, test_pamh_parse_start);
+	tcase_add_test(tc, test_pamh_messages);
 	suite_add_tcase(s, tc);
 	return s;
 }
