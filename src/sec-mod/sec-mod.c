@@ -850,6 +850,15 @@ static void auth_verdict(struct secmod *sm, struct sm_auth *a, const struct auth
 {
 	uint64_t id = a->request_id;
 
+	if (id == 0) {
+		/* while its further form waits for the user (a PAM conversation
+		 * that ended on its own): nobody to answer, the login is over */
+		log_info("login of '%s' from %s ended while its further form waited: %s",
+			 LOG_ESC(a->username), a->remote_ip,
+			 r->message != NULL ? r->message : "no reason");
+		sm_auth_free(a);
+		return;
+	}
 	switch (r->verdict) {
 	case AUTH_CONTINUE:
 		auth_more(sm, a, r);
