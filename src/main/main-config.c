@@ -198,6 +198,13 @@ static unsigned log_changes(const struct config *o, const struct config *n, bool
 		STR(occtl_admin_group, "occtl-admin-group");
 		STR(metrics_listen, "metrics-listen");
 		STR(session_store, "session-store");
+		if (o->auth_pam != n->auth_pam || (o->auth_pam && o->auth_pam_gid_min !=
+							   n->auth_pam_gid_min)) {
+			changes++;
+			log_info("reload: auth %s -> %s (the PAM helper starts with sec-mod: needs "
+				 "a restart: kept)", o->auth_pam ? "pam" : "plain",
+				 n->auth_pam ? "pam" : "plain");
+		}
 		STR(session_store_auth_file, "session-store-auth-file");
 		STR(gateway_id, "gateway-id");
 		STR(auth_radius_config, "auth radius config");
@@ -325,8 +332,16 @@ static int reload_config(struct server *srv)
 	SWAP(srv->cfg.auth_radius_nas_id, n.auth_radius_nas_id);
 	SWAP(srv->cfg.auth_radius_groupconfig, n.auth_radius_groupconfig);
 	SWAP(srv->cfg.acct_radius_config, n.acct_radius_config);
-	if (srv->cfg.auth_radius_config != NULL || n.auth_radius_config != NULL)
+	/* likewise PAM, whose helper sec-mod forked at its start */
+	if (srv->cfg.auth_pam || n.auth_pam) {
+		SWAP(srv->cfg.auth_pam, n.auth_pam);
+		SWAP(srv->cfg.auth_pam_gid_min, n.auth_pam_gid_min);
+	}
+	if (srv->cfg.auth_radius_config != NULL || n.auth_radius_config != NULL ||
+	    srv->cfg.auth_pam || n.auth_pam) {
 		SWAP(srv->cfg.auth_passwd_file, n.auth_passwd_file);
+		SWAP(srv->cfg.auth_otp_file, n.auth_otp_file);
+	}
 	SWAP(srv->cfg, n);
 	config_free(&n);
 
