@@ -10,7 +10,9 @@
  * CONNECT with a cookie this gateway does not know claiming the record and
  * telling the previous gateway, 401 for an unknown cookie, 503 when the
  * store does not answer, and a session that another gateway takes, or
- * whose address the store gives to another session, ending here.
+ * whose address the store gives to another session, ending here; a cluster
+ * listing of the other gateways' sessions, and a terminate asked by another
+ * gateway.
  */
 
 #include <arpa/inet.h>
@@ -410,6 +412,66 @@ START_TEST(test_end_deletes)
 }
 END_TEST
 
+/* A cluster listing: the other gateways' records, each with its gateway and
+ * the state it was written in; this gateway's own are left to main. */
+START_TEST(test_listed)
+{
+	struct cluster_rec recs[2];
+	const struct ipc_msg *m;
+	const SmListReply *l;
+
+	record_of_a(&recs[0], COOKIE_A, VPN_SESSION_ACTIVE);
+	record_of_a(&recs[1], "another-cookie-of-this-gateway-b-000000000", VPN_SESSION_WAITING);
+	snprintf(recs[1].gw, sizeof(recs[1].gw), "gw-b");
+	reset_outs();
+	secmod_cluster_listed(sm, 77, recs, 2, 0);
+	m = last_of(IPC_SM_LIST_REPLY);
+	ck_assert_ptr_nonnull(m);
+	l = m->sm_list_reply;
+	ck_assert_uint_eq(l->request_id, 77);
+	ck_assert(l->last);
+	ck_assert_uint_eq(l->n_sessions, 1);
+	ck_assert_str_eq(l->sessions[0]->gateway, "gw-a");
+	ck_assert_uint_eq(l->sessions[0]->state, VPN_SESSION_ACTIVE);
+	ck_assert_str_eq(l->sessions[0]->username, "dave");
+	ck_assert_uint_eq(l->sessions[0]->ipv4, recs[0].r.ipv4);
+	/* the store did not answer: an empty last reply all the same */
+	reset_outs();
+	secmod_cluster_listed(sm, 78, NULL, 0, -EIO);
+	m = last_of(IPC_SM_LIST_REPLY);
+	ck_assert_ptr_nonnull(m);
+	ck_assert(m->sm_list_reply->last);
+	ck_assert_uint_eq(m->sm_list_reply->n_sessions, 0);
+}
+END_TEST
+
+/* Another gateway's occtl asks for one of this gateway's sessions by its
+ * full id: it ends (admin-terminate) and leaves the store; a prefix or an
+ * unknown id does nothing. */
+START_TEST(test_terminate_from_another_gateway)
+{
+	char cookie[COOKIE_LEN + 1], sid[SESSION_ID_LEN + 1] = "", part[SESSION_ID_SHORT_LEN + 1];
+	const struct ipc_msg *m;
+
+	ck_assert(login("carol", cookie)->ok);
+	m = last_of(IPC_SM_SESSION);
+	ck_assert_ptr_nonnull(m);
+	snprintf(sid, sizeof(sid), "%s", m->sm_session->session_id);
+	snprintf(part, sizeof(part), "%s", sid);
+	reset_outs();
+	secmod_cluster_terminate(sm, "0123456789abcdef0123456789abcdef", "gw-a", T0 + 5);
+	secmod_cluster_terminate(sm, part, "gw-a", T0 + 6);
+	ck_assert_uint_eq(n_outs, 0);
+	ck_assert_uint_eq(be.dels, 0);
+	secmod_cluster_terminate(sm, sid, "gw-a", T0 + 7);
+	m = last_of(IPC_SM_SESSION);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(m->sm_session->state, VPN_SESSION_ENDED);
+	ck_assert_uint_eq(m->sm_session->end_reason, VPN_END_ADMIN_TERMINATE);
+	ck_assert_uint_eq(be.dels, 1);
+}
+END_TEST
+
 static Suite *cluster_suite(void)
 {
 	Suite *s = suite_create("secmod-cluster");
@@ -424,6 +486,8 @@ static Suite *cluster_suite(void)
 	tcase_add_test(tc, test_taken_by_another_gateway);
 	tcase_add_test(tc, test_address_conflict);
 	tcase_add_test(tc, test_end_deletes);
+	tcase_add_test(tc, test_listed);
+	tcase_add_test(tc, test_terminate_from_another_gateway);
 	suite_add_tcase(s, tc);
 	return s;
 }
