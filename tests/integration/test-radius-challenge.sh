@@ -9,7 +9,8 @@
 # second line):
 #  - password + right code: a cookie, and a tunnel with it;
 #  - password + wrong code: 401 (Access-Reject);
-#  - wrong password: 401 at the first form, no further form.
+#  - wrong password: 401 at the first form, no further form;
+#  - after a reload (SIGHUP) the same.
 . "$(dirname "$0")/radius-lib.sh"
 
 radius_preconditions
@@ -62,3 +63,11 @@ rc=$?
 verdict "wrong password: refused (exit $rc)" $?
 ! grep -q 'Enter the code from your token' "$AUTH_LOG"
 verdict "... at the first form, no further form" $?
+
+# a reload keeps RADIUS (sec-mod read the radcli files at its start)
+kill -HUP "$SERVER_PID"
+wait_log "$SERVER_LOG" "reload done" 1 10 || fatal "no reload within 10 s of SIGHUP"
+login_otp pw 123456
+expect_eq "after a reload: password + code, client exit status" $? 0
+[ -n "${CLI_COOKIE[c1]}" ]
+verdict "after a reload: a cookie" $?
