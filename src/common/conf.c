@@ -1552,7 +1552,7 @@ static const char *const user_keys[CONFIG_USER_N_KEYS] = {
 	"dpd", "mobile-dpd", "keepalive", "idle-timeout", "mobile-idle-timeout", "explicit-ipv4",
 	"route", "no-route", "dns", "explicit-ipv6", "rx-data-per-sec", "tx-data-per-sec",
 	"restrict-user-to-ports",
-	"session-timeout", "cookie-timeout",
+	"session-timeout", "cookie-timeout", "ipv4-network",
 };
 
 const char *config_user_key_name(enum config_user_key k)
@@ -1600,6 +1600,14 @@ static int user_kv(struct parser *p, const char *key, char *val)
 	int i = user_key_index(key);
 	const struct key_def *k = find_key(key);
 
+	/* ipv4-netmask goes with ipv4-network (its line checked at the end) */
+	if (i < 0 && k != NULL && strcmp(key, "ipv4-netmask") == 0) {
+		if (clean_value(p, key, &val) || parse_generic(p, k, val))
+			return -EINVAL;
+		p->seen[key_index(k)] = p->line;
+		return 0;
+	}
+
 	if (i < 0) {
 		if (k || config_key_is_ocserv_only(key)) {
 			pwarn_at(p, p->line, key, "%s: not accepted in a per-user or per-group "
@@ -1628,6 +1636,8 @@ static int user_kv(struct parser *p, const char *key, char *val)
 		*user_field(p->user, (enum config_user_key)i) = *(uint32_t *)field(p->cfg, k);
 	}
 	p->user->set |= 1u << i;
+	if (k != NULL)
+		p->seen[key_index(k)] = p->line;
 	return 0;
 }
 
@@ -1765,18 +1775,12 @@ static int finish_cert(struct parser *p)
 }
 
 /* Cross-key checks and derived values, after the last line. */
-static int finish(struct parser *p)
+/* ipv4-network and ipv4-netmask: one prefix 1..30, host bits zero. */
+static int finish_ipv4(struct parser *p)
 {
 	struct config *c = p->cfg;
 	unsigned net_line = seen_line(p, "ipv4-network"), mask_line = seen_line(p, "ipv4-netmask");
 	int pfx;
-
-	for (size_t i = 0; i < N_KEYS; i++)
-		if (keys[i].info.required && !p->seen[i])
-			return perr_at(p, 0, keys[i].info.name, "required key '%s' is missing (%s)",
-				       keys[i].info.name, keys[i].info.range);
-	if (finish_cert(p) < 0)
-		return -EINVAL;
 
 	if (p->net_prefix >= 0 && p->mask_prefix >= 0 && p->net_prefix != p->mask_prefix)
 		return perr_at(p, mask_line, "ipv4-netmask", "ipv4-netmask (/%d) contradicts "
@@ -1804,7 +1808,21 @@ static int finish(struct parser *p)
 		return perr_at(p, net_line, "ipv4-network", "ipv4-network: host bits are set "
 			       "(the network is %s/%u)", a, c->ipv4_prefix);
 	}
+	return 0;
+}
 
+static int finish(struct parser *p)
+{
+	struct config *c = p->cfg;
+
+	for (size_t i = 0; i < N_KEYS; i++)
+		if (keys[i].info.required && !p->seen[i])
+			return perr_at(p, 0, keys[i].info.name, "required key '%s' is missing (%s)",
+				       keys[i].info.name, keys[i].info.range);
+	if (finish_cert(p) < 0)
+		return -EINVAL;
+	if (finish_ipv4(p) < 0)
+		return -EINVAL;
 	if (finish_ipv6(p))
 		return -EINVAL;
 	if (c->mobile_dpd_s == 0)
@@ -2088,6 +2106,24 @@ void config_session_datapath(const struct config *c, const struct config_user *g
 	out->restrict_ports = u != NULL ? u->restrict_ports : c->restrict_user_to_ports;
 }
 
+/* A file's ipv4-network (with its netmask): the session's own pool. */
+static int user_pool(struct parser *p, struct config_user *out)
+{
+	unsigned mask_line = seen_line(p, "ipv4-netmask");
+
+	if (!(out->set & (1u << CONFIG_USER_IPV4_NETWORK))) {
+		if (mask_line != 0)
+			pwarn_at(p, mask_line, "ipv4-netmask", "ipv4-netmask without ipv4-network: "
+				 "ignored");
+		return 0;
+	}
+	if (finish_ipv4(p) < 0)
+		return -EINVAL;
+	out->ipv4_network = p->cfg->ipv4_network;
+	out->ipv4_prefix = p->cfg->ipv4_prefix;
+	return 0;
+}
+
 int config_user_parse_buffer(const char *name, const char *buf, size_t len,
 			     struct config_user *out, struct config_diag *diag)
 {
@@ -2104,7 +2140,11 @@ int config_user_parse_buffer(const char *name, const char *buf, size_t len,
 	p->cfg = &scratch;  /* the global parsers write here; copied to *out */
 	p->diag = diag;
 	p->user = out;
+	p->net_prefix = p->mask_prefix = -1;
+	p->v6_net_prefix = p->v6_key_prefix = -1;
 	r = parse_lines(p, buf, len);
+	if (r == 0)
+		r = user_pool(p, out);
 	if (r && diag && !diag->msg[0])
 		snprintf(diag->msg, sizeof(diag->msg), "%s: %s", p->file, strerror(-r));
 	if (r == 0)

@@ -9,6 +9,7 @@ src_main_libmain_a_SOURCES = \
 	src/main/worker-proc.c src/main/worker-proc.h \
 	src/main/main-session.c src/main/main-session.h \
 	src/main/main-peruser.c src/main/main-peruser.h \
+	src/main/main-pools.c src/main/main-pools.h \
 	src/main/main-lease6.c src/main/main-lease6.h \
 	src/main/main-config.c src/main/main-config.h \
 	src/main/main-listen.c src/main/main-listen.h \

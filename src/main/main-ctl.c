@@ -511,7 +511,7 @@ static CtlConn *conn_from(struct build *b, const struct worker_proc *w)
 	c->has_connected_ms = true;
 	c->connected_ms = to_wall(&b->clk, w->started_ms);
 	if (m != NULL && m->has_lease && w->state != WORKER_AUTH) {
-		struct in_addr ptp = ippool_server_addr(&srv->pool);
+		struct in_addr ptp = ippool_server_addr(m->pool);
 
 		inet_ntop(AF_INET, &m->ipv4, ip, sizeof(ip));
 		c->vpn_ipv4 = arena_strdup(&b->a, ip);

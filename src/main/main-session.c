@@ -23,6 +23,7 @@
 #include "main/main-lease6.h"
 #include "main/main-metrics.h"
 #include "main/main-peruser.h"
+#include "main/main-pools.h"
 #include "main/main-script.h"
 #include "main/main-secmod.h"
 #include "main/main-session.h"
@@ -67,6 +68,7 @@ static struct main_lease *lease_new(struct server *srv, const struct secmod_sess
 	m->tun.fd = -1;
 	m->first_attach_ms = VPN_NEVER;
 	main_peruser_load(&srv->cfg, m->username, m->group, &m->user_cfg, &m->group_cfg);
+	m->pool = main_pool_for(srv, &m->user_cfg, &m->group_cfg, m->username);
 	if (main_peruser_apply_attrs(&m->user_cfg, s->attrs) < 0)
 		log_err("session %.*s: its RADIUS routes and DNS servers not applied: out of memory",
 			(int)SESSION_ID_SHORT_LEN, s->sid);
@@ -89,7 +91,7 @@ static struct main_lease *lease_get(struct server *srv, const struct secmod_sess
 static void lease_free(struct server *srv, struct main_lease *m)
 {
 	if (m->has_lease)
-		ippool_release(&srv->pool, m->serial);
+		ippool_release(m->pool, m->serial);
 	main_lease6_release(srv, m);
 	tun_close(&m->tun);
 	if (m->prev)
@@ -268,7 +270,7 @@ static int run_connect_script(struct server *srv, struct worker_proc *w,
 {
 	char ip[INET_ADDRSTRLEN], local[INET_ADDRSTRLEN];
 	char ip6[INET6_ADDRSTRLEN], local6[INET6_ADDRSTRLEN];
-	struct in_addr l = ippool_server_addr(&srv->pool);
+	struct in_addr l = ippool_server_addr(m->pool);
 	struct config_session_lists lists;
 	struct script_info in = {
 		.username = s->username, .group = s->group, .device = m->tun.name,
@@ -298,7 +300,7 @@ static void run_disconnect_script(struct server *srv, const struct main_lease *m
 {
 	char ip[INET_ADDRSTRLEN], local[INET_ADDRSTRLEN];
 	char ip6[INET6_ADDRSTRLEN], local6[INET6_ADDRSTRLEN];
-	struct in_addr l = ippool_server_addr(&srv->pool);
+	struct in_addr l = ippool_server_addr(m->pool);
 	vpn_ms_t now = vpn_now_ms();
 	struct config_session_lists lists;
 	struct script_info in = {
@@ -432,14 +434,14 @@ void main_session_mirror_end(void *opaque, struct secmod_session *s)
 
 /* Lease exactly want (in the pool) to serial: 0, -EADDRINUSE when it is
  * taken, or the pool's error. */
-static int lease_exact(struct server *srv, uint64_t serial, struct in_addr want,
+static int lease_exact(struct ippool *pool, uint64_t serial, struct in_addr want,
 		       struct in_addr *got)
 {
 	/* the seed that makes the pool start its search at this address */
-	int rc = ippool_lease(&srv->pool, serial, ntohl(want.s_addr) - srv->pool.first, got);
+	int rc = ippool_lease(pool, serial, ntohl(want.s_addr) - pool->first, got);
 
 	if (rc == 0 && got->s_addr != want.s_addr) {
-		ippool_release(&srv->pool, serial);
+		ippool_release(pool, serial);
 		rc = -EADDRINUSE;
 	}
 	return rc;
@@ -475,13 +477,13 @@ static void lease_restore(struct server *srv, const struct secmod_session *s)
 	snprintf(m->last_remote_ip, sizeof(m->last_remote_ip), "%s", s->last_remote_ip);
 	main_lease6_restore(srv, m, &s->ipv6);
 	inet_ntop(AF_INET, &want, ip, sizeof(ip));
-	if (s->ipv4 == 0 || !ippool_contains(&srv->pool, want)) {
+	if (s->ipv4 == 0 || !ippool_contains(m->pool, want)) {
 		log_warn("session %.*s of user '%s' restored without its address %s (%s): a "
 			 "resume gets a new one", (int)SESSION_ID_SHORT_LEN, s->sid, LOG_ESC(s->username),
 			 s->ipv4 != 0 ? ip : "none", s->ipv4 != 0 ? "not in ipv4-network" : "unknown");
 		return;
 	}
-	rc = lease_exact(srv, s->serial, want, &got);
+	rc = lease_exact(m->pool, s->serial, want, &got);
 	if (rc < 0) {
 		log_warn("session %.*s of user '%s' restored without its address %s: %s",
 			 (int)SESSION_ID_SHORT_LEN, s->sid, LOG_ESC(s->username), ip, strerror(-rc));
@@ -902,7 +904,7 @@ static void send_open_reply(struct server *srv, struct worker_proc *w)
 	char ipv6[INET6_ADDRSTRLEN], local6[INET6_ADDRSTRLEN];
 	struct secmod_session *s = session_table_find_serial(srv->sessions, w->session_serial);
 	struct main_lease *m = main_lease_find(srv, w->session_serial);
-	struct in_addr nm = ippool_netmask(&srv->pool), l = ippool_server_addr(&srv->pool);
+	struct in_addr nm, l;
 	bool mobile;
 
 	if (s == NULL || m == NULL || vpn_session_get_state(&s->m) == VPN_SESSION_ENDED ||
@@ -918,6 +920,8 @@ static void send_open_reply(struct server *srv, struct worker_proc *w)
 		worker_proc_kill(srv, w, "out of memory");
 		return;
 	}
+	nm = ippool_netmask(m->pool);
+	l = ippool_server_addr(m->pool);
 	if (s->attrs != NULL && (s->attrs->set & SESSION_ATTR_NETMASK))
 		nm = s->attrs->netmask;  /* Framed-IP-Netmask */
 	inet_ntop(AF_INET, &m->ipv4, ipv4, sizeof(ipv4));
@@ -1024,7 +1028,7 @@ static int lease_new_ipv4(struct server *srv, const struct secmod_session *s,
 		/* sec-mod leased it in the cluster's session store: that one
 		 * or none (another would be another gateway's) */
 		inet_ntop(AF_INET, &given, ip, sizeof(ip));
-		rc = ippool_contains(&srv->pool, given) ? lease_exact(srv, s->serial, given, &m->ipv4)
+		rc = ippool_contains(m->pool, given) ? lease_exact(m->pool, s->serial, given, &m->ipv4)
 							: -EDOM;
 		if (rc < 0)
 			log_warn("address %s of user '%s' from the session store %s", ip,
@@ -1034,10 +1038,10 @@ static int lease_new_ipv4(struct server *srv, const struct secmod_session *s,
 	}
 	if (u != NULL) {
 		inet_ntop(AF_INET, &u->explicit_ipv4, ip, sizeof(ip));
-		if (!ippool_contains(&srv->pool, u->explicit_ipv4))
+		if (!ippool_contains(m->pool, u->explicit_ipv4))
 			rc = -EDOM;
 		else
-			rc = lease_exact(srv, s->serial, u->explicit_ipv4, &m->ipv4);
+			rc = lease_exact(m->pool, s->serial, u->explicit_ipv4, &m->ipv4);
 		if (rc == 0)
 			return 0;
 		log_warn("%s %s of user '%s' %s: the pool chooses its address",
@@ -1046,7 +1050,7 @@ static int lease_new_ipv4(struct server *srv, const struct secmod_session *s,
 			 LOG_ESC(s->username), rc == -EDOM ? "is not in ipv4-network"
 				: rc == -EADDRINUSE ? "is taken" : strerror(-rc));
 	}
-	return ippool_lease(&srv->pool, s->serial, lease_seed(srv, s), &m->ipv4);
+	return ippool_lease(m->pool, s->serial, lease_seed(srv, s), &m->ipv4);
 }
 
 /* Link MTU for the tun device: `mtu`, else 1500, capped by the client's
@@ -1093,7 +1097,7 @@ static const char *lease_and_tun(struct server *srv, const struct worker_proc *w
 			 rc == -ENOSPC ? "the pool is exhausted" : strerror(-rc));
 		fail = "no free IP address";
 	} else if (m->tun.fd < 0) {
-		rc = tun_create(srv->tun, srv->cfg.device, ippool_server_addr(&srv->pool), m->ipv4,
+		rc = tun_create(srv->tun, srv->cfg.device, ippool_server_addr(m->pool), m->ipv4,
 				main_lease6_tun(srv, m, &v6) ? &v6 : NULL,
 				link_mtu(srv, w->open_base_mtu), &m->tun);
 		if (rc < 0)
@@ -1102,7 +1106,7 @@ static const char *lease_and_tun(struct server *srv, const struct worker_proc *w
 	}
 	if (fail != NULL) {
 		if (new_lease) {
-			ippool_release(&srv->pool, s->serial);
+			ippool_release(m->pool, s->serial);
 			m->has_lease = false;
 		}
 		if (new_lease6)

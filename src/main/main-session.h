@@ -65,6 +65,7 @@ struct main_lease {
 	char *group;
 	bool has_lease;
 	struct in_addr ipv4;         /* the lease while has_lease */
+	struct ippool *pool;         /* whose: the global one or a file's (main-pools.h) */
 	bool has_lease6;
 	struct in6_addr ipv6;        /* the IPv6 lease while has_lease6 (ipv6-network) */
 	struct tun tun;              /* main's copy of the device (fd -1: none) */

@@ -29,6 +29,7 @@
 #include "common/log.h"
 #include "common/privs.h"
 #include "main/main-config.h"
+#include "main/main-pools.h"
 #include "main/main-ctl.h"
 #include "main/main-events.h"
 #include "main/main-listen.h"
@@ -493,6 +494,7 @@ static void teardown(struct server *srv)
 	session_table_free(srv->sessions);
 	ban_free(srv->bans);
 	ippool_destroy(&srv->pool);
+	main_pools_free(srv);
 	ip6pool_destroy(&srv->pool6);
 	tun_ctx_close(srv->tun);
 	if (srv->pid_file_written)

@@ -88,6 +88,7 @@ struct server {
 
 	struct ban_table *bans;
 	struct ippool pool;
+	struct main_pool *pools;      /* per-user/per-group ipv4-network (main-pools.c) */
 	struct ip6pool pool6;         /* ipv6-network; not enabled without one */
 	struct secmod_session_table *sessions;
 	struct tun_ctx *tun;

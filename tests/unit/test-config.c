@@ -1343,7 +1343,8 @@ START_TEST(user_keys)
 				    "route = 10.2.0.0/255.255.0.0\nno-route = 10.2.3.0/24\n"
 				    "dns = 192.0.2.53\nexplicit-ipv6 = fd00:77::2a\nrx-data-per-sec = 1000\n"
 				    "tx-data-per-sec = 2000\nrestrict-user-to-ports = \"tcp(22)\"\n"
-				    "session-timeout = 600\ncookie-timeout = 90\n", &u, &d), 0);
+				    "session-timeout = 600\ncookie-timeout = 90\n"
+				    "ipv4-network = 10.88.0.0\nipv4-netmask = 255.255.254.0\n", &u, &d), 0);
 	ck_assert_uint_eq(warns.n, 0);
 	ck_assert_uint_eq(u.set, (1u << CONFIG_USER_N_KEYS) - 1);
 	ck_assert_uint_eq(u.session_timeout_s, 600);
@@ -1367,6 +1368,9 @@ START_TEST(user_keys)
 	ck_assert_uint_eq(u.rx_data_per_sec, 1000);
 	ck_assert_uint_eq(u.tx_data_per_sec, 2000);
 	ck_assert_str_eq(u.restrict_ports, "tcp(22)");
+	inet_ntop(AF_INET, &u.ipv4_network, a, sizeof(a));
+	ck_assert_str_eq(a, "10.88.0.0");
+	ck_assert_uint_eq(u.ipv4_prefix, 23);
 	config_user_free(&u);
 	ck_assert_uint_eq(u.set, 0);
 	for (int k = 0; k < CONFIG_USER_N_KEYS; k++)
@@ -1533,6 +1537,31 @@ START_TEST(user_datapath)
 	ck_assert_int_eq(parse(MIN "restrict-user-to-ports = \"!(tcp(0))\"\n", &c, &d), -EINVAL);
 	ck_assert_str_eq(d.key, "restrict-user-to-ports");
 	ck_assert_uint_eq(d.line, 5);
+}
+END_TEST
+
+START_TEST(user_pool)
+{
+	struct config_user u;
+	struct config_diag d;
+
+	ck_assert_int_eq(user_parse("ipv4-network = 10.88.4.0/22\n", &u, &d), 0);
+	ck_assert_uint_eq(u.ipv4_prefix, 22);
+	ck_assert_int_eq(user_parse("ipv4-netmask = 255.255.255.0\n", &u, &d), 0);
+	ck_assert_uint_eq(u.set, 0);
+	ck_assert_uint_eq(warns.n, 1);
+	ck_assert_str_eq(warns.msg[0], "alice:1: ipv4-netmask without ipv4-network: ignored");
+	ck_assert_int_eq(user_parse("ipv4-network = 10.88.0.0\n", &u, &d), -EINVAL);
+	ck_assert_str_eq(d.msg, "alice:1: ipv4-network has no netmask: write A.B.C.D/N or add "
+				"ipv4-netmask");
+	ck_assert_int_eq(user_parse("dpd = 5\nipv4-network = 10.88.0.0/16\nipv4-netmask = 255.255.255.0\n",
+				    &u, &d), -EINVAL);
+	ck_assert_uint_eq(d.line, 3);
+	ck_assert_int_eq(user_parse("ipv4-network = 10.88.0.1/24\n", &u, &d), -EINVAL);
+	ck_assert_str_eq(d.msg, "alice:1: ipv4-network: host bits are set (the network is "
+				"10.88.0.0/24)");
+	ck_assert_int_eq(user_parse("ipv4-network = 10.88.0.0/31\n", &u, &d), -EINVAL);
+	ck_assert_uint_eq(u.set, 0);
 }
 END_TEST
 
@@ -1968,6 +1997,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, user_lists);
 	tcase_add_test(tc, user_datapath);
 	tcase_add_test(tc, route_from_text);
+	tcase_add_test(tc, user_pool);
 	tcase_add_test(tc, user_load_file);
 	suite_add_tcase(s, tc);
 
