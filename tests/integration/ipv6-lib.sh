@@ -17,6 +17,7 @@ VPN6_NET=fd00:77::/64
 SERVER_VPN_IP6=fd00:77::1
 # lib.sh's spawn_client passes this option instead of --disable-ipv6
 IT_CLIENT_IPV6=--dump-http-traffic
+# shellcheck disable=SC2034 # the tests' URL to reach the gateway over IPv6
 URL6="https://[$SERVER_IP6]:$PORT/"
 
 declare -A CLI_IP6 CLI_VPNIP6

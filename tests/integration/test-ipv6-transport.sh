@@ -18,8 +18,8 @@
 occtl_preconditions
 ipv6_setup 2
 ipv6_config DPD=10 KEEPALIVE=30 MAX_BAN_SCORE=20 -- "config-per-user = $IT_WORK/users"
-mkdir -p "$IT_WORK/users" && echo "explicit-ipv6 = fd00:77::42" > "$IT_WORK/users/$TEST_USER" ||
-	hard_error "writing the per-user file"
+mkdir -p "$IT_WORK/users" || hard_error "mkdir $IT_WORK/users"
+echo "explicit-ipv6 = fd00:77::42" > "$IT_WORK/users/$TEST_USER" || hard_error "writing the per-user file"
 start_server
 
 for l in "TCP [::]:$PORT" "TCP 0.0.0.0:$PORT"; do
@@ -80,8 +80,7 @@ done
 occtl show ip bans
 grep -qF "${CLI_IP6[c1]}" "$OCCTL_OUT"
 verdict "occtl show ip bans lists c1's IPv6 address" $? "$(tr '\n' ' ' < "$OCCTL_OUT" | cut -c1-120)"
-URL=$URL6 authenticate c1
-ok=$?; [ $ok != 0 ] && ok=0 || ok=1
+if URL=$URL6 authenticate c1; then ok=1; else ok=0; fi
 verdict "a login from the banned IPv6 address is refused" $ok
 authenticate c2
 verdict "a login from c2's IPv4 address still works" $?
