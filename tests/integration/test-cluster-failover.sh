@@ -11,12 +11,31 @@
 #     (SIGKILL, by PID): the same openconnect process reconnects by itself to
 #     b, with the same address and no new login, and pings through b; b's log
 #     says it took the session from gw-a; Redis now names gw-b;
-#  3. the client logs out on b: the record and its address leave Redis.
+#  3. the client logs out on b: the record and its address leave Redis;
+#  0. first of all, a session-store-auth-file readable by everyone is refused:
+#     the gateway does not start, and says why.
 . "$(dirname "$0")/cluster-lib.sh"
 
 cluster_setup 1
 start_redis
 gw_config DPD=10 KEEPALIVE=30 COOKIE_TIMEOUT=120
+
+# --- 0
+printf 'ocsm secret\n' > "$IT_WORK/redis-auth"
+chmod 644 "$IT_WORK/redis-auth"
+cp "${GW_CONF[a]}" "$IT_WORK/gw-a-open.conf"
+echo "session-store-auth-file = $IT_WORK/redis-auth" >> "$IT_WORK/gw-a-open.conf"
+spawn_logged "$IT_WORK/gw-a-open.log" /dev/null ip netns exec "${GW_NS[a]}" env \
+	OCSERV_MODERN_WORKER="${OCSERV_MODERN_WORKER:-}" "$SERVER_BIN" -f -c "$IT_WORK/gw-a-open.conf"
+if wait_exit "$SPAWN_PID" 10; then
+	ok=1; [ "$EXIT_RC" != 0 ] && ok=0
+	verdict "0. a gateway with a world-readable auth file does not start" $ok "exit $EXIT_RC"
+else
+	verdict "0. a gateway with a world-readable auth file does not start" 1 "still running"
+fi
+grep -q "session-store-auth-file $IT_WORK/redis-auth is readable by everyone" "$IT_WORK/gw-a-open.log"
+verdict "0. and says why" $? "$(grep -m1 'readable by everyone' "$IT_WORK/gw-a-open.log" | cut -c 25-)"
+
 start_gw a
 start_gw b
 
