@@ -3,10 +3,11 @@
 #
 # RADIUS authentication and accounting (doc/radius.md) against a real
 # FreeRADIUS 3 server the test starts in its own namespace, with the users
-# file written here: the test user gets Framed-IP-Address, Framed-Route,
-# the Microsoft DNS attributes, Class "OU=admins" (groupconfig: the group
-# admins, whose per-group file gives keepalive 13), Idle-Timeout 60 and
-# Acct-Interim-Interval 2. The radcli configuration and its servers file
+# file written here: the test user gets Framed-IP-Address, Framed-IP-Netmask,
+# Framed-Route, the Microsoft DNS attributes, Class "OU=admins"
+# (groupconfig: the group admins, whose per-group file gives keepalive 13),
+# Idle-Timeout 60 and Acct-Interim-Interval 2; the user's own file sets an
+# idle-timeout, an explicit-ipv4 and a dns, which RADIUS overrides. The radcli configuration and its servers file
 # (the secret) are readable by root only.
 #
 # Shown with the real openconnect client:
@@ -31,13 +32,16 @@ it_setup 1
 write_config DPD=30 KEEPALIVE=30 IDLE_TIMEOUT=0
 radius_setup
 radius_user "$TEST_USER" "$TEST_PASSWORD" \
-	"Framed-IP-Address = $WANT_IP" 'Framed-Route = "10.55.0.0/16 0.0.0.0 1"' \
+	"Framed-IP-Address = $WANT_IP" 'Framed-IP-Netmask = 255.255.0.0' \
+	'Framed-Route = "10.55.0.0/16 0.0.0.0 1"' \
 	'MS-Primary-DNS-Server = 192.0.2.99' 'Class = "OU=admins"' 'Idle-Timeout = 60' \
 	'Acct-Interim-Interval = 2'
 radius_auth_config groupconfig=true,nas-identifier=ocsm-test
-mkdir -p "$IT_WORK/groups" || hard_error "mkdir"
+mkdir -p "$IT_WORK/groups" "$IT_WORK/users" || hard_error "mkdir"
 printf 'keepalive = 13\n' > "$IT_WORK/groups/admins"
-printf 'config-per-group = %s/groups\n' "$IT_WORK" >> "$CONFIG"
+# the user's own file: RADIUS wins over it, value by value
+printf 'idle-timeout = 30\nexplicit-ipv4 = 192.168.77.99\ndns = 192.0.2.1\n' > "$IT_WORK/users/$TEST_USER"
+printf 'config-per-group = %s/groups\nconfig-per-user = %s/users\n' "$IT_WORK" "$IT_WORK" >> "$CONFIG"
 radius_start
 start_server
 
@@ -56,11 +60,13 @@ wait_log -E "$SERVER_LOG" "login of '$TEST_USER' from .* failed: RADIUS Access-R
 verdict "the server logs the Access-Reject" $?
 
 connect_client c1
-expect_eq "the tun address is the Framed-IP-Address" "${CLI_VPNIP[c1]}" "$WANT_IP"
+expect_eq "the tun address is the Framed-IP-Address (not the user file's)" "${CLI_VPNIP[c1]}" "$WANT_IP"
+expect_eq "the netmask is the Framed-IP-Netmask" "$(cstp_option c1 X-CSTP-Netmask)" 255.255.0.0
 expect_eq "the route is the Framed-Route" \
 	"$(sed -n 's/^X-CSTP-Split-Include=//p' "${CLI_ENV[c1]}.cstp" | tr '\n' ' ')" "10.55.0.0/255.255.0.0 "
-expect_eq "the DNS server is MS-Primary-DNS-Server" "$(cstp_option c1 X-CSTP-DNS)" 192.0.2.99
-expect_eq "X-CSTP-Idle-Timeout is the Idle-Timeout" "$(cstp_option c1 X-CSTP-Idle-Timeout)" 60
+expect_eq "the DNS server is MS-Primary-DNS-Server (not the user file's)" "$(cstp_option c1 X-CSTP-DNS)" 192.0.2.99
+expect_eq "X-CSTP-Idle-Timeout is the Idle-Timeout (not the user file's)" \
+	"$(cstp_option c1 X-CSTP-Idle-Timeout)" 60
 expect_eq "X-CSTP-Keepalive from the group Class named (groupconfig)" \
 	"$(cstp_option c1 X-CSTP-Keepalive)" 13
 grep -q "user '$TEST_USER' (group 'admins') authenticated" "$SERVER_LOG"
