@@ -187,7 +187,8 @@ void secmod_session_to_msg(const struct secmod_session *s, SmSession *msg, Tunne
 	msg->has_restarts = s->restarts != 0;
 	msg->restarts = s->restarts;
 	if (s->attrs != NULL) {
-		/* one message at a time: the core sends each before the next */
+		/* one message at a time: the core sends each before it builds
+		 * the next (a listing drops them) */
 		static struct session_attrs_msg am;
 
 		session_attrs_to_msg(s->attrs, &am);
@@ -1319,6 +1320,9 @@ static void on_list_local(struct secmod *sm, const SmListRequest *q)
 			if (s->m.state == VPN_SESSION_ENDED && !(q->has_all && q->all))
 				continue;
 			secmod_session_to_msg(s, &msgs[n], &tots[n]);
+			/* one message at a time may carry attrs (their storage is
+			 * shared); a listing does not need them */
+			msgs[n].attrs = NULL;
 			ptrs[n] = &msgs[n];
 			n++;
 		}
@@ -1966,6 +1970,7 @@ static void listed_msg(struct secmod *sm, const struct cluster_rec *rec, struct 
 	if (rec->r.state == VPN_SESSION_ACTIVE)
 		snap->m.drop_ms = VPN_NEVER;
 	secmod_session_to_msg(snap, msg, tot);
+	msg->attrs = NULL; /* a listing does not carry them (shared storage) */
 	msg->gateway = (char *)rec->gw;
 }
 

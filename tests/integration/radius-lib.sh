@@ -112,6 +112,7 @@ radius_setup() {
 	RADIUS_CONF=$IT_WORK/radiusclient.conf
 	printf '127.0.0.1 %s\n' "$RADIUS_SECRET" > "$IT_WORK/radius-servers"
 	# radcli's dictionary with Microsoft's (the DNS server attributes)
+	# shellcheck disable=SC2016 # $INCLUDE is radcli's keyword, not a variable
 	printf '$INCLUDE /etc/radcli/dictionary\n$INCLUDE /etc/radcli/dictionary.microsoft\n' \
 		> "$IT_WORK/radius-dictionary"
 	cat > "$RADIUS_CONF" <<- EOF
