@@ -46,6 +46,7 @@ UNIT_TESTS += \
 	tests/unit/test-secmod-key \
 	tests/unit/test-connect-reply \
 	tests/unit/test-worker-reply \
+	tests/unit/test-worker-profile \
 	tests/unit/test-occtl-json \
 	tests/unit/test-occtl-cmd \
 	tests/unit/test-occtl-render
