@@ -6,8 +6,9 @@
 # lists both sessions with the gateway that holds each (a gateway column;
 # "Gateway" in --json), and `show session ID` shows the other gateway's
 # session with its Gateway field; `terminate session ID` on a ends the session
-# b holds (b is told through Redis; its client is told by b); `stop now` on
-# a removes a's records from Redis before a is gone.
+# b holds (b is told through Redis; its client is told by b), and, once b is
+# killed, deletes b's other session from Redis itself; `stop now` on a
+# removes a's records from Redis before a is gone.
 . "$(dirname "$0")/cluster-lib.sh"
 
 OCCTL_BIN=$top_builddir/src/occtl/occtl-modern
@@ -72,6 +73,23 @@ fi
 deadline=$(deadline_after 5)
 while [ "$(rcli exists "$key2")" != 0 ] && [ "$(now_ms)" -lt "$deadline" ]; do sleep 0.05; done
 expect_eq "its record left Redis" "$(rcli exists "$key2")" 0
+
+# a session of a gateway that is gone (b killed): terminate on a deletes its
+# record and address from Redis itself, nobody being there to hear
+CLI_COOKIE[c2]=
+connect_client c2
+sid3=$(rcli --scan --pattern 'ocsm:s:*' | while read -r k; do
+	[ "$(rcli hget "$k" gw)" = gw-b ] && rcli hget "$k" sid; done)
+key3=$(rcli --scan --pattern "ocsm:s:$sid3*" | head -n 1)
+ip3=$(rcli hget "$key3" ipv4)
+kill_gw b
+gw_occtl a terminate session "${sid3:0:6}"
+verdict "a: terminate of dead b's session accepted" $? "$(tr '\n' '|' < "$OUT")"
+deadline=$(deadline_after 5)
+while [ "$(rcli exists "$key3")" != 0 ] && [ "$(now_ms)" -lt "$deadline" ]; do sleep 0.05; done
+expect_eq "a deleted the record of the gone gateway's session" "$(rcli exists "$key3")" 0
+expect_eq "and its address" "$(rcli exists "ocsm:ip:$ip3")" 0
+expect_eq "a logged it" "$(gw_count a "session ${sid3:0:6}.* of gateway gw-b, which is not listening, deleted")" 1
 
 # stop now on a: its sessions end, and their records leave Redis before
 # the gateway is gone
