@@ -33,6 +33,7 @@ INTEGRATION_TESTS += \
 	tests/integration/test-cert-2fa.sh \
 	tests/integration/test-auth-pam.sh \
 	tests/integration/test-auth-storm.sh \
+	tests/integration/test-auth-keyops.sh \
 	tests/integration/test-dpd-frozen.sh \
 	tests/integration/test-idle-timeout.sh \
 	tests/integration/test-peruser.sh \
