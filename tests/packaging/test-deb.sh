@@ -135,8 +135,9 @@ expect_eq "ocserv-modern -v" "$(/usr/sbin/ocserv-modern -v)" "ocserv-modern $DEB
 verdict "systemd unit installed" $? "$unit"
 expect_eq "the unit's Type= (the package is built with libsystemd)" \
 	"$(sed -n 's/^Type=//p' "$unit" 2> /dev/null)" notify
-expect_eq "conffile" "$(dpkg-query -W -f='${Conffiles}' "$PKG" | awk 'NF { print $1 }')" \
-	/etc/ocserv-modern/ocserv.conf
+expect_eq "conffiles: the configuration and the PAM service of auth = pam" \
+	"$(dpkg-query -W -f='${Conffiles}' "$PKG" | awk 'NF { print $1 }' | sort | tr '\n' ' ')" \
+	"/etc/ocserv-modern/ocserv.conf /etc/pam.d/ocserv-modern "
 getent passwd ocserv-modern > /dev/null
 verdict "system user ocserv-modern (sysusers.d)" $?
 for d in /run/ocserv-modern /var/lib/ocserv-modern; do
@@ -221,7 +222,7 @@ verdict "user ocserv-modern removed" $?
 getent group ocserv-modern > /dev/null
 [ $? = 2 ]
 verdict "group ocserv-modern removed" $?
-for p in /etc/ocserv-modern /var/lib/ocserv-modern /run/ocserv-modern /run/occtl-modern.socket \
+for p in /etc/ocserv-modern /etc/pam.d/ocserv-modern /var/lib/ocserv-modern /run/ocserv-modern /run/occtl-modern.socket \
 	/usr/sbin/ocserv-modern /usr/lib/sysusers.d/ocserv-modern.conf "$unit"; do
 	[ ! -e "$p" ] && [ ! -L "$p" ]
 	verdict "$p removed" $?
