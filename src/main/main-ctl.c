@@ -869,20 +869,28 @@ static const SmSession *remote_by_id(const struct build *b, const char *id)
 	return NULL;
 }
 
-/* terminate ID of another gateway's session: that gateway is asked (through
- * sec-mod and Redis). True if id named one. */
-static bool terminate_remote(struct build *b, const char *id)
+/* Ask the gateway holding r (another one) to end it, through sec-mod and
+ * Redis. 0 or a negative code. */
+static int ask_remote_end(struct server *srv, const SmSession *r)
 {
-	const SmSession *r = remote_by_id(b, id);
 	SmTerminate t = SM_TERMINATE__INIT;
 
-	if (r == NULL || r->gateway == NULL)
-		return false;
 	t.serial = 0;
 	t.reason = VPN_END_ADMIN_TERMINATE;
 	t.session_id = r->session_id;
 	t.gateway = r->gateway;
-	if (main_secmod_send(b->ctl->srv, IPC_SM_TERMINATE, &t.base) < 0)
+	return main_secmod_send(srv, IPC_SM_TERMINATE, &t.base);
+}
+
+/* terminate ID of another gateway's session: that gateway is asked. True
+ * if id named one. */
+static bool terminate_remote(struct build *b, const char *id)
+{
+	const SmSession *r = remote_by_id(b, id);
+
+	if (r == NULL || r->gateway == NULL)
+		return false;
+	if (ask_remote_end(b->ctl->srv, r) < 0)
 		fail(b, "session %.*s of gateway %s: sec-mod cannot be asked", (int)SESSION_ID_SHORT_LEN,
 		     r->session_id, r->gateway);
 	else
@@ -1028,6 +1036,12 @@ static bool run_action(struct build *b, uint8_t cmd, const CtlRequest *req)
 			terminate_session(srv, s, now);
 			n++;
 		}
+		/* and the user's sessions on the other gateways of a cluster */
+		for (size_t i = 0; i < b->n_remote; i++)
+			if (b->remote[i]->gateway != NULL && b->remote[i]->username != NULL &&
+			    strcmp(b->remote[i]->username, req->name) == 0 &&
+			    ask_remote_end(srv, b->remote[i]) == 0)
+				n++;
 		if (n == 0)
 			fail(b, "user '%s' has no live session", req->name);
 		else
@@ -1264,7 +1278,7 @@ static bool remote_ask(struct ctl_client *c)
 	struct remote_req *q;
 
 	if ((c->cmd != CTL_CMD_LIST_SESSIONS && c->cmd != CTL_CMD_SESSION_INFO &&
-	     c->cmd != CTL_CMD_TERMINATE_SESSION) ||
+	     c->cmd != CTL_CMD_TERMINATE_SESSION && c->cmd != CTL_CMD_TERMINATE_USER) ||
 	    !cluster_is_url(srv->cfg.session_store))
 		return false;
 	q = malloc(sizeof(*q));

@@ -6,7 +6,8 @@
 # lists both sessions with the gateway that holds each (a gateway column;
 # "Gateway" in --json), and `show session ID` shows the other gateway's
 # session with its Gateway field; `terminate session ID` on a ends the session
-# b holds (b is told through Redis; its client is told by b), and, once b is
+# b holds (b is told through Redis; its client is told by b), `terminate user`
+# on a ends the user's sessions on a and on b, and, once b is
 # killed, deletes b's other session from Redis itself; `stop now` on a
 # removes a's records from Redis before a is gone.
 . "$(dirname "$0")/cluster-lib.sh"
@@ -74,6 +75,22 @@ deadline=$(deadline_after 5)
 while [ "$(rcli exists "$key2")" != 0 ] && [ "$(now_ms)" -lt "$deadline" ]; do sleep 0.05; done
 expect_eq "its record left Redis" "$(rcli exists "$key2")" 0
 
+# terminate user on a: the user's sessions on both gateways end
+CLI_COOKIE[c2]=
+connect_client c2
+gw_occtl a terminate user "$TEST_USER"
+grep -q "2 sessions of user '$TEST_USER' terminated" "$OUT"
+verdict "a: terminate user ends the user's session here and on b" $? "$(tr '\n' '|' < "$OUT")"
+for c in c1 c2; do
+	wait_exit "${CLI_PID[$c]}" 10
+	verdict "$c was told and exited" $? "exit ${EXIT_RC:-}"
+done
+deadline=$(deadline_after 5)
+while [ "$(rcli --scan --pattern 'ocsm:s:*' | wc -l)" != 0 ] && [ "$(now_ms)" -lt "$deadline" ]; do
+	sleep 0.05
+done
+expect_eq "no record left in Redis" "$(rcli --scan --pattern 'ocsm:s:*' | wc -l)" 0
+
 # a session of a gateway that is gone (b killed): terminate on a deletes its
 # record and address from Redis itself, nobody being there to hear
 CLI_COOKIE[c2]=
@@ -93,6 +110,9 @@ expect_eq "a logged it" "$(gw_count a "session ${sid3:0:6}.* of gateway gw-b, wh
 
 # stop now on a: its sessions end, and their records leave Redis before
 # the gateway is gone
+vip_to a
+CLI_COOKIE[c1]=
+connect_client c1
 key1=$(rcli --scan --pattern 'ocsm:s:*' | while read -r k; do
 	[ "$(rcli hget "$k" gw)" = gw-a ] && echo "$k"; done)
 [ -n "$key1" ] || fatal "no record of gw-a before stop now"
