@@ -63,6 +63,7 @@
  * what waits for them is answered 503, and they are tried again. */
 #define HEALTH_S 1.0
 #define HEALTH_MS 3000
+#define HANDSHAKE_MS 5000
 #define MAX_PENDING_DELS 4096u
 #define HEX_LEN (2 * STORE_HASH_LEN)
 
@@ -147,6 +148,7 @@ struct secmod_cluster {
 	ev_timer health;
 	bool ping_out;			/* a PING is unanswered */
 	vpn_ms_t ping_ms;		/* since then */
+	vpn_ms_t connect_ms;		/* the last connection attempt began */
 	bool closing;			/* being freed: no reconnect */
 	struct pending_del dels[MAX_PENDING_DELS];
 	size_t n_dels;
@@ -320,6 +322,7 @@ static redisAsyncContext *open_one(struct secmod_cluster *c, bool subscriber)
 
 static void connect_both(struct secmod_cluster *c)
 {
+	c->connect_ms = now_ms();
 	if (c->cmd == NULL)
 		c->cmd = open_one(c, false);
 	if (c->sub == NULL)
@@ -371,6 +374,13 @@ static void health_cb(struct ev_loop *loop, ev_timer *t, int revents)
 
 	(void)loop;
 	(void)revents;
+	if ((c->cmd != NULL || c->sub != NULL) && !c->ready &&
+	    now_ms() - c->connect_ms >= HANDSHAKE_MS) {
+		/* connected (TCP) but never answered: try again from scratch */
+		set_down(c, "no answer to the connection's first commands for 5 s");
+		drop_both(c);
+		return;
+	}
 	if (c->cmd == NULL || !c->cmd_ready)
 		return;
 	if (!c->ping_out) {
