@@ -1552,7 +1552,7 @@ static const char *const user_keys[CONFIG_USER_N_KEYS] = {
 	"dpd", "mobile-dpd", "keepalive", "idle-timeout", "mobile-idle-timeout", "explicit-ipv4",
 	"route", "no-route", "dns", "explicit-ipv6", "rx-data-per-sec", "tx-data-per-sec",
 	"restrict-user-to-ports",
-	"session-timeout", "cookie-timeout", "ipv4-network",
+	"session-timeout", "cookie-timeout", "ipv4-network", "iroute",
 };
 
 const char *config_user_key_name(enum config_user_key k)
@@ -1594,6 +1594,48 @@ static uint32_t *user_field(struct config_user *u, enum config_user_key k)
 	}
 }
 
+#define USER_IROUTES_MAX 64
+
+/* iroute = NET/PREFIX or NET/MASK (IPv4 or IPv6, host bits zero): a
+ * network behind the client. */
+static int user_iroute(struct parser *p, const char *key, const char *v)
+{
+	struct config_user *u = p->user;
+	struct config_route r, *grown;
+	struct in_addr a;
+	int pfx;
+
+	if (u->n_iroutes == USER_IROUTES_MAX)
+		return perr(p, key, "%s: more than %d lines", key, USER_IROUTES_MAX);
+	if (strchr(v, ':') != NULL) {
+		char addr[INET6_ADDRSTRLEN];
+		struct in6_addr given;
+		size_t n = strcspn(v, "/");
+
+		if (config_route_from_text(v, &r) < 0 || n >= sizeof(addr))
+			return perr(p, key, "%s = %s: expected NET/PREFIX", key, v);
+		memcpy(addr, v, n);
+		addr[n] = '\0';
+		if (inet_pton(AF_INET6, addr, &given) != 1 || memcmp(&given, &r.net.v6, 16) != 0)
+			return perr(p, key, "%s = %s: host bits are set", key, v);
+	} else {
+		if (parse_v4_net(p, key, v, &a, &pfx) < 0)
+			return -EINVAL;
+		if (pfx < 0)
+			return perr(p, key, "%s = %s: expected NET/PREFIX or NET/MASK", key, v);
+		config_route_ipv4(a, (unsigned)pfx, &r);
+		if (r.net.v4.s_addr != a.s_addr)
+			return perr(p, key, "%s = %s: host bits are set", key, v);
+	}
+	grown = realloc(u->iroutes, (u->n_iroutes + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return perr(p, key, "out of memory");
+	u->iroutes = grown;
+	u->iroutes[u->n_iroutes++] = r;
+	u->set |= 1u << CONFIG_USER_IROUTE;
+	return 0;
+}
+
 /* One "key = value" line of a per-user or per-group file. */
 static int user_kv(struct parser *p, const char *key, char *val)
 {
@@ -1618,6 +1660,8 @@ static int user_kv(struct parser *p, const char *key, char *val)
 	}
 	if (clean_value(p, key, &val))
 		return -EINVAL;
+	if (i == CONFIG_USER_IROUTE)
+		return user_iroute(p, key, val);
 	if ((p->user->set & (1u << i)) && !(k != NULL && k->info.repeated))
 		pwarn_at(p, p->line, key, "%s: set again; this value replaces the earlier one", key);
 	if (i == CONFIG_USER_EXPLICIT_IPV4) {
@@ -2066,6 +2110,7 @@ void config_user_free(struct config_user *u)
 	free(u->no_routes);
 	free(u->dns);
 	free(u->restrict_ports);
+	free(u->iroutes);
 	memset(u, 0, sizeof(*u));
 }
 

@@ -300,6 +300,7 @@ enum config_user_key {
 	CONFIG_USER_SESSION_TIMEOUT,       /* enforced by sec-mod from the login */
 	CONFIG_USER_COOKIE_TIMEOUT,        /* likewise */
 	CONFIG_USER_IPV4_NETWORK,          /* ipv4-network (+ ipv4-netmask): the session's own pool */
+	CONFIG_USER_IROUTE,                /* iroute lines: networks behind the client */
 	CONFIG_USER_N_KEYS,
 };
 
@@ -319,6 +320,8 @@ struct config_user {
 	size_t n_dns;
 	uint32_t rx_data_per_sec, tx_data_per_sec;
 	char *restrict_ports;              /* restrict-user-to-ports, checked */
+	struct config_route *iroutes;      /* CONFIG_USER_IROUTE, up to 64 */
+	size_t n_iroutes;
 	struct in_addr ipv4_network;       /* CONFIG_USER_IPV4_NETWORK: host bits zero */
 	unsigned ipv4_prefix;              /* ... its prefix, 1..30 */
 };

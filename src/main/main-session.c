@@ -866,11 +866,29 @@ static void reply_timers(const struct server *srv, const struct worker_proc *w,
 	r->persistent_cookies = scfg->persistent_cookies;
 }
 
-/* The tunnel's data-path policy: the session's files over the configuration. */
+/* The session's iroutes: the user file's, else the group file's; NULL: none. */
+static const struct config_user *iroutes_of(const struct main_lease *m)
+{
+	const unsigned bit = 1u << CONFIG_USER_IROUTE;
+
+	if (m->user_cfg.set & bit)
+		return &m->user_cfg;
+	return (m->group_cfg.set & bit) ? &m->group_cfg : NULL;
+}
+
+/* The tunnel's data-path policy: the session's files over the configuration.
+ * r->iroutes is allocated: free it after sending. */
 static void reply_datapath(const struct server *srv, const struct main_lease *m,
 			   SessionOpenReply *r)
 {
+	const struct config_user *u = iroutes_of(m);
 	struct config_datapath dp;
+
+	if (u != NULL && (r->iroutes = calloc(u->n_iroutes, sizeof(*r->iroutes))) != NULL) {
+		r->n_iroutes = u->n_iroutes;
+		for (size_t i = 0; i < u->n_iroutes; i++)
+			r->iroutes[i] = (char *)u->iroutes[i].text;
+	}
 
 	config_session_datapath(&srv->cfg, &m->group_cfg, &m->user_cfg, &dp);
 	r->restrict_ports = (char *)dp.restrict_ports;
@@ -964,6 +982,7 @@ static void send_open_reply(struct server *srv, struct worker_proc *w)
 	free(r.nbns);
 	free(r.routes);
 	free(r.no_routes);
+	free(r.iroutes);
 }
 
 /* The connect-script of serial, started for worker_pid, ended: ok = exit
@@ -1053,6 +1072,18 @@ static int lease_new_ipv4(struct server *srv, const struct secmod_session *s,
 	return ippool_lease(m->pool, s->serial, lease_seed(srv, s), &m->ipv4);
 }
 
+/* iroute: the networks behind the client, routed through its new device
+ * (the kernel drops the routes with the device). */
+static void add_iroutes(struct server *srv, const struct main_lease *m)
+{
+	const struct config_user *u = iroutes_of(m);
+
+	for (size_t i = 0; u != NULL && i < u->n_iroutes; i++)
+		if (tun_add_route(srv->tun, &m->tun, &u->iroutes[i]) == 0)
+			log_info("iroute %s of user '%s' through %s", u->iroutes[i].text,
+				 LOG_ESC(m->username), m->tun.name);
+}
+
 /* Link MTU for the tun device: `mtu`, else 1500, capped by the client's
  * X-CSTP-Base-MTU (0: not sent). The worker lowers the device to the data
  * MTU once it knows its TLS overhead (worker-connect.h: cstp_mtu_compute). */
@@ -1103,6 +1134,8 @@ static const char *lease_and_tun(struct server *srv, const struct worker_proc *w
 		if (rc < 0)
 			fail = "could not create the tun device";
 		*new_tun = rc == 0;
+		if (rc == 0)
+			add_iroutes(srv, m);
 	}
 	if (fail != NULL) {
 		if (new_lease) {

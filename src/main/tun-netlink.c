@@ -123,16 +123,18 @@ static int add_addr(struct tun_ctx *ctx, const struct tun *t, int family, const 
 
 /* The route of the client's IPv6 subnet into t. 0 or a negative NLE_* code
  * (logged). */
-static int add_route6(struct tun_ctx *ctx, const struct tun *t, const struct tun_v6 *v6)
+/* A route to addr/prefix (family's) through the device t; a libnl error. */
+static int add_route(struct tun_ctx *ctx, const struct tun *t, int family, const void *addr,
+		     unsigned prefix)
 {
 	struct rtnl_route *rt = rtnl_route_alloc();
 	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
-	struct nl_addr *dst = nladdr(AF_INET6, &v6->peer, v6->peer_prefix);
+	struct nl_addr *dst = nladdr(family, addr, prefix);
 	char p[INET6_ADDRSTRLEN];
 	int r = -NLE_NOMEM;
 
 	if (rt != NULL && nh != NULL && dst != NULL) {
-		rtnl_route_set_family(rt, AF_INET6);
+		rtnl_route_set_family(rt, (uint8_t)family);
 		rtnl_route_set_table(rt, RT_TABLE_MAIN);
 		rtnl_route_set_scope(rt, RT_SCOPE_UNIVERSE);
 		r = rtnl_route_set_dst(rt, dst);
@@ -143,14 +145,26 @@ static int add_route6(struct tun_ctx *ctx, const struct tun *t, const struct tun
 			r = rtnl_route_add(ctx->sk, rt, NLM_F_CREATE | NLM_F_REPLACE);
 	}
 	if (r < 0) {
-		inet_ntop(AF_INET6, &v6->peer, p, sizeof(p));
-		log_err("%s: route to %s/%u: %s", t->name, p, v6->peer_prefix, nl_geterror(r));
+		inet_ntop(family, addr, p, sizeof(p));
+		log_err("%s: route to %s/%u: %s", t->name, p, prefix, nl_geterror(r));
 	}
 	if (nh != NULL)
 		rtnl_route_nh_free(nh);
 	rtnl_route_put(rt);
 	nl_addr_put(dst);
 	return r;
+}
+
+static int add_route6(struct tun_ctx *ctx, const struct tun *t, const struct tun_v6 *v6)
+{
+	return add_route(ctx, t, AF_INET6, &v6->peer, v6->peer_prefix);
+}
+
+int tun_add_route(struct tun_ctx *ctx, const struct tun *t, const struct config_route *r)
+{
+	int e = add_route(ctx, t, r->family, &r->net, r->prefix);
+
+	return e < 0 ? nl_to_errno(e) : 0;
 }
 
 static int configure(struct tun_ctx *ctx, struct tun *t, struct in_addr local,

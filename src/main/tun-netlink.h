@@ -12,6 +12,7 @@
 
 #include <netinet/in.h>
 
+#include "common/conf.h"
 #include "common/tun.h"
 
 struct tun_ctx;
@@ -36,5 +37,10 @@ struct tun_v6 {
  */
 int tun_create(struct tun_ctx *ctx, const char *prefix, struct in_addr local,
 	       struct in_addr peer, const struct tun_v6 *v6, unsigned mtu, struct tun *out);
+
+/* A route to r's network through the device t (iroute: a network behind
+ * the client). 0 or a negative errno (logged). The kernel removes it with
+ * the device. */
+int tun_add_route(struct tun_ctx *ctx, const struct tun *t, const struct config_route *r);
 
 #endif

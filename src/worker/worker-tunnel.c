@@ -429,6 +429,24 @@ static void start_engine_cfg(struct worker *w, const SessionOpenReply *r, vpn_ms
 	tcp_liveness_options(w, tcfg->dpd_ms, vpn_tunnel_cfg_send_stall_ms(tcfg));
 }
 
+/* The n routes of a session reply (text forms) into a new *out array
+ * (none: NULL); -EINVAL (logged) for one the worker cannot read. */
+static int take_routes(const char *what, char **text, size_t n, struct config_route **out,
+		       size_t *n_out)
+{
+	if (n == 0)
+		return 0;
+	*out = calloc(n, sizeof(**out));
+	if (*out == NULL)
+		return -ENOMEM;
+	for (*n_out = 0; *n_out < n; (*n_out)++)
+		if (config_route_from_text(text[*n_out], &(*out)[*n_out]) < 0) {
+			log_err("%s %s from main: not understood", what, LOG_ESC(text[*n_out]));
+			return -EINVAL;
+		}
+	return 0;
+}
+
 /* Step 3b, the data-path policy main sent: the port list (checked by main's
  * configuration parser: a list the worker cannot parse is an error) and the
  * rate buckets, full at now. */
@@ -438,18 +456,13 @@ static int start_policy(struct worker *w, const SessionOpenReply *r, vpn_ms_t no
 
 	rate_bucket_init(&w->rx_rate, r->has_rx_data_per_sec ? r->rx_data_per_sec : 0, now);
 	rate_bucket_init(&w->tx_rate, r->has_tx_data_per_sec ? r->tx_data_per_sec : 0, now);
-	/* restrict-user-to-routes: the session's own routes (its files' over
+	/* iroute: networks behind the client, whose sources it may use;
+	 * restrict-user-to-routes: the session's own routes (its files' over
 	 * the configuration's; none: full tunnel, nothing restricted) */
-	if (w->cfg.restrict_user_to_routes && r->n_routes > 0) {
-		w->routes = calloc(r->n_routes, sizeof(*w->routes));
-		if (w->routes == NULL)
-			return -ENOMEM;
-		for (size_t i = 0; i < r->n_routes; i++, w->n_routes++)
-			if (config_route_from_text(r->routes[i], &w->routes[i]) < 0) {
-				log_err("route %s from main: not understood", LOG_ESC(r->routes[i]));
-				return -EINVAL;
-			}
-	}
+	if (take_routes("iroute", r->iroutes, r->n_iroutes, &w->iroutes, &w->n_iroutes) < 0 ||
+	    (w->cfg.restrict_user_to_routes &&
+	     take_routes("route", r->routes, r->n_routes, &w->routes, &w->n_routes) < 0))
+		return -EINVAL;
 	if (r->restrict_ports == NULL)
 		return 0;
 	w->ports = malloc(sizeof(*w->ports));
@@ -653,8 +666,19 @@ static bool same_prefix(const uint8_t *a, const uint8_t *b, unsigned prefix)
 	return bits == 0 || ((a[full] ^ b[full]) & (0xffu << (8 - bits)) & 0xffu) == 0;
 }
 
-/* A packet whose source is not the client's: an IPv4 one not from the
- * lease, an IPv6 one from neither the client's subnet nor a link-local or
+/* Whether one of the n routes rt of family covers addr (alen bytes). */
+static bool in_routes(const struct config_route *rt, size_t n, int family, size_t alen,
+		      const uint8_t *addr)
+{
+	for (size_t i = 0; i < n; i++)
+		if (rt[i].family == family && rt[i].prefix <= alen * 8 &&
+		    same_prefix(addr, (const uint8_t *)&rt[i].net, rt[i].prefix))
+			return true;
+	return false;
+}
+
+/* A packet whose source is not the client's (nor in a network behind it,
+ * its iroutes): an IPv4 one not from the lease, an IPv6 one from neither the client's subnet nor a link-local or
  * unspecified address (the client's kernel sends router and neighbour
  * solicitations and MLD reports from those); any IPv6 packet but those when
  * the client was given no IPv6 address. */
@@ -664,11 +688,14 @@ static bool spoofed(const struct worker *w, const uint8_t *pkt, size_t len)
 	const uint8_t *src = pkt + 8;
 
 	if ((pkt[0] >> 4) == 4)
-		return len < 20 || memcmp(pkt + 12, &w->lease, 4) != 0;
+		return len < 20 || (memcmp(pkt + 12, &w->lease, 4) != 0 &&
+				    !in_routes(w->iroutes, w->n_iroutes, AF_INET, 4, pkt + 12));
 	if ((pkt[0] >> 4) != 6)
 		return false;
 	if (len < 40)
 		return true;
+	if (in_routes(w->iroutes, w->n_iroutes, AF_INET6, 16, src))
+		return false;
 	if ((src[0] == 0xfe && (src[1] & 0xc0) == 0x80) || memcmp(src, unspec, 16) == 0)
 		return false;
 	return w->lease6_prefix == 0 || !same_prefix(src, w->lease6.s6_addr, w->lease6_prefix);
@@ -688,13 +715,7 @@ static bool outside_routes(const struct worker *w, const uint8_t *pkt, size_t le
 		return false;
 	if (len < (family == AF_INET6 ? 40u : 20u))
 		return true;
-	for (size_t i = 0; i < w->n_routes; i++) {
-		const struct config_route *r = &w->routes[i];
-		if (r->family == family && r->prefix <= alen * 8 &&
-		    same_prefix(dst, (const uint8_t *)&r->net, r->prefix))
-			return false;
-	}
-	return true;
+	return !in_routes(w->routes, w->n_routes, family, alen, dst);
 }
 
 /* Log the first packet a policy drops (every one at debug level). */
@@ -1004,5 +1025,8 @@ void worker_tunnel_cleanup(struct worker *w)
 	free(w->routes);
 	w->routes = NULL;
 	w->n_routes = 0;
+	free(w->iroutes);
+	w->iroutes = NULL;
+	w->n_iroutes = 0;
 	w->session_id = w->username = NULL;
 }

@@ -159,6 +159,8 @@ struct worker {
 	struct ports_filter *ports;	/* restrict-user-to-ports; NULL: none */
 	struct config_route *routes;	/* restrict-user-to-routes: the session's routes */
 	size_t n_routes;		/* 0: nothing restricted */
+	struct config_route *iroutes;	/* iroute: networks behind the client */
+	size_t n_iroutes;
 	uint64_t restricted_ports;	/* client packets the port list refused: dropped */
 	struct rate_bucket rx_rate;	/* rx-data-per-sec: client -> tun */
 	struct rate_bucket tx_rate;	/* tx-data-per-sec: tun -> client */

@@ -26,6 +26,7 @@ INTEGRATION_TESTS += \
 	tests/integration/test-rate-limit.sh \
 	tests/integration/test-user-profile.sh \
 	tests/integration/test-group-pool.sh \
+	tests/integration/test-iroute.sh \
 	tests/integration/test-auth-fail.sh \
 	tests/integration/test-auth-otp.sh \
 	tests/integration/test-cert-login.sh \

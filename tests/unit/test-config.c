@@ -1344,7 +1344,9 @@ START_TEST(user_keys)
 				    "dns = 192.0.2.53\nexplicit-ipv6 = fd00:77::2a\nrx-data-per-sec = 1000\n"
 				    "tx-data-per-sec = 2000\nrestrict-user-to-ports = \"tcp(22)\"\n"
 				    "session-timeout = 600\ncookie-timeout = 90\n"
-				    "ipv4-network = 10.88.0.0\nipv4-netmask = 255.255.254.0\n", &u, &d), 0);
+				    "ipv4-network = 10.88.0.0\nipv4-netmask = 255.255.254.0\n"
+				    "iroute = 10.55.0.0/16\niroute = 10.56.0.0/255.255.255.0\n"
+				    "iroute = fd00:55::/48\n", &u, &d), 0);
 	ck_assert_uint_eq(warns.n, 0);
 	ck_assert_uint_eq(u.set, (1u << CONFIG_USER_N_KEYS) - 1);
 	ck_assert_uint_eq(u.session_timeout_s, 600);
@@ -1371,6 +1373,9 @@ START_TEST(user_keys)
 	inet_ntop(AF_INET, &u.ipv4_network, a, sizeof(a));
 	ck_assert_str_eq(a, "10.88.0.0");
 	ck_assert_uint_eq(u.ipv4_prefix, 23);
+	ck_assert_uint_eq(u.n_iroutes, 3);
+	ck_assert_str_eq(u.iroutes[1].text, "10.56.0.0/255.255.255.0");
+	ck_assert_str_eq(u.iroutes[2].text, "fd00:55::/48");
 	config_user_free(&u);
 	ck_assert_uint_eq(u.set, 0);
 	for (int k = 0; k < CONFIG_USER_N_KEYS; k++)
@@ -1389,14 +1394,14 @@ START_TEST(user_other_keys_warn)
 	struct config_diag d;
 
 	/* a global key, an ocserv per-user key: warned and ignored */
-	ck_assert_int_eq(user_parse("max-clients = 3\nrekey-time = 9\niroute = 10.1.0.0/16\n"
+	ck_assert_int_eq(user_parse("max-clients = 3\nrekey-time = 9\nexpose-iroutes = true\n"
 				    "dpd = 5\ndpd = 6\n", &u, &d), 0);
 	ck_assert_uint_eq(warns.n, 4);
 	ck_assert_str_eq(warns.key[0], "max-clients");
 	ck_assert_str_eq(warns.msg[0],
 			 "alice:1: max-clients: not accepted in a per-user or per-group file; ignored");
 	ck_assert_str_eq(warns.key[1], "rekey-time");
-	ck_assert_str_eq(warns.key[2], "iroute");
+	ck_assert_str_eq(warns.key[2], "expose-iroutes");
 	ck_assert_str_eq(warns.key[3], "dpd");
 	ck_assert_uint_eq(warns.line[3], 5);
 	ck_assert_uint_eq(u.set, 1u << CONFIG_USER_DPD);
@@ -1562,6 +1567,12 @@ START_TEST(user_pool)
 				"10.88.0.0/24)");
 	ck_assert_int_eq(user_parse("ipv4-network = 10.88.0.0/31\n", &u, &d), -EINVAL);
 	ck_assert_uint_eq(u.set, 0);
+	/* iroute: a network, host bits zero */
+	ck_assert_int_eq(user_parse("iroute = 10.55.0.1/24\n", &u, &d), -EINVAL);
+	ck_assert_str_eq(d.msg, "alice:1: iroute = 10.55.0.1/24: host bits are set");
+	ck_assert_int_eq(user_parse("iroute = 10.55.0.0\n", &u, &d), -EINVAL);
+	ck_assert_int_eq(user_parse("iroute = fd00:55::1/48\n", &u, &d), -EINVAL);
+	ck_assert_int_eq(user_parse("iroute = default\n", &u, &d), -EINVAL);
 }
 END_TEST
 
