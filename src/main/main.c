@@ -521,6 +521,13 @@ int main(int argc, char **argv)
 		return check_only(srv, config_path);
 	if (load(srv, config_path) < 0 || setup(srv) < 0 || start_loop(srv) < 0)
 		return 1;
+	if (srv->shutting_down) {
+		/* sec-mod was lost before the loop ran (it refused its
+		 * configuration and exited at once): ev_break() before ev_run()
+		 * is forgotten by libev, so stop here with its status */
+		teardown(srv);
+		return srv->exit_code;
+	}
 
 	log_info("ocserv-modern %s started (pid %ld, config %s, pool %s/%u, worker %s)",
 		 PACKAGE_VERSION, (long)getpid(), srv->config_path,
