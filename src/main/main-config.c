@@ -144,74 +144,91 @@ static const char *list_text(struct text_list l, char *buf, size_t len)
 	return buf;
 }
 
-/* Log every difference; return how many. restart_only: the values main
- * cannot change while running (they are kept). */
-static unsigned log_changes(const struct config *o, const struct config *n, bool restart_only)
+/* The reload comparisons below: each logs one difference and counts it in
+ * the caller's `changes`; `kept` is the suffix of a value main keeps. */
+#define U32(field, key)                                                            \
+	if (o->field != n->field) {                                                \
+		changes++;                                                         \
+		log_info("reload: %s %lu -> %lu%s", key, (unsigned long)o->field,  \
+			 (unsigned long)n->field, kept);                           \
+	}
+#define BOOL(field, key)                                                         \
+	if (o->field != n->field) {                                              \
+		changes++;                                                       \
+		log_info("reload: %s %s -> %s%s", key, o->field ? "true" : "false", \
+			 n->field ? "true" : "false", kept);                     \
+	}
+#define STR(field, key)                                                             \
+	if (str_differs(o->field, n->field)) {                                      \
+		changes++;                                                          \
+		log_info("reload: %s '%s' -> '%s'%s", key, o->field ? o->field : "", \
+			 n->field ? n->field : "", kept);                           \
+	}
+
+/* The values main cannot change while running (they are kept): how many
+ * differ, each logged. */
+static unsigned log_restart_changes(const struct config *o, const struct config *n)
 {
+	const char *kept = " (needs a restart: kept)";
 	unsigned changes = 0;
 
-#define U32(field, key)                                                                     \
-	if (o->field != n->field) {                                                         \
-		changes++;                                                                  \
-		log_info("reload: %s %lu -> %lu%s", key, (unsigned long)o->field,           \
-			 (unsigned long)n->field, restart_only ? " (needs a restart: kept)" : ""); \
+	STR(listen_host, "listen-host");
+	U32(tcp_port, "tcp-port");
+	U32(udp_port, "udp-port");
+	BOOL(listen_proxy_proto, "listen-proxy-proto");
+	U32(ipv4_network.s_addr, "ipv4-network");
+	U32(ipv4_prefix, "ipv4-netmask prefix");
+	U32(ipv6_prefix, "ipv6-network prefix");
+	U32(ipv6_subnet_prefix, "ipv6-subnet-prefix");
+	if (memcmp(&o->ipv6_network, &n->ipv6_network, sizeof(o->ipv6_network)) != 0) {
+		changes++;
+		log_info("reload: ipv6-network changed%s", kept);
 	}
-#define BOOL(field, key)                                                                  \
-	if (o->field != n->field) {                                                       \
-		changes++;                                                                \
-		log_info("reload: %s %s -> %s", key, o->field ? "true" : "false",          \
-			 n->field ? "true" : "false");                                     \
+	STR(device, "device");
+	STR(pid_file, "pid-file");
+	STR(occtl_socket_file, "occtl-socket-file");
+	if (o->occtl_socket_mode != n->occtl_socket_mode) {
+		changes++;
+		log_info("reload: occtl-socket-mode %04o -> %04o%s", (unsigned)o->occtl_socket_mode,
+			 (unsigned)n->occtl_socket_mode, kept);
 	}
-#define STR(field, key)                                                                      \
-	if (str_differs(o->field, n->field)) {                                               \
-		changes++;                                                                   \
-		log_info("reload: %s '%s' -> '%s'%s", key, o->field ? o->field : "",         \
-			 n->field ? n->field : "", restart_only ? " (needs a restart: kept)" : ""); \
+	STR(occtl_socket_group, "occtl-socket-group");
+	STR(occtl_admin_group, "occtl-admin-group");
+	STR(metrics_listen, "metrics-listen");
+	STR(session_store, "session-store");
+	if (o->auth_pam != n->auth_pam || (o->auth_pam && o->auth_pam_gid_min != n->auth_pam_gid_min)) {
+		changes++;
+		log_info("reload: auth %s -> %s (the PAM helper starts with sec-mod: needs a "
+			 "restart: kept)", o->auth_pam ? "pam" : "plain", n->auth_pam ? "pam" : "plain");
 	}
-	if (restart_only) {
-		STR(listen_host, "listen-host");
-		U32(tcp_port, "tcp-port");
-		U32(udp_port, "udp-port");
-		if (o->listen_proxy_proto != n->listen_proxy_proto) {
-			changes++;
-			log_info("reload: listen-proxy-proto %s -> %s (needs a restart: kept)",
-				 o->listen_proxy_proto ? "true" : "false",
-				 n->listen_proxy_proto ? "true" : "false");
-		}
-		U32(ipv4_network.s_addr, "ipv4-network");
-		U32(ipv4_prefix, "ipv4-netmask prefix");
-		U32(ipv6_prefix, "ipv6-network prefix");
-		U32(ipv6_subnet_prefix, "ipv6-subnet-prefix");
-		if (memcmp(&o->ipv6_network, &n->ipv6_network, sizeof(o->ipv6_network)) != 0) {
-			changes++;
-			log_info("reload: ipv6-network changed (needs a restart: kept)");
-		}
-		STR(device, "device");
-		STR(pid_file, "pid-file");
-		STR(occtl_socket_file, "occtl-socket-file");
-		if (o->occtl_socket_mode != n->occtl_socket_mode) {
-			changes++;
-			log_info("reload: occtl-socket-mode %04o -> %04o (needs a restart: kept)",
-				 (unsigned)o->occtl_socket_mode, (unsigned)n->occtl_socket_mode);
-		}
-		STR(occtl_socket_group, "occtl-socket-group");
-		STR(occtl_admin_group, "occtl-admin-group");
-		STR(metrics_listen, "metrics-listen");
-		STR(session_store, "session-store");
-		if (o->auth_pam != n->auth_pam || (o->auth_pam && o->auth_pam_gid_min !=
-							   n->auth_pam_gid_min)) {
-			changes++;
-			log_info("reload: auth %s -> %s (the PAM helper starts with sec-mod: needs "
-				 "a restart: kept)", o->auth_pam ? "pam" : "plain",
-				 n->auth_pam ? "pam" : "plain");
-		}
-		STR(session_store_auth_file, "session-store-auth-file");
-		STR(gateway_id, "gateway-id");
-		STR(auth_radius_config, "auth radius config");
-		STR(auth_radius_nas_id, "auth radius nas-identifier");
-		STR(acct_radius_config, "acct radius config");
-		return changes;
-	}
+	STR(session_store_auth_file, "session-store-auth-file");
+	STR(gateway_id, "gateway-id");
+	STR(auth_radius_config, "auth radius config");
+	STR(auth_radius_nas_id, "auth radius nas-identifier");
+	STR(acct_radius_config, "acct radius config");
+	return changes;
+}
+
+/* One list of values, "a, b" -> "c" (or "default" for a default route). */
+static unsigned log_list_change(const char *key, struct text_list a, bool a_default,
+				struct text_list b, bool b_default)
+{
+	char ta[LIST_TEXT_MAX], tb[LIST_TEXT_MAX];
+
+	if (a_default == b_default && !lists_differ(a, b))
+		return 0;
+	log_info("reload: %s %s -> %s", key, a_default ? "default" : list_text(a, ta, sizeof(ta)),
+		 b_default ? "default" : list_text(b, tb, sizeof(tb)));
+	return 1;
+}
+
+/* The values a reload changes (for new sessions): how many differ, each
+ * logged. */
+static unsigned log_live_changes(const struct config *o, const struct config *n)
+{
+	const char *kept = "";
+	unsigned changes = 0;
+
 	STR(auth_passwd_file, "auth passwd file");
 	STR(auth_otp_file, "auth otp file");
 	STR(connect_script, "connect-script");
@@ -220,33 +237,12 @@ static unsigned log_changes(const struct config *o, const struct config *n, bool
 	STR(config_per_group, "config-per-group");
 	STR(default_user_config, "default-user-config");
 	STR(default_group_config, "default-group-config");
-	if (lists_differ(TEXT_LIST(o->dns, o->n_dns), TEXT_LIST(n->dns, n->n_dns))) {
-		char a[LIST_TEXT_MAX], b[LIST_TEXT_MAX];
-
-		changes++;
-		log_info("reload: dns %s -> %s", list_text(TEXT_LIST(o->dns, o->n_dns), a, sizeof(a)),
-			 list_text(TEXT_LIST(n->dns, n->n_dns), b, sizeof(b)));
-	}
-	if (o->route_default != n->route_default ||
-	    lists_differ(TEXT_LIST(o->routes, o->n_routes), TEXT_LIST(n->routes, n->n_routes))) {
-		char a[LIST_TEXT_MAX], b[LIST_TEXT_MAX];
-
-		changes++;
-		log_info("reload: route %s -> %s",
-			 o->route_default ? "default"
-					  : list_text(TEXT_LIST(o->routes, o->n_routes), a, sizeof(a)),
-			 n->route_default ? "default"
-					  : list_text(TEXT_LIST(n->routes, n->n_routes), b, sizeof(b)));
-	}
-	if (lists_differ(TEXT_LIST(o->no_routes, o->n_no_routes),
-			 TEXT_LIST(n->no_routes, n->n_no_routes))) {
-		char a[LIST_TEXT_MAX], b[LIST_TEXT_MAX];
-
-		changes++;
-		log_info("reload: no-route %s -> %s",
-			 list_text(TEXT_LIST(o->no_routes, o->n_no_routes), a, sizeof(a)),
-			 list_text(TEXT_LIST(n->no_routes, n->n_no_routes), b, sizeof(b)));
-	}
+	changes += log_list_change("dns", TEXT_LIST(o->dns, o->n_dns), false,
+				   TEXT_LIST(n->dns, n->n_dns), false);
+	changes += log_list_change("route", TEXT_LIST(o->routes, o->n_routes), o->route_default,
+				   TEXT_LIST(n->routes, n->n_routes), n->route_default);
+	changes += log_list_change("no-route", TEXT_LIST(o->no_routes, o->n_no_routes), false,
+				   TEXT_LIST(n->no_routes, n->n_no_routes), false);
 	STR(default_domain, "default-domain");
 	U32(mtu, "mtu");
 	BOOL(predictable_ips, "predictable-ips");
@@ -277,9 +273,16 @@ static unsigned log_changes(const struct config *o, const struct config *n, bool
 	BOOL(dtls_legacy, "dtls-legacy");
 	BOOL(cisco_client_compat, "cisco-client-compat");
 	return changes;
+}
 #undef U32
 #undef BOOL
 #undef STR
+
+/* Log every difference; return how many. restart_only: the values main
+ * cannot change while running (they are kept). */
+static unsigned log_changes(const struct config *o, const struct config *n, bool restart_only)
+{
+	return restart_only ? log_restart_changes(o, n) : log_live_changes(o, n);
 }
 
 #define SWAP(a, b)                         \
