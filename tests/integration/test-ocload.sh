@@ -75,7 +75,10 @@ print("dpd_late_ms", min(late, default=-1), max(late, default=-1))
 PY
 cat "$IT_WORK/server-check.out"
 read -r _ same total < <(grep '^same_address' "$IT_WORK/server-check.out")
-expect_eq "resumed sessions kept their addresses" "$same/$total" "2/2"
+# The two cut clients resume; the frozen one may too, when ocload's end
+# thaws it in time on a loaded machine: every one that did kept its address.
+ok=1; [ "$total" -ge 2 ] && [ "$same" = "$total" ] && ok=0
+verdict "resumed sessions (at least the 2 cut ones) kept their addresses" $ok "$same of $total"
 read -r _ early late < <(grep '^dpd_late_ms' "$IT_WORK/server-check.out")
 ok=1; [ "$early" -ge 0 ] && [ "$late" -le 1500 ] && ok=0
 verdict "DPD ended each tunnel 3 x dpd after it last heard the client (+0..1.5 s)" $ok \
