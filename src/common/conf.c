@@ -256,8 +256,7 @@ static const char *const ocserv_only[] = {
 	"sec-mod-scale", "pre-login-banner",
 	"host-update-script", "use-utmp", "use-dbus", "use-occtl", "log-level", "net-priority",
 	"cgroup",
-	"ping-leases", "output-buffer", "expose-iroutes", "iroute",
-	"explicit-ipv4", "explicit-ipv6", "hostname", "no-udp",
+	"ping-leases", "output-buffer", "expose-iroutes", "hostname", "no-udp",
 	"select-group-by-url", "auto-select-group", "route-add-cmd",
 	"route-del-cmd", "proxy-url", "kkdcp",
 	"cisco-svc-client-compat",
@@ -1718,6 +1717,11 @@ static int line_kv(struct parser *p, char *s)
 		if (config_key_is_ocserv_only(key)) {
 			pwarn_at(p, p->line, key, "%s: ocserv option not implemented by this server; "
 				 "ignored", key);
+			return 0;
+		}
+		if (user_key_index(key) >= 0) {
+			pwarn_at(p, p->line, key, "%s: accepted only in a per-user or per-group file "
+				 "(config-per-user, config-per-group); ignored here", key);
 			return 0;
 		}
 		return unknown_key(p, key);

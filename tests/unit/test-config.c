@@ -1101,6 +1101,21 @@ START_TEST(warn_ocserv_only)
 }
 END_TEST
 
+/* a key of per-user files in the main configuration: said where it belongs */
+START_TEST(warn_user_only_key)
+{
+	struct config c;
+
+	parse_ok(MIN "explicit-ipv4 = 192.168.77.9\n"
+		 "iroute = 10.9.0.0/16\n", &c);
+	ck_assert_uint_eq(warns.n, 2);
+	ck_assert_str_eq(warns.msg[0], NAME ":5: explicit-ipv4: accepted only in a per-user or "
+			 "per-group file (config-per-user, config-per-group); ignored here");
+	ck_assert_str_eq(warns.key[1], "iroute");
+	config_free(&c);
+}
+END_TEST
+
 START_TEST(warn_every_ocserv_only_key)
 {
 	char *text = malloc(16384);
@@ -1122,7 +1137,7 @@ START_TEST(warn_every_ocserv_only_key)
 		"custom-header", "stats-report-time",
 		"output-buffer", "use-occtl", "sec-mod-scale",
 		"ban-points-wrong-password", "ban-points-kkdcp", "ban-time",
-		"iroute", "explicit-ipv4", "explicit-ipv6", "hostname", "net-priority", "cgroup", "no-udp",
+		"hostname", "net-priority", "cgroup", "no-udp",
 		"use-seccomp",
 		"session-control", "append-routes", "compression-algo-priority",
 		"debug-no-secmod-stats",
@@ -1139,6 +1154,10 @@ START_TEST(warn_every_ocserv_only_key)
 	ck_assert(!config_key_is_ocserv_only("dtls-psk"));
 	ck_assert(!config_key_is_ocserv_only("dtls-legacy"));
 	ck_assert(!config_key_is_ocserv_only("cisco-client-compat"));
+	/* implemented, in per-user and per-group files only */
+	ck_assert(!config_key_is_ocserv_only("iroute"));
+	ck_assert(!config_key_is_ocserv_only("explicit-ipv4"));
+	ck_assert(!config_key_is_ocserv_only("explicit-ipv6"));
 	/* implemented since: the PROXY protocol */
 	ck_assert(!config_key_is_ocserv_only("listen-proxy-proto"));
 	/* implemented since: client certificates */
@@ -1987,6 +2006,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, chroot_dir_refused);
 	tcase_add_test(tc, tls_priorities_checked);
 	tcase_add_test(tc, isolate_workers_key);
+	tcase_add_test(tc, warn_user_only_key);
 	tcase_add_test(tc, warn_every_ocserv_only_key);
 	tcase_add_test(tc, warn_duplicate);
 	tcase_add_test(tc, warn_vhost);
