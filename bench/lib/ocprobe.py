@@ -18,6 +18,16 @@ server and to leave sessions behind, without a tun device:
       drop as above: N sessions waiting to resume. Prints {"ok", "failed",
       "errors", "seconds"}.
 
+  ocprobe.py COMMON logins --parallel P --seconds S
+      P threads, each logging in again and again for S seconds: a fresh TLS
+      connection, the login, a CONNECT with the new cookie, then a CSTP
+      DISCONNECT (the BYE openconnect sends on logout), so the session ends
+      and nothing piles up on the server. Prints one JSON object per
+      attempt: {"t0", "t1"} (time.monotonic of its start and end, the
+      system's CLOCK_MONOTONIC, comparable between processes), "ok", "ms"
+      (TCP connect start to the last byte of the CONNECT reply head),
+      "tls_ms", "cookie_ms" and, for a failure, "error".
+
 COMMON: --host H --port P --ca CERT [--user U --password PW] [--timeout S]
 Exit status: 0 all went well, 1 some attempt failed, 2 bad usage.
 """
@@ -29,6 +39,7 @@ import re
 import socket
 import ssl
 import sys
+import threading
 import time
 
 UA = "Open AnyConnect VPN Agent v9.01-3"
@@ -170,6 +181,17 @@ def drop(tls):
         pass
 
 
+def bye(tls):
+    """A CSTP DISCONNECT (reason 0xb0, user request), then the close: the
+    session ends as on openconnect's logout."""
+    text = b"\xb0ocprobe logout"
+    try:
+        tls.sendall(b"STF\x01" + len(text).to_bytes(2, "big") + b"\x05\x00" + text)
+    except OSError:
+        pass
+    drop(tls)
+
+
 def webvpn_value(c):
     """openconnect --authenticate prints 'webvpn=V', 'a=b; webvpn=V' or V."""
     for part in c.split(";"):
@@ -226,6 +248,55 @@ def cmd_sessions(args):
     return 0 if failed == 0 else 1
 
 
+def one_login(args):
+    """One login and CONNECT; returns the attempt's record."""
+    rec = {"t0": time.monotonic()}
+    tls = None
+    up = False
+    try:
+        tls, t0, _, t_tls = tls_connect(args)
+        rec["tls_ms"] = round((t_tls - t0) * 1000, 3)
+        cookie = login(tls, args)
+        rec["cookie_ms"] = round((time.monotonic() - t0) * 1000, 3)
+        status = connect(tls, args, cookie)
+        if not status.startswith("HTTP/1.1 200"):
+            raise ProbeError(f"CONNECT: {status}")
+        up = True
+        rec["ms"] = round((time.monotonic() - t0) * 1000, 3)
+        rec["ok"] = True
+    except (OSError, ssl.SSLError, ProbeError) as e:
+        rec["ok"] = False
+        rec["error"] = f"{e.__class__.__name__}: {e}"[:120]
+    finally:
+        if up:
+            bye(tls)
+        elif tls is not None:
+            drop(tls)
+    rec["t1"] = time.monotonic()
+    return rec
+
+
+def cmd_logins(args):
+    end = time.monotonic() + args.seconds
+    out = []
+
+    def loop():
+        while time.monotonic() < end:
+            rec = one_login(args)
+            out.append(rec)  # list.append is atomic under the GIL
+            if not rec["ok"]:
+                time.sleep(0.05)  # a refusing server is not spun on
+
+    threads = [threading.Thread(target=loop) for _ in range(args.parallel)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for rec in out:
+        print(json.dumps(rec))
+    return 0 if all(r["ok"] for r in out) else 1
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--host", required=True)
@@ -240,9 +311,13 @@ def main():
     s = sub.add_parser("sessions")
     s.add_argument("count", type=int)
     s.add_argument("--parallel", type=int, default=8)
+    g = sub.add_parser("logins")
+    g.add_argument("--parallel", type=int, default=4)
+    g.add_argument("--seconds", type=float, required=True)
     args = ap.parse_args()
+    cmds = {"connect": cmd_connect, "sessions": cmd_sessions, "logins": cmd_logins}
     try:
-        return cmd_connect(args) if args.cmd == "connect" else cmd_sessions(args)
+        return cmds[args.cmd](args)
     except (OSError, ssl.SSLError, ProbeError) as e:
         print(json.dumps({"ok": False, "error": f"{e.__class__.__name__}: {e}"}))
         return 1
