@@ -120,6 +120,8 @@ ROWS = [
     ("gateways' CPU per login, ms", lambda r: f1(r["gw_ms_per_login"])),
     ("of which sec-mod, ms", lambda r: f1(r["sm_ms_per_login"])),
     ("CPU redis-server, % of one CPU", lambda r: f"{sum(r['cpu']['redis']):.1f}" if r["redis"] else "-"),
+    ("redis-server's CPU per login, ms", lambda r: f1(sum(r["cpu"]["redis"]) * 10 / r["rate"])
+     if r["redis"] and r["rate"] else "-"),
     ("CPU clients (ocprobe), % of one CPU", lambda r: f"{sum(r['cpu']['client']):.0f}"),
     ("logins served by a / b (whole run)", lambda r: " / ".join(str(v) for v in r["served"].values())),
     ("sessions left in Redis after a round (most)", lambda r: "-" if r["left"] is None else str(r["left"])),
