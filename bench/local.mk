@@ -36,6 +36,7 @@ bench-store: bench/store-bench
 EXTRA_DIST += \
 	bench/run \
 	bench/cluster-resume \
+	bench/cluster-login \
 	bench/scale \
 	bench/store \
 	bench/README.md \
@@ -46,6 +47,7 @@ EXTRA_DIST += \
 	bench/lib/tput.sh \
 	bench/lib/connect.sh \
 	bench/lib/ocprobe.py \
+	bench/lib/cluster_login.py \
 	bench/lib/strace_idle.py \
 	bench/lib/report.py \
 	bench/lib/scale.sh \
