@@ -111,6 +111,7 @@ INTEGRATION_TESTS += \
 INTEGRATION_TESTS += \
 	tests/integration/test-proxy-haproxy.sh \
 	tests/integration/test-proxy-dtls.sh \
+	tests/integration/test-proxy-pending.sh \
 	tests/integration/test-cluster-haproxy.sh
 
 if ENABLE_INTEGRATION
