@@ -4,25 +4,31 @@
  * clock.
  *
  * One ev_timer per owner, armed at the owner's composed deadline with
- * ev_timer_again and a repeat value (libev manual, "Be smart about
- * timeouts"):
+ * ev_timer_again and a repeat value:
  *
- *  - vpn_ev_timer_update() is called after every event. Most events move a
- *    deadline later (an rx re-anchors DPD and idle); those cost one
- *    comparison: the armed timer stays and will wake early. Only a deadline
- *    earlier than the armed one (a send stall starting, a DTLS channel coming
- *    up) reads the clock and re-arms.
+ *  - vpn_ev_timer_update() is called after every event. A deadline earlier
+ *    than the armed one (a send stall starting, a DTLS channel coming up)
+ *    reads the clock and re-arms at once. Most events move the deadline
+ *    later (an rx re-anchors DPD and idle): those only start an ev_prepare,
+ *    once per loop iteration however many packets the iteration handled;
+ *    libev runs it just before it sleeps, and it re-arms at the deadline as
+ *    the whole batch left it. So the timer never wakes for a deadline an rx
+ *    has moved: a tunnel whose client sends a keepalive every K < D wakes
+ *    only for those keepalives, never for its timer.
  *  - The callback reads CLOCK_MONOTONIC once. If the owner's deadline is not
- *    reached (an early wake-up: a lazily kept deadline that moved later, or
- *    libev's cached time lagging ours) it only re-arms; otherwise it calls
- *    the owner's fire(now) and re-arms at the new deadline, or stops the
- *    timer when there is none.
+ *    reached (libev's clock and ours disagreeing by a fraction of a ms) it
+ *    only re-arms; otherwise it calls the owner's fire(now) and re-arms at
+ *    the new deadline, or stops the timer when there is none.
  *
- *   armed 60 s    rx at 10 s moves the deadline to 70 s (no libev call)
- *   |-------------|
- *   0             60 s: wake, deadline 70 s not reached -> re-arm for 10 s
- *                 |---------|
- *                           70 s: fire(now), re-arm at the next deadline
+ *   armed 60 s    rx at 10 s moves the deadline to 70 s: the ev_prepare
+ *   |----------   re-arms before the loop sleeps again
+ *   0         |-------------|
+ *             10 s          70 s: fire(now), re-arm at the next deadline
+ *
+ * Re-arming before the sleep rather than per packet keeps the data path at
+ * two comparisons per packet; waking at the old deadline and re-arming
+ * then (libev's "be smart about timeouts", which this file did before)
+ * cost a wake-up that did nothing each time an rx had moved the deadline.
  *
  * ev_now() is not used: it is wall-clock based and cached per loop
  * iteration; the machines run on our own monotonic milliseconds.
@@ -63,6 +69,8 @@ void vpn_ev_timer_init(struct vpn_ev_timer *t, struct ev_loop *loop, vpn_ev_expi
 {
 	ev_init(&t->w, vpn_ev_timer_cb);
 	t->w.data = t;
+	ev_prepare_init(&t->later, vpn_ev_timer_later_cb);
+	t->later.data = t;
 	t->loop = loop;
 	t->expiry = expiry;
 	t->fire = fire;
@@ -73,6 +81,7 @@ void vpn_ev_timer_init(struct vpn_ev_timer *t, struct ev_loop *loop, vpn_ev_expi
 	t->early = 0;
 	t->fired = 0;
 	t->arms = 0;
+	t->deferred = 0;
 }
 
 /* Arm for deadline (or stop for VPN_NEVER), given the current time. */
@@ -98,9 +107,13 @@ void vpn_ev_timer_update(struct vpn_ev_timer *t)
 {
 	vpn_ms_t deadline = t->expiry(t->owner);
 
-	if (deadline >= t->armed_ms)
-		return;		/* later or equal: picked up when the timer wakes */
-	arm(t, deadline, vpn_now_ms());
+	if (deadline < t->armed_ms) {
+		arm(t, deadline, vpn_now_ms());
+		return;
+	}
+	/* Later: armed once, before the loop sleeps (vpn_ev_timer_later_cb). */
+	if (deadline != t->armed_ms && !ev_is_active(&t->later))
+		ev_prepare_start(t->loop, &t->later);
 }
 
 void vpn_ev_timer_stop(struct vpn_ev_timer *t)
@@ -108,6 +121,23 @@ void vpn_ev_timer_stop(struct vpn_ev_timer *t)
 	t->armed_ms = VPN_NEVER;
 	t->stopped = true;
 	ev_timer_stop(t->loop, &t->w);
+	ev_prepare_stop(t->loop, &t->later);
+}
+
+void vpn_ev_timer_later_cb(struct ev_loop *loop, ev_prepare *p, int revents)
+{
+	struct vpn_ev_timer *t = p->data;
+	vpn_ms_t deadline = t->expiry(t->owner);
+
+	(void)revents;
+	ev_prepare_stop(loop, p);
+	if (deadline == t->armed_ms)
+		return;		/* moved back meanwhile (or armed since) */
+	/* libev's own time is as old as the last poll: refresh it, or the
+	 * timer would be armed that much early and wake before its deadline. */
+	ev_now_update(loop);
+	t->deferred++;
+	arm(t, deadline, vpn_now_ms());
 }
 
 void vpn_ev_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)

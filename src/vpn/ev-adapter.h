@@ -4,8 +4,9 @@
 
 /*
  * The bridge between the pure machines and libev (src/vpn/libvpnev.a): the
- * monotonic clock and one lazily re-armed ev_timer per owner (a worker's
- * tunnel, sec-mod's session table, ...). See ev-adapter.c.
+ * monotonic clock and one ev_timer per owner (a worker's tunnel, sec-mod's
+ * session table, ...), re-armed once per loop iteration when events moved
+ * its deadline later. See ev-adapter.c.
  *
  *   static vpn_ms_t my_expiry(void *o) { return vpn_tunnel_expiry(&((struct w *)o)->t); }
  *   static void my_fire(void *o, vpn_ms_t now) {
@@ -41,6 +42,7 @@ typedef void (*vpn_ev_fire_fn)(void *owner, vpn_ms_t now);
 
 struct vpn_ev_timer {
 	ev_timer w;
+	ev_prepare later;	/* active while a later deadline waits to be armed */
 	struct ev_loop *loop;
 	vpn_ev_expiry_fn expiry;
 	vpn_ev_fire_fn fire;
@@ -51,18 +53,21 @@ struct vpn_ev_timer {
 	uint64_t early;		/* ... that found the deadline not reached (no-ops) */
 	uint64_t fired;		/* ... that called fire */
 	uint64_t arms;		/* ev_timer_again calls */
+	uint64_t deferred;	/* later deadlines armed before the loop slept */
 };
 
 /* Prepare, not armed. Call vpn_ev_timer_update() to arm. */
 void vpn_ev_timer_init(struct vpn_ev_timer *t, struct ev_loop *loop, vpn_ev_expiry_fn expiry,
 		       vpn_ev_fire_fn fire, void *owner);
 
-/* Re-arm only if the owner's deadline is now earlier than the armed one (the
- * per-packet path: normally one comparison, no clock read and no libev call).
- * A later deadline is picked up lazily when the timer wakes. */
+/* Re-arm at once if the owner's deadline is now earlier than the armed one.
+ * A later deadline (the per-packet path: an rx) costs two comparisons and,
+ * for the first event of a loop iteration, starting the ev_prepare: the
+ * timer is re-armed once, just before the loop sleeps. */
 void vpn_ev_timer_update(struct vpn_ev_timer *t);
 
-/* Stop the timer; vpn_ev_timer_update() arms it again. */
+/* Stop the timer (and any re-arm waiting); vpn_ev_timer_update() arms it
+ * again. */
 void vpn_ev_timer_stop(struct vpn_ev_timer *t);
 
 /* The timer's callback, exported so tests can drive it directly; libev calls
@@ -70,5 +75,10 @@ void vpn_ev_timer_stop(struct vpn_ev_timer *t);
  * deadline only re-arms; otherwise calls fire(owner, now) and re-arms at the
  * new deadline (or stops at VPN_NEVER). */
 void vpn_ev_timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
+
+/* The ev_prepare's callback, exported for the same reason: libev runs it
+ * before the loop sleeps when an update found a later deadline. Reads the
+ * clock once and arms the timer at the owner's deadline as it is now. */
+void vpn_ev_timer_later_cb(struct ev_loop *loop, ev_prepare *p, int revents);
 
 #endif /* VPN_EV_ADAPTER_H */
