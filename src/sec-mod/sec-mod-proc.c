@@ -64,7 +64,8 @@ struct smproc {
 	int fd;
 	ev_io io;
 	struct vpn_ev_timer timer;
-	ev_timer alive;			/* the session store's alive time */
+	ev_timer alive;			/* the session store's alive time; only
+					 * while a store is in use */
 	struct secmod *core;
 	struct secmod_keys *keys;
 	int exit_code;
@@ -159,6 +160,19 @@ static void cancel_cb(void *opaque, uint64_t id)
 	offload_cancel(p->pool, id);
 }
 
+/* The alive timer runs while there is a store to write to: the store may
+ * come with main's first SmConfig, and an idle sec-mod without one must not
+ * wake every SECMOD_ALIVE_PERIOD_S for nothing (bench/README.md §2). */
+static void alive_sync(struct smproc *p)
+{
+	bool want = secmod_wants_alive(p->core);
+
+	if (want && !ev_is_active(&p->alive))
+		ev_timer_again(p->loop, &p->alive);
+	else if (!want && ev_is_active(&p->alive))
+		ev_timer_stop(p->loop, &p->alive);
+}
+
 static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct smproc *p = w->data;
@@ -203,6 +217,7 @@ static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
 		}
 		ipc_msg_free(&m);
 	}
+	alive_sync(p);
 	vpn_ev_timer_update(&p->timer);
 }
 
@@ -371,9 +386,10 @@ static int secmod_run(int fd, struct secmod_keys *keys, struct store *store,
 	vpn_ev_timer_init(&p.timer, p.loop, expiry_cb, fire_cb, &p);
 	if (cluster != NULL)
 		secmod_cluster_start(cluster, p.loop, p.core, cluster_after_cb, &p);
-	ev_timer_init(&p.alive, alive_cb, SECMOD_ALIVE_PERIOD_S, SECMOD_ALIVE_PERIOD_S);
+	ev_init(&p.alive, alive_cb);
+	p.alive.repeat = SECMOD_ALIVE_PERIOD_S;
 	p.alive.data = &p;
-	ev_timer_start(p.loop, &p.alive);
+	alive_sync(&p);
 	log_debug("sec-mod running");
 	ev_run(p.loop, 0);
 	acct_flush(&p);

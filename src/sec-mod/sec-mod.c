@@ -1668,6 +1668,11 @@ void secmod_store_alive(struct secmod *sm)
 	}
 }
 
+bool secmod_wants_alive(const struct secmod *sm)
+{
+	return sm->cl != NULL || sm->store != NULL;
+}
+
 void secmod_store_close(struct secmod *sm, vpn_ms_t now)
 {
 	size_t n = 0;

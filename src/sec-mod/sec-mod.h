@@ -165,6 +165,9 @@ void secmod_set_pam(struct secmod *sm, int fd);
 #define SECMOD_ALIVE_PERIOD_S 10
 /* Write the alive time now (the process's timer). */
 void secmod_store_alive(struct secmod *sm);
+/* The alive timer has something to do: a session store or a cluster store
+ * is in use (without either, a periodic timer would only wake sec-mod). */
+bool secmod_wants_alive(const struct secmod *sm);
 /* sec-mod is ending (main closed its end, or died): every session still
  * active waits, dropped now with reason server-restart, and the file is
  * closed. A no-op without a store. */
