@@ -363,6 +363,15 @@ enum vpn_dtls_state vpn_tunnel_dtls_state(const struct vpn_tunnel *t)
 	return t->dtls.state;
 }
 
+uint64_t vpn_tunnel_activity(const struct vpn_tunnel *t)
+{
+	uint64_t n = t->rx_packets + t->tx_packets;
+
+	for (int ch = 0; ch < VPN_CHAN_COUNT; ch++)
+		n += t->dpd[ch].probes_sent + t->dpd[ch].probes_answered;
+	return n;
+}
+
 void vpn_tunnel_snapshot(const struct vpn_tunnel *t, vpn_ms_t now,
 			 struct vpn_tunnel_snapshot *out)
 {

@@ -215,6 +215,11 @@ unsigned vpn_tunnel_unanswered_probes(const struct vpn_tunnel *t, enum vpn_chan 
 bool vpn_tunnel_dtls_enabled(const struct vpn_tunnel *t);
 /* The DTLS channel's state. */
 enum vpn_dtls_state vpn_tunnel_dtls_state(const struct vpn_tunnel *t);
+/* A count that grows with every DATA packet either way and every DPD probe
+ * sent or answered on either channel, and with nothing else (keepalives,
+ * timers): two equal counts mean the tunnel's statistics did not change in
+ * between, so an idle tunnel has nothing to report. */
+uint64_t vpn_tunnel_activity(const struct vpn_tunnel *t);
 
 void vpn_tunnel_snapshot(const struct vpn_tunnel *t, vpn_ms_t now,
 			 struct vpn_tunnel_snapshot *out);

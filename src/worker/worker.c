@@ -577,6 +577,7 @@ void worker_close(struct worker *w, bool flush, int exit_code)
 	ev_io_stop(w->loop, &w->ipc_r);
 	ev_timer_stop(w->loop, &w->auth_timer);
 	ev_timer_stop(w->loop, &w->stats_timer);
+	ev_prepare_stop(w->loop, &w->stats_check);
 	if (flush && !sendq_empty(&w->sq))
 		ev_io_start(w->loop, &w->tcp_w);
 	if (close_pending(w)) {

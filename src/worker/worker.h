@@ -65,7 +65,9 @@
 /* Messages to main that its full IPC socket could not take yet wait in a
  * queue of at most this many bytes (nothing in the worker waits for main). */
 #define WORKER_IPC_QUEUE_MAX (256u * 1024u)
-/* Interval of the periodic TunnelStats to main. */
+/* A TunnelStats goes to main at most this long after the first change of
+ * the tunnel's counters since the previous one; an idle tunnel sends none
+ * (worker-tunnel.c, "statistics"). */
 #define WORKER_STATS_INTERVAL_S 10.0
 
 enum worker_phase {
@@ -115,7 +117,9 @@ struct worker {
 					 * then auth-timeout: login + CONNECT must finish */
 	ev_tstamp auth_started;		/* when auth_timer was first started */
 	ev_timer linger_timer;		/* bounds the close sequence */
-	ev_timer stats_timer;		/* periodic TunnelStats */
+	ev_timer stats_timer;		/* one-shot: the next TunnelStats */
+	ev_prepare stats_check;		/* per loop iteration: counters changed? */
+	uint64_t stats_sent;		/* activity the last TunnelStats carried */
 	ev_timer probe_timer;		/* main's Probe: the grace after our DPD request */
 	ev_signal sig_term;
 	ev_signal sig_int;

@@ -803,6 +803,40 @@ START_TEST(accessors)
 }
 END_TEST
 
+/* The activity count moves with what TunnelStats reports (DATA, DPD
+ * probes sent and answered) and with nothing an idle tunnel does. */
+START_TEST(activity)
+{
+	struct vpn_tunnel t;
+	struct vpn_tunnel_cfg cfg = base_cfg();
+	uint8_t pl[VPN_DPD_PAYLOAD_LEN];
+	vpn_ms_t at;
+
+	cfg.dtls_enabled = false;
+	init(&t, &cfg, 1000);
+	ck_assert_uint_eq(vpn_tunnel_activity(&t), 0);
+	/* keepalives and their answers, the client's DPD and our echo: none */
+	ck_assert_uint_eq(vpn_tunnel_on_rx(&t, CSTP, VPN_FRAME_KEEPALIVE, NULL, 0, 12000), KA);
+	vpn_tunnel_on_tx(&t, CSTP, VPN_FRAME_KEEPALIVE, 0, 12000);
+	ck_assert_uint_eq(vpn_tunnel_on_rx(&t, CSTP, VPN_FRAME_DPD_REQ, NULL, 0, 13000), RESP);
+	vpn_tunnel_on_tx(&t, CSTP, VPN_FRAME_DPD_RESP, 0, 13000);
+	vpn_tunnel_on_tun_rx(&t, false, 60, 13500);
+	ck_assert_uint_eq(vpn_tunnel_activity(&t), 0);
+	/* DATA either way: one each */
+	vpn_tunnel_on_rx(&t, CSTP, VPN_FRAME_DATA, pkt_user, sizeof(pkt_user), 14000);
+	ck_assert_uint_eq(vpn_tunnel_activity(&t), 1);
+	vpn_tunnel_on_tx(&t, CSTP, VPN_FRAME_DATA, 1300, 14000);
+	ck_assert_uint_eq(vpn_tunnel_activity(&t), 2);
+	/* a probe of ours, and its answer */
+	at = vpn_tunnel_expiry(&t);
+	ck_assert_uint_eq(vpn_tunnel_handle_expiry(&t, at), REQ_C);
+	ck_assert_uint_eq(vpn_tunnel_activity(&t), 3);
+	vpn_tunnel_probe_payload(&t, CSTP, pl);
+	vpn_tunnel_on_rx(&t, CSTP, VPN_FRAME_DPD_RESP, pl, sizeof(pl), at + 20);
+	ck_assert_uint_eq(vpn_tunnel_activity(&t), 4);
+}
+END_TEST
+
 START_TEST(cfg_checks)
 {
 	struct vpn_tunnel_cfg cfg = base_cfg();
@@ -893,6 +927,7 @@ static Suite *tunnel_suite(void)
 	tc = tcase_create("visibility");
 	tcase_add_test(tc, snapshot_fields);
 	tcase_add_test(tc, accessors);
+	tcase_add_test(tc, activity);
 	tcase_add_test(tc, cfg_checks);
 	tcase_add_test(tc, counters);
 	tcase_add_test(tc, frame_names);
