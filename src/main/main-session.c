@@ -590,6 +590,7 @@ static bool add_ban_points(struct server *srv, struct worker_proc *w, uint32_t p
 {
 	bool banned = ban_add_points(srv->bans, &w->addr, points, vpn_now_ms());
 
+	main_bans_touched(srv);
 	if (banned)
 		log_warn("address %s banned for %u s (ban score reached %u)", w->remote_ip,
 			 srv->cfg.min_reauth_time_s, srv->cfg.max_ban_score);

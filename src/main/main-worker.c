@@ -437,6 +437,12 @@ static void log_refused(const char *who, const char *why, vpn_ms_t now)
 	quiet = 0;
 }
 
+void main_bans_touched(struct server *srv)
+{
+	if (ban_entries(srv->bans) > 0 && !ev_is_active(&srv->maint_w))
+		ev_timer_again(srv->loop, &srv->maint_w);
+}
+
 /* Banned, or over a limit: closed at once (true). points: ban points the
  * connection costs. */
 static bool accept_refused(struct server *srv, const struct ban_addr *a, unsigned points,
@@ -444,13 +450,16 @@ static bool accept_refused(struct server *srv, const struct ban_addr *a, unsigne
 {
 	char ip[INET6_ADDRSTRLEN], reached[64];
 	const char *why;
+	bool banned;
 
 	ban_addr_str(a, ip, sizeof(ip));
 	if (ban_is_banned(srv->bans, a, now)) {
 		log_info("connection from %s refused: address banned", ip);
 		return true;
 	}
-	if (ban_add_points(srv->bans, a, points, now)) {
+	banned = ban_add_points(srv->bans, a, points, now);
+	main_bans_touched(srv);
+	if (banned) {
 		log_warn("address %s banned for %u s (ban score reached %u)", ip,
 			 srv->cfg.min_reauth_time_s, srv->cfg.max_ban_score);
 		return true;

@@ -178,6 +178,9 @@ static void maint_cb(struct ev_loop *loop, ev_timer *t, int revents)
 
 	if (n)
 		log_debug("ban table: %zu expired entr%s freed", n, n == 1 ? "y" : "ies");
+	/* nothing left to expire: no wake-ups until points are added again */
+	if (ban_entries(srv->bans) == 0)
+		ev_timer_stop(loop, t);
 }
 
 /* sec-mod died, broke the protocol or got stuck: main stops (status 1). */
@@ -464,8 +467,8 @@ static int start_loop(struct server *srv)
 	/* libev's default loop reaps children itself: let it tell us */
 	ev_child_init(&srv->child_w, child_cb, 0, 0);
 	ev_child_start(srv->loop, &srv->child_w);
+	/* started by the first ban points (main_bans_touched) */
 	ev_timer_init(&srv->maint_w, maint_cb, MAIN_MAINTENANCE_S, MAIN_MAINTENANCE_S);
-	ev_timer_start(srv->loop, &srv->maint_w);
 	main_secmod_start(srv, &secmod_handlers);
 	(void)main_ctl_start(srv); /* logged; the gateway runs on without it */
 	main_metrics_start(srv);

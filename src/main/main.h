@@ -69,7 +69,7 @@
 /* A worker still running this long after its tunnel ended, or after main
  * sent it Terminate, gets SIGTERM. */
 #define MAIN_EXIT_GRACE_S 10.0
-/* Ban table housekeeping period. */
+/* Ban table housekeeping period (only while the table holds entries). */
 #define MAIN_MAINTENANCE_S 60.0
 
 struct server {
@@ -145,5 +145,9 @@ void main_accept_cb(struct ev_loop *loop, ev_io *w, int revents);
 void main_worker_exited(struct server *srv, pid_t pid, int status);
 /* Free every worker record (at exit; the processes are not waited for). */
 void main_forget_workers(struct server *srv);
+/* Ban points were added: the housekeeping timer (srv->maint_w) runs while
+ * the ban table holds entries, and stops when it is empty, so an idle
+ * gateway has no timer of its own in main. */
+void main_bans_touched(struct server *srv);
 
 #endif
