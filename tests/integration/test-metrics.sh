@@ -6,6 +6,8 @@
 #
 #   login + tunnel   /metrics passes `promtool check metrics`; 1 active
 #                    session, 1 TLS tunnel, 1 login succeeded, 1 worker
+#   live counters    the pings' packets reach the counters while the tunnel
+#                    is up (the worker reports a change at most 10 s late)
 #   network cut      (dpd = D = 3) the tunnel ends with dpd-timeout: the
 #                    session waits to resume, tunnel_ends{dpd-timeout} 1,
 #                    DPD probes sent, bytes and packets from the final report
@@ -68,6 +70,21 @@ expect_eq "sec-mod queue" "$(mval ocserv_modern_secmod_queue_messages)" 0
 expect_eq "store errors" "$(mval ocserv_modern_store_errors_total)" 0
 ver=$("$SERVER_BIN" -v 2> /dev/null | awk '{ print $2 }')
 expect_eq "build_info carries the version" "$(mval "ocserv_modern_build_info{version=\"$ver\"}")" 1
+
+# --- the counters of a live tunnel -------------------------------------------
+# An idle tunnel reports nothing; the first change arms a 10 s report
+# (WORKER_STATS_INTERVAL_S): the pings must show up without a final report.
+deadline=$(deadline_after 25)
+n=0
+MFILE=$IT_WORK/live.prom
+while [ "$(now_ms)" -lt "$deadline" ]; do
+	in_server curl -sS --max-time 5 -o "$MFILE" "$MURL" || fatal "GET $MURL failed"
+	n=$(mval ocserv_modern_rx_packets_total)
+	[ "${n:-0}" -ge 3 ] && break
+	sleep 1
+done
+expect_int_range "live: rx_packets_total counts the pings before the tunnel ends" "${n:-0}" 3 100000
+expect_int_range "live: tx_packets_total too" "$(mval ocserv_modern_tx_packets_total)" 3 100000
 
 # --- network cut: DPD ends the tunnel, the session waits ---------------------
 cut_on c1 all

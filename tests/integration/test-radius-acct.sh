@@ -92,6 +92,13 @@ expect_eq "test: every Interim-Update has that Acct-Session-Id" \
 	"$(radius_acct_values Interim-Update Acct-Session-Id "$TEST_USER" | sort -u)" "$sid"
 expect_eq "test: Acct-Terminate-Cause" "$(radius_acct_field Stop Acct-Terminate-Cause "$TEST_USER")" \
 	User-Request
+# the Stop's totals: both tunnels' final reports (4 pings of 84 bytes)
+n=$(radius_acct_field Stop Acct-Input-Octets "$TEST_USER")
+[ "${n:-0}" -ge $((4 * 84)) ]
+verdict "test: the Stop's Acct-Input-Octets count the pings ($n)" $?
+n=$(radius_acct_field Stop Acct-Output-Packets "$TEST_USER")
+[ "${n:-0}" -ge 4 ]
+verdict "test: the Stop's Acct-Output-Packets count the replies ($n)" $?
 n=$(radius_acct_count Interim-Update "$TEST_USER")
 [ "$n" -ge 5 ]
 verdict "test: Interim-Updates every 2 s through the cut ($n)" $?
