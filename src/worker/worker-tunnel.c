@@ -352,8 +352,8 @@ void worker_tunnel_stats_request(struct worker *w, uint64_t request_id)
  * since the previous one, carrying every change until then; a tunnel whose
  * counters stand still sends nothing, and wakes neither main nor sec-mod
  * (bench/README.md §2). So every count reaches them at most that late, as
- * with a periodic report. occtl asks for a fresh one (worker_tunnel_stats_
- * request), and TunnelDown carries the final counters.
+ * with a periodic report. occtl asks for a fresh one
+ * (worker_tunnel_stats_request), and TunnelDown carries the final counters.
  *
  *   first DATA after a report       report (the timer is not re-armed)
  *   |------ WORKER_STATS_INTERVAL_S ------|
