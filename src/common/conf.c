@@ -236,6 +236,7 @@ static const struct key_def keys[] = {
 	U32("switch-to-tcp-timeout", "25", switch_to_tcp_timeout_s, 0, 86400, false, "0..86400 (0: off)"),
 	BOOL("try-mtu-discovery", "false", try_mtu_discovery),
 	BOOL("isolate-workers", "true", isolate_workers),
+	BOOL("worker-zygote", "true", worker_zygote),
 	U32("rekey-time", "172800", rekey_time_s, 0, TIME_MAX, false, "0..2147483647 (0: no rekey)"),
 	SPECIAL("rekey-method", "ssl", false, false, 0, "ssl, new-tunnel",
 		parse_rekey_method, write_rekey_method),

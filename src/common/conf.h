@@ -196,6 +196,7 @@ struct config {
 	uint32_t cookie_timeout_s;      /* >= 1 */
 	bool persistent_cookies;
 	bool isolate_workers;           /* seccomp filter in workers (worker/sandbox.h) */
+	bool worker_zygote;             /* workers forked by the zygote (worker/zygote.h) */
 	uint32_t switch_to_tcp_timeout_s; /* 0: off */
 	bool try_mtu_discovery;
 	uint32_t rekey_time_s;          /* 0: no rekey (method none is advertised) */

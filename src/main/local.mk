@@ -6,6 +6,7 @@ noinst_LIBRARIES += src/main/libmain.a
 src_main_libmain_a_SOURCES = \
 	src/main/main.h \
 	src/main/main-worker.c \
+	src/main/main-zygote.c src/main/main-zygote.h \
 	src/main/worker-proc.c src/main/worker-proc.h \
 	src/main/main-session.c src/main/main-session.h \
 	src/main/main-peruser.c src/main/main-peruser.h \

@@ -15,6 +15,7 @@
 #include "main/main-notify.h"
 #include "main/main-secmod.h"
 #include "main/main.h"
+#include "main/main-zygote.h"
 
 /* --- configuration -------------------------------------------------------- */
 
@@ -365,6 +366,8 @@ int main_reload(struct server *srv)
 
 	main_notify_reloading(srv);
 	r = reload_config(srv);
+	if (r == 0)
+		main_zygote_reload(srv);
 	main_notify_ready(srv); /* also after a failure: the old configuration runs on */
 	return r;
 }

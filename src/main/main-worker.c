@@ -52,6 +52,7 @@
 #include "main/main-proxy.h"
 #include "main/main-secmod.h"
 #include "main/main-session.h"
+#include "main/main-zygote.h"
 #include "worker/sandbox.h"
 #include "main/main-udp.h"
 #include "main/main.h"
@@ -253,29 +254,25 @@ static void ipc_cb(struct ev_loop *loop, ev_io *io, int revents)
 
 /* --- spawning ------------------------------------------------------------- */
 
-/* In the child: put tcp on fd 3, ipc on fd 4 and the key channel on fd 5
- * (whatever numbers they have now), reset what exec keeps, become ids
- * (run-as-user/run-as-group), and exec the worker. With listen-proxy-proto
- * the worker's TCP peer is the front: -a tells it the client's address
- * (w->remote_ip, from the PROXY header) for its log. Never returns. */
-static void exec_worker(const struct server *srv, const struct worker_proc *w, int tcp, int ipc,
-			int key)
+void main_worker_exec(const struct server *srv, char *const argv[], const int *fds, int n)
 {
-	char level[16];
-	char *argv[] = { "ocserv-modern-worker", "-c", (char *)srv->config_path, "-d", level,
-			 srv->cfg.listen_proxy_proto ? "-a" : NULL, (char *)w->remote_ip, NULL };
+	int high[MAIN_WORKER_MAX_FDS];
 	sigset_t all;
-	int t, i, k;
 
-	snprintf(level, sizeof(level), "%d", srv->log_level);
-	/* Move them out of the way first, so dup2 onto 3/4/5 cannot clobber
-	 * one with another; dup2 clears close-on-exec on the targets. */
-	t = fcntl(tcp, F_DUPFD_CLOEXEC, 10);
-	i = fcntl(ipc, F_DUPFD_CLOEXEC, 10);
-	k = fcntl(key, F_DUPFD_CLOEXEC, 10);
-	if (t < 0 || i < 0 || k < 0 || dup2(t, 3) < 0 || dup2(i, 4) < 0 || dup2(k, 5) < 0) {
-		log_err("worker setup: %s", strerror(errno));
-		_exit(127);
+	/* Move them out of the way first, so dup2 onto 3, 4, ... cannot
+	 * clobber one with another; dup2 clears close-on-exec on the targets. */
+	for (int i = 0; i < n; i++) {
+		high[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 10);
+		if (high[i] < 0) {
+			log_err("worker setup: %s", strerror(errno));
+			_exit(127);
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		if (dup2(high[i], 3 + i) < 0) {
+			log_err("worker setup: %s", strerror(errno));
+			_exit(127);
+		}
 	}
 	signal(SIGPIPE, SIG_DFL);
 	signal(SIGCHLD, SIG_DFL);
@@ -290,6 +287,22 @@ static void exec_worker(const struct server *srv, const struct worker_proc *w, i
 	execv(srv->worker_path, argv);
 	log_err("exec %s: %s", srv->worker_path, strerror(errno));
 	_exit(127);
+}
+
+/* In the child: tcp on fd 3, ipc on fd 4 and the key channel on fd 5, and
+ * the worker executed. With listen-proxy-proto the worker's TCP peer is the
+ * front: -a tells it the client's address (w->remote_ip, from the PROXY
+ * header) for its log. Never returns. */
+static void exec_worker(const struct server *srv, const struct worker_proc *w, int tcp, int ipc,
+			int key)
+{
+	char level[16];
+	char *argv[] = { "ocserv-modern-worker", "-c", (char *)srv->config_path, "-d", level,
+			 srv->cfg.listen_proxy_proto ? "-a" : NULL, (char *)w->remote_ip, NULL };
+	const int fds[] = { tcp, ipc, key };
+
+	snprintf(level, sizeof(level), "%d", srv->log_level);
+	main_worker_exec(srv, argv, fds, 3);
 }
 
 /* The text form of a socket address, without port ("" if none). */
@@ -343,7 +356,10 @@ static void spawn_worker(struct server *srv, int tcp, const struct sockaddr_stor
 		free(w);
 		return;
 	}
-	pid = fork();
+	pid = main_zygote_spawn(srv, tcp, sp[1], kp[1],
+				srv->cfg.listen_proxy_proto ? w->remote_ip : NULL);
+	if (pid < 0)
+		pid = fork();
 	if (pid < 0) {
 		log_err("fork: %s", strerror(errno));
 		close(sp[0]);

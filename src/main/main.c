@@ -39,6 +39,7 @@
 #include "main/main-secmod.h"
 #include "main/main-script.h"
 #include "main/main-session.h"
+#include "main/main-zygote.h"
 #include "main/main-udp.h"
 #include "main/main.h"
 #include "main/worker-proc.h"
@@ -98,6 +99,7 @@ static void main_shutdown(struct server *srv, int exit_code)
 			 "goodbye, clients will resume", config_session_store(&srv->cfg));
 	main_listen_close(srv);
 	main_proxy_close_all(srv);
+	main_zygote_stop(srv);
 	main_session_terminate_all(srv);
 	if (srv->n_workers == 0) {
 		ev_break(srv->loop, EVBREAK_ALL);
@@ -163,7 +165,8 @@ static void child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	struct server *srv = ev_userdata(loop);
 
 	if (!main_secmod_exited(srv, w->rpid, w->rstatus) &&
-	    !main_script_exited(srv, w->rpid, w->rstatus))
+	    !main_script_exited(srv, w->rpid, w->rstatus) &&
+	    !main_zygote_exited(srv, w->rpid, w->rstatus))
 		main_worker_exited(srv, w->rpid, w->rstatus);
 	if (srv->shutting_down && srv->n_workers == 0) {
 		log_info("all workers are gone");
@@ -477,7 +480,10 @@ static int start_loop(struct server *srv)
 		return -1;
 	}
 	/* everything that needs more is open: the rest of root's power goes */
-	return privs_main_limit();
+	if (privs_main_limit() < 0)
+		return -1;
+	main_zygote_start(srv);
+	return 0;
 }
 
 /* After the loop: close, free and reap what main holds. */
@@ -486,6 +492,7 @@ static void teardown(struct server *srv)
 	main_listen_close(srv);
 	main_proxy_close_all(srv);
 	main_udp_close(srv);
+	main_zygote_stop(srv);
 	main_ctl_stop(srv);
 	main_metrics_stop(srv);
 	main_notify_free(srv);
@@ -516,6 +523,7 @@ int main(int argc, char **argv)
 	int r;
 
 	srv->log_level = LOG_LVL_INFO;
+	srv->zygote_fd = -1;
 	r = parse_args(argc, argv, srv, &config_path, &test_only);
 	if (r >= 0)
 		return r;

@@ -116,6 +116,12 @@ struct server {
 
 	struct worker_proc *workers;
 	unsigned n_workers;
+	/* the worker zygote (main-zygote.c) */
+	pid_t zygote_pid;              /* 0: none running */
+	pid_t zygote_retired;          /* the last one main stopped, until reaped; 0: none */
+	int zygote_fd;                 /* -1: none */
+	vpn_ms_t zygote_started_ms;    /* of the last start attempt; 0: never */
+	bool subreaper;                /* PR_SET_CHILD_SUBREAPER is set */
 
 	ev_signal sigterm_w, sigint_w, sighup_w;
 	ev_child child_w;
@@ -131,6 +137,15 @@ struct server {
 };
 
 /* main-worker.c */
+
+/* Descriptors main_worker_exec places, from fd 3 on. */
+#define MAIN_WORKER_MAX_FDS 3
+
+/* In a child of main: fds[0..n-1] on fds 3.. (whatever numbers they have
+ * now), signals reset, run-as-user/run-as-group taken (privs_drop), and
+ * srv->worker_path executed with argv: a worker, or the worker zygote
+ * (main-zygote.h). Never returns. */
+void main_worker_exec(const struct server *srv, char *const argv[], const int *fds, int n);
 
 /* Start serving worker w (calloc'd; addr, remote_ip, remote_port and
  * local_ip set; tun.fd -1), process pid, whose end of the IPC socketpair

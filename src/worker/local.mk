@@ -14,5 +14,6 @@ src_worker_libworker_a_SOURCES = \
 	src/worker/sandbox.c src/worker/sandbox.h
 
 sbin_PROGRAMS += src/worker/ocserv-modern-worker
-src_worker_ocserv_modern_worker_SOURCES = src/worker/worker.c
+src_worker_ocserv_modern_worker_SOURCES = src/worker/worker.c src/worker/zygote.c \
+	src/worker/zygote.h
 src_worker_ocserv_modern_worker_LDADD = $(PROJECT_LIBS) $(SYSTEM_LIBS)

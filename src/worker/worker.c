@@ -16,6 +16,7 @@
 #include "worker/worker.h"
 #include "worker/worker-key.h"
 #include "worker/sandbox.h"
+#include "worker/zygote.h"
 
 #include "common/log.h"
 #include "vpn/ev-adapter.h"
@@ -479,13 +480,15 @@ static void handshake_step(struct worker *w)
 	worker_http_start(w);
 }
 
-static int tls_setup(struct worker *w)
+/* What every connection's TLS shares: the certificate chain (the key stays
+ * in sec-mod: its operations go over the key channel, fd WORKER_KEY_FD once
+ * the connection's sockets are in place) and the parsed priorities. */
+static int tls_load(struct worker *w)
 {
 	const char *prio = w->cfg.tls_priorities;	/* checked at load */
 	const char *err_pos = NULL;
 	int ret;
 
-	/* the certificate chain only: the key stays in sec-mod */
 	if (worker_key_creds(&w->creds, w->cfg.server_cert, WORKER_KEY_FD) < 0)
 		return -1;
 	ret = gnutls_priority_init(&w->prio, prio, &err_pos);
@@ -494,6 +497,14 @@ static int tls_setup(struct worker *w)
 			err_pos != NULL ? err_pos : "");
 		return -1;
 	}
+	return 0;
+}
+
+/* The connection's own TLS session on the loaded credentials. */
+static int tls_session(struct worker *w)
+{
+	int ret;
+
 	ret = gnutls_init(&w->tls, GNUTLS_SERVER | GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL);
 	if (ret < 0)
 		goto fail;
@@ -657,11 +668,13 @@ static int parse_level(const char *s, enum log_level *out)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: ocserv-modern-worker -c CONFIG [-d LEVEL] [-a ADDRESS]\n"
+		   "       ocserv-modern-worker -Z -c CONFIG [-d LEVEL]\n"
 		   "  started by ocserv-modern with the client's TCP socket as fd %d,\n"
 		   "  the IPC socket as fd %d and the key channel to sec-mod as fd %d;\n"
 		   "  LEVEL is 0-4 or err|warn|info|debug|trace; ADDRESS: the client's\n"
-		   "  address when the TCP peer is a front (listen-proxy-proto)\n",
-		WORKER_TCP_FD, WORKER_IPC_FD, WORKER_KEY_FD);
+		   "  address when the TCP peer is a front (listen-proxy-proto);\n"
+		   "  -Z: the worker zygote (worker-zygote), its socket to main as fd %d\n",
+		WORKER_TCP_FD, WORKER_IPC_FD, WORKER_KEY_FD, ZYGOTE_CTL_FD);
 }
 
 static void warn_cb(void *opaque, unsigned line, const char *key, const char *msg)
@@ -725,17 +738,21 @@ static void worker_free(struct worker *w)
 	free(w);
 }
 
-/* The command line: -c CONFIG [-d LEVEL] [-a ADDRESS]. Returns -1 to go on
- * with *cfg_path (and *client when given) set, else the exit code (after
- * usage() where it applies). */
-static int parse_args(int argc, char **argv, const char **cfg_path, const char **client)
+/* The command line: -c CONFIG [-d LEVEL] [-a ADDRESS] [-Z]. Returns -1 to
+ * go on with *cfg_path (and *client when given, *zygote) set, else the exit
+ * code (after usage() where it applies). */
+static int parse_args(int argc, char **argv, const char **cfg_path, const char **client,
+		      bool *zygote)
 {
 	enum log_level level = LOG_LVL_INFO;
 	struct in6_addr ignored;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "a:c:d:h")) != -1) {
+	while ((opt = getopt(argc, argv, "a:c:d:hZ")) != -1) {
 		switch (opt) {
+		case 'Z':
+			*zygote = true;
+			break;
 		case 'a':
 			if (inet_pton(AF_INET, optarg, &ignored) != 1 &&
 			    inet_pton(AF_INET6, optarg, &ignored) != 1) {
@@ -764,26 +781,27 @@ static int parse_args(int argc, char **argv, const char **cfg_path, const char *
 			return 2;
 		}
 	}
-	if (*cfg_path == NULL || optind != argc) {
+	if (*cfg_path == NULL || optind != argc || (*zygote && *client != NULL)) {
 		usage(stderr);
 		return 2;
 	}
 	return -1;
 }
 
-/* The worker's state with its buffers, its configuration, the checked
- * sockets and TLS (the certificate; the key stays in sec-mod). NULL after
- * logging why not. */
-static struct worker *worker_new(const char *cfg_path, const char *client)
+/* A worker's state with its buffers, its configuration and what its TLS
+ * shares with every connection (tls_load): all that does not depend on the
+ * connection, so the zygote (zygote.h) prepares it once. No socket yet.
+ * NULL after logging why not. */
+struct worker *worker_prepare(const char *cfg_path)
 {
 	struct config_diag diag = { .warn = warn_cb };
 	struct worker *w = calloc(1, sizeof(*w));
-	int rc, one = 1;
+	int rc;
 
 	if (w == NULL)
 		return NULL;
-	w->tcp_fd = WORKER_TCP_FD;
-	w->ipc_fd = WORKER_IPC_FD;
+	w->tcp_fd = -1;
+	w->ipc_fd = -1;
 	w->tun_fd = -1;
 	sendq_init(&w->sq, SENDQ_DEFAULT_DATA_LIMIT, SENDQ_DEFAULT_CONTROL_RESERVE);
 	ipc_outq_init(&w->ipcq, WORKER_IPC_QUEUE_MAX);
@@ -793,36 +811,46 @@ static struct worker *worker_new(const char *cfg_path, const char *client)
 	w->txbuf = malloc(CSTP_HDR + CSTP_MTU_MAX);
 	if (w->http == NULL || w->xml == NULL || w->rxbuf == NULL || w->txbuf == NULL) {
 		log_err("out of memory");
-		goto fail_fds;
+		goto fail;
 	}
 	rc = config_load(cfg_path, &w->cfg, &diag);
 	if (rc < 0) {
 		log_err("%s", diag.msg[0] != '\0' ? diag.msg : strerror(-rc));
-		goto fail_fds;
+		goto fail;
 	}
-	if (check_fds(w) < 0)
-		goto fail_fds;
 	if (w->cfg.user_profile != NULL) {
 		char err[PATH_MAX + 128];
 
 		if (worker_profile_load(w->cfg.user_profile, &w->profile, err, sizeof(err)) < 0)
 			log_err("%s: not offered to clients", err);
 	}
+	if (tls_load(w) < 0)
+		goto fail;
+	return w;
+fail:
+	worker_free(w);
+	return NULL;
+}
+
+/* The connection on fds 3, 4 and 5 (checked first: not ours to close
+ * before), its peer's address (client: the one main read from a PROXY
+ * header, or NULL) and its TLS session. 0, or -1 after logging why. */
+static int worker_attach(struct worker *w, const char *client)
+{
+	int one = 1;
+
+	w->tcp_fd = WORKER_TCP_FD;
+	w->ipc_fd = WORKER_IPC_FD;
+	if (check_fds(w) < 0) {
+		w->tcp_fd = w->ipc_fd = -1;
+		return -1;
+	}
 	peer_address(w);
 	if (client != NULL) /* the TCP peer is the front: main read the client's address */
 		snprintf(w->remote_ip, sizeof(w->remote_ip), "%s", client);
 	if (setsockopt(w->tcp_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0)
 		log_warn("TCP_NODELAY: %s", strerror(errno));
-	if (tls_setup(w) < 0) {
-		worker_free(w);
-		return NULL;
-	}
-	return w;
-fail_fds:
-	/* fds 3 and 4 are not ours to close before they were checked */
-	w->tcp_fd = w->ipc_fd = -1;
-	worker_free(w);
-	return NULL;
+	return tls_session(w);
 }
 
 /* The loop and every watcher of the connection; the TLS reader, main's
@@ -854,21 +882,14 @@ static int loop_setup(struct worker *w)
 	return 0;
 }
 
-int main(int argc, char **argv)
+int worker_serve(struct worker *w, const char *client)
 {
-	const char *cfg_path = NULL, *client = NULL;
-	struct worker *w;
 	int rc;
 
-	log_init("ocserv-modern-worker", LOG_LVL_INFO);
-	rc = parse_args(argc, argv, &cfg_path, &client);
-	if (rc >= 0)
-		return rc;
-	signal(SIGPIPE, SIG_IGN);
-
-	w = worker_new(cfg_path, client);
-	if (w == NULL)
+	if (worker_attach(w, client) < 0) {
+		worker_free(w);
 		return 1;
+	}
 	/* once everything is loaded: confine the worker before the first
 	 * client byte */
 	if (loop_setup(w) < 0 || sandbox_apply(w->cfg.isolate_workers, w->ipc_fd) < 0) {
@@ -884,4 +905,25 @@ int main(int argc, char **argv)
 	rc = w->exit_code;
 	worker_free(w);
 	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cfg_path = NULL, *client = NULL;
+	bool zygote = false;
+	struct worker *w;
+	int rc;
+
+	log_init("ocserv-modern-worker", LOG_LVL_INFO);
+	rc = parse_args(argc, argv, &cfg_path, &client, &zygote);
+	if (rc >= 0)
+		return rc;
+	signal(SIGPIPE, SIG_IGN);
+	if (zygote)
+		return zygote_run(cfg_path);
+
+	w = worker_prepare(cfg_path);
+	if (w == NULL)
+		return 1;
+	return worker_serve(w, client);
 }

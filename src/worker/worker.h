@@ -264,4 +264,12 @@ enum vpn_frame_kind worker_frame_kind(uint8_t cstp_type);
  * drops it; so do the data-path policies, counted). */
 void worker_tunnel_tun_write(struct worker *w, const uint8_t *pkt, size_t len, vpn_ms_t now);
 
+/* The worker's process (worker.c): its state without a connection (NULL
+ * after logging why), then the connection on fds 3-5 served to the end
+ * (client: the client's address from a PROXY header, or NULL); returns the
+ * exit code and frees w. An exec'd worker calls both; the zygote
+ * (zygote.h) calls worker_prepare once and worker_serve in each child. */
+struct worker *worker_prepare(const char *cfg_path);
+int worker_serve(struct worker *w, const char *client);
+
 #endif

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+/* main's side of the worker zygote: see main-zygote.h. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "main/main-zygote.h"
+#include "main/main.h"
+#include "worker/zygote.h"
+
+/* The zygote's exits are logged as what they are; its workers are orphans
+ * main must reap: without the subreaper there is no zygote. */
+static bool subreaper(struct server *srv)
+{
+	if (!srv->subreaper) {
+		if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
+			log_warn("worker-zygote: PR_SET_CHILD_SUBREAPER: %s: workers are "
+				 "forked and executed", strerror(errno));
+			return false;
+		}
+		srv->subreaper = true;
+	}
+	return true;
+}
+
+void main_zygote_start(struct server *srv)
+{
+	char level[16];
+	char *argv[] = { "ocserv-modern-worker", "-Z", "-c", (char *)srv->config_path, "-d",
+			 level, NULL };
+	int sp[2];
+	pid_t pid;
+
+	if (!srv->cfg.worker_zygote || srv->zygote_pid > 0 || !subreaper(srv))
+		return;
+	srv->zygote_started_ms = vpn_now_ms();
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
+		log_err("worker-zygote: socketpair: %s", strerror(errno));
+		return;
+	}
+	snprintf(level, sizeof(level), "%d", srv->log_level);
+	pid = fork();
+	if (pid < 0) {
+		log_err("worker-zygote: fork: %s", strerror(errno));
+		close(sp[0]);
+		close(sp[1]);
+		return;
+	}
+	if (pid == 0)
+		main_worker_exec(srv, argv, &sp[1], 1);
+	close(sp[1]);
+	srv->zygote_pid = pid;
+	srv->zygote_fd = sp[0];
+	log_info("worker zygote started: pid %ld", (long)pid);
+}
+
+void main_zygote_stop(struct server *srv)
+{
+	if (srv->zygote_pid <= 0)
+		return;
+	/* its end of the socket reads EOF: it exits; SIGTERM if it is busy */
+	close(srv->zygote_fd);
+	if (kill(srv->zygote_pid, SIGTERM) < 0 && errno != ESRCH)
+		log_warn("worker zygote %ld: SIGTERM: %s", (long)srv->zygote_pid, strerror(errno));
+	srv->zygote_retired = srv->zygote_pid;
+	srv->zygote_pid = 0;
+	srv->zygote_fd = -1;
+}
+
+void main_zygote_reload(struct server *srv)
+{
+	bool had = srv->zygote_pid > 0;
+
+	main_zygote_stop(srv);
+	if (!srv->cfg.worker_zygote && had)
+		log_info("reload: worker-zygote is off: workers are forked and executed");
+	main_zygote_start(srv);
+}
+
+/* Send the request with the three descriptors. 0 or -errno. */
+static int send_request(int fd, const struct zygote_request *rq, const int fds[ZYGOTE_NFDS])
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * ZYGOTE_NFDS)];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = (void *)rq, .iov_len = sizeof(*rq) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			     .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+	memset(u.buf, 0, sizeof(u.buf));
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int) * ZYGOTE_NFDS);
+	memcpy(CMSG_DATA(c), fds, sizeof(int) * ZYGOTE_NFDS);
+	for (;;) {
+		if (sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)sizeof(*rq))
+			return 0;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+/* The reply, waited for at most MAIN_ZYGOTE_REPLY_MS: the PID, or -errno
+ * (-ETIMEDOUT, -EPIPE when it closed its end, -EBADMSG). The zygote
+ * answers right after its fork, so the wait is a fork's time; main's
+ * loop, which reaps, runs only after it, so the worker's exit can never
+ * come before its PID is known. */
+static int32_t recv_reply(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct zygote_reply rp;
+	vpn_ms_t deadline = vpn_now_ms() + MAIN_ZYGOTE_REPLY_MS;
+	ssize_t n;
+
+	for (;;) {
+		vpn_ms_t now = vpn_now_ms();
+		int r;
+
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		r = poll(&pfd, 1, (int)(deadline - now));
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (r > 0)
+			break;
+	}
+	n = recv(fd, &rp, sizeof(rp), MSG_DONTWAIT);
+	if (n == 0)
+		return -EPIPE;
+	if (n < 0)
+		return -errno;
+	if (n != (ssize_t)sizeof(rp) || rp.magic != ZYGOTE_MAGIC || rp.pid == 0)
+		return -EBADMSG;
+	return rp.pid;
+}
+
+/* No zygote now: start one if the last attempt is old enough. */
+static bool zygote_ready(struct server *srv)
+{
+	if (!srv->cfg.worker_zygote)
+		return false;
+	if (srv->zygote_pid > 0)
+		return true;
+	if (srv->zygote_started_ms != 0 &&
+	    vpn_now_ms() - srv->zygote_started_ms < MAIN_ZYGOTE_RETRY_S * 1000)
+		return false;
+	main_zygote_start(srv);
+	return srv->zygote_pid > 0;
+}
+
+pid_t main_zygote_spawn(struct server *srv, int tcp, int ipc, int key, const char *client)
+{
+	struct zygote_request rq = { .magic = ZYGOTE_MAGIC, .log_level = srv->log_level };
+	const int fds[ZYGOTE_NFDS] = { tcp, ipc, key };
+	int32_t r;
+
+	if (!zygote_ready(srv))
+		return -1;
+	if (client != NULL)
+		snprintf(rq.client, sizeof(rq.client), "%s", client);
+	r = send_request(srv->zygote_fd, &rq, fds);
+	if (r == 0)
+		r = recv_reply(srv->zygote_fd);
+	if (r > 0)
+		return (pid_t)r;
+	if (r == -EAGAIN || r == -ENOMEM || r == -EMFILE || r == -ENFILE) {
+		/* out of a resource (its fork, say): itself still sound */
+		log_warn("worker zygote %ld: no worker (%s): forking and executing one",
+			 (long)srv->zygote_pid, strerror(-r));
+		return -1;
+	}
+	log_warn("worker zygote %ld: %s: stopping it; forking and executing workers until a "
+		 "new one starts", (long)srv->zygote_pid, strerror(-r));
+	main_zygote_stop(srv);
+	return -1;
+}
+
+bool main_zygote_exited(struct server *srv, pid_t pid, int status)
+{
+	if (pid <= 0)
+		return false;
+	if (pid == srv->zygote_retired) {
+		srv->zygote_retired = 0;
+		log_debug("worker zygote %ld ended", (long)pid);
+		return true;
+	}
+	if (pid != srv->zygote_pid)
+		return false;
+	if (WIFSIGNALED(status))
+		log_warn("worker zygote %ld killed by signal %d (%s): forking and executing "
+			 "workers until a new one starts", (long)pid, WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+	else
+		log_warn("worker zygote %ld exited with status %d: forking and executing workers "
+			 "until a new one starts", (long)pid,
+			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	close(srv->zygote_fd);
+	srv->zygote_fd = -1;
+	srv->zygote_pid = 0;
+	return true;
+}
