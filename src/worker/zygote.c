@@ -169,14 +169,16 @@ static int take_ctl(void)
 int zygote_run(const char *cfg_path)
 {
 	struct worker *w;
-	int ctl = take_ctl();
+	int ctl;
 
+	/* told from the workers by its name (ocserv-modern-z) as early as it can */
+	(void)prctl(PR_SET_NAME, "ocserv-modern-zygote", 0, 0, 0);
+	ctl = take_ctl();
 	if (ctl < 0)
 		return 1;
 	w = worker_prepare(cfg_path);
 	if (w == NULL || harden() < 0)
 		return 1;
-	(void)prctl(PR_SET_NAME, "ocserv-modern-zygote", 0, 0, 0);
 	log_debug("zygote ready");
 	for (;;) {
 		struct zygote_request rq;

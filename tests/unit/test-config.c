@@ -118,6 +118,7 @@ static const char full[] =
 	"switch-to-tcp-timeout = 0\n"
 	"try-mtu-discovery = 1\n"
 	"isolate-workers = no\n"
+	"worker-zygote = no\n"
 	"rekey-time = 0\n"
 	"rekey-method = new-tunnel\n"
 	"tls-priorities = \"SECURE256:%SERVER_PRECEDENCE:-VERS-TLS1.3\"\n"
@@ -258,6 +259,7 @@ START_TEST(defaults)
 	ck_assert_uint_eq(c.switch_to_tcp_timeout_s, 25);
 	ck_assert(!c.try_mtu_discovery);
 	ck_assert(c.isolate_workers);
+	ck_assert(c.worker_zygote);
 	ck_assert_uint_eq(c.rekey_time_s, 172800);
 	ck_assert_int_eq(c.rekey_method, CONFIG_REKEY_SSL);
 	config_free(&c);
@@ -416,6 +418,7 @@ START_TEST(every_key)
 	ck_assert_uint_eq(c.switch_to_tcp_timeout_s, 0);
 	ck_assert(c.try_mtu_discovery);
 	ck_assert(!c.isolate_workers);
+	ck_assert(!c.worker_zygote);
 	ck_assert_uint_eq(c.rekey_time_s, 0);
 	ck_assert_int_eq(c.rekey_method, CONFIG_REKEY_NEW_TUNNEL);
 	config_free(&c);
