@@ -99,6 +99,7 @@ INTEGRATION_TESTS += \
 	tests/integration/test-sec-occtl.sh \
 	tests/integration/test-sec-privs.sh \
 	tests/integration/test-sec-worker-privs.sh \
+	tests/integration/test-worker-zygote.sh \
 	tests/integration/test-sec-seccomp.sh \
 	tests/integration/test-limits-unauth.sh \
 	tests/integration/test-limits-unauth-many.sh \

@@ -15,6 +15,26 @@ child_pids() {
 
 secmod_pid() { child_pids "$SERVER_PID" ocserv-sm | head -n 1; }
 
+# zygote_pid: the worker zygote (worker-zygote; its name is set as it starts,
+# so wait for it, bounded). Empty if there is none.
+zygote_pid() {
+	local deadline pid
+	deadline=$(deadline_after 5)
+	while :; do
+		pid=$(child_pids "$SERVER_PID" ocserv-modern-z | head -n 1)
+		[ -n "$pid" ] && { echo "$pid"; return 0; }
+		[ "$(now_ms)" -lt "$deadline" ] || return 1
+		sleep 0.05
+	done
+}
+
+# forked_by_zygote PID: the worker PID came from the zygote (its command
+# line is the zygote's, -Z; an executed worker's has no -Z).
+forked_by_zygote() { tr '\0' ' ' < "/proc/$1/cmdline" | grep -q -- ' -Z '; }
+
+# parent_of PID: its parent's PID (/proc/PID/status).
+parent_of() { awk '/^PPid:/ { print $2 }' "/proc/$1/status"; }
+
 # worker_of_port CLIENT_IP PORT: the worker main spawned for the connection
 # from CLIENT_IP:PORT (main logs "connection from IP port P: worker PID").
 worker_of_port() {

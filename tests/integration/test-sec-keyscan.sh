@@ -5,7 +5,8 @@
 # memory of the gateway's processes (keyscan.py: the key's PEM text and
 # 16-byte windows of its secret numbers, both byte orders) first finds the
 # key in sec-mod, proving the scanner sees a key that is there, then finds
-# nothing in main nor in workers serving: a tunnel that is up (openconnect),
+# nothing in main, nor in the worker zygote (worker-zygote), nor in workers
+# serving: a tunnel that is up (openconnect),
 # a TLS 1.3 and a TLS 1.2 handshake stopped after the server's signature,
 # and a completed handshake followed by silence. Once with a P-256 key, once
 # with an RSA-2048 key (OCSM_KEYSCAN_TYPES="ec rsa").
@@ -44,6 +45,8 @@ for kind in ${OCSM_KEYSCAN_TYPES:-ec rsa}; do
 	[ -n "$sm" ] || fatal "no sec-mod process under $SERVER_PID"
 	expect_scan "$kind key: the scanner finds the key in sec-mod (pid $sm)" 1 "$sm"
 	expect_scan "$kind key: main holds no trace of the key" 0 "$SERVER_PID"
+	zygote=$(zygote_pid) || fatal "no worker zygote under main $SERVER_PID"
+	expect_scan "$kind key: no trace in the worker zygote (pid $zygote)" 0 "$zygote"
 
 	connect_client c1
 	tunnel=$(worker_of_client c1) || fatal "no worker for c1's tunnel"
