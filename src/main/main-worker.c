@@ -4,10 +4,12 @@
 #define _GNU_SOURCE 1 /* accept4 */
 
 /*
- * Worker processes, seen from main: one per accepted TCP connection,
- * fork + exec of ocserv-modern-worker with the TCP socket as fd 3, its end
- * of a SOCK_SEQPACKET socketpair as fd 4 and its end of the key channel to
- * sec-mod as fd 5 (sec-mod/sec-mod-key.h). This file accepts, spawns, reaps,
+ * Worker processes, seen from main: one per accepted TCP connection, with
+ * the TCP socket as fd 3, its end of a SOCK_SEQPACKET socketpair as fd 4
+ * and its end of the key channel to sec-mod as fd 5
+ * (sec-mod/sec-mod-key.h): forked by the worker zygote (main-zygote.h), or,
+ * without one, fork + exec of ocserv-modern-worker. Either way main is its
+ * parent. This file accepts, spawns, reaps,
  * and reads what a worker says over IPC (src/common/ipc.h): it checks that
  * each message comes in turn and updates the worker's record; what the
  * message means for the session (sec-mod, lease, device, scripts) is
@@ -315,8 +317,9 @@ static void sockaddr_ip(const struct sockaddr_storage *ss, socklen_t len, char *
 		ban_addr_str(&a, out, size);
 }
 
-/* A worker for the connection tcp from the client ss; local: the address
- * it connected to (NULL: the socket's own). */
+/* A worker for the connection tcp from the client ss, from the zygote or
+ * else forked and executed; local: the address it connected to (NULL: the
+ * socket's own). */
 static void spawn_worker(struct server *srv, int tcp, const struct sockaddr_storage *ss,
 			 socklen_t sslen, const struct sockaddr_storage *local, socklen_t local_len)
 {

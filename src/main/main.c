@@ -3,10 +3,12 @@
 
 /*
  * ocserv-modern: the main process. It reads the configuration, listens on
- * tcp-port, forks one ocserv-modern-worker per connection (main-worker.c),
- * owns the session table, the IPv4 pool, the tun devices and the bans, and
- * handles the signals: SIGTERM/SIGINT stop, SIGHUP reloads. One libev loop;
- * nothing in it waits on a worker.
+ * tcp-port, starts one ocserv-modern-worker per connection (main-worker.c;
+ * forked by the worker zygote, main-zygote.h, or executed), owns the session
+ * table, the IPv4 pool, the tun devices and the bans, and handles the
+ * signals: SIGTERM/SIGINT stop, SIGHUP reloads. One libev loop; nothing in
+ * it waits on a worker (the one wait is for the zygote's reply to a
+ * request, a fork's time, at most MAIN_ZYGOTE_REPLY_MS).
  */
 
 #include <arpa/inet.h>

@@ -80,6 +80,7 @@ echo "worker-zygote = false" >> "$CONFIG"
 start_server
 zygote=$(child_pids "$SERVER_PID" ocserv-modern-z)
 expect_eq "worker-zygote = false: no zygote" "$zygote" ""
+CLI_COOKIE[c1]=
 connect_client c1
 tunnel=$(worker_of_client c1) || fatal "no worker for c1's tunnel"
 expect_unprivileged "executed worker of an up tunnel" "$tunnel"
