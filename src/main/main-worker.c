@@ -361,10 +361,12 @@ static void spawn_worker(struct server *srv, int tcp, const struct sockaddr_stor
 	}
 	pid = main_zygote_spawn(srv, tcp, sp[1], kp[1],
 				srv->cfg.listen_proxy_proto ? w->remote_ip : NULL);
-	if (pid < 0)
+	if (pid == MAIN_ZYGOTE_NONE)
 		pid = fork();
+	else if (pid == MAIN_ZYGOTE_FAILED)
+		errno = ECONNABORTED;
 	if (pid < 0) {
-		log_err("fork: %s", strerror(errno));
+		log_err("no worker for %s: %s", w->remote_ip, strerror(errno));
 		close(sp[0]);
 		close(sp[1]);
 		close(kp[0]);

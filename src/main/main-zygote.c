@@ -65,17 +65,24 @@ void main_zygote_start(struct server *srv)
 	log_info("worker zygote started: pid %ld", (long)pid);
 }
 
-void main_zygote_stop(struct server *srv)
+/* Its end of the socket reads EOF, and sig: it holds nothing that needs a
+ * clean exit. */
+static void zygote_end(struct server *srv, int sig)
 {
 	if (srv->zygote_pid <= 0)
 		return;
-	/* its end of the socket reads EOF: it exits; SIGTERM if it is busy */
 	close(srv->zygote_fd);
-	if (kill(srv->zygote_pid, SIGTERM) < 0 && errno != ESRCH)
-		log_warn("worker zygote %ld: SIGTERM: %s", (long)srv->zygote_pid, strerror(errno));
+	if (kill(srv->zygote_pid, sig) < 0 && errno != ESRCH)
+		log_warn("worker zygote %ld: %s: %s", (long)srv->zygote_pid, strsignal(sig),
+			 strerror(errno));
 	srv->zygote_retired = srv->zygote_pid;
 	srv->zygote_pid = 0;
 	srv->zygote_fd = -1;
+}
+
+void main_zygote_stop(struct server *srv)
+{
+	zygote_end(srv, SIGTERM);
 }
 
 void main_zygote_reload(struct server *srv)
@@ -113,12 +120,13 @@ static int send_request(int fd, const struct zygote_request *rq, const int fds[Z
 	}
 }
 
-/* The reply, waited for at most MAIN_ZYGOTE_REPLY_MS: the PID, or -errno
- * (-ETIMEDOUT, -EPIPE when it closed its end, -EBADMSG). The zygote
- * answers right after its fork, so the wait is a fork's time; main's
- * loop, which reaps, runs only after it, so the worker's exit can never
- * come before its PID is known. */
-static int32_t recv_reply(int fd)
+/* The reply, waited for at most MAIN_ZYGOTE_REPLY_MS: 0 with *pid set (the
+ * worker's PID, or the zygote's -errno: it made none), or -errno when no
+ * valid reply came (-ETIMEDOUT, -EPIPE when it closed its end, -EBADMSG).
+ * The zygote answers right after its fork, so the wait is a fork's time;
+ * main's loop, which reaps, runs only after it, so the worker's exit can
+ * never come before its PID is known. */
+static int recv_reply(int fd, int32_t *pid)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	struct zygote_reply rp;
@@ -144,7 +152,8 @@ static int32_t recv_reply(int fd)
 		return -errno;
 	if (n != (ssize_t)sizeof(rp) || rp.magic != ZYGOTE_MAGIC || rp.pid == 0)
 		return -EBADMSG;
-	return rp.pid;
+	*pid = rp.pid;
+	return 0;
 }
 
 /* No zygote now: start one if the last attempt is old enough. */
@@ -165,27 +174,38 @@ pid_t main_zygote_spawn(struct server *srv, int tcp, int ipc, int key, const cha
 {
 	struct zygote_request rq = { .magic = ZYGOTE_MAGIC, .log_level = srv->log_level };
 	const int fds[ZYGOTE_NFDS] = { tcp, ipc, key };
-	int32_t r;
+	int32_t pid = 0;
+	int r;
 
 	if (!zygote_ready(srv))
-		return -1;
+		return MAIN_ZYGOTE_NONE;
 	if (client != NULL)
 		snprintf(rq.client, sizeof(rq.client), "%s", client);
 	r = send_request(srv->zygote_fd, &rq, fds);
-	if (r == 0)
-		r = recv_reply(srv->zygote_fd);
-	if (r > 0)
-		return (pid_t)r;
-	if (r == -EAGAIN || r == -ENOMEM || r == -EMFILE || r == -ENFILE) {
-		/* out of a resource (its fork, say): itself still sound */
-		log_warn("worker zygote %ld: no worker (%s): forking and executing one",
-			 (long)srv->zygote_pid, strerror(-r));
-		return -1;
+	if (r < 0) {
+		/* nothing went out: nobody holds the connection but main */
+		log_warn("worker zygote %ld: request: %s: stopping it; forking and executing "
+			 "workers until a new one starts", (long)srv->zygote_pid, strerror(-r));
+		zygote_end(srv, SIGKILL);
+		return MAIN_ZYGOTE_NONE;
 	}
-	log_warn("worker zygote %ld: %s: stopping it; forking and executing workers until a "
-		 "new one starts", (long)srv->zygote_pid, strerror(-r));
-	main_zygote_stop(srv);
-	return -1;
+	r = recv_reply(srv->zygote_fd, &pid);
+	if (r == 0 && pid > 0)
+		return (pid_t)pid;
+	if (r == 0 && pid != -ECHILD) {
+		/* its answer: no worker was made (out of processes, say) */
+		log_warn("worker zygote %ld: no worker (%s): forking and executing one",
+			 (long)srv->zygote_pid, strerror((int)-pid));
+		return MAIN_ZYGOTE_NONE;
+	}
+	/* A worker may exist with this connection's descriptors, which main
+	 * cannot know: a second one must not serve it too. */
+	log_warn("worker zygote %ld: %s: stopping it; this connection is closed, the next ones "
+		 "get executed workers until a new zygote starts", (long)srv->zygote_pid,
+		 strerror(r < 0 ? -r : ECHILD));
+	/* it may be stuck, or stopped: SIGTERM might never act */
+	zygote_end(srv, SIGKILL);
+	return MAIN_ZYGOTE_FAILED;
 }
 
 bool main_zygote_exited(struct server *srv, pid_t pid, int status)

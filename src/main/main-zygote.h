@@ -10,7 +10,8 @@
  * of ocserv-modern-worker (logged) whenever it has none: the option is off,
  * the zygote died (main starts a new one at the next connection, at most
  * once per MAIN_ZYGOTE_RETRY_S), or it did not answer in time (it is
- * stopped). main is the workers' parent either way: it is a child
+ * stopped, and that one connection closed: a worker of the zygote may hold
+ * it already). main is the workers' parent either way: it is a child
  * subreaper, and the zygote's workers are orphans given to it.
  */
 
@@ -32,10 +33,16 @@ void main_zygote_stop(struct server *srv);
 /* After a reload: a new zygote with the new configuration, or none. */
 void main_zygote_reload(struct server *srv);
 
+/* main_zygote_spawn's answers besides a PID */
+#define MAIN_ZYGOTE_NONE (-1)   /* no worker, and none can have the connection:
+				 * fork and exec one */
+#define MAIN_ZYGOTE_FAILED (-2) /* the zygote failed after it got the request
+				 * (logged, stopped): close the connection */
+
 /* A worker from the zygote for the connection tcp, with ipc and key as its
  * fds 4 and 5 and client (listen-proxy-proto, else NULL) as its client's
- * address: its PID, or -1 (no zygote, or it failed: logged) for the
- * caller to fork and exec one. main keeps its descriptors either way. */
+ * address: its PID, MAIN_ZYGOTE_NONE or MAIN_ZYGOTE_FAILED. main keeps
+ * its descriptors in every case. */
 pid_t main_zygote_spawn(struct server *srv, int tcp, int ipc, int key, const char *client);
 
 /* pid (reaped with status) was a zygote: logged, and true. */

@@ -8,7 +8,8 @@
 # the old one goes; a zygote killed with SIGKILL is logged, the next
 # connection still gets a worker (executed, or from a new zygote once
 # MAIN_ZYGOTE_RETRY_S has passed since the last start), and after that
-# interval a new zygote serves again; a reload with worker-zygote = false
+# interval a new zygote serves again; a zygote that does not answer (SIGSTOP)
+# is killed after MAIN_ZYGOTE_REPLY_MS and that connection closed; a reload with worker-zygote = false
 # ends the zygote and main executes the workers.
 
 # shellcheck source=tests/integration/lib.sh
@@ -102,14 +103,36 @@ forked_by_zygote "$w5"
 verdict "after the retry interval, a new zygote serves again" $? "$(tr '\0' ' ' < "/proc/$w5/cmdline")"
 stop_client c2
 
+# --- a zygote that does not answer (stopped): main stops it (SIGKILL),
+# closes that one connection, and the next one gets an executed worker
+z3=$(zygote_pid) || fatal "no zygote before the stall"
+kill -STOP "$z3"
+n_conn=$(server_count "connection from ${CLI_IP[c2]}")
+in_client c2 timeout 10 openssl s_client -connect "$SERVER_IP:$PORT" < /dev/null > /dev/null 2>&1
+wait_log "$SERVER_LOG" "worker zygote $z3: Connection timed out: stopping it" 1 10
+verdict "a stalled zygote: main gave up on it, logged" $? "$WAIT_LINE"
+wait_exit "$z3" 10
+verdict "the stalled zygote $z3 was killed" $?
+expect_eq "its connection got no worker" "$(server_count "connection from ${CLI_IP[c2]}")" "$n_conn"
+tunnel_of c2
+ping_ok c2 3
+verdict "after the stall, a tunnel is served" $? "$PING_RESULT"
+stop_client c2
+left=$((WAIT_MS + 5500 - $(now_ms)))
+[ "$left" -gt 0 ] && sleep "$(fmt_ms "$left")"
+
 # --- worker-zygote = false on reload: no zygote, executed workers
 echo "worker-zygote = false" >> "$CONFIG"
-z3=$(zygote_pid) || fatal "no zygote before the reload"
+tunnel_of c2; w8=$TUNNEL
+forked_by_zygote "$w8"
+verdict "after the stall and the retry interval, a new zygote serves" $?
+stop_client c2
+z4=$(zygote_pid) || fatal "no zygote before the reload"
 kill -HUP "$SERVER_PID"
 wait_log "$SERVER_LOG" "reload: worker-zygote is off" 1 10
 verdict "reload: main logged that worker-zygote is off" $?
-wait_exit "$z3" 10
-verdict "reload: the zygote $z3 ended" $?
+wait_exit "$z4" 10
+verdict "reload: the zygote $z4 ended" $?
 tunnel_of c2; w6=$TUNNEL
 ! forked_by_zygote "$w6"
 verdict "worker-zygote = false: the worker was executed" $? "$(tr '\0' ' ' < "/proc/$w6/cmdline")"
