@@ -4,7 +4,6 @@
 /* main's side of the worker zygote: see main-zygote.h. */
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
