@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -56,8 +57,13 @@ void main_zygote_start(struct server *srv)
 		close(sp[1]);
 		return;
 	}
-	if (pid == 0)
+	if (pid == 0) {
+		/* Every symbol bound once, in the zygote: otherwise each worker
+		 * resolves the functions it calls first, writing (and copying)
+		 * the pages of the GOTs it shares with the zygote. */
+		setenv("LD_BIND_NOW", "1", 1);
 		main_worker_exec(srv, argv, &sp[1], 1);
+	}
 	close(sp[1]);
 	srv->zygote_pid = pid;
 	srv->zygote_fd = sp[0];
