@@ -133,7 +133,8 @@ static int load_chain(const char *cert_file, gnutls_pcert_st *pcerts, unsigned *
 	return 0;
 }
 
-int worker_key_creds(gnutls_certificate_credentials_t *out, const char *cert_file, int key_fd)
+int worker_key_creds(gnutls_certificate_credentials_t *out, const char *cert_file, int key_fd,
+		     bool check)
 {
 	gnutls_pcert_st pcerts[16];
 	unsigned n = sizeof(pcerts) / sizeof(pcerts[0]);
@@ -148,12 +149,9 @@ int worker_key_creds(gnutls_certificate_credentials_t *out, const char *cert_fil
 		return ret;
 	}
 	ret = gnutls_certificate_allocate_credentials(&creds);
-	/* GnuTLS would sign a test message to check that the key goes with
-	 * the certificate: one more round trip to sec-mod for every worker,
-	 * and none can be made where the credentials are loaded once for all
-	 * of them (the zygote has no key channel). A key that does not fit
-	 * fails the client's handshake instead. */
-	if (ret == 0)
+	/* Without the check a key that does not fit fails each client's
+	 * handshake instead of the worker's start. */
+	if (ret == 0 && !check)
 		gnutls_certificate_set_flags(creds, GNUTLS_CERTIFICATE_SKIP_KEY_CERT_MATCH);
 	if (ret == 0)
 		ret = gnutls_privkey_init(&key);

@@ -12,14 +12,19 @@
  */
 
 #include <gnutls/gnutls.h>
+#include <stdbool.h>
 
 #define WORKER_KEY_FD 5
 /* How long one operation may wait for sec-mod's answer. */
 #define WORKER_KEY_TIMEOUT_MS 5000
 
 /* Credentials with the chain of cert_file and the key behind key_fd (taken
- * over: closed by worker_key_close). 0, or a GnuTLS error code (logged). */
-int worker_key_creds(gnutls_certificate_credentials_t *out, const char *cert_file, int key_fd);
+ * over: closed by worker_key_close). check: let GnuTLS sign a test message
+ * over the key channel to see that the key fits the chain (a round trip to
+ * sec-mod); the zygote, which has no key channel, cannot. 0, or a GnuTLS
+ * error code (logged). */
+int worker_key_creds(gnutls_certificate_credentials_t *out, const char *cert_file, int key_fd,
+		     bool check);
 
 /* The handshake is over (or the worker is ending): close the key channel. */
 void worker_key_close(void);

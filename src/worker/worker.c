@@ -483,13 +483,13 @@ static void handshake_step(struct worker *w)
 /* What every connection's TLS shares: the certificate chain (the key stays
  * in sec-mod: its operations go over the key channel, fd WORKER_KEY_FD once
  * the connection's sockets are in place) and the parsed priorities. */
-static int tls_load(struct worker *w)
+static int tls_load(struct worker *w, bool zygote)
 {
 	const char *prio = w->cfg.tls_priorities;	/* checked at load */
 	const char *err_pos = NULL;
 	int ret;
 
-	if (worker_key_creds(&w->creds, w->cfg.server_cert, WORKER_KEY_FD) < 0)
+	if (worker_key_creds(&w->creds, w->cfg.server_cert, WORKER_KEY_FD, !zygote) < 0)
 		return -1;
 	ret = gnutls_priority_init(&w->prio, prio, &err_pos);
 	if (ret < 0) {
@@ -790,9 +790,10 @@ static int parse_args(int argc, char **argv, const char **cfg_path, const char *
 
 /* A worker's state with its buffers, its configuration and what its TLS
  * shares with every connection (tls_load): all that does not depend on the
- * connection, so the zygote (zygote.h) prepares it once. No socket yet.
- * NULL after logging why not. */
-struct worker *worker_prepare(const char *cfg_path)
+ * connection, so the zygote (zygote.h) prepares it once (zygote: true; no
+ * key channel, so GnuTLS's key-certificate check is skipped). No socket
+ * yet. NULL after logging why not. */
+struct worker *worker_prepare(const char *cfg_path, bool zygote)
 {
 	struct config_diag diag = { .warn = warn_cb };
 	struct worker *w = calloc(1, sizeof(*w));
@@ -824,7 +825,7 @@ struct worker *worker_prepare(const char *cfg_path)
 		if (worker_profile_load(w->cfg.user_profile, &w->profile, err, sizeof(err)) < 0)
 			log_err("%s: not offered to clients", err);
 	}
-	if (tls_load(w) < 0)
+	if (tls_load(w, zygote) < 0)
 		goto fail;
 	return w;
 fail:
@@ -922,7 +923,7 @@ int main(int argc, char **argv)
 	if (zygote)
 		return zygote_run(cfg_path);
 
-	w = worker_prepare(cfg_path);
+	w = worker_prepare(cfg_path, false);
 	if (w == NULL)
 		return 1;
 	return worker_serve(w, client);

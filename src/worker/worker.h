@@ -269,7 +269,7 @@ void worker_tunnel_tun_write(struct worker *w, const uint8_t *pkt, size_t len, v
  * (client: the client's address from a PROXY header, or NULL); returns the
  * exit code and frees w. An exec'd worker calls both; the zygote
  * (zygote.h) calls worker_prepare once and worker_serve in each child. */
-struct worker *worker_prepare(const char *cfg_path);
+struct worker *worker_prepare(const char *cfg_path, bool zygote);
 int worker_serve(struct worker *w, const char *client);
 
 #endif

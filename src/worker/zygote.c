@@ -176,7 +176,7 @@ int zygote_run(const char *cfg_path)
 	ctl = take_ctl();
 	if (ctl < 0)
 		return 1;
-	w = worker_prepare(cfg_path);
+	w = worker_prepare(cfg_path, true);
 	if (w == NULL || harden() < 0)
 		return 1;
 	log_debug("zygote ready");
