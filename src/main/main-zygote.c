@@ -19,8 +19,9 @@
 #include "main/main.h"
 #include "worker/zygote.h"
 
-/* The zygote's exits are logged as what they are; its workers are orphans
- * main must reap: without the subreaper there is no zygote. */
+/* The zygote's workers are orphans once their middle process exits: as a
+ * child subreaper main gets them, to reap and signal. Without that, no
+ * zygote. */
 static bool subreaper(struct server *srv)
 {
 	if (!srv->subreaper) {
