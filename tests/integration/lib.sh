@@ -637,7 +637,10 @@ wait_connected() {
 	wait_log "${CLI_LOG[$name]}" 'CSTP connected.' 1 "$t" ||
 		fatal "client $name: no 'CSTP connected.' within $t s"
 	deadline=$(deadline_after 10)
-	until [ -s "${CLI_ENV[$name]}" ] && in_client "$name" ip -4 addr show dev tun0 2> /dev/null | grep -q inet; do
+	# the address, then the route (vpn-script.sh adds them in that order:
+	# a ping between the two finds no route)
+	until [ -s "${CLI_ENV[$name]}" ] && in_client "$name" ip -4 addr show dev tun0 2> /dev/null | grep -q inet &&
+		in_client "$name" ip -4 route show dev tun0 2> /dev/null | grep -q .; do
 		alive "${CLI_PID[$name]}" || fatal "client $name exited before its tun was configured"
 		[ "$(now_ms)" -lt "$deadline" ] || fatal "client $name: tun0 not configured"
 		sleep 0.05
