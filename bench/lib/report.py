@@ -212,9 +212,17 @@ def main():
     rows, out_rows = [], []
     met_count = {"met": 0, "not met": 0, "n/a": 0}
     groups = set(run.get("groups", "dpd,idle,mem,tput,connect").split(","))
+    # --only tput-cstp / tput-dtls: section 4 with that transport's rows only
+    halves = {g[len("tput-"):] for g in groups if g in ("tput-cstp", "tput-dtls")}
+    if halves and "tput" not in groups:
+        groups.add("tput")
+    else:
+        halves = {"cstp", "dtls"}
     for fid, label, unit, kind, arg, ttext in FIGURES:
         if GROUP_OF.get(fid, fid.split(".")[0]) not in groups:
             continue        # not asked for in this run (bench/run --only)
+        if fid.startswith("tput.") and fid.split(".")[1] not in halves:
+            continue
         if unit is None:
             rows.append(f"| **{fid}** | **{label}** | | | | | | |")
             continue

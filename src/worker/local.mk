@@ -9,6 +9,7 @@ src_worker_libworker_a_SOURCES = \
 	src/worker/worker-http.c \
 	src/worker/worker-profile.c src/worker/worker-profile.h \
 	src/worker/worker-tunnel.c \
+	src/worker/worker-tlsio.c src/worker/worker-tlsio.h \
 	src/worker/worker-dtls.c src/worker/worker-dtls.h \
 	src/worker/worker-key.c src/worker/worker-key.h \
 	src/worker/sandbox.c src/worker/sandbox.h

@@ -10,6 +10,12 @@
  * queue and later records queue behind it (sendq.h). The write watcher runs
  * only while the queue is not empty. Nothing here ever waits for the peer:
  * the liveness timer keeps running while a send is pending.
+ *
+ * GnuTLS writes its records into the transport's out buffer
+ * (worker-tlsio.h), which goes to the socket in one send() before the loop
+ * sleeps (tx_prepare_cb) or when it is full; GNUTLS_E_AGAIN then means
+ * "out buffer full and the socket full too". A socket that takes only part
+ * of the buffer counts as a blocked send like a GNUTLS_E_AGAIN.
  */
 #include "config.h"
 
@@ -37,6 +43,7 @@
 static void handshake_step(struct worker *w);
 static void flush_queue(struct worker *w);
 static void close_progress(struct worker *w);
+static void read_again_if_buffered(struct worker *w);
 
 /* --- helpers ------------------------------------------------------------- */
 
@@ -101,6 +108,7 @@ static void tls_failed(struct worker *w, const char *what, int err)
 	if (w->phase == W_CLOSING) {
 		/* Nothing more can leave on TLS: stop lingering for it. */
 		sendq_clear(&w->sq);
+		tlsio_out_clear(&w->io);
 		worker_close(w, false, w->exit_code);
 		return;
 	}
@@ -112,10 +120,48 @@ static void tls_failed(struct worker *w, const char *what, int err)
 	}
 	log_info("TLS %s with %s failed: %s", what, w->remote_ip, gnutls_strerror(err));
 	sendq_clear(&w->sq);
+	tlsio_out_clear(&w->io);
 	worker_close(w, false, 0);
 }
 
 /* --- sending ------------------------------------------------------------- */
+
+/*
+ * Send what the transport gathered. 0: all of it left; 1: the socket is
+ * full, the write watcher runs and the tunnel counts as blocked (as for a
+ * record GnuTLS could not send); -1: the connection failed (handled here).
+ */
+static int tx_flush(struct worker *w)
+{
+	int r = tlsio_flush(&w->io);
+
+	if (r == 0)
+		return 0;
+	if (r > 0) {
+		ev_io_start(w->loop, &w->tcp_w);
+		if (w->tunnel_up)
+			worker_tunnel_on_blocked(w, vpn_now_ms());
+		return 1;
+	}
+	log_debug("sending to %s: %s", w->remote_ip, strerror(-r));
+	tls_failed(w, "send", GNUTLS_E_PUSH_ERROR);
+	return -1;
+}
+
+/* Before the loop sleeps: the records this iteration's callbacks made leave
+ * in one send(). Nothing to do while the write watcher waits for room. */
+static void tx_prepare_cb(struct ev_loop *loop, ev_prepare *p, int revents)
+{
+	struct worker *w = p->data;
+
+	if (!tlsio_out_pending(&w->io) || ev_is_active(&w->tcp_w))
+		return;
+	if (w->phase == W_CLOSING && !w->close_clean) {
+		tlsio_out_clear(&w->io);
+		return;
+	}
+	(void)tx_flush(w);
+}
 
 int worker_send_record(struct worker *w, enum sendq_class cls, const void *buf, size_t len)
 {
@@ -197,6 +243,9 @@ static void flush_queue(struct worker *w)
 		tls_failed(w, "send", ret < 0 ? (int)ret : GNUTLS_E_INTERNAL_ERROR);
 		return;
 	}
+	/* the queue went into the out buffer: drained once that left too */
+	if (tx_flush(w) != 0)
+		return;
 	ev_io_stop(w->loop, &w->tcp_w);
 	if (w->phase == W_CLOSING) {
 		close_progress(w);
@@ -358,8 +407,16 @@ void worker_tcp_read_enable(struct worker *w, bool on)
 		return;
 	}
 	ev_io_start(w->loop, &w->tcp_r);
-	/* GnuTLS may already hold decrypted bytes the socket will not signal. */
-	if (gnutls_record_check_pending(w->tls) > 0)
+	read_again_if_buffered(w);
+}
+
+/* GnuTLS may hold decrypted bytes, and the transport bytes read from the
+ * socket, that the socket will not signal again. */
+static void read_again_if_buffered(struct worker *w)
+{
+	if (!ev_is_active(&w->tcp_r))
+		return;
+	if (tlsio_in_pending(&w->io) || gnutls_record_check_pending(w->tls) > 0)
 		ev_feed_event(w->loop, &w->tcp_r, EV_READ);
 }
 
@@ -417,9 +474,9 @@ static void tls_read(struct worker *w)
 		return;
 	}
 	/* Batch used up: let the other watchers run, then come back; the
-	 * socket signals again by itself unless GnuTLS holds the bytes. */
-	if (gnutls_record_check_pending(w->tls) > 0)
-		ev_feed_event(w->loop, &w->tcp_r, EV_READ);
+	 * socket signals again by itself unless GnuTLS or the transport holds
+	 * the bytes. */
+	read_again_if_buffered(w);
 }
 
 static void tcp_r_cb(struct ev_loop *loop, ev_io *io, int revents)
@@ -436,6 +493,9 @@ static void tcp_w_cb(struct ev_loop *loop, ev_io *io, int revents)
 {
 	struct worker *w = io->data;
 
+	/* what the transport holds is older than anything queued */
+	if (tx_flush(w) != 0)
+		return;
 	if (w->phase == W_HANDSHAKE) {
 		handshake_step(w);
 		return;
@@ -478,6 +538,9 @@ static void handshake_step(struct worker *w)
 	}
 	w->phase = W_HTTP;
 	worker_http_start(w);
+	/* the request may have come in the same read as the handshake's end */
+	if (w->phase == W_HTTP)
+		read_again_if_buffered(w);
 }
 
 /* What every connection's TLS shares: the certificate chain (the key stays
@@ -522,7 +585,11 @@ static int tls_session(struct worker *w)
 							      w->cfg.enable_auth_certificate
 							      ? GNUTLS_CERT_REQUEST
 							      : GNUTLS_CERT_IGNORE);
-	gnutls_transport_set_int(w->tls, w->tcp_fd);
+	if (tlsio_init(&w->io, w->tcp_fd) < 0) {
+		ret = GNUTLS_E_MEMORY_ERROR;
+		goto fail;
+	}
+	tlsio_attach(&w->io, w->tls);
 	return 0;
 fail:
 	log_err("TLS setup: %s", gnutls_strerror(ret));
@@ -537,8 +604,11 @@ static void finish_close(struct worker *w)
 	ev_io_stop(w->loop, &w->tcp_w);
 	ev_io_stop(w->loop, &w->ipc_w);
 	/* One non-blocking attempt at close_notify: never wait for the peer. */
-	if (w->close_clean && w->tls != NULL && sendq_empty(&w->sq))
+	if (w->close_clean && w->tls != NULL && sendq_empty(&w->sq) &&
+	    !tlsio_out_pending(&w->io)) {
 		(void)gnutls_bye(w->tls, GNUTLS_SHUT_WR);
+		(void)tlsio_flush(&w->io);
+	}
 	ev_break(w->loop, EVBREAK_ALL);
 }
 
@@ -546,7 +616,8 @@ static void finish_close(struct worker *w)
  * the messages for main (TunnelDown above all). */
 static bool close_pending(const struct worker *w)
 {
-	return (w->close_clean && !sendq_empty(&w->sq)) || !ipc_outq_empty(&w->ipcq);
+	return (w->close_clean && (!sendq_empty(&w->sq) || tlsio_out_pending(&w->io))) ||
+	       !ipc_outq_empty(&w->ipcq);
 }
 
 /* Something left: exit once nothing is pending. */
@@ -560,9 +631,10 @@ static void linger_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
 	struct worker *w = t->data;
 
-	if (w->close_clean && !sendq_empty(&w->sq))
-		log_debug("%zu record(s) for %s still unsent after %d ms: closing anyway",
-			  w->sq.count, w->remote_ip, WORKER_LINGER_MS);
+	if (w->close_clean && (!sendq_empty(&w->sq) || tlsio_out_pending(&w->io)))
+		log_debug("%zu record(s) and %zu bytes for %s still unsent after %d ms: "
+			  "closing anyway", w->sq.count, w->io.out_end - w->io.out_off,
+			  w->remote_ip, WORKER_LINGER_MS);
 	if (!ipc_outq_empty(&w->ipcq))
 		log_err("%zu message(s) for main still unsent after %d ms: dropped",
 			w->ipcq.count, WORKER_LINGER_MS);
@@ -575,6 +647,7 @@ void worker_close(struct worker *w, bool flush, int exit_code)
 	if (w->phase == W_CLOSING) {
 		if (!flush) {
 			w->close_clean = false;
+			tlsio_out_clear(&w->io);
 			ev_io_stop(w->loop, &w->tcp_w);
 			close_progress(w);
 		}
@@ -589,7 +662,9 @@ void worker_close(struct worker *w, bool flush, int exit_code)
 	ev_timer_stop(w->loop, &w->auth_timer);
 	ev_timer_stop(w->loop, &w->stats_timer);
 	ev_prepare_stop(w->loop, &w->stats_check);
-	if (flush && !sendq_empty(&w->sq))
+	if (!flush)
+		tlsio_out_clear(&w->io);
+	else if (!sendq_empty(&w->sq) || tlsio_out_pending(&w->io))
 		ev_io_start(w->loop, &w->tcp_w);
 	if (close_pending(w)) {
 		ev_timer_set(&w->linger_timer, WORKER_LINGER_MS / 1000.0, 0.0);
@@ -719,6 +794,7 @@ static void worker_free(struct worker *w)
 	ipc_outq_clear(&w->ipcq);
 	if (w->tls != NULL)
 		gnutls_deinit(w->tls);
+	tlsio_free(&w->io);
 	if (w->prio != NULL)
 		gnutls_priority_deinit(w->prio);
 	if (w->creds != NULL)
@@ -872,6 +948,8 @@ static int loop_setup(struct worker *w)
 	ev_timer_init(&w->linger_timer, linger_cb, WORKER_LINGER_MS / 1000.0, 0.0);
 	ev_signal_init(&w->sig_term, signal_cb, SIGTERM);
 	ev_signal_init(&w->sig_int, signal_cb, SIGINT);
+	ev_prepare_init(&w->tx_prepare, tx_prepare_cb);
+	w->tx_prepare.data = w;
 	w->tcp_r.data = w->tcp_w.data = w->ipc_r.data = w->ipc_w.data = w;
 	w->auth_timer.data = w->linger_timer.data = w;
 	w->sig_term.data = w->sig_int.data = w;
@@ -880,6 +958,9 @@ static int loop_setup(struct worker *w)
 	ev_timer_start(w->loop, &w->auth_timer);
 	ev_signal_start(w->loop, &w->sig_term);
 	ev_signal_start(w->loop, &w->sig_int);
+	/* never stopped; it alone does not keep the loop running */
+	ev_prepare_start(w->loop, &w->tx_prepare);
+	ev_unref(w->loop);
 	return 0;
 }
 

@@ -46,6 +46,7 @@
 #include "worker/worker-connect.h"
 #include "worker/worker-dtls.h"
 #include "worker/worker-profile.h"
+#include "worker/worker-tlsio.h"
 #include "codec/dtls-legacy.h"
 
 #define WORKER_TCP_FD 3
@@ -105,11 +106,14 @@ struct worker {
 	bool tcp_ipv6;			/* TCP connection over IPv6 (not v4-mapped) */
 
 	gnutls_session_t tls;
+	struct tlsio io;		/* the TLS session's buffered transport */
 	gnutls_certificate_credentials_t creds;
 	gnutls_priority_t prio;
 
 	ev_io tcp_r;			/* TLS readable */
-	ev_io tcp_w;			/* TLS writable: only while a record is pending */
+	ev_io tcp_w;			/* TLS writable: only while a record is pending
+					 * or the socket took part of io's out buffer */
+	ev_prepare tx_prepare;		/* before the loop sleeps: io's out buffer is sent */
 	ev_io ipc_r;			/* a message from main */
 	ev_io ipc_w;			/* main's socket writable: only while ipcq waits */
 	ev_io tun_r;			/* an IP packet for the client */
