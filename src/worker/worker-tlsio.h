@@ -29,7 +29,7 @@
  *
  * kernel TLS (GnuTLS's ktls) is not used: it needs GnuTLS's own transport on
  * the socket, a `ktls = true` in the system-wide GnuTLS configuration, and a
- * kernel with CONFIG_TLS (doc/tls.md).
+ * kernel with CONFIG_TLS (doc/spec/architecture.md §1).
  */
 
 #include <gnutls/gnutls.h>

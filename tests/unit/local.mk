@@ -47,6 +47,7 @@ UNIT_TESTS += \
 	tests/unit/test-connect-reply \
 	tests/unit/test-worker-reply \
 	tests/unit/test-worker-profile \
+	tests/unit/test-worker-tlsio \
 	tests/unit/test-occtl-json \
 	tests/unit/test-occtl-cmd \
 	tests/unit/test-occtl-render
