@@ -257,7 +257,7 @@ dump_logs() {
 
 it_cleanup() {
 	local rc=$? pid ns hook
-	trap - EXIT INT TERM
+	trap - EXIT INT TERM HUP
 	exec 1>&"$IT_OUT" 2>&"$IT_ERR"
 	[ -n "$IT_EXIT_OVERRIDE" ] && rc=$IT_EXIT_OVERRIDE
 	[ "$IT_FAILED" = 1 ] && [ "$rc" = 0 ] && rc=1
@@ -366,7 +366,7 @@ it_setup() {
 	local nclients=${1:-1} i name ns
 	it_preconditions
 	trap it_cleanup EXIT
-	trap it_interrupted INT TERM
+	trap it_interrupted INT TERM HUP
 
 	IT_WORK=$(mktemp -d "/tmp/ocsm-$IT_NAME.XXXXXX") || hard_error "mktemp failed"
 	# The server drops privileges to nobody: its sockets here must be reachable.
