@@ -166,6 +166,7 @@ for k in $(seq 0 $((NPROC - 1))); do
 	it_log "ocload $k exit $?: $(tail -n 1 "$IT_WORK/ocload-$k.out")"
 	cat "$IT_WORK/ocload-$k.json" >> "$BENCH_LOGDIR/ocload-$N-$OCSM_SERVER.json" 2> /dev/null
 	cat "$IT_WORK/ocload-$k.out" >> "$BENCH_LOGDIR/ocload-$N-$OCSM_SERVER.out" 2> /dev/null
+	sed "s/^/[$k] /" "$IT_WORK/ocload-$k.err" >> "$BENCH_LOGDIR/ocload-$N-$OCSM_SERVER.err" 2> /dev/null
 	jargs+=(--json "$IT_WORK/ocload-$k.json:${OL_START[k]}")
 done
 cp "$SERVER_LOG" "$BENCH_LOGDIR/server-$N-$OCSM_SERVER.log" 2> /dev/null
