@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
+#define _GNU_SOURCE 1 /* pipe2 */
+
 /* The worker zygote (zygote.h): ocserv-modern-worker -Z. */
 
 #include "worker/zygote.h"
@@ -102,33 +104,66 @@ static void serve(struct worker *w, int ctl, const struct zygote_request *rq,
 	exit(worker_serve(w, rq->client[0] != '\0' ? rq->client : NULL));
 }
 
-/* A worker for the request: its PID, or -errno. The middle process sends
- * the reply itself (it knows the PID) and exits; the worker, orphaned,
- * goes to main (zygote.h). */
+/* In the middle process: the worker's PID (or -errno) to the zygote, then
+ * its exit, which hands the worker to main. Never returns. */
+static void middle(struct worker *w, int ctl, const struct zygote_request *rq,
+		   const int fds[ZYGOTE_NFDS], const int pfd[2])
+{
+	pid_t pid;
+	int32_t v;
+
+	close(pfd[0]);
+	pid = fork();
+	if (pid == 0) {
+		close(pfd[1]);
+		serve(w, ctl, rq, fds);
+	}
+	v = pid < 0 ? -errno : pid;
+	_exit(write(pfd[1], &v, sizeof(v)) == (ssize_t)sizeof(v) ? 0 : 1);
+}
+
+/*
+ * A worker for the request: its PID, or -errno. The middle process writes
+ * the PID to a pipe and exits; the zygote replies only once it has reaped
+ * the middle one, when the kernel has made the worker main's child
+ * already: main checks that what it is told is its child (main-zygote.c)
+ * and would refuse the PID of a worker not yet handed over.
+ */
 static int32_t fork_worker(struct worker *w, int ctl, const struct zygote_request *rq,
 			   const int fds[ZYGOTE_NFDS])
 {
-	pid_t mid, pid;
-	int st;
+	pid_t mid;
+	int32_t v = -ECHILD;
+	int pfd[2], st;
+	ssize_t n;
 
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
 	/* nothing buffered may be written twice */
 	fflush(NULL);
 	mid = fork();
-	if (mid < 0)
-		return -errno;
-	if (mid == 0) {
-		pid = fork();
-		if (pid == 0)
-			serve(w, ctl, rq, fds);
-		send_reply(ctl, pid < 0 ? -errno : pid);
-		_exit(0);
+	if (mid < 0) {
+		v = -errno;
+		close(pfd[0]);
+		close(pfd[1]);
+		return v;
 	}
+	if (mid == 0)
+		middle(w, ctl, rq, fds, pfd);
+	close(pfd[1]);
+	do
+		n = read(pfd[0], &v, sizeof(v));
+	while (n < 0 && errno == EINTR);
+	close(pfd[0]);
 	while (waitpid(mid, &st, 0) < 0) {
 		if (errno != EINTR)
 			return -errno;
 	}
-	/* 0: it replied; else nobody did */
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -ECHILD;
+	/* no PID, or a middle process that failed: a worker may exist that
+	 * nobody can name */
+	if (n != (ssize_t)sizeof(v) || !WIFEXITED(st) || WEXITSTATUS(st) != 0 || v == 0)
+		return -ECHILD;
+	return v;
 }
 
 /* The zygote holds no secret, but it is the image of every worker: no core
@@ -202,8 +237,7 @@ int zygote_run(const char *cfg_path)
 		r = fork_worker(w, ctl, &rq, fds);
 		for (int i = 0; i < ZYGOTE_NFDS; i++)
 			close(fds[i]);
-		if (r < 0)
-			send_reply(ctl, r);
+		send_reply(ctl, r);
 	}
 	log_debug("zygote: main closed its socket: exiting");
 	return 0;

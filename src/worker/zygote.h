@@ -17,7 +17,11 @@
  * glibc's and GnuTLS's fork handlers run (GnuTLS reseeds its random
  * generator after a fork it sees) and the worker is an orphan that the
  * kernel gives to main, a child subreaper (PR_SET_CHILD_SUBREAPER): main
- * stays the parent that reaps, tracks and signals every worker. The worker
+ * stays the parent that reaps, tracks and signals every worker. The middle
+ * process tells the zygote the worker's PID over a pipe and exits; the
+ * zygote replies only after it has reaped it, when the worker is main's
+ * child already: main refuses a PID that is not its child (a compromised
+ * zygote must not make main signal another process). The worker
  * then does what an exec'd one does from its sockets on (worker_serve):
  * sandbox included. doc/security.md: what sharing one address layout costs.
  *
