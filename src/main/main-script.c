@@ -127,6 +127,14 @@ int main_script_run(struct server *srv, enum main_script_kind kind, const char *
 	return 0;
 }
 
+bool main_script_owns(const struct server *srv, pid_t pid)
+{
+	for (const struct main_script *sc = srv->scripts; sc != NULL; sc = sc->next)
+		if (sc->pid == pid)
+			return true;
+	return false;
+}
+
 bool main_script_exited(struct server *srv, pid_t pid, int status)
 {
 	struct main_script **pp, *sc = NULL;

@@ -50,6 +50,8 @@ int main_script_run(struct server *srv, enum main_script_kind kind, const char *
 
 /* A child was reaped: true if it was one of our scripts. */
 bool main_script_exited(struct server *srv, pid_t pid, int status);
+/* pid is a script main started and has not reaped yet. */
+bool main_script_owns(const struct server *srv, pid_t pid);
 
 /* At exit: stop tracking the running scripts (they are left to finish). */
 void main_scripts_forget(struct server *srv);

@@ -16,7 +16,9 @@
 
 #include "common/log.h"
 #include "main/main-zygote.h"
+#include "main/main-script.h"
 #include "main/main.h"
+#include "main/worker-proc.h"
 #include "worker/zygote.h"
 
 /* The zygote's workers are orphans once their middle process exits: as a
@@ -129,9 +131,9 @@ static int send_request(int fd, const struct zygote_request *rq, const int fds[Z
 /* The reply, waited for at most MAIN_ZYGOTE_REPLY_MS: 0 with *pid set (the
  * worker's PID, or the zygote's -errno: it made none), or -errno when no
  * valid reply came (-ETIMEDOUT, -EPIPE when it closed its end, -EBADMSG).
- * The zygote answers right after its fork, so the wait is a fork's time;
- * main's loop, which reaps, runs only after it, so the worker's exit can
- * never come before its PID is known. */
+ * The zygote answers once its middle process is reaped, so the wait is
+ * two forks' time; main's loop, which reaps, runs only after it, so the
+ * worker's exit can never come before its PID is known (and checked). */
 static int recv_reply(int fd, int32_t *pid)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -176,6 +178,34 @@ static bool zygote_ready(struct server *srv)
 	return srv->zygote_pid > 0;
 }
 
+/*
+ * Why main refuses pid as the zygote's new worker, or NULL. The zygote
+ * replies once the worker is main's child (zygote.c), so anything else is
+ * a lie that would have main signal, as root, a process it does not own.
+ * A zombie counts (WNOWAIT: a worker that exited at once is left for the
+ * loop to reap), and until main reaps it the PID names nothing else. A
+ * process main already tracks (the zygote, sec-mod, a script, a live
+ * worker) is main's child too: refused as well.
+ */
+static const char *refuse_pid(struct server *srv, pid_t pid)
+{
+	const struct worker_proc *w = worker_proc_by_pid(srv, pid);
+	siginfo_t si;
+
+	if (pid == srv->zygote_pid || pid == srv->zygote_retired || pid == srv->secmod_pid ||
+	    main_script_owns(srv, pid) || (w != NULL && !w->exited))
+		return "a process main already tracks";
+	memset(&si, 0, sizeof(si));
+	while (waitid(P_PID, (id_t)pid, &si,
+		      WEXITED | WSTOPPED | WCONTINUED | WNOHANG | WNOWAIT) < 0) {
+		if (errno == ECHILD)
+			return "not a child of main";
+		if (errno != EINTR)
+			return strerror(errno);
+	}
+	return NULL;
+}
+
 pid_t main_zygote_spawn(struct server *srv, int tcp, int ipc, int key, const char *client)
 {
 	struct zygote_request rq = { .magic = ZYGOTE_MAGIC, .log_level = srv->log_level };
@@ -196,8 +226,19 @@ pid_t main_zygote_spawn(struct server *srv, int tcp, int ipc, int key, const cha
 		return MAIN_ZYGOTE_NONE;
 	}
 	r = recv_reply(srv->zygote_fd, &pid);
-	if (r == 0 && pid > 0)
-		return (pid_t)pid;
+	if (r == 0 && pid > 0) {
+		const char *why = refuse_pid(srv, (pid_t)pid);
+
+		if (why == NULL)
+			return (pid_t)pid;
+		/* Never signalled. The zygote may hold the connection (its
+		 * descriptors went to it): closed, as for any failure. */
+		log_err("worker zygote %ld named pid %ld as its worker: %s: refused; stopping "
+			"the zygote, this connection is closed, the next ones get executed "
+			"workers until a new zygote starts", (long)srv->zygote_pid, (long)pid, why);
+		zygote_end(srv, SIGKILL);
+		return MAIN_ZYGOTE_FAILED;
+	}
 	if (r == 0 && pid != -ECHILD) {
 		/* its answer: no worker was made (out of processes, say) */
 		log_warn("worker zygote %ld: no worker (%s): forking and executing one",

@@ -9,9 +9,9 @@
  * go), asks it for a worker per connection, and falls back to fork + exec
  * of ocserv-modern-worker (logged) whenever it has none: the option is off,
  * the zygote died (main starts a new one at the next connection, at most
- * once per MAIN_ZYGOTE_RETRY_S), or it did not answer in time (it is
- * stopped, and that one connection closed: a worker of the zygote may hold
- * it already). main is the workers' parent either way: it is a child
+ * once per MAIN_ZYGOTE_RETRY_S), or it did not answer in time or named
+ * as its worker a PID that is not main's new child (it is stopped, and
+ * that one connection closed: a worker of the zygote may hold it already). main is the workers' parent either way: it is a child
  * subreaper, and the zygote's workers are orphans given to it.
  */
 
