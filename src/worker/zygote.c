@@ -201,6 +201,34 @@ static int take_ctl(void)
 	return ctl;
 }
 
+#ifdef ENABLE_TEST_HOOKS
+/*
+ * Test builds only (--enable-test-hooks; test-worker-zygote-forged.sh):
+ * while the file OCSM_TEST_ZYGOTE_FORGED_PID names holds a PID, the zygote
+ * makes no worker and replies with that PID, as a compromised zygote could.
+ */
+static int32_t test_forged_pid(void)
+{
+	const char *path = getenv("OCSM_TEST_ZYGOTE_FORGED_PID");
+	FILE *f = path != NULL ? fopen(path, "r") : NULL;
+	long pid = 0;
+
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%ld", &pid) != 1 || pid <= 0 || pid > INT32_MAX)
+		pid = 0;
+	fclose(f);
+	if (pid > 0)
+		log_info("test hook: the zygote names pid %ld as its worker", pid);
+	return (int32_t)pid;
+}
+#else
+static int32_t test_forged_pid(void)
+{
+	return 0;
+}
+#endif
+
 int zygote_run(const char *cfg_path)
 {
 	struct worker *w;
@@ -234,7 +262,9 @@ int zygote_run(const char *cfg_path)
 			log_err("zygote: socket to main: %s", strerror(-n));
 			return 1;
 		}
-		r = fork_worker(w, ctl, &rq, fds);
+		r = test_forged_pid();
+		if (r == 0)
+			r = fork_worker(w, ctl, &rq, fds);
 		for (int i = 0; i < ZYGOTE_NFDS; i++)
 			close(fds[i]);
 		send_reply(ctl, r);

@@ -100,6 +100,7 @@ INTEGRATION_TESTS += \
 	tests/integration/test-sec-privs.sh \
 	tests/integration/test-sec-worker-privs.sh \
 	tests/integration/test-worker-zygote.sh \
+	tests/integration/test-worker-zygote-forged.sh \
 	tests/integration/test-sec-seccomp.sh \
 	tests/integration/test-limits-unauth.sh \
 	tests/integration/test-limits-unauth-many.sh \
