@@ -11,7 +11,8 @@
  * the zygote died (main starts a new one at the next connection, at most
  * once per MAIN_ZYGOTE_RETRY_S), or it did not answer in time or named
  * as its worker a PID that is not main's new child (it is stopped, and
- * that one connection closed: a worker of the zygote may hold it already). main is the workers' parent either way: it is a child
+ * that one connection closed: a worker of the zygote may hold it
+ * already). main is the workers' parent either way: it is a child
  * subreaper, and the zygote's workers are orphans given to it.
  */
 
