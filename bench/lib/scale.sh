@@ -67,22 +67,32 @@ start_server
 meta version "$(server_version)"
 meta "$P.nofile" "$(awk '/Max open files/ { print $4 }' "/proc/$SERVER_PID/limits")"
 
+# snap FILE [--smaps]: every server process's counters, read in one pass
+# (bench/lib/procsnap.py): with thousands of workers, a fork per process
+# would take minutes and blur the window measured.
+snap() { python3 "$BENCH_LIB/procsnap.py" snap "$NS_S" "$SERVER_PID" "${@:2}" > "$1"; }
 # memory_total: PSS (kB) of every server process, summed.
-memory_total() { server_memory | awk '$1 == "total" { print $2 }'; }
+memory_total() {
+	snap "$IT_WORK/mem.json" --smaps
+	python3 "$BENCH_LIB/procsnap.py" memory "$IT_WORK/mem.json" | awk '$1 == "total" { print $2 }'
+}
 
 sleep 1
 pss_idle=$(memory_total)
 result "$P.pss_idle" "$(calc "$pss_idle / 1024")" MiB 1 "server with no client"
 
 # libopenconnect 9.01 waits with select(), so one ocload process keeps its
-# descriptors below FD_SETSIZE (1024): CHUNK clients (about 5 each) per
-# process, the processes side by side, each with its own source addresses.
+# descriptors below FD_SETSIZE (1024): at most CHUNK clients (about 5
+# descriptors each) per process, the processes side by side, each with its
+# own source addresses and an equal share of the clients and of the ramp,
+# so that their timelines (which start when all of a process's clients are
+# up) stay within a few seconds of each other and of this script's.
 CHUNK=150
 NPROC=$(( (N + CHUNK - 1) / CHUNK ))
 declare -a OL_PID OL_START
 for k in $(seq 0 $((NPROC - 1))); do
-	first=$((k * CHUNK))
-	cnt=$(( N - first < CHUNK ? N - first : CHUNK ))
+	first=$((k * N / NPROC))
+	cnt=$(( (k + 1) * N / NPROC - first ))
 	src="10.78.$(( (first + 1) >> 8 )).$(( (first + 1) & 255 ))"
 	OL_START[k]=$(now_ms)
 	in_client c1 timeout $((DURATION + 300)) "$OCLOAD" --url "$URL" -n "$cnt" -u "$TEST_USER" \
@@ -112,33 +122,26 @@ UP=$(awk '/^up:/ { s += $2 } END { print s + 0 }' "$IT_WORK"/ocload-*.out)
 [ "$UP" -gt 0 ] || hard_error "no client up"
 [ "$UP" -lt "$N" ] && it_log "only $UP of $N clients up: per-tunnel figures are per tunnel up"
 sleep 2
-workers=$(count_workers)
 pss_n=$(memory_total)
+workers=$(python3 "$BENCH_LIB/procsnap.py" memory "$IT_WORK/mem.json" | awk '$1 == "worker" { print $4 + 0 }')
 result "$P.pss" "$(calc "$pss_n / 1024")" MiB 1 "$workers worker processes"
 result "$P.pss_marginal" "$(calc "($pss_n - $pss_idle) / $UP")" KiB 1 "(PSS - PSS(idle)) / $UP tunnels up of $N"
 
 # --- idle window ---------------------------------------------------------
 sleep_until $((base + IDLE_AT * 1000))
-declare -A V0
-procs=$(server_procs)
-while read -r pid role; do V0[$pid]=$(vcsw "$pid"); done <<< "$procs"
-c0=$(server_cpu_ticks)
-t0=$(now_ms)
+snap "$IT_WORK/idle0.json"
 sleep "$IDLE_S"
-t1=$(now_ms)
-c1=$(server_cpu_ticks)
-sw=0 gone=0
-while read -r pid role; do
-	v=$(vcsw "$pid")
-	if [ -z "$v" ] || [ -z "${V0[$pid]:-}" ]; then gone=$((gone + 1)); continue; fi
-	sw=$((sw + v - V0[$pid]))
-done <<< "$procs"
-win=$(calc "($t1 - $t0) / 60000")
-result "$P.idle_cpu" "$(calc "($c1 - $c0) * 1000 / $CLK_TCK / $win / $UP")" "CPU ms/tunnel/min" 1 \
-	"$((c1 - c0)) ticks over $(fmt_ms $((t1 - t0))) s, $UP tunnels up"
-result "$P.idle_cpu_pct" "$(calc "($c1 - $c0) * 100 / $CLK_TCK / (($t1 - $t0) / 1000)")" "% of a CPU" 1
+snap "$IT_WORK/idle1.json"
+read -r ticks sw win_ms nprocs gone < <(python3 "$BENCH_LIB/procsnap.py" diff \
+	"$IT_WORK/idle0.json" "$IT_WORK/idle1.json")
+reads=$(python3 -c 'import json, sys; print(max(json.load(open(f))["read_ms"] for f in sys.argv[1:]))' \
+	"$IT_WORK/idle0.json" "$IT_WORK/idle1.json")
+win=$(calc "$win_ms / 60000")
+result "$P.idle_cpu" "$(calc "$ticks * 1000 / $CLK_TCK / $win / $UP")" "CPU ms/tunnel/min" 1 \
+	"$ticks ticks over $(fmt_ms "$win_ms") s, $UP tunnels up"
+result "$P.idle_cpu_pct" "$(calc "$ticks * 100 / $CLK_TCK / ($win_ms / 1000)")" "% of a CPU" 1
 result "$P.idle_wakeups" "$(calc "$sw / $win / $UP")" /tunnel/min 1 \
-	"$sw voluntary context switches of $(wc -l <<< "$procs") processes ($gone ended in the window)"
+	"$sw voluntary context switches of $nprocs processes ($gone ended in the window; each read took <= $reads ms)"
 
 # --- occtl show users ----------------------------------------------------
 case $OCSM_SERVER in
