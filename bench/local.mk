@@ -38,6 +38,7 @@ EXTRA_DIST += \
 	bench/cluster-resume \
 	bench/cluster-login \
 	bench/scale \
+	bench/waiting \
 	bench/store \
 	bench/README.md \
 	bench/lib/common.sh \
@@ -51,4 +52,6 @@ EXTRA_DIST += \
 	bench/lib/strace_idle.py \
 	bench/lib/report.py \
 	bench/lib/scale.sh \
-	bench/lib/scale.py
+	bench/lib/scale.py \
+	bench/lib/waiting.sh \
+	bench/lib/waiting.py

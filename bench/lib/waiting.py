@@ -1,0 +1,400 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""waiting.py: many sessions waiting to resume, and what became of them.
+
+  waiting.py create --host H --port P --ca CERT --user U --password PW
+                    --count N [--parallel C] [--sources A.B.C.D+K] --out FILE
+      N sessions through the real login path, C at a time in one asyncio
+      loop: TLS, the aggregate-auth POSTs with the user and password, the
+      webvpn cookie, a CONNECT that brings the tunnel up, then the connection
+      dropped without a goodbye (no BYE, no close_notify), so that each
+      session waits to resume. The source addresses A.B.C.D and the K-1 after
+      it are used in turn. FILE gets one JSON line per session: "src",
+      "port", "ok", "drop_ms" (wall clock, epoch ms, when the socket was
+      closed) or "error". Prints a summary object (ok, failed, errors,
+      seconds, rate).
+
+  waiting.py expiry-modern --log SERVER_LOG --timeout C
+      ocserv-modern: for every session, the loss is its worker's log line
+      "tunnel ended: reason=tunnel-lost ... session=SID" (the moment the
+      server saw the connection go), the end sec-mod's "session SID6 ...
+      ended: cookie-expired", both with the server's own millisecond stamps;
+      lateness = end - (loss + C). sec-mod names a session by the first 6
+      hex digits of its id, which may collide among 100,000: the losses and
+      ends of one short id are paired in time order. Prints one JSON object.
+
+  waiting.py expiry-poll --drops FILE --polls FILE --timeout C
+      A server that logs no expiry (ocserv 1.1.6 at -d 2): FILE of polls has
+      "EPOCH_MS COUNT" lines (sessions still listed by occtl after the
+      poll that ended at EPOCH_MS). The k-th session to end is matched to
+      the k-th deadline (the client's drop times, sorted, + C): with one
+      cookie-timeout for all, a server that ends them in deadline order ends
+      the k-th at the k-th deadline. Its end is the first poll that shows at
+      most N-k sessions (an upper bound; the poll interval is the
+      resolution). Prints one JSON object.
+
+  waiting.py report RESULTS.jsonl OUTDIR
+      The markdown table of bench/waiting (stdout) and OUTDIR/waiting.json;
+      the run's facts come from the R_* variables bench/waiting exports.
+"""
+
+import argparse
+import asyncio
+import ipaddress
+import json
+import re
+import ssl
+import sys
+import time
+
+UA = "Open AnyConnect VPN Agent v9.01-3"
+XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
+
+
+class ProbeError(Exception):
+    pass
+
+
+async def read_head(reader):
+    head = await reader.readuntil(b"\r\n\r\n")
+    return head.decode("latin-1")
+
+
+async def request(reader, writer, args, path, body, jar):
+    body = body.encode()
+    cookie = "; ".join(f"{k}={v}" for k, v in jar.items() if v)
+    req = (f"POST {path} HTTP/1.1\r\nHost: {args.host}:{args.port}\r\n"
+           f"User-Agent: {UA}\r\nX-Transcend-Version: 1\r\nX-Aggregate-Auth: 1\r\n"
+           "Content-Type: application/xml; charset=utf-8\r\n"
+           + (f"Cookie: {cookie}\r\n" if cookie else "")
+           + f"Content-Length: {len(body)}\r\n\r\n")
+    writer.write(req.encode() + body)
+    head = await read_head(reader)
+    m = re.search(r"(?im)^content-length:\s*(\d+)\s*$", head)
+    text = (await reader.readexactly(int(m.group(1)))).decode("utf-8", "replace") if m else ""
+    for c in re.finditer(r"(?im)^set-cookie:\s*([^=;\s]+)=([^;\r\n]*)", head):
+        jar[c.group(1)] = c.group(2)
+    status = head.split("\r\n", 1)[0]
+    if not status.startswith("HTTP/1.1 200"):
+        raise ProbeError(f"login: {status}")
+    return text
+
+
+def form_answer(text, args):
+    """The <auth> children answering the form of an auth-request."""
+    out = []
+    for m in re.finditer(r"<input\b([^>]*)>", text):
+        attrs = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
+        name, kind = attrs.get("name"), attrs.get("type", "text")
+        if not name or kind in ("submit", "reset"):
+            continue
+        if kind == "password":
+            value = args.password
+        elif kind == "hidden":
+            value = attrs.get("value", "")
+        else:
+            value = args.user if name == "username" else attrs.get("value", "")
+        out.append(f"<{name}>{value}</{name}>")
+    return "".join(out)
+
+
+async def login(reader, writer, args):
+    """The aggregate-auth exchange (ours asks for both fields at once, ocserv
+    1.1.6 for the username, then the password); returns the webvpn cookie."""
+    jar = {}
+    url = f"https://{args.host}:{args.port}/"
+    body = (XML_HEAD + '<config-auth client="vpn" type="init" aggregate-auth-version="2">'
+            '<version who="vpn">v9.01-3</version><device-id>linux-64</device-id>'
+            f'<group-access>{url}</group-access></config-auth>')
+    path = "/"
+    for _ in range(4):
+        text = await request(reader, writer, args, path, body, jar)
+        if jar.get("webvpn"):
+            return jar["webvpn"]
+        m = re.search(r'<form[^>]*action="([^"]*)"', text)
+        path = m.group(1) if m and m.group(1) else "/"
+        opaque = re.search(r"<opaque.*?</opaque>", text, re.S)
+        body = (XML_HEAD + '<config-auth client="vpn" type="auth-reply" '
+                'aggregate-auth-version="2"><version who="vpn">v9.01-3</version>'
+                '<device-id>linux-64</device-id>'
+                + (opaque.group(0) if opaque else "")
+                + f"<auth>{form_answer(text, args)}</auth></config-auth>")
+    raise ProbeError("login: no cookie after 4 rounds")
+
+
+async def one_session(args, ctx, src):
+    rec = {"src": src}
+    writer = None
+    try:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(
+            args.host, args.port, ssl=ctx, server_hostname=args.host,
+            local_addr=(src, 0)), args.timeout)
+        rec["port"] = writer.get_extra_info("sockname")[1]
+        cookie = await asyncio.wait_for(login(reader, writer, args), args.timeout)
+        writer.write((f"CONNECT /CSCOSSLC/tunnel HTTP/1.1\r\n"
+                      f"Host: {args.host}:{args.port}\r\nUser-Agent: {UA}\r\n"
+                      f"Cookie: webvpn={cookie}\r\n"
+                      "X-CSTP-Version: 1\r\nX-CSTP-Hostname: waiting\r\n"
+                      "X-CSTP-Base-MTU: 1500\r\nX-CSTP-MTU: 1390\r\n"
+                      "X-CSTP-Address-Type: IPv4\r\n\r\n").encode())
+        status = (await asyncio.wait_for(read_head(reader), args.timeout)).split("\r\n", 1)[0]
+        if not status.startswith("HTTP/1.1 200"):
+            raise ProbeError(f"CONNECT: {status}")
+        rec["ok"] = True
+    except (OSError, ssl.SSLError, ProbeError, asyncio.TimeoutError,
+            asyncio.IncompleteReadError, asyncio.LimitOverrunError) as e:
+        rec["ok"] = False
+        rec["error"] = f"{e.__class__.__name__}: {e}"[:120]
+    finally:
+        if writer is not None:
+            # No BYE, no close_notify: the tunnel is lost, not ended.
+            writer.transport.abort()
+    rec["drop_ms"] = int(time.time() * 1000)
+    return rec
+
+
+async def create(args):
+    ctx = ssl.create_default_context(cafile=args.ca)
+    base, _, k = args.sources.partition("+")
+    first = ipaddress.ip_address(base)
+    srcs = [str(first + i) for i in range(int(k or 1))]
+    todo = iter(range(args.count))
+    out = open(args.out, "w")
+    stats = {"ok": 0, "failed": 0, "errors": {}}
+
+    async def runner():
+        for i in todo:
+            rec = await one_session(args, ctx, srcs[i % len(srcs)])
+            out.write(json.dumps(rec) + "\n")
+            if rec["ok"]:
+                stats["ok"] += 1
+            else:
+                stats["failed"] += 1
+                e = stats["errors"]
+                e[rec["error"]] = e.get(rec["error"], 0) + 1
+                await asyncio.sleep(0.05)  # a refusing server is not spun on
+
+    t0 = time.monotonic()
+    await asyncio.gather(*(runner() for _ in range(args.parallel)))
+    secs = time.monotonic() - t0
+    out.close()
+    stats["seconds"] = round(secs, 3)
+    stats["rate"] = round(stats["ok"] / secs, 1) if secs > 0 else 0
+    print(json.dumps(stats))
+    return 0 if stats["failed"] == 0 else 1
+
+
+def pct(vals, p):
+    """Nearest-rank percentile of sorted vals."""
+    if not vals:
+        return None
+    i = max(0, min(len(vals) - 1, int(-(-p * len(vals) // 100)) - 1))
+    return vals[i]
+
+
+def summary(late, extra):
+    late.sort()
+    d = {"n": len(late), "p50_ms": pct(late, 50), "p99_ms": pct(late, 99),
+         "max_ms": late[-1] if late else None, "min_ms": late[0] if late else None}
+    d.update(extra)
+    print(json.dumps(d))
+
+
+STAMP = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\.(\d{3}) ")
+
+
+def stamp_ms(line):
+    m = STAMP.match(line)
+    if not m:
+        return None
+    t = time.strptime(m.group(1), "%Y-%m-%d %H:%M:%S")
+    return (int(time.mktime(t)) * 1000) + int(m.group(2))
+
+
+def expiry_modern(args):
+    waits, ends = {}, {}
+    other_ends = 0
+    rw = re.compile(r"tunnel ended: reason=\S+ user=\S+ session=(\w+) ")
+    re_ = re.compile(r"session (\w+) of user '[^']*' ended: (\S+)")
+    with open(args.log, errors="replace") as f:
+        for line in f:
+            m = rw.search(line)
+            if m:
+                waits.setdefault(m.group(1)[:6], []).append(stamp_ms(line))
+                continue
+            m = re_.search(line)
+            if m:
+                if m.group(2) != "cookie-expired":
+                    other_ends += 1
+                    continue
+                ends.setdefault(m.group(1), []).append(stamp_ms(line))
+    late, unmatched = [], 0
+    first_end = min((t for v in ends.values() for t in v), default=None)
+    for sid, ws in waits.items():
+        ws.sort()
+        es = sorted(ends.get(sid, []))
+        for i, w in enumerate(ws):
+            if i < len(es) and w is not None and es[i] is not None:
+                late.append(es[i] - (w + args.timeout * 1000))
+            else:
+                unmatched += 1
+    summary(late, {"waiting": sum(len(v) for v in waits.values()),
+                   "not_ended": unmatched, "other_ends": other_ends,
+                   "first_end_ms": first_end})
+
+
+def expiry_poll(args):
+    drops = []
+    with open(args.drops) as f:
+        for line in f:
+            r = json.loads(line)
+            if r.get("ok"):
+                drops.append(r["drop_ms"])
+    drops.sort()
+    polls = []
+    with open(args.polls) as f:
+        for line in f:
+            p = line.split()
+            if len(p) == 2 and p[1].isdigit():
+                polls.append((int(p[0]), int(p[1])))
+    polls.sort()
+    n0 = max((c for _, c in polls), default=0)
+    n = min(n0, len(drops))
+    late, j = [], 0
+    first_end = None
+    for k in range(n):
+        # the first poll showing at most n0 - k - 1 sessions
+        while j < len(polls) and polls[j][1] > n0 - k - 1:
+            j += 1
+        if j == len(polls):
+            break
+        if first_end is None:
+            first_end = polls[j][0]
+        late.append(polls[j][0] - (drops[k] + args.timeout * 1000))
+    gaps = [b[0] - a[0] for a, b in zip(polls, polls[1:])]
+    summary(late, {"waiting": n0, "not_ended": n - len(late), "first_end_ms": first_end,
+                   "poll_interval_ms": pct(sorted(gaps), 50) if gaps else None})
+
+
+ROWS = [
+    ("waiting.login_rate", "login rate (TLS, password, cookie, CONNECT, drop)", "sessions/s", None),
+    ("waiting.pss.sec-mod", "sec-mod PSS per waiting session, (after-before)/N", "B", "<= 4096 B"),
+    ("waiting.pss.main", "main PSS per waiting session", "B", None),
+    ("waiting.pss.total", "all server processes, PSS per waiting session", "B", None),
+    ("waiting.pss_after.sec-mod", "sec-mod PSS with N waiting", "MiB", None),
+    ("waiting.pss_after.main", "main PSS with N waiting", "MiB", None),
+    ("waiting.pss_after.total", "all server processes, PSS with N waiting", "MiB", None),
+    ("waiting.late.p50", "expiry: end - (loss + cookie-timeout), p50", "s", None),
+    ("waiting.late.p99", "expiry lateness, p99", "s", "<= 1 s"),
+    ("waiting.late.max", "expiry lateness, max", "s", None),
+    ("waiting.occtl", "session listing with N waiting, wall time", "ms", None),
+]
+
+
+def cell(vals):
+    if not vals:
+        return "-"
+    v = sorted(vals)
+    med = v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
+    f = (lambda x: f"{x:.3f}") if max(abs(x) for x in v) < 100 else (lambda x: f"{x:.0f}")
+    if len(v) == 1:
+        return f(med)
+    return f"{f(med)} ({f(v[0])}-{f(v[-1])}) n={len(v)}"
+
+
+def report(args):
+    import os
+    vals, nas, notes, metas, runs = {}, {}, {}, {}, []
+    for line in open(args.results):
+        r = json.loads(line)
+        if "scenario" in r:
+            runs.append(r)
+        elif "meta" in r:
+            metas.setdefault(r["server"], {})[r["meta"]] = r["value"]
+        elif "na" in r:
+            nas[(r["id"], r["server"])] = r["na"]
+        else:
+            vals.setdefault((r["id"], r["server"]), []).append(r["value"])
+            if r.get("note"):
+                notes[(r["id"], r["server"])] = r["note"]
+    e = os.environ
+    out = []
+    out.append(f"- Date: {e.get('R_DATE_START')} to {e.get('R_DATE_END')} ({e.get('R_SECONDS')} s)")
+    out.append(f"- Machine: {e.get('R_HOST')}; load average at start {e.get('R_LOAD_START')}, "
+               f"at end {e.get('R_LOAD_END')}")
+    out.append(f"- Versions: {e.get('R_OURS')} ({e.get('R_GIT')}); {e.get('R_OCSERV')}")
+    out.append(f"- N = {e.get('R_N')} sessions, cookie-timeout {e.get('R_C')} s, "
+               f"{e.get('R_PAR')} logins in flight from {e.get('R_NSRC')} source addresses")
+    out.append("- Cells: median (min-max) n=repetitions where repeated")
+    out.append("")
+    out.append("| Figure | Unit | ocserv-modern | ocserv 1.1.6 | Target (ours) | Met |")
+    out.append("|---|---|---|---|---|---|")
+    for fid, label, unit, target in ROWS:
+        cells = []
+        for srv in ("modern", "ocserv"):
+            if (fid, srv) in vals:
+                cells.append(cell(vals[(fid, srv)]))
+            elif (fid, srv) in nas:
+                cells.append("n/a: " + nas[(fid, srv)][:80])
+            else:
+                cells.append("-")
+        met = "-"
+        mv = vals.get((fid, "modern"))
+        if target and mv:
+            lim = float(target.split()[1])
+            met = "met" if max(mv) <= lim else "**NOT met**"
+        out.append(f"| {fid}: {label} | {unit} | {cells[0]} | {cells[1]} | {target or '-'} | {met} |")
+    out.append("")
+    for srv in ("modern", "ocserv"):
+        ns = [f"{k}: {v}" for (k, s), v in sorted(notes.items()) if s == srv]
+        ms = [f"{k} = {v}" for k, v in sorted(metas.get(srv, {}).items())]
+        if ns or ms:
+            out.append(f"- {srv}: " + "; ".join(ms + ns))
+    for r in runs:
+        if r["rc"] != 0:
+            out.append(f"- {r['server']}: the scenario exited {r['rc']} (see {r['log']})")
+    print("\n".join(out))
+    json.dump({"run": {k[2:].lower(): v for k, v in e.items() if k.startswith("R_")},
+               "values": {f"{k}|{s}": v for (k, s), v in vals.items()},
+               "na": {f"{k}|{s}": v for (k, s), v in nas.items()},
+               "notes": {f"{k}|{s}": v for (k, s), v in notes.items()},
+               "meta": metas, "runs": runs},
+              open(os.path.join(args.outdir, "waiting.json"), "w"), indent=1)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("create")
+    c.add_argument("--host", required=True)
+    c.add_argument("--port", type=int, required=True)
+    c.add_argument("--ca", required=True)
+    c.add_argument("--user", default="test")
+    c.add_argument("--password", default="test")
+    c.add_argument("--count", type=int, required=True)
+    c.add_argument("--parallel", type=int, default=32)
+    c.add_argument("--sources", default="0.0.0.0")
+    c.add_argument("--timeout", type=float, default=60.0)
+    c.add_argument("--out", required=True)
+    m = sub.add_parser("expiry-modern")
+    m.add_argument("--log", required=True)
+    m.add_argument("--timeout", type=int, required=True)
+    p = sub.add_parser("expiry-poll")
+    p.add_argument("--drops", required=True)
+    p.add_argument("--polls", required=True)
+    p.add_argument("--timeout", type=int, required=True)
+    r = sub.add_parser("report")
+    r.add_argument("results")
+    r.add_argument("outdir")
+    args = ap.parse_args()
+    if args.cmd == "report":
+        return report(args)
+    if args.cmd == "create":
+        return asyncio.run(create(args))
+    if args.cmd == "expiry-modern":
+        return expiry_modern(args)
+    return expiry_poll(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
