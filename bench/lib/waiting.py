@@ -296,7 +296,13 @@ def cell(vals):
         return "-"
     v = sorted(vals)
     med = v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
-    f = (lambda x: f"{x:.3f}") if max(abs(x) for x in v) < 100 else (lambda x: f"{x:.0f}")
+    big = max(abs(x) for x in v)
+    if all(float(x).is_integer() for x in v) or big >= 100:
+        def f(x):
+            return f"{x:.0f}"
+    else:
+        def f(x):
+            return f"{x:.3f}" if big < 10 else f"{x:.1f}"
     if len(v) == 1:
         return f(med)
     return f"{f(med)} ({f(v[0])}-{f(v[-1])}) n={len(v)}"
@@ -324,7 +330,8 @@ def report(args):
                f"at end {e.get('R_LOAD_END')}")
     out.append(f"- Versions: {e.get('R_OURS')} ({e.get('R_GIT')}); {e.get('R_OCSERV')}")
     out.append(f"- N = {e.get('R_N')} sessions, cookie-timeout {e.get('R_C')} s, "
-               f"{e.get('R_PAR')} logins in flight from {e.get('R_NSRC')} source addresses")
+               f"{e.get('R_PAR')} logins in flight from {e.get('R_NSRC')} source addresses; ours with "
+               f"keep-tun-on-resume = {e.get('R_KEEP_TUN')}")
     out.append("- Cells: median (min-max) n=repetitions where repeated")
     out.append("")
     out.append("| Figure | Unit | ocserv-modern | ocserv 1.1.6 | Target (ours) | Met |")
@@ -346,7 +353,11 @@ def report(args):
         out.append(f"| {fid}: {label} | {unit} | {cells[0]} | {cells[1]} | {target or '-'} | {met} |")
     out.append("")
     for srv in ("modern", "ocserv"):
-        ns = [f"{k}: {v}" for (k, s), v in sorted(notes.items()) if s == srv]
+        by_note = {}
+        for (k, s), v in sorted(notes.items()):
+            if s == srv:
+                by_note.setdefault(v, []).append(k)
+        ns = [f"{', '.join(ks)}: {v}" for v, ks in by_note.items()]
         ms = [f"{k} = {v}" for k, v in sorted(metas.get(srv, {}).items())]
         if ns or ms:
             out.append(f"- {srv}: " + "; ".join(ms + ns))

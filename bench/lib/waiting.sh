@@ -16,7 +16,9 @@
 #             its listing is polled and the k-th end matched to the k-th
 #             deadline (client drop time + cookie-timeout)
 #
-#   waiting.sh N COOKIE_TIMEOUT PARALLEL SOURCES
+#   waiting.sh N COOKIE_TIMEOUT PARALLEL SOURCES [KEEP_TUN]
+#
+# KEEP_TUN (true, false): ours' keep-tun-on-resume.
 #
 # Figures go to $BENCH_RESULTS (common.sh result/na/meta).
 # shellcheck source=bench/lib/common.sh
@@ -26,6 +28,7 @@ N=${1:?usage: waiting.sh N COOKIE_TIMEOUT PARALLEL SOURCES}
 C=${2:?cookie-timeout}
 PAR=${3:-32}
 NSRC=${4:-64}
+KEEP_TUN=${5:-true}
 WARM=10
 OCCTL_REPS=5
 P=waiting
@@ -34,8 +37,10 @@ KB=1024
 need_cmd python3
 # Ours keeps every waiting session's tun device open in main: a descriptor
 # each. Root may raise its own hard limit; the server inherits it.
-ulimit -Hn 1048576 2> /dev/null && ulimit -n 1048576 2> /dev/null ||
-	ulimit -n "$(ulimit -Hn)" 2> /dev/null
+if ! ulimit -Hn 1048576 2> /dev/null; then
+	it_log "cannot raise the descriptor limit: $(ulimit -Hn)"
+fi
+ulimit -n "$(ulimit -Hn)" 2> /dev/null
 
 it_setup 1
 python3 - "$NSRC" > "$IT_WORK/alias.batch" <<'PY'
@@ -56,6 +61,8 @@ if [ "$OCSM_SERVER" = modern ]; then
 	# Connections in the login phase: C in flight, all from NSRC addresses.
 	conf_set max-unauth $((PAR * 2 + 64))
 	conf_set max-unauth-per-ip 0
+	conf_set keep-tun-on-resume "$KEEP_TUN"
+	meta "$P.keep_tun_on_resume" "$KEEP_TUN"
 fi
 # The login is the path under test, not the password hash: MD5-crypt (both
 # servers verify with crypt(3)) instead of the harness's SHA-512 crypt.
@@ -86,12 +93,14 @@ waiting_lines() {
 	grep -cF -- "$re" "$SERVER_LOG" 2> /dev/null || true
 }
 
-# mem: "ROLE PSS_KB ..." lines of the server's processes (common.sh).
+# mem_into ARRAY: ARRAY[role] = PSS in kB of the server's processes of
+# that role, and ARRAY[total] (common.sh server_memory).
 declare -A M0 M1
 mem_into() {
 	local -n into=$1
-	local role p d n
-	while read -r role p d n; do into[$role]=$p; done < <(server_memory)
+	local role p rest
+	# shellcheck disable=SC2034 # written through the nameref
+	while read -r role p rest; do into["$role"]=$p; done < <(server_memory)
 }
 
 create() {
@@ -168,9 +177,9 @@ modern)
 	# beyond any target.
 	until [ "$(grep -c 'ended: cookie-expired' "$SERVER_LOG")" -ge "$lines" ] ||
 		[ "$(now_ms)" -ge $((last_drop + C * 1000 + 60000)) ]; do
-		sleep 1
+		sleep 2
 	done
-	cp "$SERVER_LOG" "$BENCH_LOGDIR/server-$N-$OCSM_SERVER.log"
+	gzip -c "$SERVER_LOG" > "$BENCH_LOGDIR/server-$N-$OCSM_SERVER.log.gz"
 	ex=$(python3 "$BENCH_LIB/waiting.py" expiry-modern --log "$SERVER_LOG" --timeout "$C")
 	src="loss = the worker's log line 'tunnel ended: reason=tunnel-lost', end = sec-mod's 'ended: cookie-expired' (the server's ms stamps)"
 	;;
@@ -186,7 +195,7 @@ ocserv)
 		[ "$(now_ms)" -ge $((last_drop + C * 1000 + 400000)) ] && break
 		sleep 1
 	done
-	cp "$SERVER_LOG" "$BENCH_LOGDIR/server-$N-$OCSM_SERVER.log"
+	gzip -c "$SERVER_LOG" > "$BENCH_LOGDIR/server-$N-$OCSM_SERVER.log.gz"
 	cp "$IT_WORK/polls" "$BENCH_LOGDIR/polls-$N-$OCSM_SERVER.txt"
 	cat "$IT_WORK/drops-warm.jsonl" "$IT_WORK/drops.jsonl" > "$IT_WORK/drops-all.jsonl"
 	ex=$(python3 "$BENCH_LIB/waiting.py" expiry-poll --drops "$IT_WORK/drops-all.jsonl" \
