@@ -29,6 +29,13 @@ server and to leave sessions behind, without a tun device:
       "tls_ms", "cookie_ms" and, for a failure, "error".
 
 COMMON: --host H --port P --ca CERT [--user U --password PW] [--timeout S]
+        [--ecdh-curve NAME]
+--ecdh-curve makes NAME (an OpenSSL curve name, e.g. prime256v1) the client's
+only key-exchange group, so its first ClientHello carries a key share for it.
+Without it Python's OpenSSL sends a share for X25519 alone; a server that
+prefers P-256 (GnuTLS "NORMAL:%SERVER_PRECEDENCE", ocserv's and our default)
+then answers with a HelloRetryRequest: one more round trip that openconnect,
+whose GnuTLS sends shares for P-256 and X25519, does not make.
 Exit status: 0 all went well, 1 some attempt failed, 2 bad usage.
 """
 
@@ -53,6 +60,8 @@ class ProbeError(Exception):
 def tls_connect(args):
     ctx = ssl.create_default_context(cafile=args.ca)
     ctx.check_hostname = True
+    if args.ecdh_curve:
+        ctx.set_ecdh_curve(args.ecdh_curve)
     t0 = time.monotonic()
     raw = socket.create_connection((args.host, args.port), timeout=args.timeout)
     # As openconnect does: a small request must not wait for the ACK of the
@@ -305,6 +314,7 @@ def main():
     ap.add_argument("--user", default="test")
     ap.add_argument("--password", default="test")
     ap.add_argument("--timeout", type=float, default=20.0)
+    ap.add_argument("--ecdh-curve", default=None)
     sub = ap.add_subparsers(dest="cmd", required=True)
     c = sub.add_parser("connect")
     c.add_argument("--cookie", required=True)

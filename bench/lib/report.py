@@ -100,6 +100,12 @@ FIGURES += [
      "ms", None, None, None),
     ("connect.resume.server", "resume, server log: accept -> CONNECT reply",
      "ms", "med_le", 5.0, "median <= 5 ms"),
+    ("connect.resume_p256.client",
+     "resume, P-256 key share as openconnect sends (no HelloRetryRequest), client side",
+     "ms", None, None, None),
+    ("connect.resume_p256.server",
+     "resume, P-256 key share as openconnect sends (no HelloRetryRequest), server log",
+     "ms", None, None, None),
 ]
 
 
