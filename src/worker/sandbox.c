@@ -8,7 +8,10 @@
 #include "worker/sandbox.h"
 
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +20,7 @@
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -110,31 +114,130 @@ static void sigsys_handler(int sig, siginfo_t *si, void *uc)
 	(void)raise(SIGSYS);
 }
 
+/* kill and tgkill are allowed here whatever their target: self_filter()
+ * narrows them to the worker itself. So this filter names no PID, and the
+ * zygote compiles it once for all the workers it forks. */
 static int add_rules(scmp_filter_ctx ctx)
 {
-	pid_t self = getpid();
 	int r = 0;
 
 	for (size_t i = 0; r == 0 && i < sizeof(allowed) / sizeof(allowed[0]); i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed[i], 0);
 	for (size_t i = 0; r == 0 && i < sizeof(refused) / sizeof(refused[0]); i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), refused[i], 0);
-	/* signals to itself only (raise, abort): never to another process */
 	if (r == 0)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 1,
-				     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)self, 0));
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 0);
 	if (r == 0)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
-				     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)self, 0));
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 0);
 	return r;
+}
+
+/* The list's filter as BPF (sandbox_prepare) and the native architecture's
+ * audit number, which self_filter() checks. */
+static struct sock_filter *list_prog;
+static unsigned short list_len;
+static uint32_t native_arch;
+
+/* libseccomp 2.5 exports to a descriptor only: a pipe holds the program
+ * (at most BPF_MAXINSNS instructions, 32 KiB: less than a pipe's buffer). */
+static int export_prog(scmp_filter_ctx ctx)
+{
+	size_t cap = BPF_MAXINSNS * sizeof(struct sock_filter), n = 0;
+	uint8_t *buf = malloc(cap);
+	int p[2], r;
+
+	if (buf == NULL)
+		return -ENOMEM;
+	if (pipe(p) < 0) {
+		free(buf);
+		return -errno;
+	}
+	r = seccomp_export_bpf(ctx, p[1]);
+	close(p[1]);
+	while (r == 0) {
+		ssize_t k = read(p[0], buf + n, cap - n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			r = -errno;
+		else if (k == 0 || (n += (size_t)k) == cap)
+			break;
+	}
+	close(p[0]);
+	if (r == 0 && (n == 0 || n % sizeof(struct sock_filter) != 0 || n == cap))
+		r = -EINVAL;
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	list_prog = (struct sock_filter *)buf;
+	list_len = (unsigned short)(n / sizeof(struct sock_filter));
+	return 0;
+}
+
+int sandbox_prepare(void)
+{
+	scmp_filter_ctx ctx;
+	int r;
+
+	if (list_prog != NULL)
+		return 0;
+	native_arch = seccomp_arch_native();	/* SCMP_ARCH_* are AUDIT_ARCH_* */
+	ctx = seccomp_init(SCMP_ACT_TRAP);
+	if (ctx == NULL)
+		return -ENOMEM;
+	r = add_rules(ctx);
+	if (r == 0)
+		r = export_prog(ctx);
+	seccomp_release(ctx);
+	if (r < 0)
+		log_err("sandbox: seccomp filter: %s", strerror(-r));
+	return r;
+}
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define ARG0_LO offsetof(struct seccomp_data, args[0])
+#define ARG0_HI (offsetof(struct seccomp_data, args[0]) + 4)
+#else
+#define ARG0_LO (offsetof(struct seccomp_data, args[0]) + 4)
+#define ARG0_HI offsetof(struct seccomp_data, args[0])
+#endif
+
+/* Stacked on the list's filter: kill and tgkill with another target than
+ * self trap. The kernel runs every filter and keeps the strictest answer,
+ * so ALLOW here leaves each call to the list's filter (another
+ * architecture's calls included: it traps them). */
+static int self_filter(pid_t self)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, native_arch, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_kill, 1, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_tgkill, 0, 5),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG0_LO),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)self, 0, 2),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG0_HI),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0 ? -errno : 0;
 }
 
 static int load_filter(int ipc_fd)
 {
 	struct sigaction sa;
-	scmp_filter_ctx ctx;
+	struct sock_fprog prog;
 	int r;
 
+	r = sandbox_prepare();
+	if (r < 0)
+		return r;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = sigsys_handler;
 	sa.sa_flags = SA_SIGINFO | SA_RESETHAND;
@@ -142,14 +245,13 @@ static int load_filter(int ipc_fd)
 	sigsys_ipc_fd = ipc_fd;
 	if (sigaction(SIGSYS, &sa, NULL) < 0)
 		return -errno;
-	ctx = seccomp_init(SCMP_ACT_TRAP);
-	if (ctx == NULL)
-		return -ENOMEM;
-	r = add_rules(ctx);
-	if (r == 0)
-		r = seccomp_load(ctx);
-	seccomp_release(ctx);
-	return r;
+	/* no_new_privs is set (sandbox_apply): no privilege needed. The
+	 * list's filter last: it does not allow seccomp() itself. */
+	r = self_filter(getpid());
+	if (r < 0)
+		return r;
+	prog = (struct sock_fprog){ .len = list_len, .filter = list_prog };
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0 ? -errno : 0;
 }
 
 static int set_limit(int resource, rlim_t v)

@@ -13,7 +13,7 @@
  *                      SANDBOX_MAX_FDS, RLIMIT_CORE 0
  *   isolate-workers    a seccomp filter: the system calls of the list in
  *                      sandbox.c are allowed (kill and tgkill only towards
- *                      the worker itself), open/openat and socket fail with
+ *                      the worker itself: a second filter), open/openat and socket fail with
  *                      EACCES, and any other system call traps: the SIGSYS
  *                      handler tells main which one (SandboxViolation on the
  *                      IPC socket), writes it to stderr and the worker dies
@@ -29,6 +29,14 @@
 /* Descriptors a worker may have open: stdio, TCP, IPC, key channel, epoll,
  * the event loop's own, tun and a few DTLS sockets. */
 #define SANDBOX_MAX_FDS 64
+
+/*
+ * Compile the seccomp filter of the list (everything but the PID, which
+ * each worker adds as a second, small filter) once: the zygote calls it,
+ * so that its workers only load it; sandbox_apply calls it if nobody did.
+ * Returns 0, or -errno (logged).
+ */
+int sandbox_prepare(void);
 
 /*
  * Confine the calling worker; ipc_fd is where a SandboxViolation goes.

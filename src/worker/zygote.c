@@ -6,6 +6,7 @@
 /* The worker zygote (zygote.h): ocserv-modern-worker -Z. */
 
 #include "worker/zygote.h"
+#include "worker/sandbox.h"
 #include "worker/worker.h"
 
 #include "common/log.h"
@@ -241,6 +242,9 @@ int zygote_run(const char *cfg_path)
 		return 1;
 	w = worker_prepare(cfg_path, true);
 	if (w == NULL || harden() < 0)
+		return 1;
+	/* compiled here once, loaded by each worker (sandbox.h) */
+	if (w->cfg.isolate_workers && sandbox_prepare() < 0)
 		return 1;
 	log_debug("zygote ready");
 	for (;;) {
