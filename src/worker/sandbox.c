@@ -114,7 +114,7 @@ static void sigsys_handler(int sig, siginfo_t *si, void *uc)
 	(void)raise(SIGSYS);
 }
 
-/* kill and tgkill are allowed here whatever their target: self_filter()
+/* kill and tgkill are allowed here whatever their target: self_prefix()
  * narrows them to the worker itself. So this filter names no PID, and the
  * zygote compiles it once for all the workers it forks. */
 static int add_rules(scmp_filter_ctx ctx)
@@ -133,7 +133,7 @@ static int add_rules(scmp_filter_ctx ctx)
 }
 
 /* The list's filter as BPF (sandbox_prepare) and the native architecture's
- * audit number, which self_filter() checks. */
+ * audit number, which self_prefix() checks. */
 static struct sock_filter *list_prog;
 static unsigned short list_len;
 static uint32_t native_arch;
@@ -204,54 +204,63 @@ int sandbox_prepare(void)
 #define ARG0_HI offsetof(struct seccomp_data, args[0])
 #endif
 
-/* Stacked on the list's filter: kill and tgkill with another target than
- * self trap. The kernel runs every filter and keeps the strictest answer,
- * so ALLOW here leaves each call to the list's filter (another
- * architecture's calls included: it traps them). */
-static int self_filter(pid_t self)
+/* What goes before the list's program: kill and tgkill of the native
+ * architecture with another target than self trap; every other call, and
+ * those two towards self, go on to the list's first instruction (PRE_LEN),
+ * which allows them. Classic BPF jumps are relative and the list's program
+ * loads what it tests itself, so it runs the same behind this prefix. One
+ * filter, not two stacked: each filter costs the kernel a JIT compilation. */
+#define PRE_LEN 10
+
+static void self_prefix(struct sock_filter *f, pid_t self)
 {
-	struct sock_filter f[] = {
+	const struct sock_filter pre[PRE_LEN] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, native_arch, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, native_arch, 0, PRE_LEN - 2),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_kill, 1, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_tgkill, 0, 5),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_tgkill, 0, PRE_LEN - 5),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG0_LO),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)self, 0, 2),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG0_HI),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, PRE_LEN - 9, 0),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
-	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
 
-	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0 ? -errno : 0;
+	memcpy(f, pre, sizeof(pre));
 }
 
 static int load_filter(int ipc_fd)
 {
 	struct sigaction sa;
 	struct sock_fprog prog;
+	struct sock_filter *f;
 	int r;
 
 	r = sandbox_prepare();
 	if (r < 0)
 		return r;
+	if (list_len + PRE_LEN > BPF_MAXINSNS)
+		return -E2BIG;
+	f = calloc(list_len + PRE_LEN, sizeof(*f));
+	if (f == NULL)
+		return -ENOMEM;
+	self_prefix(f, getpid());
+	memcpy(f + PRE_LEN, list_prog, list_len * sizeof(*f));
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = sigsys_handler;
 	sa.sa_flags = SA_SIGINFO | SA_RESETHAND;
 	sigemptyset(&sa.sa_mask);
 	sigsys_ipc_fd = ipc_fd;
-	if (sigaction(SIGSYS, &sa, NULL) < 0)
+	if (sigaction(SIGSYS, &sa, NULL) < 0) {
+		free(f);
 		return -errno;
-	/* no_new_privs is set (sandbox_apply): no privilege needed. The
-	 * list's filter last: it does not allow seccomp() itself. */
-	r = self_filter(getpid());
-	if (r < 0)
-		return r;
-	prog = (struct sock_fprog){ .len = list_len, .filter = list_prog };
-	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0 ? -errno : 0;
+	}
+	/* no_new_privs is set (sandbox_apply): no privilege needed */
+	prog = (struct sock_fprog){ .len = (unsigned short)(list_len + PRE_LEN), .filter = f };
+	r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0 ? -errno : 0;
+	free(f);
+	return r;
 }
 
 static int set_limit(int resource, rlim_t v)

@@ -13,7 +13,7 @@
  *                      SANDBOX_MAX_FDS, RLIMIT_CORE 0
  *   isolate-workers    a seccomp filter: the system calls of the list in
  *                      sandbox.c are allowed (kill and tgkill only towards
- *                      the worker itself: a second filter), open/openat and socket fail with
+ *                      the worker itself: a prefix to the list's program), open/openat and socket fail with
  *                      EACCES, and any other system call traps: the SIGSYS
  *                      handler tells main which one (SandboxViolation on the
  *                      IPC socket), writes it to stderr and the worker dies
@@ -32,7 +32,7 @@
 
 /*
  * Compile the seccomp filter of the list (everything but the PID, which
- * each worker adds as a second, small filter) once: the zygote calls it,
+ * each worker puts in a small prefix of its own) once: the zygote calls it,
  * so that its workers only load it; sandbox_apply calls it if nobody did.
  * Returns 0, or -errno (logged).
  */
