@@ -131,6 +131,14 @@ async def one_session(args, ctx, src):
             local_addr=(src, 0)), args.timeout)
         rec["port"] = writer.get_extra_info("sockname")[1]
         cookie = await asyncio.wait_for(login(reader, writer, args), args.timeout)
+        if args.no_connect:
+            # Logged in, not connected: the cookie stays unused in sec-mod
+            # ("authenticated"); the login connection is closed as a client
+            # does after its last auth POST.
+            rec["ok"] = True
+            rec["login_ms"] = int(time.time() * 1000)
+            writer.close()
+            return rec
         writer.write((f"CONNECT /CSCOSSLC/tunnel HTTP/1.1\r\n"
                       f"Host: {args.host}:{args.port}\r\nUser-Agent: {UA}\r\n"
                       f"Cookie: webvpn={cookie}\r\n"
@@ -146,20 +154,32 @@ async def one_session(args, ctx, src):
         rec["ok"] = False
         rec["error"] = f"{e.__class__.__name__}: {e}"[:120]
     finally:
-        if writer is not None:
+        if writer is not None and not (args.no_connect and rec.get("ok")):
             # No BYE, no close_notify: the tunnel is lost, not ended.
             writer.transport.abort()
-    rec["drop_ms"] = int(time.time() * 1000)
+        rec["drop_ms"] = int(time.time() * 1000)
     return rec
 
 
-async def create(args):
+def client_ctx(args):
     ctx = ssl.create_default_context(cafile=args.ca)
+    # Every login is a full handshake: no session ticket is kept or offered.
+    ctx.options |= ssl.OP_NO_TICKET
+    if args.groups:
+        # The key exchange the client offers (both servers accept X25519).
+        ctx.set_ecdh_curve(args.groups)
+    return ctx
+
+
+async def create(args, first_i=0, count=None, parallel=None, out_path=None):
+    ctx = client_ctx(args)
     base, _, k = args.sources.partition("+")
     first = ipaddress.ip_address(base)
     srcs = [str(first + i) for i in range(int(k or 1))]
-    todo = iter(range(args.count))
-    out = open(args.out, "w")
+    count = args.count if count is None else count
+    parallel = args.parallel if parallel is None else parallel
+    todo = iter(range(first_i, first_i + count))
+    out = open(out_path or args.out, "w")
     stats = {"ok": 0, "failed": 0, "errors": {}}
 
     async def runner():
@@ -175,11 +195,55 @@ async def create(args):
                 await asyncio.sleep(0.05)  # a refusing server is not spun on
 
     t0 = time.monotonic()
-    await asyncio.gather(*(runner() for _ in range(args.parallel)))
+    await asyncio.gather(*(runner() for _ in range(parallel)))
     secs = time.monotonic() - t0
     out.close()
     stats["seconds"] = round(secs, 3)
     stats["rate"] = round(stats["ok"] / secs, 1) if secs > 0 else 0
+    return stats
+
+
+def create_procs(args):
+    """--procs P: P client processes (one asyncio loop each, the count and
+    the connections in flight split between them), so that the client's TLS
+    work is not one core's; FILE is their records, concatenated."""
+    import os
+    procs = max(1, min(args.procs, args.count, args.parallel))
+    t0 = time.monotonic()
+    kids, first_i = [], 0
+    for p in range(procs):
+        cnt = args.count // procs + (1 if p < args.count % procs else 0)
+        par = args.parallel // procs + (1 if p < args.parallel % procs else 0)
+        part = f"{args.out}.{p}"
+        pid = os.fork()
+        if pid == 0:
+            st = asyncio.run(create(args, first_i, cnt, par, part))
+            with open(part + ".stats", "w") as f:
+                json.dump(st, f)
+            os._exit(0)
+        kids.append((pid, part))
+        first_i += cnt
+    stats = {"ok": 0, "failed": 0, "errors": {}}
+    with open(args.out, "w") as out:
+        for pid, part in kids:
+            os.waitpid(pid, 0)
+            try:
+                with open(part + ".stats") as f:
+                    st = json.load(f)
+                with open(part) as f:
+                    out.write(f.read())
+                os.unlink(part)
+                os.unlink(part + ".stats")
+            except OSError as e:
+                st = {"ok": 0, "failed": 1, "errors": {f"client process: {e}": 1}}
+            stats["ok"] += st["ok"]
+            stats["failed"] += st["failed"]
+            for k, v in st["errors"].items():
+                stats["errors"][k] = stats["errors"].get(k, 0) + v
+    secs = time.monotonic() - t0
+    stats["seconds"] = round(secs, 3)
+    stats["rate"] = round(stats["ok"] / secs, 1) if secs > 0 else 0
+    stats["procs"] = procs
     print(json.dumps(stats))
     return 0 if stats["failed"] == 0 else 1
 
@@ -214,7 +278,11 @@ def stamp_ms(line):
 def expiry_modern(args):
     waits, ends = {}, {}
     other_ends = 0
-    rw = re.compile(r"tunnel ended: reason=\S+ user=\S+ session=(\w+) ")
+    if args.start == "login":
+        # logged in, not connected: the deadline runs from the login
+        rw = re.compile(r"authenticated from \S+: session (\w+)")
+    else:
+        rw = re.compile(r"tunnel ended: reason=\S+ user=\S+ session=(\w+) ")
     re_ = re.compile(r"session (\w+) of user '[^']*' ended: (\S+)")
     with open(args.log, errors="replace") as f:
         for line in f:
@@ -228,19 +296,20 @@ def expiry_modern(args):
                     other_ends += 1
                     continue
                 ends.setdefault(m.group(1), []).append(stamp_ms(line))
-    late, unmatched = [], 0
     first_end = min((t for v in ends.values() for t in v), default=None)
+    pairs = []
     for sid, ws in waits.items():
-        ws.sort()
-        es = sorted(ends.get(sid, []))
-        for i, w in enumerate(ws):
-            if i < len(es) and w is not None and es[i] is not None:
-                late.append(es[i] - (w + args.timeout * 1000))
-            else:
-                unmatched += 1
+        ws = sorted(w for w in ws if w is not None)
+        es = sorted(e for e in ends.get(sid, []) if e is not None)
+        pairs += [(w, es[i] if i < len(es) else None) for i, w in enumerate(ws)]
+    # --sample K: the K earliest deadlines only (a bounded wait)
+    pairs.sort()
+    if args.sample:
+        pairs = pairs[:args.sample]
+    late = [e - (w + args.timeout * 1000) for w, e in pairs if e is not None]
     summary(late, {"waiting": sum(len(v) for v in waits.values()),
-                   "not_ended": unmatched, "other_ends": other_ends,
-                   "first_end_ms": first_end})
+                   "sampled": len(pairs), "not_ended": len(pairs) - len(late),
+                   "other_ends": other_ends, "first_end_ms": first_end})
 
 
 def expiry_poll(args):
@@ -260,6 +329,8 @@ def expiry_poll(args):
     polls.sort()
     n0 = max((c for _, c in polls), default=0)
     n = min(n0, len(drops))
+    if args.sample:
+        n = min(n, args.sample)
     late, j = [], 0
     first_end = None
     for k in range(n):
@@ -272,7 +343,7 @@ def expiry_poll(args):
             first_end = polls[j][0]
         late.append(polls[j][0] - (drops[k] + args.timeout * 1000))
     gaps = [b[0] - a[0] for a, b in zip(polls, polls[1:])]
-    summary(late, {"waiting": n0, "not_ended": n - len(late), "first_end_ms": first_end,
+    summary(late, {"waiting": n0, "sampled": n, "not_ended": n - len(late), "first_end_ms": first_end,
                    "poll_interval_ms": pct(sorted(gaps), 50) if gaps else None})
 
 
@@ -288,6 +359,25 @@ ROWS = [
     ("waiting.late.p99", "expiry lateness, p99", "s", "<= 1 s"),
     ("waiting.late.max", "expiry lateness, max", "s", None),
     ("waiting.occtl", "session listing with N waiting, wall time", "ms", None),
+]
+
+
+# --no-connect: the same figures for sessions that logged in and never
+# CONNECTed (state "authenticated"): labelled so that nobody takes them for
+# sessions waiting to resume.
+ROWS_NC = [
+    ("waiting.login_rate", "login rate (TLS, password, cookie, close; no CONNECT)", "logins/s", None),
+    ("waiting.pss.sec-mod", "sec-mod PSS per logged-in, not-connected session, (after-before)/N", "B",
+     "<= 4096 B"),
+    ("waiting.pss.main", "main PSS per logged-in, not-connected session", "B", None),
+    ("waiting.pss.total", "all server processes, PSS per logged-in, not-connected session", "B", None),
+    ("waiting.pss_after.sec-mod", "sec-mod PSS with N logged in, not connected", "MiB", None),
+    ("waiting.pss_after.main", "main PSS with N logged in, not connected", "MiB", None),
+    ("waiting.pss_after.total", "all server processes, PSS with N logged in, not connected", "MiB", None),
+    ("waiting.late.p50", "expiry: end - (login + cookie-timeout), p50", "s", None),
+    ("waiting.late.p99", "expiry lateness (logged in, not connected), p99", "s", "<= 1 s"),
+    ("waiting.late.max", "expiry lateness (logged in, not connected), max", "s", None),
+    ("waiting.occtl", "session listing with N logged in, not connected, wall time", "ms", None),
 ]
 
 
@@ -330,13 +420,21 @@ def report(args):
                f"at end {e.get('R_LOAD_END')}")
     out.append(f"- Versions: {e.get('R_OURS')} ({e.get('R_GIT')}); {e.get('R_OCSERV')}")
     out.append(f"- N = {e.get('R_N')} sessions, cookie-timeout {e.get('R_C')} s, "
-               f"{e.get('R_PAR')} logins in flight from {e.get('R_NSRC')} source addresses; ours with "
+               f"{e.get('R_PAR')} logins in flight ({e.get('R_PROCS')} client processes) from {e.get('R_NSRC')} source addresses; ours with "
                f"keep-tun-on-resume = {e.get('R_KEEP_TUN')}")
+    nc = e.get("R_NO_CONNECT") == "true"
+    if nc:
+        out.append("- **Logged in, not connected** (--no-connect): every session made with a full login "
+                   "and no CONNECT, left in state \"authenticated\" (no tunnel, lease or device); "
+                   "NOT sessions waiting to resume")
+    if e.get("R_SAMPLE", "0") != "0":
+        out.append(f"- Expiry lateness over the first {e.get('R_SAMPLE')} deadlines only "
+                   "(--expire-sample; the notes give the count)")
     out.append("- Cells: median (min-max) n=repetitions where repeated")
     out.append("")
     out.append("| Figure | Unit | ocserv-modern | ocserv 1.1.6 | Target (ours) | Met |")
     out.append("|---|---|---|---|---|---|")
-    for fid, label, unit, target in ROWS:
+    for fid, label, unit, target in (ROWS_NC if nc else ROWS):
         cells = []
         for srv in ("modern", "ocserv"):
             if (fid, srv) in vals:
@@ -386,14 +484,20 @@ def main():
     c.add_argument("--parallel", type=int, default=32)
     c.add_argument("--sources", default="0.0.0.0")
     c.add_argument("--timeout", type=float, default=60.0)
+    c.add_argument("--no-connect", action="store_true")
+    c.add_argument("--procs", type=int, default=1)
+    c.add_argument("--groups", default="")
     c.add_argument("--out", required=True)
     m = sub.add_parser("expiry-modern")
     m.add_argument("--log", required=True)
     m.add_argument("--timeout", type=int, required=True)
+    m.add_argument("--start", choices=("loss", "login"), default="loss")
+    m.add_argument("--sample", type=int, default=0)
     p = sub.add_parser("expiry-poll")
     p.add_argument("--drops", required=True)
     p.add_argument("--polls", required=True)
     p.add_argument("--timeout", type=int, required=True)
+    p.add_argument("--sample", type=int, default=0)
     r = sub.add_parser("report")
     r.add_argument("results")
     r.add_argument("outdir")
@@ -401,7 +505,7 @@ def main():
     if args.cmd == "report":
         return report(args)
     if args.cmd == "create":
-        return asyncio.run(create(args))
+        return create_procs(args)
     if args.cmd == "expiry-modern":
         return expiry_modern(args)
     return expiry_poll(args)

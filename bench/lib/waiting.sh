@@ -16,9 +16,15 @@
 #             its listing is polled and the k-th end matched to the k-th
 #             deadline (client drop time + cookie-timeout)
 #
-#   waiting.sh N COOKIE_TIMEOUT PARALLEL SOURCES [KEEP_TUN]
+#   waiting.sh N COOKIE_TIMEOUT PARALLEL SOURCES [KEEP_TUN [NO_CONNECT [SAMPLE [PROCS]]]]
 #
-# KEEP_TUN (true, false): ours' keep-tun-on-resume.
+# KEEP_TUN (true, false): ours' keep-tun-on-resume. NO_CONNECT (true, false):
+# the sessions log in and never CONNECT; they stay "authenticated" in sec-mod
+# (no tunnel, lease or device) and expire cookie-timeout after the login:
+# the loss above is then the login (ours: sec-mod's "authenticated from ...
+# session SID6" line; ocserv: the client's close after the cookie). SAMPLE
+# K > 0: the expiry is awaited and measured for the K earliest deadlines only.
+# PROCS: client processes (waiting.py create --procs).
 #
 # Figures go to $BENCH_RESULTS (common.sh result/na/meta).
 # shellcheck source=bench/lib/common.sh
@@ -29,6 +35,9 @@ C=${2:?cookie-timeout}
 PAR=${3:-32}
 NSRC=${4:-64}
 KEEP_TUN=${5:-true}
+NO_CONNECT=${6:-false}
+SAMPLE=${7:-0}
+PROCS=${8:-1}
 WARM=10
 OCCTL_REPS=5
 P=waiting
@@ -83,14 +92,27 @@ listed() {
 	timeout 120 "${OCCTL[@]}" < /dev/null 2> /dev/null | awk 'NR > 1 && NF >= 3' | wc -l
 }
 
-# waiting_lines: the server's log lines that put a session in waiting.
+# waiting_lines: the server's log lines that put a session in waiting (with
+# NO_CONNECT: ours' logins; ocserv 1.1.6 logs none at -d 2 that names the
+# session, so its listing is counted).
 waiting_lines() {
 	local re
-	case $OCSM_SERVER in
-	modern) re='waits to resume' ;;
-	ocserv) re='temporarily closing session' ;;
+	case $OCSM_SERVER/$NO_CONNECT in
+	modern/false) re='waits to resume' ;;
+	ocserv/false) re='temporarily closing session' ;;
+	modern/true) re='authenticated from' ;;
+	ocserv/true) listed; return ;;
 	esac
 	grep -cF -- "$re" "$SERVER_LOG" 2> /dev/null || true
+}
+
+# fds ROLE: descriptors open in the server's processes of that role.
+fds() {
+	local pid role n=0
+	while read -r pid role; do
+		[ "$role" = "$1" ] && n=$((n + $(find "/proc/$pid/fd" -mindepth 1 -maxdepth 1 2> /dev/null | wc -l)))
+	done < <(server_procs)
+	echo "$n"
 }
 
 # mem_into ARRAY: ARRAY[role] = PSS in kB of the server's processes of
@@ -107,18 +129,23 @@ create() {
 	in_client c1 timeout $(( $1 / 20 + 300 )) python3 -W ignore "$BENCH_LIB/waiting.py" create \
 		--host "$SERVER_IP" --port "$PORT" --ca "$IT_WORK/server-cert.pem" --user "$TEST_USER" \
 		--password "$TEST_PASSWORD" --count "$1" --parallel "$2" --sources "10.79.0.1+$NSRC" \
-		--out "$3"
+		--procs "$4" "${NC_ARG[@]}" --out "$3"
 }
+NC_ARG=()
+[ "$NO_CONNECT" = true ] && NC_ARG=(--no-connect)
+meta "$P.mode" "$([ "$NO_CONNECT" = true ] && echo "logged in, not connected (no CONNECT)" ||
+	echo "waiting to resume (CONNECT, then dropped)")"
 
 # --- the warm-up sessions, the baseline, the N sessions ---------------------
-out=$(create "$WARM" 4 "$IT_WORK/drops-warm.jsonl") || it_log "warm-up: $out"
+out=$(create "$WARM" 4 "$IT_WORK/drops-warm.jsonl" 1) || it_log "warm-up: $out"
 sleep 2
 base_lines=$(waiting_lines)
 mem_into M0
+fd0="main $(fds main), sec-mod $(fds sec-mod)"
 it_log "baseline ($base_lines waiting): $(server_memory | tr '\n' ';')"
 
 t0=$(now_ms)
-out=$(create "$N" "$PAR" "$IT_WORK/drops.jsonl")
+out=$(create "$N" "$PAR" "$IT_WORK/drops.jsonl" "$PROCS")
 t1=$(now_ms)
 it_log "waiting.py: $out"
 cat "$IT_WORK/drops-warm.jsonl" "$IT_WORK/drops.jsonl" > "$BENCH_LOGDIR/drops-$N-$OCSM_SERVER.jsonl"
@@ -133,13 +160,17 @@ lines=$(waiting_lines)
 made=$((lines - base_lines))
 mem_into M1
 it_log "after ($lines waiting): $(server_memory | tr '\n' ';')"
+meta "$P.fds" "descriptors before: $fd0; after: main $(fds main), sec-mod $(fds sec-mod)"
 meta "$P.created" "$made of $N waiting in $(fmt_ms $((t1 - t0))) s (client: ${ok:-?} ok; errors ${errors:-?})"
-result "$P.login_rate" "${rate:-x}" "sessions/s" 1 "${ok:-?} logins+CONNECTs, $PAR in flight, $NSRC source addresses"
+what="logins+CONNECTs"
+[ "$NO_CONNECT" = true ] && what="logins (no CONNECT)"
+result "$P.login_rate" "${rate:-x}" "sessions/s" 1 "${ok:-?} $what, $PAR in flight in $PROCS client processes, $NSRC source addresses"
 ended_early=$(grep -c 'ended: cookie-expired' "$SERVER_LOG" 2> /dev/null || true)
 if [ "$made" -lt 1 ]; then
 	na "$P.pss.sec-mod" "failed: no session went waiting ($out)"
 else
 	note="$made sessions waiting"
+	[ "$NO_CONNECT" = true ] && note="$made sessions logged in, not connected"
 	[ "$made" -lt "$N" ] && note="$note (ONLY $made of $N)"
 	[ "$OCSM_SERVER" = modern ] && [ "${ended_early:-0}" -gt 0 ] &&
 		note="$note; $ended_early had already expired: cookie-timeout too short"
@@ -169,19 +200,33 @@ done
 cp "$IT_WORK/occtl-1.out" "$BENCH_LOGDIR/occtl-$N-$OCSM_SERVER.out" 2> /dev/null
 
 # --- expiry ---------------------------------------------------------------
-last_drop=$(python3 -c 'import json,sys; print(max(json.loads(l)["drop_ms"] for l in open(sys.argv[1])))' \
-	"$IT_WORK/drops.jsonl")
+# last_drop: the last deadline's start awaited: with SAMPLE K, the K-th
+# earliest (the warm-up sessions included, as in the figures).
+cat "$IT_WORK/drops-warm.jsonl" "$IT_WORK/drops.jsonl" > "$IT_WORK/drops-all.jsonl"
+last_drop=$(python3 -c 'import json,sys
+d = sorted(r["drop_ms"] for r in map(json.loads, open(sys.argv[1])) if r.get("ok"))
+k = int(sys.argv[2])
+print(d[min(k, len(d)) - 1] if k > 0 else d[-1])' "$IT_WORK/drops-all.jsonl" "$SAMPLE")
+want=$lines
+[ "$SAMPLE" -gt 0 ] && [ "$SAMPLE" -lt "$want" ] && want=$SAMPLE
+n0=$(listed)
 case $OCSM_SERVER in
 modern)
 	# Every session waiting has ended by its deadline + 60 s, or it is late
 	# beyond any target.
-	until [ "$(grep -c 'ended: cookie-expired' "$SERVER_LOG")" -ge "$lines" ] ||
+	until [ "$(grep -c 'ended: cookie-expired' "$SERVER_LOG")" -ge "$want" ] ||
 		[ "$(now_ms)" -ge $((last_drop + C * 1000 + 60000)) ]; do
 		sleep 2
 	done
 	gzip -c "$SERVER_LOG" > "$BENCH_LOGDIR/server-$N-$OCSM_SERVER.log.gz"
-	ex=$(python3 "$BENCH_LIB/waiting.py" expiry-modern --log "$SERVER_LOG" --timeout "$C")
+	start=loss
 	src="loss = the worker's log line 'tunnel ended: reason=tunnel-lost', end = sec-mod's 'ended: cookie-expired' (the server's ms stamps)"
+	if [ "$NO_CONNECT" = true ]; then
+		start=login
+		src="deadline = sec-mod's 'authenticated from ... session' line + cookie-timeout, end = sec-mod's 'ended: cookie-expired' (the server's ms stamps)"
+	fi
+	ex=$(python3 "$BENCH_LIB/waiting.py" expiry-modern --log "$SERVER_LOG" --timeout "$C" \
+		--start "$start" --sample "$SAMPLE")
 	;;
 ocserv)
 	# ocserv 1.1.6 ends a waiting session after cookie-timeout + 15 s, in
@@ -191,16 +236,17 @@ ocserv)
 	while :; do
 		n=$(listed)
 		echo "$(now_ms) ${n:-0}" >> "$IT_WORK/polls"
-		[ "${n:-0}" -eq 0 ] && break
+		[ "${n:-0}" -le $(( ${n0:-0} > want ? ${n0:-0} - want : 0 )) ] && break
 		[ "$(now_ms)" -ge $((last_drop + C * 1000 + 400000)) ] && break
 		sleep 1
 	done
 	gzip -c "$SERVER_LOG" > "$BENCH_LOGDIR/server-$N-$OCSM_SERVER.log.gz"
 	cp "$IT_WORK/polls" "$BENCH_LOGDIR/polls-$N-$OCSM_SERVER.txt"
-	cat "$IT_WORK/drops-warm.jsonl" "$IT_WORK/drops.jsonl" > "$IT_WORK/drops-all.jsonl"
 	ex=$(python3 "$BENCH_LIB/waiting.py" expiry-poll --drops "$IT_WORK/drops-all.jsonl" \
-		--polls "$IT_WORK/polls" --timeout "$C")
-	src="no expiry in its log at -d 2: deadline = client-side drop + cookie-timeout, end = first 'occtl show sessions all' poll that lists that many fewer (k-th end matched to k-th deadline)"
+		--polls "$IT_WORK/polls" --timeout "$C" --sample "$SAMPLE")
+	src="no expiry in its log at -d 2: deadline = client-side drop + cookie-timeout, end = first 'occtl show sessions all' poll that lists that many fewer (k-th end matched to k-th deadline); ocserv adds 15 s of slack by design"
+	[ "$NO_CONNECT" = true ] &&
+		src=${src/client-side drop/the client-side close right after the cookie came (the login)}
 	;;
 esac
 it_log "expiry: $ex"
@@ -210,6 +256,7 @@ if [ -z "$n_late" ] || [ "$n_late" -eq 0 ]; then
 	na "$P.late.p50" "failed: no session seen ending ($ex)"
 else
 	note="$n_late sessions, $(get not_ended) not seen ending; $src"
+	[ "$SAMPLE" -gt 0 ] && note="over the $(get sampled) earliest deadlines (--expire-sample $SAMPLE): $note"
 	[ -n "$(get poll_interval_ms)" ] && note="$note; poll interval $(get poll_interval_ms) ms"
 	for q in p50 p99 max; do
 		result "$P.late.$q" "$(calc "$(get "${q}_ms") / 1000")" s 1 "$note"
