@@ -161,7 +161,9 @@ made=$((lines - base_lines))
 mem_into M1
 it_log "after ($lines waiting): $(server_memory | tr '\n' ';')"
 meta "$P.fds" "descriptors before: $fd0; after: main $(fds main), sec-mod $(fds sec-mod)"
-meta "$P.created" "$made of $N waiting in $(fmt_ms $((t1 - t0))) s (client: ${ok:-?} ok; errors ${errors:-?})"
+state="waiting"
+[ "$NO_CONNECT" = true ] && state="logged in, not connected"
+meta "$P.created" "$made of $N $state in $(fmt_ms $((t1 - t0))) s (client: ${ok:-?} ok; errors ${errors:-?})"
 what="logins+CONNECTs"
 [ "$NO_CONNECT" = true ] && what="logins (no CONNECT)"
 result "$P.login_rate" "${rate:-x}" "sessions/s" 1 "${ok:-?} $what, $PAR in flight in $PROCS client processes, $NSRC source addresses"
