@@ -4,6 +4,7 @@
 
   waiting.py create --host H --port P --ca CERT --user U --password PW
                     --count N [--parallel C] [--sources A.B.C.D+K] --out FILE
+                    [--no-connect] [--procs P] [--groups LIST]
       N sessions through the real login path, C at a time in one asyncio
       loop: TLS, the aggregate-auth POSTs with the user and password, the
       webvpn cookie, a CONNECT that brings the tunnel up, then the connection
@@ -12,7 +13,12 @@
       it are used in turn. FILE gets one JSON line per session: "src",
       "port", "ok", "drop_ms" (wall clock, epoch ms, when the socket was
       closed) or "error". Prints a summary object (ok, failed, errors,
-      seconds, rate).
+      seconds, rate). --no-connect: the same login, then the connection
+      closed normally and no CONNECT (the session stays "authenticated"; the
+      record gets "login_ms", and "drop_ms" is the close). --procs P: P
+      client processes, C and N split between them. Every handshake is a full
+      one (no session tickets); --groups sets the TLS key-exchange groups
+      offered (default: the TLS library's).
 
   waiting.py expiry-modern --log SERVER_LOG --timeout C
       ocserv-modern: for every session, the loss is its worker's log line
@@ -21,7 +27,10 @@
       ended: cookie-expired", both with the server's own millisecond stamps;
       lateness = end - (loss + C). sec-mod names a session by the first 6
       hex digits of its id, which may collide among 100,000: the losses and
-      ends of one short id are paired in time order. Prints one JSON object.
+      ends of one short id are paired in time order. --start login: the
+      deadline runs from sec-mod's "authenticated from ... session SID6"
+      line instead (sessions that never CONNECTed). --sample K: only the K
+      earliest deadlines. Prints one JSON object.
 
   waiting.py expiry-poll --drops FILE --polls FILE --timeout C
       A server that logs no expiry (ocserv 1.1.6 at -d 2): FILE of polls has
@@ -31,7 +40,8 @@
       cookie-timeout for all, a server that ends them in deadline order ends
       the k-th at the k-th deadline. Its end is the first poll that shows at
       most N-k sessions (an upper bound; the poll interval is the
-      resolution). Prints one JSON object.
+      resolution). --sample K: only the K earliest deadlines. Prints one
+      JSON object.
 
   waiting.py report RESULTS.jsonl OUTDIR
       The markdown table of bench/waiting (stdout) and OUTDIR/waiting.json;
