@@ -20,7 +20,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,9 +41,12 @@
 #include "main/ippool.h"
 #include "vpn/ev-adapter.h"
 
-/* A send to main that finds the socket full waits this long at most, in
- * total, before sec-mod gives up on main. */
-#define SECMOD_SEND_TIMEOUT_MS 5000
+/* What main has not taken yet waits in a queue of at most this many
+ * encoded bytes (a session record is a few hundred: a hundred thousand
+ * sessions ending together fit) ... */
+#define SECMOD_OUTQ_MAX (64u * 1024u * 1024u)
+/* ... and main taking none of it for this long means it is stuck. */
+#define SECMOD_MAIN_STALL_S 30.0
 /* Messages handled per wake-up before the timer gets its turn. */
 #define SECMOD_RX_BATCH 64
 #define SECMOD_ACCT_FLUSH_S (SECMOD_ACCT_FLUSH_MS / 1000.0)
@@ -70,6 +72,9 @@ struct smproc {
 	struct secmod_keys *keys;
 	int exit_code;
 	bool main_gone;		/* main closed its end: it is exiting, so do we */
+	struct ipc_outq outq;	/* messages main has not taken yet */
+	ev_io wr;		/* the socket to main has room: send them */
+	ev_timer stall;		/* main took none of them for too long */
 	struct offload *pool;	/* blocking work of the logins (offload.h) */
 	struct offload *acct_pool;	/* one thread: accounting requests, in order */
 	struct radius_clients radius;
@@ -84,41 +89,87 @@ static void fail(struct smproc *p, const char *what)
 	ev_break(p->loop, EVBREAK_ALL);
 }
 
+/* main closed its end while we still had something to say: it is exiting
+ * (its last workers gone), nothing is lost, nobody is left to tell. */
+static void main_gone(struct smproc *p, const char *what)
+{
+	log_debug("sec-mod: main is gone, %s not sent: exiting", what);
+	p->main_gone = true;
+	ev_io_stop(p->loop, &p->wr);
+	ev_timer_stop(p->loop, &p->stall);
+	ipc_outq_clear(&p->outq);
+	ev_break(p->loop, EVBREAK_ALL);
+}
+
+/* The socket to main has room again: what waits goes, oldest first. */
+static void writable_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct smproc *p = w->data;
+	int n = ipc_outq_flush(&p->outq, p->fd);
+
+	if (n == -EPIPE) {
+		main_gone(p, "a queued message");
+		return;
+	}
+	if (n < 0) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "sending a queued message to main: %s",
+			 ipc_strerror(n));
+		fail(p, why);
+		return;
+	}
+	if (ipc_outq_empty(&p->outq)) {
+		log_debug("sec-mod: main caught up");
+		ev_io_stop(loop, &p->wr);
+		ev_timer_stop(loop, &p->stall);
+	} else if (n > 0) {
+		ev_timer_again(loop, &p->stall); /* it moves: not stuck */
+	}
+}
+
+static void stall_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct smproc *p = t->data;
+	char why[160];
+
+	snprintf(why, sizeof(why), "main took none of the %zu messages waiting for it in %.0f s",
+		 p->outq.count, SECMOD_MAIN_STALL_S);
+	fail(p, why);
+}
+
+/*
+ * Never waits for main: a busy main (closing tun devices, a burst of
+ * logins) must not hold back our timers, or the sessions' expiries run
+ * late and pile up behind it. What its socket does not take waits in
+ * p->outq, in order, and leaves from writable_cb.
+ */
 static void send_cb(void *opaque, enum ipc_type type, const ProtobufCMessage *msg)
 {
 	struct smproc *p = opaque;
-	int waited = 0;
+	bool was_empty = ipc_outq_empty(&p->outq);
+	int r;
 
 	if (p->exit_code != 0 || p->main_gone)
 		return;
-	for (;;) {
-		struct pollfd pfd = { .fd = p->fd, .events = POLLOUT };
-		int r = ipc_send(p->fd, type, msg, -1);
+	r = ipc_outq_send(&p->outq, p->fd, type, msg);
+	if (r == -EPIPE) {
+		main_gone(p, ipc_type_str(type));
+		return;
+	}
+	if (r < 0) {
+		char why[160];
 
-		if (r == 0)
-			return;
-		if (r == -EPIPE) {
-			/* main exits first (its last workers gone) while we
-			 * still report: nothing is lost, nobody is left to tell */
-			log_debug("sec-mod: main is gone, %s not sent: exiting", ipc_type_str(type));
-			p->main_gone = true;
-			ev_break(p->loop, EVBREAK_ALL);
-			return;
-		}
-		if (r != -EAGAIN || waited >= SECMOD_SEND_TIMEOUT_MS) {
-			char why[160];
-
-			snprintf(why, sizeof(why), "sending %s to main: %s", ipc_type_str(type),
-				 ipc_strerror(r));
-			fail(p, why);
-			return;
-		}
-		/* main is busy: bounded wait, main reads us on every loop pass */
-		if (poll(&pfd, 1, 100) < 0 && errno != EINTR) {
-			fail(p, "poll on the socket to main failed");
-			return;
-		}
-		waited += 100;
+		snprintf(why, sizeof(why), "sending %s to main: %s%s", ipc_type_str(type),
+			 ipc_strerror(r), r == -ENOBUFS ? " (main is stuck)" : "");
+		fail(p, why);
+		return;
+	}
+	if (was_empty && !ipc_outq_empty(&p->outq)) {
+		log_debug("sec-mod: main is busy: %s waits for room on its socket",
+			  ipc_type_str(type));
+		ev_io_start(p->loop, &p->wr);
+		ev_timer_again(p->loop, &p->stall);
 	}
 }
 
@@ -383,6 +434,12 @@ static int secmod_run(int fd, struct secmod_keys *keys, struct store *store,
 	ev_io_init(&p.io, io_cb, fd, EV_READ);
 	p.io.data = &p;
 	ev_io_start(p.loop, &p.io);
+	ipc_outq_init(&p.outq, SECMOD_OUTQ_MAX);
+	ev_io_init(&p.wr, writable_cb, fd, EV_WRITE);
+	p.wr.data = &p;
+	ev_init(&p.stall, stall_cb);
+	p.stall.repeat = SECMOD_MAIN_STALL_S;
+	p.stall.data = &p;
 	vpn_ev_timer_init(&p.timer, p.loop, expiry_cb, fire_cb, &p);
 	if (cluster != NULL)
 		secmod_cluster_start(cluster, p.loop, p.core, cluster_after_cb, &p);
@@ -408,6 +465,10 @@ static int secmod_run(int fd, struct secmod_keys *keys, struct store *store,
 	offload_free(p.acct_pool);
 	radius_client_close(radius.auth);
 	radius_client_close(radius.acct);
+	ev_io_stop(p.loop, &p.wr);
+	ev_timer_stop(p.loop, &p.stall);
+	/* main is gone or we failed: nobody reads what still waits */
+	ipc_outq_clear(&p.outq);
 	close(fd);
 	return p.exit_code;
 }
