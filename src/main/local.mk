@@ -22,6 +22,7 @@ src_main_libmain_a_SOURCES = \
 	src/main/main-udp.c src/main/main-udp.h \
 	src/main/main-notify.c src/main/main-notify.h \
 	src/main/tun-netlink.c src/main/tun-netlink.h \
+	src/main/tun-closer.c src/main/tun-closer.h \
 	src/main/dtls-route.c src/main/dtls-route.h \
 	src/main/ban.c src/main/ban.h \
 	src/main/metrics.c src/main/metrics.h \

@@ -28,6 +28,7 @@
 #include "main/main-secmod.h"
 #include "main/main-session.h"
 #include "main/main-udp.h"
+#include "main/tun-closer.h"
 #include "main/main.h"
 #include "main/script-env.h"
 #include "main/worker-proc.h"
@@ -63,6 +64,7 @@ static struct main_lease *lease_new(struct server *srv, const struct secmod_sess
 		free(m);
 		return NULL;
 	}
+	m->srv = srv;
 	m->serial = s->serial;
 	memcpy(m->sid, s->sid, sizeof(m->sid));
 	m->tun.fd = -1;
@@ -87,24 +89,49 @@ static struct main_lease *lease_get(struct server *srv, const struct secmod_sess
 	return m != NULL ? m : lease_new(srv, s);
 }
 
-/* Release the lease, close main's copy of the device, free the record. */
-static void lease_free(struct server *srv, struct main_lease *m)
+/* main's copy of t's fd goes to the closer thread: the kernel's teardown of
+ * the device (tens of ms) must not stop the loop (tun-closer.h). done(arg)
+ * runs once the device is gone. */
+static void tun_hand_over(struct server *srv, struct tun *t, tun_closer_done_fn done, void *arg)
 {
+	int fd = t->fd;
+
+	t->fd = -1;
+	if (fd >= 0)
+		tun_closer_close(srv->tun_closer, fd, done, arg);
+	else if (done != NULL)
+		done(arg);
+}
+
+/* The end of a record whose device is gone: only now may its addresses go
+ * to another session, or the new device's route to the client would
+ * compete with the old one's. */
+static void lease_gone(void *arg)
+{
+	struct main_lease *m = arg;
+
 	if (m->has_lease)
 		ippool_release(m->pool, m->serial);
-	main_lease6_release(srv, m);
-	tun_close(&m->tun);
+	main_lease6_release(m->srv, m);
+	config_user_free(&m->user_cfg);
+	config_user_free(&m->group_cfg);
+	free(m->username);
+	free(m->group);
+	free(m);
+}
+
+/* Forget the record; the device closes off the loop, then the lease and
+ * the record go (lease_gone). */
+static void lease_free(struct server *srv, struct main_lease *m)
+{
 	if (m->prev)
 		m->prev->next = m->next;
 	else
 		srv->msessions = m->next;
 	if (m->next)
 		m->next->prev = m->prev;
-	config_user_free(&m->user_cfg);
-	config_user_free(&m->group_cfg);
-	free(m->username);
-	free(m->group);
-	free(m);
+	m->prev = m->next = NULL;
+	tun_hand_over(srv, &m->tun, lease_gone, m);
 }
 
 /* The session of m waits to resume: the lease stays; the device too, with
@@ -115,7 +142,7 @@ static void lease_detach(struct server *srv, struct main_lease *m, const struct 
 
 	m->worker_pid = 0;
 	if (!srv->cfg.keep_tun_on_resume)
-		tun_close(&m->tun);
+		tun_hand_over(srv, &m->tun, NULL, NULL);
 	if (m->has_lease)
 		inet_ntop(AF_INET, &m->ipv4, ip, sizeof(ip));
 	if (m->tun.fd >= 0)

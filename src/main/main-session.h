@@ -85,6 +85,7 @@ struct main_lease {
 	/* The session's per-user and per-group files, read when this record was
 	 * made (main-peruser.h): kept for the session's life. */
 	struct config_user user_cfg, group_cfg;
+	struct server *srv;          /* for its end, which may come from the tun closer */
 	struct main_lease *prev, *next;
 };
 

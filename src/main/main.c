@@ -44,6 +44,7 @@
 #include "main/main-zygote.h"
 #include "main/main-udp.h"
 #include "main/main.h"
+#include "main/tun-closer.h"
 #include "main/worker-proc.h"
 
 #ifndef CONFIG_DEFAULT_PATH
@@ -484,6 +485,10 @@ static int start_loop(struct server *srv)
 	/* everything that needs more is open: the rest of root's power goes */
 	if (privs_main_limit() < 0)
 		return -1;
+	/* main's one thread, with the capabilities just limited: it closes
+	 * tun devices, which takes the kernel tens of ms each (tun-closer.h);
+	 * NULL (logged): they close on the loop */
+	srv->tun_closer = tun_closer_new(srv->loop);
 	main_zygote_start(srv);
 	return 0;
 }
@@ -501,6 +506,10 @@ static void teardown(struct server *srv)
 	main_events_stop(srv);
 	main_forget_workers(srv);
 	main_session_forget_all(srv);
+	/* the devices still waiting close now, before main exits, and their
+	 * addresses return to the pools freed below */
+	tun_closer_free(srv->tun_closer);
+	srv->tun_closer = NULL;
 	main_scripts_forget(srv);
 	main_secmod_stop(srv);
 	session_table_free(srv->sessions);

@@ -92,6 +92,7 @@ struct server {
 	struct ip6pool pool6;         /* ipv6-network; not enabled without one */
 	struct secmod_session_table *sessions;
 	struct tun_ctx *tun;
+	struct tun_closer *tun_closer; /* closes devices off the loop (tun-closer.h); NULL: on it */
 	struct main_lease *msessions; /* main's side of the sessions with a lease (main-session.c) */
 	struct main_counters counters; /* server-wide (main-session.c) */
 	struct main_ctl *ctl;          /* occtl control socket (main-ctl.c) */

@@ -13,6 +13,7 @@ UNIT_TESTS += \
 	tests/unit/test-ipc \
 	tests/unit/test-sendq \
 	tests/unit/test-tun \
+	tests/unit/test-tun-closer \
 	tests/unit/test-config \
 	tests/unit/test-ports \
 	tests/unit/test-ratelimit \
