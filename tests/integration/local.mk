@@ -62,6 +62,7 @@ INTEGRATION_TESTS += \
 	tests/integration/test-resume-sighup.sh \
 	tests/integration/test-resume-cut.sh \
 	tests/integration/test-resume-expire.sh \
+	tests/integration/test-keep-tun-expire-many.sh \
 	tests/integration/test-resume-sigint.sh \
 	tests/integration/test-resume-sigusr2.sh \
 	tests/integration/test-resume-worker-kill.sh \
