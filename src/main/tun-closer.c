@@ -41,7 +41,12 @@ struct tun_closer {
 	struct closer_list closed;	/* under lock */
 	bool stopping;			/* under lock: close what waits, then exit */
 	size_t pending;			/* loop only: handed over, done not run */
+	size_t batch;			/* loop only: handed over since pending was 0 */
+	ev_tstamp batch_start;		/* loop only: when pending left 0 */
 };
+
+/* A backlog of at least this many devices is logged when it is gone. */
+#define CLOSER_LOG_BATCH 64u
 
 static void list_push(struct closer_list *l, struct closer_item *it)
 {
@@ -107,6 +112,11 @@ static void run_closed(struct tun_closer *c)
 			it->done(it->arg);
 		free(it);
 	}
+	if (c->pending == 0 && c->batch >= CLOSER_LOG_BATCH)
+		log_info("closed %zu tun devices in %.1f s", c->batch,
+			 ev_time() - c->batch_start);
+	if (c->pending == 0)
+		c->batch = 0;
 }
 
 static void async_cb(struct ev_loop *loop, ev_async *w, int revents)
@@ -158,7 +168,9 @@ void tun_closer_close(struct tun_closer *c, int fd, tun_closer_done_fn done, voi
 		return;
 	}
 	*it = (struct closer_item){ .fd = fd, .done = done, .arg = arg };
-	c->pending++;
+	if (c->pending++ == 0)
+		c->batch_start = ev_time();
+	c->batch++;
 	pthread_mutex_lock(&c->lock);
 	list_push(&c->todo, it);
 	pthread_cond_signal(&c->wake);
