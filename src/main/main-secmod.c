@@ -17,8 +17,9 @@
  * Nothing here waits on sec-mod. sec-mod checks passwords on its own threads
  * (sec-mod/offload.h), yet a burst of logins can still fill the socket; what it does not take waits in
  * srv->secmod_q, in order, and leaves as sec-mod reads (the write watcher).
- * Waiting in poll() instead would stop main's loop for every worker and,
- * while sec-mod itself waits for main to read its replies, deadlock both.
+ * Waiting in poll() instead would stop main's loop for every worker. sec-mod
+ * does the same the other way (sec-mod-proc.c): neither side ever waits for
+ * the other to read, so neither can hold back the other's timers.
  */
 
 #include <errno.h>
