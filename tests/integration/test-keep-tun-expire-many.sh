@@ -1,13 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Many kept tun devices closing at once (src/main/tun-closer.h): N = 120
+# Many kept tun devices closing at once (src/main/tun-closer.h): N = 300
 # sessions (OCSM_EXPIRE_MANY=N for another count) log in through the real
 # path (bench/lib/waiting.py: TLS, password, cookie, CONNECT, the tunnel
 # up, then the connection dropped without a goodbye) and wait to resume
-# with keep-tun-on-resume = true, a device each. They all expire with
-# cookie-expired within a few seconds of each other; main hands their
-# devices to its closer thread. While that goes on occtl-modern keeps
+# with keep-tun-on-resume = true, a device each. main is then stopped
+# (SIGSTOP) and sec-mod still ends every one of them with cookie-expired:
+# its messages to main (more than main's full socket takes) wait in its
+# queue instead of holding back its timers. main continues and hands the
+# devices to its closer thread; while that goes on occtl-modern keeps
 # answering; afterwards every session ended with cookie-expired, every
 # device is gone, main holds no more descriptors than before the logins,
 # and a new openconnect login gets a device and pings through it.
@@ -15,12 +17,15 @@
 . "$(dirname "$0")/occtl-lib.sh"
 
 occtl_preconditions
-N=${OCSM_EXPIRE_MANY:-120}
+N=${OCSM_EXPIRE_MANY:-300}
 C=30
 WAITING_PY=$top_srcdir/bench/lib/waiting.py
 [ -f "$WAITING_PY" ] || hard_error "$WAITING_PY missing"
 
 it_setup 2
+# a /22 pool: N + 1 addresses
+# shellcheck disable=SC2034 # read by lib.sh (write_config, client_ping)
+VPN_NET=172.16.0.0 VPN_MASK=255.255.252.0 VPN_PREFIX=22 SERVER_VPN_IP=172.16.0.1
 write_config DPD=30 KEEPALIVE=30 COOKIE_TIMEOUT=$C
 {
 	echo "keep-tun-on-resume = true"
@@ -49,7 +54,19 @@ verdict "$N sessions wait to resume with their devices kept" $? \
 early=$(log_count -E "$SERVER_LOG" 'ended: cookie-expired')
 it_log "$(devs) devices while waiting; $early sessions had already expired"
 
-# The expiries, and the closes behind them: occtl answers all along.
+# The expiries with main stopped: sec-mod must not wait for it.
+kill -STOP "$SERVER_PID" || hard_error "SIGSTOP main"
+it_log "main stopped"
+wait_log "$SERVER_LOG" 'ended: cookie-expired' "$N" $((C + 120))
+verdict "sec-mod ended all $N sessions while main was stopped" $? \
+	"$(server_count 'ended: cookie-expired') of $N"
+state=$(awk '{ print $3 }' "/proc/$SERVER_PID/stat" 2> /dev/null)
+expect_eq "main was still stopped then" "$state" T
+expect_eq "sec-mod did not give up on main" "$(server_count 'sec-mod: sending')" 0
+kill -CONT "$SERVER_PID"
+it_log "main continued"
+
+# The closes behind the expiries: occtl answers all along.
 answers=0 failed=0 seen_closing=0
 deadline=$(deadline_after $((C + 120)))
 while [ "$(server_count 'ended: cookie-expired')" -lt "$N" ] || [ "$(devs)" -gt 0 ]; do
@@ -69,7 +86,7 @@ expect_eq "occtl show status never failed" "$failed" 0
 expect_eq "every session ended with cookie-expired" \
 	"$(server_count 'ended: cookie-expired')" "$N"
 expect_eq "every session released its address and device" \
-	"$(log_count -E "$SERVER_LOG" 'released 192\.168\.77\.[0-9]+, device vpns')" "$N"
+	"$(log_count -E "$SERVER_LOG" 'released 172\.16\.[0-9]+\.[0-9]+, device vpns')" "$N"
 expect_eq "no tun device left" "$(devs)" 0
 
 # The last done callbacks run right after the last close: allow a moment.
