@@ -36,7 +36,7 @@ sed -i "s/^max-clients = .*/max-clients = 0/" "$CONFIG"
 start_server
 
 devs() { in_server ip -o link show 2> /dev/null | grep -c ': vpns' || true; }
-main_fds() { ls "/proc/$SERVER_PID/fd" 2> /dev/null | wc -l; }
+main_fds() { find "/proc/$SERVER_PID/fd" -mindepth 1 -maxdepth 1 2> /dev/null | wc -l; }
 
 fd0=$(main_fds)
 it_log "main holds $fd0 descriptors before the logins"
