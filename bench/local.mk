@@ -53,5 +53,7 @@ EXTRA_DIST += \
 	bench/lib/report.py \
 	bench/lib/scale.sh \
 	bench/lib/scale.py \
+	bench/lib/procsnap.py \
+	bench/scale-2026-12-03.png \
 	bench/lib/waiting.sh \
 	bench/lib/waiting.py

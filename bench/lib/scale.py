@@ -253,9 +253,15 @@ def plot(outdir, sizes, vals):
                     row.append(str(statistics.median(r["value"] for r in rs)) if rs else "NaN")
             f.write(" ".join(row) + "\n")
     png = os.path.join(outdir, "scale.png")
+    svg = os.path.join(outdir, "scale.svg")
     gp = f"""set terminal png size 1100,450
 set output '{png}'
-set multiplot layout 1,2
+load '{os.path.join(outdir, "scale-plots.gp")}'
+set terminal svg size 1100,450 dynamic
+set output '{svg}'
+load '{os.path.join(outdir, "scale-plots.gp")}'
+"""
+    plots = f"""set multiplot layout 1,2
 set grid
 set key top left
 set yrange [0:*]
@@ -272,6 +278,8 @@ unset multiplot
 """
     with open(os.path.join(outdir, "scale.gp"), "w") as f:
         f.write(gp)
+    with open(os.path.join(outdir, "scale-plots.gp"), "w") as f:
+        f.write(plots)
     try:
         subprocess.run(["gnuplot", os.path.join(outdir, "scale.gp")], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=60)
