@@ -51,12 +51,14 @@
 #define CTL_MAX_REQUEST 4096u
 
 /* The last liveness report of one worker. */
+/* A worker's last report, reached from the worker (w->ctl_live) in one
+ * step: with thousands of tunnels, a search per report and per row made
+ * `show users` quadratic. The list is only for freeing them all. */
 struct ctl_live {
-	pid_t pid;
-	vpn_ms_t worker_started_ms;  /* with pid: the worker it belongs to */
+	struct worker_proc *w;       /* the worker it belongs to */
 	TunnelStats *st;             /* a private copy (protobuf-c allocated) */
 	vpn_ms_t received_ms;
-	struct ctl_live *next;
+	struct ctl_live *prev, *next;
 };
 
 struct ctl_client {
@@ -151,51 +153,28 @@ static struct worker_proc *worker_by_pid(struct server *srv, uint32_t pid)
 	return NULL;
 }
 
-static struct ctl_live *live_of(struct main_ctl *ctl, const struct worker_proc *w)
+static struct ctl_live *live_of(const struct worker_proc *w)
 {
-	for (struct ctl_live *l = ctl->live; l != NULL; l = l->next)
-		if (l->pid == w->pid && l->worker_started_ms == w->started_ms)
-			return l;
-	return NULL;
+	return w->ctl_live;
 }
 
-/* Drop the reports of workers that are gone. */
-static void live_purge(struct main_ctl *ctl)
+static void live_free(struct main_ctl *ctl, struct ctl_live *l)
 {
-	struct ctl_live **pp = &ctl->live;
-
-	while (*pp != NULL) {
-		struct ctl_live *l = *pp;
-		bool found = false;
-
-		for (struct worker_proc *w = ctl->srv->workers; w != NULL && !found; w = w->next)
-			found = w->pid == l->pid && w->started_ms == l->worker_started_ms;
-		if (found) {
-			pp = &l->next;
-			continue;
-		}
-		*pp = l->next;
-		tunnel_stats__free_unpacked(l->st, NULL);
-		free(l);
-	}
+	if (l->prev != NULL)
+		l->prev->next = l->next;
+	else
+		ctl->live = l->next;
+	if (l->next != NULL)
+		l->next->prev = l->prev;
+	l->w->ctl_live = NULL;
+	tunnel_stats__free_unpacked(l->st, NULL);
+	free(l);
 }
 
-void main_ctl_worker_gone(struct server *srv, const struct worker_proc *w)
+void main_ctl_worker_gone(struct server *srv, struct worker_proc *w)
 {
-	struct ctl_live **pp;
-
-	if (srv->ctl == NULL)
-		return;
-	for (pp = &srv->ctl->live; *pp != NULL; pp = &(*pp)->next) {
-		struct ctl_live *l = *pp;
-
-		if (l->pid == w->pid && l->worker_started_ms == w->started_ms) {
-			*pp = l->next;
-			tunnel_stats__free_unpacked(l->st, NULL);
-			free(l);
-			return;
-		}
-	}
+	if (srv->ctl != NULL && w->ctl_live != NULL)
+		live_free(srv->ctl, w->ctl_live);
 }
 
 /* A deep copy of a protobuf-c message through its wire form. */
@@ -224,16 +203,18 @@ void main_ctl_on_tunnel_stats(struct server *srv, struct worker_proc *w, const T
 	if (ctl == NULL)
 		return;
 	if (st->live != NULL && (copy = stats_copy(st)) != NULL) {
-		l = live_of(ctl, w);
+		l = live_of(w);
 		if (l == NULL) {
 			l = calloc(1, sizeof(*l));
 			if (l == NULL) {
 				tunnel_stats__free_unpacked(copy, NULL);
 				goto answered;
 			}
-			l->pid = w->pid;
-			l->worker_started_ms = w->started_ms;
+			l->w = w;
+			w->ctl_live = l;
 			l->next = ctl->live;
+			if (l->next != NULL)
+				l->next->prev = l;
 			ctl->live = l;
 		} else {
 			tunnel_stats__free_unpacked(l->st, NULL);
@@ -489,7 +470,7 @@ static CtlConn *conn_from(struct build *b, const struct worker_proc *w)
 	struct secmod_session *s = w->session_serial
 			    ? session_table_find_serial(srv->sessions, w->session_serial) : NULL;
 	struct main_lease *m = main_lease_find(srv, w->session_serial);
-	struct ctl_live *l = live_of(b->ctl, w);
+	struct ctl_live *l = live_of(w);
 	char ip[INET_ADDRSTRLEN], ip6[INET6_ADDRSTRLEN], ptp6[INET6_ADDRSTRLEN];
 
 	if (c == NULL)
@@ -1169,7 +1150,6 @@ static void answer(struct ctl_client *c)
 	b.gather_id = c->gather_id;
 	b.remote = c->remote;
 	b.n_remote = c->n_remote;
-	live_purge(c->ctl);
 	if (c->bad != NULL)
 		fail(&b, "%s (%s, type %u)", c->bad, ctl_cmd_str(c->cmd), c->cmd);
 	else
@@ -1537,13 +1517,8 @@ void main_ctl_stop(struct server *srv)
 	}
 	if (ctl->bound)
 		unlink(ctl->path);
-	while (ctl->live != NULL) {
-		struct ctl_live *l = ctl->live;
-
-		ctl->live = l->next;
-		tunnel_stats__free_unpacked(l->st, NULL);
-		free(l);
-	}
+	while (ctl->live != NULL)
+		live_free(ctl, ctl->live);
 	free(ctl);
 	srv->ctl = NULL;
 }

@@ -48,6 +48,6 @@ void main_ctl_stop(struct server *srv);
 /* A TunnelStats from w (periodic, final, or the answer to a request). */
 void main_ctl_on_tunnel_stats(struct server *srv, struct worker_proc *w, const TunnelStats *st);
 /* w is being freed: its last report goes with it. */
-void main_ctl_worker_gone(struct server *srv, const struct worker_proc *w);
+void main_ctl_worker_gone(struct server *srv, struct worker_proc *w);
 
 #endif

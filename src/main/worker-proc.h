@@ -31,6 +31,8 @@ enum worker_state {
 	WORKER_DOWN,        /* TunnelDown received, the process is finishing */
 };
 
+struct ctl_live;
+
 struct worker_proc {
 	pid_t pid;
 	int ipc_fd;
@@ -49,6 +51,7 @@ struct worker_proc {
 	bool exited;                 /* reaped: its PID may be reused, never signal it */
 	int forbidden_syscall;       /* its sandbox trapped this call (SandboxViolation); -1: none */
 	vpn_ms_t started_ms;
+	struct ctl_live *ctl_live;   /* its last TunnelStats, for occtl (main-ctl.c); NULL: none */
 	uint64_t bytes_in, bytes_out; /* last TunnelStats */
 	uint64_t packets_in, packets_out;
 	/* DTLS channel as the worker last reported it (main-udp.c) */
