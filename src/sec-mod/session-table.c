@@ -9,11 +9,17 @@
 #include <string.h>
 
 /*
- * A doubly linked list, oldest first. Lookups are linear: they run once per
- * authentication, CONNECT or occtl command, over at most a few thousand
- * records, and compare the non-secret session id (SHA-256 of the cookie)
- * first, so no timing of the list walk depends on the cookie's bytes. When
- * this moves to sec-mod, a hash on sid is a local change.
+ * A doubly linked list, oldest first, for iteration, and two chained hash
+ * indexes for lookups: by session id and by serial. Linear lookups made a
+ * login cost O(sessions) in sec-mod and each update of main's mirror too:
+ * with 100,000 sessions logins fell from 250/s to 22/s (bench/README.md,
+ * bench/waiting). The session id index hashes only the id's first
+ * SESSION_ID_SHORT_LEN characters, so that every id a prefix of that length
+ * or longer can name (occtl's short ids) is in one chain. Lookups compare
+ * the non-secret session id (SHA-256 of the cookie) first, so no timing of
+ * a walk depends on the cookie's bytes. The indexes double when the
+ * records outnumber their buckets; if that allocation fails, the chains
+ * just get longer.
  */
 struct secmod_session_table {
 	struct vpn_session_cfg cfg;
@@ -23,14 +29,74 @@ struct secmod_session_table {
 	struct secmod_session *head, *tail;
 	size_t count;
 	uint64_t next_serial;
-	/* Records are appended in serial order (sec-mod creates them so, the
-	 * store restores them so, main mirrors them as they come), which lets
-	 * a serial be looked up from the newest end and a new one be known
-	 * absent at once: a start with thousands of restored sessions would
-	 * otherwise walk the list once per record. Set if an append ever
-	 * breaks the order: then every lookup walks it all. */
-	bool unsorted;
+	struct secmod_session **by_sid, **by_serial;
+	size_t nbuckets;		/* of each index: a power of two */
 };
+
+#define INDEX_MIN_BUCKETS 64u
+
+static size_t sid_hash(const char *sid)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	for (size_t i = 0; i < SESSION_ID_SHORT_LEN && sid[i] != '\0'; i++)
+		h = (h ^ (uint8_t)sid[i]) * 16777619u;
+	return h;
+}
+
+static size_t serial_hash(uint64_t serial)
+{
+	return (size_t)((serial * 0x9e3779b97f4a7c15ull) >> 32);
+}
+
+static void index_insert(struct secmod_session_table *t, struct secmod_session *s)
+{
+	size_t i = sid_hash(s->sid) & (t->nbuckets - 1);
+	size_t j = serial_hash(s->serial) & (t->nbuckets - 1);
+
+	s->hnext_sid = t->by_sid[i];
+	t->by_sid[i] = s;
+	s->hnext_serial = t->by_serial[j];
+	t->by_serial[j] = s;
+}
+
+static void index_remove(struct secmod_session_table *t, struct secmod_session *s)
+{
+	struct secmod_session **pp;
+
+	for (pp = &t->by_sid[sid_hash(s->sid) & (t->nbuckets - 1)]; *pp != NULL; pp = &(*pp)->hnext_sid)
+		if (*pp == s) {
+			*pp = s->hnext_sid;
+			break;
+		}
+	for (pp = &t->by_serial[serial_hash(s->serial) & (t->nbuckets - 1)]; *pp != NULL;
+	     pp = &(*pp)->hnext_serial)
+		if (*pp == s) {
+			*pp = s->hnext_serial;
+			break;
+		}
+}
+
+/* Indexes of n buckets holding every record of the list; -ENOMEM leaves
+ * the old ones. */
+static int index_build(struct secmod_session_table *t, size_t n)
+{
+	struct secmod_session **a = calloc(n, sizeof(*a)), **b = calloc(n, sizeof(*b));
+
+	if (a == NULL || b == NULL) {
+		free(a);
+		free(b);
+		return -ENOMEM;
+	}
+	free(t->by_sid);
+	free(t->by_serial);
+	t->by_sid = a;
+	t->by_serial = b;
+	t->nbuckets = n;
+	for (struct secmod_session *s = t->head; s != NULL; s = s->next)
+		index_insert(t, s);
+	return 0;
+}
 
 struct secmod_session_table *session_table_new(const struct vpn_session_cfg *cfg, session_table_end_fn *on_end,
 			      void *opaque)
@@ -43,6 +109,10 @@ struct secmod_session_table *session_table_new(const struct vpn_session_cfg *cfg
 	t->on_end = on_end;
 	t->opaque = opaque;
 	t->next_serial = 1;
+	if (index_build(t, INDEX_MIN_BUCKETS) < 0) {
+		free(t);
+		return NULL;
+	}
 	return t;
 }
 
@@ -66,6 +136,8 @@ void session_table_free(struct secmod_session_table *t)
 		next = s->next;
 		free_record(s);
 	}
+	free(t->by_sid);
+	free(t->by_serial);
 	free(t);
 }
 
@@ -79,11 +151,10 @@ void session_table_set_cfg(struct secmod_session_table *t, const struct vpn_sess
 	t->cfg = *cfg;
 }
 
-/* Append s, the newest record, at the tail (iteration is oldest first). */
+/* Append s, the newest record, at the tail (iteration is oldest first),
+ * and index it: its sid and serial are set and never change. */
 static void link_record(struct secmod_session_table *t, struct secmod_session *s)
 {
-	if (t->tail != NULL && t->tail->serial >= s->serial)
-		t->unsorted = true;
 	s->next = NULL;
 	s->prev = t->tail;
 	if (t->tail)
@@ -92,10 +163,14 @@ static void link_record(struct secmod_session_table *t, struct secmod_session *s
 		t->head = s;
 	t->tail = s;
 	t->count++;
+	/* a rebuild indexes s with the rest */
+	if (t->count <= t->nbuckets || index_build(t, 2 * t->nbuckets) < 0)
+		index_insert(t, s);
 }
 
 static void unlink_record(struct secmod_session_table *t, struct secmod_session *s)
 {
+	index_remove(t, s);
 	if (s->prev)
 		s->prev->next = s->next;
 	else
@@ -150,7 +225,7 @@ struct secmod_session *session_table_find_cookie(const struct secmod_session_tab
 	if (!cookie_is_wellformed(cookie) || cookie_hash(cookie, hash) < 0)
 		return NULL;
 	cookie_hash_session_id(hash, sid);
-	for (s = t->head; s != NULL; s = s->next)
+	for (s = t->by_sid[sid_hash(sid) & (t->nbuckets - 1)]; s != NULL; s = s->hnext_sid)
 		if (strcmp(s->sid, sid) == 0)
 			return cookie_hash_equal(s->cookie_hash, hash) ? s : NULL;
 	return NULL;
@@ -163,7 +238,8 @@ struct secmod_session *session_table_find_sid(const struct secmod_session_table 
 
 	if (len < SESSION_ID_SHORT_LEN || len > SESSION_ID_LEN)
 		return NULL;
-	for (s = t->head; s != NULL; s = s->next) {
+	/* every id with this prefix is in the prefix's chain (sid_hash) */
+	for (s = t->by_sid[sid_hash(prefix) & (t->nbuckets - 1)]; s != NULL; s = s->hnext_sid) {
 		if (strncmp(s->sid, prefix, len) != 0)
 			continue;
 		if (found != NULL)
@@ -175,14 +251,8 @@ struct secmod_session *session_table_find_sid(const struct secmod_session_table 
 
 struct secmod_session *session_table_find_serial(const struct secmod_session_table *t, uint64_t serial)
 {
-	if (t->unsorted) {
-		for (struct secmod_session *s = t->head; s != NULL; s = s->next)
-			if (s->serial == serial)
-				return s;
-		return NULL;
-	}
-	/* newest first; below a smaller serial it cannot be */
-	for (struct secmod_session *s = t->tail; s != NULL && s->serial >= serial; s = s->prev)
+	for (struct secmod_session *s = t->by_serial[serial_hash(serial) & (t->nbuckets - 1)]; s != NULL;
+	     s = s->hnext_serial)
 		if (s->serial == serial)
 			return s;
 	return NULL;

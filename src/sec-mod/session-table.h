@@ -104,6 +104,7 @@ struct secmod_session {
 	} done, cur;
 
 	struct secmod_session *prev, *next;     /* table list, oldest first */
+	struct secmod_session *hnext_sid, *hnext_serial; /* the table's hash chains */
 };
 
 typedef void session_table_end_fn(void *opaque, struct secmod_session *s);

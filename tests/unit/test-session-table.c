@@ -93,6 +93,53 @@ START_TEST(test_create_and_find)
 }
 END_TEST
 
+/* Enough records to grow the indexes several times; then half of them
+ * forgotten: every remaining one is found by cookie, id, short id (unless
+ * two share it) and serial, and no forgotten one is. */
+#define MANY 5000
+START_TEST(test_many_indexed)
+{
+	static struct secmod_session *r[MANY];
+	static char cookie[MANY][COOKIE_LEN + 1];
+	static uint64_t serial[MANY];
+	char prefix[SESSION_ID_SHORT_LEN + 1];
+
+	for (size_t i = 0; i < MANY; i++) {
+		r[i] = session_table_create(t, "u", NULL, "192.0.2.9", 1000 + i);
+		ck_assert_ptr_nonnull(r[i]);
+		memcpy(cookie[i], r[i]->cookie, sizeof(cookie[i]));
+		serial[i] = r[i]->serial;
+	}
+	ck_assert_uint_eq(session_table_count(t), MANY);
+	for (size_t i = 0; i < MANY; i += 2)
+		session_table_forget(t, r[i]);
+	ck_assert_uint_eq(session_table_count(t), MANY / 2);
+	for (size_t i = 0; i < MANY; i++) {
+		bool kept = i % 2 == 1;
+
+		ck_assert_ptr_eq(session_table_find_cookie(t, cookie[i]), kept ? r[i] : NULL);
+		ck_assert_ptr_eq(session_table_find_serial(t, serial[i]), kept ? r[i] : NULL);
+		if (!kept)
+			continue;
+		ck_assert_ptr_eq(session_table_find_sid(t, r[i]->sid), r[i]);
+		memcpy(prefix, r[i]->sid, SESSION_ID_SHORT_LEN);
+		prefix[SESSION_ID_SHORT_LEN] = '\0';
+		{
+			struct secmod_session *f = session_table_find_sid(t, prefix);
+			size_t same = 0;
+
+			for (struct secmod_session *s = session_table_first(t); s != NULL; s = s->next)
+				same += strncmp(s->sid, prefix, SESSION_ID_SHORT_LEN) == 0;
+			/* unique short id: found; shared: ambiguous, none */
+			ck_assert_ptr_eq(f, same == 1 ? r[i] : NULL);
+		}
+	}
+	/* the list order (oldest first) is kept */
+	ck_assert_ptr_eq(session_table_first(t), r[1]);
+	ck_assert_ptr_eq(r[1]->next, r[3]);
+}
+END_TEST
+
 START_TEST(test_cookie_expires_unused)
 {
 	struct secmod_session *a = session_table_create(t, "alice", NULL, "", 0);
@@ -397,6 +444,7 @@ static Suite *sessions_suite(void)
 	tcase_add_test(tc, test_counters_continue);
 	tcase_add_test(tc, test_mirror);
 	tcase_add_test(tc, test_restore_found_by_hash);
+	tcase_add_test(tc, test_many_indexed);
 	suite_add_tcase(s, tc);
 	return s;
 }
