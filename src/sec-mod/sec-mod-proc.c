@@ -66,6 +66,7 @@ struct smproc {
 	int fd;
 	ev_io io;
 	struct vpn_ev_timer timer;
+	ev_prepare rearm;		/* the timer's deadline changed: see timer_changed() */
 	ev_timer alive;			/* the session store's alive time; only
 					 * while a store is in use */
 	struct secmod *core;
@@ -185,15 +186,35 @@ static int check_password_cb(void *opaque, const char *file, int fd, const char 
 	return passwd_check(file, user, password, groups, len);
 }
 
+/*
+ * The next deadline is found by walking every session (secmod_expiry), so
+ * it is looked for once per loop iteration, just before the loop sleeps,
+ * not after every event: with 100,000 sessions and a burst of logins the
+ * walks were most of sec-mod's time. Nothing can fire in between: timers
+ * run only after the loop has slept.
+ */
+static void rearm_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct smproc *p = w->data;
+
+	(void)revents;
+	ev_prepare_stop(loop, w);
+	if (!p->ending)
+		vpn_ev_timer_update(&p->timer);
+}
+
+static void timer_changed(struct smproc *p)
+{
+	if (!p->ending && !ev_is_active(&p->rearm))
+		ev_prepare_start(p->loop, &p->rearm);
+}
+
 /* An answer of an authentication backend came between messages (a
  * finished job, the PAM helper): deadlines may have changed (a login
  * accepted creates a session, a further form waits). */
 static void changed_cb(void *opaque)
 {
-	struct smproc *p = opaque;
-
-	if (!p->ending)
-		vpn_ev_timer_update(&p->timer);
+	timer_changed(opaque);
 }
 
 static int submit_cb(void *opaque, offload_work_fn work, offload_done_fn done, void *arg,
@@ -269,7 +290,7 @@ static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
 		ipc_msg_free(&m);
 	}
 	alive_sync(p);
-	vpn_ev_timer_update(&p->timer);
+	timer_changed(p);
 }
 
 static vpn_ms_t expiry_cb(void *owner)
@@ -306,9 +327,7 @@ void secmod_set_cluster_params(const char *auth_file, const char *gw)
 
 static void cluster_after_cb(void *opaque)
 {
-	struct smproc *p = opaque;
-
-	vpn_ev_timer_update(&p->timer);
+	timer_changed(opaque);
 }
 
 /* --- accounting: one request at a time on a thread of its own ------------ */
@@ -441,6 +460,8 @@ static int secmod_run(int fd, struct secmod_keys *keys, struct store *store,
 	p.stall.repeat = SECMOD_MAIN_STALL_S;
 	p.stall.data = &p;
 	vpn_ev_timer_init(&p.timer, p.loop, expiry_cb, fire_cb, &p);
+	ev_prepare_init(&p.rearm, rearm_cb);
+	p.rearm.data = &p;
 	if (cluster != NULL)
 		secmod_cluster_start(cluster, p.loop, p.core, cluster_after_cb, &p);
 	ev_init(&p.alive, alive_cb);
@@ -451,6 +472,7 @@ static int secmod_run(int fd, struct secmod_keys *keys, struct store *store,
 	ev_run(p.loop, 0);
 	acct_flush(&p);
 	p.ending = true;
+	ev_prepare_stop(p.loop, &p.rearm);
 	vpn_ev_timer_stop(&p.timer);
 	secmod_keys_free(keys);
 	ev_timer_stop(p.loop, &p.alive);
