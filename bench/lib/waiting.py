@@ -57,12 +57,9 @@ import ssl
 import sys
 import time
 
-UA = "Open AnyConnect VPN Agent v9.01-3"
-XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
-
-
-class ProbeError(Exception):
-    pass
+# the login's messages and form answers as bench/lib/ocprobe.py (this
+# directory) speaks them: one client's way, two transports
+from ocprobe import UA, XML_HEAD, ProbeError, form_answer  # noqa: E402
 
 
 async def read_head(reader):
@@ -88,24 +85,6 @@ async def request(reader, writer, args, path, body, jar):
     if not status.startswith("HTTP/1.1 200"):
         raise ProbeError(f"login: {status}")
     return text
-
-
-def form_answer(text, args):
-    """The <auth> children answering the form of an auth-request."""
-    out = []
-    for m in re.finditer(r"<input\b([^>]*)>", text):
-        attrs = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
-        name, kind = attrs.get("name"), attrs.get("type", "text")
-        if not name or kind in ("submit", "reset"):
-            continue
-        if kind == "password":
-            value = args.password
-        elif kind == "hidden":
-            value = attrs.get("value", "")
-        else:
-            value = args.user if name == "username" else attrs.get("value", "")
-        out.append(f"<{name}>{value}</{name}>")
-    return "".join(out)
 
 
 async def login(reader, writer, args):
