@@ -143,15 +143,32 @@ def form_answer(text, args):
     return "".join(out)
 
 
+def init_body(args):
+    """The first aggregate-auth POST, as openconnect 9.01 sends it."""
+    url = f"https://{args.host}:{args.port}/"
+    return (XML_HEAD + '<config-auth client="vpn" type="init" aggregate-auth-version="2">'
+            '<version who="vpn">v9.01-3</version><device-id>linux-64</device-id>'
+            f'<group-access>{url}</group-access></config-auth>')
+
+
+def reply(text, args):
+    """(path, body) of the POST answering the auth-request form in text."""
+    m = re.search(r'<form[^>]*action="([^"]*)"', text)
+    opaque = re.search(r"<opaque.*?</opaque>", text, re.S)
+    return (m.group(1) if m and m.group(1) else "/",
+            XML_HEAD + '<config-auth client="vpn" type="auth-reply" '
+            'aggregate-auth-version="2"><version who="vpn">v9.01-3</version>'
+            '<device-id>linux-64</device-id>'
+            + (opaque.group(0) if opaque else "")
+            + f"<auth>{form_answer(text, args)}</auth></config-auth>")
+
+
 def login(tls, args):
     """The aggregate-auth exchange on an open connection (ours asks for both
     fields at once, ocserv 1.1.6 for the username, then the password);
     returns the webvpn cookie."""
     jar = {}
-    url = f"https://{args.host}:{args.port}/"
-    body = (XML_HEAD + '<config-auth client="vpn" type="init" aggregate-auth-version="2">'
-            '<version who="vpn">v9.01-3</version><device-id>linux-64</device-id>'
-            f'<group-access>{url}</group-access></config-auth>')
+    body = init_body(args)
     path = "/"
     for _ in range(4):
         head, text = post(tls, args, path, body, jar)
@@ -159,14 +176,7 @@ def login(tls, args):
             raise ProbeError(f"login: {status_of(head)}")
         if jar.get("webvpn"):
             return jar["webvpn"]
-        m = re.search(r'<form[^>]*action="([^"]*)"', text)
-        path = m.group(1) if m and m.group(1) else "/"
-        opaque = re.search(r"<opaque.*?</opaque>", text, re.S)
-        body = (XML_HEAD + '<config-auth client="vpn" type="auth-reply" '
-                'aggregate-auth-version="2"><version who="vpn">v9.01-3</version>'
-                '<device-id>linux-64</device-id>'
-                + (opaque.group(0) if opaque else "")
-                + f"<auth>{form_answer(text, args)}</auth></config-auth>")
+        path, body = reply(text, args)
     raise ProbeError("login: no cookie after 4 rounds")
 
 

@@ -59,7 +59,7 @@ import time
 
 # the login's messages and form answers as bench/lib/ocprobe.py (this
 # directory) speaks them: one client's way, two transports
-from ocprobe import UA, XML_HEAD, ProbeError, form_answer  # noqa: E402
+from ocprobe import UA, XML_HEAD, ProbeError, init_body, reply  # noqa: E402
 
 
 async def read_head(reader):
@@ -91,23 +91,13 @@ async def login(reader, writer, args):
     """The aggregate-auth exchange (ours asks for both fields at once, ocserv
     1.1.6 for the username, then the password); returns the webvpn cookie."""
     jar = {}
-    url = f"https://{args.host}:{args.port}/"
-    body = (XML_HEAD + '<config-auth client="vpn" type="init" aggregate-auth-version="2">'
-            '<version who="vpn">v9.01-3</version><device-id>linux-64</device-id>'
-            f'<group-access>{url}</group-access></config-auth>')
+    body = init_body(args)
     path = "/"
     for _ in range(4):
         text = await request(reader, writer, args, path, body, jar)
         if jar.get("webvpn"):
             return jar["webvpn"]
-        m = re.search(r'<form[^>]*action="([^"]*)"', text)
-        path = m.group(1) if m and m.group(1) else "/"
-        opaque = re.search(r"<opaque.*?</opaque>", text, re.S)
-        body = (XML_HEAD + '<config-auth client="vpn" type="auth-reply" '
-                'aggregate-auth-version="2"><version who="vpn">v9.01-3</version>'
-                '<device-id>linux-64</device-id>'
-                + (opaque.group(0) if opaque else "")
-                + f"<auth>{form_answer(text, args)}</auth></config-auth>")
+        path, body = reply(text, args)
     raise ProbeError("login: no cookie after 4 rounds")
 
 
