@@ -237,10 +237,23 @@ tunnel_end_of() {
 # rand_ms LO HI: a uniformly drawn integer in [LO, HI].
 rand_ms() { echo $(( $1 + (RANDOM * 32768 + RANDOM) % ($2 - $1 + 1) )); }
 
+# nap SECONDS: sleep in the background and wait for it. Bash runs a trap
+# only once its foreground command ends, so a long foreground sleep would
+# hold back the clean-up of an interrupted run; a wait returns at once.
+NAP_PID=
+nap() {
+	sleep "$1" &
+	NAP_PID=$!
+	wait "$NAP_PID"
+	NAP_PID=
+}
+nap_end() { [ -z "$NAP_PID" ] || kill -TERM "$NAP_PID" 2> /dev/null; }
+IT_AT_EXIT+=(nap_end)
+
 # sleep_until MS: sleep until the wall clock reaches MS (epoch ms).
 sleep_until() {
 	local left=$(( $1 - $(now_ms) ))
-	[ "$left" -gt 0 ] && sleep "$(fmt_ms "$left")"
+	[ "$left" -gt 0 ] && nap "$(fmt_ms "$left")"
 	return 0
 }
 

@@ -130,7 +130,7 @@ result "$P.pss_marginal" "$(calc "($pss_n - $pss_idle) / $UP")" KiB 1 "(PSS - PS
 # --- idle window ---------------------------------------------------------
 sleep_until $((base + IDLE_AT * 1000))
 snap "$IT_WORK/idle0.json"
-sleep "$IDLE_S"
+nap "$IDLE_S"
 snap "$IT_WORK/idle1.json"
 read -r ticks sw win_ms nprocs gone < <(python3 "$BENCH_LIB/procsnap.py" diff \
 	"$IT_WORK/idle0.json" "$IT_WORK/idle1.json")

@@ -125,11 +125,21 @@ mem_into() {
 	while read -r role p rest; do into["$role"]=$p; done < <(server_memory)
 }
 
+# create COUNT PARALLEL DROPS PROCS: waiting.py's summary on stdout. It runs
+# for minutes: in the background with a wait, so that an interrupt's trap
+# runs at once (and ends it with the client namespace).
 create() {
+	local pid
 	in_client c1 timeout $(( $1 / 20 + 300 )) python3 -W ignore "$BENCH_LIB/waiting.py" create \
 		--host "$SERVER_IP" --port "$PORT" --ca "$IT_WORK/server-cert.pem" --user "$TEST_USER" \
 		--password "$TEST_PASSWORD" --count "$1" --parallel "$2" --sources "10.79.0.1+$NSRC" \
-		--procs "$4" "${NC_ARG[@]}" --out "$3"
+		--procs "$4" "${NC_ARG[@]}" --out "$3" > "$IT_WORK/create.out" 2>&1 &
+	pid=$!
+	track "$pid"
+	wait "$pid"
+	local rc=$?
+	cat "$IT_WORK/create.out"
+	return $rc
 }
 NC_ARG=()
 [ "$NO_CONNECT" = true ] && NC_ARG=(--no-connect)
@@ -137,7 +147,7 @@ meta "$P.mode" "$([ "$NO_CONNECT" = true ] && echo "logged in, not connected (no
 	echo "waiting to resume (CONNECT, then dropped)")"
 
 # --- the warm-up sessions, the baseline, the N sessions ---------------------
-out=$(create "$WARM" 4 "$IT_WORK/drops-warm.jsonl" 1) || it_log "warm-up: $out"
+create "$WARM" 4 "$IT_WORK/drops-warm.jsonl" 1 > "$IT_WORK/warm.out" || it_log "warm-up: $(cat "$IT_WORK/warm.out")"
 sleep 2
 base_lines=$(waiting_lines)
 mem_into M0
@@ -145,7 +155,8 @@ fd0="main $(fds main), sec-mod $(fds sec-mod)"
 it_log "baseline ($base_lines waiting): $(server_memory | tr '\n' ';')"
 
 t0=$(now_ms)
-out=$(create "$N" "$PAR" "$IT_WORK/drops.jsonl" "$PROCS")
+create "$N" "$PAR" "$IT_WORK/drops.jsonl" "$PROCS" > "$IT_WORK/made.out"
+out=$(cat "$IT_WORK/made.out")
 t1=$(now_ms)
 it_log "waiting.py: $out"
 cat "$IT_WORK/drops-warm.jsonl" "$IT_WORK/drops.jsonl" > "$BENCH_LOGDIR/drops-$N-$OCSM_SERVER.jsonl"
