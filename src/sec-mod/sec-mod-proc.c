@@ -187,11 +187,12 @@ static int check_password_cb(void *opaque, const char *file, int fd, const char 
 }
 
 /*
- * The next deadline is found by walking every session (secmod_expiry), so
- * it is looked for once per loop iteration, just before the loop sleeps,
- * not after every event: with 100,000 sessions and a burst of logins the
- * walks were most of sec-mod's time. Nothing can fire in between: timers
- * run only after the loop has slept.
+ * The next deadline (secmod_expiry) is looked for once per loop iteration,
+ * just before the loop sleeps, not after every event. The session table
+ * answers in O(1) from its deadline heap, but the logins in flight, the
+ * further forms and, with RADIUS accounting, every session's next
+ * Interim-Update are still walked. Nothing can fire in between: timers run
+ * only after the loop has slept.
  */
 static void rearm_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 {

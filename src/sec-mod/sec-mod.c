@@ -633,7 +633,8 @@ static void login_accept(struct secmod *sm, const struct sm_login *l, vpn_ms_t n
 		return;
 	}
 	if (s->attrs != NULL && s->attrs->session_timeout_from == CONFIG_ORIGIN_RADIUS)
-		s->m.cfg.session_timeout_ms = vpn_s_to_ms(s->attrs->session_timeout_s);
+		session_table_set_timeouts(sm->table, s, s->m.cfg.cookie_timeout_ms,
+					   vpn_s_to_ms(s->attrs->session_timeout_s));
 	log_info("user '%s' (group '%s') authenticated from %s: session %.*s", LOG_ESC(s->username),
 		 LOG_ESC(s->group), l->remote_ip, (int)SESSION_ID_SHORT_LEN, s->sid);
 	emit_session(sm, s, false);
@@ -1136,7 +1137,7 @@ static void open_finish(struct secmod *sm, uint64_t request_id, const char *remo
 		open_reply(sm, request_id, NULL, cr, now);
 		return;
 	}
-	s->worker_pid = worker_pid != 0 ? (pid_t)worker_pid : 1;
+	session_table_set_worker(sm->table, s, worker_pid != 0 ? (pid_t)worker_pid : 1);
 	snprintf(s->last_remote_ip, sizeof(s->last_remote_ip), "%s", remote_ip);
 	emit_session(sm, s, false);
 	open_reply(sm, request_id, s, cr, now);
@@ -1189,7 +1190,7 @@ static void on_tunnel_down(struct secmod *sm, const SmTunnelDown *d, vpn_ms_t no
 		return;
 	}
 	session_table_tunnel_counters_final(s, &c, true);
-	s->worker_pid = 0;
+	session_table_set_worker(sm->table, s, 0);
 	before = s->m.state;
 	session_table_tunnel_end(sm->table, s, r, now);
 	/* an end just now was sent by the hook */
@@ -1208,7 +1209,7 @@ static void on_tunnel_up(struct secmod *sm, const SmTunnelUp *u)
 	if (u->remote_ip != NULL)
 		snprintf(s->last_remote_ip, sizeof(s->last_remote_ip), "%s", u->remote_ip);
 	if (u->has_worker_pid && u->worker_pid != 0 && s->m.state == VPN_SESSION_ACTIVE)
-		s->worker_pid = (pid_t)u->worker_pid;
+		session_table_set_worker(sm->table, s, (pid_t)u->worker_pid);
 	if (ipv6_from_bytes(u->has_ipv6, &u->ipv6, &a6) && !IN6_IS_ADDR_UNSPECIFIED(&a6) &&
 	    !IN6_ARE_ADDR_EQUAL(&a6, &s->ipv6)) {
 		s->ipv6 = a6;
@@ -1262,24 +1263,28 @@ static void on_session_timers(struct secmod *sm, const SmSessionTimers *t)
 {
 	struct secmod_session *s = session_table_find_serial(sm->table, t->serial);
 	struct session_attrs a = { 0 };
+	vpn_ms_t cookie_ms, session_ms;
 	bool changed = false;
 
 	if (s == NULL || s->m.state == VPN_SESSION_ENDED)
 		return;
 	if (s->attrs != NULL)
 		a = *s->attrs;
+	cookie_ms = s->m.cfg.cookie_timeout_ms;
+	session_ms = s->m.cfg.session_timeout_ms;
 	if (t->has_session_timeout_from && a.session_timeout_from != CONFIG_ORIGIN_RADIUS) {
-		s->m.cfg.session_timeout_ms = vpn_s_to_ms(t->session_timeout);
+		session_ms = vpn_s_to_ms(t->session_timeout);
 		a.session_timeout_from = (uint8_t)t->session_timeout_from;
 		changed = true;
 	}
 	if (t->has_cookie_timeout_from && t->cookie_timeout > 0) {
-		s->m.cfg.cookie_timeout_ms = vpn_s_to_ms(t->cookie_timeout);
+		cookie_ms = vpn_s_to_ms(t->cookie_timeout);
 		a.cookie_timeout_from = (uint8_t)t->cookie_timeout_from;
 		changed = true;
 	}
 	if (!changed)
 		return;
+	session_table_set_timeouts(sm->table, s, cookie_ms, session_ms);
 	if (session_table_set_attrs(s, &a) < 0)
 		log_err("session %.*s: out of memory", (int)SESSION_ID_SHORT_LEN, s->sid);
 	log_info("session %.*s of user '%s': session-timeout %llu s, cookie-timeout %llu s "

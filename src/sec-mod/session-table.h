@@ -105,6 +105,8 @@ struct secmod_session {
 
 	struct secmod_session *prev, *next;     /* table list, oldest first */
 	struct secmod_session *hnext_sid, *hnext_serial; /* the table's hash chains */
+	vpn_ms_t heap_key;               /* the table's: its next deadline or reap time */
+	size_t heap_idx;                 /* the table's: its place in the deadline heap */
 };
 
 typedef void session_table_end_fn(void *opaque, struct secmod_session *s);
@@ -168,13 +170,30 @@ enum vpn_session_state session_table_terminate(struct secmod_session_table *t, s
 					  enum vpn_end_reason r, vpn_ms_t now);
 
 /* The next time session_table_handle_expiry() has work: the earliest session
- * deadline or reap time. VPN_NEVER if none. Pure. */
+ * deadline or reap time. VPN_NEVER if none. Pure, O(1): the records sit in
+ * a min-heap on that time, which every call of this API that changes a
+ * record's machine or worker keeps in order. */
 vpn_ms_t session_table_expiry(const struct secmod_session_table *t);
 
 /* End the sessions whose deadline is reached (on_end runs for each) and free
  * ended records older than SESSIONS_ENDED_KEEP_MS with no worker attached.
- * Returns the number of sessions that ended. */
+ * Returns the number of sessions that ended. O(k log n) for the k records
+ * due. */
 size_t session_table_handle_expiry(struct secmod_session_table *t, vpn_ms_t now);
+
+/* The worker holding s's tunnel (0: none). An ended record with a worker
+ * attached is never reaped, so this goes through the table (its reap
+ * time changes). */
+void session_table_set_worker(struct secmod_session_table *t, struct secmod_session *s, pid_t pid);
+
+/* s's cookie-timeout and session-timeout (C and S of its machine: a
+ * per-user file or RADIUS set them after the login); its deadline moves. */
+void session_table_set_timeouts(struct secmod_session_table *t, struct secmod_session *s,
+				vpn_ms_t cookie_timeout_ms, vpn_ms_t session_timeout_ms);
+
+/* Test use: 0 if the deadline heap is in order and every record's place
+ * holds its current deadline, else -1. O(n). */
+int session_table_check(const struct secmod_session_table *t);
 
 /* The current tunnel's counters (a periodic report). A tunnel ended: its
  * final counters join the ended tunnels' sum, and if it was the current one

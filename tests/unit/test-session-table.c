@@ -208,14 +208,14 @@ START_TEST(test_session_timeout_while_active)
 	struct secmod_session *a = session_table_create(t, "alice", NULL, "", 0);
 
 	ck_assert_int_eq(session_table_connect(t, a, 10), VPN_CONNECT_FIRST);
-	a->worker_pid = 4242;
+	session_table_set_worker(t, a, 4242);
 	ck_assert_uint_eq(session_table_handle_expiry(t, S), 1);
 	ck_assert_int_eq(ended.reason, VPN_END_SESSION_TIMEOUT);
 	/* with a worker still attached the record is never reaped */
 	ck_assert_uint_eq(session_table_expiry(t), VPN_NEVER);
 	session_table_handle_expiry(t, S + 10 * SESSIONS_ENDED_KEEP_MS);
 	ck_assert_uint_eq(session_table_count(t), 1);
-	a->worker_pid = 0;
+	session_table_set_worker(t, a, 0);
 	ck_assert_uint_eq(session_table_expiry(t), S + SESSIONS_ENDED_KEEP_MS);
 	session_table_handle_expiry(t, S + SESSIONS_ENDED_KEEP_MS);
 	ck_assert_uint_eq(session_table_count(t), 0);
@@ -426,6 +426,124 @@ START_TEST(test_restore_found_by_hash)
 }
 END_TEST
 
+/* A per-user file's or RADIUS's timeouts, set after the login, move the
+ * deadline both ways. */
+START_TEST(test_set_timeouts)
+{
+	struct secmod_session *a = session_table_create(t, "alice", NULL, "", 0);
+	struct secmod_session *b = session_table_create(t, "bob", NULL, "", 0);
+
+	ck_assert_uint_eq(session_table_expiry(t), C);
+	session_table_set_timeouts(t, a, 1000, S);
+	ck_assert_uint_eq(session_table_expiry(t), 1000);
+	session_table_set_timeouts(t, b, 2 * C, S);
+	ck_assert_uint_eq(session_table_handle_expiry(t, 1000), 1);
+	ck_assert_ptr_eq(ended.last, a);
+	ck_assert_uint_eq(session_table_expiry(t), 1000 + SESSIONS_ENDED_KEEP_MS);
+	ck_assert_uint_eq(session_table_handle_expiry(t, 2 * C - 1), 0);
+	ck_assert_uint_eq(session_table_handle_expiry(t, 2 * C), 1);
+	ck_assert_ptr_eq(ended.last, b);
+	ck_assert_int_eq(session_table_check(t), 0);
+}
+END_TEST
+
+/* The earliest time of every record, the slow way: what the heap's top
+ * must equal. */
+static vpn_ms_t expiry_by_walk(void)
+{
+	vpn_ms_t e = VPN_NEVER;
+
+	for (const struct secmod_session *s = session_table_first(t); s != NULL; s = s->next) {
+		vpn_ms_t x = s->m.state != VPN_SESSION_ENDED ? vpn_session_expiry(&s->m)
+			: s->worker_pid ? VPN_NEVER : s->m.ended_ms + SESSIONS_ENDED_KEEP_MS;
+
+		e = vpn_ms_min(e, x);
+	}
+	return e;
+}
+
+static uint32_t rng_state = 2463534242u;
+
+static uint32_t rng(uint32_t n)
+{
+	rng_state ^= rng_state << 13;	/* xorshift32: the same run every time */
+	rng_state ^= rng_state >> 17;
+	rng_state ^= rng_state << 5;
+	return rng_state % n;
+}
+
+/* Random logins, CONNECTs, drops, terminations, workers, timeouts and
+ * forgets on up to 600 records, time moving on by random steps: after
+ * every step the heap is in order with every record's current time, its
+ * top is the walk's minimum, and an expiry pass leaves nothing due and
+ * ends exactly the sessions that were due. */
+START_TEST(test_deadline_heap_random)
+{
+	static struct secmod_session *r[600];
+	size_t n = 0;
+	vpn_ms_t now = 1000;
+
+	for (int step = 0; step < 20000; step++) {
+		struct secmod_session *s = n > 0 ? r[rng((uint32_t)n)] : NULL;
+		uint32_t op = rng(10);
+
+		if (s == NULL || (op == 0 && n < 600)) {
+			r[n] = session_table_create(t, "u", NULL, "192.0.2.1", now);
+			ck_assert_ptr_nonnull(r[n]);
+			n++;
+		} else if (op == 1 || op == 2) {
+			if (session_table_connect(t, s, now) != VPN_CONNECT_REFUSED)
+				session_table_set_worker(t, s, 100 + (pid_t)rng(1000));
+		} else if (op == 3 && s->m.state == VPN_SESSION_ACTIVE) {
+			session_table_set_worker(t, s, 0);
+			session_table_tunnel_end(t, s, VPN_END_TUNNEL_LOST, now);
+		} else if (op == 4) {
+			session_table_terminate(t, s, VPN_END_ADMIN_TERMINATE, now);
+		} else if (op == 5) {
+			session_table_set_worker(t, s, rng(2) ? 0 : 4242);
+		} else if (op == 6 && s->m.state != VPN_SESSION_ENDED) {
+			session_table_set_timeouts(t, s, 1 + rng(2 * C), rng(3) ? rng(2 * S) : 0);
+		} else if (op == 7) {
+			size_t i = 0;
+
+			while (r[i] != s)
+				i++;
+			session_table_forget(t, s);
+			r[i] = r[--n];
+		} else {
+			size_t due = 0, gone = 0, before = session_table_count(t);
+			size_t ends;
+
+			now += rng(op == 8 ? 1000 : 200000);
+			for (const struct secmod_session *x = session_table_first(t); x != NULL; x = x->next) {
+				if (x->m.state != VPN_SESSION_ENDED)
+					due += vpn_ms_reached(vpn_session_expiry(&x->m), now);
+				else if (x->worker_pid == 0)
+					gone += vpn_ms_reached(x->m.ended_ms + SESSIONS_ENDED_KEEP_MS, now);
+			}
+			ends = session_table_handle_expiry(t, now);
+			ck_assert_uint_eq(ends, due);
+			ck_assert_uint_eq(session_table_count(t), before - gone);
+			ck_assert(!vpn_ms_reached(session_table_expiry(t), now));
+			/* the freed ones leave r */
+			for (size_t i = 0; i < n;) {
+				bool found = false;
+
+				for (const struct secmod_session *x = session_table_first(t); x != NULL && !found;
+				     x = x->next)
+					found = x == r[i];
+				if (found)
+					i++;
+				else
+					r[i] = r[--n];
+			}
+		}
+		ck_assert_int_eq(session_table_check(t), 0);
+		ck_assert_uint_eq(session_table_expiry(t), expiry_by_walk());
+	}
+}
+END_TEST
+
 static Suite *sessions_suite(void)
 {
 	Suite *s = suite_create("sessions");
@@ -445,6 +563,8 @@ static Suite *sessions_suite(void)
 	tcase_add_test(tc, test_mirror);
 	tcase_add_test(tc, test_restore_found_by_hash);
 	tcase_add_test(tc, test_many_indexed);
+	tcase_add_test(tc, test_set_timeouts);
+	tcase_add_test(tc, test_deadline_heap_random);
 	suite_add_tcase(s, tc);
 	return s;
 }
