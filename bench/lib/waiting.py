@@ -281,8 +281,10 @@ def expiry_modern(args):
         ws = sorted(w for w in ws if w is not None)
         es = sorted(e for e in ends.get(sid, []) if e is not None)
         pairs += [(w, es[i] if i < len(es) else None) for i, w in enumerate(ws)]
-    # --sample K: the K earliest deadlines only (a bounded wait)
-    pairs.sort()
+    # --sample K: the K earliest deadlines only (a bounded wait); two
+    # short ids alike, logged in the same millisecond, may pair an end
+    # with one and none with the other: order by the start alone
+    pairs.sort(key=lambda p: p[0])
     if args.sample:
         pairs = pairs[:args.sample]
     late = [e - (w + args.timeout * 1000) for w, e in pairs if e is not None]
